@@ -1,0 +1,71 @@
+package io.perch.broker.api;
+
+import io.perch.broker.hook.HookRegistry;
+import io.perch.broker.message.Message;
+import io.perch.broker.message.SubscriptionOptions;
+import io.perch.broker.retain.RetainedStore;
+import io.perch.broker.stats.BrokerStats;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * What backends, the REST API, the CLI and the dashboard may ask of a running broker. All
+ * methods are safe to call from any thread.
+ */
+public interface BrokerService {
+    String nodeName();
+
+    String version();
+
+    /** Epoch milliseconds when the broker started. */
+    long startedAt();
+
+    HookRegistry hooks();
+
+    /** Builds a message with a fresh id and the current time, no expiry and no properties. */
+    Message newMessage(String topic, byte[] payload, int qos, boolean retain, String from);
+
+    /**
+     * Publishes as the broker: runs message.publish, stores or deletes the retained message
+     * and routes. Completes with the number of subscriptions that matched.
+     */
+    CompletionStage<Integer> publish(Message message);
+
+    /**
+     * Adds a subscription to a client's session as if the client had sent SUBSCRIBE (retained
+     * messages are sent and session.subscribed fires). False when there is no such session.
+     */
+    boolean subscribe(String clientId, String filter, SubscriptionOptions options);
+
+    /** Removes a subscription (session.unsubscribed fires). False when there was none. */
+    boolean unsubscribe(String clientId, String filter);
+
+    /**
+     * Delivers one message to one session through its subscription {@code filter} (the
+     * granted QoS and options apply), as backends do for stored and retained messages. A
+     * message whose id the session already holds (queued or in flight) is not delivered twice.
+     * False when the session or subscription is missing or the message was a duplicate.
+     */
+    boolean deliver(String clientId, String filter, Message message, boolean asRetained);
+
+    /** Disconnects the client (v5 reason 0x98 administrative action) and discards its session. */
+    boolean kick(String clientId);
+
+    List<ClientView> clients();
+
+    Optional<ClientView> client(String clientId);
+
+    /** A session's subscriptions: filter (with any $share prefix) to options. Empty when unknown. */
+    Map<String, SubscriptionOptions> subscriptions(String clientId);
+
+    List<RouteView> routes();
+
+    List<ListenerView> listeners();
+
+    RetainedStore retained();
+
+    BrokerStats stats();
+}

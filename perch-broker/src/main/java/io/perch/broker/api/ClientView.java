@@ -1,0 +1,12 @@
+package io.perch.broker.api;
+
+/**
+ * A snapshot of one session/client for operators (REST, CLI, dashboard). Times are epoch
+ * milliseconds; {@code disconnectedAt} is 0 while connected.
+ */
+public record ClientView(String clientId, String username, String peerHost, int peerPort, int protocolVersion,
+                         String listener, boolean connected, long connectedAt, long disconnectedAt,
+                         boolean cleanStart, int keepAlive, long expiryIntervalSeconds, int subscriptions,
+                         int inflight, int maxInflight, int mqueueLen, int maxMqueueLen, long mqueueDropped,
+                         int awaitingRel, long messagesIn, long messagesOut) {
+}

@@ -1,0 +1,155 @@
+package io.perch.broker.config;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Everything the MQTT engine is told at start. Immutable; built by the server's config
+ * loader from EMQ X 4-style keys (named beside each field) or by tests. Passed in, never
+ * read from static state.
+ */
+public final class BrokerConfig {
+    /** node.name */
+    public final String nodeName;
+    /** listener.* */
+    public final List<ListenerConfig> listeners;
+    /** mqtt.max_packet_size, bytes */
+    public final int maxPacketSize;
+    /** mqtt.max_clientid_len */
+    public final int maxClientIdLen;
+    /** mqtt.max_topic_levels, 0 = unlimited */
+    public final int maxTopicLevels;
+    /** mqtt.max_qos_allowed */
+    public final int maxQosAllowed;
+    /** mqtt.max_topic_alias: the topic alias maximum announced to v5 clients */
+    public final int maxTopicAlias;
+    /** mqtt.retain_available */
+    public final boolean retainAvailable;
+    /** mqtt.wildcard_subscription */
+    public final boolean wildcardSubscription;
+    /** mqtt.shared_subscription */
+    public final boolean sharedSubscription;
+    /** allow_anonymous: accept clients that no authentication source recognises */
+    public final boolean allowAnonymous;
+    /** acl_nomatch: allow when no ACL source decides */
+    public final boolean aclNoMatchAllow;
+    /** zone.external.idle_timeout: close sockets that send no CONNECT within this time */
+    public final Duration idleTimeout;
+    /** zone.external.keepalive_backoff: timeout = keepalive * backoff * 2 (0.75 gives the spec's 1.5x) */
+    public final double keepaliveBackoff;
+    /** zone.external.server_keepalive: v5 Server Keep Alive, 0 = use the client's */
+    public final int serverKeepalive;
+    /** zone.external.max_inflight */
+    public final int maxInflight;
+    /** zone.external.max_mqueue_len */
+    public final int maxMqueueLen;
+    /** zone.external.mqueue_store_qos0 */
+    public final boolean mqueueStoreQos0;
+    /** zone.external.max_awaiting_rel */
+    public final int maxAwaitingRel;
+    /** zone.external.await_rel_timeout */
+    public final Duration awaitRelTimeout;
+    /** zone.external.retry_interval: resend unacknowledged messages on a live connection; 0 = only on reconnect */
+    public final Duration retryInterval;
+    /** zone.external.session_expiry_interval: cap and default for persistent sessions */
+    public final Duration sessionExpiryInterval;
+    /** zone.external.max_subscriptions, 0 = unlimited */
+    public final int maxSubscriptions;
+    /** broker.sys_interval: period of $SYS publications, 0 = off */
+    public final Duration sysInterval;
+    /** broker.shared_dispatch_ack_enabled-like switch: redispatch unacked shared messages when a member leaves */
+    public final boolean sharedRedispatch;
+
+    private BrokerConfig(Builder b) {
+        nodeName = b.nodeName;
+        listeners = List.copyOf(b.listeners);
+        maxPacketSize = b.maxPacketSize;
+        maxClientIdLen = b.maxClientIdLen;
+        maxTopicLevels = b.maxTopicLevels;
+        maxQosAllowed = b.maxQosAllowed;
+        maxTopicAlias = b.maxTopicAlias;
+        retainAvailable = b.retainAvailable;
+        wildcardSubscription = b.wildcardSubscription;
+        sharedSubscription = b.sharedSubscription;
+        allowAnonymous = b.allowAnonymous;
+        aclNoMatchAllow = b.aclNoMatchAllow;
+        idleTimeout = b.idleTimeout;
+        keepaliveBackoff = b.keepaliveBackoff;
+        serverKeepalive = b.serverKeepalive;
+        maxInflight = b.maxInflight;
+        maxMqueueLen = b.maxMqueueLen;
+        mqueueStoreQos0 = b.mqueueStoreQos0;
+        maxAwaitingRel = b.maxAwaitingRel;
+        awaitRelTimeout = b.awaitRelTimeout;
+        retryInterval = b.retryInterval;
+        sessionExpiryInterval = b.sessionExpiryInterval;
+        maxSubscriptions = b.maxSubscriptions;
+        sysInterval = b.sysInterval;
+        sharedRedispatch = b.sharedRedispatch;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Mutable builder with the documented defaults (EMQ X 4's where one exists). */
+    public static final class Builder {
+        public String nodeName = "perch@127.0.0.1";
+        public List<ListenerConfig> listeners = new ArrayList<>(List.of(
+                ListenerConfig.tcp("0.0.0.0", 1883), ListenerConfig.ws("0.0.0.0", 8083, "/mqtt")));
+        public int maxPacketSize = 1024 * 1024;
+        public int maxClientIdLen = 65535;
+        public int maxTopicLevels = 0;
+        public int maxQosAllowed = 2;
+        public int maxTopicAlias = 65535;
+        public boolean retainAvailable = true;
+        public boolean wildcardSubscription = true;
+        public boolean sharedSubscription = true;
+        public boolean allowAnonymous = true;
+        public boolean aclNoMatchAllow = true;
+        public Duration idleTimeout = Duration.ofSeconds(15);
+        public double keepaliveBackoff = 0.75;
+        public int serverKeepalive = 0;
+        public int maxInflight = 32;
+        public int maxMqueueLen = 1000;
+        public boolean mqueueStoreQos0 = true;
+        public int maxAwaitingRel = 100;
+        public Duration awaitRelTimeout = Duration.ofSeconds(300);
+        public Duration retryInterval = Duration.ofSeconds(30);
+        public Duration sessionExpiryInterval = Duration.ofHours(2);
+        public int maxSubscriptions = 0;
+        public Duration sysInterval = Duration.ofMinutes(1);
+        public boolean sharedRedispatch = true;
+
+        public Builder nodeName(String v) { nodeName = v; return this; }
+        public Builder listeners(List<ListenerConfig> v) { listeners = new ArrayList<>(v); return this; }
+        public Builder maxPacketSize(int v) { maxPacketSize = v; return this; }
+        public Builder maxClientIdLen(int v) { maxClientIdLen = v; return this; }
+        public Builder maxTopicLevels(int v) { maxTopicLevels = v; return this; }
+        public Builder maxQosAllowed(int v) { maxQosAllowed = v; return this; }
+        public Builder maxTopicAlias(int v) { maxTopicAlias = v; return this; }
+        public Builder retainAvailable(boolean v) { retainAvailable = v; return this; }
+        public Builder wildcardSubscription(boolean v) { wildcardSubscription = v; return this; }
+        public Builder sharedSubscription(boolean v) { sharedSubscription = v; return this; }
+        public Builder allowAnonymous(boolean v) { allowAnonymous = v; return this; }
+        public Builder aclNoMatchAllow(boolean v) { aclNoMatchAllow = v; return this; }
+        public Builder idleTimeout(Duration v) { idleTimeout = v; return this; }
+        public Builder keepaliveBackoff(double v) { keepaliveBackoff = v; return this; }
+        public Builder serverKeepalive(int v) { serverKeepalive = v; return this; }
+        public Builder maxInflight(int v) { maxInflight = v; return this; }
+        public Builder maxMqueueLen(int v) { maxMqueueLen = v; return this; }
+        public Builder mqueueStoreQos0(boolean v) { mqueueStoreQos0 = v; return this; }
+        public Builder maxAwaitingRel(int v) { maxAwaitingRel = v; return this; }
+        public Builder awaitRelTimeout(Duration v) { awaitRelTimeout = v; return this; }
+        public Builder retryInterval(Duration v) { retryInterval = v; return this; }
+        public Builder sessionExpiryInterval(Duration v) { sessionExpiryInterval = v; return this; }
+        public Builder maxSubscriptions(int v) { maxSubscriptions = v; return this; }
+        public Builder sysInterval(Duration v) { sysInterval = v; return this; }
+        public Builder sharedRedispatch(boolean v) { sharedRedispatch = v; return this; }
+
+        public BrokerConfig build() {
+            return new BrokerConfig(this);
+        }
+    }
+}

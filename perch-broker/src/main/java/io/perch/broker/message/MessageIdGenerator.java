@@ -1,0 +1,27 @@
+package io.perch.broker.message;
+
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Makes {@link MessageId}s that never repeat on one node and increase with time: the clock in
+ * microseconds, forced to move forward when the wall clock stalls or steps back, so that ids
+ * (and the Redis sorted sets scored by them) keep publish order.
+ */
+public final class MessageIdGenerator {
+    private final long nodeBits;
+    private final AtomicLong last = new AtomicLong();
+
+    public MessageIdGenerator(String nodeName) {
+        long h = 1125899906842597L;
+        for (int i = 0; i < nodeName.length(); i++) {
+            h = 31 * h + nodeName.charAt(i);
+        }
+        this.nodeBits = (h & 0xFFFF_FFFF_FFFFL) << 16;
+    }
+
+    public MessageId next() {
+        long now = System.currentTimeMillis() * 1000L + (System.nanoTime() / 1000L) % 1000L;
+        long micros = last.updateAndGet(prev -> Math.max(prev + 1, now));
+        return new MessageId(micros, nodeBits | (micros & 0xFFFFL));
+    }
+}

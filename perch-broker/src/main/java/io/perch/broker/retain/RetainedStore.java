@@ -1,0 +1,29 @@
+package io.perch.broker.retain;
+
+import io.perch.broker.message.Message;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Retained messages by topic. The in-memory store is the default; a durable store can
+ * replace it. Implementations must be thread-safe and must answer wildcard lookups without
+ * scanning every topic when the filter has a literal prefix.
+ */
+public interface RetainedStore {
+    /** Stores or replaces the topic's retained message. */
+    void put(Message message);
+
+    /** Deletes the topic's retained message; true when there was one. */
+    boolean remove(String topic);
+
+    Optional<Message> get(String topic);
+
+    /** Every unexpired retained message whose topic matches the filter. No result cap. */
+    List<Message> match(String filter);
+
+    /** A page of retained messages in topic order (for operators). */
+    List<Message> list(int offset, int limit);
+
+    int size();
+}

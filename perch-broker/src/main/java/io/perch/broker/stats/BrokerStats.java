@@ -1,0 +1,61 @@
+package io.perch.broker.stats;
+
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Counters and gauges of the engine. Plain LongAdders so the broker depends on no metrics
+ * library; the server binds them to Micrometer. Names follow EMQ X's metrics
+ * (messages.received, packets.connect...).
+ */
+public final class BrokerStats {
+    public final LongAdder connectionsTotal = new LongAdder();
+    public final LongAdder connectRefused = new LongAdder();
+    public final LongAdder bytesReceived = new LongAdder();
+    public final LongAdder bytesSent = new LongAdder();
+    public final LongAdder packetsReceived = new LongAdder();
+    public final LongAdder packetsSent = new LongAdder();
+    public final LongAdder malformedPackets = new LongAdder();
+    public final LongAdder messagesReceived = new LongAdder();
+    public final LongAdder[] messagesReceivedByQos = {new LongAdder(), new LongAdder(), new LongAdder()};
+    public final LongAdder messagesSent = new LongAdder();
+    public final LongAdder[] messagesSentByQos = {new LongAdder(), new LongAdder(), new LongAdder()};
+    public final LongAdder messagesDropped = new LongAdder();
+    public final LongAdder messagesDroppedNoSubscribers = new LongAdder();
+    public final LongAdder messagesDroppedQueueFull = new LongAdder();
+    public final LongAdder messagesDroppedExpired = new LongAdder();
+    public final LongAdder messagesRetried = new LongAdder();
+    public final LongAdder messagesAcked = new LongAdder();
+    public final LongAdder authFailures = new LongAdder();
+    public final LongAdder aclDenied = new LongAdder();
+    public final LongAdder sessionsTakenOver = new LongAdder();
+    public final LongAdder sessionsExpired = new LongAdder();
+
+    /** Gauges answered live by the broker. */
+    public interface Gauges {
+        int connections();
+
+        int sessions();
+
+        int subscriptions();
+
+        int sharedSubscriptions();
+
+        int routes();
+
+        int retained();
+
+        int inflight();
+
+        int queued();
+    }
+
+    private volatile Gauges gauges;
+
+    public void bindGauges(Gauges g) {
+        this.gauges = g;
+    }
+
+    public Gauges gauges() {
+        return gauges;
+    }
+}
