@@ -52,6 +52,8 @@ public final class CommandPipeline implements AutoCloseable {
     private boolean full;
     private boolean closing;
     private volatile boolean up;
+    /** Set once a connect or exchange failed; until then (start-up) reads wait for the first connection. */
+    private volatile boolean knownDown;
     private RedisLink link;
 
     public CommandPipeline(String pool, Supplier<RedisLink> connector, BackendMetrics metrics, int maxBacklog,
@@ -94,7 +96,7 @@ public final class CommandPipeline implements AutoCloseable {
         try {
             if (closing) {
                 fail(op, new IllegalStateException("pool " + pool + " is stopping"));
-            } else if (!op.write && !up) {
+            } else if (!op.write && knownDown) {
                 fail(op, new IllegalStateException("Redis pool " + pool + " is unreachable"));
             } else if (op.write && writesQueued >= maxBacklog) {
                 dropped.increment();
@@ -228,6 +230,7 @@ public final class CommandPipeline implements AutoCloseable {
             return false;
         }
         up = true;
+        knownDown = false;
         int pending = backlog();
         log.info("Redis pool {} is reachable{}", pool, pending > 0 ? "; replaying " + pending + " queued writes" : "");
         return true;
@@ -240,6 +243,7 @@ public final class CommandPipeline implements AutoCloseable {
             log.debug("Redis pool {} still unreachable: {}", pool, why);
         }
         up = false;
+        knownDown = true;
     }
 
     /** Sends a batch and waits for it; returns the ops to retry (transport failures), in order. */

@@ -73,9 +73,13 @@ final class Calls {
         return r -> r.zrangebyscoreWithScores(key, Range.create(min, max));
     }
 
-    /** Drops members scored before {@code cutoff} (publish time in ms): expired index members. */
+    /**
+     * Drops members scored with a millisecond time before {@code cutoff}: expired members. Scores
+     * below 10^11 are an old writer's constant and say nothing about age; those members go when
+     * a read finds their hash gone.
+     */
     static RedisCall zremBefore(byte[] key, double cutoff) {
-        return r -> r.zremrangebyscore(key, Range.from(Range.Boundary.unbounded(), Range.Boundary.excluding(cutoff)));
+        return r -> r.zremrangebyscore(key, Range.from(Range.Boundary.including(1e11), Range.Boundary.excluding(cutoff)));
     }
 
     static RedisCall zrangeByLex(byte[] key, byte[] from, byte[] to, long offset, long count) {
