@@ -399,6 +399,19 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
     }
 
     @Override
+    public boolean isWritable() {
+        return ctx.channel().isWritable();
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (ctx.channel().isWritable() && state == State.CONNECTED && session != null) {
+            session.drain();
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
     public int receiveMaximum() {
         return clientReceiveMax;
     }

@@ -272,7 +272,8 @@ public final class Session {
                 events = add(events, DROPPED, p.message(), "expired");
             } else {
                 SessionConnection conn = connection;
-                if (conn != null && queue.isEmpty() && (p.qos() == 0 || inflight.size() < window(conn))) {
+                if (conn != null && queue.isEmpty() && conn.isWritable()
+                        && (p.qos() == 0 || inflight.size() < window(conn))) {
                     events = send(conn, p, events);
                 } else if (conn == null && p.qos() == 0 && !storeQos0) {
                     events = add(events, DROPPED, p.message(), "qos0_offline");
@@ -367,7 +368,7 @@ public final class Session {
         }
         long now = System.currentTimeMillis();
         int window = window(conn);
-        while (!queue.isEmpty()) {
+        while (!queue.isEmpty() && conn.isWritable()) {
             Pending p = queue.peek();
             if (p.message().isExpired(now)) {
                 queue.poll();
@@ -382,6 +383,15 @@ public final class Session {
             events = send(conn, p, events);
         }
         return events;
+    }
+
+    /** The connection became writable again: send what waited. */
+    public void drain() {
+        List<Event> events;
+        synchronized (this) {
+            events = pump(null);
+        }
+        report(events);
     }
 
     /** PUBACK: QoS 1 done. Returns false for an unknown packet id (ignored, as the spec allows). */
