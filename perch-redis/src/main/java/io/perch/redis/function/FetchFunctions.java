@@ -27,9 +27,11 @@ final class FetchFunctions {
     /** Scores below this are not millisecond times (1973): an old writer's constant score. */
     private static final double LEGACY_SCORE_MAX = 1e11;
     private final BackendContext ctx;
+    private final RecentAcks recentAcks;
 
-    FetchFunctions(BackendContext ctx) {
+    FetchFunctions(BackendContext ctx, RecentAcks recentAcks) {
         this.ctx = ctx;
+        this.recentAcks = recentAcks;
     }
 
     CompletableFuture<Integer> queue(PoolRuntime pool, SubscribedEvent ev) {
@@ -169,7 +171,7 @@ final class FetchFunctions {
             StoredMessages.pruneMissing(pool, fn, loaded);
             int n = 0;
             for (StoredMessages.Loaded l : loaded) {
-                if (l.message().isPresent()) {
+                if (l.message().isPresent() && !recentAcks.contains(ev.client().clientId(), l.message().get().id())) {
                     Message m = l.message().get().withRetain(false);
                     if (ctx.broker().deliver(ev.client().clientId(), ev.filter(), m, false)) {
                         n++;
