@@ -24,6 +24,7 @@ import static io.perch.redis.function.StoredMessages.Ref;
  * session (queued or in flight) and message.acked later names the stored message.
  */
 final class FetchFunctions {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(FetchFunctions.class);
     /** Scores below this are not millisecond times (1973): an old writer's constant score. */
     private static final double LEGACY_SCORE_MAX = 1e11;
     private final BackendContext ctx;
@@ -175,6 +176,7 @@ final class FetchFunctions {
                     Message m = l.message().get().withRetain(false);
                     if (ctx.broker().deliver(ev.client().clientId(), ev.filter(), m, false)) {
                         n++;
+                        log.debug("{}: delivered stored {} to {}", fn, m, ev.client().clientId());
                     }
                 }
             }
