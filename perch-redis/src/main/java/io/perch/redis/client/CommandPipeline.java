@@ -127,25 +127,33 @@ public final class CommandPipeline implements AutoCloseable {
     private void run() {
         long backoff = MIN_BACKOFF_MS;
         while (true) {
+            // Connect (and probe after a failure) even with nothing queued, so that isUp() tells
+            // the truth and the first publish does not pay for the connection.
+            if (!up) {
+                if (!ensureUp()) {
+                    failQueuedReads();
+                    if (pause(backoff)) {
+                        return;
+                    }
+                    backoff = Math.min(MAX_BACKOFF_MS, backoff * 2);
+                    continue;
+                }
+                backoff = MIN_BACKOFF_MS;
+            }
             List<RedisOp> batch = take();
             if (batch == null) {
                 return;
             }
-            if (!ensureUp()) {
-                putBack(batch, true);
-                if (pause(backoff)) {
-                    return;
-                }
-                backoff = Math.min(MAX_BACKOFF_MS, backoff * 2);
-                continue;
-            }
-            backoff = MIN_BACKOFF_MS;
             List<RedisOp> retry = execute(batch);
             if (!retry.isEmpty()) {
                 markDown("lost during a write");
                 putBack(retry, true);
             }
         }
+    }
+
+    private void failQueuedReads() {
+        putBack(List.of(), true);
     }
 
     /** Waits for work; null when closing and nothing is left (or the close deadline passed). */
@@ -261,6 +269,7 @@ public final class CommandPipeline implements AutoCloseable {
             }
             issued.add(fs);
         }
+        long disconnectsBefore = link.disconnects().getAsLong();
         link.connection().flushCommands();
         long deadline = System.nanoTime() + replyTimeout.toNanos();
         List<RedisOp> retry = new ArrayList<>();
@@ -276,8 +285,7 @@ public final class CommandPipeline implements AutoCloseable {
                     continue;
                 }
                 try {
-                    long left = Math.max(1, deadline - System.nanoTime());
-                    replies.add(f.toCompletableFuture().get(left, TimeUnit.NANOSECONDS));
+                    replies.add(await(f, deadline, disconnectsBefore));
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     transport = true;
@@ -293,6 +301,14 @@ public final class CommandPipeline implements AutoCloseable {
                     }
                 }
             }
+            if (transport) {
+                // Lettuce would replay these after its reconnect; we replay them ourselves, in order.
+                for (RedisFuture<?> f : issued.get(i)) {
+                    if (f != null && !f.isDone()) {
+                        f.cancel(false);
+                    }
+                }
+            }
             if (transport && (op.write || !retry.isEmpty())) {
                 retry.add(op);
             } else if (transport) {
@@ -302,6 +318,29 @@ public final class CommandPipeline implements AutoCloseable {
             }
         }
         return retry;
+    }
+
+    /**
+     * Waits for one reply, giving up early when the connection has closed: Lettuce keeps commands
+     * that were in flight for its own reconnect, and waiting the full timeout for them would hide
+     * an outage for seconds.
+     */
+    private Object await(RedisFuture<?> f, long deadline, long disconnectsBefore) throws InterruptedException, ExecutionException,
+            TimeoutException {
+        CompletableFuture<?> cf = f.toCompletableFuture();
+        while (true) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                throw new TimeoutException();
+            }
+            try {
+                return cf.get(Math.min(left, TimeUnit.MILLISECONDS.toNanos(50)), TimeUnit.NANOSECONDS);
+            } catch (TimeoutException e) {
+                if (link.disconnects().getAsLong() != disconnectsBefore) {
+                    throw e;
+                }
+            }
+        }
     }
 
     private void done(RedisOp op, List<Object> replies, Throwable logical) {

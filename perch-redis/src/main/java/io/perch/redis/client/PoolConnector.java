@@ -1,6 +1,8 @@
 package io.perch.redis.client;
 
 import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisChannelHandler;
+import io.lettuce.core.RedisConnectionStateListener;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.SocketOptions;
@@ -25,6 +27,7 @@ import java.io.File;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Opens Lettuce connections for one pool, whatever its topology. Connections reconnect by
@@ -38,6 +41,7 @@ public final class PoolConnector implements AutoCloseable {
     private final Duration timeout;
     private final RedisClient client;
     private final RedisClusterClient clusterClient;
+    private final AtomicLong disconnects = new AtomicLong();
 
     public PoolConnector(PoolConfig config, ClientResources resources, Duration timeout) {
         this.config = config;
@@ -59,6 +63,7 @@ public final class PoolConnector implements AutoCloseable {
                             .enableAllAdaptiveRefreshTriggers().build())
                     .build());
             client = null;
+            clusterClient.addListener(disconnectCounter());
         } else {
             client = RedisClient.create(resources);
             client.setOptions(ClientOptions.builder()
@@ -67,7 +72,17 @@ public final class PoolConnector implements AutoCloseable {
                     .socketOptions(socket).timeoutOptions(timeouts).sslOptions(sslOptions())
                     .build());
             clusterClient = null;
+            client.addListener(disconnectCounter());
         }
+    }
+
+    private RedisConnectionStateListener disconnectCounter() {
+        return new RedisConnectionStateListener() {
+            @Override
+            public void onRedisDisconnected(RedisChannelHandler<?, ?> connection) {
+                disconnects.incrementAndGet();
+            }
+        };
     }
 
     public PoolConfig config() {
@@ -123,10 +138,10 @@ public final class PoolConnector implements AutoCloseable {
     public RedisLink connect() {
         if (clusterClient != null) {
             StatefulRedisClusterConnection<byte[], byte[]> c = clusterClient.connect(ByteArrayCodec.INSTANCE);
-            return new RedisLink(c, c.async());
+            return new RedisLink(c, c.async(), disconnects::get);
         }
         StatefulRedisConnection<byte[], byte[]> c = client.connect(ByteArrayCodec.INSTANCE, dataUri());
-        return new RedisLink(c, c.async());
+        return new RedisLink(c, c.async(), disconnects::get);
     }
 
     /** A pub/sub connection for the subscription channel (not for clusters). */

@@ -47,6 +47,7 @@ public final class Mqtt implements AutoCloseable {
             o.setCleanSession(cleanSession);
             o.setAutomaticReconnect(false);
             o.setConnectionTimeout(5);
+            o.setMaxInflight(1000);
             c.connect(o);
             return m;
         } catch (MqttException e) {
