@@ -50,6 +50,10 @@ public final class Backend implements AutoCloseable {
         return ConfFile.lines(lines);
     }
 
+    public Path dataDir() {
+        return dataDir;
+    }
+
     public double count(String function, String result) {
         var c = metrics.find("backend.redis." + function).tag("result", result).counter();
         return c == null ? 0 : c.count();
