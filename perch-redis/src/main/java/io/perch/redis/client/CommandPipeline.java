@@ -272,6 +272,22 @@ public final class CommandPipeline implements AutoCloseable {
         long disconnectsBefore = link.disconnects().getAsLong();
         link.connection().flushCommands();
         long deadline = System.nanoTime() + replyTimeout.toNanos();
+        // One wait for the whole batch; the per-reply loop below then finds them done.
+        List<CompletableFuture<?>> all = new ArrayList<>();
+        for (List<RedisFuture<?>> fs : issued) {
+            for (RedisFuture<?> f : fs) {
+                if (f != null) {
+                    all.add(f.toCompletableFuture());
+                }
+            }
+        }
+        try {
+            await(CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)), deadline, disconnectsBefore);
+        } catch (ExecutionException | TimeoutException e) {
+            // Examined reply by reply below.
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         List<RedisOp> retry = new ArrayList<>();
         for (int i = 0; i < batch.size(); i++) {
             RedisOp op = batch.get(i);
@@ -325,9 +341,13 @@ public final class CommandPipeline implements AutoCloseable {
      * that were in flight for its own reconnect, and waiting the full timeout for them would hide
      * an outage for seconds.
      */
-    private Object await(RedisFuture<?> f, long deadline, long disconnectsBefore) throws InterruptedException, ExecutionException,
-            TimeoutException {
-        CompletableFuture<?> cf = f.toCompletableFuture();
+    private Object await(RedisFuture<?> f, long deadline, long disconnectsBefore) throws InterruptedException,
+            ExecutionException, TimeoutException {
+        return await(f.toCompletableFuture(), deadline, disconnectsBefore);
+    }
+
+    private Object await(CompletableFuture<?> cf, long deadline, long disconnectsBefore) throws InterruptedException,
+            ExecutionException, TimeoutException {
         while (true) {
             long left = deadline - System.nanoTime();
             if (left <= 0) {

@@ -10,7 +10,9 @@ import io.perch.redis.config.HookRule;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 import static io.perch.redis.codec.Keys.utf8;
 
@@ -20,10 +22,28 @@ import static io.perch.redis.codec.Keys.utf8;
  * applies the writes in order (and replays them if it was down).
  */
 final class PublishFunctions {
+    /** Topic upkeep (prune, set TTL, index) runs at most this often per topic: it is the same work each time. */
+    static final long UPKEEP_MS = 1000;
+    private static final int UPKEEP_TOPICS_MAX = 100_000;
     private final BackendContext ctx;
+    private final Map<String, Long> upkeep = new ConcurrentHashMap<>();
 
     PublishFunctions(BackendContext ctx) {
         this.ctx = ctx;
+    }
+
+    /** True when the topic's set was not tended to in the last second (per pool and TTL). */
+    private boolean upkeepDue(String pool, String topic, long ttl, long now) {
+        if (upkeep.size() > UPKEEP_TOPICS_MAX) {
+            upkeep.clear();
+        }
+        String key = pool + '\u0000' + ttl + '\u0000' + topic;
+        Long last = upkeep.get(key);
+        if (last != null && now - last < UPKEEP_MS) {
+            return false;
+        }
+        upkeep.put(key, now);
+        return true;
     }
 
     /** Per message: the pools whose {@code mqtt:msg:{id}} hash this run already wrote. */
@@ -42,10 +62,12 @@ final class PublishFunctions {
             byte[] set = Keys.topicMessages(m.topic());
             long ms = m.timestamp();
             calls.add(Calls.zadd(set, ms, utf8(id)));
-            // Members older than the TTL point at expired hashes: prune them by score as we go.
-            calls.add(Calls.zremBefore(set, ms - rule.expiredTime() * 1000.0));
-            calls.add(Calls.expire(set, rule.expiredTime()));
-            calls.add(Calls.zadd(utf8(Keys.MSG_INDEX), 0, utf8(m.topic())));
+            if (upkeepDue(pool.name(), m.topic(), rule.expiredTime(), System.currentTimeMillis())) {
+                // Members older than the TTL point at expired hashes: prune them by score as we go.
+                calls.add(Calls.zremBefore(set, ms - rule.expiredTime() * 1000.0));
+                calls.add(Calls.expire(set, rule.expiredTime()));
+                calls.add(Calls.zadd(utf8(Keys.MSG_INDEX), 0, utf8(m.topic())));
+            }
         }
         pool.write(Functions.ON_MESSAGE_PUBLISH, calls);
     }
