@@ -35,8 +35,18 @@ public final class RedisProcess implements AutoCloseable {
      */
     public static RedisProcess start(Path binary, String host, int port, Path dir, List<String> extra, Duration wait)
             throws IOException {
+        return start(binary, null, host, port, dir, extra, wait);
+    }
+
+    /** As above with a config file first (sentinels need one they can rewrite). */
+    public static RedisProcess start(Path binary, Path configFile, String host, int port, Path dir, List<String> extra,
+                                     Duration wait) throws IOException {
         Files.createDirectories(dir);
-        List<String> cmd = new ArrayList<>(List.of(binary.toString(), "--bind", host, "--port", Integer.toString(port),
+        List<String> cmd = new ArrayList<>(List.of(binary.toString()));
+        if (configFile != null) {
+            cmd.add(configFile.toString());
+        }
+        cmd.addAll(List.of("--bind", host, "--port", Integer.toString(port),
                 "--dir", dir.toString(), "--daemonize", "no", "--logfile", dir.resolve("redis.log").toString()));
         cmd.addAll(extra);
         Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true)

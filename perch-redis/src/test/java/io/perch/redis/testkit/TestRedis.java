@@ -27,6 +27,8 @@ public final class TestRedis implements AutoCloseable {
     private final Path binary;
     private final int port;
     private final List<String> extra;
+    private Path configFile;
+    private boolean durable = true;
     private RedisProcess process;
     private RedisClient client;
     private StatefulRedisConnection<String, String> conn;
@@ -51,10 +53,36 @@ public final class TestRedis implements AutoCloseable {
         }
     }
 
+    /**
+     * A sentinel watching {@code master} at 127.0.0.1:{@code masterPort}, quick to declare it
+     * down (1 s) so failover tests stay short.
+     */
+    public static TestRedis sentinel(String master, int masterPort) {
+        try {
+            Path dir = Files.createTempDirectory("perch-test-sentinel");
+            Path bin = RedisBinary.pathOrBundled(Path.of(System.getProperty("java.io.tmpdir"), "perch-redis-bin"));
+            TestRedis r = new TestRedis(dir, bin, freePort(), List.of("--sentinel"));
+            r.durable = false;
+            r.configFile = dir.resolve("sentinel.conf");
+            Files.writeString(r.configFile, String.join("\n",
+                    "sentinel monitor " + master + " 127.0.0.1 " + masterPort + " 2",
+                    "sentinel down-after-milliseconds " + master + " 1000",
+                    "sentinel failover-timeout " + master + " 5000",
+                    "sentinel parallel-syncs " + master + " 1", ""));
+            r.launch();
+            return r;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     private void launch() throws IOException {
-        List<String> args = new ArrayList<>(List.of("--save", "", "--appendonly", "yes", "--appendfsync", "always"));
+        List<String> args = new ArrayList<>();
+        if (durable) {
+            args.addAll(List.of("--save", "", "--appendonly", "yes", "--appendfsync", "always"));
+        }
         args.addAll(extra);
-        process = RedisProcess.start(binary, "127.0.0.1", port, dir, args, Duration.ofSeconds(15));
+        process = RedisProcess.start(binary, configFile, "127.0.0.1", port, dir, args, Duration.ofSeconds(15));
     }
 
     public static int freePort() throws IOException {
