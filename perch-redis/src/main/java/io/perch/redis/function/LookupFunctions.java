@@ -2,6 +2,7 @@ package io.perch.redis.function;
 
 import io.perch.broker.hook.event.SubscribedEvent;
 import io.perch.broker.message.Message;
+import io.perch.broker.retain.RetainedStore;
 import io.perch.redis.client.RedisCall;
 import io.perch.redis.codec.Keys;
 import io.perch.redis.codec.MessageHash;
@@ -33,6 +34,11 @@ final class LookupFunctions {
      */
     CompletableFuture<Integer> retain(PoolRuntime pool, SubscribedEvent ev) {
         String fn = Functions.ON_RETAIN_LOOKUP;
+        int handling = ev.options().retainHandling();
+        if (handling == 2 || (handling == 1 && !ev.isNew())) {
+            // MQTT 5 Retain Handling: "do not send" / "only for a new subscription".
+            return CompletableFuture.completedFuture(0);
+        }
         return TopicIndex.matching(pool, fn, Keys.RETAIN_INDEX, ev.filter()).thenCompose(topics -> {
             if (topics.isEmpty()) {
                 return CompletableFuture.completedFuture(0);
@@ -66,7 +72,7 @@ final class LookupFunctions {
                     return CompletableFuture.completedFuture(0);
                 }
                 return pool.read(fn, reads).thenCompose(values -> resolve(pool, fn, kinds, values))
-                        .thenApplyAsync(msgs -> deliver(ev, msgs, true), ctx.brokerSide());
+                        .thenApplyAsync(msgs -> deliver(ev, notHeldByBroker(msgs), true), ctx.brokerSide());
             });
         });
     }
@@ -129,6 +135,25 @@ final class LookupFunctions {
                 return deliver(ev, msgs, false);
             }, ctx.brokerSide());
         });
+    }
+
+    /**
+     * The broker sends its own retained messages on subscribe. For a topic it still has one
+     * for (it has not restarted, or the message came after), that one is current and already
+     * on its way; Redis fills in the topics the broker lost, e.g. after a restart.
+     */
+    private List<Message> notHeldByBroker(List<Message> msgs) {
+        RetainedStore local = ctx.broker().retained();
+        if (local == null) {
+            return msgs;
+        }
+        List<Message> out = new ArrayList<>(msgs.size());
+        for (Message m : msgs) {
+            if (local.get(m.topic()).isEmpty()) {
+                out.add(m);
+            }
+        }
+        return out;
     }
 
     private int deliver(SubscribedEvent ev, List<Message> msgs, boolean asRetained) {
