@@ -1,6 +1,5 @@
 package io.perch.redis.client;
 
-import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisFuture;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -12,9 +11,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
@@ -234,7 +231,7 @@ public final class CommandPipeline implements AutoCloseable {
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
             }
-            markDown(e instanceof ExecutionException && e.getCause() != null ? e.getCause().toString() : e.toString());
+            markDown(e instanceof java.util.concurrent.ExecutionException && e.getCause() != null ? e.getCause().toString() : e.toString());
             return false;
         }
         up = true;
@@ -254,113 +251,20 @@ public final class CommandPipeline implements AutoCloseable {
         knownDown = true;
     }
 
-    /** Sends a batch and waits for it; returns the ops to retry (transport failures), in order. */
+    /** Sends a batch and waits for it; returns the ops to retry (connection lost), in order. */
     private List<RedisOp> execute(List<RedisOp> batch) {
-        List<List<RedisFuture<?>>> issued = new ArrayList<>(batch.size());
-        for (RedisOp op : batch) {
-            List<RedisFuture<?>> fs = new ArrayList<>(op.calls.size());
-            for (RedisCall call : op.calls) {
-                try {
-                    fs.add(call.issue(link.commands()));
-                } catch (RuntimeException e) {
-                    fs.add(null);
-                    log.debug("pool {}: {} could not be issued: {}", pool, op.function, e.toString());
-                }
-            }
-            issued.add(fs);
-        }
-        long disconnectsBefore = link.disconnects().getAsLong();
-        link.connection().flushCommands();
-        long deadline = System.nanoTime() + replyTimeout.toNanos();
-        // One wait for the whole batch; the per-reply loop below then finds them done.
-        List<CompletableFuture<?>> all = new ArrayList<>();
-        for (List<RedisFuture<?>> fs : issued) {
-            for (RedisFuture<?> f : fs) {
-                if (f != null) {
-                    all.add(f.toCompletableFuture());
-                }
-            }
-        }
-        try {
-            await(CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)), deadline, disconnectsBefore);
-        } catch (ExecutionException | TimeoutException e) {
-            // Examined reply by reply below.
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
         List<RedisOp> retry = new ArrayList<>();
-        for (int i = 0; i < batch.size(); i++) {
-            RedisOp op = batch.get(i);
-            List<Object> replies = new ArrayList<>(op.calls.size());
-            Throwable logical = null;
-            boolean transport = false;
-            for (RedisFuture<?> f : issued.get(i)) {
-                if (f == null) {
-                    logical = new IllegalArgumentException("command could not be issued");
-                    replies.add(null);
-                    continue;
-                }
-                try {
-                    replies.add(await(f, deadline, disconnectsBefore));
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    transport = true;
-                } catch (TimeoutException e) {
-                    transport = true;
-                } catch (ExecutionException e) {
-                    Throwable c = e.getCause();
-                    if (c instanceof RedisCommandExecutionException rce && !isTransient(rce)) {
-                        logical = rce;
-                        replies.add(rce);
-                    } else {
-                        transport = true;
-                    }
-                }
-            }
-            if (transport) {
-                // Lettuce would replay these after its reconnect; we replay them ourselves, in order.
-                for (RedisFuture<?> f : issued.get(i)) {
-                    if (f != null && !f.isDone()) {
-                        f.cancel(false);
-                    }
-                }
-            }
-            if (transport && (op.write || !retry.isEmpty())) {
+        for (BatchExchange.Outcome o : BatchExchange.run(link, batch, replyTimeout)) {
+            RedisOp op = o.op();
+            if (o.kind() == BatchExchange.Kind.LOST && (op.write || !retry.isEmpty())) {
                 retry.add(op);
-            } else if (transport) {
+            } else if (o.kind() == BatchExchange.Kind.LOST) {
                 fail(op, new IllegalStateException("Redis pool " + pool + " is unreachable"));
             } else {
-                done(op, replies, logical);
+                done(op, o.replies(), o.error());
             }
         }
         return retry;
-    }
-
-    /**
-     * Waits for one reply, giving up early when the connection has closed: Lettuce keeps commands
-     * that were in flight for its own reconnect, and waiting the full timeout for them would hide
-     * an outage for seconds.
-     */
-    private Object await(RedisFuture<?> f, long deadline, long disconnectsBefore) throws InterruptedException,
-            ExecutionException, TimeoutException {
-        return await(f.toCompletableFuture(), deadline, disconnectsBefore);
-    }
-
-    private Object await(CompletableFuture<?> cf, long deadline, long disconnectsBefore) throws InterruptedException,
-            ExecutionException, TimeoutException {
-        while (true) {
-            long left = deadline - System.nanoTime();
-            if (left <= 0) {
-                throw new TimeoutException();
-            }
-            try {
-                return cf.get(Math.min(left, TimeUnit.MILLISECONDS.toNanos(50)), TimeUnit.NANOSECONDS);
-            } catch (TimeoutException e) {
-                if (link.disconnects().getAsLong() != disconnectsBefore) {
-                    throw e;
-                }
-            }
-        }
     }
 
     private void done(RedisOp op, List<Object> replies, Throwable logical) {
@@ -385,13 +289,6 @@ public final class CommandPipeline implements AutoCloseable {
             metrics.success(op.function);
             op.result.complete(replies);
         }
-    }
-
-    /** Replies that mean "not now" rather than "never": a failover or a loading server. */
-    private static boolean isTransient(RedisCommandExecutionException e) {
-        String m = String.valueOf(e.getMessage());
-        return m.startsWith("LOADING") || m.startsWith("MASTERDOWN") || m.startsWith("READONLY")
-                || m.startsWith("CLUSTERDOWN") || m.startsWith("TRYAGAIN") || m.startsWith("NOREPLICAS");
     }
 
     /**
