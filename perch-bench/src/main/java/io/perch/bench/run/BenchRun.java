@@ -44,10 +44,12 @@ public final class BenchRun implements ClientEvents {
     private final Map<BenchClient, Boolean> subscribedOk = new ConcurrentHashMap<>();
     /** Publishers already counted down: a publisher that finishes and later drops counts once. */
     private final java.util.Set<BenchClient> finished = ConcurrentHashMap.newKeySet();
-    private CountDownLatch outcomes;
-    private CountDownLatch subAcks;
+    /** Opens once the latches below exist, so {@link #awaitSubscribed} can wait on them. */
+    private final CountDownLatch ready = new CountDownLatch(1);
+    private volatile CountDownLatch outcomes;
+    private volatile CountDownLatch subAcks;
     private CountDownLatch publishersDone;
-    private Connector connector;
+    private volatile Connector connector;
 
     /** @param log where progress and status lines go (stderr on the command line); null for none */
     public BenchRun(ClientSettings settings, RunSpec spec, PrintWriter log) {
@@ -77,6 +79,7 @@ public final class BenchRun implements ClientEvents {
             }
             outcomes = new CountDownLatch(all.size());
             subAcks = new CountDownLatch(subs.size());
+            ready.countDown();
             publishersDone = new CountDownLatch(spec.countPerPub() > 0 ? pubs.size() : 0);
             status("%s: %d clients to %s:%d (%s%s%s, MQTT %s, %d threads, %s)", spec.mode(), all.size(),
                     settings.host(), settings.port(), settings.webSocket() ? "ws" : "tcp",
@@ -116,6 +119,17 @@ public final class BenchRun implements ClientEvents {
     }
 
     /** Subscribers receive and idle clients sit, for the run's duration. */
+    /**
+     * For a caller running this run on another thread: waits until every client has its
+     * connect outcome and every subscriber its SUBACK (or failure). False on timeout.
+     */
+    public boolean awaitSubscribed(long timeout, TimeUnit unit) throws InterruptedException {
+        long deadline = System.nanoTime() + unit.toNanos(timeout);
+        return ready.await(timeout, unit)
+                && outcomes.await(deadline - System.nanoTime(), TimeUnit.NANOSECONDS)
+                && subAcks.await(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+    }
+
     private Phase hold() throws InterruptedException {
         long start = System.nanoTime();
         Progress progress = new Progress(counters, latency, start);
