@@ -9,10 +9,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 class BenchResultTest {
+    private static final BenchResult.Window HOLD = BenchResult.whole(1, 1, 0, 0, 0);
 
     private static BenchResult result(long sent, long delivered, long dups, long expected, Histogram h) {
-        return new BenchResult("pubsub", "nio", 11, 11, 0, 0, 0.5, 2.0, 4.0, sent, sent, 0, delivered, dups, 3, 0,
-                expected, h, -1, -1);
+        return new BenchResult("pubsub", "nio", 11, 11, 0, 0, 0.5, BenchResult.whole(2.0, 4.0, sent, sent, delivered),
+                sent, sent, 0, delivered, dups, 3, 0, expected, h, -1, -1);
     }
 
     @Test
@@ -26,6 +27,20 @@ class BenchResultTest {
         assertThat(r.uniqueDelivered()).isEqualTo(9_800);
         assertThat(r.deliveredShare()).isCloseTo(98.0, within(1e-9));
         assertThat(r.lost()).isEqualTo(200);
+    }
+
+    @Test
+    void ratesComeFromTheWindowAndCountsFromTheWholeRun() {
+        // 10,000 sent in all; after a 1 s warm-up, 6,000 in the 2 s window; 5,000 delivered over 2.5 s.
+        BenchResult.Window w = new BenchResult.Window(1.0, 2.0, 2.5, 6_000, 5_800, 5_000);
+        BenchResult r = new BenchResult("pubsub", "nio", 2, 2, 0, 0, 0.1, w, 10_000, 10_000, 0, 10_000, 0, 0, 0,
+                10_000, new Histogram(3), -1, -1);
+
+        assertThat(r.sendRate()).isEqualTo(3_000.0);
+        assertThat(r.ackRate()).isEqualTo(2_900.0);
+        assertThat(r.deliverRate()).isEqualTo(2_000.0);
+        assertThat(r.deliveredShare()).isEqualTo(100.0);
+        assertThat(ResultFormat.json(r)).contains("\"warmupSeconds\": 1.000");
     }
 
     @Test
@@ -57,16 +72,16 @@ class BenchResultTest {
 
     @Test
     void memoryPerConnectionAndConnectionHealth() {
-        BenchResult r = new BenchResult("conn", "epoll", 1000, 1000, 0, 0, 2.0, 1, 1, 0, 0, 0, 0, 0, 0, 0, -1,
+        BenchResult r = new BenchResult("conn", "epoll", 1000, 1000, 0, 0, 2.0, HOLD, 0, 0, 0, 0, 0, 0, 0, -1,
                 new Histogram(3), 10_000_000, 30_480_000);
 
         assertThat(r.rssPerConnection()).isEqualTo(20_480.0);
         assertThat(r.connectRate()).isEqualTo(500.0);
         assertThat(r.connectionsHealthy()).isTrue();
-        BenchResult failed = new BenchResult("conn", "epoll", 1000, 990, 10, 0, 2.0, 1, 1, 0, 0, 0, 0, 0, 0, 0, -1,
+        BenchResult failed = new BenchResult("conn", "epoll", 1000, 990, 10, 0, 2.0, HOLD, 0, 0, 0, 0, 0, 0, 0, -1,
                 new Histogram(3), -1, -1);
         assertThat(failed.connectionsHealthy()).isFalse();
-        BenchResult dropped = new BenchResult("conn", "epoll", 1000, 1000, 0, 1, 2.0, 1, 1, 0, 0, 0, 0, 0, 0, 0, -1,
+        BenchResult dropped = new BenchResult("conn", "epoll", 1000, 1000, 0, 1, 2.0, HOLD, 0, 0, 0, 0, 0, 0, 0, -1,
                 new Histogram(3), -1, -1);
         assertThat(dropped.connectionsHealthy()).isFalse();
     }

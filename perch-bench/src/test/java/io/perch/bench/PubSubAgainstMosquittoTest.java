@@ -75,6 +75,20 @@ class PubSubAgainstMosquittoTest extends BrokerTestBase {
     }
 
     @Test
+    void warmUpIsLeftOutOfRatesButNotOutOfCounts() throws Exception {
+        BenchResult r = run(tcp(), spec("pubsub").publishers(1).subscribers(1).qos(1).ratePerPub(1000)
+                .durationMillis(2000).warmupMillis(1000).pubTopic("t/warm/%i").build());
+
+        assertThat(r.window().warmupSeconds()).isBetween(0.99, 1.3);
+        assertThat(r.publishSeconds()).isBetween(0.7, 1.1);
+        assertThat(r.sent()).isBetween(1800L, 2100L);
+        assertThat(r.window().sent()).isBetween(700L, 1100L);
+        assertThat(r.sendRate()).isBetween(900.0, 1100.0);
+        assertThat(r.latency().getTotalCount()).isLessThan(r.delivered());
+        assertThat(r.deliveredShare()).isEqualTo(100.0);
+    }
+
+    @Test
     void fixedRateIsKept() throws Exception {
         BenchResult r = run(tcp(), spec("pubsub").publishers(2).subscribers(1).qos(1).ratePerPub(500)
                 .durationMillis(1500).pubTopic("t/rate/%i").subTopic("t/rate/#").build());

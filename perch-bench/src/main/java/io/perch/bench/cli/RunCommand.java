@@ -41,6 +41,7 @@ abstract class RunCommand implements Callable<Integer> {
                 .connectIntervalNanos(connection.connectIntervalNanos())
                 .maxConnecting(connection.maxConnecting)
                 .drainMillis(run.drainMillis)
+                .warmupMillis((long) (run.warmupSeconds * 1000))
                 .progress(!run.quiet)
                 .watchPid(run.watchPid);
         if (connection.threads != null) {

@@ -8,6 +8,11 @@ public final class RunOptions {
             + "(sub, conn). Default 10; with --count, publishing ends when the count is reached.")
     Double durationSeconds;
 
+    @Option(names = "--warmup", defaultValue = "0",
+            description = "Seconds of publishing, within --duration, before rates and latency count "
+                    + "(the JIT of both client and broker warms up). Default 0.")
+    double warmupSeconds;
+
     @Option(names = "--json", description = "Print the final result as one JSON object.")
     boolean json;
 

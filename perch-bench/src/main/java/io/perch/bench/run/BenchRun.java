@@ -106,8 +106,8 @@ public final class BenchRun implements ClientEvents {
 
             Phase phase = pubs.isEmpty() ? hold() : publish(pubs, subs);
             BenchResult result = new BenchResult(spec.mode(), transport.transportName(), all.size(),
-                    connected.get(), failed.get(), counters.dropped.sum(), connectSeconds, phase.publishSeconds,
-                    phase.deliverSeconds, phase.sent, counters.acked.sum(), counters.rejected.sum(),
+                    connected.get(), failed.get(), counters.dropped.sum(), connectSeconds, phase.window,
+                    phase.sent, counters.acked.sum(), counters.rejected.sum(),
                     counters.delivered.sum(), counters.duplicates.sum(), counters.outOfOrder.sum(),
                     counters.foreign.sum(), phase.expected, latency.total(), rssBefore, rssAfter);
             disconnect(all);
@@ -115,7 +115,7 @@ public final class BenchRun implements ClientEvents {
         }
     }
 
-    private record Phase(double publishSeconds, double deliverSeconds, long sent, long expected) {
+    private record Phase(BenchResult.Window window, long sent, long expected) {
     }
 
     /** Subscribers receive and idle clients sit, for the run's duration. */
@@ -140,7 +140,7 @@ public final class BenchRun implements ClientEvents {
             status("%s", progress.line(spec.subscribers() > 0 ? "receive" : "hold"));
         }
         double seconds = (System.nanoTime() - start) / 1e9;
-        return new Phase(seconds, seconds, 0, -1);
+        return new Phase(BenchResult.whole(seconds, seconds, 0, 0, counters.delivered.sum()), 0, -1);
     }
 
     private Phase publish(List<BenchClient> pubs, List<BenchClient> subs) throws InterruptedException {
@@ -155,13 +155,21 @@ public final class BenchRun implements ClientEvents {
         pubs.forEach(BenchClient::startPublishing);
         long end = spec.durationMillis() > 0 ? start + TimeUnit.MILLISECONDS.toNanos(spec.durationMillis())
                 : Long.MAX_VALUE;
+        long warmupEnd = spec.warmupMillis() > 0 ? start + TimeUnit.MILLISECONDS.toNanos(spec.warmupMillis()) : 0;
+        Snapshot from = null;
         long nextLine = start + TimeUnit.SECONDS.toNanos(1);
         while (true) {
             long now = System.nanoTime();
+            if (from == null && warmupEnd > 0 && now >= warmupEnd) {
+                // Rates and latency count from here; totals, share and duplicates still cover everything.
+                latency.reset();
+                from = Snapshot.take(counters, now);
+                status("warm-up over after %.1f s", (now - start) / 1e9);
+            }
             if (now >= end) {
                 break;
             }
-            long waitNanos = Math.min(end, nextLine) - now;
+            long waitNanos = Math.min(Math.min(end, nextLine), from == null && warmupEnd > 0 ? warmupEnd : end) - now;
             if (spec.countPerPub() > 0) {
                 if (publishersDone.await(waitNanos, TimeUnit.NANOSECONDS)) {
                     break;
@@ -170,7 +178,7 @@ public final class BenchRun implements ClientEvents {
                 TimeUnit.NANOSECONDS.sleep(waitNanos);
             }
             if (System.nanoTime() >= nextLine) {
-                status("%s", progress.line("publish"));
+                status("%s", progress.line(from == null && warmupEnd > 0 ? "warm-up" : "publish"));
                 nextLine += TimeUnit.SECONDS.toNanos(1);
             }
         }
@@ -184,8 +192,22 @@ public final class BenchRun implements ClientEvents {
             }
         }
         long pubEnd = System.nanoTime();
+        Snapshot atEnd = Snapshot.take(counters, pubEnd);
         long lastDelivery = drain(sent, expected, pubEnd, progress);
-        return new Phase((pubEnd - start) / 1e9, (Math.max(pubEnd, lastDelivery) - start) / 1e9, sent, expected);
+        if (from == null) {
+            from = new Snapshot(start, 0, 0, 0);
+        }
+        BenchResult.Window window = new BenchResult.Window((from.nanos - start) / 1e9, (pubEnd - from.nanos) / 1e9,
+                (Math.max(pubEnd, lastDelivery) - from.nanos) / 1e9, atEnd.sent - from.sent,
+                atEnd.acked - from.acked, counters.delivered.sum() - from.delivered);
+        return new Phase(window, sent, expected);
+    }
+
+    /** Counter values at one instant, to take rates over a window. */
+    private record Snapshot(long nanos, long sent, long acked, long delivered) {
+        static Snapshot take(Counters c, long nanos) {
+            return new Snapshot(nanos, c.sent.sum(), c.acked.sum(), c.delivered.sum());
+        }
     }
 
     /** Waits for outstanding acks and owed copies; returns when the last delivery was seen. */

@@ -13,12 +13,13 @@ import io.perch.bench.payload.Stamp;
  * @param inflight        outstanding QoS 1/2 publishes per publisher
  * @param connectInterval nanoseconds between connection starts; 0 starts them as fast as
  *                        {@code maxConnecting} pending handshakes allow
+ * @param warmupMillis    publishing time before rates and latency start counting
  * @param drainMillis     after publishing stops, how long without a new delivery ends the wait
  * @param watchPid        a broker pid whose VmRSS is sampled before and after connecting; 0 none
  */
 public record RunSpec(String mode, int publishers, int subscribers, int idle, int qos, int subQos,
                       int payloadSize, String pubTopic, String subTopic, double ratePerPub, long countPerPub,
-                      int inflight, long durationMillis, long connectInterval, int maxConnecting,
+                      int inflight, long durationMillis, long warmupMillis, long connectInterval, int maxConnecting,
                       long drainMillis, int threads, boolean progress, long watchPid) {
 
     public RunSpec {
@@ -61,6 +62,7 @@ public record RunSpec(String mode, int publishers, int subscribers, int idle, in
         private long countPerPub;
         private int inflight = 64;
         private long durationMillis = 10_000;
+        private long warmupMillis;
         private long connectInterval;
         private int maxConnecting = 200;
         private long drainMillis = 3_000;
@@ -84,6 +86,7 @@ public record RunSpec(String mode, int publishers, int subscribers, int idle, in
         public Builder countPerPub(long c) { countPerPub = c; return this; }
         public Builder inflight(int n) { inflight = n; return this; }
         public Builder durationMillis(long ms) { durationMillis = ms; return this; }
+        public Builder warmupMillis(long ms) { warmupMillis = ms; return this; }
         public Builder connectIntervalNanos(long ns) { connectInterval = ns; return this; }
         public Builder maxConnecting(int n) { maxConnecting = n; return this; }
         public Builder drainMillis(long ms) { drainMillis = ms; return this; }
@@ -94,7 +97,7 @@ public record RunSpec(String mode, int publishers, int subscribers, int idle, in
         public RunSpec build() {
             return new RunSpec(mode, publishers, subscribers, idle, qos, subQos < 0 ? qos : subQos, payloadSize,
                     pubTopic, subTopic == null ? pubTopic : subTopic, ratePerPub, countPerPub, inflight,
-                    durationMillis, connectInterval, maxConnecting, drainMillis, Math.max(1, threads), progress,
+                    durationMillis, warmupMillis, connectInterval, maxConnecting, drainMillis, Math.max(1, threads), progress,
                     watchPid);
         }
     }

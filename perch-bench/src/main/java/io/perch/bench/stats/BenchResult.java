@@ -7,26 +7,50 @@ import org.HdrHistogram.Histogram;
  * Counts that do not apply to a mode are 0; figures that cannot be known are NaN (a sub-only
  * run cannot know how much was sent, so it has no delivered share).
  *
- * @param publishSeconds time publishers were publishing (the whole hold time for sub and conn)
- * @param deliverSeconds from the start of publishing to the last delivery seen
+ * <p>Counts (sent, delivered, duplicates, share) cover the whole run; rates cover the
+ * measurement {@link Window}, which after a warm-up starts later than publishing did.
+ *
  * @param expected       copies the broker owed subscribers (sent x matching subscribers), -1 unknown
  * @param rssBefore      watched process VmRSS in bytes before connecting, -1 when not watched
  */
 public record BenchResult(String mode, String transport, int clients, long connected, long connectFailed,
-                          long dropped, double connectSeconds, double publishSeconds, double deliverSeconds,
-                          long sent, long acked, long rejected, long delivered, long duplicates, long outOfOrder,
+                          long dropped, double connectSeconds, Window window, long sent, long acked, long rejected, long delivered, long duplicates, long outOfOrder,
                           long foreign, long expected, Histogram latency, long rssBefore, long rssAfter) {
 
+    /**
+     * What the rates are computed from.
+     *
+     * @param warmupSeconds  publishing before the window opened (0: the window is the whole run)
+     * @param publishSeconds window length while publishing (the hold time for sub and conn)
+     * @param deliverSeconds from the window's start to the last delivery seen
+     */
+    public record Window(double warmupSeconds, double publishSeconds, double deliverSeconds, long sent, long acked,
+                         long delivered) {
+    }
+
+    /** A window that is the whole run. */
+    public static Window whole(double publishSeconds, double deliverSeconds, long sent, long acked, long delivered) {
+        return new Window(0, publishSeconds, deliverSeconds, sent, acked, delivered);
+    }
+
+    public double publishSeconds() {
+        return window.publishSeconds();
+    }
+
+    public double deliverSeconds() {
+        return window.deliverSeconds();
+    }
+
     public double sendRate() {
-        return rate(sent, publishSeconds);
+        return rate(window.sent(), window.publishSeconds());
     }
 
     public double ackRate() {
-        return rate(acked, publishSeconds);
+        return rate(window.acked(), window.publishSeconds());
     }
 
     public double deliverRate() {
-        return rate(delivered, deliverSeconds);
+        return rate(window.delivered(), window.deliverSeconds());
     }
 
     public double connectRate() {

@@ -25,6 +25,12 @@ public final class Latency {
         return interval;
     }
 
+    /** Forgets everything recorded so far: the end of a warm-up. */
+    public synchronized void reset() {
+        recorder.reset();
+        total.reset();
+    }
+
     /** Everything recorded so far (includes a final {@link #takeInterval()}). */
     public synchronized Histogram total() {
         takeInterval();

@@ -23,6 +23,7 @@ public final class ResultFormat {
         m.put("dropped", r.dropped());
         m.put("connectSeconds", r.connectSeconds());
         m.put("connectRate", r.connectRate());
+        m.put("warmupSeconds", r.window().warmupSeconds());
         m.put("publishSeconds", r.publishSeconds());
         m.put("sent", r.sent());
         m.put("sendRate", r.sendRate());
@@ -82,16 +83,20 @@ public final class ResultFormat {
         line(sb, "connect time", String.format(Locale.ROOT, "%.3f s (%s conn/s)", r.connectSeconds(),
                 num(r.connectRate())));
         if (r.sent() > 0 || r.mode().startsWith("pub")) {
-            line(sb, "sent", String.format(Locale.ROOT, "%d in %.2f s = %s msg/s", r.sent(), r.publishSeconds(),
-                    num(r.sendRate())));
+            if (r.window().warmupSeconds() > 0) {
+                line(sb, "warm-up", String.format(Locale.ROOT, "%.2f s, not in rates and latency",
+                        r.window().warmupSeconds()));
+            }
+            line(sb, "sent", String.format(Locale.ROOT, "%d; %s msg/s over %.2f s", r.sent(), num(r.sendRate()),
+                    r.publishSeconds()));
             if (r.acked() > 0) {
-                line(sb, "acked", String.format(Locale.ROOT, "%d = %s msg/s, %d rejected", r.acked(),
+                line(sb, "acked", String.format(Locale.ROOT, "%d; %s msg/s, %d rejected", r.acked(),
                         num(r.ackRate()), r.rejected()));
             }
         }
         if (r.delivered() > 0 || r.mode().endsWith("sub")) {
-            line(sb, "delivered", String.format(Locale.ROOT, "%d in %.2f s = %s msg/s", r.delivered(),
-                    r.deliverSeconds(), num(r.deliverRate())));
+            line(sb, "delivered", String.format(Locale.ROOT, "%d; %s msg/s over %.2f s", r.delivered(),
+                    num(r.deliverRate()), r.deliverSeconds()));
             if (r.expected() >= 0) {
                 line(sb, "delivered share", String.format(Locale.ROOT, "%s %% of %d owed (%d lost)",
                         pct(r.deliveredShare()), r.expected(), r.lost()));
