@@ -3,16 +3,18 @@
 # table: scenario | Perch | Mosquitto | ratio. Every broker and client runs on loopback; everything
 # started here is stopped on exit. See bench/README.md for the scenarios and the options.
 #
-#   bench/compare.sh [--seconds N] [--scenarios a,b,...] [--brokers A,B] [--conns N] [--redis] [--keep DIR]
+#   bench/compare.sh [--seconds N] [--warmup N] [--scenarios a,b,...] [--brokers A,B] [--conns N]
+#                    [--redis] [--keep DIR]
 #
 # A broker is "perch" (bin/perch start on free ports), "mosquitto" (Debian's, installed with apt if
 # missing, on free ports, limits lifted) or "HOST:TCP[:WS[:PID]]" (already running; PID enables
-# the memory row). Environment: BENCH_SECONDS, BENCH_SCENARIOS, BENCH_BROKERS, BENCH_CONNS,
+# the memory row). Environment: BENCH_SECONDS, BENCH_WARMUP, BENCH_SCENARIOS, BENCH_BROKERS, BENCH_CONNS,
 # BENCH_REDIS=1, PERCH_SET (extra "key=value ..." for bin/perch start), BENCH_JAVA_OPTS.
 set -euo pipefail
 
 ROOT="$(cd -P "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SECONDS_PER_RUN="${BENCH_SECONDS:-10}"
+WARMUP="${BENCH_WARMUP:-2}"
 SCENARIOS="${BENCH_SCENARIOS:-conn,qos0,qos1,qos2,fanin,fanout,many,latency,ws,redis}"
 BROKERS="${BENCH_BROKERS:-perch,mosquitto}"
 CONNS="${BENCH_CONNS:-10000}"
@@ -27,6 +29,7 @@ usage() {
 while [ $# -gt 0 ]; do
   case "$1" in
     --seconds) SECONDS_PER_RUN="$2"; shift 2 ;;
+    --warmup) WARMUP="$2"; shift 2 ;;
     --scenarios) SCENARIOS="$2"; shift 2 ;;
     --brokers) BROKERS="$2"; shift 2 ;;
     --conns) CONNS="$2"; shift 2 ;;
@@ -145,6 +148,7 @@ max_queued_messages 0
 max_queued_bytes 0
 max_inflight_messages 0
 max_connections -1
+set_tcp_nodelay true
 log_dest stderr
 log_type error
 log_type warning
@@ -297,7 +301,9 @@ start_broker 0 "$broker_a"
 start_broker 1 "$broker_b"
 
 D="$SECONDS_PER_RUN"
-COMMON=(-i 0 --quiet --duration "$D")
+# Publishing runs WARMUP + D seconds; rates and latency count only the last D (JIT warm-up of
+# the bench and of a JVM broker stays out of the numbers; totals and shares cover all of it).
+COMMON=(-i 0 --quiet --duration "$(awk -v a="$D" -v b="$WARMUP" 'BEGIN { print a + b }')" --warmup "$WARMUP")
 
 # Memory first, while both brokers are fresh: RSS freed by earlier runs would hide the growth.
 if want conn; then
@@ -344,7 +350,7 @@ for r in "${ROWS[@]}"; do
   [ ${#b} -gt $w3 ] && w3=${#b}
 done
 echo
-echo "Perch bench: ${D}s per run, $(nproc) cores, brokers and clients on this host"
+echo "Perch bench: ${D} s measured after ${WARMUP} s warm-up per run, $(nproc) cores, brokers and clients on this host"
 printf "%-${w1}s | %${w2}s | %${w3}s | %s\n" scenario "${LABEL[0]}" "${LABEL[1]}" "ratio"
 printf "%s\n" "$(printf '%*s' $((w1 + w2 + w3 + 16)) '' | tr ' ' '-')"
 for r in "${ROWS[@]}"; do

@@ -67,6 +67,7 @@ final class Mosquitto implements AutoCloseable {
                 .append("max_queued_messages 0\n")
                 .append("max_queued_bytes 0\n")
                 .append("max_inflight_messages 0\n")
+                .append("set_tcp_nodelay true\n")
                 .append("log_dest stderr\nlog_type error\nlog_type warning\n")
                 .append("listener ").append(port).append(" 127.0.0.1\n")
                 .append("listener ").append(wsPort).append(" 127.0.0.1\nprotocol websockets\n");
