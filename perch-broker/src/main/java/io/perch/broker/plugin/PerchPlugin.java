@@ -1,0 +1,27 @@
+package io.perch.broker.plugin;
+
+import java.util.List;
+
+/**
+ * A module that plugs into the broker (the Redis backend, Redis auth, the dashboard...).
+ * Found with {@link java.util.ServiceLoader}. Life cycle: {@link #configure} with every
+ * config entry under the plugin's prefixes (it validates them and throws
+ * {@link ConfigException} naming the line); then {@link #start} before the listeners bind,
+ * so that hooks are in place for the first client; {@link #stop} after the listeners close.
+ */
+public interface PerchPlugin {
+    String name();
+
+    /** Key prefixes this plugin owns, e.g. {@code "backend.redis."}. A key nobody owns stops start-up. */
+    List<String> configPrefixes();
+
+    /** Validates and keeps the plugin's entries (file order). Called once, before start. */
+    void configure(List<ConfigEntry> entries);
+
+    /** True when the config asks for this plugin to run (e.g. it has at least one rule or pool). */
+    boolean enabled();
+
+    void start(PluginContext context) throws Exception;
+
+    void stop();
+}
