@@ -68,12 +68,16 @@ die() { log "$*"; exit 1; }
 
 # ---- ports and processes ----------------------------------------------------------------
 
-port_in_use() { [ -n "$(ss -Hltn "sport = :$1" 2>/dev/null)" ]; }
+# In use by a listener or by any connection (a connection's local port blocks a bind too).
+port_in_use() { [ -n "$(ss -Htan "( sport = :$1 )" 2>/dev/null)" ]; }
 
+# Below the kernel's ephemeral range, so the 10k bench connections cannot take it meanwhile.
 free_port() {
-  local p
+  local p low
+  low="$(awk '{ print $1 }' /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)"
+  [ "$low" -gt 11000 ] || low=32768
   for _ in $(seq 200); do
-    p=$((20000 + RANDOM % 30000))
+    p=$((10000 + RANDOM % (low - 10000)))
     if ! port_in_use "$p" && ! grep -qx "$p" "$WORK/ports" 2>/dev/null; then
       echo "$p" >>"$WORK/ports"
       echo "$p"
