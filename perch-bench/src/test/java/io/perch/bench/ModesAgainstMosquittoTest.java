@@ -30,7 +30,7 @@ class ModesAgainstMosquittoTest extends BrokerTestBase {
     @Test
     void subInOneRunReceivesWhatPubInAnotherRunSends() throws Exception {
         BenchRun sub = new BenchRun(tcp().withClientIdPrefix("sub-side"),
-                spec("sub").subscribers(2).subQos(1).subTopic("ps/#").durationMillis(4000).build(), null);
+                spec("sub").subscribers(2).subQos(1).subTopic("ps/#").durationMillis(6000).build(), null);
         CompletableFuture<BenchResult> subResult = CompletableFuture.supplyAsync(() -> {
             try {
                 return sub.run();

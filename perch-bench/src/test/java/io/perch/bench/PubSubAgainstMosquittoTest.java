@@ -4,6 +4,7 @@ import io.perch.bench.stats.BenchResult;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 /** pubsub against a real broker: every owed copy must arrive once, in order, with a latency. */
 class PubSubAgainstMosquittoTest extends BrokerTestBase {
@@ -67,7 +68,8 @@ class PubSubAgainstMosquittoTest extends BrokerTestBase {
                 .durationMillis(1000).pubTopic("t/sat").build());
         double took = (System.nanoTime() - t0) / 1e9;
 
-        assertThat(r.publishSeconds()).isBetween(0.9, 1.5);
+        // Not the 10 s default; the upper bound leaves room for a loaded machine.
+        assertThat(r.publishSeconds()).isBetween(0.9, 3.0);
         assertThat(took).isLessThan(10);
         assertThat(r.sent()).isGreaterThan(100);
         assertThat(r.acked()).isEqualTo(r.sent());
@@ -77,13 +79,15 @@ class PubSubAgainstMosquittoTest extends BrokerTestBase {
     @Test
     void warmUpIsLeftOutOfRatesButNotOutOfCounts() throws Exception {
         BenchResult r = run(tcp(), spec("pubsub").publishers(1).subscribers(1).qos(1).ratePerPub(1000)
-                .durationMillis(2000).warmupMillis(1000).pubTopic("t/warm/%i").build());
+                .durationMillis(3000).warmupMillis(1000).pubTopic("t/warm/%i").build());
 
-        assertThat(r.window().warmupSeconds()).isBetween(0.99, 1.3);
-        assertThat(r.publishSeconds()).isBetween(0.7, 1.1);
-        assertThat(r.sent()).isBetween(1800L, 2100L);
-        assertThat(r.window().sent()).isBetween(700L, 1100L);
-        assertThat(r.sendRate()).isBetween(900.0, 1100.0);
+        assertThat(r.window().warmupSeconds()).isGreaterThanOrEqualTo(0.99);
+        double total = r.window().warmupSeconds() + r.publishSeconds();
+        assertThat(total).isGreaterThanOrEqualTo(2.99);
+        // The window holds only its share of the messages, and its rate is the schedule's.
+        assertThat(r.window().sent()).isLessThan(r.sent());
+        assertThat((double) r.window().sent() / r.sent()).isCloseTo(r.publishSeconds() / total, within(0.1));
+        assertThat(r.sendRate()).isBetween(850.0, 1150.0);
         assertThat(r.latency().getTotalCount()).isLessThan(r.delivered());
         assertThat(r.deliveredShare()).isEqualTo(100.0);
     }
