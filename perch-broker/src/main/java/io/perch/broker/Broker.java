@@ -1,0 +1,197 @@
+package io.perch.broker;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollEventLoopGroup;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.ssl.ClientAuth;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.perch.broker.api.BrokerService;
+import io.perch.broker.config.BrokerConfig;
+import io.perch.broker.config.ListenerConfig;
+import io.perch.broker.core.BrokerCore;
+import io.perch.broker.hook.HookRegistry;
+import io.perch.broker.protocol.ReasonCodes;
+import io.perch.broker.retain.MemoryRetainedStore;
+import io.perch.broker.retain.RetainedStore;
+import io.perch.broker.session.MemorySessionStore;
+import io.perch.broker.session.Session;
+import io.perch.broker.session.SessionConnection;
+import io.perch.broker.session.SessionStore;
+import io.perch.broker.sys.SysPublisher;
+import io.perch.broker.transport.ConnectionCounter;
+import io.perch.broker.transport.MqttChannelInitializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.File;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A running MQTT broker: event loops, listeners and the engine. Register hooks through
+ * {@link #hooks()} (or plugins through {@link #service()}) before {@link #start()}.
+ */
+public final class Broker {
+    private static final Logger log = LoggerFactory.getLogger(Broker.class);
+
+    /** A bound listener. */
+    public record Bound(ListenerConfig config, Channel channel, ConnectionCounter counter) {
+        public int port() {
+            return ((InetSocketAddress) channel.localAddress()).getPort();
+        }
+    }
+
+    private final BrokerConfig config;
+    private final HookRegistry hooks = new HookRegistry();
+    private final EventLoopGroup boss;
+    private final EventLoopGroup workers;
+    private final Class<? extends ServerChannel> serverChannel;
+    private final BrokerCore core;
+    private final BrokerServiceImpl service;
+    private final List<Bound> bound = new ArrayList<>();
+    private SysPublisher sys;
+    private volatile boolean started;
+
+    public Broker(BrokerConfig config) {
+        this(config, new MemorySessionStore(), new MemoryRetainedStore());
+    }
+
+    public Broker(BrokerConfig config, SessionStore sessions, RetainedStore retained) {
+        this.config = config;
+        boolean epoll = Epoll.isAvailable();
+        this.boss = epoll ? new EpollEventLoopGroup(1, new DefaultThreadFactory("perch-accept"))
+                : new NioEventLoopGroup(1, new DefaultThreadFactory("perch-accept"));
+        this.workers = epoll ? new EpollEventLoopGroup(0, new DefaultThreadFactory("perch-io"))
+                : new NioEventLoopGroup(0, new DefaultThreadFactory("perch-io"));
+        this.serverChannel = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+        this.core = new BrokerCore(config, hooks, sessions, retained, workers);
+        this.service = new BrokerServiceImpl(core, this);
+    }
+
+    public HookRegistry hooks() {
+        return hooks;
+    }
+
+    public BrokerService service() {
+        return service;
+    }
+
+    public BrokerConfig config() {
+        return config;
+    }
+
+    /** Binds every listener; throws (after releasing what was bound) when one cannot bind. */
+    public synchronized void start() {
+        if (started) {
+            return;
+        }
+        try {
+            for (ListenerConfig l : config.listeners) {
+                bound.add(bind(l));
+            }
+        } catch (RuntimeException e) {
+            stop();
+            throw e;
+        }
+        sys = new SysPublisher(core, service);
+        sys.start();
+        started = true;
+    }
+
+    private Bound bind(ListenerConfig l) {
+        SslContext ssl = l.isTls() ? sslContext(l) : null;
+        ConnectionCounter counter = new ConnectionCounter(l.name(), l.maxConnections());
+        ServerBootstrap b = new ServerBootstrap()
+                .group(boss, workers)
+                .channel(serverChannel)
+                .option(ChannelOption.SO_BACKLOG, 1024)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.SO_KEEPALIVE, true)
+                // Bounded per-connection output: a slow reader stops costing memory past 1 MiB.
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(256 * 1024, 1024 * 1024))
+                .childHandler(new MqttChannelInitializer(core, l, ssl, counter));
+        try {
+            Channel ch = b.bind(l.host(), l.port()).sync().channel();
+            Bound bd = new Bound(l, ch, counter);
+            log.info("listener {} ({}) on {}:{}{}", l.name(), l.type(), l.host(), bd.port(),
+                    l.isWebSocket() ? " path " + l.wsPath() : "");
+            return bd;
+        } catch (Exception e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            throw new IllegalStateException("cannot bind listener " + l.name() + " to " + l.host() + ":" + l.port()
+                    + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static SslContext sslContext(ListenerConfig l) {
+        try {
+            SslContextBuilder b = SslContextBuilder.forServer(new File(l.certFile()), new File(l.keyFile()));
+            if (l.caCertFile() != null) {
+                b.trustManager(new File(l.caCertFile()));
+            }
+            b.clientAuth(l.verifyPeer() ? ClientAuth.REQUIRE : ClientAuth.NONE);
+            return b.build();
+        } catch (Exception e) {
+            throw new IllegalStateException("listener " + l.name() + ": cannot load TLS certificate/key: " + e.getMessage(), e);
+        }
+    }
+
+    /** The bound port of the first listener of a type (tcp, ssl, ws, wss), or -1. */
+    public int port(String type) {
+        for (Bound b : bound) {
+            if (b.config().type().equals(type)) {
+                return b.port();
+            }
+        }
+        return -1;
+    }
+
+    public List<Bound> bound() {
+        return List.copyOf(bound);
+    }
+
+    BrokerCore core() {
+        return core;
+    }
+
+    /**
+     * Stops accepting, tells v5 clients the server is shutting down (0x8B), closes every
+     * connection after its pending writes are flushed, then stops the event loops.
+     */
+    public synchronized void stop() {
+        if (sys != null) {
+            sys.stop();
+        }
+        for (Bound b : bound) {
+            b.channel().close().syncUninterruptibly();
+        }
+        bound.clear();
+        for (Session s : core.sessions.store().all()) {
+            SessionConnection c = s.connection();
+            if (c != null) {
+                c.disconnect(ReasonCodes.SERVER_SHUTTING_DOWN);
+            }
+        }
+        boss.shutdownGracefully(0, 2000, TimeUnit.MILLISECONDS).syncUninterruptibly();
+        workers.shutdownGracefully(100, 5000, TimeUnit.MILLISECONDS).syncUninterruptibly();
+        if (started) {
+            log.info("broker {} stopped", config.nodeName);
+        }
+        started = false;
+    }
+}

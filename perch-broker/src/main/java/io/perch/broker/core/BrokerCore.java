@@ -1,0 +1,44 @@
+package io.perch.broker.core;
+
+import io.netty.channel.EventLoopGroup;
+import io.perch.broker.config.BrokerConfig;
+import io.perch.broker.hook.HookRegistry;
+import io.perch.broker.message.MessageIdGenerator;
+import io.perch.broker.retain.RetainedStore;
+import io.perch.broker.route.Router;
+import io.perch.broker.session.Session;
+import io.perch.broker.session.SessionStore;
+import io.perch.broker.stats.BrokerStats;
+import io.perch.broker.topic.SubscriptionTree;
+
+/**
+ * The services every connection handler needs, built once per broker and passed in (no
+ * static state): config, hooks, stats, sessions, routing, retained store, ids, timers.
+ */
+public final class BrokerCore {
+    public final BrokerConfig config;
+    public final HookRegistry hooks;
+    public final BrokerStats stats;
+    public final SubscriptionTree<Session> tree;
+    public final RetainedStore retained;
+    public final Router router;
+    public final SessionManager sessions;
+    public final Publisher publisher;
+    public final MessageIdGenerator ids;
+    public final EventLoopGroup workers;
+    public final long startedAt = System.currentTimeMillis();
+
+    public BrokerCore(BrokerConfig config, HookRegistry hooks, SessionStore store, RetainedStore retained,
+                      EventLoopGroup workers) {
+        this.config = config;
+        this.hooks = hooks;
+        this.stats = new BrokerStats();
+        this.tree = new SubscriptionTree<>();
+        this.retained = retained;
+        this.router = new Router(tree, config.maxQosAllowed);
+        this.workers = workers;
+        this.sessions = new SessionManager(config, hooks, stats, store, tree, router, retained, workers);
+        this.publisher = new Publisher(config, hooks, retained, router, stats);
+        this.ids = new MessageIdGenerator(config.nodeName);
+    }
+}

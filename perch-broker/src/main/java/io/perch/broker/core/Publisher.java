@@ -1,0 +1,76 @@
+package io.perch.broker.core;
+
+import io.perch.broker.config.BrokerConfig;
+import io.perch.broker.hook.HookPoints;
+import io.perch.broker.hook.HookRegistry;
+import io.perch.broker.hook.event.ClientInfo;
+import io.perch.broker.hook.event.DroppedEvent;
+import io.perch.broker.hook.event.PublishEvent;
+import io.perch.broker.message.Message;
+import io.perch.broker.retain.RetainedStore;
+import io.perch.broker.route.Router;
+import io.perch.broker.stats.BrokerStats;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * The publish pipeline: message.publish hooks (which may rewrite, drop, or finish durable I/O
+ * first), then the retained store, then routing. When every hook finishes at once the whole
+ * pipeline runs on the caller's thread and returns a completed stage.
+ */
+public final class Publisher {
+    private final BrokerConfig config;
+    private final HookRegistry hooks;
+    private final RetainedStore retained;
+    private final Router router;
+    private final BrokerStats stats;
+
+    public Publisher(BrokerConfig config, HookRegistry hooks, RetainedStore retained, Router router, BrokerStats stats) {
+        this.config = config;
+        this.hooks = hooks;
+        this.retained = retained;
+        this.router = router;
+        this.stats = stats;
+    }
+
+    /** Publishes; completes with the number of sessions/groups the message was routed to (-1 when a hook dropped it). */
+    public CompletionStage<Integer> publish(ClientInfo publisher, Message m) {
+        if (!hooks.hasCallbacks(HookPoints.MESSAGE_PUBLISH)) {
+            return CompletableFuture.completedFuture(deliver(m));
+        }
+        CompletableFuture<PublishEvent> f = hooks.run(HookPoints.MESSAGE_PUBLISH, new PublishEvent(publisher, m, true))
+                .toCompletableFuture();
+        if (f.isDone() && !f.isCompletedExceptionally()) {
+            return CompletableFuture.completedFuture(afterHooks(f.join()));
+        }
+        return f.thenApply(this::afterHooks);
+    }
+
+    private int afterHooks(PublishEvent ev) {
+        if (!ev.allowed()) {
+            stats.messagesDropped.increment();
+            hooks.fire(HookPoints.MESSAGE_DROPPED, new DroppedEvent(ev.message(), null, "denied_by_hook"));
+            return -1;
+        }
+        return deliver(ev.message());
+    }
+
+    private int deliver(Message m) {
+        if (m.retain() && config.retainAvailable) {
+            if (m.payload().length == 0) {
+                retained.remove(m.topic());
+            } else {
+                retained.put(m);
+            }
+        }
+        int n = router.route(m);
+        if (n == 0) {
+            stats.messagesDroppedNoSubscribers.increment();
+            if (hooks.hasCallbacks(HookPoints.MESSAGE_DROPPED)) {
+                hooks.fire(HookPoints.MESSAGE_DROPPED, new DroppedEvent(m, null, "no_subscribers"));
+            }
+        }
+        return n;
+    }
+}

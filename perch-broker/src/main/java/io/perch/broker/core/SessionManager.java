@@ -1,0 +1,249 @@
+package io.perch.broker.core;
+
+import io.perch.broker.config.BrokerConfig;
+import io.perch.broker.hook.HookPoints;
+import io.perch.broker.hook.HookRegistry;
+import io.perch.broker.hook.event.ClientInfo;
+import io.perch.broker.hook.event.DeliveryEvent;
+import io.perch.broker.hook.event.DroppedEvent;
+import io.perch.broker.hook.event.SessionEvent;
+import io.perch.broker.hook.event.SubscribedEvent;
+import io.perch.broker.hook.event.UnsubscribedEvent;
+import io.perch.broker.message.Message;
+import io.perch.broker.message.SubscriptionOptions;
+import io.perch.broker.retain.RetainedStore;
+import io.perch.broker.route.Router;
+import io.perch.broker.session.Pending;
+import io.perch.broker.session.Session;
+import io.perch.broker.session.SessionConnection;
+import io.perch.broker.session.SessionListener;
+import io.perch.broker.session.SessionStore;
+import io.perch.broker.stats.BrokerStats;
+import io.perch.broker.topic.SubscriptionTree;
+import io.perch.broker.topic.Topics;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Creates, resumes, takes over, expires and ends sessions, and keeps the subscription tree in
+ * step with each session's own subscription table.
+ *
+ * <p>Opening a session for a client id is serialised on a lock stripe of that id, so two
+ * CONNECTs with one id racing on different event loops cannot both win.
+ */
+public final class SessionManager implements SessionListener {
+    private static final Logger log = LoggerFactory.getLogger(SessionManager.class);
+    /** MQTT 5: a Session Expiry Interval of 0xFFFFFFFF means the session never expires. */
+    public static final long NEVER_EXPIRE = 0xFFFFFFFFL;
+
+    private final BrokerConfig config;
+    private final HookRegistry hooks;
+    private final BrokerStats stats;
+    private final SessionStore store;
+    private final SubscriptionTree<Session> tree;
+    private final Router router;
+    private final RetainedStore retained;
+    private final ScheduledExecutorService scheduler;
+    private final Object[] stripes = new Object[64];
+
+    public SessionManager(BrokerConfig config, HookRegistry hooks, BrokerStats stats, SessionStore store,
+                          SubscriptionTree<Session> tree, Router router, RetainedStore retained,
+                          ScheduledExecutorService scheduler) {
+        this.config = config;
+        this.hooks = hooks;
+        this.stats = stats;
+        this.store = store;
+        this.tree = tree;
+        this.router = router;
+        this.retained = retained;
+        this.scheduler = scheduler;
+        for (int i = 0; i < stripes.length; i++) {
+            stripes[i] = new Object();
+        }
+    }
+
+    public SessionStore store() {
+        return store;
+    }
+
+    public record Opened(Session session, boolean present) {
+    }
+
+    /**
+     * Finds or makes the session for a CONNECT. An existing live connection is told to go
+     * (v5 reason 0x8E) and marked as taken over; a clean start discards the old session.
+     */
+    public Opened open(ClientInfo info, boolean cleanStart, long expirySeconds, Runnable onTakeover) {
+        String id = info.clientId();
+        Opened result;
+        synchronized (stripes[Math.floorMod(id.hashCode(), stripes.length)]) {
+            Session existing = store.get(id);
+            if (existing != null) {
+                SessionConnection old = existing.connection();
+                if (old != null) {
+                    stats.sessionsTakenOver.increment();
+                    hooks.fire(HookPoints.SESSION_TAKENOVER, new SessionEvent(existing.client(), "takenover"));
+                    log.info("client {} connected again from {}: taking over the session", id, info.peerHost());
+                    onTakeover.run();
+                    existing.detach(old, false);
+                    old.disconnect(io.perch.broker.protocol.ReasonCodes.SESSION_TAKEN_OVER);
+                }
+            }
+            if (existing != null && !cleanStart) {
+                existing.expiryIntervalSeconds(expirySeconds);
+                result = new Opened(existing, true);
+            } else {
+                if (existing != null) {
+                    end(existing, "discarded", HookPoints.SESSION_DISCARDED);
+                }
+                Session s = new Session(id, info, config.maxInflight, config.maxMqueueLen, config.mqueueStoreQos0,
+                        config.maxAwaitingRel, this, stats);
+                s.expiryIntervalSeconds(expirySeconds);
+                store.put(s);
+                result = new Opened(s, false);
+            }
+        }
+        hooks.fire(result.present() ? HookPoints.SESSION_RESUMED : HookPoints.SESSION_CREATED, new SessionEvent(info, null));
+        return result;
+    }
+
+    /** The connection of a session closed (not by takeover): hand on shared messages, then end or keep the session. */
+    public void connectionClosed(Session s, SessionConnection conn) {
+        List<Pending> shared = s.detach(conn, config.sharedRedispatch);
+        if (shared == null) {
+            return; // a newer connection took the session over meanwhile: it is not ours to end
+        }
+        if (!shared.isEmpty()) {
+            router.redistribute(s, shared);
+        }
+        long expiry = s.expiryIntervalSeconds();
+        if (expiry == 0) {
+            end(s, "closed", HookPoints.SESSION_TERMINATED);
+        } else if (expiry != NEVER_EXPIRE) {
+            long at = s.disconnectedAt();
+            s.expiryTask(scheduler.schedule(() -> expire(s, at), expiry, TimeUnit.SECONDS));
+        }
+    }
+
+    private void expire(Session s, long disconnectedAt) {
+        synchronized (stripes[Math.floorMod(s.clientId().hashCode(), stripes.length)]) {
+            if (s.isConnected() || s.disconnectedAt() != disconnectedAt || store.get(s.clientId()) != s) {
+                return;
+            }
+            stats.sessionsExpired.increment();
+            log.info("session {} expired after {} s offline", s.clientId(), s.expiryIntervalSeconds());
+            end(s, "expired", HookPoints.SESSION_TERMINATED);
+        }
+    }
+
+    /** Ends a session (kick, expiry, discard): subscriptions go, a waiting will is sent now. */
+    public void end(Session s, String reason, io.perch.broker.hook.HookPoint<SessionEvent> point) {
+        store.remove(s);
+        for (String key : List.copyOf(s.subscriptions().keySet())) {
+            removeFromTree(s, key);
+        }
+        s.subscriptions().clear();
+        Runnable will = s.takePendingWill();
+        if (will != null) {
+            will.run();
+        }
+        List<Pending> held = s.drainAll();
+        for (Pending p : held) {
+            if (p.isShared()) {
+                router.dispatchShared(p.shareGroup(), p.shareFilter(), p.message(), s, null);
+            }
+        }
+        hooks.fire(point, new SessionEvent(s.client(), reason));
+    }
+
+    /**
+     * Adds a subscription (raw filter, possibly $share/$queue) to the session and the tree.
+     * Returns whether it is new; the caller sends SUBACK and then calls {@link #afterSubscribe}.
+     */
+    public boolean subscribe(Session s, Topics.Parsed parsed, SubscriptionOptions options) {
+        String key = Topics.key(parsed.group(), parsed.filter());
+        boolean isNew;
+        if (parsed.isShared()) {
+            isNew = tree.addShared(parsed.group(), parsed.filter(), s, options);
+        } else {
+            isNew = tree.add(parsed.filter(), s, options);
+        }
+        s.subscriptions().put(key, options);
+        return isNew;
+    }
+
+    /** Sends retained messages as the retain handling option says, then fires session.subscribed. */
+    public void afterSubscribe(Session s, Topics.Parsed parsed, SubscriptionOptions o, boolean isNew) {
+        boolean sendRetained = !parsed.isShared() && (o.retainHandling() == 0 || (o.retainHandling() == 1 && isNew));
+        if (sendRetained) {
+            int[] ids = o.subscriptionId() > 0 ? new int[]{o.subscriptionId()} : null;
+            for (Message m : retained.match(parsed.filter())) {
+                int qos = Math.min(Math.min(m.qos(), o.qos()), config.maxQosAllowed);
+                s.offer(Pending.of(m, qos, true, ids));
+            }
+        }
+        hooks.fire(HookPoints.SESSION_SUBSCRIBED, new SubscribedEvent(s.client(), parsed.filter(), o, isNew));
+    }
+
+    public boolean unsubscribe(Session s, String rawFilter) {
+        Topics.Parsed parsed = Topics.parseSubscription(rawFilter);
+        if (parsed == null) {
+            return false;
+        }
+        String key = Topics.key(parsed.group(), parsed.filter());
+        if (s.subscriptions().remove(key) == null) {
+            return false;
+        }
+        removeFromTree(s, key);
+        hooks.fire(HookPoints.SESSION_UNSUBSCRIBED, new UnsubscribedEvent(s.client(), parsed.filter()));
+        return true;
+    }
+
+    private void removeFromTree(Session s, String key) {
+        Topics.Parsed p = Topics.parseSubscription(key);
+        if (p == null) {
+            return;
+        }
+        if (p.isShared()) {
+            tree.removeShared(p.group(), p.filter(), s);
+        } else {
+            tree.remove(p.filter(), s);
+        }
+    }
+
+    /** Subscriptions of a session keyed as the client sent them. */
+    public Map<String, SubscriptionOptions> subscriptions(String clientId) {
+        Session s = store.get(clientId);
+        return s == null ? Map.of() : Map.copyOf(s.subscriptions());
+    }
+
+    // ---- SessionListener: session events become hooks ---------------------------------
+
+    @Override
+    public void delivered(Session session, Message message) {
+        stats.messagesSent.increment();
+        if (hooks.hasCallbacks(HookPoints.MESSAGE_DELIVERED)) {
+            hooks.fire(HookPoints.MESSAGE_DELIVERED, new DeliveryEvent(session.client(), message));
+        }
+    }
+
+    @Override
+    public void acked(Session session, Message message) {
+        stats.messagesAcked.increment();
+        if (hooks.hasCallbacks(HookPoints.MESSAGE_ACKED)) {
+            hooks.fire(HookPoints.MESSAGE_ACKED, new DeliveryEvent(session.client(), message));
+        }
+    }
+
+    @Override
+    public void dropped(Session session, Message message, String reason) {
+        if (hooks.hasCallbacks(HookPoints.MESSAGE_DROPPED)) {
+            hooks.fire(HookPoints.MESSAGE_DROPPED, new DroppedEvent(message, session.clientId(), reason));
+        }
+    }
+}

@@ -1,0 +1,398 @@
+package io.perch.broker.protocol;
+
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.mqtt.MqttConnectMessage;
+import io.netty.handler.codec.mqtt.MqttConnectPayload;
+import io.netty.handler.codec.mqtt.MqttConnectVariableHeader;
+import io.netty.handler.codec.mqtt.MqttFixedHeader;
+import io.netty.handler.codec.mqtt.MqttMessage;
+import io.netty.handler.codec.mqtt.MqttMessageType;
+import io.netty.handler.codec.mqtt.MqttProperties;
+import io.netty.handler.codec.mqtt.MqttProperties.MqttPropertyType;
+import io.netty.handler.codec.mqtt.MqttQoS;
+import io.netty.handler.codec.mqtt.MqttReasonCodeAndPropertiesVariableHeader;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.perch.broker.config.BrokerConfig;
+import io.perch.broker.core.SessionManager;
+import io.perch.broker.hook.HookPoints;
+import io.perch.broker.hook.event.AuthenticateEvent;
+import io.perch.broker.hook.event.ClientInfo;
+import io.perch.broker.hook.event.ConnackEvent;
+import io.perch.broker.hook.event.ClientEvent;
+import io.perch.broker.hook.event.ConnectEvent;
+import io.perch.broker.hook.event.EnhancedAuthEvent;
+import io.perch.broker.message.Message;
+import io.perch.broker.protocol.MqttConnection.State;
+import io.perch.broker.topic.Topics;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.InetSocketAddress;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * CONNECT to CONNACK: validation (MQTT 3.1.1 section 3.1, MQTT 5 section 3.1), authentication
+ * through hooks (plain or MQTT 5 enhanced with AUTH round trips), session open or takeover,
+ * CONNACK with the server's limits as properties; and at the other end, DISCONNECT and close
+ * (will messages, session expiry).
+ */
+final class ConnectFlow {
+    private static final Logger log = LoggerFactory.getLogger(ConnectFlow.class);
+
+    private final MqttConnection c;
+    private final BrokerConfig config;
+    private boolean cleanStart;
+    private long expiry;
+    private boolean expiryChanged;
+    private boolean assignedId;
+    private boolean serverKeepAlive;
+    private String authMethod;
+
+    ConnectFlow(MqttConnection c) {
+        this.c = c;
+        this.config = c.core.config;
+    }
+
+    void onConnect(MqttConnectMessage cm) {
+        c.state = State.CONNECTING;
+        MqttConnectVariableHeader vh = cm.variableHeader();
+        MqttConnectPayload pl = cm.payload();
+        int version = vh.version();
+        c.helper = version == 5 ? Mqtt5Helper.INSTANCE : Mqtt3Helper.INSTANCE;
+        MqttProperties props = vh.properties();
+
+        String clientId = pl.clientIdentifier();
+        if (clientId.indexOf('\uFFFD') >= 0 || clientId.indexOf('\u0000') >= 0 || clientId.length() > config.maxClientIdLen) {
+            refuse(ReasonCodes.CLIENT_ID_NOT_VALID, null);
+            return;
+        }
+        cleanStart = vh.isCleanSession();
+        if (clientId.isEmpty()) {
+            if (version < 5 && !cleanStart) {
+                refuse(ReasonCodes.CLIENT_ID_NOT_VALID, null); // MQTT-3.1.3-8
+                return;
+            }
+            clientId = "perch-" + UUID.randomUUID().toString().replace("-", "").substring(0, 20);
+            assignedId = true;
+        }
+        if (vh.hasPassword() && !vh.hasUserName() && version == 4) {
+            c.protocolError("password without user name"); // MQTT-3.1.2-22
+            return;
+        }
+        Integer receiveMax = Props.integer(props, MqttPropertyType.RECEIVE_MAXIMUM);
+        Integer maxPacket = Props.integer(props, MqttPropertyType.MAXIMUM_PACKET_SIZE);
+        if ((receiveMax != null && receiveMax == 0) || (maxPacket != null && maxPacket == 0)) {
+            refuse(ReasonCodes.PROTOCOL_ERROR, "zero receive maximum or maximum packet size");
+            return;
+        }
+        c.clientReceiveMax = receiveMax == null ? 65535 : receiveMax;
+        c.clientMaxPacketSize = maxPacket == null ? 0 : maxPacket;
+        Integer aliasMax = Props.integer(props, MqttPropertyType.TOPIC_ALIAS_MAXIMUM);
+        c.aliases.outboundMax(aliasMax == null ? 0 : aliasMax);
+
+        long cap = config.sessionExpiryInterval.toSeconds();
+        if (version == 5) {
+            Integer e = Props.integer(props, MqttPropertyType.SESSION_EXPIRY_INTERVAL);
+            long requested = e == null ? 0 : Integer.toUnsignedLong(e);
+            expiry = Math.min(requested, cap);
+            expiryChanged = expiry != requested;
+        } else {
+            expiry = cleanStart ? 0 : cap;
+        }
+
+        if (vh.isWillFlag() && !readWill(vh, pl, clientId, vh.hasUserName() ? pl.userName() : null)) {
+            return;
+        }
+
+        int keepAlive = vh.keepAliveTimeSeconds();
+        if (version == 5 && config.serverKeepalive > 0) {
+            keepAlive = config.serverKeepalive;
+            serverKeepAlive = true;
+        }
+        InetSocketAddress peer = c.ctx.channel().remoteAddress() instanceof InetSocketAddress a ? a : null;
+        c.client = new ClientInfo(clientId, vh.hasUserName() ? pl.userName() : null,
+                peer == null ? null : peer.getAddress().getHostAddress(), peer == null ? 0 : peer.getPort(), version,
+                cleanStart, keepAlive, System.currentTimeMillis(), config.nodeName, c.listener);
+        c.core.hooks.fire(HookPoints.CLIENT_CONNECT, new ConnectEvent(c.client));
+
+        authMethod = Props.string(props, MqttPropertyType.AUTHENTICATION_METHOD);
+        if (authMethod != null) {
+            enhancedAuth(Props.binary(props, MqttPropertyType.AUTHENTICATION_DATA), true);
+            return;
+        }
+        byte[] password = vh.hasPassword() ? pl.passwordInBytes() : null;
+        c.core.hooks.run(HookPoints.CLIENT_AUTHENTICATE,
+                        new AuthenticateEvent(c.client, password, AuthenticateEvent.Decision.IGNORE, false))
+                .whenCompleteAsync((ev, err) -> authenticated(ev, err), c.ctx.executor());
+    }
+
+    private boolean readWill(MqttConnectVariableHeader vh, MqttConnectPayload pl, String clientId, String username) {
+        String topic = pl.willTopic();
+        if (topic == null || !Topics.isValidName(topic, config.maxTopicLevels) || topic.indexOf('\uFFFD') >= 0) {
+            refuse(ReasonCodes.TOPIC_NAME_INVALID, "invalid will topic");
+            return false;
+        }
+        if (vh.willQos() > config.maxQosAllowed) {
+            refuse(ReasonCodes.QOS_NOT_SUPPORTED, null);
+            return false;
+        }
+        if (vh.isWillRetain() && !config.retainAvailable) {
+            refuse(ReasonCodes.RETAIN_NOT_SUPPORTED, null);
+            return false;
+        }
+        MqttProperties wp = pl.willProperties() == null ? MqttProperties.NO_PROPERTIES : pl.willProperties();
+        Integer delay = Props.integer(wp, MqttPropertyType.WILL_DELAY_INTERVAL);
+        Integer exp = Props.integer(wp, MqttPropertyType.PUBLICATION_EXPIRY_INTERVAL);
+        byte[] payload = pl.willMessageInBytes() == null ? new byte[0] : pl.willMessageInBytes();
+        // The id and time are set when the will is published; expiry is kept relative until then.
+        Message m = new Message(null, topic, payload, vh.willQos(), vh.isWillRetain(), clientId, username, 0,
+                exp == null ? 0 : Integer.toUnsignedLong(exp), Props.publishProperties(wp));
+        c.will = new WillMessage(m, delay == null ? 0 : Integer.toUnsignedLong(delay));
+        return true;
+    }
+
+    // ---- authentication -----------------------------------------------------------------
+
+    private void authenticated(AuthenticateEvent ev, Throwable err) {
+        if (c.state != State.CONNECTING) {
+            return; // closed meanwhile
+        }
+        if (err != null) {
+            log.warn("client {}: authentication failed with an error: {}", c.client.clientId(), err.toString());
+            refuse(ReasonCodes.SERVER_UNAVAILABLE, null);
+            return;
+        }
+        switch (ev.decision()) {
+            case ALLOW -> accept(ev.superuser(), null);
+            case IGNORE -> {
+                if (config.allowAnonymous) {
+                    accept(false, null);
+                } else {
+                    refuse(ReasonCodes.NOT_AUTHORIZED, null);
+                }
+            }
+            case DENY_BAD_CREDENTIALS -> refuse(ReasonCodes.BAD_USERNAME_OR_PASSWORD, null);
+            case DENY_NOT_AUTHORIZED -> refuse(ReasonCodes.NOT_AUTHORIZED, null);
+        }
+    }
+
+    private void enhancedAuth(byte[] data, boolean initial) {
+        c.core.hooks.run(HookPoints.CLIENT_ENHANCED_AUTH, new EnhancedAuthEvent(c.client, authMethod, data, initial,
+                        EnhancedAuthEvent.Result.UNSUPPORTED, null))
+                .whenCompleteAsync((ev, err) -> {
+                    if (c.state != State.CONNECTING && c.state != State.AUTHENTICATING && c.state != State.CONNECTED) {
+                        return;
+                    }
+                    boolean connected = c.state == State.CONNECTED;
+                    EnhancedAuthEvent.Result r = err != null ? EnhancedAuthEvent.Result.FAILURE : ev.result();
+                    switch (r) {
+                        case SUCCESS -> {
+                            if (connected) {
+                                c.send(auth(ReasonCodes.SUCCESS, ev.responseData()));
+                            } else {
+                                accept(false, ev.responseData());
+                            }
+                        }
+                        case CONTINUE -> {
+                            if (!connected) {
+                                c.state = State.AUTHENTICATING;
+                            }
+                            c.send(auth(ReasonCodes.CONTINUE_AUTHENTICATION, ev.responseData()));
+                        }
+                        case UNSUPPORTED -> fail(connected, ReasonCodes.BAD_AUTHENTICATION_METHOD);
+                        case FAILURE -> fail(connected, ReasonCodes.NOT_AUTHORIZED);
+                    }
+                }, c.ctx.executor());
+    }
+
+    private void fail(boolean connected, int reason) {
+        if (connected) {
+            c.closeReason = "reauth_failed";
+            c.closeWith(reason, null);
+        } else {
+            c.state = State.CONNECTING;
+            refuse(reason, null);
+        }
+    }
+
+    private MqttMessage auth(int reason, byte[] data) {
+        MqttProperties p = new MqttProperties();
+        Props.addString(p, MqttPropertyType.AUTHENTICATION_METHOD, authMethod);
+        if (data != null) {
+            p.add(new MqttProperties.BinaryProperty(MqttPropertyType.AUTHENTICATION_DATA.value(), data));
+        }
+        return new MqttMessage(new MqttFixedHeader(MqttMessageType.AUTH, false, MqttQoS.AT_MOST_ONCE, false, 0),
+                new MqttReasonCodeAndPropertiesVariableHeader((byte) reason, p));
+    }
+
+    /** AUTH during the CONNECT exchange. */
+    void onAuth(MqttMessage m) {
+        MqttReasonCodeAndPropertiesVariableHeader vh = (MqttReasonCodeAndPropertiesVariableHeader) m.variableHeader();
+        String method = Props.string(vh.properties(), MqttPropertyType.AUTHENTICATION_METHOD);
+        if ((vh.reasonCode() & 0xff) != ReasonCodes.CONTINUE_AUTHENTICATION || !authMethod.equals(method)) {
+            c.protocolError("bad AUTH during connect");
+            return;
+        }
+        c.state = State.CONNECTING;
+        enhancedAuth(Props.binary(vh.properties(), MqttPropertyType.AUTHENTICATION_DATA), false);
+    }
+
+    /** AUTH after CONNACK: re-authentication, only with the method used at connect (MQTT-4.12.1-1). */
+    void onReauth(MqttMessage m) {
+        MqttReasonCodeAndPropertiesVariableHeader vh = (MqttReasonCodeAndPropertiesVariableHeader) m.variableHeader();
+        String method = Props.string(vh.properties(), MqttPropertyType.AUTHENTICATION_METHOD);
+        if (authMethod == null || !authMethod.equals(method)) {
+            c.protocolError("AUTH without the connect's authentication method");
+            return;
+        }
+        enhancedAuth(Props.binary(vh.properties(), MqttPropertyType.AUTHENTICATION_DATA), false);
+    }
+
+    // ---- accept / refuse ----------------------------------------------------------------
+
+    private void refuse(int reason, String why) {
+        c.core.stats.connectRefused.increment();
+        if (reason == ReasonCodes.BAD_USERNAME_OR_PASSWORD || reason == ReasonCodes.NOT_AUTHORIZED) {
+            c.core.stats.authFailures.increment();
+        }
+        if (c.client != null) {
+            c.core.hooks.fire(HookPoints.CLIENT_CONNACK, new ConnackEvent(c.client, reason));
+        }
+        log.info("refused connection from {} (client {}): reason 0x{}{}", c.ctx.channel().remoteAddress(),
+                c.client == null ? "?" : c.client.clientId(), Integer.toHexString(reason), why == null ? "" : " " + why);
+        c.closeReason = "refused";
+        c.state = State.CLOSED;
+        MqttProperties p = null;
+        if (why != null && c.helper.isV5()) {
+            p = new MqttProperties();
+            Props.addString(p, MqttPropertyType.REASON_STRING, why);
+        }
+        c.writeAndClose(c.helper.connack(reason, false, p));
+    }
+
+    private void accept(boolean superuser, byte[] authResponse) {
+        c.superuser = superuser;
+        c.core.hooks.fire(HookPoints.CLIENT_CONNACK, new ConnackEvent(c.client, ReasonCodes.SUCCESS));
+        SessionManager.Opened opened = c.core.sessions.open(c.client, cleanStart, expiry, () -> { });
+        c.session = opened.session();
+        c.state = State.CONNECTED;
+        c.send(c.helper.connack(ReasonCodes.SUCCESS, opened.present(), connackProperties(authResponse)));
+        ChannelHandlerContext ctx = c.ctx;
+        int ka = c.client.keepAlive();
+        if (ka > 0) {
+            long timeoutMs = (long) (ka * 1000L * config.keepaliveBackoff * 2);
+            ctx.pipeline().addFirst("keepalive", new IdleStateHandler(timeoutMs, 0, 0, TimeUnit.MILLISECONDS));
+        }
+        c.startTicker();
+        c.session.attach(c, c.client);
+        c.core.hooks.fire(HookPoints.CLIENT_CONNECTED, new ClientEvent(c.client, opened.present()));
+        log.info("client {} connected from {}:{} over {} (MQTT {}, clean={}, keepalive={}, session present={})",
+                c.client.clientId(), c.client.peerHost(), c.client.peerPort(), c.listener,
+                c.client.protocolVersion() == 5 ? "5" : c.client.protocolVersion() == 4 ? "3.1.1" : "3.1",
+                cleanStart, ka, opened.present());
+    }
+
+    private MqttProperties connackProperties(byte[] authResponse) {
+        if (!c.helper.isV5()) {
+            return null;
+        }
+        MqttProperties p = new MqttProperties();
+        if (assignedId) {
+            Props.addString(p, MqttPropertyType.ASSIGNED_CLIENT_IDENTIFIER, c.client.clientId());
+        }
+        if (expiryChanged) {
+            Props.addInt(p, MqttPropertyType.SESSION_EXPIRY_INTERVAL, (int) expiry);
+        }
+        if (config.maxAwaitingRel > 0 && config.maxAwaitingRel < 65535) {
+            Props.addInt(p, MqttPropertyType.RECEIVE_MAXIMUM, config.maxAwaitingRel);
+        }
+        Props.addInt(p, MqttPropertyType.MAXIMUM_PACKET_SIZE, config.maxPacketSize);
+        Props.addInt(p, MqttPropertyType.TOPIC_ALIAS_MAXIMUM, config.maxTopicAlias);
+        if (config.maxQosAllowed < 2) {
+            Props.addInt(p, MqttPropertyType.MAXIMUM_QOS, config.maxQosAllowed);
+        }
+        if (!config.retainAvailable) {
+            Props.addInt(p, MqttPropertyType.RETAIN_AVAILABLE, 0);
+        }
+        if (!config.wildcardSubscription) {
+            Props.addInt(p, MqttPropertyType.WILDCARD_SUBSCRIPTION_AVAILABLE, 0);
+        }
+        if (!config.sharedSubscription) {
+            Props.addInt(p, MqttPropertyType.SHARED_SUBSCRIPTION_AVAILABLE, 0);
+        }
+        if (serverKeepAlive) {
+            Props.addInt(p, MqttPropertyType.SERVER_KEEP_ALIVE, config.serverKeepalive);
+        }
+        if (authMethod != null) {
+            Props.addString(p, MqttPropertyType.AUTHENTICATION_METHOD, authMethod);
+            if (authResponse != null) {
+                p.add(new MqttProperties.BinaryProperty(MqttPropertyType.AUTHENTICATION_DATA.value(), authResponse));
+            }
+        }
+        return p;
+    }
+
+    // ---- the end ------------------------------------------------------------------------
+
+    void onDisconnect(MqttMessage m) {
+        int reason = MqttConnection.disconnectReason(m);
+        if (c.helper.isV5() && m.variableHeader() instanceof MqttReasonCodeAndPropertiesVariableHeader vh) {
+            Integer e = Props.integer(vh.properties(), MqttPropertyType.SESSION_EXPIRY_INTERVAL);
+            if (e != null) {
+                if (expiry == 0 && e != 0) {
+                    c.protocolError("session expiry set on DISCONNECT after 0 at CONNECT"); // MQTT-3.14.2-2
+                    return;
+                }
+                c.session.expiryIntervalSeconds(Math.min(Integer.toUnsignedLong(e), config.sessionExpiryInterval.toSeconds()));
+            }
+        }
+        // MQTT-3.1.2-10 / 3.14.4-3: a normal DISCONNECT deletes the will; 0x04 asks for it.
+        c.sendWill = reason == ReasonCodes.DISCONNECT_WITH_WILL;
+        c.closeReason = "normal";
+        c.ctx.close();
+    }
+
+    /** The channel closed after a successful CONNECT. */
+    void onClosed() {
+        var session = c.session;
+        boolean takenOver = "takenover".equals(c.closeReason);
+        if (c.will != null && c.sendWill) {
+            scheduleWill(takenOver);
+        }
+        if (!takenOver && c.core.sessions.store().get(session.clientId()) == session) {
+            c.core.sessions.connectionClosed(session, c);
+        } else if (!takenOver) {
+            session.detach(c, false);
+        }
+    }
+
+    private void scheduleWill(boolean takenOver) {
+        WillMessage w = c.will;
+        long delay = w.delaySeconds();
+        if (delay > 0 && takenOver) {
+            return; // the new connection arrived before the delay ran out (MQTT-3.1.3-9)
+        }
+        ClientInfo publisher = c.client;
+        var core = c.core;
+        Runnable publish = () -> {
+            Message t = w.message();
+            long now = System.currentTimeMillis();
+            Message m = new Message(core.ids.next(), t.topic(), t.payload(), t.qos(), t.retain(), t.from(), t.username(),
+                    now, t.expiresAt() == 0 ? 0 : now + t.expiresAt() * 1000, t.properties());
+            core.publisher.publish(publisher, m);
+        };
+        if (delay == 0) {
+            publish.run();
+            return;
+        }
+        var session = c.session;
+        var task = core.workers.schedule(() -> {
+            Runnable r = session.takePendingWill();
+            if (r != null) {
+                r.run();
+            }
+        }, delay, TimeUnit.SECONDS);
+        session.pendingWill(publish, task);
+    }
+}

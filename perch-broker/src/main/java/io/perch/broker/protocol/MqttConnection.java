@@ -1,0 +1,499 @@
+package io.perch.broker.protocol;
+
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.mqtt.MqttConnectMessage;
+import io.netty.handler.codec.mqtt.MqttFixedHeader;
+import io.netty.handler.codec.mqtt.MqttIdentifierRejectedException;
+import io.netty.handler.codec.mqtt.MqttMessage;
+import io.netty.handler.codec.mqtt.MqttMessageIdVariableHeader;
+import io.netty.handler.codec.mqtt.MqttMessageType;
+import io.netty.handler.codec.mqtt.MqttProperties;
+import io.netty.handler.codec.mqtt.MqttPubReplyMessageVariableHeader;
+import io.netty.handler.codec.mqtt.MqttPublishMessage;
+import io.netty.handler.codec.mqtt.MqttPublishVariableHeader;
+import io.netty.handler.codec.mqtt.MqttQoS;
+import io.netty.handler.codec.mqtt.MqttReasonCodeAndPropertiesVariableHeader;
+import io.netty.handler.codec.mqtt.MqttSubscribeMessage;
+import io.netty.handler.codec.mqtt.MqttUnacceptableProtocolVersionException;
+import io.netty.handler.codec.mqtt.MqttUnsubscribeMessage;
+import io.netty.handler.codec.mqtt.MqttVersion;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.AttributeKey;
+import io.netty.util.ReferenceCountUtil;
+import io.perch.broker.core.BrokerCore;
+import io.perch.broker.hook.HookPoints;
+import io.perch.broker.hook.event.ClientInfo;
+import io.perch.broker.hook.event.DisconnectedEvent;
+import io.perch.broker.session.Pending;
+import io.perch.broker.session.Session;
+import io.perch.broker.session.SessionConnection;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * One client connection: the last handler of the pipeline. It owns the connection's state
+ * (all on the channel's event loop), dispatches packets to the connect, publish and subscribe
+ * flows, and is the session's {@link SessionConnection}: writes from other threads are handed
+ * to the event loop in call order and flushed in batches (one flush per event-loop turn).
+ *
+ * <p>Inbound packets that may wait for a hook (PUBLISH, PUBREL, SUBSCRIBE, UNSUBSCRIBE) are
+ * processed strictly in arrival order through one chain; while more than
+ * {@link #MAX_PENDING_INBOUND} wait, reading is paused (back-pressure on the client).
+ */
+public final class MqttConnection extends ChannelInboundHandlerAdapter implements SessionConnection {
+    private static final Logger log = LoggerFactory.getLogger(MqttConnection.class);
+    private static final AttributeKey<MqttVersion> NETTY_MQTT_VERSION = AttributeKey.valueOf("NETTY_CODEC_MQTT_VERSION");
+    static final int MAX_PENDING_INBOUND = 256;
+
+    enum State { AWAIT_CONNECT, CONNECTING, AUTHENTICATING, CONNECTED, CLOSED }
+
+    final BrokerCore core;
+    final String listener;
+    ChannelHandlerContext ctx;
+    State state = State.AWAIT_CONNECT;
+    ProtocolHelper helper = Mqtt3Helper.INSTANCE;
+    ClientInfo client;
+    Session session;
+    WillMessage will;
+    boolean superuser;
+    int clientReceiveMax = 65535;
+    int clientMaxPacketSize;
+    final TopicAliases aliases;
+    String closeReason = "closed";
+    boolean sendWill = true;
+    private boolean flushPending;
+    private final Runnable flushTask = this::flushNow;
+    // Starts at 16 slots and grows by doubling: idle connections stay small.
+    private final java.util.Queue<Object> outbox = io.netty.util.internal.PlatformDependent.newMpscQueue(16, 1 << 30);
+    private final java.util.concurrent.atomic.AtomicBoolean drainScheduled = new java.util.concurrent.atomic.AtomicBoolean();
+    private final Runnable drainTask = this::drainOutbox;
+    private CompletableFuture<Void> tail = CompletableFuture.completedFuture(null);
+    private int pendingInbound;
+    private ScheduledFuture<?> connectTimeout;
+    private ScheduledFuture<?> ticker;
+    final ConnectFlow connectFlow;
+    final PublishFlow publishFlow;
+    final SubscribeFlow subscribeFlow;
+
+    public MqttConnection(BrokerCore core, String listener) {
+        this.core = core;
+        this.listener = listener;
+        this.aliases = new TopicAliases(core.config.maxTopicAlias);
+        this.connectFlow = new ConnectFlow(this);
+        this.publishFlow = new PublishFlow(this);
+        this.subscribeFlow = new SubscribeFlow(this);
+    }
+
+    // ---- life cycle ---------------------------------------------------------------------
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        core.stats.connectionsTotal.increment();
+        long idle = core.config.idleTimeout.toMillis();
+        if (idle > 0) {
+            connectTimeout = ctx.executor().schedule(() -> {
+                if (state == State.AWAIT_CONNECT || state == State.AUTHENTICATING) {
+                    log.debug("closing {}: no CONNECT within idle_timeout", ctx.channel().remoteAddress());
+                    closeReason = "idle_timeout";
+                    ctx.close();
+                }
+            }, idle, TimeUnit.MILLISECONDS);
+        }
+        ctx.fireChannelActive();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        State was = state;
+        state = State.CLOSED;
+        cancel(connectTimeout);
+        cancel(ticker);
+        if (was == State.CONNECTED && session != null) {
+            connectFlow.onClosed();
+            core.hooks.fire(HookPoints.CLIENT_DISCONNECTED, new DisconnectedEvent(client, closeReason));
+            log.info("client {} disconnected: {}", client.clientId(), closeReason);
+        }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        String who = client != null ? client.clientId() : String.valueOf(ctx.channel().remoteAddress());
+        if (cause instanceof java.io.IOException) {
+            log.debug("connection {}: {}", who, cause.toString());
+        } else {
+            log.warn("connection {}: closing after error: {}", who, cause.toString());
+        }
+        closeReason = "error";
+        ctx.close();
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof IdleStateEvent && state == State.CONNECTED) {
+            log.info("client {}: keepalive timeout ({} s)", client.clientId(), client.keepAlive());
+            closeReason = "keepalive_timeout";
+            closeWith(ReasonCodes.KEEP_ALIVE_TIMEOUT, "keep alive timeout");
+            return;
+        }
+        ctx.fireUserEventTriggered(evt);
+    }
+
+    // ---- dispatch -----------------------------------------------------------------------
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (!(msg instanceof MqttMessage m)) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        core.stats.packetsReceived.increment();
+        if (state == State.CLOSED) {
+            ReferenceCountUtil.release(m);
+            return;
+        }
+        if (m.decoderResult().isFailure()) {
+            ReferenceCountUtil.release(m);
+            malformed(m.decoderResult().cause());
+            return;
+        }
+        MqttMessageType type = m.fixedHeader().messageType();
+        if (state == State.AWAIT_CONNECT) {
+            if (type == MqttMessageType.CONNECT) {
+                cancel(connectTimeout);
+                connectFlow.onConnect((MqttConnectMessage) m);
+            } else {
+                // MQTT-3.1.0-1: the first packet must be CONNECT.
+                ReferenceCountUtil.release(m);
+                closeReason = "protocol_error";
+                ctx.close();
+            }
+            return;
+        }
+        if (state == State.CONNECTING) {
+            // A client must wait for CONNACK only in v5 with enhanced auth; queue nothing, refuse.
+            ReferenceCountUtil.release(m);
+            protocolError("packet before CONNACK");
+            return;
+        }
+        if (state == State.AUTHENTICATING) {
+            if (type == MqttMessageType.AUTH) {
+                connectFlow.onAuth(m);
+            } else {
+                ReferenceCountUtil.release(m);
+                protocolError("expected AUTH");
+            }
+            return;
+        }
+        switch (type) {
+            case PUBLISH -> {
+                MqttPublishMessage pm = (MqttPublishMessage) m;
+                inOrder(() -> publishFlow.onPublish(pm), pm);
+            }
+            case PUBACK -> publishFlow.onPuback(packetId(m));
+            case PUBREC -> publishFlow.onPubrec(packetId(m), reasonCode(m));
+            case PUBREL -> {
+                int id = packetId(m);
+                inOrder(() -> publishFlow.onPubrel(id), null);
+            }
+            case PUBCOMP -> publishFlow.onPubcomp(packetId(m));
+            case SUBSCRIBE -> {
+                MqttSubscribeMessage sm = (MqttSubscribeMessage) m;
+                inOrder(() -> subscribeFlow.onSubscribe(sm), null);
+            }
+            case UNSUBSCRIBE -> {
+                MqttUnsubscribeMessage um = (MqttUnsubscribeMessage) m;
+                inOrder(() -> subscribeFlow.onUnsubscribe(um), null);
+            }
+            case PINGREQ -> send(new MqttMessage(new MqttFixedHeader(MqttMessageType.PINGRESP, false, MqttQoS.AT_MOST_ONCE, false, 0)));
+            case DISCONNECT -> connectFlow.onDisconnect(m);
+            case AUTH -> connectFlow.onReauth(m);
+            case CONNECT -> protocolError("second CONNECT"); // MQTT-3.1.0-2
+            default -> protocolError("server-only packet " + type + " from client");
+        }
+    }
+
+    /** Runs inbound work after everything received before it; pauses reading while too much waits. */
+    private void inOrder(Supplier<CompletionStage<?>> work, Object toReleaseOnSkip) {
+        if (tail.isDone()) {
+            CompletionStage<?> s = safely(work);
+            if (s.toCompletableFuture().isDone()) {
+                return;
+            }
+            tail = s.toCompletableFuture().handle((v, e) -> null);
+        } else {
+            tail = tail.thenComposeAsync(v -> {
+                @SuppressWarnings("unchecked")
+                CompletionStage<Object> s = (CompletionStage<Object>) (state == State.CLOSED
+                        ? release(toReleaseOnSkip) : safely(work));
+                return s;
+            }, ctx.executor()).handle((v, e) -> null);
+        }
+        if (++pendingInbound >= MAX_PENDING_INBOUND) {
+            ctx.channel().config().setAutoRead(false);
+        }
+        tail.whenCompleteAsync((v, e) -> {
+            pendingInbound = 0;
+            if (state != State.CLOSED && !ctx.channel().config().isAutoRead()) {
+                ctx.channel().config().setAutoRead(true);
+            }
+        }, ctx.executor());
+    }
+
+    private static CompletionStage<?> release(Object o) {
+        if (o != null) {
+            ReferenceCountUtil.release(o);
+        }
+        return CompletableFuture.completedFuture(null);
+    }
+
+    private CompletionStage<?> safely(Supplier<CompletionStage<?>> work) {
+        try {
+            return work.get();
+        } catch (RuntimeException e) {
+            log.warn("client {}: error handling packet: {}", client == null ? "?" : client.clientId(), e.toString(), e);
+            closeReason = "error";
+            closeWith(ReasonCodes.IMPLEMENTATION_SPECIFIC, null);
+            return CompletableFuture.completedFuture(null);
+        }
+    }
+
+    static int packetId(MqttMessage m) {
+        return ((MqttMessageIdVariableHeader) m.variableHeader()).messageId();
+    }
+
+    static int reasonCode(MqttMessage m) {
+        return m.variableHeader() instanceof MqttPubReplyMessageVariableHeader v ? v.reasonCode() & 0xff : 0;
+    }
+
+    // ---- errors -------------------------------------------------------------------------
+
+    private void malformed(Throwable cause) {
+        core.stats.malformedPackets.increment();
+        String who = client != null ? client.clientId() : String.valueOf(ctx.channel().remoteAddress());
+        log.info("connection {}: malformed packet: {}", who, cause.getMessage());
+        closeReason = "malformed_packet";
+        if (state == State.AWAIT_CONNECT) {
+            MqttVersion v = ctx.channel().attr(NETTY_MQTT_VERSION).get();
+            ProtocolHelper h = v == MqttVersion.MQTT_5 ? Mqtt5Helper.INSTANCE : Mqtt3Helper.INSTANCE;
+            int reason = -1;
+            if (cause instanceof MqttUnacceptableProtocolVersionException) {
+                reason = ReasonCodes.UNSUPPORTED_PROTOCOL_VERSION;
+                h = Mqtt3Helper.INSTANCE; // the level is unknown: answer in the oldest form (MQTT-3.1.2-2)
+            } else if (cause instanceof MqttIdentifierRejectedException) {
+                reason = ReasonCodes.CLIENT_ID_NOT_VALID;
+            } else if (h.isV5()) {
+                reason = cause instanceof TooLongFrameException ? ReasonCodes.PACKET_TOO_LARGE : ReasonCodes.MALFORMED_PACKET;
+            }
+            state = State.CLOSED;
+            if (reason >= 0) {
+                writeAndClose(h.connack(reason, false, null));
+            } else {
+                ctx.close();
+            }
+            return;
+        }
+        closeWith(cause instanceof TooLongFrameException ? ReasonCodes.PACKET_TOO_LARGE : ReasonCodes.MALFORMED_PACKET,
+                cause.getMessage());
+    }
+
+    void protocolError(String why) {
+        String who = client != null ? client.clientId() : String.valueOf(ctx.channel().remoteAddress());
+        log.info("connection {}: protocol error: {}", who, why);
+        closeReason = "protocol_error";
+        closeWith(ReasonCodes.PROTOCOL_ERROR, why);
+    }
+
+    /** Sends a v5 DISCONNECT with the reason (v3: nothing) and closes. */
+    void closeWith(int reason, String reasonString) {
+        if (state == State.CLOSED && !ctx.channel().isActive()) {
+            return;
+        }
+        MqttMessage d = state == State.CONNECTED ? helper.disconnect(reason, reasonString) : null;
+        if (d != null) {
+            writeAndClose(d);
+        } else {
+            ctx.close();
+        }
+    }
+
+    void writeAndClose(MqttMessage m) {
+        ctx.writeAndFlush(m).addListener(f -> ctx.close());
+    }
+
+    // ---- outbound -----------------------------------------------------------------------
+
+    /** Writes on the event loop and schedules one flush for this loop turn. */
+    void send(MqttMessage m) {
+        if (ctx.executor().inEventLoop()) {
+            ctx.write(m, ctx.voidPromise());
+            core.stats.packetsSent.increment();
+            scheduleFlush();
+        } else {
+            ctx.executor().execute(() -> send(m));
+        }
+    }
+
+    private void scheduleFlush() {
+        if (!flushPending) {
+            flushPending = true;
+            ctx.executor().execute(flushTask);
+        }
+    }
+
+    private void flushNow() {
+        flushPending = false;
+        ctx.flush();
+    }
+
+    @Override
+    public boolean sendPublish(Pending p, int packetId, boolean dup) {
+        if (clientMaxPacketSize > 0 && PublishSize.estimate(p, helper.isV5()) > clientMaxPacketSize) {
+            return false; // MQTT-3.1.2-25: never send a packet larger than the client allows
+        }
+        toOutbox(new OutPublish(p, packetId, dup));
+        return true;
+    }
+
+    /** A session write waiting in the outbox. */
+    private record OutPublish(Pending pending, int packetId, boolean dup) {
+    }
+
+    /** A PUBREL waiting in the outbox. */
+    private record OutPubrel(int packetId) {
+    }
+
+    /**
+     * Session writes go through one MPSC queue drained on the event loop, so they reach the
+     * socket in exactly the order the session made them, whichever thread made them (a direct
+     * in-loop write could otherwise overtake a write handed over from another thread), and a
+     * burst from another thread costs one task, not one per message.
+     */
+    private void toOutbox(Object item) {
+        outbox.offer(item);
+        if (ctx.executor().inEventLoop()) {
+            drainOutbox();
+        } else if (drainScheduled.compareAndSet(false, true)) {
+            ctx.executor().execute(drainTask);
+        }
+    }
+
+    private void drainOutbox() {
+        drainScheduled.set(false);
+        Object item;
+        while ((item = outbox.poll()) != null) {
+            if (item instanceof OutPublish op) {
+                writePublish(op.pending(), op.packetId(), op.dup());
+            } else if (item instanceof OutPubrel pr) {
+                send(helper.pubrel(pr.packetId(), ReasonCodes.SUCCESS));
+            }
+        }
+    }
+
+    private void writePublish(Pending p, int packetId, boolean dup) {
+        if (state != State.CONNECTED) {
+            return; // resent on reconnect
+        }
+        var msg = p.message();
+        String topic = msg.topic();
+        MqttProperties props = MqttProperties.NO_PROPERTIES;
+        if (helper.isV5()) {
+            props = new MqttProperties();
+            Props.addPublishProperties(props, msg.properties());
+            long left = msg.remainingExpirySeconds(System.currentTimeMillis());
+            if (left > 0) {
+                Props.addInt(props, MqttProperties.MqttPropertyType.PUBLICATION_EXPIRY_INTERVAL, (int) left);
+            }
+            for (int id : p.subscriptionIds()) {
+                Props.addInt(props, MqttProperties.MqttPropertyType.SUBSCRIPTION_IDENTIFIER, id);
+            }
+            topic = aliases.outbound(topic, props);
+        }
+        MqttFixedHeader fh = new MqttFixedHeader(MqttMessageType.PUBLISH, dup, MqttQoS.valueOf(p.qos()), p.retain(), 0);
+        send(new MqttPublishMessage(fh, new MqttPublishVariableHeader(topic, packetId, props),
+                Unpooled.wrappedBuffer(msg.payload())));
+        core.stats.messagesSentByQos[p.qos()].increment();
+    }
+
+    @Override
+    public void sendPubrel(int packetId) {
+        toOutbox(new OutPubrel(packetId));
+    }
+
+    @Override
+    public boolean isWritable() {
+        return ctx.channel().isWritable();
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (ctx.channel().isWritable() && state == State.CONNECTED && session != null) {
+            session.drain();
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public int receiveMaximum() {
+        return clientReceiveMax;
+    }
+
+    @Override
+    public void disconnect(int reasonCode) {
+        ctx.executor().execute(() -> {
+            closeReason = switch (reasonCode) {
+                case ReasonCodes.SESSION_TAKEN_OVER -> "takenover";
+                case ReasonCodes.ADMINISTRATIVE_ACTION -> "kicked";
+                case ReasonCodes.SERVER_SHUTTING_DOWN -> "shutdown";
+                default -> "disconnected_by_server";
+            };
+            closeWith(reasonCode, null);
+        });
+    }
+
+    // ---- timers -------------------------------------------------------------------------
+
+    /** Periodic per-connection work: v3 resend after retry_interval, QoS 2 await_rel_timeout. */
+    void startTicker() {
+        long retry = helper.isV5() ? 0 : core.config.retryInterval.toMillis();
+        long awaitRel = core.config.awaitRelTimeout.toMillis();
+        long period = Math.max(1000, Math.min(retry > 0 ? retry : Long.MAX_VALUE, awaitRel) / 2);
+        ticker = ctx.executor().scheduleAtFixedRate(() -> {
+            if (state != State.CONNECTED) {
+                return;
+            }
+            if (retry > 0) {
+                session.retry(retry); // MQTT 5 forbids resending except on reconnect (MQTT-4.4.0-1)
+            }
+            session.expireAwaitingRel(awaitRel);
+        }, period, period, TimeUnit.MILLISECONDS);
+    }
+
+    private static void cancel(ScheduledFuture<?> f) {
+        if (f != null) {
+            f.cancel(false);
+        }
+    }
+
+    boolean isV5() {
+        return helper.isV5();
+    }
+
+    /** v5 DISCONNECT from the client with a reason code. */
+    static int disconnectReason(MqttMessage m) {
+        return m.variableHeader() instanceof MqttReasonCodeAndPropertiesVariableHeader v ? v.reasonCode() & 0xff : 0;
+    }
+}

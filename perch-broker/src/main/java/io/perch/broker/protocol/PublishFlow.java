@@ -1,0 +1,188 @@
+package io.perch.broker.protocol;
+
+import io.netty.buffer.ByteBufUtil;
+import io.netty.handler.codec.mqtt.MqttProperties;
+import io.netty.handler.codec.mqtt.MqttProperties.MqttPropertyType;
+import io.netty.handler.codec.mqtt.MqttPublishMessage;
+import io.perch.broker.config.BrokerConfig;
+import io.perch.broker.hook.HookPoints;
+import io.perch.broker.hook.event.AclCheckEvent;
+import io.perch.broker.hook.event.DroppedEvent;
+import io.perch.broker.message.Message;
+import io.perch.broker.session.Session;
+import io.perch.broker.topic.Topics;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * Inbound PUBLISH and the acknowledgements in both directions.
+ *
+ * <p>QoS 2 inbound uses the spec's method A (MQTT 4.3.3 figure 4.3): the message is routed on
+ * PUBLISH and its packet id kept until PUBREL, so a duplicate PUBLISH is answered with PUBREC
+ * and not routed again (exactly once). An acknowledgement is sent only after the
+ * message.publish chain completed, so a durable backend has the message before the client
+ * may forget it; if the chain fails, v5 gets reason 0x80 and v3 is disconnected without an ack
+ * (the client resends).
+ */
+final class PublishFlow {
+    private static final Logger log = LoggerFactory.getLogger(PublishFlow.class);
+    private static final CompletionStage<Void> DONE = CompletableFuture.completedFuture(null);
+
+    private final MqttConnection c;
+    private final BrokerConfig config;
+
+    PublishFlow(MqttConnection c) {
+        this.c = c;
+        this.config = c.core.config;
+    }
+
+    CompletionStage<?> onPublish(MqttPublishMessage pm) {
+        byte[] payload;
+        try {
+            payload = ByteBufUtil.getBytes(pm.content());
+        } finally {
+            pm.release();
+        }
+        int qos = pm.fixedHeader().qosLevel().value();
+        boolean retain = pm.fixedHeader().isRetain();
+        if (qos > config.maxQosAllowed) {
+            c.closeReason = "qos_not_supported";
+            c.closeWith(ReasonCodes.QOS_NOT_SUPPORTED, null);
+            return DONE;
+        }
+        if (retain && !config.retainAvailable) {
+            c.closeReason = "retain_not_supported";
+            c.closeWith(ReasonCodes.RETAIN_NOT_SUPPORTED, null);
+            return DONE;
+        }
+        MqttProperties props = pm.variableHeader().properties();
+        String topic = pm.variableHeader().topicName();
+        if (c.isV5()) {
+            topic = c.aliases.resolve(topic, Props.integer(props, MqttPropertyType.TOPIC_ALIAS));
+            if (topic == TopicAliases.INVALID_ALIAS) {
+                c.closeReason = "topic_alias_invalid";
+                c.closeWith(ReasonCodes.TOPIC_ALIAS_INVALID, null);
+                return DONE;
+            }
+            if (topic == TopicAliases.UNKNOWN_ALIAS) {
+                c.protocolError("unknown topic alias");
+                return DONE;
+            }
+        }
+        if (!Topics.isValidName(topic, config.maxTopicLevels) || topic.indexOf('\uFFFD') >= 0) {
+            c.closeReason = "topic_name_invalid";
+            c.closeWith(ReasonCodes.TOPIC_NAME_INVALID, null);
+            return DONE;
+        }
+        int packetId = pm.variableHeader().packetId();
+        Session s = c.session;
+        if (qos == 2) {
+            switch (s.receiveQos2(packetId)) {
+                case DUPLICATE -> {
+                    c.send(c.helper.pubrec(packetId, ReasonCodes.SUCCESS));
+                    return DONE;
+                }
+                case TOO_MANY -> {
+                    log.warn("client {}: more than max_awaiting_rel={} QoS 2 messages awaiting PUBREL",
+                            c.client.clientId(), config.maxAwaitingRel);
+                    c.closeReason = "receive_maximum_exceeded";
+                    c.closeWith(ReasonCodes.RECEIVE_MAXIMUM_EXCEEDED, null);
+                    return DONE;
+                }
+                default -> {
+                }
+            }
+        } else {
+            s.countInbound();
+        }
+        c.core.stats.messagesReceived.increment();
+        c.core.stats.messagesReceivedByQos[qos].increment();
+        long now = System.currentTimeMillis();
+        Integer exp = c.isV5() ? Props.integer(props, MqttPropertyType.PUBLICATION_EXPIRY_INTERVAL) : null;
+        Message m = new Message(c.core.ids.next(), topic, payload, qos, retain, c.client.clientId(), c.client.username(),
+                now, exp == null ? 0 : now + Integer.toUnsignedLong(exp) * 1000L,
+                c.isV5() ? Props.publishProperties(props) : null);
+
+        CompletionStage<Boolean> acl = AclCheck.check(c.core, c.client, c.superuser, AclCheckEvent.Action.PUBLISH, topic);
+        CompletableFuture<Boolean> af = acl.toCompletableFuture();
+        if (af.isDone() && !af.isCompletedExceptionally()) {
+            return afterAcl(af.join(), m, packetId);
+        }
+        return af.thenComposeAsync(ok -> afterAcl(ok, m, packetId), c.ctx.executor());
+    }
+
+    private CompletionStage<?> afterAcl(boolean allowed, Message m, int packetId) {
+        if (!allowed) {
+            log.info("client {}: publish to {} denied by ACL", c.client.clientId(), m.topic());
+            c.core.stats.messagesDropped.increment();
+            c.core.hooks.fire(HookPoints.MESSAGE_DROPPED, new DroppedEvent(m, c.client.clientId(), "not_authorized"));
+            ack(m.qos(), packetId, ReasonCodes.NOT_AUTHORIZED);
+            if (m.qos() == 2) {
+                c.session.release(packetId);
+            }
+            return DONE;
+        }
+        CompletableFuture<Integer> f = c.core.publisher.publish(c.client, m).toCompletableFuture();
+        if (f.isDone() && !f.isCompletedExceptionally()) {
+            acked(m, packetId, f.join());
+            return DONE;
+        }
+        return f.handleAsync((n, err) -> {
+            if (err != null) {
+                publishFailed(m, packetId, err);
+            } else {
+                acked(m, packetId, n);
+            }
+            return null;
+        }, c.ctx.executor());
+    }
+
+    private void acked(Message m, int packetId, int routed) {
+        ack(m.qos(), packetId, routed == 0 ? ReasonCodes.NO_MATCHING_SUBSCRIBERS : ReasonCodes.SUCCESS);
+    }
+
+    private void publishFailed(Message m, int packetId, Throwable err) {
+        log.warn("client {}: publish to {} failed in a hook: {}", c.client.clientId(), m.topic(), err.toString());
+        if (m.qos() == 2) {
+            c.session.release(packetId);
+        }
+        if (c.isV5() && m.qos() > 0) {
+            ack(m.qos(), packetId, ReasonCodes.UNSPECIFIED_ERROR);
+        } else if (m.qos() > 0) {
+            c.closeReason = "publish_failed";
+            c.ctx.close(); // v3 has no negative ack: the client resends after reconnecting
+        }
+    }
+
+    private void ack(int qos, int packetId, int reason) {
+        if (qos == 1) {
+            c.send(c.helper.puback(packetId, reason));
+        } else if (qos == 2) {
+            c.send(c.helper.pubrec(packetId, reason));
+        }
+    }
+
+    CompletionStage<?> onPubrel(int packetId) {
+        boolean known = c.session.release(packetId);
+        c.send(c.helper.pubcomp(packetId, known ? ReasonCodes.SUCCESS : ReasonCodes.PACKET_ID_NOT_FOUND));
+        return DONE;
+    }
+
+    void onPuback(int packetId) {
+        c.session.puback(packetId);
+    }
+
+    void onPubrec(int packetId, int reason) {
+        if (!c.session.pubrec(packetId, reason >= 0x80)) {
+            // Unknown id: answer PUBREL anyway so the client can finish (MQTT 5: 0x92).
+            c.send(c.helper.pubrel(packetId, ReasonCodes.PACKET_ID_NOT_FOUND));
+        }
+    }
+
+    void onPubcomp(int packetId) {
+        c.session.pubcomp(packetId);
+    }
+}

@@ -1,0 +1,12 @@
+package io.perch.broker.session;
+
+import io.perch.broker.message.Message;
+
+/** What a session tells the broker; called after the session's lock is released. */
+public interface SessionListener {
+    void delivered(Session session, Message message);
+
+    void acked(Session session, Message message);
+
+    void dropped(Session session, Message message, String reason);
+}

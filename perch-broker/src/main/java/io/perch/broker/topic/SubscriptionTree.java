@@ -1,0 +1,329 @@
+package io.perch.broker.topic;
+
+import io.perch.broker.message.SubscriptionOptions;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.BiConsumer;
+
+/**
+ * Subscriptions by filter in a trie of topic levels.
+ *
+ * <p>Complexity: matching a topic of L levels visits at most the nodes on the paths the topic
+ * can take through literal, '+' and '#' children: O(L x w) with w the number of wildcard
+ * branches met, independent of the total number of subscriptions. Adding or removing is O(L).
+ * Filters that start with a wildcard are not followed for topics starting with '$'
+ * (MQTT-4.7.2-1).
+ *
+ * <p>Concurrency: many publishers match at once (read lock); subscribe/unsubscribe take the
+ * write lock briefly. Subscribers are kept per node; shared subscriptions are kept per group
+ * so that a publish picks one member of each group.
+ *
+ * @param <S> the subscriber (a session)
+ */
+public final class SubscriptionTree<S> {
+
+    /** Members of one share group on one filter, chosen round-robin. */
+    public static final class SharedGroup<S> {
+        public final String group;
+        public final String filter;
+        final LinkedHashMap<S, SubscriptionOptions> members = new LinkedHashMap<>();
+        private int next;
+
+        SharedGroup(String group, String filter) {
+            this.group = group;
+            this.filter = filter;
+        }
+
+        /** Snapshot of members in join order; called under the tree's read lock by match. */
+        public List<Map.Entry<S, SubscriptionOptions>> members() {
+            return new ArrayList<>(members.entrySet());
+        }
+
+        /** Round-robin start index for the next pick. */
+        public synchronized int nextIndex(int size) {
+            int i = Math.floorMod(next, size);
+            next = i + 1;
+            return i;
+        }
+    }
+
+    private static final class Node<S> {
+        Map<String, Node<S>> children;
+        Map<S, SubscriptionOptions> subscribers;
+        Map<String, SharedGroup<S>> shared;
+
+        boolean isEmpty() {
+            return (children == null || children.isEmpty()) && (subscribers == null || subscribers.isEmpty())
+                    && (shared == null || shared.isEmpty());
+        }
+    }
+
+    /** Receives matches: plain subscribers with their options, and shared groups. */
+    public interface Matches<S> {
+        void subscriber(S subscriber, SubscriptionOptions options);
+
+        void group(SharedGroup<S> group);
+    }
+
+    private final Node<S> root = new Node<>();
+    private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+    private int plainCount;
+    private int sharedCount;
+
+    /** Adds or replaces; true when the subscription is new. */
+    public boolean add(String filter, S subscriber, SubscriptionOptions options) {
+        lock.writeLock().lock();
+        try {
+            Node<S> n = nodeFor(filter, true);
+            if (n.subscribers == null) {
+                n.subscribers = new HashMap<>(4);
+            }
+            boolean isNew = n.subscribers.put(subscriber, options) == null;
+            if (isNew) {
+                plainCount++;
+            }
+            return isNew;
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    public boolean remove(String filter, S subscriber) {
+        lock.writeLock().lock();
+        try {
+            Node<S> n = nodeFor(filter, false);
+            if (n == null || n.subscribers == null || n.subscribers.remove(subscriber) == null) {
+                return false;
+            }
+            plainCount--;
+            prune(filter);
+            return true;
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    public boolean addShared(String group, String filter, S subscriber, SubscriptionOptions options) {
+        lock.writeLock().lock();
+        try {
+            Node<S> n = nodeFor(filter, true);
+            if (n.shared == null) {
+                n.shared = new HashMap<>(2);
+            }
+            SharedGroup<S> g = n.shared.computeIfAbsent(group, k -> new SharedGroup<>(k, filter));
+            boolean isNew = g.members.put(subscriber, options) == null;
+            if (isNew) {
+                sharedCount++;
+            }
+            return isNew;
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    public boolean removeShared(String group, String filter, S subscriber) {
+        lock.writeLock().lock();
+        try {
+            Node<S> n = nodeFor(filter, false);
+            if (n == null || n.shared == null) {
+                return false;
+            }
+            SharedGroup<S> g = n.shared.get(group);
+            if (g == null || g.members.remove(subscriber) == null) {
+                return false;
+            }
+            sharedCount--;
+            if (g.members.isEmpty()) {
+                n.shared.remove(group);
+            }
+            prune(filter);
+            return true;
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    /** The group's members now (for redistribution), or an empty list. */
+    public List<Map.Entry<S, SubscriptionOptions>> sharedMembers(String group, String filter) {
+        lock.readLock().lock();
+        try {
+            Node<S> n = nodeFor(filter, false);
+            if (n == null || n.shared == null || !n.shared.containsKey(group)) {
+                return List.of();
+            }
+            return n.shared.get(group).members();
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    public void match(String topic, Matches<S> out) {
+        String[] levels = split(topic);
+        boolean dollar = topic.startsWith("$");
+        lock.readLock().lock();
+        try {
+            match(root, levels, 0, dollar, out);
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    private void match(Node<S> node, String[] levels, int i, boolean dollar, Matches<S> out) {
+        Map<String, Node<S>> ch = node.children;
+        if (i == levels.length) {
+            emit(node, out);
+            if (ch != null) {
+                Node<S> hash = ch.get("#");
+                if (hash != null) {
+                    emit(hash, out); // "a/#" also matches "a"
+                }
+            }
+            return;
+        }
+        if (ch == null) {
+            return;
+        }
+        Node<S> exact = ch.get(levels[i]);
+        if (exact != null) {
+            match(exact, levels, i + 1, dollar, out);
+        }
+        if (i == 0 && dollar) {
+            return;
+        }
+        Node<S> plus = ch.get("+");
+        if (plus != null) {
+            match(plus, levels, i + 1, dollar, out);
+        }
+        Node<S> hash = ch.get("#");
+        if (hash != null) {
+            emit(hash, out);
+        }
+    }
+
+    private void emit(Node<S> n, Matches<S> out) {
+        if (n.subscribers != null) {
+            for (Map.Entry<S, SubscriptionOptions> e : n.subscribers.entrySet()) {
+                out.subscriber(e.getKey(), e.getValue());
+            }
+        }
+        if (n.shared != null) {
+            for (SharedGroup<S> g : n.shared.values()) {
+                out.group(g);
+            }
+        }
+    }
+
+    /** Walks every filter that has subscribers: (filter, plain + shared member count). */
+    public void forEachFilter(BiConsumer<String, Integer> consumer) {
+        lock.readLock().lock();
+        try {
+            walk(root, "", consumer);
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    private void walk(Node<S> n, String prefix, BiConsumer<String, Integer> consumer) {
+        int count = (n.subscribers == null ? 0 : n.subscribers.size());
+        if (n.shared != null) {
+            for (SharedGroup<S> g : n.shared.values()) {
+                count += g.members.size();
+            }
+        }
+        if (count > 0) {
+            consumer.accept(prefix, count);
+        }
+        if (n.children != null) {
+            for (Map.Entry<String, Node<S>> e : n.children.entrySet()) {
+                walk(e.getValue(), prefix.isEmpty() && n == root ? e.getKey() : prefix + "/" + e.getKey(), consumer);
+            }
+        }
+    }
+
+    public int size() {
+        lock.readLock().lock();
+        try {
+            return plainCount;
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    public int sharedSize() {
+        lock.readLock().lock();
+        try {
+            return sharedCount;
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    private Node<S> nodeFor(String filter, boolean create) {
+        Node<S> n = root;
+        for (String level : split(filter)) {
+            if (n.children == null) {
+                if (!create) {
+                    return null;
+                }
+                n.children = new HashMap<>(4);
+            }
+            Node<S> c = n.children.get(level);
+            if (c == null) {
+                if (!create) {
+                    return null;
+                }
+                c = new Node<>();
+                n.children.put(level, c);
+            }
+            n = c;
+        }
+        return n;
+    }
+
+    /** Removes empty nodes on the filter's path, deepest first, so the trie does not grow forever. */
+    private void prune(String filter) {
+        String[] levels = split(filter);
+        List<Node<S>> path = new ArrayList<>(levels.length + 1);
+        Node<S> n = root;
+        path.add(n);
+        for (String level : levels) {
+            n = n.children == null ? null : n.children.get(level);
+            if (n == null) {
+                return;
+            }
+            path.add(n);
+        }
+        for (int i = levels.length; i > 0; i--) {
+            if (!path.get(i).isEmpty()) {
+                return;
+            }
+            path.get(i - 1).children.remove(levels[i - 1]);
+        }
+    }
+
+    /** Splits on '/' keeping empty levels ("a//b" has three levels, "/a" two). */
+    static String[] split(String s) {
+        int count = 1;
+        for (int i = 0; i < s.length(); i++) {
+            if (s.charAt(i) == '/') {
+                count++;
+            }
+        }
+        String[] out = new String[count];
+        int start = 0;
+        int k = 0;
+        for (int i = 0; i < s.length(); i++) {
+            if (s.charAt(i) == '/') {
+                out[k++] = s.substring(start, i);
+                start = i + 1;
+            }
+        }
+        out[k] = s.substring(start);
+        return out;
+    }
+}

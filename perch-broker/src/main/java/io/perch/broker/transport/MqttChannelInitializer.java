@@ -1,0 +1,68 @@
+package io.perch.broker.transport;
+
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
+import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
+import io.netty.handler.codec.mqtt.MqttDecoder;
+import io.netty.handler.codec.mqtt.MqttEncoder;
+import io.netty.handler.ssl.SslContext;
+import io.perch.broker.config.ListenerConfig;
+import io.perch.broker.core.BrokerCore;
+import io.perch.broker.protocol.MqttConnection;
+
+/**
+ * The whole pipeline of one connection, on one screen. In order, inbound first:
+ * <pre>
+ *  [keepalive]  IdleStateHandler, added at the front after CONNECT so that any bytes, even
+ *               of a large packet still arriving, count as activity
+ *  ssl          TLS listeners only
+ *  http, aggregator, ws-protocol, ws-frames
+ *               WebSocket listeners only: upgrade on the configured path with subprotocol
+ *               "mqtt" (and the older names), then binary frames to bytes and back
+ *  bytes        counts bytes in and out for metrics
+ *  decoder      netty-codec-mqtt, bounded by mqtt.max_packet_size (larger: malformed, 0x95)
+ *  encoder      netty-codec-mqtt; picks v3 or v5 encoding from the CONNECT it saw
+ *  mqtt         MqttConnection: protocol state, session binding, hooks
+ * </pre>
+ */
+public final class MqttChannelInitializer extends ChannelInitializer<SocketChannel> {
+    private final BrokerCore core;
+    private final ListenerConfig listener;
+    private final SslContext ssl;
+    private final ConnectionCounter counter;
+
+    public MqttChannelInitializer(BrokerCore core, ListenerConfig listener, SslContext ssl, ConnectionCounter counter) {
+        this.core = core;
+        this.listener = listener;
+        this.ssl = ssl;
+        this.counter = counter;
+    }
+
+    @Override
+    protected void initChannel(SocketChannel ch) {
+        ChannelPipeline p = ch.pipeline();
+        p.addLast("limit", counter);
+        if (ssl != null) {
+            p.addLast("ssl", ssl.newHandler(ch.alloc()));
+        }
+        if (listener.isWebSocket()) {
+            p.addLast("http", new HttpServerCodec());
+            p.addLast("aggregator", new HttpObjectAggregator(65536));
+            p.addLast("ws-protocol", new WebSocketServerProtocolHandler(WebSocketServerProtocolConfig.newBuilder()
+                    .websocketPath(listener.wsPath())
+                    .subprotocols("mqtt,mqttv3.1,mqttv3.1.1,mqttv5")
+                    .maxFramePayloadLength(core.config.maxPacketSize + 8)
+                    .checkStartsWith(false)
+                    .build()));
+            p.addLast("ws-frames", new WebSocketFrames());
+        }
+        p.addLast("bytes", new ByteCounter(core.stats));
+        p.addLast("decoder", new MqttDecoder(core.config.maxPacketSize, core.config.maxClientIdLen));
+        p.addLast("encoder", MqttEncoder.INSTANCE);
+        p.addLast("mqtt", new MqttConnection(core, listener.name()));
+    }
+}
