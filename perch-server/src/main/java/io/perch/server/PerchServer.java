@@ -9,7 +9,6 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.perch.broker.Broker;
 import io.perch.broker.api.BrokerService;
-import io.perch.broker.config.ListenerConfig;
 import io.perch.broker.plugin.PerchPlugin;
 import io.perch.broker.plugin.PluginContext;
 import io.perch.server.config.PerchConfig;
@@ -84,10 +83,7 @@ public final class PerchServer {
             stop();
             throw e;
         }
-        for (ListenerConfig l : config.broker().listeners) {
-            log.info("listener {} bound on {}:{}{}", l.type(), l.host(), broker.port(l.type()),
-                    l.isWebSocket() ? " path " + l.wsPath() : "");
-        }
+        // The broker logs one line per bound listener (name, type, address, actual port).
         log.info("Perch {} started as {}", PerchVersion.get(), config.broker().nodeName);
     }
 
