@@ -40,7 +40,8 @@ public final class PerchServer {
     private final List<PerchPlugin> started = new ArrayList<>();
     private final Duration stopTimeout;
     private JvmGcMetrics gcMetrics;
-    private boolean running;
+    private boolean startAttempted;
+    private boolean up;
     private boolean stopped;
 
     /** @param stopTimeout how long {@link #stop} waits for the broker, and then for all plugins together */
@@ -61,10 +62,10 @@ public final class PerchServer {
 
     /** Starts plugins then listeners; on failure everything already started is stopped again and the error thrown. */
     public synchronized void start() throws Exception {
-        if (running || stopped) {
+        if (startAttempted || stopped) {
             throw new IllegalStateException("a PerchServer starts once");
         }
-        running = true;
+        startAttempted = true;
         try {
             bindMetrics();
             config.notices().forEach(log::info);
@@ -84,6 +85,7 @@ public final class PerchServer {
             throw e;
         }
         // The broker logs one line per bound listener (name, type, address, actual port).
+        up = true;
         log.info("Perch {} started as {}", PerchVersion.get(), config.broker().nodeName);
     }
 
@@ -96,9 +98,8 @@ public final class PerchServer {
             return;
         }
         stopped = true;
-        if (running) {
-            bounded("broker", stopTimeout, broker::stop);
-        }
+        // Also when never started: the broker's event loop groups hold file descriptors from construction.
+        bounded("broker", stopTimeout, broker::stop);
         long deadline = System.nanoTime() + stopTimeout.toNanos();
         for (int i = started.size() - 1; i >= 0; i--) {
             PerchPlugin p = started.get(i);
@@ -110,7 +111,7 @@ public final class PerchServer {
             gcMetrics.close();
         }
         metrics.close();
-        if (running) {
+        if (up) {
             log.info("Perch stopped");
         }
     }

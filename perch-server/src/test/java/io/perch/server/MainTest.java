@@ -3,8 +3,14 @@ package io.perch.server;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.joran.JoranConfigurator;
+import org.slf4j.LoggerFactory;
+
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -79,6 +85,34 @@ class MainTest {
 
         assertThat(r.status()).isEqualTo(2);
         assertThat(r.err().strip()).isEqualTo(dir.resolve("absent.conf") + ": config file not found");
+    }
+
+    @Test
+    void listenerThatCannotBindExitsOneWithTheReason() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            Path conf = Files.writeString(dir.resolve("perch.conf"), String.join("\n",
+                    "listener.tcp.external = 127.0.0.1:" + taken.getLocalPort(),
+                    "listener.ws.external = off",
+                    "log.dir = " + dir.resolve("log"),
+                    "data.dir = " + dir.resolve("data"),
+                    ""));
+
+            Result r = run("start", "-c", conf.toString());
+
+            assertThat(r.status()).isEqualTo(1);
+            assertThat(r.err()).startsWith("perch: did not start: ").contains(":" + taken.getLocalPort());
+        } finally {
+            restoreTestLogging();
+        }
+    }
+
+    // start reconfigures logback from logback.xml (log.dir); put the test configuration back.
+    private static void restoreTestLogging() throws Exception {
+        LoggerContext ctx = (LoggerContext) LoggerFactory.getILoggerFactory();
+        ctx.reset();
+        JoranConfigurator c = new JoranConfigurator();
+        c.setContext(ctx);
+        c.doConfigure(MainTest.class.getResource("/logback-test.xml"));
     }
 
     @Test
