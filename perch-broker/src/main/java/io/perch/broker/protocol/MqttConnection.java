@@ -243,14 +243,29 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
             }, ctx.executor()).handle((v, e) -> null);
         }
         if (++pendingInbound >= MAX_PENDING_INBOUND) {
-            ctx.channel().config().setAutoRead(false);
+            pauseRead(PAUSE_BACKLOG);
         }
         tail.whenCompleteAsync((v, e) -> {
             pendingInbound = 0;
-            if (state != State.CLOSED && !ctx.channel().config().isAutoRead()) {
-                ctx.channel().config().setAutoRead(true);
-            }
+            resumeRead(PAUSE_BACKLOG);
         }, ctx.executor());
+    }
+
+    /** Reasons to stop reading the socket; reading resumes when none is left. */
+    static final int PAUSE_BACKLOG = 1;
+    static final int PAUSE_RATE_LIMIT = 2;
+    private int readPauses;
+
+    void pauseRead(int reason) {
+        readPauses |= reason;
+        ctx.channel().config().setAutoRead(false);
+    }
+
+    void resumeRead(int reason) {
+        readPauses &= ~reason;
+        if (readPauses == 0 && state != State.CLOSED && !ctx.channel().config().isAutoRead()) {
+            ctx.channel().config().setAutoRead(true);
+        }
     }
 
     private static CompletionStage<?> release(Object o) {
