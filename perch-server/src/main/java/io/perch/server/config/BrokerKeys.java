@@ -4,6 +4,7 @@ import io.perch.broker.config.BrokerConfig;
 import io.perch.broker.plugin.ConfigEntry;
 import io.perch.broker.plugin.ConfigException;
 
+import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -60,9 +61,33 @@ final class BrokerKeys {
         k.put("zone.external.retry_interval", (e, b) -> b.retryInterval(duration(e)));
         k.put("zone.external.session_expiry_interval", (e, b) -> b.sessionExpiryInterval(duration(e)));
         k.put("zone.external.max_subscriptions", (e, b) -> b.maxSubscriptions(integer(e, 0, Integer.MAX_VALUE)));
+        k.put("zone.external.publish_limit", BrokerKeys::publishLimit);
         k.put("broker.sys_interval", (e, b) -> b.sysInterval(duration(e)));
         k.put("broker.shared_dispatch_ack_enabled", (e, b) -> b.sharedRedispatch(bool(e)));
         return Collections.unmodifiableMap(k);
+    }
+
+    /** {@code count,period}, e.g. {@code 100,10s}: at most 100 PUBLISHes per 10 seconds per connection. */
+    private static void publishLimit(ConfigEntry e, BrokerConfig.Builder b) {
+        String expected = "expected count,duration such as 100,10s (0,1s for no limit)";
+        int comma = e.value().indexOf(',');
+        if (comma < 0) {
+            throw new ConfigException(e, expected);
+        }
+        ConfigEntry count = new ConfigEntry(e.key(), e.value().substring(0, comma).strip(), e.file(), e.line());
+        ConfigEntry period = new ConfigEntry(e.key(), e.value().substring(comma + 1).strip(), e.file(), e.line());
+        int n;
+        Duration d;
+        try {
+            n = integer(count, 0, Integer.MAX_VALUE);
+            d = duration(period);
+        } catch (ConfigException ex) {
+            throw new ConfigException(e, expected);
+        }
+        if (d.isZero()) {
+            throw new ConfigException(e, expected);
+        }
+        b.publishLimit(n, d);
     }
 
     private static String nodeName(ConfigEntry e) {

@@ -49,6 +49,10 @@ class BrokerKeysTest {
                 arguments("zone.external.retry_interval", "0", f(b -> b.retryInterval), Duration.ZERO),
                 arguments("zone.external.session_expiry_interval", "1d", f(b -> b.sessionExpiryInterval), Duration.ofDays(1)),
                 arguments("zone.external.max_subscriptions", "100", f(b -> b.maxSubscriptions), 100),
+                arguments("zone.external.publish_limit", "100,10s",
+                        f(b -> b.publishLimitCount + "/" + b.publishLimitPeriod), "100/PT10S"),
+                arguments("zone.external.publish_limit", "0, 1s",
+                        f(b -> b.publishLimitCount + "/" + b.publishLimitPeriod), "0/PT1S"),
                 arguments("broker.sys_interval", "30s", f(b -> b.sysInterval), Duration.ofSeconds(30)),
                 arguments("broker.shared_dispatch_ack_enabled", "false", f(b -> b.sharedRedispatch), false));
     }
@@ -86,6 +90,9 @@ class BrokerKeysTest {
                 arguments("zone.external.server_keepalive", "1d", "expected a whole number of seconds from 0 to 65535 (e.g. 60 or 1m)"),
                 arguments("zone.external.max_inflight", "0", "expected a whole number from 1 to 65535"),
                 arguments("zone.external.max_mqueue_len", "-1", "expected a whole number from 0 to 2147483647"),
+                arguments("zone.external.publish_limit", "100", "expected count,duration such as 100,10s (0,1s for no limit)"),
+                arguments("zone.external.publish_limit", "x,10s", "expected count,duration such as 100,10s (0,1s for no limit)"),
+                arguments("zone.external.publish_limit", "100,0s", "expected count,duration such as 100,10s (0,1s for no limit)"),
                 arguments("broker.sys_interval", "1y", "expected a duration like 15s, 500ms, 1m, 2h, 1d or a number of seconds"));
     }
 
