@@ -47,6 +47,7 @@ class PerchServerTest {
                 "listener.tcp.external = 127.0.0.1:0",
                 "listener.ws.external = off",
                 "data.dir = var/data",
+                "broker.sys_interval = 0", // no $SYS traffic in the message counters
                 ""));
         Files.writeString(home.resolve("etc/plugins/rec.conf"), "rec.enabled = true\n");
         PerchServer server = PerchServer.load(home, Path.of("etc/perch.conf"), List.of(), List.of(plugin));
