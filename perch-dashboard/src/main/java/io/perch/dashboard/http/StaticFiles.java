@@ -29,7 +29,7 @@ public final class StaticFiles {
         if (name == null || name.isEmpty()) {
             name = "index.html";
         }
-        if (!name.matches("[A-Za-z0-9_\\-]+(/[A-Za-z0-9_\\-]+)*\\.[a-z0-9]+")) {
+        if (name.contains("..") || !name.matches("[A-Za-z0-9_\\-][A-Za-z0-9_.\\-]*(/[A-Za-z0-9_\\-][A-Za-z0-9_.\\-]*)*")) {
             throw ApiException.notFound("not found");
         }
         try (InputStream in = StaticFiles.class.getClassLoader().getResourceAsStream(root + "/" + name)) {
