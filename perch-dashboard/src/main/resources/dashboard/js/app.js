@@ -18,7 +18,9 @@
     const page = Pages[name] || Pages.overview;
     if (cleanup) { cleanup(); cleanup = null; }
     main.replaceChildren();
-    document.querySelectorAll('nav a').forEach(a => a.toggleAttribute('aria-current', a.getAttribute('href') === '#/' + name) || a.setAttribute('aria-current', a.getAttribute('href') === '#/' + name ? 'page' : 'false'));
+    document.querySelectorAll('nav a').forEach(a => {
+      if (a.getAttribute('href') === '#/' + name) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
+    });
     try { cleanup = (await page(main)) || null; } catch (e) { main.append(el('p', { class: 'error', role: 'alert' }, e.message)); }
     Api.get('/status').then(r => { document.getElementById('default-password-banner').hidden = !r.data.default_password; }).catch(() => {});
   }

@@ -236,7 +236,13 @@ class DashboardApiTest {
         HttpResponse<String> index = send("GET", "/", null, null);
         assertThat(index.statusCode()).isEqualTo(200);
         assertThat(index.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("text/html"));
+        assertThat(index.body()).contains("vendor/mqtt.min.js").doesNotContain("http://", "https://");
+        HttpResponse<String> mqttJs = send("GET", "/vendor/mqtt.min.js", null, null);
+        assertThat(mqttJs.statusCode()).isEqualTo(200);
+        assertThat(mqttJs.body()).startsWith("/*! NOTICE: mqtt.min.js is MQTT.js 5.16.0");
+        assertThat(send("GET", "/js/app.js", null, null).headers().firstValue("Content-Type")).hasValue("text/javascript; charset=utf-8");
         assertThat(send("GET", "/../pom.xml", null, null).statusCode()).isEqualTo(404);
+        assertThat(send("GET", "/js/..%2F..%2FMETA-INF/MANIFEST.MF", null, null).statusCode()).isEqualTo(404);
         assertThat(send("GET", "/api/v4/nothing", null, BASIC).statusCode()).isEqualTo(404);
     }
 
