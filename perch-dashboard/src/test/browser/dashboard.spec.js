@@ -97,7 +97,7 @@ async function run(page) {
     await publish.getByRole('button', { name: 'Publish' }).click();
     const received = log.locator('div').filter({ hasText: 'received' }).filter({ hasText: text });
     await received.waitFor();
-    result.received = (await received.textContent()).replace(/^\S+\s+/, '');
+    result.received = (await received.textContent()).replace(/^\d\d:\d\d:\d\d  /, '');
     await shot(page, '04-websocket');
   });
 
@@ -146,7 +146,9 @@ async function run(page) {
     });
     const page = context.pages()[0] || await context.newPage();
     page.setDefaultTimeout(15000);
-    page.on('console', (m) => { if (m.type() === 'error') result.consoleErrors.push(m.text()); });
+    page.on('console', (m) => {
+      if (m.type() === 'error') result.consoleErrors.push(m.text() + (m.location().url ? ' at ' + m.location().url : ''));
+    });
     page.on('pageerror', (e) => result.consoleErrors.push('pageerror: ' + e.message));
     page.on('dialog', (d) => d.dismiss());
     await run(page);

@@ -6,6 +6,7 @@
 
   function showLogin() {
     Api.logout();
+    WsTool.close(); // a logged-out tab keeps no MQTT connection open
     appView.hidden = true; loginView.hidden = false;
     document.getElementById('login-pass').focus();
   }

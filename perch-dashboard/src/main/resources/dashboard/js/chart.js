@@ -11,12 +11,13 @@ class LineChart {
     c.width = w * dpr; c.height = h * dpr;
     const g = c.getContext('2d'); g.scale(dpr, dpr);
     g.clearRect(0, 0, w, h);
-    const pad = 36, top = Math.max(1, ...this.points.flat()) * 1.15;
+    // Round the scale up to a multiple of 4 so the five grid lines read as whole numbers.
+    const pad = 36, top = Math.max(4, Math.ceil(Math.max(...this.points.flat(), 0) * 1.15 / 4) * 4);
     g.strokeStyle = '#dde1e6'; g.fillStyle = '#4a5360'; g.font = '11px sans-serif'; g.lineWidth = 1;
     for (let i = 0; i <= 4; i++) {
       const y = 8 + (h - 28) * i / 4;
       g.beginPath(); g.moveTo(pad, y); g.lineTo(w - 8, y); g.stroke();
-      g.fillText(String(Math.round(top * (4 - i) / 4 * 10) / 10), 2, y + 4);
+      g.fillText(String(top * (4 - i) / 4), 2, y + 4);
     }
     this.series.forEach((s, i) => {
       const pts = this.points[i];
@@ -26,6 +27,11 @@ class LineChart {
         j ? g.lineTo(x, y) : g.moveTo(x, y);
       });
       g.stroke();
+      // Mark the newest value, so a chart with one sample (just opened) is not blank.
+      if (pts.length) {
+        const j = pts.length - 1, x = pad + (w - pad - 8) * j / (this.max - 1), y = 8 + (h - 28) * (1 - pts[j] / top);
+        g.fillStyle = s.color; g.beginPath(); g.arc(x, y, 3, 0, 2 * Math.PI); g.fill();
+      }
       g.fillStyle = s.color; g.fillText(s.label + ': ' + (pts.length ? pts[pts.length - 1] : 0), pad + 110 * i, h - 6);
     });
   }

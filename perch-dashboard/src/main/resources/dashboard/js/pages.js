@@ -56,7 +56,7 @@ Pages.clients = (main) => {
     const subs = await Api.get('/subscriptions/' + encodeURIComponent(c.clientid)).catch(() => ({ data: [] }));
     details.hidden = false;
     details.replaceChildren(el('h2', {}, 'Client ' + c.clientid),
-      table([{ title: 'Field', key: 'k' }, { title: 'Value', key: 'v' }], Object.entries(c).map(([k, v]) => ({ k, v: String(v) })), 'Client details'),
+      table([{ title: 'Field', key: 'k' }, { title: 'Value', key: 'v' }], Object.entries(c).map(([k, v]) => ({ k, v: v == null ? '—' : String(v) })), 'Client details'),
       el('h2', {}, 'Subscriptions'), table([{ title: 'Topic', key: 'topic' }, { title: 'QoS', key: 'qos' }], subs.data, 'Subscriptions'));
     details.focus();
   };
