@@ -49,7 +49,7 @@ Pages.clients = (main) => {
       { title: 'Status', render: c => el('span', {}, el('span', { class: 'status-dot' + (c.connected ? ' on' : '') }), c.connected ? 'connected' : 'disconnected') },
       { title: 'Keepalive', key: 'keepalive' }, { title: 'Subscriptions', key: 'subscriptions_cnt' },
       { title: 'Connected at', key: 'connected_at' },
-      { title: 'Actions', render: c => el('button', { class: 'danger', onclick: () => kick(c.clientid) }, 'Kick out') }
+      { title: 'Actions', render: c => el('button', { class: 'danger', 'aria-label': 'Kick out ' + c.clientid, onclick: () => kick(c.clientid) }, 'Kick out') }
     ], r.data, 'Clients'));
   };
   const show = async (c) => {
@@ -74,7 +74,7 @@ Pages.clients = (main) => {
 Pages.subscriptions = async (main) => {
   main.append(el('h1', {}, 'Subscriptions'));
   const r = await Api.get('/subscriptions');
-  main.append(el('div', { class: 'card' }, table([{ title: 'Client ID', key: 'clientid' }, { title: 'Topic', key: 'topic' }, { title: 'QoS', key: 'qos' }], r.data, 'Subscriptions')));
+  main.append(el('div', { class: 'card' }, el('p', {}, r.meta.count + ' subscription(s)'), table([{ title: 'Client ID', key: 'clientid' }, { title: 'Topic', key: 'topic' }, { title: 'QoS', key: 'qos' }], r.data, 'Subscriptions')));
 };
 
 Pages.topics = async (main) => {
@@ -92,7 +92,7 @@ Pages.retained = async (main) => {
     box.replaceChildren(table([{ title: 'Topic', key: 'topic' }, { title: 'QoS', key: 'qos' },
       { title: 'Payload', render: m => el('pre', {}, m.payload + (m.encoding === 'base64' ? ' (base64)' : '')) },
       { title: 'From', key: 'from_clientid' }, { title: 'Published at', key: 'publish_at' },
-      { title: 'Actions', render: m => el('button', { class: 'danger', onclick: async () => { await Api.del('/mqtt/retained/' + encodeURIComponent(m.topic)); load(); } }, 'Delete') }],
+      { title: 'Actions', render: m => el('button', { class: 'danger', 'aria-label': 'Delete retained message on ' + m.topic, onclick: async () => { await Api.del('/mqtt/retained/' + encodeURIComponent(m.topic)); load(); } }, 'Delete') }],
       r.data, 'Retained messages'));
   };
   load();
