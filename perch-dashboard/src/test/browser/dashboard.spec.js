@@ -67,7 +67,8 @@ async function run(page) {
     await page.getByRole('heading', { name: 'Clients', level: 1 }).waitFor();
     const row = page.getByRole('row').filter({ hasText: 'paho-watcher' });
     await waitText(row, 'connected');
-    await row.getByRole('button', { name: 'paho-watcher' }).click();
+    await row.getByRole('button', { name: 'paho-watcher', exact: true }).click();
+    await page.getByRole('button', { name: 'Kick out paho-watcher' }).waitFor(); // action buttons name their client
     await page.getByRole('heading', { name: 'Client paho-watcher' }).waitFor();
     await shot(page, '03-clients');
   });
@@ -94,7 +95,8 @@ async function run(page) {
     await publish.getByLabel('Topic').fill('sub_client/downlink');
     await publish.getByLabel('Message').fill(text);
     await publish.getByLabel('QoS').selectOption('1');
-    await publish.getByRole('button', { name: 'Publish' }).click();
+    // Keyboard: Enter in a field submits its form.
+    await publish.getByLabel('Message').press('Enter');
     const received = log.locator('div').filter({ hasText: 'received' }).filter({ hasText: text });
     await received.waitFor();
     result.received = (await received.textContent()).replace(/^\d\d:\d\d:\d\d  /, '');
