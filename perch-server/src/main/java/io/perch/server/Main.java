@@ -17,7 +17,8 @@ import java.nio.charset.StandardCharsets;
  * (the message alone on stderr, no stack trace).
  */
 @Command(name = "perch", description = "Perch MQTT broker.",
-        subcommands = {StartCommand.class, VersionCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {StartCommand.class, VersionCommand.class, io.perch.dashboard.ctl.CtlCommand.class,
+                CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     public static final int EXIT_OK = 0;
     public static final int EXIT_FAILED = 1;
