@@ -71,6 +71,17 @@ final class ConnectCorpus {
                 // Will topic with a wildcard: Topic Name invalid (MQTT-3.1.3-11, MQTT 5 0x90).
                 first("CONNECT with a will topic containing '#'", 5,
                         willConnect(5, 0x06, "cc-w1", "will/#"), connackV5(0x90), false),
+                // Will QoS 3 is malformed (MQTT-3.1.2-14 / MQTT 5 MQTT-3.1.2-12); so are Will QoS or Will Retain set
+                // without the Will Flag (MQTT-3.1.2-13, -15 / MQTT 5 MQTT-3.1.2-11, -13). A 3.1.1 server closes without
+                // CONNACK (MQTT-3.1.4-1); a v5 server may send CONNACK 0x81 first (MQTT 5 4.13.1).
+                first("CONNECT with will QoS 3", 4, willConnect(4, 0x1E, "cc-wq3", "will/t"), close(), true),
+                first("CONNECT with will QoS 3", 5, willConnect(5, 0x1E, "cc-wq5", "will/t"), connackV5(0x81), true),
+                first("CONNECT with will QoS 1 but no will flag", 4, Packets.connect(4, 0x0A, "cc-nq3", props()), close(), true),
+                first("CONNECT with will QoS 1 but no will flag", 5, Packets.connect(5, 0x0A, "cc-nq5", props()),
+                        connackV5(0x81), true),
+                first("CONNECT with will retain but no will flag", 4, Packets.connect(4, 0x22, "cc-nr3", props()), close(), true),
+                first("CONNECT with will retain but no will flag", 5, Packets.connect(5, 0x22, "cc-nr5", props()),
+                        connackV5(0x81), true),
                 // Reserved packet type 0, and not a CONNECT first (MQTT-3.1.0-1): close.
                 first("packet type 0 first", 4, hex("00 00"), close(), true),
                 first("PUBLISH before CONNECT", 4, Packets.publish(4, 0, "t", 0, "x"), close(), false),
