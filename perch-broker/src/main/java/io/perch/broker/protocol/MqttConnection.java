@@ -277,7 +277,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
 
     // ---- errors -------------------------------------------------------------------------
 
-    private void malformed(Throwable cause) {
+    void malformed(Throwable cause) {
         core.stats.malformedPackets.increment();
         String who = client != null ? client.clientId() : String.valueOf(ctx.channel().remoteAddress());
         log.info("connection {}: malformed packet: {}", who, cause.getMessage());

@@ -54,6 +54,12 @@ final class SessionCorpus {
         // ---- topic names (MQTT-3.3.2-2, MQTT 5 3.3.2.1) ---------------------------------------------------------
         both(all, "PUBLISH topic with '+'", v -> Packets.publish(v, 0, "a/+/c", 0, "x"), MALFORMED, true);
         both(all, "PUBLISH topic with '#'", v -> Packets.publish(v, 1, "a/#", 5, "x"), MALFORMED, true);
+        // Ill-formed UTF-8 and U+0000 make a packet malformed (MQTT-1.5.3-1/-2, MQTT 5 MQTT-1.5.4-1/-2); Netty turns
+        // ill-formed bytes into U+FFFD, which the engine rejects.
+        both(all, "PUBLISH topic with ill-formed UTF-8", v -> packet(0x30, illFormedTopic(), v5(v, props()), b('x')),
+                MALFORMED, true);
+        both(all, "PUBLISH topic with U+0000", v -> packet(0x32, raw(hex("61 00 62")), u16(7), v5(v, props()), b('x')),
+                MALFORMED, true);
         // ---- subscribe payload ---------------------------------------------------------------------------------
         both(all, "SUBSCRIBE with QoS 3 option", v -> Packets.subscribe(v, 1, "t", 0x03), MALFORMED, true);
         all.add(connected("SUBSCRIBE with Retain Handling 3", 5, Packets.subscribe(5, 1, "t", 0x30), disconnect(MALFORMED), true));
