@@ -78,6 +78,10 @@ final class PublishFlow {
                 c.protocolError("unknown topic alias");
                 return DONE;
             }
+            if (topic.isEmpty()) {
+                c.protocolError("empty topic name without topic alias"); // MQTT 5 3.3.2.1
+                return DONE;
+            }
         }
         if (!Topics.isValidName(topic, config.maxTopicLevels) || topic.indexOf('\uFFFD') >= 0) {
             c.closeReason = "topic_name_invalid";

@@ -60,6 +60,8 @@ final class SessionCorpus {
                 MALFORMED, true);
         both(all, "PUBLISH topic with U+0000", v -> packet(0x32, raw(hex("61 00 62")), u16(7), v5(v, props()), b('x')),
                 MALFORMED, true);
+        // An empty topic without a topic alias: protocol error in v5 (MQTT 5 3.3.2.1), invalid in 3.1.1 (MQTT-4.7.3-1).
+        both(all, "PUBLISH with an empty topic and no alias", v -> Packets.publish(v, 0, "", 0, "x"), PROTOCOL_ERROR, false);
         // ---- subscribe payload ---------------------------------------------------------------------------------
         both(all, "SUBSCRIBE with QoS 3 option", v -> Packets.subscribe(v, 1, "t", 0x03), MALFORMED, true);
         all.add(connected("SUBSCRIBE with Retain Handling 3", 5, Packets.subscribe(5, 1, "t", 0x30), disconnect(MALFORMED), true));
