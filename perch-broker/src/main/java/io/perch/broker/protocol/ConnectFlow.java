@@ -311,6 +311,7 @@ final class ConnectFlow {
                 c.client.clientId(), c.client.peerHost(), c.client.peerPort(), c.listener,
                 c.client.protocolVersion() == 5 ? "5" : c.client.protocolVersion() == 4 ? "3.1.1" : "3.1",
                 cleanStart, ka, opened.present());
+        c.processEarlyPackets();
     }
 
     private MqttProperties connackProperties(byte[] authResponse) {

@@ -33,6 +33,7 @@ import io.perch.broker.session.SessionConnection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ScheduledFuture;
@@ -74,6 +75,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
     private final Runnable flushTask = this::flushNow;
     private CompletableFuture<Void> tail = CompletableFuture.completedFuture(null);
     private int pendingInbound;
+    private ArrayDeque<MqttMessage> early;
     private ScheduledFuture<?> connectTimeout;
     private ScheduledFuture<?> ticker;
     final ConnectFlow connectFlow;
@@ -118,6 +120,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
         state = State.CLOSED;
         cancel(connectTimeout);
         cancel(ticker);
+        releaseEarlyPackets();
         if (was == State.CONNECTED && session != null) {
             connectFlow.onClosed();
             core.hooks.fire(HookPoints.CLIENT_DISCONNECTED, new DisconnectedEvent(client, closeReason));
@@ -157,6 +160,10 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
             return;
         }
         core.stats.packetsReceived.increment();
+        dispatch(m);
+    }
+
+    private void dispatch(MqttMessage m) {
         if (state == State.CLOSED) {
             ReferenceCountUtil.release(m);
             return;
@@ -180,9 +187,13 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
             return;
         }
         if (state == State.CONNECTING) {
-            // A client must wait for CONNACK only in v5 with enhanced auth; queue nothing, refuse.
-            ReferenceCountUtil.release(m);
-            protocolError("packet before CONNACK");
+            // Clients need not wait for CONNACK (MQTT 3.1.1 and 5, section 3.1.4): hold what follows the CONNECT,
+            // reading paused, until the CONNECT is accepted; if it is refused, none of it is processed (MQTT-3.1.4-5).
+            if (early == null) {
+                early = new ArrayDeque<>();
+            }
+            early.add(m);
+            ctx.channel().config().setAutoRead(false);
             return;
         }
         if (state == State.AUTHENTICATING) {
@@ -219,6 +230,28 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
             case AUTH -> connectFlow.onReauth(m);
             case CONNECT -> protocolError("second CONNECT"); // MQTT-3.1.0-2
             default -> protocolError("server-only packet " + type + " from client");
+        }
+    }
+
+    /** After CONNACK: handles the packets that arrived while the CONNECT was processed, then reads on. */
+    void processEarlyPackets() {
+        ArrayDeque<MqttMessage> q = early;
+        early = null;
+        if (q == null) {
+            return;
+        }
+        for (MqttMessage m; (m = q.poll()) != null; ) {
+            dispatch(m);
+        }
+        if (state != State.CLOSED) {
+            ctx.channel().config().setAutoRead(true);
+        }
+    }
+
+    private void releaseEarlyPackets() {
+        if (early != null) {
+            early.forEach(ReferenceCountUtil::release);
+            early = null;
         }
     }
 
