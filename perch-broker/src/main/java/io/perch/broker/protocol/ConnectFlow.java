@@ -371,6 +371,7 @@ final class ConnectFlow {
         // MQTT-3.1.2-10 / 3.14.4-3: a normal DISCONNECT deletes the will; 0x04 asks for it.
         c.sendWill = reason == ReasonCodes.DISCONNECT_WITH_WILL;
         c.closeReason = "normal";
+        c.ctx.flush(); // answers already written (CONNACK, acks) go out before the close
         c.ctx.close();
     }
 

@@ -76,6 +76,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
     private CompletableFuture<Void> tail = CompletableFuture.completedFuture(null);
     private int pendingInbound;
     private ArrayDeque<MqttMessage> early;
+    private boolean closing;
     private ScheduledFuture<?> connectTimeout;
     private ScheduledFuture<?> ticker;
     final ConnectFlow connectFlow;
@@ -164,8 +165,19 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
     }
 
     private void dispatch(MqttMessage m) {
-        if (state == State.CLOSED) {
+        if (state == State.CLOSED || closing || !ctx.channel().isActive()) {
+            // Decided to close: whatever else this read holds is not acted upon (MQTT-4.8.0-1, MQTT-3.14.4-1).
             ReferenceCountUtil.release(m);
+            return;
+        }
+        if (state == State.CONNECTING) {
+            // Clients need not wait for CONNACK (MQTT 3.1.1 and 5, section 3.1.4): hold what follows the CONNECT, malformed
+            // or not, reading paused, until the CONNECT is accepted; if it is refused, none is processed (MQTT-3.1.4-5).
+            if (early == null) {
+                early = new ArrayDeque<>();
+            }
+            early.add(m);
+            ctx.channel().config().setAutoRead(false);
             return;
         }
         if (m.decoderResult().isFailure()) {
@@ -184,16 +196,6 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
                 closeReason = "protocol_error";
                 ctx.close();
             }
-            return;
-        }
-        if (state == State.CONNECTING) {
-            // Clients need not wait for CONNACK (MQTT 3.1.1 and 5, section 3.1.4): hold what follows the CONNECT,
-            // reading paused, until the CONNECT is accepted; if it is refused, none of it is processed (MQTT-3.1.4-5).
-            if (early == null) {
-                early = new ArrayDeque<>();
-            }
-            early.add(m);
-            ctx.channel().config().setAutoRead(false);
             return;
         }
         if (state == State.AUTHENTICATING) {
@@ -355,11 +357,13 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
         if (d != null) {
             writeAndClose(d);
         } else {
+            ctx.flush(); // what was already answered (CONNACK, acks) still goes out, as with a DISCONNECT
             ctx.close();
         }
     }
 
     void writeAndClose(MqttMessage m) {
+        closing = true;
         ctx.writeAndFlush(m).addListener(f -> ctx.close());
     }
 

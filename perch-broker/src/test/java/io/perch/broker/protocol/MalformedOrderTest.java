@@ -67,6 +67,70 @@ class MalformedOrderTest {
         }
     }
 
+    // ---- once the broker decides to close, the rest of the read is not acted upon (MQTT-4.8.0-1, MQTT 5 4.13.1;
+    // ---- MQTT-3.14.4-1: nothing is sent after a DISCONNECT)
+
+    @ParameterizedTest(name = "MQTT level {0}")
+    @ValueSource(ints = {4, 5})
+    void nothingAfterAProtocolErrorIsProcessed(int v) {
+        assertTrailingPacketsIgnored(v, "pe", packet(0x82, u16(1), v == 5 ? props() : new byte[0]), v == 5 ? 0x82 : -1);
+    }
+
+    @ParameterizedTest(name = "MQTT level {0}")
+    @ValueSource(ints = {4, 5})
+    void nothingAfterASecondConnectIsProcessed(int v) {
+        assertTrailingPacketsIgnored(v, "sc", Packets.connect(v, "sc-again-" + v), v == 5 ? 0x82 : -1);
+    }
+
+    @ParameterizedTest(name = "MQTT level {0}")
+    @ValueSource(ints = {4, 5})
+    void nothingAfterAMalformedPacketIsProcessed(int v) {
+        assertTrailingPacketsIgnored(v, "mf", SessionCorpus.withFlags(Packets.subscribe(v, 1, "a", 0), 0), v == 5 ? 0x81 : -1);
+    }
+
+    @ParameterizedTest(name = "MQTT level {0}")
+    @ValueSource(ints = {4, 5})
+    void nothingAfterDisconnectIsProcessed(int v) {
+        assertTrailingPacketsIgnored(v, "dc", Packets.disconnect(v), -1);
+    }
+
+    @ParameterizedTest(name = "MQTT level {0}")
+    @ValueSource(ints = {4, 5})
+    void aConnectAfterABadFirstPacketIsNotProcessed(int v) {
+        String id = "late-connect-" + v;
+        try (RawClient c = broker.client()) {
+            byte[] out = c.send(Packets.PINGREQ, Packets.connect(v, id));
+            assertThat(out).as("written: %s", Bytes.toHex(out)).isEmpty();
+            assertThat(c.isOpen()).isFalse();
+        }
+        assertThat(broker.core.sessions.store().get(id)).as("session of the CONNECT after the bad first packet").isNull();
+    }
+
+    /**
+     * Sends CONNECT, the packet that makes the broker close, then a QoS 1 PUBLISH and a
+     * PINGREQ, all in one read: the broker answers CONNACK and (v5, when a reason is given)
+     * DISCONNECT only, and routes nothing.
+     */
+    private void assertTrailingPacketsIgnored(int v, String tag, byte[] bad, int v5Reason) {
+        String topic = "trail/" + tag + "/" + v;
+        try (RawClient sub = subscriber(topic); RawClient c = broker.client()) {
+            byte[] out = c.send(Packets.connect(v, "trail-" + tag + "-" + v), bad,
+                    Packets.publish(v, 1, topic, 7, "must not be routed"), Packets.PINGREQ);
+
+            List<byte[]> frames = Frames.split(out);
+            boolean disconnect = v == 5 && v5Reason >= 0;
+            assertThat(frames).as("written: %s", Bytes.toHex(out)).hasSize(disconnect ? 2 : 1);
+            assertThat(frames.get(0)[0]).as("CONNACK").isEqualTo((byte) 0x20);
+            assertThat(frames.get(0)[3]).as("CONNACK code").isZero();
+            if (disconnect) {
+                assertThat(frames.get(1)[0]).as("DISCONNECT").isEqualTo((byte) 0xE0);
+                assertThat(frames.get(1)[2] & 0xff).as("DISCONNECT reason").isEqualTo(v5Reason);
+            }
+            assertThat(c.isOpen()).isFalse();
+            assertThat(sub.take()).as("routed to the subscriber").isEmpty();
+        }
+    }
+
     /** A v5 client subscribed to the topic at QoS 1, its SUBACK already read. */
     static RawClient subscriber(String topic) {
         RawClient sub = broker.client();
