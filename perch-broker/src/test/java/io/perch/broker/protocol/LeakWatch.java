@@ -60,8 +60,17 @@ final class LeakWatch implements AutoCloseable {
         return a;
     }
 
+    /**
+     * Tracks every buffer (PARANOID, the default of this watch) or goes back to the level from
+     * before (sampled tracking, far cheaper: for long randomized runs).
+     */
+    void trackEveryBuffer(boolean on) {
+        ResourceLeakDetector.setLevel(on ? ResourceLeakDetector.Level.PARANOID : previous);
+    }
+
     /** Leak reports other than the canary's, after garbage collection caught up with the canary. */
     List<String> leaksAfterGc() {
+        trackEveryBuffer(true); // the canary must be tracked
         String tag = CANARY + UUID.randomUUID();
         leakCanary(tag);
         await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(20)).until(() -> {
