@@ -73,6 +73,10 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
     boolean sendWill = true;
     private boolean flushPending;
     private final Runnable flushTask = this::flushNow;
+    // Starts at 16 slots and grows by doubling: idle connections stay small.
+    private final java.util.Queue<Object> outbox = io.netty.util.internal.PlatformDependent.newMpscQueue(16, 1 << 30);
+    private final java.util.concurrent.atomic.AtomicBoolean drainScheduled = new java.util.concurrent.atomic.AtomicBoolean();
+    private final Runnable drainTask = this::drainOutbox;
     private CompletableFuture<Void> tail = CompletableFuture.completedFuture(null);
     private int pendingInbound;
     private ArrayDeque<MqttMessage> early;
@@ -274,14 +278,29 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
             }, ctx.executor()).handle((v, e) -> null);
         }
         if (++pendingInbound >= MAX_PENDING_INBOUND) {
-            ctx.channel().config().setAutoRead(false);
+            pauseRead(PAUSE_BACKLOG);
         }
         tail.whenCompleteAsync((v, e) -> {
             pendingInbound = 0;
-            if (state != State.CLOSED && !ctx.channel().config().isAutoRead()) {
-                ctx.channel().config().setAutoRead(true);
-            }
+            resumeRead(PAUSE_BACKLOG);
         }, ctx.executor());
+    }
+
+    /** Reasons to stop reading the socket; reading resumes when none is left. */
+    static final int PAUSE_BACKLOG = 1;
+    static final int PAUSE_RATE_LIMIT = 2;
+    private int readPauses;
+
+    void pauseRead(int reason) {
+        readPauses |= reason;
+        ctx.channel().config().setAutoRead(false);
+    }
+
+    void resumeRead(int reason) {
+        readPauses &= ~reason;
+        if (readPauses == 0 && state != State.CLOSED && !ctx.channel().config().isAutoRead()) {
+            ctx.channel().config().setAutoRead(true);
+        }
     }
 
     private static CompletionStage<?> release(Object o) {
@@ -397,12 +416,43 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
         if (clientMaxPacketSize > 0 && PublishSize.estimate(p, helper.isV5()) > clientMaxPacketSize) {
             return false; // MQTT-3.1.2-25: never send a packet larger than the client allows
         }
-        if (ctx.executor().inEventLoop()) {
-            writePublish(p, packetId, dup);
-        } else {
-            ctx.executor().execute(() -> writePublish(p, packetId, dup));
-        }
+        toOutbox(new OutPublish(p, packetId, dup));
         return true;
+    }
+
+    /** A session write waiting in the outbox. */
+    private record OutPublish(Pending pending, int packetId, boolean dup) {
+    }
+
+    /** A PUBREL waiting in the outbox. */
+    private record OutPubrel(int packetId) {
+    }
+
+    /**
+     * Session writes go through one MPSC queue drained on the event loop, so they reach the
+     * socket in exactly the order the session made them, whichever thread made them (a direct
+     * in-loop write could otherwise overtake a write handed over from another thread), and a
+     * burst from another thread costs one task, not one per message.
+     */
+    private void toOutbox(Object item) {
+        outbox.offer(item);
+        if (ctx.executor().inEventLoop()) {
+            drainOutbox();
+        } else if (drainScheduled.compareAndSet(false, true)) {
+            ctx.executor().execute(drainTask);
+        }
+    }
+
+    private void drainOutbox() {
+        drainScheduled.set(false);
+        Object item;
+        while ((item = outbox.poll()) != null) {
+            if (item instanceof OutPublish op) {
+                writePublish(op.pending(), op.packetId(), op.dup());
+            } else if (item instanceof OutPubrel pr) {
+                send(helper.pubrel(pr.packetId(), ReasonCodes.SUCCESS));
+            }
+        }
     }
 
     private void writePublish(Pending p, int packetId, boolean dup) {
@@ -432,7 +482,20 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
 
     @Override
     public void sendPubrel(int packetId) {
-        send(helper.pubrel(packetId, ReasonCodes.SUCCESS));
+        toOutbox(new OutPubrel(packetId));
+    }
+
+    @Override
+    public boolean isWritable() {
+        return ctx.channel().isWritable();
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (ctx.channel().isWritable() && state == State.CONNECTED && session != null) {
+            session.drain();
+        }
+        ctx.fireChannelWritabilityChanged();
     }
 
     @Override

@@ -34,13 +34,32 @@ final class PublishFlow {
 
     private final MqttConnection c;
     private final BrokerConfig config;
+    private final PublishLimiter limiter;
 
     PublishFlow(MqttConnection c) {
         this.c = c;
         this.config = c.core.config;
+        this.limiter = config.publishLimitCount > 0
+                ? new PublishLimiter(config.publishLimitCount, config.publishLimitPeriod.toNanos()) : null;
     }
 
     CompletionStage<?> onPublish(MqttPublishMessage pm) {
+        CompletionStage<Void> wait = limiter == null ? null : limiter.acquire(c);
+        if (wait != null) {
+            return wait.thenComposeAsync(v -> {
+                if (c.state != MqttConnection.State.CONNECTED) {
+                    pm.release();
+                    return CompletableFuture.<Object>completedFuture(null);
+                }
+                @SuppressWarnings("unchecked")
+                CompletionStage<Object> next = (CompletionStage<Object>) handle(pm);
+                return next;
+            }, c.ctx.executor());
+        }
+        return handle(pm);
+    }
+
+    private CompletionStage<?> handle(MqttPublishMessage pm) {
         byte[] payload;
         try {
             payload = ByteBufUtil.getBytes(pm.content());
