@@ -181,7 +181,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
                 early = new ArrayDeque<>();
             }
             early.add(m);
-            ctx.channel().config().setAutoRead(false);
+            pauseRead(PAUSE_CONNECTING);
             return;
         }
         if (m.decoderResult().isFailure()) {
@@ -249,9 +249,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
         for (MqttMessage m; (m = q.poll()) != null; ) {
             dispatch(m);
         }
-        if (state != State.CLOSED) {
-            ctx.channel().config().setAutoRead(true);
-        }
+        resumeRead(PAUSE_CONNECTING);
     }
 
     private void releaseEarlyPackets() {
@@ -289,6 +287,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
     /** Reasons to stop reading the socket; reading resumes when none is left. */
     static final int PAUSE_BACKLOG = 1;
     static final int PAUSE_RATE_LIMIT = 2;
+    static final int PAUSE_CONNECTING = 4;
     private int readPauses;
 
     void pauseRead(int reason) {
