@@ -64,6 +64,13 @@ final class SessionCorpus {
         both(all, "PUBLISH with an empty topic and no alias", v -> Packets.publish(v, 0, "", 0, "x"), PROTOCOL_ERROR, false);
         // ---- subscribe payload ---------------------------------------------------------------------------------
         both(all, "SUBSCRIBE with QoS 3 option", v -> Packets.subscribe(v, 1, "t", 0x03), MALFORMED, true);
+        // 3.1.1 subscription options: bits 2-7 are reserved (MQTT-3.8.3-4); MQTT 5 uses bits 2-5.
+        all.add(connected("SUBSCRIBE with reserved option bit 2 (No Local in v5)", 4, Packets.subscribe(4, 1, "t", 0x04),
+                close(), true));
+        all.add(connected("SUBSCRIBE with reserved option bit 3 (Retain As Published in v5)", 4,
+                Packets.subscribe(4, 1, "t", 0x09), close(), true));
+        all.add(connected("SUBSCRIBE with reserved option bit 4 (Retain Handling in v5)", 4,
+                Packets.subscribe(4, 1, "t", 0x12), close(), true));
         all.add(connected("SUBSCRIBE with Retain Handling 3", 5, Packets.subscribe(5, 1, "t", 0x30), disconnect(MALFORMED), true));
         // SUBSCRIBE/UNSUBSCRIBE without topic filters (MQTT-3.8.3-3 / -2, MQTT-3.10.3-2): protocol error.
         both(all, "SUBSCRIBE without topic filters", v -> packet(0x82, u16(1), v5(v, props())), PROTOCOL_ERROR, false);
