@@ -3,6 +3,7 @@ package io.perch.broker.protocol;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.mqtt.MqttConnectMessage;
 import io.netty.handler.codec.mqtt.MqttFixedHeader;
@@ -231,7 +232,14 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
                 MqttUnsubscribeMessage um = (MqttUnsubscribeMessage) m;
                 inOrder(() -> subscribeFlow.onUnsubscribe(um), null);
             }
-            case PINGREQ -> send(new MqttMessage(new MqttFixedHeader(MqttMessageType.PINGRESP, false, MqttQoS.AT_MOST_ONCE, false, 0)));
+            case PINGREQ -> {
+                if (m.fixedHeader().remainingLength() != 0) {
+                    // Remaining Length 0 (3.12.1); Netty does not consume the declared bytes, which would desync framing.
+                    malformed(new DecoderException("PINGREQ with remaining length " + m.fixedHeader().remainingLength()));
+                } else {
+                    send(new MqttMessage(new MqttFixedHeader(MqttMessageType.PINGRESP, false, MqttQoS.AT_MOST_ONCE, false, 0)));
+                }
+            }
             case DISCONNECT -> connectFlow.onDisconnect(m);
             case AUTH -> connectFlow.onReauth(m);
             case CONNECT -> protocolError("second CONNECT"); // MQTT-3.1.0-2

@@ -44,6 +44,9 @@ final class SessionCorpus {
         both(all, "PINGREQ with flags 0001", v -> hex("C1 00"), MALFORMED, true);
         both(all, "PUBACK with flags 1000", v -> withFlags(Packets.puback(1), 0x8), MALFORMED, true);
         both(all, "DISCONNECT with flags 0010", v -> withFlags(Packets.disconnect(v), 0x2), MALFORMED, true);
+        // PINGREQ has a Remaining Length of 0 (3.12.1 in both versions). Netty emits it without consuming the declared
+        // bytes, so here they would otherwise be read as a second PINGREQ.
+        both(all, "PINGREQ with remaining length 2", v -> hex("C0 02 C0 00"), MALFORMED, true);
         // QoS 3 PUBLISH (MQTT-3.3.1-4): malformed.
         both(all, "PUBLISH with QoS 3", v -> withFlags(Packets.publish(v, 1, "t", 1, "x"), 0x6), MALFORMED, true);
         // ---- packet identifiers (MQTT-2.3.1-1 / MQTT-2.2.1-3): non-zero --------------------------------------
