@@ -5,7 +5,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 import static io.perch.broker.protocol.Bytes.b;
 import static io.perch.broker.protocol.Bytes.packet;
@@ -128,6 +130,27 @@ class MalformedOrderTest {
             }
             assertThat(c.isOpen()).isFalse();
             assertThat(sub.take()).as("routed to the subscriber").isEmpty();
+        }
+    }
+
+    // ---- a connection that never completes its CONNECT is closed after zone.external.idle_timeout
+
+    @ParameterizedTest(name = "MQTT level {0}")
+    @ValueSource(ints = {4, 5})
+    void aHalfSentConnectIsClosedAfterTheIdleTimeout(int v) {
+        byte[] connect = Packets.connect(v, "half-" + v);
+        try (RawClient c = broker.client()) {
+            c.channel.freezeTime();
+            c.feed(Arrays.copyOf(connect, connect.length - 3));
+            long idle = broker.core.config.idleTimeout.toMillis();
+            c.channel.advanceTimeBy(idle / 2, TimeUnit.MILLISECONDS); // the embedded loop's clock, not a sleep
+            c.channel.runScheduledPendingTasks();
+            assertThat(c.isOpen()).as("open halfway through idle_timeout").isTrue();
+            c.channel.advanceTimeBy(idle, TimeUnit.MILLISECONDS);
+            c.channel.runScheduledPendingTasks();
+            assertThat(c.isOpen()).as("open after idle_timeout").isFalse();
+            assertThat(c.take()).isEmpty();
+            assertThat(c.closeReason()).isEqualTo("idle_timeout");
         }
     }
 
