@@ -115,6 +115,9 @@ public final class SessionManager implements SessionListener {
     /** The connection of a session closed (not by takeover): hand on shared messages, then end or keep the session. */
     public void connectionClosed(Session s, SessionConnection conn) {
         List<Pending> shared = s.detach(conn, config.sharedRedispatch);
+        if (shared == null) {
+            return; // a newer connection took the session over meanwhile: it is not ours to end
+        }
         if (!shared.isEmpty()) {
             router.redistribute(s, shared);
         }

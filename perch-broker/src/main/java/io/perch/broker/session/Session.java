@@ -186,13 +186,14 @@ public final class Session {
     }
 
     /**
-     * Unbinds the connection if it is still the current one. Returns the shared-subscription
-     * messages this session held (in flight unacknowledged or queued) so the broker can hand them
-     * to other members of their groups; they are removed from this session.
+     * Unbinds the connection if it is still the current one; returns null when it is not (a
+     * newer connection owns the session). Otherwise returns the shared-subscription messages
+     * this session held (in flight unacknowledged or queued) so the broker can hand them to
+     * other members of their groups; they are removed from this session.
      */
     public synchronized List<Pending> detach(SessionConnection conn, boolean takeShared) {
         if (connection != conn) {
-            return List.of();
+            return null;
         }
         connection = null;
         disconnectedAt = System.currentTimeMillis();
