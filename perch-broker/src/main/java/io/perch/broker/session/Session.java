@@ -64,6 +64,9 @@ public final class Session {
     private long dropped;
     private long lastDropLog;
     private ScheduledFuture<?> expiryTask;
+    /** Ids of the last {@value #RECENT_ACKS} messages the client acknowledged (allocated on first ack). */
+    private long[] recentAcks;
+    private int recentAckPos;
     private Runnable pendingWill;
     private ScheduledFuture<?> willTask;
 
@@ -82,6 +85,7 @@ public final class Session {
     private record Event(int kind, Message message, String reason) {
     }
 
+    private static final int RECENT_ACKS = 64;
     private static final int DELIVERED = 0;
     private static final int ACKED = 1;
     private static final int DROPPED = 2;
@@ -286,8 +290,19 @@ public final class Session {
         report(events);
     }
 
-    /** True when a message with this id is already queued or in flight here (no double delivery). */
+    /**
+     * True when a message with this id is queued or in flight here, or was acknowledged very
+     * recently (no double delivery: a backend's fetch can race the ack hook that deletes the
+     * stored copy).
+     */
     public synchronized boolean holds(MessageId id) {
+        if (recentAcks != null) {
+            for (int i = 0; i < recentAcks.length; i += 2) {
+                if (recentAcks[i] == id.hi() && recentAcks[i + 1] == id.lo()) {
+                    return true;
+                }
+            }
+        }
         for (InflightEntry e : inflight.values()) {
             if (e.pending.message().id().equals(id)) {
                 return true;
@@ -404,6 +419,7 @@ public final class Session {
                 return false;
             }
             inflight.remove(packetId);
+            rememberAck(e.pending.message().id());
             events = add(events, ACKED, e.pending.message(), null);
             events = pump(events);
         }
@@ -426,6 +442,7 @@ public final class Session {
             } else {
                 if (!e.released) {
                     e.released = true;
+                    rememberAck(e.pending.message().id());
                     events = add(events, ACKED, e.pending.message(), null);
                 }
                 SessionConnection conn = connection;
@@ -512,6 +529,18 @@ public final class Session {
     }
 
     // ---- events -------------------------------------------------------------------------
+
+    private void rememberAck(MessageId id) {
+        if (id == null) {
+            return;
+        }
+        if (recentAcks == null) {
+            recentAcks = new long[RECENT_ACKS * 2];
+        }
+        recentAcks[recentAckPos] = id.hi();
+        recentAcks[recentAckPos + 1] = id.lo();
+        recentAckPos = (recentAckPos + 2) % recentAcks.length;
+    }
 
     private static List<Event> add(List<Event> events, int kind, Message m, String reason) {
         if (events == null) {
