@@ -121,6 +121,10 @@ final class BatchExchange {
                 if (link.disconnects().getAsLong() != disconnectsBefore) {
                     throw e;
                 }
+                // With auto-flush off, Lettuce Cluster queues commands for a node whose connection
+                // is still opening and writes them without flushing once it is open: flush again,
+                // or the batch would wait for its timeout and be replayed (applied twice).
+                link.connection().flushCommands();
             }
         }
     }
