@@ -142,6 +142,23 @@ public final class Clients implements AutoCloseable {
         return c;
     }
 
+    /** A connected HiveMQ v5 client with clean start. */
+    public Mqtt5BlockingClient hiveConnected(String clientId, Inbox inbox) {
+        Mqtt5BlockingClient c = hive(clientId, inbox);
+        c.connect();
+        return c;
+    }
+
+    /** Publishes text with a HiveMQ client and waits for the acknowledgement (QoS 1/2). */
+    public static void publish(Mqtt5BlockingClient c, String topic, String payload, int qos) {
+        publish(c, topic, payload, qos, false);
+    }
+
+    public static void publish(Mqtt5BlockingClient c, String topic, String payload, int qos, boolean retain) {
+        c.publishWith().topic(topic).payload(payload.getBytes(java.nio.charset.StandardCharsets.UTF_8))
+                .qos(com.hivemq.client.mqtt.datatypes.MqttQos.fromCode(qos)).retain(retain).send();
+    }
+
     // ---- raw ----------------------------------------------------------------------------
 
     /** A raw TCP connection that has sent nothing yet. */
