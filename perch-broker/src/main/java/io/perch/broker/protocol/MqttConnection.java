@@ -33,10 +33,13 @@ import io.perch.broker.session.SessionConnection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 
 /**
@@ -72,6 +75,13 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
     boolean sendWill = true;
     private boolean flushPending;
     private final Runnable flushTask = this::flushNow;
+    private final Queue<Runnable> outbox = new ConcurrentLinkedQueue<>();
+    private final AtomicBoolean drainScheduled = new AtomicBoolean();
+    private boolean draining;
+    private final Runnable drainTask = () -> {
+        drainScheduled.set(false);
+        drainOutbox();
+    };
     private CompletableFuture<Void> tail = CompletableFuture.completedFuture(null);
     private int pendingInbound;
     private ScheduledFuture<?> connectTimeout;
@@ -332,14 +342,43 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
 
     // ---- outbound -----------------------------------------------------------------------
 
-    /** Writes on the event loop and schedules one flush for this loop turn. */
+    /** Writes on the event loop, after everything handed in before it, and schedules one flush for this loop turn. */
     void send(MqttMessage m) {
+        inWriteOrder(() -> write(m));
+    }
+
+    private void write(MqttMessage m) {
+        ctx.write(m, ctx.voidPromise());
+        core.stats.packetsSent.increment();
+        scheduleFlush();
+    }
+
+    /**
+     * Runs a write on the event loop in the order the calls were made, from whichever thread.
+     * Writing at once when already on the event loop would overtake writes other threads
+     * handed in just before (a publisher's thread sends message n while this loop, handling a
+     * PUBACK, sends message n+1 from the queue): every write goes through one FIFO instead.
+     */
+    private void inWriteOrder(Runnable write) {
+        outbox.add(write);
         if (ctx.executor().inEventLoop()) {
-            ctx.write(m, ctx.voidPromise());
-            core.stats.packetsSent.increment();
-            scheduleFlush();
-        } else {
-            ctx.executor().execute(() -> send(m));
+            drainOutbox();
+        } else if (drainScheduled.compareAndSet(false, true)) {
+            ctx.executor().execute(drainTask);
+        }
+    }
+
+    private void drainOutbox() {
+        if (draining) {
+            return; // a write made while draining: the running drain takes it in turn
+        }
+        draining = true;
+        try {
+            for (Runnable w; (w = outbox.poll()) != null; ) {
+                w.run();
+            }
+        } finally {
+            draining = false;
         }
     }
 
@@ -360,11 +399,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
         if (clientMaxPacketSize > 0 && PublishSize.estimate(p, helper.isV5()) > clientMaxPacketSize) {
             return false; // MQTT-3.1.2-25: never send a packet larger than the client allows
         }
-        if (ctx.executor().inEventLoop()) {
-            writePublish(p, packetId, dup);
-        } else {
-            ctx.executor().execute(() -> writePublish(p, packetId, dup));
-        }
+        inWriteOrder(() -> writePublish(p, packetId, dup));
         return true;
     }
 
@@ -388,7 +423,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
             topic = aliases.outbound(topic, props);
         }
         MqttFixedHeader fh = new MqttFixedHeader(MqttMessageType.PUBLISH, dup, MqttQoS.valueOf(p.qos()), p.retain(), 0);
-        send(new MqttPublishMessage(fh, new MqttPublishVariableHeader(topic, packetId, props),
+        write(new MqttPublishMessage(fh, new MqttPublishVariableHeader(topic, packetId, props),
                 Unpooled.wrappedBuffer(msg.payload())));
         core.stats.messagesSentByQos[p.qos()].increment();
     }
