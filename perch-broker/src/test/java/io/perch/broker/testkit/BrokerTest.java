@@ -2,7 +2,10 @@ package io.perch.broker.testkit;
 
 import io.perch.broker.Broker;
 import io.perch.broker.config.BrokerConfig;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
+
+import java.time.Duration;
 
 import java.util.function.Consumer;
 
@@ -11,6 +14,12 @@ import java.util.function.Consumer;
  * it needs) and the clients made through {@link #clients}, all closed after each test.
  */
 public abstract class BrokerTest {
+    static {
+        // Conditions are checked often so that tests take as long as the broker does, not the poller.
+        Awaitility.setDefaultPollDelay(Duration.ZERO);
+        Awaitility.setDefaultPollInterval(Duration.ofMillis(10));
+    }
+
     protected BrokerFixture broker;
     protected Clients clients;
 
