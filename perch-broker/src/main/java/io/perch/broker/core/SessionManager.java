@@ -83,15 +83,15 @@ public final class SessionManager implements SessionListener {
         Opened result;
         synchronized (stripes[Math.floorMod(id.hashCode(), stripes.length)]) {
             Session existing = store.get(id);
+            SessionConnection old = null;
             if (existing != null) {
-                SessionConnection old = existing.connection();
+                old = existing.connection();
                 if (old != null) {
                     stats.sessionsTakenOver.increment();
                     hooks.fire(HookPoints.SESSION_TAKENOVER, new SessionEvent(existing.client(), "takenover"));
                     log.info("client {} connected again from {}: taking over the session", id, info.peerHost());
                     onTakeover.run();
                     existing.detach(old, false);
-                    old.disconnect(io.perch.broker.protocol.ReasonCodes.SESSION_TAKEN_OVER);
                 }
             }
             if (existing != null && !cleanStart) {
@@ -106,6 +106,11 @@ public final class SessionManager implements SessionListener {
                 s.expiryIntervalSeconds(expirySeconds);
                 store.put(s);
                 result = new Opened(s, false);
+            }
+            if (old != null) {
+                // Told only now, so that when the old connection closes the store already says
+                // whether its session lives on (resumed) or ended (clean start): its will depends on it.
+                old.disconnect(io.perch.broker.protocol.ReasonCodes.SESSION_TAKEN_OVER);
             }
         }
         hooks.fire(result.present() ? HookPoints.SESSION_RESUMED : HookPoints.SESSION_CREATED, new SessionEvent(info, null));

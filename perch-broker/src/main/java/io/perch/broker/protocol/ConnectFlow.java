@@ -370,8 +370,10 @@ final class ConnectFlow {
     private void scheduleWill(boolean takenOver) {
         WillMessage w = c.will;
         long delay = w.delaySeconds();
-        if (delay > 0 && takenOver) {
-            return; // the new connection arrived before the delay ran out (MQTT-3.1.3-9)
+        // Ended already (taken over with clean start, kicked): the will goes now, whatever its delay.
+        boolean sessionEnded = c.core.sessions.store().get(c.session.clientId()) != c.session;
+        if (delay > 0 && takenOver && !sessionEnded) {
+            return; // a new connection resumed this session before the delay ran out (MQTT-3.1.3-9)
         }
         ClientInfo publisher = c.client;
         var core = c.core;
@@ -382,7 +384,7 @@ final class ConnectFlow {
                     now, t.expiresAt() == 0 ? 0 : now + t.expiresAt() * 1000, t.properties());
             core.publisher.publish(publisher, m);
         };
-        if (delay == 0) {
+        if (delay == 0 || sessionEnded) {
             publish.run();
             return;
         }
