@@ -1,0 +1,200 @@
+package io.perch.broker.it;
+
+import com.hivemq.client.mqtt.datatypes.MqttQos;
+import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
+import io.netty.handler.codec.mqtt.MqttMessageType;
+import io.netty.handler.codec.mqtt.MqttProperties;
+import io.netty.handler.codec.mqtt.MqttQoS;
+import io.netty.handler.codec.mqtt.MqttSubAckMessage;
+import io.netty.handler.codec.mqtt.MqttSubscriptionOption;
+import io.perch.broker.testkit.BrokerTest;
+import io.perch.broker.testkit.Clients;
+import io.perch.broker.testkit.Inbox;
+import io.perch.broker.testkit.RawClient;
+import org.eclipse.paho.client.mqttv3.MqttClient;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.IntStream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** Topic filters: wildcard matching, $-topics, invalid filters and names, shared subscriptions. */
+class TopicTest extends BrokerTest {
+    private static final String END = "end/marker";
+
+    @Test
+    void wildcardsMatchLevelsAsTheSpecSays() {
+        start();
+        Map<String, List<String>> expected = new LinkedHashMap<>();
+        expected.put("sport/tennis/+", List.of("sport/tennis/player1", "sport/tennis/player2"));
+        expected.put("sport/#", List.of("sport", "sport/tennis/player1", "sport/tennis/player2", "sport/badminton/player1"));
+        expected.put("sport/+/player1", List.of("sport/tennis/player1", "sport/badminton/player1"));
+        expected.put("+/+", List.of("/finance", "a/b"));
+        expected.put("+", List.of("sport"));
+        expected.put("/+", List.of("/finance"));
+        expected.put("#", List.of("sport", "sport/tennis/player1", "sport/tennis/player2", "sport/badminton/player1",
+                "/finance", "a/b"));
+        expected.put("$sys/#", List.of("$sys/x"));
+        expected.put("+/x", List.of());
+        Map<String, Inbox> inboxes = new LinkedHashMap<>();
+        int n = 0;
+        for (String filter : expected.keySet()) {
+            Inbox in = new Inbox();
+            Mqtt5BlockingClient c = clients.hiveConnected("c" + n++, in);
+            c.subscribeWith().addSubscription().topicFilter(filter).qos(MqttQos.AT_LEAST_ONCE).applySubscription()
+                    .addSubscription().topicFilter(END).qos(MqttQos.AT_LEAST_ONCE).applySubscription().send();
+            inboxes.put(filter, in);
+        }
+        Mqtt5BlockingClient pub = clients.hiveConnected("pub", null);
+        for (String t : List.of("sport", "sport/tennis/player1", "sport/tennis/player2", "sport/badminton/player1",
+                "/finance", "a/b", "$sys/x")) {
+            Clients.publish(pub, t, t, 1);
+        }
+        Clients.publish(pub, END, END, 1);
+        for (var e : expected.entrySet()) {
+            Inbox in = inboxes.get(e.getKey());
+            in.awaitText(END);
+            List<String> got = new ArrayList<>(in.topics());
+            got.remove(END);
+            assertThat(got).as("filter %s", e.getKey()).containsExactlyElementsOf(e.getValue());
+        }
+    }
+
+    @Test
+    void invalidFiltersGetSubackFailureV3() {
+        start();
+        RawClient c = clients.raw();
+        c.connect(RawClient.v3("bad3", true, 60).build());
+        MqttSubAckMessage ack = c.subscribe(1, MqttProperties.NO_PROPERTIES,
+                "a/#/b", qos(1), "a+", qos(1), "ok/+", qos(1), "#/x", qos(1), "$share/g", qos(1), "$share//x", qos(1),
+                "x#", qos(1), "ok/#", qos(2));
+        assertThat(ack.payload().grantedQoSLevels()).containsExactly(0x80, 0x80, 1, 0x80, 0x80, 0x80, 0x80, 2);
+        assertThat(broker.broker().service().subscriptions("bad3")).containsOnlyKeys("ok/+", "ok/#");
+    }
+
+    @Test
+    void invalidFiltersGetSubackTopicFilterInvalidV5() {
+        start();
+        RawClient c = clients.raw();
+        c.connect(RawClient.v5("bad5", true, 60).build());
+        MqttSubAckMessage ack = c.subscribe(1, MqttProperties.NO_PROPERTIES,
+                "a/#/b", qos(1), "a+", qos(1), "ok/+", qos(1), "$share/g", qos(1), "+x/y", qos(0));
+        assertThat(ack.payload().reasonCodes()).containsExactly(0x8F, 0x8F, 1, 0x8F, 0x8F);
+    }
+
+    private static MqttSubscriptionOption qos(int q) {
+        return MqttSubscriptionOption.onlyFromQos(MqttQoS.valueOf(q));
+    }
+
+    @Test
+    void wildcardInAPublishTopicClosesTheConnection() {
+        start();
+        RawClient v3 = clients.raw();
+        v3.connect(RawClient.v3("wild3", true, 60).build());
+        v3.publish("a/+", 1, "x", 1);
+        assertThat(v3.awaitClosed(Duration.ofSeconds(3))).isTrue();
+        assertThat(v3.drain()).noneMatch(m -> m.fixedHeader().messageType() == MqttMessageType.PUBACK);
+
+        RawClient v5 = clients.raw();
+        v5.connect(RawClient.v5("wild5", true, 60).build());
+        v5.publish("a/#", 0, "x", 0);
+        // netty's decoder rejects the topic name, so the packet counts as malformed (MQTT-3.3.2-2)
+        assertThat(RawClient.reasonCode(v5.expect(MqttMessageType.DISCONNECT))).isEqualTo(0x81);
+        assertThat(v5.awaitClosed(Duration.ofSeconds(3))).isTrue();
+    }
+
+    @Test
+    void v3SharedSubscriptionSplitsMessagesBetweenMembers() throws Exception {
+        start();
+        Inbox a = new Inbox();
+        Inbox b = new Inbox();
+        Inbox plain = new Inbox();
+        clients.v3("a", a).subscribe("$share/g/jobs/+", 1);
+        clients.v3("b", b).subscribe("$share/g/jobs/+", 1);
+        clients.v3("plain", plain).subscribe("jobs/+", 1);
+        MqttClient pub = clients.v3("pub", null);
+        for (int i = 0; i < 20; i++) {
+            pub.publish("jobs/" + i, ("j" + i).getBytes(), 1, false);
+        }
+        assertSplit(a, b, 20, "j");
+        assertThat(plain.await(20)).hasSize(20); // a plain subscription still gets everything
+    }
+
+    @Test
+    void v5SharedSubscriptionSplitsAndTwoGroupsEachGetEverything() {
+        start();
+        Inbox a = new Inbox();
+        Inbox b = new Inbox();
+        Inbox other = new Inbox();
+        clients.hiveConnected("a", a).subscribeWith().topicFilter("$share/g1/work").qos(MqttQos.AT_LEAST_ONCE).send();
+        clients.hiveConnected("b", b).subscribeWith().topicFilter("$share/g1/work").qos(MqttQos.AT_LEAST_ONCE).send();
+        clients.hiveConnected("other", other).subscribeWith().topicFilter("$share/g2/work").qos(MqttQos.AT_LEAST_ONCE).send();
+        Mqtt5BlockingClient pub = clients.hiveConnected("pub", null);
+        for (int i = 0; i < 20; i++) {
+            Clients.publish(pub, "work", "w" + i, 1);
+        }
+        assertSplit(a, b, 20, "w");
+        assertThat(other.await(20)).extracting(Inbox.Msg::text)
+                .containsExactlyElementsOf(IntStream.range(0, 20).mapToObj(i -> "w" + i).toList());
+    }
+
+    @Test
+    void legacyQueueFormIsASharedSubscription() throws Exception {
+        start();
+        Inbox a = new Inbox();
+        Inbox b = new Inbox();
+        clients.v3("qa", a).subscribe("$queue/tasks", 1);
+        clients.hiveConnected("qb", b).subscribeWith().topicFilter("$queue/tasks").qos(MqttQos.AT_LEAST_ONCE).send();
+        Mqtt5BlockingClient pub = clients.hiveConnected("pub", null);
+        for (int i = 0; i < 10; i++) {
+            Clients.publish(pub, "tasks", "t" + i, 1);
+        }
+        assertSplit(a, b, 10, "t");
+        assertThat(broker.broker().service().subscriptions("qa")).containsOnlyKeys("$queue/tasks");
+    }
+
+    /** Both members got some, together all, none twice. */
+    private static void assertSplit(Inbox a, Inbox b, int total, String prefix) {
+        await().atMost(Inbox.WAIT).until(() -> a.size() + b.size() >= total);
+        List<String> all = new ArrayList<>(a.texts());
+        all.addAll(b.texts());
+        assertThat(a.size()).as("member a").isPositive();
+        assertThat(b.size()).as("member b").isPositive();
+        assertThat(all).hasSize(total).containsExactlyInAnyOrderElementsOf(
+                IntStream.range(0, total).mapToObj(i -> prefix + i).toList());
+    }
+
+    @Test
+    void unackedMessagesOfADepartingSharedMemberGoToTheOtherMember() {
+        start();
+        RawClient greedy = clients.raw(); // takes messages, never acknowledges
+        greedy.connect(RawClient.v3("greedy", true, 60).build());
+        greedy.subscribe(1, "$share/g/orders", 1);
+        Inbox steady = new Inbox();
+        clients.hiveConnected("steady", steady).subscribeWith().topicFilter("$share/g/orders").qos(MqttQos.AT_LEAST_ONCE).send();
+
+        Mqtt5BlockingClient pub = clients.hiveConnected("pub", null);
+        for (int i = 0; i < 10; i++) {
+            Clients.publish(pub, "orders", "o" + i, 1);
+        }
+        Set<String> takenByGreedy = new HashSet<>();
+        await().atMost(Inbox.WAIT).until(() -> {
+            greedy.drain().forEach(m -> takenByGreedy.add(RawClient.text((io.netty.handler.codec.mqtt.MqttPublishMessage) m)));
+            return takenByGreedy.size() + steady.size() == 10;
+        });
+        assertThat(takenByGreedy).isNotEmpty();
+        assertThat(steady.texts()).doesNotContainAnyElementsOf(takenByGreedy);
+
+        greedy.close();
+        await().atMost(Inbox.WAIT).until(() -> steady.size() >= 10);
+        assertThat(steady.texts()).containsExactlyInAnyOrderElementsOf(IntStream.range(0, 10).mapToObj(i -> "o" + i).toList());
+    }
+}
