@@ -9,6 +9,7 @@ import io.netty.handler.codec.mqtt.MqttConnectMessage;
 import io.netty.handler.codec.mqtt.MqttMessageType;
 import io.netty.handler.codec.mqtt.MqttProperties.MqttPropertyType;
 import io.netty.handler.codec.mqtt.MqttPublishMessage;
+import io.netty.handler.codec.mqtt.MqttQoS;
 import io.perch.broker.api.ClientView;
 import io.perch.broker.testkit.BrokerTest;
 import io.perch.broker.testkit.Clients;
@@ -244,5 +245,80 @@ class QosTest extends BrokerTest {
         Clients.publish(pub, "q", "marker", 1);
         inbox.awaitText("marker");
         assertThat(inbox.texts()).containsExactly("b", "c", "d", "marker");
+    }
+
+    @Test
+    void qos0MessageWaitsBehindQueuedQos1Messages() {
+        start();
+        RawClient sub = clients.raw();
+        sub.connect(RawClient.v5("rm1", true, 60).properties(RawClient.props(MqttPropertyType.RECEIVE_MAXIMUM, 1)).build());
+        sub.subscribe(1, "mix", 1);
+        Mqtt5BlockingClient pub = clients.hiveConnected("pub", null);
+        Clients.publish(pub, "mix", "first", 1);
+        Clients.publish(pub, "mix", "second", 1);
+        Clients.publish(pub, "mix", "third-qos0", 0);
+        MqttPublishMessage first = sub.expectPublish();
+        await().atMost(Inbox.WAIT).until(() -> view("rm1").mqueueLen() == 2);
+        assertThat(sub.drain()).isEmpty(); // the QoS 0 message does not overtake the queued QoS 1 one
+        sub.puback(RawClient.packetId(first));
+        MqttPublishMessage second = sub.expectPublish();
+        MqttPublishMessage third = sub.expectPublish();
+        assertThat(RawClient.text(second)).isEqualTo("second");
+        assertThat(RawClient.text(third)).isEqualTo("third-qos0");
+        assertThat(third.fixedHeader().qosLevel()).isEqualTo(MqttQoS.AT_MOST_ONCE);
+    }
+
+    @Test
+    void maxQosAllowedIsAnnouncedGrantedAndEnforced() {
+        start(b -> b.maxQosAllowed(1));
+        RawClient v5 = clients.raw();
+        var ack = v5.connect(RawClient.v5("q5", true, 60).build());
+        assertThat(RawClient.prop(ack.variableHeader().properties(), MqttPropertyType.MAXIMUM_QOS)).isEqualTo(1);
+        assertThat(v5.subscribe(1, "t", 2).payload().reasonCodes()).containsExactly(1);
+        v5.publish("t", 2, "too-high", 2);
+        assertThat(RawClient.reasonCode(v5.expect(MqttMessageType.DISCONNECT))).isEqualTo(0x9B);
+
+        RawClient v3 = clients.raw();
+        v3.connect(RawClient.v3("q3", true, 60).build());
+        assertThat(v3.subscribe(1, "t", 2).payload().grantedQoSLevels()).containsExactly(1);
+        v3.publish("t", 2, "too-high", 2);
+        assertThat(v3.awaitClosed(Duration.ofSeconds(3))).isTrue();
+    }
+
+    @Test
+    void inboundQos2StateSurvivesAReconnectOfAPersistentSession() {
+        start();
+        Inbox inbox = new Inbox();
+        clients.hiveConnected("sub", inbox).subscribeWith().topicFilter("eo").qos(MqttQos.EXACTLY_ONCE).send();
+        RawClient pub = clients.raw();
+        pub.connect(RawClient.v3("eo-pub", false, 60).build());
+        pub.publish("eo", 2, "once", 9);
+        pub.expect(MqttMessageType.PUBREC);
+        pub.close(); // gone before PUBREL
+
+        RawClient again = clients.raw();
+        assertThat(again.connect(RawClient.v3("eo-pub", false, 60).build()).variableHeader().isSessionPresent()).isTrue();
+        again.publish("eo", 2, "once".getBytes(StandardCharsets.UTF_8), 9, true, false,
+                io.netty.handler.codec.mqtt.MqttProperties.NO_PROPERTIES); // the client resends: DUP
+        assertThat(RawClient.packetId(again.expect(MqttMessageType.PUBREC))).isEqualTo(9);
+        again.pubrel(9);
+        assertThat(RawClient.packetId(again.expect(MqttMessageType.PUBCOMP))).isEqualTo(9);
+        again.publish("eo", 1, "marker", 10);
+        inbox.awaitText("marker");
+        assertThat(inbox.texts()).containsExactly("once", "marker");
+    }
+
+    @Test
+    void moreQos2MessagesAwaitingReleaseThanAllowedDisconnects() {
+        start(b -> b.maxAwaitingRel(2));
+        RawClient pub = clients.raw();
+        var ack = pub.connect(RawClient.v5("greedy", true, 60).build());
+        assertThat(RawClient.prop(ack.variableHeader().properties(), MqttPropertyType.RECEIVE_MAXIMUM)).isEqualTo(2);
+        pub.publish("t", 2, "1", 1);
+        pub.publish("t", 2, "2", 2);
+        pub.expect(MqttMessageType.PUBREC);
+        pub.expect(MqttMessageType.PUBREC);
+        pub.publish("t", 2, "3", 3);
+        assertThat(RawClient.reasonCode(pub.expect(MqttMessageType.DISCONNECT))).isEqualTo(0x93);
     }
 }
