@@ -162,4 +162,18 @@ class ConnectTest extends BrokerTest {
                 e -> assertThat(e.getMqttMessage().getReasonCode()).isEqualTo(Mqtt5ConnAckReasonCode.NOT_AUTHORIZED));
         assertThat(broker.broker().service().stats().authFailures.sum()).isEqualTo(2);
     }
+
+    @Test
+    void brokerShutdownTellsV5ClientsServerShuttingDown() {
+        start();
+        RawClient v5 = clients.raw();
+        assertThat(code(v5.connect(RawClient.v5("bye5", true, 60).build()))).isZero();
+        RawClient v3 = clients.raw();
+        assertThat(code(v3.connect(RawClient.v3("bye3", true, 60).build()))).isZero();
+        broker.close();
+        assertThat(RawClient.reasonCode(v5.expect(MqttMessageType.DISCONNECT))).isEqualTo(0x8B);
+        assertThat(v5.awaitClosed(Duration.ofSeconds(3))).isTrue();
+        assertThat(v3.awaitClosed(Duration.ofSeconds(3))).isTrue();
+        assertThat(v3.drain()).isEmpty(); // v3 has no server DISCONNECT
+    }
 }

@@ -180,4 +180,24 @@ class RetainTest extends BrokerTest {
         c.publish("t", 0, "x".getBytes(), 0, false, true, MqttProperties.NO_PROPERTIES);
         assertThat(RawClient.reasonCode(c.expect(MqttMessageType.DISCONNECT))).isEqualTo(0x9A);
     }
+
+    @Test
+    void retainedMessageExpiresAndItsRemainingExpiryIsForwarded() {
+        start();
+        Mqtt5BlockingClient pub = clients.hiveConnected("pub", null);
+        long t0 = System.nanoTime();
+        pub.publishWith().topic("e/short").payload("short".getBytes()).retain(true).messageExpiryInterval(1).send();
+        pub.publishWith().topic("e/long").payload("long".getBytes()).retain(true).messageExpiryInterval(60).send();
+        // Expiry is about time passing: wait until the short one's second is over.
+        await().atMost(java.time.Duration.ofSeconds(3)).until(() -> System.nanoTime() - t0 > 1_200_000_000L);
+        Inbox inbox = new Inbox();
+        clients.hiveConnected("late", inbox).subscribeWith().topicFilter("e/#").send();
+        Inbox.Msg got = inbox.await(1).get(0);
+        assertThat(got.text()).isEqualTo("long");
+        assertThat(got.hive().getMessageExpiryInterval().orElseThrow()).isBetween(55L, 59L);
+        Clients.publish(pub, "e/marker", "marker", 1);
+        inbox.awaitText("marker");
+        assertThat(inbox.texts()).containsExactly("long", "marker");
+        assertThat(broker.broker().service().retained().get("e/short")).isEmpty();
+    }
 }

@@ -211,4 +211,29 @@ class SessionTest extends BrokerTest {
         assertThat(RawClient.text(resent)).isEqualTo("again");
         assertThat(broker.broker().service().stats().messagesRetried.sum()).isGreaterThanOrEqualTo(1);
     }
+
+    @Test
+    void v5DisconnectMayShortenTheExpiryButNotSetItAfterZero() {
+        start();
+        RawClient shortened = clients.raw();
+        shortened.connect(RawClient.v5("shorten", true, 60)
+                .properties(RawClient.props(MqttPropertyType.SESSION_EXPIRY_INTERVAL, 60)).build());
+        shortened.disconnect(0, RawClient.props(MqttPropertyType.SESSION_EXPIRY_INTERVAL, 0));
+        await().atMost(Inbox.WAIT).until(() -> broker.broker().service().client("shorten").isEmpty());
+
+        RawClient illegal = clients.raw();
+        illegal.connect(RawClient.v5("illegal", true, 60).build()); // expiry 0
+        illegal.disconnect(0, RawClient.props(MqttPropertyType.SESSION_EXPIRY_INTERVAL, 60));
+        assertThat(RawClient.reasonCode(illegal.expect(MqttMessageType.DISCONNECT))).isEqualTo(0x82); // MQTT-3.14.2-2
+        await().atMost(Inbox.WAIT).until(() -> broker.broker().service().client("illegal").isEmpty());
+    }
+
+    @Test
+    void sessionExpiryIsCappedByTheBrokerAndTheCapIsAnnounced() {
+        start(b -> b.sessionExpiryInterval(Duration.ofSeconds(30)));
+        Mqtt5BlockingClient c = clients.hive("capped", null);
+        var ack = c.connectWith().sessionExpiryInterval(3600).send();
+        assertThat(ack.getSessionExpiryInterval()).hasValue(30);
+        assertThat(broker.broker().service().client("capped").orElseThrow().expiryIntervalSeconds()).isEqualTo(30);
+    }
 }

@@ -197,4 +197,55 @@ class TopicTest extends BrokerTest {
         await().atMost(Inbox.WAIT).until(() -> steady.size() >= 10);
         assertThat(steady.texts()).containsExactlyInAnyOrderElementsOf(IntStream.range(0, 10).mapToObj(i -> "o" + i).toList());
     }
+
+    @Test
+    void overlappingSubscriptionsGiveOneDeliveryAtTheHighestQos() throws Exception {
+        start();
+        Inbox v3 = new Inbox();
+        MqttClient c3 = clients.v3("overlap3", v3);
+        c3.subscribe("o/+", 0);
+        c3.subscribe("o/#", 2);
+        Inbox v5 = new Inbox();
+        Mqtt5BlockingClient c5 = clients.hiveConnected("overlap5", v5);
+        c5.subscribeWith().addSubscription().topicFilter("o/#").qos(MqttQos.AT_LEAST_ONCE).applySubscription()
+                .addSubscription().topicFilter("o/x").qos(MqttQos.AT_MOST_ONCE).applySubscription().send();
+        Mqtt5BlockingClient pub = clients.hiveConnected("pub", null);
+        Clients.publish(pub, "o/x", "one", 2);
+        Clients.publish(pub, "o/x", "two", 2);
+        assertThat(v3.await(2)).extracting(Inbox.Msg::toString).containsExactly("o/x:one:q2", "o/x:two:q2");
+        assertThat(v5.await(2)).extracting(Inbox.Msg::toString).containsExactly("o/x:one:q1", "o/x:two:q1");
+    }
+
+    @Test
+    void unsubscribeStopsDelivery() throws Exception {
+        start();
+        Inbox inbox = new Inbox();
+        MqttClient c = clients.v3("unsub", inbox);
+        c.subscribe("u/1", 1);
+        c.subscribe("u/2", 1);
+        c.unsubscribe("u/1");
+        Mqtt5BlockingClient pub = clients.hiveConnected("pub", null);
+        Clients.publish(pub, "u/1", "gone", 1);
+        Clients.publish(pub, "u/2", "kept", 1);
+        inbox.awaitText("kept");
+        assertThat(inbox.texts()).containsExactly("kept");
+        assertThat(broker.broker().service().subscriptions("unsub")).containsOnlyKeys("u/2");
+    }
+
+    @Test
+    void sharedGroupPrefersConnectedMembers() throws Exception {
+        start();
+        Mqtt5BlockingClient away = clients.hive("away", null);
+        away.connectWith().sessionExpiryInterval(60).send();
+        away.subscribeWith().topicFilter("$share/g/p").qos(MqttQos.AT_LEAST_ONCE).send();
+        away.disconnect();
+        Inbox here = new Inbox();
+        clients.hiveConnected("here", here).subscribeWith().topicFilter("$share/g/p").qos(MqttQos.AT_LEAST_ONCE).send();
+        Mqtt5BlockingClient pub = clients.hiveConnected("pub", null);
+        for (int i = 0; i < 6; i++) {
+            Clients.publish(pub, "p", "p" + i, 1);
+        }
+        assertThat(here.await(6)).extracting(Inbox.Msg::text).containsExactly("p0", "p1", "p2", "p3", "p4", "p5");
+        assertThat(broker.broker().service().client("away").orElseThrow().mqueueLen()).isZero();
+    }
 }

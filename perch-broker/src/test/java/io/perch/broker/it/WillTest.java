@@ -182,4 +182,18 @@ class WillTest extends BrokerTest {
         sync("after-takeover");
         assertThat(wills.texts()).containsExactly("after-takeover");
     }
+
+    @Test
+    void retainedWillIsStoredAsRetained() {
+        RawClient c = clients.raw();
+        c.connect(v3WithWill("keeper", "last-words").willRetain(true).build());
+        c.close();
+        wills.awaitText("last-words");
+        await().atMost(Inbox.WAIT).until(() -> broker.broker().service().retained().get("will/keeper").isPresent());
+        Inbox late = new Inbox();
+        clients.hiveConnected("late", late).subscribeWith().topicFilter("will/keeper").send();
+        Inbox.Msg m = late.await(1).get(0);
+        assertThat(m.text()).isEqualTo("last-words");
+        assertThat(m.retained()).isTrue();
+    }
 }
