@@ -81,7 +81,7 @@ public final class SessionManager implements SessionListener {
     public Opened open(ClientInfo info, boolean cleanStart, long expirySeconds, Runnable onTakeover) {
         String id = info.clientId();
         Opened result;
-        synchronized (stripes[Math.floorMod(id.hashCode(), stripes.length)]) {
+        synchronized (stripe(id)) {
             Session existing = store.get(id);
             SessionConnection old = null;
             if (existing != null) {
@@ -119,21 +119,32 @@ public final class SessionManager implements SessionListener {
 
     /** The connection of a session closed (not by takeover): hand on shared messages, then end or keep the session. */
     public void connectionClosed(Session s, SessionConnection conn) {
-        List<Pending> shared = s.detach(conn, config.sharedRedispatch);
-        if (!shared.isEmpty()) {
-            router.redistribute(s, shared);
-        }
-        long expiry = s.expiryIntervalSeconds();
-        if (expiry == 0) {
-            end(s, "closed", HookPoints.SESSION_TERMINATED);
-        } else if (expiry != NEVER_EXPIRE) {
-            long at = s.disconnectedAt();
-            s.expiryTask(scheduler.schedule(() -> expire(s, at), expiry, TimeUnit.SECONDS));
+        // Under the client id's stripe, like a takeover in open(): either the takeover saw this
+        // connection still attached and moved the session on, or this close ends it first.
+        synchronized (stripe(s.clientId())) {
+            if (s.connection() != conn) {
+                return; // taken over while closing: the session is the new connection's now
+            }
+            List<Pending> shared = s.detach(conn, config.sharedRedispatch);
+            if (!shared.isEmpty()) {
+                router.redistribute(s, shared);
+            }
+            long expiry = s.expiryIntervalSeconds();
+            if (expiry == 0) {
+                end(s, "closed", HookPoints.SESSION_TERMINATED);
+            } else if (expiry != NEVER_EXPIRE) {
+                long at = s.disconnectedAt();
+                s.expiryTask(scheduler.schedule(() -> expire(s, at), expiry, TimeUnit.SECONDS));
+            }
         }
     }
 
+    private Object stripe(String clientId) {
+        return stripes[Math.floorMod(clientId.hashCode(), stripes.length)];
+    }
+
     private void expire(Session s, long disconnectedAt) {
-        synchronized (stripes[Math.floorMod(s.clientId().hashCode(), stripes.length)]) {
+        synchronized (stripe(s.clientId())) {
             if (s.isConnected() || s.disconnectedAt() != disconnectedAt || store.get(s.clientId()) != s) {
                 return;
             }

@@ -356,7 +356,8 @@ final class ConnectFlow {
     /** The channel closed after a successful CONNECT. */
     void onClosed() {
         var session = c.session;
-        boolean takenOver = "takenover".equals(c.closeReason);
+        // Also taken over when the new connection won the race with this one's own close.
+        boolean takenOver = "takenover".equals(c.closeReason) || session.connection() != c;
         if (c.will != null && c.sendWill) {
             scheduleWill(takenOver);
         }
@@ -395,6 +396,6 @@ final class ConnectFlow {
                 r.run();
             }
         }, delay, TimeUnit.SECONDS);
-        session.pendingWill(publish, task);
+        session.pendingWill(c, publish, task);
     }
 }

@@ -222,8 +222,16 @@ public final class Session {
         this.expiryTask = task;
     }
 
-    /** A will waiting for its delay (v5 Will Delay Interval); the session ending sends it at once. */
-    public synchronized void pendingWill(Runnable publish, ScheduledFuture<?> task) {
+    /**
+     * A will waiting for its delay (v5 Will Delay Interval); the session ending sends it at once.
+     * Refused (its timer cancelled) when another connection has resumed the session meanwhile
+     * (MQTT-3.1.3-9).
+     */
+    public synchronized void pendingWill(SessionConnection from, Runnable publish, ScheduledFuture<?> task) {
+        if (connection != null && connection != from) {
+            task.cancel(false);
+            return;
+        }
         takePendingWill();
         this.pendingWill = publish;
         this.willTask = task;
