@@ -236,4 +236,37 @@ class SessionTest extends BrokerTest {
         assertThat(ack.getSessionExpiryInterval()).hasValue(30);
         assertThat(broker.broker().service().client("capped").orElseThrow().expiryIntervalSeconds()).isEqualTo(30);
     }
+
+    @Test
+    void takeoverRacingTheOldConnectionsOwnCloseNeverLosesTheResumedSession() {
+        java.util.concurrent.atomic.AtomicInteger disconnects = new java.util.concurrent.atomic.AtomicInteger();
+        start(b -> { }, br -> br.hooks().register(io.perch.broker.hook.HookPoints.CLIENT_DISCONNECTED, 1, "count",
+                e -> {
+                    disconnects.incrementAndGet();
+                    return java.util.concurrent.CompletableFuture.completedFuture(io.perch.broker.hook.HookResult.ok());
+                }));
+        Mqtt5BlockingClient pub = clients.hiveConnected("pub", null);
+        int resumed = 0;
+        for (int i = 0; i < 40; i++) {
+            // v5, clean start 0, no session expiry: the session lives exactly as long as a connection holds it.
+            RawClient a = clients.raw();
+            a.connect(RawClient.v5("racer", false, 60).build());
+            a.subscribe(1, "race", 0);
+            int before = disconnects.get();
+            RawClient b = clients.raw();
+            b.send(RawClient.v5("racer", false, 60).build());
+            a.close(); // the old connection goes by itself just as the new one takes over
+            MqttConnAckMessage ack = b.expect(MqttMessageType.CONNACK);
+            await().atMost(Inbox.WAIT).until(() -> disconnects.get() == before + 1); // the old one is fully closed
+            if (present(ack)) {
+                resumed++;
+                assertThat(broker.broker().service().subscriptions("racer")).as("round %d", i).containsKey("race");
+                Clients.publish(pub, "race", "round" + i, 0);
+                assertThat(RawClient.text(b.expectPublish())).isEqualTo("round" + i);
+            }
+            b.disconnect(0, io.netty.handler.codec.mqtt.MqttProperties.NO_PROPERTIES);
+            await().atMost(Inbox.WAIT).until(() -> broker.broker().service().client("racer").isEmpty());
+        }
+        assertThat(resumed).as("rounds where the takeover won").isPositive();
+    }
 }
