@@ -56,6 +56,10 @@ public final class BrokerConfig {
     public final Duration sessionExpiryInterval;
     /** zone.external.max_subscriptions, 0 = unlimited */
     public final int maxSubscriptions;
+    /** zone.external.publish_limit: at most this many PUBLISHes per {@link #publishLimitPeriod} per connection, 0 = no limit */
+    public final int publishLimitCount;
+    /** the period of zone.external.publish_limit ("100,10s" = 100 per 10 s) */
+    public final Duration publishLimitPeriod;
     /** broker.sys_interval: period of $SYS publications, 0 = off */
     public final Duration sysInterval;
     /** broker.shared_dispatch_ack_enabled-like switch: redispatch unacked shared messages when a member leaves */
@@ -86,6 +90,8 @@ public final class BrokerConfig {
         sessionExpiryInterval = b.sessionExpiryInterval;
         maxSubscriptions = b.maxSubscriptions;
         sysInterval = b.sysInterval;
+        publishLimitCount = b.publishLimitCount;
+        publishLimitPeriod = b.publishLimitPeriod;
         sharedRedispatch = b.sharedRedispatch;
     }
 
@@ -121,6 +127,8 @@ public final class BrokerConfig {
         public int maxSubscriptions = 0;
         public Duration sysInterval = Duration.ofMinutes(1);
         public boolean sharedRedispatch = true;
+        public int publishLimitCount = 0;
+        public Duration publishLimitPeriod = Duration.ofSeconds(1);
 
         public Builder nodeName(String v) { nodeName = v; return this; }
         public Builder listeners(List<ListenerConfig> v) { listeners = new ArrayList<>(v); return this; }
@@ -147,6 +155,7 @@ public final class BrokerConfig {
         public Builder maxSubscriptions(int v) { maxSubscriptions = v; return this; }
         public Builder sysInterval(Duration v) { sysInterval = v; return this; }
         public Builder sharedRedispatch(boolean v) { sharedRedispatch = v; return this; }
+        public Builder publishLimit(int count, Duration period) { publishLimitCount = count; publishLimitPeriod = period; return this; }
 
         public BrokerConfig build() {
             return new BrokerConfig(this);

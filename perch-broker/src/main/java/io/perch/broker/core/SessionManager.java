@@ -119,13 +119,13 @@ public final class SessionManager implements SessionListener {
 
     /** The connection of a session closed (not by takeover): hand on shared messages, then end or keep the session. */
     public void connectionClosed(Session s, SessionConnection conn) {
-        // Under the client id's stripe, like a takeover in open(): either the takeover saw this
-        // connection still attached and moved the session on, or this close ends it first.
+        // Under the client id's stripe, like open(): a takeover either finds this connection
+        // still attached and moves the session on, or finds the session this close ended.
         synchronized (stripe(s.clientId())) {
-            if (s.connection() != conn) {
-                return; // taken over while closing: the session is the new connection's now
-            }
             List<Pending> shared = s.detach(conn, config.sharedRedispatch);
+            if (shared == null) {
+                return; // a newer connection took the session over meanwhile: it is not ours to end
+            }
             if (!shared.isEmpty()) {
                 router.redistribute(s, shared);
             }

@@ -62,6 +62,12 @@ final class ConnectFlow {
         c.helper = version == 5 ? Mqtt5Helper.INSTANCE : Mqtt3Helper.INSTANCE;
         MqttProperties props = vh.properties();
 
+        // Will QoS 3, or Will QoS / Will Retain without the Will Flag: malformed (MQTT-3.1.2-11..15 in 3.1.1,
+        // MQTT-3.1.2-11..13 in MQTT 5). Netty's decoder does not check these connect flags.
+        if (vh.willQos() == 3 || (!vh.isWillFlag() && (vh.willQos() != 0 || vh.isWillRetain()))) {
+            malformedConnect("invalid will flags");
+            return;
+        }
         String clientId = pl.clientIdentifier();
         if (clientId.indexOf('\uFFFD') >= 0 || clientId.indexOf('\u0000') >= 0 || clientId.length() > config.maxClientIdLen) {
             refuse(ReasonCodes.CLIENT_ID_NOT_VALID, null);
@@ -271,6 +277,20 @@ final class ConnectFlow {
         c.writeAndClose(c.helper.connack(reason, false, p));
     }
 
+    /** A CONNECT that breaks a MUST of section 3.1: v5 may answer 0x81; 3.1.1 closes without CONNACK (MQTT-3.1.4-1). */
+    private void malformedConnect(String why) {
+        c.core.stats.malformedPackets.increment();
+        if (c.helper.isV5()) {
+            refuse(ReasonCodes.MALFORMED_PACKET, why);
+            return;
+        }
+        c.core.stats.connectRefused.increment();
+        log.info("refused connection from {}: malformed CONNECT: {}", c.ctx.channel().remoteAddress(), why);
+        c.closeReason = "malformed_packet";
+        c.state = State.CLOSED;
+        c.ctx.close();
+    }
+
     private void accept(boolean superuser, byte[] authResponse) {
         c.superuser = superuser;
         c.core.hooks.fire(HookPoints.CLIENT_CONNACK, new ConnackEvent(c.client, ReasonCodes.SUCCESS));
@@ -291,6 +311,7 @@ final class ConnectFlow {
                 c.client.clientId(), c.client.peerHost(), c.client.peerPort(), c.listener,
                 c.client.protocolVersion() == 5 ? "5" : c.client.protocolVersion() == 4 ? "3.1.1" : "3.1",
                 cleanStart, ka, opened.present());
+        c.processEarlyPackets();
     }
 
     private MqttProperties connackProperties(byte[] authResponse) {
@@ -350,6 +371,7 @@ final class ConnectFlow {
         // MQTT-3.1.2-10 / 3.14.4-3: a normal DISCONNECT deletes the will; 0x04 asks for it.
         c.sendWill = reason == ReasonCodes.DISCONNECT_WITH_WILL;
         c.closeReason = "normal";
+        c.ctx.flush(); // answers already written (CONNACK, acks) go out before the close
         c.ctx.close();
     }
 

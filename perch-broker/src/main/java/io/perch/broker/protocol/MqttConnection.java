@@ -3,6 +3,7 @@ package io.perch.broker.protocol;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.mqtt.MqttConnectMessage;
 import io.netty.handler.codec.mqtt.MqttFixedHeader;
@@ -33,13 +34,11 @@ import io.perch.broker.session.SessionConnection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.Queue;
+import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 
 /**
@@ -75,15 +74,14 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
     boolean sendWill = true;
     private boolean flushPending;
     private final Runnable flushTask = this::flushNow;
-    private final Queue<Runnable> outbox = new ConcurrentLinkedQueue<>();
-    private final AtomicBoolean drainScheduled = new AtomicBoolean();
-    private boolean draining;
-    private final Runnable drainTask = () -> {
-        drainScheduled.set(false);
-        drainOutbox();
-    };
+    // Starts at 16 slots and grows by doubling: idle connections stay small.
+    private final java.util.Queue<Object> outbox = io.netty.util.internal.PlatformDependent.newMpscQueue(16, 1 << 30);
+    private final java.util.concurrent.atomic.AtomicBoolean drainScheduled = new java.util.concurrent.atomic.AtomicBoolean();
+    private final Runnable drainTask = this::drainOutbox;
     private CompletableFuture<Void> tail = CompletableFuture.completedFuture(null);
     private int pendingInbound;
+    private ArrayDeque<MqttMessage> early;
+    private boolean closing;
     private ScheduledFuture<?> connectTimeout;
     private ScheduledFuture<?> ticker;
     final ConnectFlow connectFlow;
@@ -128,6 +126,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
         state = State.CLOSED;
         cancel(connectTimeout);
         cancel(ticker);
+        releaseEarlyPackets();
         if (was == State.CONNECTED && session != null) {
             connectFlow.onClosed();
             core.hooks.fire(HookPoints.CLIENT_DISCONNECTED, new DisconnectedEvent(client, closeReason));
@@ -167,8 +166,23 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
             return;
         }
         core.stats.packetsReceived.increment();
-        if (state == State.CLOSED) {
+        dispatch(m);
+    }
+
+    private void dispatch(MqttMessage m) {
+        if (state == State.CLOSED || closing || !ctx.channel().isActive()) {
+            // Decided to close: whatever else this read holds is not acted upon (MQTT-4.8.0-1, MQTT-3.14.4-1).
             ReferenceCountUtil.release(m);
+            return;
+        }
+        if (state == State.CONNECTING) {
+            // Clients need not wait for CONNACK (MQTT 3.1.1 and 5, section 3.1.4): hold what follows the CONNECT, malformed
+            // or not, reading paused, until the CONNECT is accepted; if it is refused, none is processed (MQTT-3.1.4-5).
+            if (early == null) {
+                early = new ArrayDeque<>();
+            }
+            early.add(m);
+            pauseRead(PAUSE_CONNECTING);
             return;
         }
         if (m.decoderResult().isFailure()) {
@@ -187,12 +201,6 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
                 closeReason = "protocol_error";
                 ctx.close();
             }
-            return;
-        }
-        if (state == State.CONNECTING) {
-            // A client must wait for CONNACK only in v5 with enhanced auth; queue nothing, refuse.
-            ReferenceCountUtil.release(m);
-            protocolError("packet before CONNACK");
             return;
         }
         if (state == State.AUTHENTICATING) {
@@ -224,11 +232,38 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
                 MqttUnsubscribeMessage um = (MqttUnsubscribeMessage) m;
                 inOrder(() -> subscribeFlow.onUnsubscribe(um), null);
             }
-            case PINGREQ -> send(new MqttMessage(new MqttFixedHeader(MqttMessageType.PINGRESP, false, MqttQoS.AT_MOST_ONCE, false, 0)));
+            case PINGREQ -> {
+                if (m.fixedHeader().remainingLength() != 0) {
+                    // Remaining Length 0 (3.12.1); Netty does not consume the declared bytes, which would desync framing.
+                    malformed(new DecoderException("PINGREQ with remaining length " + m.fixedHeader().remainingLength()));
+                } else {
+                    send(new MqttMessage(new MqttFixedHeader(MqttMessageType.PINGRESP, false, MqttQoS.AT_MOST_ONCE, false, 0)));
+                }
+            }
             case DISCONNECT -> connectFlow.onDisconnect(m);
             case AUTH -> connectFlow.onReauth(m);
             case CONNECT -> protocolError("second CONNECT"); // MQTT-3.1.0-2
             default -> protocolError("server-only packet " + type + " from client");
+        }
+    }
+
+    /** After CONNACK: handles the packets that arrived while the CONNECT was processed, then reads on. */
+    void processEarlyPackets() {
+        ArrayDeque<MqttMessage> q = early;
+        early = null;
+        if (q == null) {
+            return;
+        }
+        for (MqttMessage m; (m = q.poll()) != null; ) {
+            dispatch(m);
+        }
+        resumeRead(PAUSE_CONNECTING);
+    }
+
+    private void releaseEarlyPackets() {
+        if (early != null) {
+            early.forEach(ReferenceCountUtil::release);
+            early = null;
         }
     }
 
@@ -249,14 +284,30 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
             }, ctx.executor()).handle((v, e) -> null);
         }
         if (++pendingInbound >= MAX_PENDING_INBOUND) {
-            ctx.channel().config().setAutoRead(false);
+            pauseRead(PAUSE_BACKLOG);
         }
         tail.whenCompleteAsync((v, e) -> {
             pendingInbound = 0;
-            if (state != State.CLOSED && !ctx.channel().config().isAutoRead()) {
-                ctx.channel().config().setAutoRead(true);
-            }
+            resumeRead(PAUSE_BACKLOG);
         }, ctx.executor());
+    }
+
+    /** Reasons to stop reading the socket; reading resumes when none is left. */
+    static final int PAUSE_BACKLOG = 1;
+    static final int PAUSE_RATE_LIMIT = 2;
+    static final int PAUSE_CONNECTING = 4;
+    private int readPauses;
+
+    void pauseRead(int reason) {
+        readPauses |= reason;
+        ctx.channel().config().setAutoRead(false);
+    }
+
+    void resumeRead(int reason) {
+        readPauses &= ~reason;
+        if (readPauses == 0 && state != State.CLOSED && !ctx.channel().config().isAutoRead()) {
+            ctx.channel().config().setAutoRead(true);
+        }
     }
 
     private static CompletionStage<?> release(Object o) {
@@ -287,7 +338,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
 
     // ---- errors -------------------------------------------------------------------------
 
-    private void malformed(Throwable cause) {
+    void malformed(Throwable cause) {
         core.stats.malformedPackets.increment();
         String who = client != null ? client.clientId() : String.valueOf(ctx.channel().remoteAddress());
         log.info("connection {}: malformed packet: {}", who, cause.getMessage());
@@ -332,53 +383,26 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
         if (d != null) {
             writeAndClose(d);
         } else {
+            ctx.flush(); // what was already answered (CONNACK, acks) still goes out, as with a DISCONNECT
             ctx.close();
         }
     }
 
     void writeAndClose(MqttMessage m) {
+        closing = true;
         ctx.writeAndFlush(m).addListener(f -> ctx.close());
     }
 
     // ---- outbound -----------------------------------------------------------------------
 
-    /** Writes on the event loop, after everything handed in before it, and schedules one flush for this loop turn. */
+    /** Writes on the event loop and schedules one flush for this loop turn. */
     void send(MqttMessage m) {
-        inWriteOrder(() -> write(m));
-    }
-
-    private void write(MqttMessage m) {
-        ctx.write(m, ctx.voidPromise());
-        core.stats.packetsSent.increment();
-        scheduleFlush();
-    }
-
-    /**
-     * Runs a write on the event loop in the order the calls were made, from whichever thread.
-     * Writing at once when already on the event loop would overtake writes other threads
-     * handed in just before (a publisher's thread sends message n while this loop, handling a
-     * PUBACK, sends message n+1 from the queue): every write goes through one FIFO instead.
-     */
-    private void inWriteOrder(Runnable write) {
-        outbox.add(write);
         if (ctx.executor().inEventLoop()) {
-            drainOutbox();
-        } else if (drainScheduled.compareAndSet(false, true)) {
-            ctx.executor().execute(drainTask);
-        }
-    }
-
-    private void drainOutbox() {
-        if (draining) {
-            return; // a write made while draining: the running drain takes it in turn
-        }
-        draining = true;
-        try {
-            for (Runnable w; (w = outbox.poll()) != null; ) {
-                w.run();
-            }
-        } finally {
-            draining = false;
+            ctx.write(m, ctx.voidPromise());
+            core.stats.packetsSent.increment();
+            scheduleFlush();
+        } else {
+            ctx.executor().execute(() -> send(m));
         }
     }
 
@@ -399,8 +423,43 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
         if (clientMaxPacketSize > 0 && PublishSize.estimate(p, helper.isV5()) > clientMaxPacketSize) {
             return false; // MQTT-3.1.2-25: never send a packet larger than the client allows
         }
-        inWriteOrder(() -> writePublish(p, packetId, dup));
+        toOutbox(new OutPublish(p, packetId, dup));
         return true;
+    }
+
+    /** A session write waiting in the outbox. */
+    private record OutPublish(Pending pending, int packetId, boolean dup) {
+    }
+
+    /** A PUBREL waiting in the outbox. */
+    private record OutPubrel(int packetId) {
+    }
+
+    /**
+     * Session writes go through one MPSC queue drained on the event loop, so they reach the
+     * socket in exactly the order the session made them, whichever thread made them (a direct
+     * in-loop write could otherwise overtake a write handed over from another thread), and a
+     * burst from another thread costs one task, not one per message.
+     */
+    private void toOutbox(Object item) {
+        outbox.offer(item);
+        if (ctx.executor().inEventLoop()) {
+            drainOutbox();
+        } else if (drainScheduled.compareAndSet(false, true)) {
+            ctx.executor().execute(drainTask);
+        }
+    }
+
+    private void drainOutbox() {
+        drainScheduled.set(false);
+        Object item;
+        while ((item = outbox.poll()) != null) {
+            if (item instanceof OutPublish op) {
+                writePublish(op.pending(), op.packetId(), op.dup());
+            } else if (item instanceof OutPubrel pr) {
+                send(helper.pubrel(pr.packetId(), ReasonCodes.SUCCESS));
+            }
+        }
     }
 
     private void writePublish(Pending p, int packetId, boolean dup) {
@@ -423,14 +482,27 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
             topic = aliases.outbound(topic, props);
         }
         MqttFixedHeader fh = new MqttFixedHeader(MqttMessageType.PUBLISH, dup, MqttQoS.valueOf(p.qos()), p.retain(), 0);
-        write(new MqttPublishMessage(fh, new MqttPublishVariableHeader(topic, packetId, props),
+        send(new MqttPublishMessage(fh, new MqttPublishVariableHeader(topic, packetId, props),
                 Unpooled.wrappedBuffer(msg.payload())));
         core.stats.messagesSentByQos[p.qos()].increment();
     }
 
     @Override
     public void sendPubrel(int packetId) {
-        send(helper.pubrel(packetId, ReasonCodes.SUCCESS));
+        toOutbox(new OutPubrel(packetId));
+    }
+
+    @Override
+    public boolean isWritable() {
+        return ctx.channel().isWritable();
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (ctx.channel().isWritable() && state == State.CONNECTED && session != null) {
+            session.drain();
+        }
+        ctx.fireChannelWritabilityChanged();
     }
 
     @Override

@@ -1,6 +1,7 @@
 package io.perch.broker.protocol;
 
 import io.netty.buffer.ByteBufUtil;
+import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.mqtt.MqttProperties;
 import io.netty.handler.codec.mqtt.MqttProperties.MqttPropertyType;
 import io.netty.handler.codec.mqtt.MqttPublishMessage;
@@ -33,13 +34,32 @@ final class PublishFlow {
 
     private final MqttConnection c;
     private final BrokerConfig config;
+    private final PublishLimiter limiter;
 
     PublishFlow(MqttConnection c) {
         this.c = c;
         this.config = c.core.config;
+        this.limiter = config.publishLimitCount > 0
+                ? new PublishLimiter(config.publishLimitCount, config.publishLimitPeriod.toNanos()) : null;
     }
 
     CompletionStage<?> onPublish(MqttPublishMessage pm) {
+        CompletionStage<Void> wait = limiter == null ? null : limiter.acquire(c);
+        if (wait != null) {
+            return wait.thenComposeAsync(v -> {
+                if (c.state != MqttConnection.State.CONNECTED) {
+                    pm.release();
+                    return CompletableFuture.<Object>completedFuture(null);
+                }
+                @SuppressWarnings("unchecked")
+                CompletionStage<Object> next = (CompletionStage<Object>) handle(pm);
+                return next;
+            }, c.ctx.executor());
+        }
+        return handle(pm);
+    }
+
+    private CompletionStage<?> handle(MqttPublishMessage pm) {
         byte[] payload;
         try {
             payload = ByteBufUtil.getBytes(pm.content());
@@ -60,6 +80,12 @@ final class PublishFlow {
         }
         MqttProperties props = pm.variableHeader().properties();
         String topic = pm.variableHeader().topicName();
+        if (topic.indexOf('\uFFFD') >= 0 || topic.indexOf('\u0000') >= 0) {
+            // Netty decodes ill-formed UTF-8 as U+FFFD; both that and U+0000 make the packet malformed
+            // (MQTT 5 MQTT-1.5.4-1/-2, 3.1.1 MQTT-1.5.3-1/-2), not merely a topic the broker refuses (0x90).
+            c.malformed(new DecoderException("ill-formed UTF-8 or U+0000 in the topic name"));
+            return DONE;
+        }
         if (c.isV5()) {
             topic = c.aliases.resolve(topic, Props.integer(props, MqttPropertyType.TOPIC_ALIAS));
             if (topic == TopicAliases.INVALID_ALIAS) {
@@ -69,6 +95,10 @@ final class PublishFlow {
             }
             if (topic == TopicAliases.UNKNOWN_ALIAS) {
                 c.protocolError("unknown topic alias");
+                return DONE;
+            }
+            if (topic.isEmpty()) {
+                c.protocolError("empty topic name without topic alias"); // MQTT 5 3.3.2.1
                 return DONE;
             }
         }

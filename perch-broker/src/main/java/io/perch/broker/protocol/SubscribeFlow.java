@@ -1,5 +1,6 @@
 package io.perch.broker.protocol;
 
+import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.mqtt.MqttProperties;
 import io.netty.handler.codec.mqtt.MqttProperties.MqttPropertyType;
 import io.netty.handler.codec.mqtt.MqttSubscribeMessage;
@@ -75,6 +76,12 @@ final class SubscribeFlow {
     private Request validate(MqttTopicSubscription ts, int subId) {
         String raw = ts.topicName();
         MqttSubscriptionOption opt = ts.option();
+        if (!c.isV5() && (opt.isNoLocal() || opt.isRetainAsPublished()
+                || opt.retainHandling() != MqttSubscriptionOption.RetainedHandlingPolicy.SEND_AT_SUBSCRIBE)) {
+            // Netty decodes bits 2-5 as the MQTT 5 options whatever the version; in 3.1.1 they are reserved.
+            c.malformed(new DecoderException("reserved bits set in 3.1.1 subscription options")); // MQTT-3.8.3-4
+            return null;
+        }
         Topics.Parsed parsed = raw.indexOf('\uFFFD') >= 0 ? null : Topics.parseSubscription(raw);
         int qos = Math.min(opt.qos().value(), config.maxQosAllowed);
         SubscriptionOptions o = new SubscriptionOptions(qos, opt.isNoLocal(), opt.isRetainAsPublished(),

@@ -186,13 +186,14 @@ public final class Session {
     }
 
     /**
-     * Unbinds the connection if it is still the current one. Returns the shared-subscription
-     * messages this session held (in flight unacknowledged or queued) so the broker can hand them
-     * to other members of their groups; they are removed from this session.
+     * Unbinds the connection if it is still the current one; returns null when it is not (a
+     * newer connection owns the session). Otherwise returns the shared-subscription messages
+     * this session held (in flight unacknowledged or queued) so the broker can hand them to
+     * other members of their groups; they are removed from this session.
      */
     public synchronized List<Pending> detach(SessionConnection conn, boolean takeShared) {
         if (connection != conn) {
-            return List.of();
+            return null;
         }
         connection = null;
         disconnectedAt = System.currentTimeMillis();
@@ -280,7 +281,8 @@ public final class Session {
                 events = add(events, DROPPED, p.message(), "expired");
             } else {
                 SessionConnection conn = connection;
-                if (conn != null && queue.isEmpty() && (p.qos() == 0 || inflight.size() < window(conn))) {
+                if (conn != null && queue.isEmpty() && conn.isWritable()
+                        && (p.qos() == 0 || inflight.size() < window(conn))) {
                     events = send(conn, p, events);
                 } else if (conn == null && p.qos() == 0 && !storeQos0) {
                     events = add(events, DROPPED, p.message(), "qos0_offline");
@@ -375,7 +377,7 @@ public final class Session {
         }
         long now = System.currentTimeMillis();
         int window = window(conn);
-        while (!queue.isEmpty()) {
+        while (!queue.isEmpty() && conn.isWritable()) {
             Pending p = queue.peek();
             if (p.message().isExpired(now)) {
                 queue.poll();
@@ -390,6 +392,15 @@ public final class Session {
             events = send(conn, p, events);
         }
         return events;
+    }
+
+    /** The connection became writable again: send what waited. */
+    public void drain() {
+        List<Event> events;
+        synchronized (this) {
+            events = pump(null);
+        }
+        report(events);
     }
 
     /** PUBACK: QoS 1 done. Returns false for an unknown packet id (ignored, as the spec allows). */

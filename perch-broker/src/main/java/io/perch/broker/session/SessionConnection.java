@@ -10,6 +10,12 @@ public interface SessionConnection {
 
     void sendPubrel(int packetId);
 
+    /**
+     * False while the socket's outbound buffer is above its high-water mark (a slow reader):
+     * the session then queues instead of writing, and drains when told the socket is writable.
+     */
+    boolean isWritable();
+
     /** The client's Receive Maximum (v5) or 65535. */
     int receiveMaximum();
 

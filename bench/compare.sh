@@ -1,0 +1,365 @@
+#!/usr/bin/env bash
+# Runs the same MQTT load scenarios against Perch and Mosquitto on this machine and prints one
+# table: scenario | Perch | Mosquitto | ratio. Every broker and client runs on loopback; everything
+# started here is stopped on exit. See bench/README.md for the scenarios and the options.
+#
+#   bench/compare.sh [--seconds N] [--warmup N] [--scenarios a,b,...] [--brokers A,B] [--conns N]
+#                    [--redis] [--keep DIR]
+#
+# A broker is "perch" (bin/perch start on free ports), "mosquitto" (Debian's, installed with apt if
+# missing, on free ports, limits lifted) or "HOST:TCP[:WS[:PID]]" (already running; PID enables
+# the memory row). Environment: BENCH_SECONDS, BENCH_WARMUP, BENCH_SCENARIOS, BENCH_BROKERS, BENCH_CONNS,
+# BENCH_REDIS=1, PERCH_SET (extra "key=value ..." for bin/perch start), BENCH_JAVA_OPTS.
+set -euo pipefail
+
+ROOT="$(cd -P "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+SECONDS_PER_RUN="${BENCH_SECONDS:-10}"
+WARMUP="${BENCH_WARMUP:-2}"
+SCENARIOS="${BENCH_SCENARIOS:-conn,qos0,qos1,qos2,fanin,fanout,many,latency,ws,redis}"
+BROKERS="${BENCH_BROKERS:-perch,mosquitto}"
+CONNS="${BENCH_CONNS:-10000}"
+REDIS="${BENCH_REDIS:-0}"
+KEEP=""
+
+usage() {
+  sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//' >&2
+  exit 2
+}
+
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --seconds) SECONDS_PER_RUN="$2"; shift 2 ;;
+    --warmup) WARMUP="$2"; shift 2 ;;
+    --scenarios) SCENARIOS="$2"; shift 2 ;;
+    --brokers) BROKERS="$2"; shift 2 ;;
+    --conns) CONNS="$2"; shift 2 ;;
+    --redis) REDIS=1; shift ;;
+    --keep) KEEP="$2"; shift 2 ;;
+    -h | --help) usage ;;
+    *) echo "compare.sh: unknown option $1" >&2; usage ;;
+  esac
+done
+
+WORK="$(mktemp -d /tmp/perch-compare.XXXXXX)"
+STARTED=()   # pids this script started; stopped by cleanup
+
+cleanup() {
+  local pid
+  for pid in "${STARTED[@]}"; do
+    kill -TERM "$pid" 2>/dev/null || true
+  done
+  for pid in "${STARTED[@]}"; do
+    for _ in $(seq 50); do
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.1
+    done
+    kill -KILL "$pid" 2>/dev/null || true
+  done
+  if [ -n "$KEEP" ]; then
+    mkdir -p "$KEEP" && cp -r "$WORK"/. "$KEEP"/ && echo "runs kept in $KEEP" >&2
+  fi
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+log() { echo "compare: $*" >&2; }
+die() { log "$*"; exit 1; }
+
+# ---- ports and processes ----------------------------------------------------------------
+
+# In use by a listener or by any connection (a connection's local port blocks a bind too).
+port_in_use() { [ -n "$(ss -Htan "( sport = :$1 )" 2>/dev/null)" ]; }
+
+# Below the kernel's ephemeral range, so the 10k bench connections cannot take it meanwhile.
+free_port() {
+  local p low
+  low="$(awk '{ print $1 }' /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)"
+  [ "$low" -gt 11000 ] || low=32768
+  for _ in $(seq 200); do
+    p=$((10000 + RANDOM % (low - 10000)))
+    if ! port_in_use "$p" && ! grep -qx "$p" "$WORK/ports" 2>/dev/null; then
+      echo "$p" >>"$WORK/ports"
+      echo "$p"
+      return
+    fi
+  done
+  die "no free port found"
+}
+
+wait_port() { # port seconds pid-that-must-stay-alive
+  local i
+  for i in $(seq $(($2 * 10))); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
+    if [ -n "${3:-}" ] && ! kill -0 "$3" 2>/dev/null; then return 1; fi
+    sleep 0.1
+  done
+  return 1
+}
+
+pid_on_port() { ss -Hltnp "sport = :$1" 2>/dev/null | sed -n 's/.*pid=\([0-9]*\).*/\1/p' | head -1; }
+
+# ---- the load tool ------------------------------------------------------------------------
+
+BENCH_JAR=""
+ensure_bench() {
+  BENCH_JAR="$(ls "$ROOT"/perch-bench/target/perch-bench-*.jar 2>/dev/null | grep -v -e '-tests' | head -1 || true)"
+  if [ -z "$BENCH_JAR" ] || [ ! -d "$ROOT/perch-bench/target/lib" ]; then
+    log "building perch-bench"
+    (cd "$ROOT" && mvn -B -q -pl perch-bench -DskipTests package)
+    BENCH_JAR="$(ls "$ROOT"/perch-bench/target/perch-bench-*.jar | grep -v -e '-tests' | head -1)"
+  fi
+}
+
+bench() { # out-json log-file args...
+  local out=$1 err=$2
+  shift 2
+  # shellcheck disable=SC2086
+  java ${BENCH_JAVA_OPTS:--Xmx1g} -cp "$BENCH_JAR:$ROOT/perch-bench/target/lib/*" io.perch.bench.BenchMain \
+    "$@" --json >"$out" 2>"$err"
+}
+
+# ---- brokers ------------------------------------------------------------------------------
+# Each started broker is described by LABEL, HOST, TCP, WS and PID arrays indexed 0 (A) and 1 (B).
+
+LABEL=() HOST=() TCP=() WS=() PID=()
+
+mosquitto_bin() {
+  command -v mosquitto 2>/dev/null || { [ -x /usr/sbin/mosquitto ] && echo /usr/sbin/mosquitto; } || true
+}
+
+start_mosquitto() { # slot label
+  local bin tcp ws conf pid
+  bin="$(mosquitto_bin)"
+  if [ -z "$bin" ]; then
+    log "installing Debian's mosquitto"
+    local sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get install -y -q mosquitto >"$WORK/apt.log" 2>&1 ||
+      { $sudo apt-get update -q >>"$WORK/apt.log" 2>&1 && $sudo apt-get install -y -q mosquitto >>"$WORK/apt.log" 2>&1; } ||
+      die "could not install mosquitto (see apt output above)"
+    bin="$(mosquitto_bin)"
+  fi
+  tcp=$(free_port)
+  ws=$(free_port)
+  conf="$WORK/mosquitto-$1.conf"
+  # Limits lifted so that Mosquitto queues rather than drops: the comparison is of speed,
+  # not of default limits.
+  cat >"$conf" <<EOF
+allow_anonymous true
+persistence false
+max_queued_messages 0
+max_queued_bytes 0
+max_inflight_messages 0
+max_connections -1
+set_tcp_nodelay true
+log_dest stderr
+log_type error
+log_type warning
+listener $tcp 127.0.0.1
+listener $ws 127.0.0.1
+protocol websockets
+EOF
+  "$bin" -c "$conf" >"$WORK/mosquitto-$1.log" 2>&1 &
+  pid=$!
+  STARTED+=("$pid")
+  wait_port "$tcp" 20 "$pid" || die "mosquitto did not start: $(cat "$WORK/mosquitto-$1.log")"
+  wait_port "$ws" 20 "$pid" || die "mosquitto websockets listener did not start"
+  LABEL[$1]=$2 HOST[$1]=127.0.0.1 TCP[$1]=$tcp WS[$1]=$ws PID[$1]=$pid
+  log "${LABEL[$1]}: $("$bin" -h 2>/dev/null | head -1), tcp $tcp, ws $ws, pid $pid"
+}
+
+start_perch() { # slot
+  local tcp ws launcher pid
+  [ -x "$ROOT/bin/perch" ] || die "bin/perch not found; until Perch lands use --brokers mosquitto,mosquitto or HOST:PORT"
+  tcp=$(free_port)
+  ws=$(free_port)
+  mkdir -p "$WORK/perch-data" "$WORK/perch-log"
+  # Listeners on free loopback ports, the TLS ones off; queues and windows lifted like Mosquitto's.
+  local sets=(
+    "listener.tcp.external=127.0.0.1:$tcp"
+    "listener.ws.external=127.0.0.1:$ws"
+    "listener.ssl.external=off"
+    "listener.wss.external=off"
+    "node.name=bench@127.0.0.1"
+    "data.dir=$WORK/perch-data"
+    "log.dir=$WORK/perch-log"
+    "zone.external.max_inflight=65535"
+    "zone.external.max_mqueue_len=10000000"
+  )
+  # shellcheck disable=SC2206
+  [ -n "${PERCH_SET:-}" ] && sets+=(${PERCH_SET})
+  local args=(start)
+  local s
+  for s in "${sets[@]}"; do args+=(--set "$s"); done
+  log "starting Perch (bin/perch builds it first if needed)"
+  "$ROOT/bin/perch" "${args[@]}" >"$WORK/perch.out" 2>&1 &
+  launcher=$!
+  STARTED+=("$launcher")
+  wait_port "$tcp" 300 "$launcher" || die "Perch did not start: $(tail -20 "$WORK/perch.out")"
+  wait_port "$ws" 20 "$launcher" || die "Perch websocket listener did not start"
+  # bin/perch execs java, but ask the kernel which process owns the port in case it forks.
+  pid="$(pid_on_port "$tcp")"
+  pid="${pid:-$launcher}"
+  [ "$pid" = "$launcher" ] || STARTED+=("$pid")
+  LABEL[$1]=Perch HOST[$1]=127.0.0.1 TCP[$1]=$tcp WS[$1]=$ws PID[$1]=$pid
+  log "Perch: tcp $tcp, ws $ws, pid $pid (a JVM: its RSS includes heap and JIT)"
+}
+
+use_external() { # slot spec
+  local host tcp ws pid
+  IFS=: read -r host tcp ws pid <<<"$2"
+  [ -n "$tcp" ] || die "broker '$2' is not HOST:TCP[:WS[:PID]]"
+  LABEL[$1]="$host:$tcp" HOST[$1]=$host TCP[$1]=$tcp WS[$1]=${ws:-} PID[$1]=${pid:-}
+  wait_port "$tcp" 5 || die "nothing listens on $host:$tcp"
+}
+
+start_broker() { # slot spec
+  case "$2" in
+    perch) start_perch "$1" ;;
+    mosquitto)
+      local label=Mosquitto
+      [ "$1" -eq 1 ] && [ "${LABEL[0]:-}" = Mosquitto ] && label="Mosquitto#2"
+      start_mosquitto "$1" "$label" ;;
+    *) use_external "$1" "$2" ;;
+  esac
+}
+
+# ---- scenarios ----------------------------------------------------------------------------
+
+field() { sed -n "s/.*\"$2\": \([^,}]*\).*/\1/p" "$1"; }
+
+fmt_int() { printf "%.0f" "$1" | sed ':a;s/\B[0-9]\{3\}\>/,&/;ta'; }
+
+# The cell for one run: the metric, plus the delivered share when it fell short, or FAIL.
+cell() { # json metric kind rc
+  local json=$1 metric=$2 kind=$3 rc=$4 v share dups
+  v="$(field "$json" "$metric" 2>/dev/null || true)"
+  if [ ! -s "$json" ] || [ -z "$v" ] || [ "$v" = null ]; then echo "FAIL"; return; fi
+  case "$kind" in
+    rate) v="$(fmt_int "$v")" ;;
+    ms) v="$v ms" ;;
+    bytes) v="$(fmt_int "$v") B" ;;
+    connrate) v="$(fmt_int "$v")/s" ;;
+  esac
+  share="$(field "$json" deliveredShare)"
+  dups="$(field "$json" duplicates)"
+  if [ -n "$share" ] && [ "$share" != null ] && [ "$share" != "100.000" ]; then v="$v (${share%?}%)"; fi
+  if [ -n "$dups" ] && [ "$dups" != 0 ]; then v="$v dup=$dups"; fi
+  [ "$rc" -eq 0 ] || v="$v conn-fail"
+  echo "$v"
+}
+
+ROWS=()
+add_row() { ROWS+=("$1|$2|$3|$4"); }
+
+ratio() { # a b (plain numbers)
+  awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || a == "null" || b == "null" || b + 0 == 0) print "-"; else printf "%.2f", a / b }'
+}
+
+# Runs one scenario on both brokers, alternating which goes first, and adds the table row.
+ORDER=0
+# In the bench arguments, @WS switches to the broker's WebSocket port and @PID adds --watch-pid.
+scenario() { # id label metric kind bench-args...
+  local name=$1 label=$2 metric=$3 kind=$4
+  shift 4
+  local slots=(0 1) vals=() cells=() slot i
+  ORDER=$((ORDER + 1))
+  [ $((ORDER % 2)) -eq 0 ] && slots=(1 0)
+  for slot in "${slots[@]}"; do
+    local args=() a port="${TCP[$slot]}"
+    for a in "$@"; do
+      case "$a" in
+        @WS) port="${WS[$slot]}"; [ -n "$port" ] || { port=""; break; }; args+=(--ws) ;;
+        @PID) [ -n "${PID[$slot]}" ] && args+=(--watch-pid "${PID[$slot]}") ;;
+        *) args+=("$a") ;;
+      esac
+    done
+    local json="$WORK/$name-$slot.json" err="$WORK/$name-$slot.log" rc=0
+    if [ -z "$port" ]; then
+      echo "" >"$json"; cells[$slot]="n/a"; vals[$slot]=""; continue
+    fi
+    log "$label on ${LABEL[$slot]}"
+    bench "$json" "$err" "${args[@]}" -h "${HOST[$slot]}" -p "$port" || rc=$?
+    cells[$slot]="$(cell "$json" "$metric" "$kind" "$rc")"
+    vals[$slot]="$(field "$json" "$metric" 2>/dev/null || true)"
+  done
+  add_row "$label" "${cells[0]}" "${cells[1]}" "$(ratio "${vals[0]}" "${vals[1]}")"
+}
+
+want() { [[ ",$SCENARIOS," == *",$1,"* ]]; }
+
+# ---- main ---------------------------------------------------------------------------------
+
+# 10k connections need 10k descriptors in the broker and in the bench: raise the soft limit.
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt $((CONNS + 1000)) ]; then
+  CONNS=$(($(ulimit -n) - 1000))
+  log "open files limited to $(ulimit -n): the idle-connection scenario uses $CONNS"
+fi
+
+ensure_bench
+IFS=, read -r broker_a broker_b <<<"$BROKERS"
+[ -n "${broker_b:-}" ] || die "--brokers needs two brokers, e.g. perch,mosquitto"
+start_broker 0 "$broker_a"
+start_broker 1 "$broker_b"
+
+D="$SECONDS_PER_RUN"
+# Publishing runs WARMUP + D seconds; rates and latency count only the last D (JIT warm-up of
+# the bench and of a JVM broker stays out of the numbers; totals and shares cover all of it).
+COMMON=(-i 0 --quiet --duration "$(awk -v a="$D" -v b="$WARMUP" 'BEGIN { print a + b }')" --warmup "$WARMUP")
+
+# Memory first, while both brokers are fresh: RSS freed by earlier runs would hide the growth.
+if want conn; then
+  scenario conn "$CONNS idle conns: memory/conn (lower better)" rssPerConnBytes bytes \
+    conn -c "$CONNS" -i 0 --max-connecting 500 --duration 2 --quiet @PID
+  add_row "$CONNS idle conns: connect rate" "$(cell "$WORK/conn-0.json" connectRate connrate 0)" \
+    "$(cell "$WORK/conn-1.json" connectRate connrate 0)" \
+    "$(ratio "$(field "$WORK/conn-0.json" connectRate)" "$(field "$WORK/conn-1.json" connectRate)")"
+fi
+want qos0 && scenario qos0 "QoS 0 1->1 saturate (delivered msg/s)" deliverRate rate \
+  pubsub -P 1 -S 1 -q 0 -t "b/q0/%i" "${COMMON[@]}"
+want qos1 && scenario qos1 "QoS 1 1->1 saturate (delivered msg/s)" deliverRate rate \
+  pubsub -P 1 -S 1 -q 1 -t "b/q1/%i" "${COMMON[@]}"
+want qos2 && scenario qos2 "QoS 2 1->1 saturate (delivered msg/s)" deliverRate rate \
+  pubsub -P 1 -S 1 -q 2 -t "b/q2/%i" "${COMMON[@]}"
+want fanin && scenario fanin "fan-in 10->1 QoS 1 (delivered msg/s)" deliverRate rate \
+  pubsub -P 10 -S 1 -q 1 -t "b/in/%i" --sub-topic "b/in/+" "${COMMON[@]}"
+want fanout && scenario fanout "fan-out 1->10 QoS 1 (delivered msg/s)" deliverRate rate \
+  pubsub -P 1 -S 10 -q 1 -t "b/out" --sub-topic "b/out" "${COMMON[@]}"
+want many && scenario many "100->100 pairs QoS 1 (delivered msg/s)" deliverRate rate \
+  pubsub -P 100 -S 100 -q 1 -t "b/pair/%i" "${COMMON[@]}"
+want latency && scenario latency "5,000 msg/s QoS 1: p99 latency (lower better)" latencyP99Ms ms \
+  pubsub -P 1 -S 1 -q 1 --rate 5000 -t "b/lat/%i" "${COMMON[@]}"
+want ws && scenario ws "WebSocket QoS 1 1->1 (delivered msg/s)" deliverRate rate \
+  pubsub -P 1 -S 1 -q 1 -t "b/ws/%i" @WS "${COMMON[@]}"
+if want redis; then
+  if [ "$REDIS" = 1 ]; then
+    # Persistent MQTT 5 sessions, so that a Redis-backed Perch stores every QoS 1 message.
+    # Mosquitto runs without persistence here; the row is Perch's cost of durability.
+    scenario redis "persisted QoS 1 (Redis backend) (delivered msg/s)" deliverRate rate \
+      pubsub -P 1 -S 1 -q 1 -V 5 --no-clean -x 3600 -t "b/persist/%i" "${COMMON[@]}"
+  else
+    add_row "persisted QoS 1 (Redis backend)" "skipped: BENCH_REDIS=1" "skipped" "-"
+  fi
+fi
+
+# ---- the table ----------------------------------------------------------------------------
+
+w1=8 w2=${#LABEL[0]} w3=${#LABEL[1]}
+for r in "${ROWS[@]}"; do
+  IFS='|' read -r s a b _ <<<"$r"
+  [ ${#s} -gt $w1 ] && w1=${#s}
+  [ ${#a} -gt $w2 ] && w2=${#a}
+  [ ${#b} -gt $w3 ] && w3=${#b}
+done
+echo
+echo "Perch bench: ${D} s measured after ${WARMUP} s warm-up per run, $(nproc) cores, brokers and clients on this host"
+printf "%-${w1}s | %${w2}s | %${w3}s | %s\n" scenario "${LABEL[0]}" "${LABEL[1]}" "ratio"
+printf "%s\n" "$(printf '%*s' $((w1 + w2 + w3 + 16)) '' | tr ' ' '-')"
+for r in "${ROWS[@]}"; do
+  IFS='|' read -r s a b q <<<"$r"
+  printf "%-${w1}s | %${w2}s | %${w3}s | %s\n" "$s" "$a" "$b" "$q"
+done
+echo
+echo "ratio = ${LABEL[0]} / ${LABEL[1]}. Cells show the delivered share when under 100%, dup=N for duplicates."

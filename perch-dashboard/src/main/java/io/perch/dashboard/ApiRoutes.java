@@ -1,0 +1,89 @@
+package io.perch.dashboard;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.perch.broker.api.BrokerService;
+import io.perch.dashboard.api.BackendsApi;
+import io.perch.dashboard.api.ClientsApi;
+import io.perch.dashboard.api.MqttApi;
+import io.perch.dashboard.api.NodeApi;
+import io.perch.dashboard.api.TopicsApi;
+import io.perch.dashboard.http.ApiException;
+import io.perch.dashboard.http.Auth;
+import io.perch.dashboard.http.Json;
+import io.perch.dashboard.http.Response;
+import io.perch.dashboard.http.Router;
+import io.perch.dashboard.http.StaticFiles;
+import io.perch.dashboard.metrics.PrometheusApi;
+
+import java.util.Map;
+
+import static io.netty.handler.codec.http.HttpMethod.DELETE;
+import static io.netty.handler.codec.http.HttpMethod.GET;
+import static io.netty.handler.codec.http.HttpMethod.POST;
+
+/** The whole URL map of the dashboard in one screen. */
+final class ApiRoutes {
+    private ApiRoutes() {
+    }
+
+    static Router build(DashboardConfig cfg, BrokerService broker, MeterRegistry registry, Auth auth, Json json) {
+        NodeApi node = new NodeApi(broker, json, cfg.defaultPassword());
+        ClientsApi clients = new ClientsApi(broker, json);
+        TopicsApi topics = new TopicsApi(broker, json);
+        MqttApi mqtt = new MqttApi(broker, json);
+        BackendsApi backends = new BackendsApi(registry, json);
+        PrometheusApi prometheus = new PrometheusApi(registry);
+        StaticFiles ui = new StaticFiles("dashboard");
+        StaticFiles openapi = new StaticFiles("dashboard-api");
+        String v4 = "/api/v4";
+
+        Router r = new Router();
+        r.addPublic(POST, v4 + "/auth", req -> login(req.body().length == 0 ? null : json.body(req), auth, json));
+        r.add(GET, v4 + "/status", node::status);
+        r.add(GET, v4 + "/brokers", node::brokers);
+        r.add(GET, v4 + "/brokers/{node}", node::broker);
+        r.add(GET, v4 + "/nodes", node::nodes);
+        r.add(GET, v4 + "/stats", node::stats);
+        r.add(GET, v4 + "/metrics", node::metrics);
+        r.add(GET, v4 + "/listeners", node::listeners);
+        r.add(GET, v4 + "/clients", clients::list);
+        r.add(GET, v4 + "/clients/{clientid}", clients::get);
+        r.add(DELETE, v4 + "/clients/{clientid}", clients::kick);
+        r.add(GET, v4 + "/subscriptions", clients::subscriptions);
+        r.add(GET, v4 + "/subscriptions/{clientid}", clients::subscriptionsOfClient);
+        r.add(GET, v4 + "/routes", topics::routes);
+        r.add(GET, v4 + "/routes/{topic*}", topics::route);
+        r.add(GET, v4 + "/mqtt/retained", topics::retainedList);
+        r.add(GET, v4 + "/mqtt/retained/{topic*}", topics::retainedGet);
+        r.add(DELETE, v4 + "/mqtt/retained/{topic*}", topics::retainedDelete);
+        r.add(POST, v4 + "/mqtt/publish", mqtt::publish);
+        r.add(POST, v4 + "/mqtt/subscribe", mqtt::subscribe);
+        r.add(POST, v4 + "/mqtt/unsubscribe", mqtt::unsubscribe);
+        r.add(POST, v4 + "/mqtt/publish_batch", mqtt::publishBatch);
+        r.add(POST, v4 + "/mqtt/subscribe_batch", mqtt::subscribeBatch);
+        r.add(POST, v4 + "/mqtt/unsubscribe_batch", mqtt::unsubscribeBatch);
+        r.add(GET, v4 + "/backends", backends::list);
+        r.add(GET, v4 + "/prometheus", prometheus::scrape);
+        // The API description is public, like the UI's files: it holds no data.
+        r.addPublic(GET, v4 + "/openapi.json", req -> openapi.serve(req.withParam("file", "openapi.json")));
+        if (cfg.metricsAuth()) {
+            r.add(GET, "/metrics", prometheus::scrape);
+        } else {
+            r.addPublic(GET, "/metrics", prometheus::scrape);
+        }
+        r.addPublic(GET, "/", ui::serve);
+        r.addPublic(GET, "/{file*}", ui::serve);
+        return r;
+    }
+
+    private static Response login(JsonNode body, Auth auth, Json json) {
+        if (body == null || !body.hasNonNull("username") || !body.hasNonNull("password")) {
+            throw new ApiException(400, 104, "username and password are required");
+        }
+        if (!auth.check(body.get("username").asText(), body.get("password").asText())) {
+            throw new ApiException(401, ApiException.BAD_CREDENTIALS, "username or password error");
+        }
+        return json.ok(Map.of("token", auth.issueToken()));
+    }
+}

@@ -1,0 +1,181 @@
+package io.perch.dashboard.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.perch.broker.api.BrokerService;
+import io.perch.broker.message.SubscriptionOptions;
+import io.perch.dashboard.http.ApiException;
+import io.perch.dashboard.http.Json;
+import io.perch.dashboard.http.Request;
+import io.perch.dashboard.http.Response;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code /mqtt/publish|subscribe|unsubscribe} and their {@code _batch} forms, with EMQ X 4's
+ * bodies: {@code topic} or comma-separated {@code topics}, {@code clientid}, {@code qos},
+ * {@code retain}, {@code payload}, {@code encoding} (plain or base64). Batch forms take a JSON
+ * array and answer one {@code {"topic","code"}} per item, so one bad item does not hide the rest.
+ */
+public final class MqttApi {
+    private static final Logger log = LoggerFactory.getLogger(MqttApi.class);
+
+    private final BrokerService broker;
+    private final Json json;
+
+    public MqttApi(BrokerService broker, Json json) {
+        this.broker = broker;
+        this.json = json;
+    }
+
+    public Response publish(Request req) {
+        publishOne(json.body(req));
+        return json.ok(null);
+    }
+
+    public Response subscribe(Request req) {
+        subscribeOne(json.body(req));
+        return json.ok(null);
+    }
+
+    public Response unsubscribe(Request req) {
+        unsubscribeOne(json.body(req));
+        return json.ok(null);
+    }
+
+    public Response publishBatch(Request req) {
+        return batch(req, this::publishOne);
+    }
+
+    public Response subscribeBatch(Request req) {
+        return batch(req, this::subscribeOne);
+    }
+
+    public Response unsubscribeBatch(Request req) {
+        return batch(req, this::unsubscribeOne);
+    }
+
+    private interface Op {
+        void apply(JsonNode item);
+    }
+
+    private Response batch(Request req, Op op) {
+        JsonNode arr = json.body(req);
+        if (!arr.isArray()) {
+            throw ApiException.badParam("batch body must be a JSON array");
+        }
+        List<Map<String, Object>> results = new ArrayList<>();
+        for (JsonNode item : arr) {
+            Map<String, Object> r = new LinkedHashMap<>();
+            r.put("topic", item.path("topic").asText(item.path("topics").asText("")));
+            try {
+                op.apply(item);
+                r.put("code", 0);
+            } catch (ApiException e) {
+                r.put("code", e.code());
+                r.put("message", e.getMessage());
+            }
+            results.add(r);
+        }
+        return json.ok(results);
+    }
+
+    private void publishOne(JsonNode b) {
+        List<String> topics = topics(b);
+        for (String t : topics) {
+            if (t.contains("+") || t.contains("#")) {
+                throw new ApiException(400, ApiException.BAD_TOPIC, "a topic name may not contain wildcards: " + t);
+            }
+        }
+        int qos = qos(b);
+        boolean retain = b.path("retain").asBoolean(false);
+        String from = b.path("clientid").asText("http_api");
+        byte[] payload = payload(b);
+        for (String t : topics) {
+            broker.publish(broker.newMessage(t, payload, qos, retain, from)).whenComplete((n, err) -> {
+                if (err != null) {
+                    log.warn("API publish to {} failed", t, err);
+                }
+            });
+        }
+    }
+
+    private void subscribeOne(JsonNode b) {
+        String clientId = clientId(b);
+        int qos = qos(b);
+        for (String t : topics(b)) {
+            if (!broker.subscribe(clientId, t, SubscriptionOptions.ofQos(qos))) {
+                throw ApiException.notFound("client not online: " + clientId);
+            }
+        }
+    }
+
+    private void unsubscribeOne(JsonNode b) {
+        String clientId = clientId(b);
+        if (broker.client(clientId).isEmpty()) {
+            throw ApiException.notFound("client not online: " + clientId);
+        }
+        for (String t : topics(b)) {
+            broker.unsubscribe(clientId, t);
+        }
+    }
+
+    private static String clientId(JsonNode b) {
+        String c = b.path("clientid").asText("");
+        if (c.isEmpty()) {
+            throw ApiException.missing("clientid");
+        }
+        return c;
+    }
+
+    private static List<String> topics(JsonNode b) {
+        List<String> out = new ArrayList<>();
+        if (b.hasNonNull("topic") && !b.get("topic").asText().isEmpty()) {
+            out.add(b.get("topic").asText());
+        }
+        if (b.hasNonNull("topics")) {
+            for (String t : b.get("topics").asText().split(",")) {
+                if (!t.isBlank()) {
+                    out.add(t.trim());
+                }
+            }
+        }
+        if (out.isEmpty()) {
+            throw ApiException.missing("topic");
+        }
+        return out;
+    }
+
+    private static int qos(JsonNode b) {
+        JsonNode q = b.path("qos");
+        if (q.isMissingNode() || q.isNull()) {
+            return 0;
+        }
+        if (!q.canConvertToInt() || q.asInt() < 0 || q.asInt() > 2) {
+            throw ApiException.badParam("qos must be 0, 1 or 2");
+        }
+        return q.asInt();
+    }
+
+    private static byte[] payload(JsonNode b) {
+        String p = b.path("payload").asText("");
+        String enc = b.path("encoding").asText("plain");
+        return switch (enc) {
+            case "plain" -> p.getBytes(StandardCharsets.UTF_8);
+            case "base64" -> {
+                try {
+                    yield Base64.getDecoder().decode(p);
+                } catch (IllegalArgumentException e) {
+                    throw ApiException.badParam("payload is not valid base64");
+                }
+            }
+            default -> throw ApiException.badParam("encoding must be plain or base64");
+        };
+    }
+}

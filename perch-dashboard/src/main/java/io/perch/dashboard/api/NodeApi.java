@@ -1,0 +1,157 @@
+package io.perch.dashboard.api;
+
+import io.perch.broker.api.BrokerService;
+import io.perch.broker.api.ListenerView;
+import io.perch.broker.stats.BrokerStats;
+import io.perch.dashboard.http.Json;
+import io.perch.dashboard.http.Request;
+import io.perch.dashboard.http.Response;
+
+import java.lang.management.ManagementFactory;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Node-level endpoints: {@code /brokers}, {@code /nodes}, {@code /stats}, {@code /metrics},
+ * {@code /listeners} and Perch's own {@code /status}. Perch is one node, so every list has
+ * one element, in EMQ X 4's shape ({@code [{"node":..., "stats":{...}}]}).
+ */
+public final class NodeApi {
+    private final BrokerService broker;
+    private final Json json;
+    private final boolean defaultPassword;
+
+    public NodeApi(BrokerService broker, Json json, boolean defaultPassword) {
+        this.broker = broker;
+        this.json = json;
+        this.defaultPassword = defaultPassword;
+    }
+
+    public Response status(Request req) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("node", broker.nodeName());
+        m.put("version", broker.version());
+        m.put("status", "running");
+        m.put("uptime", Times.uptime(System.currentTimeMillis() - broker.startedAt()));
+        // The UI shows a banner while this is true: admin/public is known to everyone.
+        m.put("default_password", defaultPassword);
+        return json.ok(m);
+    }
+
+    public Response brokers(Request req) {
+        return json.ok(List.of(brokerInfo()));
+    }
+
+    public Response broker(Request req) {
+        if (!broker.nodeName().equals(req.param("node"))) {
+            throw io.perch.dashboard.http.ApiException.notFound("no such node");
+        }
+        return json.ok(brokerInfo());
+    }
+
+    private Map<String, Object> brokerInfo() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("datetime", Times.format(System.currentTimeMillis()));
+        m.put("node", broker.nodeName());
+        m.put("node_status", "Running");
+        m.put("otp_release", "Java " + Runtime.version());
+        m.put("sysdescr", "Perch MQTT broker");
+        m.put("uptime", Times.uptime(System.currentTimeMillis() - broker.startedAt()));
+        m.put("version", broker.version());
+        return m;
+    }
+
+    public Response nodes(Request req) {
+        Runtime rt = Runtime.getRuntime();
+        BrokerStats.Gauges g = broker.stats().gauges();
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("node", broker.nodeName());
+        m.put("name", broker.nodeName());
+        m.put("node_status", "Running");
+        m.put("connections", g == null ? 0 : g.connections());
+        double load = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+        m.put("load1", load < 0 ? 0 : Math.round(load * 100) / 100.0);
+        m.put("memory_total", rt.totalMemory());
+        m.put("memory_used", rt.totalMemory() - rt.freeMemory());
+        m.put("max_fds", -1);
+        m.put("process_available", -1);
+        m.put("process_used", Thread.activeCount());
+        m.put("otp_release", "Java " + Runtime.version());
+        m.put("uptime", Times.uptime(System.currentTimeMillis() - broker.startedAt()));
+        m.put("version", broker.version());
+        return json.ok(List.of(m));
+    }
+
+    public Response stats(Request req) {
+        return json.ok(List.of(Map.of("node", broker.nodeName(), "stats", stats())));
+    }
+
+    /** EMQ X 4 stats names; values are live gauges (no high-water marks are kept, so no *.max). */
+    public Map<String, Object> stats() {
+        BrokerStats.Gauges g = broker.stats().gauges();
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("connections.count", g == null ? 0 : g.connections());
+        m.put("sessions.count", g == null ? 0 : g.sessions());
+        m.put("subscriptions.count", g == null ? 0 : g.subscriptions());
+        m.put("subscriptions.shared.count", g == null ? 0 : g.sharedSubscriptions());
+        m.put("routes.count", g == null ? 0 : g.routes());
+        m.put("topics.count", g == null ? 0 : g.routes());
+        m.put("retained.count", g == null ? broker.retained().size() : g.retained());
+        return m;
+    }
+
+    public Response metrics(Request req) {
+        return json.ok(List.of(Map.of("node", broker.nodeName(), "metrics", metrics())));
+    }
+
+    public Map<String, Object> metrics() {
+        BrokerStats s = broker.stats();
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("bytes.received", s.bytesReceived.sum());
+        m.put("bytes.sent", s.bytesSent.sum());
+        m.put("packets.received", s.packetsReceived.sum());
+        m.put("packets.sent", s.packetsSent.sum());
+        m.put("packets.malformed", s.malformedPackets.sum());
+        m.put("client.connected", s.connectionsTotal.sum());
+        m.put("client.auth.failure", s.authFailures.sum());
+        m.put("client.acl.deny", s.aclDenied.sum());
+        m.put("packets.connack.error", s.connectRefused.sum());
+        m.put("messages.received", s.messagesReceived.sum());
+        m.put("messages.sent", s.messagesSent.sum());
+        for (int q = 0; q < 3; q++) {
+            m.put("messages.qos" + q + ".received", s.messagesReceivedByQos[q].sum());
+            m.put("messages.qos" + q + ".sent", s.messagesSentByQos[q].sum());
+        }
+        m.put("messages.dropped", s.messagesDropped.sum());
+        m.put("messages.dropped.no_subscribers", s.messagesDroppedNoSubscribers.sum());
+        m.put("messages.dropped.queue_full", s.messagesDroppedQueueFull.sum());
+        m.put("messages.dropped.expired", s.messagesDroppedExpired.sum());
+        m.put("messages.retried", s.messagesRetried.sum());
+        m.put("messages.acked", s.messagesAcked.sum());
+        m.put("session.takeovered", s.sessionsTakenOver.sum());
+        m.put("session.terminated", s.sessionsExpired.sum());
+        return m;
+    }
+
+    public Response listeners(Request req) {
+        List<Map<String, Object>> ls = broker.listeners().stream().map(NodeApi::listener).toList();
+        return json.ok(List.of(Map.of("node", broker.nodeName(), "listeners", ls)));
+    }
+
+    private static Map<String, Object> listener(ListenerView l) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("protocol", "mqtt:" + l.type());
+        m.put("identifier", l.name());
+        m.put("listen_on", l.host() + ":" + l.port());
+        m.put("port", l.port());
+        if (l.path() != null) {
+            m.put("path", l.path());
+        }
+        m.put("current_conns", l.connections());
+        m.put("max_conns", l.maxConnections());
+        m.put("acceptors", 1);
+        m.put("shutdown_count", List.of());
+        return m;
+    }
+}

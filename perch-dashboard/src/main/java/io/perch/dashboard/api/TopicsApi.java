@@ -1,0 +1,94 @@
+package io.perch.dashboard.api;
+
+import io.perch.broker.api.BrokerService;
+import io.perch.broker.api.RouteView;
+import io.perch.broker.message.Message;
+import io.perch.dashboard.http.ApiException;
+import io.perch.dashboard.http.Json;
+import io.perch.dashboard.http.Request;
+import io.perch.dashboard.http.Response;
+
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.StandardCharsets;
+import java.nio.ByteBuffer;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** {@code /routes} and the retained store ({@code /mqtt/retained}). */
+public final class TopicsApi {
+    private final BrokerService broker;
+    private final Json json;
+
+    public TopicsApi(BrokerService broker, Json json) {
+        this.broker = broker;
+        this.json = json;
+    }
+
+    public Response routes(Request req) {
+        return json.page(req, broker.routes().stream().map(TopicsApi::route).toList());
+    }
+
+    public Response route(Request req) {
+        String topic = req.param("topic");
+        return json.ok(broker.routes().stream().filter(r -> r.topic().equals(topic)).map(TopicsApi::route).toList());
+    }
+
+    private static Map<String, Object> route(RouteView r) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("topic", r.topic());
+        m.put("node", r.node());
+        m.put("subscribers", r.subscribers());
+        return m;
+    }
+
+    /** Pages straight from the store (it pages by topic order) so a huge store is never copied whole. */
+    public Response retainedList(Request req) {
+        int page = Math.max(1, req.queryInt("_page", 1));
+        int limit = Math.max(1, Math.min(10000, req.queryInt("_limit", 1000)));
+        List<Map<String, Object>> data = broker.retained().list((page - 1) * limit, limit).stream()
+                .map(TopicsApi::retained).toList();
+        Map<String, Object> meta = new LinkedHashMap<>();
+        meta.put("page", page);
+        meta.put("limit", limit);
+        meta.put("count", broker.retained().size());
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("code", 0);
+        body.put("data", data);
+        body.put("meta", meta);
+        return Response.json(200, json.bytes(body));
+    }
+
+    public Response retainedGet(Request req) {
+        Message m = broker.retained().get(req.param("topic"))
+                .orElseThrow(() -> ApiException.notFound("no retained message on " + req.param("topic")));
+        return json.ok(retained(m));
+    }
+
+    public Response retainedDelete(Request req) {
+        if (!broker.retained().remove(req.param("topic"))) {
+            throw ApiException.notFound("no retained message on " + req.param("topic"));
+        }
+        return json.ok(null);
+    }
+
+    /** Payload as UTF-8 text when it is valid UTF-8, else base64 (then encoding says so). */
+    private static Map<String, Object> retained(Message msg) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("topic", msg.topic());
+        m.put("qos", msg.qos());
+        m.put("from_clientid", msg.from());
+        m.put("from_username", msg.username());
+        m.put("publish_at", Times.format(msg.timestamp()));
+        try {
+            m.put("payload", StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(msg.payload())).toString());
+            m.put("encoding", "plain");
+        } catch (CharacterCodingException e) {
+            m.put("payload", Base64.getEncoder().encodeToString(msg.payload()));
+            m.put("encoding", "base64");
+        }
+        m.put("msgid", java.util.HexFormat.of().formatHex(msg.id().toBytes()).toUpperCase(java.util.Locale.ROOT));
+        return m;
+    }
+}

@@ -1,0 +1,99 @@
+package io.perch.dashboard.http;
+
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Turns aggregated HTTP requests into {@link Request}s, checks auth, runs the matched route and
+ * writes the answer. Handlers run on the dashboard's own event loop (never the MQTT loops):
+ * every BrokerService call they make is thread-safe and non-blocking.
+ */
+@ChannelHandler.Sharable
+public final class HttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
+    private static final Logger log = LoggerFactory.getLogger(HttpHandler.class);
+
+    private final Router router;
+    private final Auth auth;
+    private final Json json;
+
+    public HttpHandler(Router router, Auth auth, Json json) {
+        this.router = router;
+        this.auth = auth;
+        this.json = json;
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest msg) {
+        if (!msg.decoderResult().isSuccess()) {
+            write(ctx, msg, json.error(new ApiException(400, ApiException.BAD_PARAM, "malformed HTTP request")));
+            return;
+        }
+        QueryStringDecoder qs = new QueryStringDecoder(msg.uri());
+        Request req = new Request(msg.method(), qs.rawPath(), Map.of(), qs.parameters(), ByteBufUtil.getBytes(msg.content()));
+        write(ctx, msg, dispatch(req, msg.headers().get(HttpHeaderNames.AUTHORIZATION)));
+    }
+
+    Response dispatch(Request req, String authorization) {
+        Optional<Router.Match> match = router.match(req);
+        if (match.isEmpty()) {
+            return router.pathKnown(req.path())
+                    ? json.error(new ApiException(405, ApiException.BAD_PARAM, "method not allowed"))
+                    : json.error(ApiException.notFound("not found: " + req.path()));
+        }
+        Router.Match m = match.get();
+        if (m.authenticated() && !auth.authorized(authorization)) {
+            return json.error(new ApiException(401, ApiException.BAD_CREDENTIALS, "authentication required"));
+        }
+        try {
+            return m.handler().handle(m.request());
+        } catch (ApiException e) {
+            return json.error(e);
+        } catch (Exception e) {
+            log.warn("dashboard request {} {} failed", req.method(), req.path(), e);
+            return json.error(new ApiException(500, ApiException.UNKNOWN, "internal error: " + e.getClass().getSimpleName()));
+        }
+    }
+
+    private static void write(ChannelHandlerContext ctx, FullHttpRequest req, Response r) {
+        FullHttpResponse resp = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(r.status()),
+                Unpooled.wrappedBuffer(r.body()));
+        resp.headers().set(HttpHeaderNames.CONTENT_TYPE, r.contentType());
+        resp.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, r.body().length);
+        resp.headers().set("X-Content-Type-Options", "nosniff");
+        if (r.status() == 401) {
+            // No WWW-Authenticate challenge: the browser's own Basic dialog would hide the login page.
+            resp.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-store");
+        }
+        boolean keepAlive = HttpUtil.isKeepAlive(req);
+        if (keepAlive) {
+            resp.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+            ctx.writeAndFlush(resp);
+        } else {
+            ctx.writeAndFlush(resp).addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        log.debug("dashboard connection error", cause);
+        ctx.close();
+    }
+}

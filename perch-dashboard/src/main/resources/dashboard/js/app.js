@@ -1,0 +1,41 @@
+// Shell: login, hash routing between pages, and the default-password banner.
+(function () {
+  const loginView = document.getElementById('login-view'), appView = document.getElementById('app-view');
+  const main = document.getElementById('main');
+  let cleanup = null;
+
+  function showLogin() {
+    Api.logout();
+    WsTool.close(); // a logged-out tab keeps no MQTT connection open
+    appView.hidden = true; loginView.hidden = false;
+    document.getElementById('login-pass').focus();
+  }
+  Api.onUnauthorized = showLogin;
+
+  async function route() {
+    if (!Api.token) { showLogin(); return; }
+    loginView.hidden = true; appView.hidden = false;
+    const name = (location.hash.replace(/^#\//, '') || 'overview');
+    const page = Pages[name] || Pages.overview;
+    if (cleanup) { cleanup(); cleanup = null; }
+    main.replaceChildren();
+    document.querySelectorAll('nav a').forEach(a => {
+      if (a.getAttribute('href') === '#/' + name) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
+    });
+    try { cleanup = (await page(main)) || null; } catch (e) { main.append(el('p', { class: 'error', role: 'alert' }, e.message)); }
+    Api.get('/status').then(r => { document.getElementById('default-password-banner').hidden = !r.data.default_password; }).catch(() => {});
+  }
+
+  document.getElementById('login-form').addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const err = document.getElementById('login-error');
+    err.textContent = '';
+    try {
+      await Api.login(document.getElementById('login-user').value, document.getElementById('login-pass').value);
+      if (!location.hash) location.hash = '#/overview'; else route();
+    } catch (e) { err.textContent = e.message; }
+  });
+  document.getElementById('logout').addEventListener('click', () => { showLogin(); });
+  window.addEventListener('hashchange', route);
+  route();
+})();

@@ -1,0 +1,114 @@
+// One function per page: each fills <main> and returns a cleanup (timers) for when the user leaves.
+const Pages = {};
+
+Pages.overview = (main) => {
+  const stat = (label, id) => el('div', { class: 'card stat' }, el('div', { class: 'label' }, label), el('div', { class: 'value', id }, '–'));
+  const connCanvas = el('canvas', { role: 'img', 'aria-label': 'Connections over the last two minutes' });
+  const rateCanvas = el('canvas', { role: 'img', 'aria-label': 'Messages in and out per second' });
+  main.append(el('h1', {}, 'Overview'),
+    el('div', { class: 'grid' }, stat('Connections', 'st-conn'), stat('Subscriptions', 'st-subs'), stat('Topics', 'st-topics'),
+      stat('Retained', 'st-retained'), stat('Messages in/s', 'st-in'), stat('Messages out/s', 'st-out')),
+    el('div', { class: 'charts' }, el('div', { class: 'card' }, el('h2', {}, 'Connections'), connCanvas),
+      el('div', { class: 'card' }, el('h2', {}, 'Message rate'), rateCanvas)));
+  const conn = new LineChart(connCanvas, [{ label: 'connections', color: '#0b5cad' }]);
+  const rate = new LineChart(rateCanvas, [{ label: 'in/s', color: '#186a2e' }, { label: 'out/s', color: '#b3470b' }]);
+  let last = null;
+  const tick = async () => {
+    try {
+      const [s, m] = await Promise.all([Api.get('/stats'), Api.get('/metrics')]);
+      const st = s.data[0].stats, mt = m.data[0].metrics, now = Date.now();
+      const set = (id, v) => { document.getElementById(id).textContent = v; };
+      set('st-conn', st['connections.count']); set('st-subs', st['subscriptions.count']);
+      set('st-topics', st['topics.count']); set('st-retained', st['retained.count']);
+      let inRate = 0, outRate = 0;
+      if (last) {
+        const dt = (now - last.t) / 1000;
+        inRate = Math.round((mt['messages.received'] - last.in) / dt * 10) / 10;
+        outRate = Math.round((mt['messages.sent'] - last.out) / dt * 10) / 10;
+      }
+      last = { t: now, in: mt['messages.received'], out: mt['messages.sent'] };
+      set('st-in', inRate); set('st-out', outRate);
+      conn.push([st['connections.count']]); rate.push([inRate, outRate]);
+    } catch (e) { /* a failed poll is retried on the next tick */ }
+  };
+  tick();
+  const timer = setInterval(tick, 2000);
+  return () => clearInterval(timer);
+};
+
+Pages.clients = (main) => {
+  const search = el('input', { id: 'client-search', type: 'search', placeholder: 'client id contains…' });
+  const result = el('div', { class: 'card' });
+  const details = el('div', { class: 'card', id: 'client-details', hidden: true });
+  const load = async () => {
+    const q = search.value.trim() ? '?_like_clientid=' + encodeURIComponent(search.value.trim()) : '';
+    const r = await Api.get('/clients' + q);
+    result.replaceChildren(el('p', {}, r.meta.count + ' client(s)'), table([
+      { title: 'Client ID', render: c => el('button', { class: 'secondary', onclick: () => show(c) }, c.clientid) },
+      { title: 'Username', key: 'username' }, { title: 'IP address', render: c => c.ip_address + ':' + c.port },
+      { title: 'Status', render: c => el('span', {}, el('span', { class: 'status-dot' + (c.connected ? ' on' : '') }), c.connected ? 'connected' : 'disconnected') },
+      { title: 'Keepalive', key: 'keepalive' }, { title: 'Subscriptions', key: 'subscriptions_cnt' },
+      { title: 'Connected at', key: 'connected_at' },
+      { title: 'Actions', render: c => el('button', { class: 'danger', 'aria-label': 'Kick out ' + c.clientid, onclick: () => kick(c.clientid) }, 'Kick out') }
+    ], r.data, 'Clients'));
+  };
+  const show = async (c) => {
+    const subs = await Api.get('/subscriptions/' + encodeURIComponent(c.clientid)).catch(() => ({ data: [] }));
+    details.hidden = false;
+    details.replaceChildren(el('h2', {}, 'Client ' + c.clientid),
+      table([{ title: 'Field', key: 'k' }, { title: 'Value', key: 'v' }], Object.entries(c).map(([k, v]) => ({ k, v: v == null ? '—' : String(v) })), 'Client details'),
+      el('h2', {}, 'Subscriptions'), table([{ title: 'Topic', key: 'topic' }, { title: 'QoS', key: 'qos' }], subs.data, 'Subscriptions'));
+    details.focus();
+  };
+  const kick = async (id) => {
+    if (!confirm('Kick out ' + id + '?')) return;
+    await Api.del('/clients/' + encodeURIComponent(id)).catch(e => alert(e.message));
+    details.hidden = true; load();
+  };
+  search.addEventListener('input', () => load());
+  details.tabIndex = -1;
+  main.append(el('h1', {}, 'Clients'), el('div', { class: 'card' }, el('label', { for: 'client-search' }, 'Search'), search), result, details);
+  load();
+};
+
+Pages.subscriptions = async (main) => {
+  main.append(el('h1', {}, 'Subscriptions'));
+  const r = await Api.get('/subscriptions');
+  main.append(el('div', { class: 'card' }, el('p', {}, r.meta.count + ' subscription(s)'), table([{ title: 'Client ID', key: 'clientid' }, { title: 'Topic', key: 'topic' }, { title: 'QoS', key: 'qos' }], r.data, 'Subscriptions')));
+};
+
+Pages.topics = async (main) => {
+  main.append(el('h1', {}, 'Topics'));
+  const r = await Api.get('/routes');
+  main.append(el('div', { class: 'card' }, table([{ title: 'Topic', key: 'topic' }, { title: 'Node', key: 'node' }, { title: 'Subscribers', key: 'subscribers' }], r.data, 'Routes')));
+};
+
+Pages.retained = async (main) => {
+  main.append(el('h1', {}, 'Retained messages'));
+  const box = el('div', { class: 'card' });
+  main.append(box);
+  const load = async () => {
+    const r = await Api.get('/mqtt/retained');
+    box.replaceChildren(table([{ title: 'Topic', key: 'topic' }, { title: 'QoS', key: 'qos' },
+      { title: 'Payload', render: m => el('pre', {}, m.payload + (m.encoding === 'base64' ? ' (base64)' : '')) },
+      { title: 'From', key: 'from_clientid' }, { title: 'Published at', key: 'publish_at' },
+      { title: 'Actions', render: m => el('button', { class: 'danger', 'aria-label': 'Delete retained message on ' + m.topic, onclick: async () => { await Api.del('/mqtt/retained/' + encodeURIComponent(m.topic)); load(); } }, 'Delete') }],
+      r.data, 'Retained messages'));
+  };
+  load();
+};
+
+Pages.backends = async (main) => {
+  main.append(el('h1', {}, 'Redis backend'));
+  const r = await Api.get('/backends');
+  if (!r.data.length) {
+    main.append(el('div', { class: 'card' }, el('p', {}, 'No Redis backend is running (no backend.redis.* metrics). Configure backend.redis.* in etc/perch.conf.')));
+    return;
+  }
+  for (const b of r.data) {
+    main.append(el('div', { class: 'card' }, el('h2', {}, b.backend),
+      table([{ title: 'Meter', key: 'name' },
+        { title: 'Tags', render: m => Object.entries(m.tags).map(([k, v]) => k + '=' + v).join(', ') },
+        { title: 'Values', render: m => Object.entries(m.values).map(([k, v]) => k + ': ' + v).join(', ') }], b.meters, b.backend)));
+  }
+};

@@ -1,0 +1,126 @@
+package io.perch.dashboard;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.perch.broker.plugin.ConfigEntry;
+import io.perch.broker.plugin.PluginContext;
+import io.perch.broker.testkit.BrokerFixture;
+import org.eclipse.paho.client.mqttv3.MqttClient;
+import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
+import org.eclipse.paho.client.mqttv3.MqttMessage;
+import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.File;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * The dashboard in a real browser (Debian's Chromium driven by playwright-core) against an
+ * in-process broker and the dashboard plugin on free ports: see {@code src/test/browser/dashboard.spec.js}.
+ * Skipped unless {@code /usr/bin/chromium}, {@code node} and {@code src/test/browser/node_modules}
+ * exist ({@code apt-get install chromium}; {@code npm ci} in src/test/browser).
+ */
+class DashboardBrowserTest {
+    private static final File DIR = new File("src/test/browser");
+    private static final String PASSWORD = "browser-secret";
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void userFollowsTheWalkthroughInChromium() throws Exception {
+        assumeTrue(new File("/usr/bin/chromium").canExecute(), "chromium not installed (apt-get install chromium)");
+        assumeTrue(onPath("node"), "node not installed");
+        assumeTrue(new File(DIR, "node_modules/playwright-core").isDirectory(), "run npm ci in perch-dashboard/src/test/browser");
+
+        DashboardPlugin plugin = new DashboardPlugin();
+        plugin.configure(List.of(new ConfigEntry("dashboard.listener.http", "127.0.0.1:0", "test.conf", 1),
+                new ConfigEntry("dashboard.default_user.password", PASSWORD, "test.conf", 2)));
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        try (BrokerFixture fixture = BrokerFixture.start()) {
+            plugin.start(new PluginContext(fixture.broker().service(), registry, tmp, tmp));
+            MqttClient watcher = new MqttClient(fixture.tcpUri(), "paho-watcher", new MemoryPersistence());
+            try {
+                watcher.connect(new MqttConnectOptions());
+                watcher.subscribe("sensors/#", 1);
+                MqttMessage retained = new MqttMessage("21.5".getBytes(StandardCharsets.UTF_8));
+                retained.setQos(1);
+                retained.setRetained(true);
+                watcher.publish("sensors/room1/temp", retained);
+
+                Run run = runSpec("http://127.0.0.1:" + plugin.port() + "/", fixture.wsPort());
+                assertThat(run.exit).as(run.output).isZero();
+                JsonNode result = new ObjectMapper().readTree(run.resultLine());
+                assertThat(texts(result.get("steps"))).containsExactly("login", "overview", "clients", "websocket",
+                        "subscriptions", "topics", "retained", "backends", "logout");
+                assertThat(result.get("wsPort").asInt()).isEqualTo(fixture.wsPort());
+                assertThat(result.get("received").asText()).startsWith("received  sub_client/downlink  qos 1  hello from the browser");
+                assertThat(result.get("consoleErrors")).isEmpty();
+                assertThat(texts(result.get("screenshots"))).hasSize(8)
+                        .allSatisfy(f -> assertThat(Files.size(Path.of(f))).isGreaterThan(1000));
+                assertThat(run.output).doesNotContain(PASSWORD);
+            } finally {
+                if (watcher.isConnected()) {
+                    watcher.disconnectForcibly(0, 1000);
+                }
+                watcher.close(true);
+                plugin.stop();
+            }
+        } finally {
+            registry.close();
+        }
+    }
+
+    private record Run(int exit, String output) {
+        String resultLine() {
+            return output.lines().filter(l -> l.startsWith("RESULT ")).map(l -> l.substring(7)).findFirst()
+                    .orElseThrow(() -> new AssertionError("no RESULT line in:\n" + output));
+        }
+    }
+
+    private static Run runSpec(String baseUrl, int wsPort) throws Exception {
+        Process p = new ProcessBuilder("node", "dashboard.spec.js", baseUrl, "admin", PASSWORD, String.valueOf(wsPort))
+                .directory(DIR).redirectErrorStream(true).start();
+        // Read while it runs so a full pipe can never stall the browser.
+        CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> {
+            try {
+                return new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            } catch (java.io.IOException e) {
+                return "reading output failed: " + e;
+            }
+        });
+        try {
+            boolean done = p.waitFor(120, TimeUnit.SECONDS);
+            assertThat(done).as("dashboard.spec.js finished within 120 s").isTrue();
+            return new Run(p.exitValue(), out.get(10, TimeUnit.SECONDS));
+        } finally {
+            // Chromium is a child of node: end the whole tree, never leave a browser behind.
+            p.descendants().forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly();
+        }
+    }
+
+    private static List<String> texts(JsonNode array) {
+        return java.util.stream.StreamSupport.stream(array.spliterator(), false).map(JsonNode::asText).toList();
+    }
+
+    private static boolean onPath(String cmd) {
+        for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
+            if (new File(dir, cmd).canExecute()) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

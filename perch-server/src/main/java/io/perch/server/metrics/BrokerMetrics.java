@@ -1,0 +1,75 @@
+package io.perch.server.metrics;
+
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.perch.broker.hook.HookRegistry;
+import io.perch.broker.stats.BrokerStats;
+
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.ToIntFunction;
+
+/**
+ * Binds the engine's {@link BrokerStats} into a Micrometer registry without copying: counters
+ * are {@link FunctionCounter}s over the LongAdders, gauges ask the broker live. Names follow
+ * EMQ X's metrics under a {@code perch.} prefix (Prometheus shows {@code perch_messages_received_total}).
+ * A gauge reads NaN until the broker has bound its gauge source at start.
+ */
+public final class BrokerMetrics {
+    private BrokerMetrics() {
+    }
+
+    public static void bind(BrokerStats stats, HookRegistry hooks, MeterRegistry registry) {
+        counter(registry, "perch.connections", "connections accepted", stats.connectionsTotal);
+        counter(registry, "perch.connect.refused", "CONNECTs refused", stats.connectRefused);
+        counter(registry, "perch.bytes.received", "bytes read from clients", stats.bytesReceived);
+        counter(registry, "perch.bytes.sent", "bytes written to clients", stats.bytesSent);
+        counter(registry, "perch.packets.received", "MQTT packets received", stats.packetsReceived);
+        counter(registry, "perch.packets.sent", "MQTT packets sent", stats.packetsSent);
+        counter(registry, "perch.packets.malformed", "malformed packets received", stats.malformedPackets);
+        counter(registry, "perch.messages.received", "PUBLISH messages received", stats.messagesReceived);
+        counter(registry, "perch.messages.sent", "PUBLISH messages sent", stats.messagesSent);
+        for (int qos = 0; qos <= 2; qos++) {
+            counter(registry, "perch.messages.qos" + qos + ".received", "QoS " + qos + " messages received",
+                    stats.messagesReceivedByQos[qos]);
+            counter(registry, "perch.messages.qos" + qos + ".sent", "QoS " + qos + " messages sent",
+                    stats.messagesSentByQos[qos]);
+        }
+        counter(registry, "perch.messages.dropped", "messages dropped for any reason", stats.messagesDropped);
+        counter(registry, "perch.messages.dropped.no_subscribers", "messages nobody subscribed to",
+                stats.messagesDroppedNoSubscribers);
+        counter(registry, "perch.messages.dropped.queue_full", "messages dropped because a session queue was full",
+                stats.messagesDroppedQueueFull);
+        counter(registry, "perch.messages.dropped.expired", "messages expired before delivery", stats.messagesDroppedExpired);
+        counter(registry, "perch.messages.retried", "messages resent", stats.messagesRetried);
+        counter(registry, "perch.messages.acked", "deliveries acknowledged", stats.messagesAcked);
+        counter(registry, "perch.auth.failures", "authentication failures", stats.authFailures);
+        counter(registry, "perch.acl.denied", "publishes and subscriptions denied by ACL", stats.aclDenied);
+        counter(registry, "perch.sessions.takenover", "sessions taken over by a new connection", stats.sessionsTakenOver);
+        counter(registry, "perch.sessions.expired", "sessions expired", stats.sessionsExpired);
+        FunctionCounter.builder("perch.hooks.failures", hooks, HookRegistry::failures)
+                .description("hook callbacks that threw or failed").register(registry);
+
+        gauge(registry, stats, "perch.connections.count", "connected clients", BrokerStats.Gauges::connections);
+        gauge(registry, stats, "perch.sessions.count", "sessions, connected or not", BrokerStats.Gauges::sessions);
+        gauge(registry, stats, "perch.subscriptions.count", "subscriptions", BrokerStats.Gauges::subscriptions);
+        gauge(registry, stats, "perch.subscriptions.shared.count", "shared subscriptions",
+                BrokerStats.Gauges::sharedSubscriptions);
+        gauge(registry, stats, "perch.routes.count", "topic filters with subscribers", BrokerStats.Gauges::routes);
+        gauge(registry, stats, "perch.retained.count", "retained messages", BrokerStats.Gauges::retained);
+        gauge(registry, stats, "perch.inflight.count", "deliveries awaiting acknowledgement", BrokerStats.Gauges::inflight);
+        gauge(registry, stats, "perch.mqueue.count", "messages queued in sessions", BrokerStats.Gauges::queued);
+    }
+
+    private static void counter(MeterRegistry registry, String name, String description, LongAdder adder) {
+        FunctionCounter.builder(name, adder, LongAdder::sum).description(description).register(registry);
+    }
+
+    private static void gauge(MeterRegistry registry, BrokerStats stats, String name, String description,
+                              ToIntFunction<BrokerStats.Gauges> read) {
+        Gauge.builder(name, stats, s -> {
+            BrokerStats.Gauges g = s.gauges();
+            return g == null ? Double.NaN : read.applyAsInt(g);
+        }).description(description).register(registry);
+    }
+}
