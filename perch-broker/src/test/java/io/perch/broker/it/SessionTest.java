@@ -269,4 +269,70 @@ class SessionTest extends BrokerTest {
         }
         assertThat(resumed).as("rounds where the takeover won").isPositive();
     }
+
+    @Test
+    void manyMessagesQueuedWhileOfflineArriveInOrderOnResume() throws Exception {
+        start(b -> b.maxInflight(8));
+        Inbox inbox = new Inbox();
+        MqttClient sub = clients.v3Client("backlog", inbox);
+        sub.connect(Clients.v3Options(false));
+        sub.subscribe("b", 1);
+        sub.disconnect();
+        var pub = clients.hiveConnected("pub", null).toAsync();
+        java.util.List<java.util.concurrent.CompletableFuture<?>> acks = new java.util.ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            acks.add(pub.publishWith().topic("b").qos(MqttQos.AT_LEAST_ONCE).payload(String.valueOf(i).getBytes()).send());
+        }
+        java.util.concurrent.CompletableFuture.allOf(acks.toArray(java.util.concurrent.CompletableFuture[]::new)).join();
+        assertThat(broker.broker().service().client("backlog").orElseThrow().mqueueLen()).isEqualTo(300);
+        sub.connect(Clients.v3Options(false));
+        await().atMost(Inbox.WAIT).until(() -> inbox.size() >= 300);
+        assertThat(inbox.texts()).isEqualTo(java.util.stream.IntStream.range(0, 300).mapToObj(String::valueOf).toList());
+    }
+
+    @Test
+    void resendOnReconnectRespectsTheNewReceiveMaximum() {
+        start();
+        RawClient first = clients.raw();
+        first.connect(RawClient.v5("rm", false, 60).properties(RawClient.props(MqttPropertyType.SESSION_EXPIRY_INTERVAL, 60,
+                MqttPropertyType.RECEIVE_MAXIMUM, 10)).build());
+        first.subscribe(1, "rm", 1);
+        Mqtt5BlockingClient pub = clients.hiveConnected("pub", null);
+        for (int i = 0; i < 6; i++) {
+            Clients.publish(pub, "rm", "m" + i, 1);
+        }
+        for (int i = 0; i < 6; i++) {
+            first.expectPublish(); // six in flight, none acknowledged
+        }
+        first.close();
+        await().atMost(Inbox.WAIT).until(() -> !broker.broker().service().client("rm").orElseThrow().connected());
+
+        RawClient again = clients.raw();
+        again.connect(RawClient.v5("rm", false, 60).properties(RawClient.props(MqttPropertyType.SESSION_EXPIRY_INTERVAL, 60,
+                MqttPropertyType.RECEIVE_MAXIMUM, 2)).build());
+        MqttPublishMessage a = again.expectPublish();
+        MqttPublishMessage b = again.expectPublish();
+        assertThat(a.fixedHeader().isDup()).isTrue();
+        assertThat(RawClient.text(a)).isEqualTo("m0");
+        assertThat(RawClient.text(b)).isEqualTo("m1");
+        // The send quota is 2 (MQTT 5 section 4.9): the other four wait for acknowledgements...
+        assertThat(again.ping()).isEmpty();
+        // ...and then go out one per acknowledgement, with their original packet ids.
+        again.puback(RawClient.packetId(a));
+        MqttPublishMessage c = again.expectPublish();
+        assertThat(RawClient.text(c)).isEqualTo("m2");
+        assertThat(c.fixedHeader().isDup()).isTrue();
+        assertThat(again.ping()).isEmpty();
+        for (MqttPublishMessage m : java.util.List.of(b, c)) {
+            again.puback(RawClient.packetId(m));
+        }
+        java.util.List<String> rest = new java.util.ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            MqttPublishMessage m = again.expectPublish();
+            rest.add(RawClient.text(m));
+            again.puback(RawClient.packetId(m));
+        }
+        assertThat(rest).containsExactly("m3", "m4", "m5");
+        await().atMost(Inbox.WAIT).until(() -> broker.broker().service().client("rm").orElseThrow().inflight() == 0);
+    }
 }

@@ -248,4 +248,33 @@ class TopicTest extends BrokerTest {
         assertThat(here.await(6)).extracting(Inbox.Msg::text).containsExactly("p0", "p1", "p2", "p3", "p4", "p5");
         assertThat(broker.broker().service().client("away").orElseThrow().mqueueLen()).isZero();
     }
+
+    @Test
+    void subscriptionQuotaCountsEveryFilterOfOneSubscribe() {
+        start(b -> b.maxSubscriptions(2));
+        RawClient v5 = clients.raw();
+        v5.connect(RawClient.v5("quota5", true, 60).build());
+        MqttSubAckMessage ack = v5.subscribe(1, MqttProperties.NO_PROPERTIES, "q/a", qos(1), "q/b", qos(1), "q/c", qos(1));
+        assertThat(ack.payload().reasonCodes()).containsExactly(1, 1, 0x97); // quota exceeded
+        assertThat(v5.subscribe(2, "q/a", 0).payload().reasonCodes()).containsExactly(0); // replacing is not a new one
+        assertThat(broker.broker().service().subscriptions("quota5")).containsOnlyKeys("q/a", "q/b");
+
+        RawClient v3 = clients.raw();
+        v3.connect(RawClient.v3("quota3", true, 60).build());
+        v3.subscribe(1, "q/a", 1);
+        v3.subscribe(2, "q/b", 1);
+        assertThat(v3.subscribe(3, "q/c", 1).payload().grantedQoSLevels()).containsExactly(0x80);
+    }
+
+    @Test
+    void wildcardAndSharedSubscriptionsCanBeSwitchedOff() {
+        start(b -> b.wildcardSubscription(false).sharedSubscription(false));
+        RawClient v5 = clients.raw();
+        var connack = v5.connect(RawClient.v5("nowild", true, 60).build());
+        var props = connack.variableHeader().properties();
+        assertThat(RawClient.prop(props, io.netty.handler.codec.mqtt.MqttProperties.MqttPropertyType.WILDCARD_SUBSCRIPTION_AVAILABLE)).isEqualTo(0);
+        assertThat(RawClient.prop(props, io.netty.handler.codec.mqtt.MqttProperties.MqttPropertyType.SHARED_SUBSCRIPTION_AVAILABLE)).isEqualTo(0);
+        MqttSubAckMessage ack = v5.subscribe(1, MqttProperties.NO_PROPERTIES, "a/+", qos(1), "$share/g/a", qos(1), "a/b", qos(1));
+        assertThat(ack.payload().reasonCodes()).containsExactly(0xA2, 0x9E, 1);
+    }
 }

@@ -235,6 +235,20 @@ public final class RawClient implements AutoCloseable {
         return expect(MqttMessageType.PUBLISH);
     }
 
+    /**
+     * Sends PINGREQ and returns what arrived before the PINGRESP. The broker answers on the
+     * connection's event loop after everything it had already handed to the connection, so an
+     * empty list shows nothing else was on its way.
+     */
+    public List<MqttMessage> ping() {
+        send(new MqttMessage(new MqttFixedHeader(MqttMessageType.PINGREQ, false, MqttQoS.AT_MOST_ONCE, false, 0)));
+        List<MqttMessage> before = new ArrayList<>();
+        for (MqttMessage m = next(); m.fixedHeader().messageType() != MqttMessageType.PINGRESP; m = next()) {
+            before.add(m);
+        }
+        return before;
+    }
+
     /** Everything received so far, removed from the queue. */
     public List<MqttMessage> drain() {
         List<MqttMessage> out = new ArrayList<>();
