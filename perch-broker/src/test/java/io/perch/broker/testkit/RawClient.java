@@ -41,7 +41,6 @@ import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 
 /**
  * A bare MQTT client on a real socket, built from netty-codec-mqtt: it sends exactly the
@@ -263,11 +262,6 @@ public final class RawClient implements AutoCloseable {
     /** Waits until the broker closed the connection; true when it did within the time. */
     public boolean awaitClosed(Duration d) {
         return channel.closeFuture().awaitUninterruptibly(d.toMillis());
-    }
-
-    /** Runs after the connection closes (on the client's event loop). */
-    public void onClose(Consumer<RawClient> r) {
-        channel.closeFuture().addListener(f -> r.accept(this));
     }
 
     @Override
