@@ -65,6 +65,9 @@ public final class Session {
     private long dropped;
     private long lastDropLog;
     private ScheduledFuture<?> expiryTask;
+    /** Ids of the last {@value #RECENT_ACKS} messages the client acknowledged (allocated on first ack). */
+    private long[] recentAcks;
+    private int recentAckPos;
     private Runnable pendingWill;
     private ScheduledFuture<?> willTask;
 
@@ -83,6 +86,7 @@ public final class Session {
     private record Event(int kind, Message message, String reason) {
     }
 
+    private static final int RECENT_ACKS = 64;
     private static final int DELIVERED = 0;
     private static final int ACKED = 1;
     private static final int DROPPED = 2;
@@ -304,8 +308,19 @@ public final class Session {
         report(events);
     }
 
-    /** True when a message with this id is already queued or in flight here (no double delivery). */
+    /**
+     * True when a message with this id is queued or in flight here, or was acknowledged very
+     * recently (no double delivery: a backend's fetch can race the ack hook that deletes the
+     * stored copy).
+     */
     public synchronized boolean holds(MessageId id) {
+        if (recentAcks != null) {
+            for (int i = 0; i < recentAcks.length; i += 2) {
+                if (recentAcks[i] == id.hi() && recentAcks[i + 1] == id.lo()) {
+                    return true;
+                }
+            }
+        }
         for (InflightEntry e : inflight.values()) {
             if (e.pending.message().id().equals(id)) {
                 return true;
@@ -422,6 +437,7 @@ public final class Session {
                 return false;
             }
             removeInflight(packetId);
+            rememberAck(e.pending.message().id());
             events = add(events, ACKED, e.pending.message(), null);
             resendHeldBack();
             events = pump(events);
@@ -450,6 +466,7 @@ public final class Session {
                 }
                 if (!e.released) {
                     e.released = true;
+                    rememberAck(e.pending.message().id());
                     events = add(events, ACKED, e.pending.message(), null);
                 }
                 SessionConnection conn = connection;
@@ -571,6 +588,18 @@ public final class Session {
     }
 
     // ---- events -------------------------------------------------------------------------
+
+    private void rememberAck(MessageId id) {
+        if (id == null) {
+            return;
+        }
+        if (recentAcks == null) {
+            recentAcks = new long[RECENT_ACKS * 2];
+        }
+        recentAcks[recentAckPos] = id.hi();
+        recentAcks[recentAckPos + 1] = id.lo();
+        recentAckPos = (recentAckPos + 2) % recentAcks.length;
+    }
 
     private static List<Event> add(List<Event> events, int kind, Message m, String reason) {
         if (events == null) {

@@ -1,0 +1,340 @@
+package io.perch.redis.client;
+
+import io.lettuce.core.RedisFuture;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
+
+/**
+ * All of one pool's commands, in submission order, over one connection with auto-flush off:
+ * a worker thread takes everything queued (up to {@value #MAX_BATCH} ops), writes it, flushes
+ * once and waits for the replies. While Redis answers, persisting every publish therefore
+ * costs Redis throughput, not a round trip each; and because reads queue behind writes, a
+ * subscriber's fetch sees every write submitted before it (an ack's DEL, say).
+ * <p>
+ * When Redis is unreachable the worker keeps the writes (bounded by {@code maxBacklog}; past
+ * it new writes are dropped, counted and logged), fails reads at once, probes with PING with a
+ * growing pause, and replays the writes in order once Redis answers. A replayed write may run
+ * twice if Redis applied it just before the connection broke; the built-in writes are
+ * idempotent (HSET, ZADD, DEL, SET).
+ */
+public final class CommandPipeline implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(CommandPipeline.class);
+    static final int MAX_BATCH = 1024;
+    private static final long MIN_BACKOFF_MS = 50;
+    private static final long MAX_BACKOFF_MS = 2000;
+
+    private final String pool;
+    private final Supplier<RedisLink> connector;
+    private final BackendMetrics metrics;
+    private final int maxBacklog;
+    private final Duration replyTimeout;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition changed = lock.newCondition();
+    private final ArrayDeque<RedisOp> queue = new ArrayDeque<>();
+    private final Counter dropped;
+    private final Thread worker;
+    private int writesQueued;
+    private boolean full;
+    private boolean closing;
+    private volatile boolean up;
+    /** Set once a connect or exchange failed; until then (start-up) reads wait for the first connection. */
+    private volatile boolean knownDown;
+    private RedisLink link;
+
+    public CommandPipeline(String pool, Supplier<RedisLink> connector, BackendMetrics metrics, int maxBacklog,
+                           Duration replyTimeout) {
+        this.pool = pool;
+        this.connector = connector;
+        this.metrics = metrics;
+        this.maxBacklog = maxBacklog;
+        this.replyTimeout = replyTimeout;
+        this.dropped = Counter.builder("backend.redis.backlog.dropped").tag("pool", pool)
+                .description("writes dropped because the backlog was full").register(metrics.registry());
+        Gauge.builder("backend.redis.backlog", this, CommandPipeline::backlog).tag("pool", pool)
+                .description("writes waiting for Redis").register(metrics.registry());
+        this.worker = new Thread(this::run, "perch-redis-" + pool);
+        this.worker.setDaemon(true);
+    }
+
+    public void start() {
+        worker.start();
+    }
+
+    /** True while the last exchange with Redis succeeded. */
+    public boolean isUp() {
+        return up;
+    }
+
+    /** Writes waiting (queued or being replayed). */
+    public int backlog() {
+        lock.lock();
+        try {
+            return writesQueued;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Queues an op; its {@link RedisOp#result()} completes when Redis answered (or it failed). */
+    public CompletableFuture<List<Object>> submit(RedisOp op) {
+        lock.lock();
+        try {
+            if (closing) {
+                fail(op, new IllegalStateException("pool " + pool + " is stopping"));
+            } else if (!op.write && knownDown) {
+                fail(op, new IllegalStateException("Redis pool " + pool + " is unreachable"));
+            } else if (op.write && writesQueued >= maxBacklog) {
+                dropped.increment();
+                if (!full) {
+                    full = true;
+                    log.warn("Redis pool {}: backlog full ({} writes, backend.redis.backlog.max); dropping new writes "
+                            + "until Redis catches up", pool, maxBacklog);
+                }
+                fail(op, new IllegalStateException("backlog full"));
+            } else {
+                queue.addLast(op);
+                if (op.write) {
+                    writesQueued++;
+                }
+                changed.signalAll();
+            }
+        } finally {
+            lock.unlock();
+        }
+        return op.result;
+    }
+
+    private void fail(RedisOp op, Throwable t) {
+        metrics.failure(op.function);
+        op.result.completeExceptionally(t);
+    }
+
+    private void run() {
+        long backoff = MIN_BACKOFF_MS;
+        while (true) {
+            // Connect (and probe after a failure) even with nothing queued, so that isUp() tells
+            // the truth and the first publish does not pay for the connection.
+            if (!up) {
+                if (!ensureUp()) {
+                    failQueuedReads();
+                    if (pause(backoff)) {
+                        return;
+                    }
+                    backoff = Math.min(MAX_BACKOFF_MS, backoff * 2);
+                    continue;
+                }
+                backoff = MIN_BACKOFF_MS;
+            }
+            List<RedisOp> batch = take();
+            if (batch == null) {
+                return;
+            }
+            List<RedisOp> retry = execute(batch);
+            if (!retry.isEmpty()) {
+                markDown("lost during a write");
+                putBack(retry, true);
+            }
+        }
+    }
+
+    private void failQueuedReads() {
+        putBack(List.of(), true);
+    }
+
+    /** Waits for work; null when closing and nothing is left (or the close deadline passed). */
+    private List<RedisOp> take() {
+        lock.lock();
+        try {
+            while (queue.isEmpty()) {
+                if (closing) {
+                    return null;
+                }
+                changed.awaitUninterruptibly();
+            }
+            List<RedisOp> batch = new ArrayList<>(Math.min(queue.size(), MAX_BATCH));
+            while (!queue.isEmpty() && batch.size() < MAX_BATCH) {
+                batch.add(queue.pollFirst());
+            }
+            return batch;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Returns ops to the head of the queue in their order; reads are failed instead when Redis is down. */
+    private void putBack(List<RedisOp> ops, boolean failReads) {
+        lock.lock();
+        try {
+            for (int i = ops.size() - 1; i >= 0; i--) {
+                RedisOp op = ops.get(i);
+                if (!op.write && failReads) {
+                    fail(op, new IllegalStateException("Redis pool " + pool + " is unreachable"));
+                } else {
+                    queue.addFirst(op);
+                }
+            }
+            writesQueued = (int) queue.stream().filter(o -> o.write).count();
+            // Reads queued while we were up must not wait for a reconnect either.
+            queue.removeIf(o -> {
+                if (!o.write && failReads) {
+                    fail(o, new IllegalStateException("Redis pool " + pool + " is unreachable"));
+                    return true;
+                }
+                return false;
+            });
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Sleeps; true when the pipeline is closing (and should give up on a Redis that is gone). */
+    private boolean pause(long millis) {
+        lock.lock();
+        try {
+            if (!closing) {
+                changed.await(millis, TimeUnit.MILLISECONDS);
+            }
+            return closing;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private boolean ensureUp() {
+        if (up) {
+            return true;
+        }
+        try {
+            if (link == null) {
+                link = connector.get();
+                link.connection().setAutoFlushCommands(false);
+            }
+            RedisFuture<String> ping = link.commands().ping();
+            link.connection().flushCommands();
+            ping.get(replyTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (Exception e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            markDown(e instanceof java.util.concurrent.ExecutionException && e.getCause() != null ? e.getCause().toString() : e.toString());
+            return false;
+        }
+        up = true;
+        knownDown = false;
+        int pending = backlog();
+        log.info("Redis pool {} is reachable{}", pool, pending > 0 ? "; replaying " + pending + " queued writes" : "");
+        return true;
+    }
+
+    private void markDown(String why) {
+        if (up) {
+            log.warn("Redis pool {} is unreachable ({}); MQTT goes on, writes are kept for replay", pool, why);
+        } else {
+            log.debug("Redis pool {} still unreachable: {}", pool, why);
+        }
+        up = false;
+        knownDown = true;
+    }
+
+    /** Sends a batch and waits for it; returns the ops to retry (connection lost), in order. */
+    private List<RedisOp> execute(List<RedisOp> batch) {
+        List<RedisOp> retry = new ArrayList<>();
+        for (BatchExchange.Outcome o : BatchExchange.run(link, batch, replyTimeout)) {
+            RedisOp op = o.op();
+            if (o.kind() == BatchExchange.Kind.LOST && (op.write || !retry.isEmpty())) {
+                retry.add(op);
+            } else if (o.kind() == BatchExchange.Kind.LOST) {
+                fail(op, new IllegalStateException("Redis pool " + pool + " is unreachable"));
+            } else {
+                done(op, o.replies(), o.error());
+            }
+        }
+        return retry;
+    }
+
+    private void done(RedisOp op, List<Object> replies, Throwable logical) {
+        if (op.write) {
+            lock.lock();
+            try {
+                writesQueued = Math.max(0, writesQueued - 1);
+                if (full && writesQueued < maxBacklog / 2) {
+                    full = false;
+                    log.info("Redis pool {}: backlog below half of backend.redis.backlog.max again", pool);
+                }
+            } finally {
+                lock.unlock();
+            }
+        }
+        if (logical != null) {
+            // Redis refused a command (wrong type, syntax...): retrying cannot help. No payloads in the log.
+            metrics.failure(op.function);
+            log.warn("Redis pool {}: {} failed: {}", pool, op.function, logical.getMessage());
+            op.result.completeExceptionally(logical);
+        } else {
+            metrics.success(op.function);
+            op.result.complete(replies);
+        }
+    }
+
+    /**
+     * Stops taking work, gives queued writes up to {@code grace} to reach Redis, then fails the
+     * rest and closes the connection.
+     */
+    @Override
+    public void close() {
+        close(Duration.ofSeconds(3));
+    }
+
+    public void close(Duration grace) {
+        lock.lock();
+        try {
+            closing = true;
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        try {
+            worker.join(grace.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        worker.interrupt();
+        lock.lock();
+        try {
+            int lost = 0;
+            for (RedisOp op; (op = queue.pollFirst()) != null; ) {
+                lost += op.write ? 1 : 0;
+                fail(op, new IllegalStateException("pool " + pool + " stopped"));
+            }
+            if (lost > 0) {
+                log.warn("Redis pool {} stopped with {} writes that never reached Redis", pool, lost);
+            }
+            writesQueued = 0;
+        } finally {
+            lock.unlock();
+        }
+        try {
+            worker.join(1000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (link != null) {
+            link.close();
+        }
+    }
+}

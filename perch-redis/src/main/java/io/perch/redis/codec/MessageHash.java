@@ -1,0 +1,91 @@
+package io.perch.redis.codec;
+
+import io.perch.broker.message.Message;
+import io.perch.broker.message.MessageId;
+import io.perch.broker.message.PublishProperties;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import static io.perch.redis.codec.Keys.str;
+import static io.perch.redis.codec.Keys.utf8;
+
+/**
+ * The seven fields of a stored message ({@code id from qos topic payload ts retain}), in the
+ * seed's order. The payload is kept as raw bytes, never decoded, so binary payloads survive.
+ */
+public final class MessageHash {
+    private MessageHash() {
+    }
+
+    /** Field/value pairs in the seed's order, ready for HSET or the ${message} placeholder. */
+    public static List<byte[]> fields(Message m, Compat compat) {
+        List<byte[]> kv = new ArrayList<>(14);
+        add(kv, "id", utf8(compat.id(m.id())));
+        add(kv, "from", utf8(m.from() == null ? "undefined" : m.from()));
+        add(kv, "qos", utf8(Integer.toString(m.qos())));
+        add(kv, "topic", utf8(m.topic()));
+        add(kv, "payload", m.payload());
+        add(kv, "ts", utf8(compat.timestamp(m.timestamp())));
+        add(kv, "retain", utf8(Boolean.toString(m.retain())));
+        return kv;
+    }
+
+    public static Map<byte[], byte[]> asMap(List<byte[]> kv) {
+        Map<byte[], byte[]> map = new LinkedHashMap<>();
+        for (int i = 0; i + 1 < kv.size(); i += 2) {
+            map.put(kv.get(i), kv.get(i + 1));
+        }
+        return map;
+    }
+
+    private static void add(List<byte[]> kv, String field, byte[] value) {
+        kv.add(utf8(field));
+        kv.add(value);
+    }
+
+    /**
+     * Rebuilds a message from a hash read back from Redis, keeping its stored id so that the
+     * broker's de-duplication and message.acked see the same id. Empty when the hash is gone
+     * (expired) or is not a message.
+     */
+    public static Optional<Message> read(Map<byte[], byte[]> hash, String idText) {
+        if (hash == null || hash.isEmpty()) {
+            return Optional.empty();
+        }
+        Map<String, byte[]> f = new LinkedHashMap<>();
+        hash.forEach((k, v) -> f.put(str(k), v));
+        String idField = f.containsKey("id") ? str(f.get("id")) : idText;
+        Optional<MessageId> id = idField == null ? Optional.empty() : Ids.parse(idField);
+        if (id.isEmpty() && idText != null) {
+            id = Ids.parse(idText);
+        }
+        String topic = str(f.get("topic"));
+        if (id.isEmpty() || topic == null) {
+            return Optional.empty();
+        }
+        int qos = parseInt(str(f.get("qos")), 0);
+        byte[] payload = f.getOrDefault("payload", new byte[0]);
+        boolean retain = "true".equals(str(f.get("retain")));
+        String from = str(f.get("from"));
+        long ts;
+        try {
+            ts = f.containsKey("ts") ? Compat.parseTimestamp(str(f.get("ts"))) : Ids.millis(id.get());
+        } catch (NumberFormatException e) {
+            ts = Ids.millis(id.get());
+        }
+        return Optional.of(new Message(id.get(), topic, payload, Math.max(0, Math.min(2, qos)), retain, from, null,
+                ts, 0L, PublishProperties.NONE));
+    }
+
+    private static int parseInt(String s, int dflt) {
+        try {
+            return s == null ? dflt : Integer.parseInt(s.trim());
+        } catch (NumberFormatException e) {
+            return dflt;
+        }
+    }
+}

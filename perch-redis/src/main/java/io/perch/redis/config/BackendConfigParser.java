@@ -1,0 +1,202 @@
+package io.perch.redis.config;
+
+import io.perch.broker.plugin.ConfigEntry;
+import io.perch.broker.plugin.ConfigException;
+import io.perch.redis.codec.Compat;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Reads every {@code backend.redis.*} entry (spec section 2). A user's unchanged EMQ X file
+ * parses: keys EMQ X knows but Perch does not need are accepted with a log line; anything else
+ * unknown, and every bad rule, stops start-up naming the file and line.
+ */
+public final class BackendConfigParser {
+    private static final Logger log = LoggerFactory.getLogger(BackendConfigParser.class);
+    public static final String PREFIX = "backend.redis.";
+    /** Names that are settings of the backend itself, so no pool may take them. */
+    private static final Set<String> RESERVED = Set.of("hook", "compat", "embedded", "backlog");
+    /** EMQ X pool keys that have no meaning here (Lettuce reconnects by itself; TLS versions come from the JVM). */
+    private static final Set<String> IGNORED_POOL_KEYS = Set.of("auto_reconnect", "ssl.tls_versions", "ssl.ciphers",
+            "ssl.server_name_indication", "ssl.reuse_sessions", "ssl.secure_renegotiate");
+
+    private final RuleParser rules = new RuleParser();
+
+    public BackendConfig parse(List<ConfigEntry> entries) {
+        Map<String, Map<String, ConfigEntry>> poolKeys = new LinkedHashMap<>();
+        List<HookRule> hookRules = new ArrayList<>();
+        Compat compat = Compat.PERCH;
+        boolean embedded = true;
+        int backlogMax = BackendConfig.DEFAULT_BACKLOG_MAX;
+        for (ConfigEntry e : entries) {
+            if (!e.key().startsWith(PREFIX)) {
+                throw new ConfigException(e, "not a backend.redis key");
+            }
+            String rest = e.key().substring(PREFIX.length());
+            String value = e.value() == null ? "" : e.value().trim();
+            switch (rest) {
+                case "compat" -> compat = switch (value) {
+                    case "emqx4" -> Compat.EMQX4;
+                    case "off", "none", "perch", "" -> Compat.PERCH;
+                    default -> throw new ConfigException(e, "expected emqx4 (EMQ X 4.x ids and millisecond timestamps) or off");
+                };
+                case "embedded" -> embedded = onOff(e, value);
+                case "backlog.max" -> backlogMax = positiveInt(e, value, "a number of writes, e.g. 100000");
+                default -> {
+                    if (rest.startsWith("hook.")) {
+                        hookRules.add(rules.parse(e, rest.substring("hook.".length())));
+                    } else {
+                        int dot = rest.indexOf('.');
+                        if (dot <= 0 || dot == rest.length() - 1) {
+                            throw new ConfigException(e, "expected backend.redis.<pool>.<setting>, e.g. backend.redis.pool1.server");
+                        }
+                        String pool = rest.substring(0, dot);
+                        if (RESERVED.contains(pool)) {
+                            throw new ConfigException(e, "unknown key; backend settings are backend.redis.compat, "
+                                    + "backend.redis.embedded and backend.redis.backlog.max");
+                        }
+                        poolKeys.computeIfAbsent(pool, k -> new LinkedHashMap<>()).put(rest.substring(dot + 1), e);
+                    }
+                }
+            }
+        }
+        Map<String, PoolConfig> pools = new LinkedHashMap<>();
+        poolKeys.forEach((name, keys) -> pools.put(name, pool(name, keys)));
+        List<HookRule> resolved = new ArrayList<>();
+        for (HookRule r : hookRules) {
+            String pool = r.pool();
+            if (pool == null) {
+                if (pools.size() != 1) {
+                    throw new ConfigException(r.source(), "the rule names no \"pool\"; add \"pool\": \"pool1\"");
+                }
+                pool = pools.keySet().iterator().next();
+            }
+            if (!pools.containsKey(pool)) {
+                throw new ConfigException(r.source(), "unknown pool '" + pool + "'; configure backend.redis." + pool
+                        + ".server or use one of " + pools.keySet());
+            }
+            resolved.add(new HookRule(r.hookPoint(), r.order(), r.topic(), r.action(), pool, r.expiredTime(),
+                    r.startOldest(), r.source()));
+        }
+        resolved.sort(Comparator.comparingInt(HookRule::order));
+        return new BackendConfig(pools, List.copyOf(resolved), compat, embedded, backlogMax);
+    }
+
+    private PoolConfig pool(String name, Map<String, ConfigEntry> keys) {
+        List<HostPort> servers = List.of(new HostPort("127.0.0.1", 6379));
+        PoolType type = PoolType.SINGLE;
+        String sentinel = null;
+        int poolSize = 8;
+        int database = 0;
+        String username = null;
+        String password = null;
+        String channel = "mqtt_channel";
+        boolean ssl = false;
+        boolean verify = true;
+        String ca = null;
+        String cert = null;
+        String key = null;
+        for (Map.Entry<String, ConfigEntry> kv : keys.entrySet()) {
+            ConfigEntry e = kv.getValue();
+            String v = e.value() == null ? "" : e.value().trim();
+            switch (kv.getKey()) {
+                case "server" -> servers = servers(e, v);
+                case "type" -> type = switch (v) {
+                    case "single" -> PoolType.SINGLE;
+                    case "sentinel" -> PoolType.SENTINEL;
+                    case "cluster" -> PoolType.CLUSTER;
+                    default -> throw new ConfigException(e, "expected single, sentinel or cluster");
+                };
+                case "sentinel" -> sentinel = v.isEmpty() ? null : v;
+                case "pool_size" -> poolSize = positiveInt(e, v, "a number of connections, e.g. 8");
+                case "database" -> database = nonNegativeInt(e, v);
+                case "username" -> username = v.isEmpty() ? null : v;
+                case "password" -> password = v.isEmpty() ? null : v;
+                case "channel" -> channel = v.isEmpty() ? null : v;
+                case "ssl" -> ssl = onOff(e, v);
+                case "ssl.cacertfile" -> ca = v.isEmpty() ? null : v;
+                case "ssl.certfile" -> cert = v.isEmpty() ? null : v;
+                case "ssl.keyfile" -> key = v.isEmpty() ? null : v;
+                case "ssl.verify" -> verify = switch (v) {
+                    case "verify_peer", "on", "true" -> true;
+                    case "verify_none", "off", "false" -> false;
+                    default -> throw new ConfigException(e, "expected verify_peer or verify_none");
+                };
+                default -> {
+                    if (IGNORED_POOL_KEYS.contains(kv.getKey())) {
+                        log.info("{}: {} is accepted for EMQ X compatibility and has no effect", e.where(), e.key());
+                    } else {
+                        throw new ConfigException(e, "unknown pool setting '" + kv.getKey() + "'; pools have server, type, "
+                                + "sentinel, pool_size, database, username, password, channel, ssl, ssl.cacertfile, "
+                                + "ssl.certfile, ssl.keyfile, ssl.verify");
+                    }
+                }
+            }
+        }
+        ConfigEntry where = keys.getOrDefault("type", keys.getOrDefault("server", keys.values().iterator().next()));
+        if (type == PoolType.SENTINEL && sentinel == null) {
+            throw new ConfigException(where, "type sentinel needs backend.redis." + name + ".sentinel = <master name>");
+        }
+        if (type == PoolType.SINGLE && servers.size() > 1) {
+            throw new ConfigException(keys.getOrDefault("server", where),
+                    "type single takes one host:port; for several set backend.redis." + name + ".type = sentinel or cluster");
+        }
+        if ((cert == null) != (key == null)) {
+            throw new ConfigException(keys.getOrDefault("ssl.certfile", keys.getOrDefault("ssl.keyfile", where)),
+                    "ssl.certfile and ssl.keyfile go together");
+        }
+        return new PoolConfig(name, type, servers, sentinel, poolSize, database, username, password, channel,
+                ssl ? new TlsConfig(true, ca, cert, key, verify) : TlsConfig.OFF);
+    }
+
+    private static List<HostPort> servers(ConfigEntry e, String v) {
+        List<HostPort> list = new ArrayList<>();
+        for (String part : v.split(",")) {
+            try {
+                list.add(HostPort.parse(part));
+            } catch (IllegalArgumentException x) {
+                throw new ConfigException(e, x.getMessage() + "; write host:port, or a comma list for sentinel/cluster");
+            }
+        }
+        return List.copyOf(list);
+    }
+
+    private static boolean onOff(ConfigEntry e, String v) {
+        return switch (v) {
+            case "on", "true", "enable", "yes" -> true;
+            case "off", "false", "disable", "no" -> false;
+            default -> throw new ConfigException(e, "expected on or off");
+        };
+    }
+
+    private static int positiveInt(ConfigEntry e, String v, String what) {
+        try {
+            int n = Integer.parseInt(v);
+            if (n > 0) {
+                return n;
+            }
+        } catch (NumberFormatException ignored) {
+            // reported below
+        }
+        throw new ConfigException(e, "expected a positive integer: " + what);
+    }
+
+    private static int nonNegativeInt(ConfigEntry e, String v) {
+        try {
+            int n = Integer.parseInt(v);
+            if (n >= 0) {
+                return n;
+            }
+        } catch (NumberFormatException ignored) {
+            // reported below
+        }
+        throw new ConfigException(e, "expected a database index 0, 1, 2...");
+    }
+}

@@ -1,0 +1,98 @@
+package io.perch.redis.function;
+
+import io.lettuce.core.Limit;
+import io.lettuce.core.Range;
+import io.lettuce.core.ScriptOutputType;
+import io.perch.redis.client.RedisCall;
+
+import java.util.List;
+import java.util.Map;
+
+/** The Redis commands the built-in functions use, as {@link RedisCall}s on raw bytes. */
+final class Calls {
+    private Calls() {
+    }
+
+    /** Removes a topic from an index when its data key is gone; atomic, so a concurrent publish is not lost. */
+    private static final String PRUNE_INDEX =
+            "if redis.call('EXISTS', KEYS[2]) == 0 then return redis.call('ZREM', KEYS[1], ARGV[1]) end return 0";
+
+    static RedisCall hset(byte[] key, Map<byte[], byte[]> fields) {
+        return r -> r.hset(key, fields);
+    }
+
+    static RedisCall hdel(byte[] key, byte[] field) {
+        return r -> r.hdel(key, field);
+    }
+
+    static RedisCall hgetall(byte[] key) {
+        return r -> r.hgetall(key);
+    }
+
+    static RedisCall expire(byte[] key, long seconds) {
+        return r -> r.expire(key, seconds);
+    }
+
+    static RedisCall del(byte[] key) {
+        return r -> r.del(key);
+    }
+
+    static RedisCall set(byte[] key, byte[] value) {
+        return r -> r.set(key, value);
+    }
+
+    static RedisCall setIfAbsent(byte[] key, byte[] value) {
+        return r -> r.setnx(key, value);
+    }
+
+    static RedisCall get(byte[] key) {
+        return r -> r.get(key);
+    }
+
+    static RedisCall type(byte[] key) {
+        return r -> r.type(key);
+    }
+
+    static RedisCall zadd(byte[] key, double score, byte[] member) {
+        return r -> r.zadd(key, score, member);
+    }
+
+    static RedisCall zrem(byte[] key, byte[] member) {
+        return r -> r.zrem(key, member);
+    }
+
+    static RedisCall zrangeAllWithScores(byte[] key) {
+        return r -> r.zrangeWithScores(key, 0, -1);
+    }
+
+    static RedisCall zrange(byte[] key, long start, long stop) {
+        return r -> r.zrange(key, start, stop);
+    }
+
+    static RedisCall zrangeByScoreWithScores(byte[] key, double min, double max) {
+        return r -> r.zrangebyscoreWithScores(key, Range.create(min, max));
+    }
+
+    /**
+     * Drops members scored with a millisecond time before {@code cutoff}: expired members. Scores
+     * below 10^11 are an old writer's constant and say nothing about age; those members go when
+     * a read finds their hash gone.
+     */
+    static RedisCall zremBefore(byte[] key, double cutoff) {
+        return r -> r.zremrangebyscore(key, Range.from(Range.Boundary.including(1e11), Range.Boundary.excluding(cutoff)));
+    }
+
+    static RedisCall zrangeByLex(byte[] key, byte[] from, byte[] to, long offset, long count) {
+        Range<byte[]> range = from == null ? Range.unbounded()
+                : Range.from(Range.Boundary.including(from), Range.Boundary.including(to));
+        return r -> r.zrangebylex(key, range, Limit.create(offset, count));
+    }
+
+    static RedisCall pruneIndex(byte[] index, byte[] dataKey, byte[] member) {
+        return r -> r.eval(PRUNE_INDEX, ScriptOutputType.INTEGER, new byte[][]{index, dataKey}, member);
+    }
+
+    static List<RedisCall> of(RedisCall... calls) {
+        return List.of(calls);
+    }
+}

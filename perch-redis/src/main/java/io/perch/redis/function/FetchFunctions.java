@@ -1,0 +1,186 @@
+package io.perch.redis.function;
+
+import io.lettuce.core.ScoredValue;
+import io.perch.broker.hook.event.SubscribedEvent;
+import io.perch.broker.message.Message;
+import io.perch.broker.message.MessageId;
+import io.perch.redis.client.RedisCall;
+import io.perch.redis.codec.Ids;
+import io.perch.redis.codec.Keys;
+import io.perch.redis.config.Functions;
+import io.perch.redis.config.HookRule;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+
+import static io.perch.redis.function.StoredMessages.Ref;
+
+/**
+ * on_message_fetch_for_queue and on_message_fetch_for_pubsub: stored messages for a new
+ * subscription, in publish order across every topic the filter matches (wildcards through the
+ * topic index). Messages keep their stored id, so the broker drops any it already holds for the
+ * session (queued or in flight) and message.acked later names the stored message.
+ */
+final class FetchFunctions {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(FetchFunctions.class);
+    /** Scores below this are not millisecond times (1973): an old writer's constant score. */
+    private static final double LEGACY_SCORE_MAX = 1e11;
+    private final BackendContext ctx;
+    private final RecentAcks recentAcks;
+
+    FetchFunctions(BackendContext ctx, RecentAcks recentAcks) {
+        this.ctx = ctx;
+        this.recentAcks = recentAcks;
+    }
+
+    CompletableFuture<Integer> queue(PoolRuntime pool, SubscribedEvent ev) {
+        String fn = Functions.ON_MESSAGE_FETCH_FOR_QUEUE;
+        return TopicIndex.matching(pool, fn, Keys.MSG_INDEX, ev.filter())
+                .thenCompose(topics -> readSets(pool, fn, topics))
+                .thenCompose(refs -> deliver(pool, fn, ev, refs));
+    }
+
+    CompletableFuture<Integer> pubsub(PoolRuntime pool, HookRule rule, SubscribedEvent ev) {
+        String fn = Functions.ON_MESSAGE_FETCH_FOR_PUBSUB;
+        String cid = ev.client().clientId();
+        return TopicIndex.matching(pool, fn, Keys.MSG_INDEX, ev.filter()).thenCompose(topics -> {
+            List<RedisCall> gets = new ArrayList<>();
+            for (String t : topics) {
+                gets.add(Calls.get(Keys.acked(cid, t)));
+            }
+            return pool.read(fn, gets).thenCompose(positions -> {
+                List<RedisCall> calls = new ArrayList<>();
+                List<String> callTopic = new ArrayList<>();
+                List<MessageId> callAfter = new ArrayList<>();
+                List<String> startNow = new ArrayList<>();
+                for (int i = 0; i < topics.size(); i++) {
+                    String t = topics.get(i);
+                    byte[] set = Keys.topicMessages(t);
+                    Optional<MessageId> pos = Optional.ofNullable((byte[]) positions.get(i)).map(Keys::str)
+                            .flatMap(Ids::parse);
+                    if (pos.isPresent()) {
+                        // By time, not by rank: a position whose message expired or was pruned still
+                        // marks where to resume, so the subscriber never stalls on it.
+                        calls.add(Calls.zrangeByScoreWithScores(set, Ids.millis(pos.get()), Double.POSITIVE_INFINITY));
+                        callTopic.add(t);
+                        callAfter.add(pos.get());
+                        calls.add(Calls.zrangeByScoreWithScores(set, Double.NEGATIVE_INFINITY, LEGACY_SCORE_MAX));
+                        callTopic.add(t);
+                        callAfter.add(pos.get());
+                    } else if (rule.startOldest()) {
+                        calls.add(Calls.zrangeAllWithScores(set));
+                        callTopic.add(t);
+                        callAfter.add(null);
+                    } else {
+                        startNow.add(t);
+                    }
+                }
+                if (!startNow.isEmpty()) {
+                    markNow(pool, fn, cid, startNow);
+                }
+                if (calls.isEmpty()) {
+                    return CompletableFuture.completedFuture(0);
+                }
+                return pool.read(fn, calls).thenCompose(replies -> {
+                    List<Ref> refs = new ArrayList<>();
+                    for (int i = 0; i < replies.size(); i++) {
+                        for (ScoredValue<byte[]> sv : StoredMessages.scored(replies.get(i))) {
+                            Ref r = StoredMessages.ref(callTopic.get(i), sv);
+                            MessageId after = callAfter.get(i);
+                            if (after == null || (r.id() != null && r.id().compareTo(after) > 0)) {
+                                refs.add(r);
+                            }
+                        }
+                    }
+                    refs.sort(StoredMessages.PUBLISH_ORDER);
+                    return deliver(pool, fn, ev, dedup(refs));
+                });
+            });
+        });
+    }
+
+    /**
+     * First subscription with no position starts at "now" (EMQ X's documented behaviour): the
+     * position is set to the newest stored message, so that what is published from here on is
+     * delivered after a restart even if the client never acknowledged anything yet.
+     */
+    private void markNow(PoolRuntime pool, String fn, String cid, List<String> topics) {
+        List<RedisCall> newest = new ArrayList<>();
+        for (String t : topics) {
+            newest.add(Calls.zrange(Keys.topicMessages(t), -1, -1));
+        }
+        pool.read(fn, newest).thenAccept(replies -> {
+            List<RedisCall> sets = new ArrayList<>();
+            for (int i = 0; i < topics.size(); i++) {
+                @SuppressWarnings("unchecked")
+                List<byte[]> last = (List<byte[]>) replies.get(i);
+                if (!last.isEmpty()) {
+                    sets.add(Calls.setIfAbsent(Keys.acked(cid, topics.get(i)), last.get(0)));
+                }
+            }
+            if (!sets.isEmpty()) {
+                pool.write(fn, sets);
+            }
+        });
+    }
+
+    private static List<Ref> dedup(List<Ref> sorted) {
+        List<Ref> out = new ArrayList<>(sorted.size());
+        for (Ref r : sorted) {
+            if (out.isEmpty() || !out.get(out.size() - 1).idText().equals(r.idText())
+                    || !out.get(out.size() - 1).topic().equals(r.topic())) {
+                out.add(r);
+            }
+        }
+        return out;
+    }
+
+    private CompletableFuture<List<Ref>> readSets(PoolRuntime pool, String fn, List<String> topics) {
+        if (topics.isEmpty()) {
+            return CompletableFuture.completedFuture(List.of());
+        }
+        List<RedisCall> calls = new ArrayList<>();
+        for (String t : topics) {
+            calls.add(Calls.zrangeAllWithScores(Keys.topicMessages(t)));
+        }
+        return pool.read(fn, calls).thenApply(replies -> {
+            List<Ref> refs = new ArrayList<>();
+            List<String> empty = new ArrayList<>();
+            for (int i = 0; i < topics.size(); i++) {
+                List<ScoredValue<byte[]>> members = StoredMessages.scored(replies.get(i));
+                if (members.isEmpty()) {
+                    empty.add(topics.get(i));
+                }
+                for (ScoredValue<byte[]> sv : members) {
+                    refs.add(StoredMessages.ref(topics.get(i), sv));
+                }
+            }
+            TopicIndex.prune(pool, fn, Keys.MSG_INDEX, empty, Keys::topicMessages);
+            refs.sort(StoredMessages.PUBLISH_ORDER);
+            return refs;
+        });
+    }
+
+    /** Loads the hashes and hands the messages to the broker in order; completes with how many it took. */
+    private CompletableFuture<Integer> deliver(PoolRuntime pool, String fn, SubscribedEvent ev, List<Ref> refs) {
+        if (refs.isEmpty()) {
+            return CompletableFuture.completedFuture(0);
+        }
+        return StoredMessages.load(pool, fn, refs).thenApplyAsync(loaded -> {
+            StoredMessages.pruneMissing(pool, fn, loaded);
+            int n = 0;
+            for (StoredMessages.Loaded l : loaded) {
+                if (l.message().isPresent() && !recentAcks.contains(ev.client().clientId(), l.message().get().id())) {
+                    Message m = l.message().get().withRetain(false);
+                    if (ctx.broker().deliver(ev.client().clientId(), ev.filter(), m, false)) {
+                        n++;
+                        log.debug("{}: delivered stored {} to {}", fn, m, ev.client().clientId());
+                    }
+                }
+            }
+            return n;
+        }, ctx.brokerSide());
+    }
+}

@@ -1,0 +1,136 @@
+package io.perch.redis.function;
+
+import io.perch.broker.message.Message;
+import io.perch.redis.client.RedisCall;
+import io.perch.redis.codec.Keys;
+import io.perch.redis.codec.MessageHash;
+import io.perch.redis.config.Functions;
+import io.perch.redis.config.HookRule;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+import static io.perch.redis.codec.Keys.utf8;
+
+/**
+ * The message.publish functions. None waits for Redis: each queues its writes on the pool's
+ * ordered pipeline and returns, so the publisher is acknowledged at MQTT speed while Redis
+ * applies the writes in order (and replays them if it was down).
+ */
+final class PublishFunctions {
+    /** Topic upkeep (prune, set TTL, index) runs at most this often per topic: it is the same work each time. */
+    static final long UPKEEP_MS = 1000;
+    private static final int UPKEEP_TOPICS_MAX = 100_000;
+    private final BackendContext ctx;
+    private final Map<String, Long> upkeep = new ConcurrentHashMap<>();
+
+    PublishFunctions(BackendContext ctx) {
+        this.ctx = ctx;
+    }
+
+    /** True when the topic's set was not tended to in the last second (per pool and TTL). */
+    private boolean upkeepDue(String pool, String topic, long ttl, long now) {
+        if (upkeep.size() > UPKEEP_TOPICS_MAX) {
+            upkeep.clear();
+        }
+        String key = pool + '\u0000' + ttl + '\u0000' + topic;
+        Long last = upkeep.get(key);
+        if (last != null && now - last < UPKEEP_MS) {
+            return false;
+        }
+        upkeep.put(key, now);
+        return true;
+    }
+
+    /** Per message: the pools whose {@code mqtt:msg:{id}} hash this run already wrote. */
+    static final class RunState {
+        final Set<String> hashWritten = new HashSet<>();
+    }
+
+    void publish(PoolRuntime pool, HookRule rule, Message m, RunState state) {
+        if (m.qos() == 0 && !m.retain()) {
+            return;
+        }
+        String id = ctx.compat().id(m.id());
+        List<RedisCall> calls = new ArrayList<>(hashCalls(m, id, rule.expiredTime()));
+        state.hashWritten.add(pool.name());
+        if (m.qos() > 0) {
+            byte[] set = Keys.topicMessages(m.topic());
+            long ms = m.timestamp();
+            calls.add(Calls.zadd(set, ms, utf8(id)));
+            if (upkeepDue(pool.name(), m.topic(), rule.expiredTime(), System.currentTimeMillis())) {
+                // Members older than the TTL point at expired hashes: prune them by score as we go.
+                calls.add(Calls.zremBefore(set, ms - rule.expiredTime() * 1000.0));
+                calls.add(Calls.expire(set, rule.expiredTime()));
+                calls.add(Calls.zadd(utf8(Keys.MSG_INDEX), 0, utf8(m.topic())));
+            }
+        }
+        pool.write(Functions.ON_MESSAGE_PUBLISH, calls);
+    }
+
+    void retain(PoolRuntime pool, HookRule rule, Message m, RunState state) {
+        if (!m.retain() || m.payload().length == 0) {
+            return;
+        }
+        String id = ctx.compat().id(m.id());
+        List<RedisCall> calls = new ArrayList<>();
+        if (state.hashWritten.add(pool.name())) {
+            calls.addAll(hashCalls(m, id, rule.expiredTime()));
+        } else {
+            // The hash exists; give it at least the retained message's lifetime.
+            calls.add(Calls.expire(Keys.message(id), rule.expiredTime()));
+        }
+        byte[] key = Keys.retain(m.topic());
+        calls.add(Calls.del(key));
+        calls.add(Calls.zadd(key, m.timestamp(), utf8(id)));
+        calls.add(Calls.expire(key, rule.expiredTime()));
+        calls.add(Calls.zadd(utf8(Keys.RETAIN_INDEX), 0, utf8(m.topic())));
+        pool.write(Functions.ON_MESSAGE_RETAIN, calls);
+    }
+
+    /**
+     * Empty retained payload: the retained pointer goes at once (queued in order, so a later
+     * retained publish is not deleted), the old message hash once its id has been read.
+     * Returns true when the later publish rules must not run for this message.
+     */
+    boolean retainDelete(PoolRuntime pool, Message m) {
+        if (!m.retain() || m.payload().length != 0) {
+            return false;
+        }
+        byte[] key = Keys.retain(m.topic());
+        pool.read(Functions.ON_RETAIN_DELETE, List.of(Calls.zrange(key, 0, -1))).thenAccept(replies -> {
+            @SuppressWarnings("unchecked")
+            List<byte[]> ids = (List<byte[]>) replies.get(0);
+            List<RedisCall> calls = new ArrayList<>();
+            for (byte[] old : ids) {
+                calls.add(Calls.del(Keys.message(Keys.str(old))));
+            }
+            if (!calls.isEmpty()) {
+                pool.write(Functions.ON_RETAIN_DELETE, calls);
+            }
+        });
+        pool.write(Functions.ON_RETAIN_DELETE, List.of(Calls.del(key),
+                Calls.zrem(utf8(Keys.RETAIN_INDEX), utf8(m.topic()))));
+        return true;
+    }
+
+    void keepLatest(PoolRuntime pool, HookRule rule, Message m) {
+        byte[] key = Keys.latest(m.topic());
+        List<byte[]> kv = MessageHash.fields(m, ctx.compat());
+        pool.write(Functions.ON_MESSAGE_STORE_KEEP_LATEST, List.of(
+                Calls.del(key),
+                Calls.hset(key, MessageHash.asMap(kv)),
+                Calls.expire(key, rule.expiredTime()),
+                Calls.zadd(utf8(Keys.LATEST_INDEX), 0, utf8(m.topic()))));
+    }
+
+    private List<RedisCall> hashCalls(Message m, String id, long ttl) {
+        byte[] key = Keys.message(id);
+        return List.of(Calls.hset(key, MessageHash.asMap(MessageHash.fields(m, ctx.compat()))),
+                Calls.expire(key, ttl));
+    }
+}

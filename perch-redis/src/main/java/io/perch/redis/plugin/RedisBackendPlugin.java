@@ -1,0 +1,175 @@
+package io.perch.redis.plugin;
+
+import io.lettuce.core.resource.ClientResources;
+import io.lettuce.core.resource.DefaultClientResources;
+import io.perch.broker.plugin.ConfigEntry;
+import io.perch.broker.plugin.PerchPlugin;
+import io.perch.broker.plugin.PluginContext;
+import io.perch.redis.channel.SubscriptionChannel;
+import io.perch.redis.client.BackendMetrics;
+import io.perch.redis.client.CommandPipeline;
+import io.perch.redis.client.PoolConnector;
+import io.perch.redis.config.BackendConfig;
+import io.perch.redis.config.BackendConfigParser;
+import io.perch.redis.config.PoolConfig;
+import io.perch.redis.config.PoolType;
+import io.perch.redis.embedded.EmbeddedRedis;
+import io.perch.redis.embedded.RedisProcess;
+import io.perch.redis.function.BackendContext;
+import io.perch.redis.function.HookBinder;
+import io.perch.redis.function.PoolRuntime;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The Redis backend as a broker plugin ({@code backend.redis.*}). Start order: embedded Redis
+ * where needed, pools (each connects in the background, so a missing Redis never delays MQTT),
+ * hooks, subscription channels. Stop order is the reverse, giving queued writes a few seconds
+ * to reach Redis.
+ */
+public final class RedisBackendPlugin implements PerchPlugin {
+    private static final Logger log = LoggerFactory.getLogger(RedisBackendPlugin.class);
+    private static final Duration TIMEOUT = Duration.ofSeconds(5);
+
+    private BackendConfig config;
+    private ClientResources resources;
+    private ExecutorService brokerSide;
+    private ScheduledExecutorService timer;
+    private HookBinder binder;
+    private final Map<String, PoolRuntime> pools = new LinkedHashMap<>();
+    private final Map<String, PoolConnector> connectors = new LinkedHashMap<>();
+    private final List<SubscriptionChannel> channels = new ArrayList<>();
+    private final List<RedisProcess> embedded = new ArrayList<>();
+
+    @Override
+    public String name() {
+        return "redis-backend";
+    }
+
+    @Override
+    public List<String> configPrefixes() {
+        return List.of(BackendConfigParser.PREFIX);
+    }
+
+    @Override
+    public void configure(List<ConfigEntry> entries) {
+        config = new BackendConfigParser().parse(entries);
+    }
+
+    @Override
+    public boolean enabled() {
+        return config != null && (!config.rules().isEmpty() || !config.pools().isEmpty());
+    }
+
+    public BackendConfig config() {
+        return config;
+    }
+
+    @Override
+    public void start(PluginContext context) throws Exception {
+        if (config == null) {
+            configure(List.of());
+        }
+        BackendMetrics metrics = new BackendMetrics(context.metrics());
+        resources = DefaultClientResources.builder().ioThreadPoolSize(2).computationThreadPoolSize(2).build();
+        brokerSide = Executors.newSingleThreadExecutor(r -> daemon(r, "perch-redis-deliver"));
+        timer = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "perch-redis-timer"));
+        try {
+            for (PoolConfig pc : config.pools().values()) {
+                if (config.embedded() && pc.type() == PoolType.SINGLE) {
+                    Optional<RedisProcess> p = EmbeddedRedis.startIfAbsent(pc.name(), pc.servers().get(0), context.dataDir());
+                    p.ifPresent(embedded::add);
+                }
+                PoolConnector connector = new PoolConnector(pc, resources, TIMEOUT);
+                connectors.put(pc.name(), connector);
+                CommandPipeline pipeline = new CommandPipeline(pc.name(), connector::connect, metrics, config.backlogMax(),
+                        TIMEOUT);
+                pipeline.start();
+                pools.put(pc.name(), new PoolRuntime(pc, pipeline));
+                log.info("Redis backend: {}", pc);
+            }
+            BackendContext ctx = new BackendContext(context.broker(), config.compat(), brokerSide);
+            binder = new HookBinder(ctx, pools);
+            binder.bind(context.broker().hooks(), config.rules());
+            HookBinder b = binder;
+            timer.scheduleWithFixedDelay(b::sweep, 30, 30, TimeUnit.SECONDS);
+            for (PoolRuntime pool : pools.values()) {
+                PoolConfig pc = pool.config();
+                if (pc.type() != PoolType.CLUSTER && pc.channel() != null) {
+                    SubscriptionChannel ch = new SubscriptionChannel(connectors.get(pc.name()), pc.channel(), context.broker(), metrics,
+                            brokerSide, timer);
+                    channels.add(ch);
+                    ch.start();
+                }
+            }
+            log.info("Redis backend started: {} pool(s), {} rule(s){}", pools.size(), config.rules().size(),
+                    config.compat() == io.perch.redis.codec.Compat.EMQX4 ? ", EMQ X 4 compatible writes" : "");
+        } catch (Exception e) {
+            stop();
+            throw e;
+        }
+    }
+
+    /** The pool's pipeline, for operators and tests: backlog, reachability. */
+    public Optional<CommandPipeline> pipeline(String pool) {
+        return Optional.ofNullable(pools.get(pool)).map(PoolRuntime::pipeline);
+    }
+
+    /** True when every channel has subscribed. */
+    public boolean channelsReady() {
+        return channels.stream().allMatch(SubscriptionChannel::isSubscribed);
+    }
+
+    @Override
+    public void stop() {
+        if (binder != null) {
+            binder.unbind();
+            binder = null;
+        }
+        channels.forEach(SubscriptionChannel::close);
+        channels.clear();
+        for (PoolRuntime p : pools.values()) {
+            p.pipeline().close(Duration.ofSeconds(3));
+        }
+        pools.clear();
+        connectors.values().forEach(PoolConnector::close);
+        connectors.clear();
+        if (timer != null) {
+            timer.shutdownNow();
+        }
+        if (brokerSide != null) {
+            brokerSide.shutdown();
+            try {
+                brokerSide.awaitTermination(2, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (resources != null) {
+            resources.shutdown(0, 2, TimeUnit.SECONDS);
+            resources = null;
+        }
+        for (RedisProcess p : embedded) {
+            log.info("stopping the embedded redis-server (pid {})", p.pid());
+            p.close();
+        }
+        embedded.clear();
+    }
+
+    private static Thread daemon(Runnable r, String name) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
+    }
+}

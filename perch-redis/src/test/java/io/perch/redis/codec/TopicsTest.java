@@ -1,0 +1,38 @@
+package io.perch.redis.codec;
+
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class TopicsTest {
+    @Test
+    void matchesLikeMqtt() {
+        assertThat(Topics.matches("queue/#", "queue/a/b")).isTrue();
+        assertThat(Topics.matches("queue/#", "queue")).isTrue();
+        assertThat(Topics.matches("queue/+/x", "queue/a/x")).isTrue();
+        assertThat(Topics.matches("queue/+/x", "queue/a/y")).isFalse();
+        assertThat(Topics.matches("queue/+", "queue/a/x")).isFalse();
+        assertThat(Topics.matches("#", "$SYS/x")).isFalse();
+        assertThat(Topics.matches("+/x", "$SYS/x")).isFalse();
+        assertThat(Topics.matches("$SYS/#", "$SYS/x")).isTrue();
+        assertThat(Topics.matches("a", "a/b")).isFalse();
+        assertThat(Topics.matches("a/", "a/")).isTrue();
+    }
+
+    @Test
+    void literalPrefixStopsAtTheFirstWildcard() {
+        assertThat(Topics.literalPrefix("a/b/#")).isEqualTo("a/b");
+        assertThat(Topics.literalPrefix("a/+/c")).isEqualTo("a/");
+        assertThat(Topics.literalPrefix("#")).isEmpty();
+        assertThat(Topics.literalPrefix("+/x")).isEmpty();
+        assertThat(Topics.literalPrefix("a/b")).isEqualTo("a/b");
+    }
+
+    @Test
+    void validatesFilters() {
+        assertThat(Topics.isValidFilter("a/#")).isTrue();
+        assertThat(Topics.isValidFilter("a/#/b")).isFalse();
+        assertThat(Topics.isValidFilter("a+/b")).isFalse();
+        assertThat(Topics.isValidFilter("")).isFalse();
+    }
+}

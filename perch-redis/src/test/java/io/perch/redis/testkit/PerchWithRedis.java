@@ -1,0 +1,89 @@
+package io.perch.redis.testkit;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.perch.broker.plugin.ConfigEntry;
+import io.perch.broker.plugin.PluginContext;
+import io.perch.broker.testkit.BrokerFixture;
+import io.perch.redis.plugin.RedisBackendPlugin;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The real engine on free loopback ports with the Redis backend plugged in, configured from
+ * the shipped {@code etc/plugins/emqx_backend_redis.conf} with only the server line pointed at
+ * the test's Redis, as a user would edit it.
+ */
+public final class PerchWithRedis implements AutoCloseable {
+    public static final String NODE = "perch@127.0.0.1";
+    public final BrokerFixture fixture;
+    public final RedisBackendPlugin plugin;
+    public final SimpleMeterRegistry metrics;
+    private final Path data;
+
+    private PerchWithRedis(BrokerFixture fixture, RedisBackendPlugin plugin, SimpleMeterRegistry metrics, Path data) {
+        this.fixture = fixture;
+        this.plugin = plugin;
+        this.metrics = metrics;
+        this.data = data;
+    }
+
+    /** The shipped rules against {@code redis}, plus {@code extra} lines. */
+    public static PerchWithRedis start(TestRedis redis, String... extra) {
+        List<ConfigEntry> entries = new ArrayList<>();
+        for (ConfigEntry e : ConfFile.read(ConfFile.shipped())) {
+            entries.add(e.key().equals("backend.redis.pool1.server")
+                    ? new ConfigEntry(e.key(), redis.server(), e.file(), e.line()) : e);
+        }
+        entries.add(new ConfigEntry("backend.redis.embedded", "off", "test", 0));
+        entries.addAll(ConfFile.parse(List.of(extra), "test-extra.conf"));
+        return start(entries);
+    }
+
+    public static PerchWithRedis start(List<ConfigEntry> entries) {
+        Path data;
+        try {
+            data = Files.createTempDirectory("perch-e2e");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        RedisBackendPlugin plugin = new RedisBackendPlugin();
+        SimpleMeterRegistry metrics = new SimpleMeterRegistry();
+        plugin.configure(entries);
+        BrokerFixture fixture = BrokerFixture.start(b -> b.nodeName(NODE), broker -> {
+            try {
+                plugin.start(new PluginContext(broker.service(), metrics, data, data));
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        return new PerchWithRedis(fixture, plugin, metrics, data);
+    }
+
+    public String uri() {
+        return fixture.tcpUri();
+    }
+
+    public Path dataDir() {
+        return data;
+    }
+
+    public double count(String function, String result) {
+        var c = metrics.find("backend.redis." + function).tag("result", result).counter();
+        return c == null ? 0 : c.count();
+    }
+
+    @Override
+    public void close() {
+        try {
+            fixture.close();
+        } finally {
+            plugin.stop();
+            TestRedis.deleteTree(data);
+        }
+    }
+}

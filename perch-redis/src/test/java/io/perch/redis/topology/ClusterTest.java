@@ -1,0 +1,100 @@
+package io.perch.redis.topology;
+
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
+import io.lettuce.core.cluster.api.sync.RedisAdvancedClusterCommands;
+import io.perch.broker.message.Message;
+import io.perch.redis.codec.Base62Id;
+import io.perch.redis.testkit.Backend;
+import io.perch.redis.testkit.Events;
+import io.perch.redis.testkit.RecordingBroker;
+import io.perch.redis.testkit.Rules;
+import io.perch.redis.testkit.TestRedis;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.IntStream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * A three-master Redis Cluster built by the test (CLUSTER ADDSLOTS and MEET, so no redis-cli
+ * is needed): keys of one function spread over the masters, wildcard fetches go through the
+ * index key in its own slot, and acks delete across slots.
+ */
+class ClusterTest {
+    private final List<AutoCloseable> open = new ArrayList<>();
+
+    @AfterEach
+    void stop() throws Exception {
+        for (int i = open.size() - 1; i >= 0; i--) {
+            open.get(i).close();
+        }
+    }
+
+    @Test
+    void storeFetchAndAckAcrossThreeMasters() {
+        List<TestRedis> nodes = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            TestRedis n = TestRedis.start("--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
+                    "--cluster-node-timeout", "2000");
+            open.add(n);
+            nodes.add(n);
+        }
+        int[][] ranges = {{0, 5460}, {5461, 10922}, {10923, 16383}};
+        for (int i = 0; i < 3; i++) {
+            nodes.get(i).cli().clusterAddSlots(IntStream.rangeClosed(ranges[i][0], ranges[i][1]).toArray());
+        }
+        for (int i = 1; i < 3; i++) {
+            nodes.get(0).cli().clusterMeet("127.0.0.1", nodes.get(i).port());
+        }
+        for (TestRedis n : nodes) {
+            await().atMost(Duration.ofSeconds(30)).until(() -> n.cli().clusterInfo().contains("cluster_state:ok")
+                    && n.cli().clusterInfo().contains("cluster_known_nodes:3"));
+        }
+        RedisClusterClient check = RedisClusterClient.create(RedisURI.create("127.0.0.1", nodes.get(0).port()));
+        open.add(() -> check.shutdown(Duration.ZERO, Duration.ofSeconds(1)));
+        StatefulRedisClusterConnection<String, String> conn = check.connect();
+        open.add(conn);
+        RedisAdvancedClusterCommands<String, String> cluster = conn.sync();
+
+        Backend backend = Backend.startWith(new RecordingBroker("perch@127.0.0.1"), List.of(
+                "backend.redis.pool1.server = " + nodes.get(0).server() + "," + nodes.get(1).server() + "," + nodes.get(2).server(),
+                "backend.redis.pool1.type = cluster",
+                "backend.redis.embedded = off",
+                Rules.PUBLISH,
+                "backend.redis.hook.session.subscribed.1 = {\"topic\": \"queue/#\", \"action\": {\"function\": \"on_message_fetch_for_queue\"}, \"pool\": \"pool1\"}",
+                "backend.redis.hook.message.acked.1 = {\"topic\": \"queue/#\", \"action\": {\"function\": \"on_message_acked_for_queue\"}, \"pool\": \"pool1\"}",
+                "backend.redis.hook.message.publish.9 = {\"topic\": \"queue/#\", \"action\": {\"commands\": [\"pipeline\", \"INCR count:${topic}\", \"SET last:${clientid} ${msgid}\"]}, \"pool\": \"pool1\"}"));
+        open.add(backend);
+        Events events = new Events(backend.broker);
+        List<Message> sent = new ArrayList<>();
+        for (int i = 0; i < 30; i++) {
+            sent.add(events.publish("p", "queue/t" + (i % 10), "m" + i, 1, false));
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> IntStream.range(0, 10)
+                .mapToLong(t -> cluster.zcard("mqtt:msg:queue/t" + t)).sum() == 30);
+        // The keys really are spread over the masters.
+        long mastersWithKeys = nodes.stream().filter(n -> n.cli().dbsize() > 0).count();
+        assertThat(mastersWithKeys).isEqualTo(3);
+        assertThat(cluster.get("count:queue/t3")).isEqualTo("3");
+        assertThat(cluster.get("last:p")).isEqualTo(Base62Id.encode(sent.get(29).id()));
+
+        events.subscribed("s", "queue/#", 1);
+        await().atMost(Duration.ofSeconds(10)).until(() -> backend.broker.deliveries.size() == 30);
+        assertThat(backend.broker.deliveries).extracting(d -> new String(d.message().payload()))
+                .containsExactlyElementsOf(IntStream.range(0, 30).mapToObj(i -> "m" + i).toList());
+
+        for (Message m : sent) {
+            events.acked("s", m);
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> IntStream.range(0, 10)
+                .mapToLong(t -> cluster.exists("mqtt:msg:queue/t" + t)).sum() == 0);
+        assertThat(cluster.exists("mqtt:msg:" + Base62Id.encode(sent.get(0).id()))).isZero();
+    }
+}
