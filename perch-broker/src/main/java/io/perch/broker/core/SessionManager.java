@@ -81,17 +81,17 @@ public final class SessionManager implements SessionListener {
     public Opened open(ClientInfo info, boolean cleanStart, long expirySeconds, Runnable onTakeover) {
         String id = info.clientId();
         Opened result;
-        synchronized (stripes[Math.floorMod(id.hashCode(), stripes.length)]) {
+        synchronized (stripe(id)) {
             Session existing = store.get(id);
+            SessionConnection old = null;
             if (existing != null) {
-                SessionConnection old = existing.connection();
+                old = existing.connection();
                 if (old != null) {
                     stats.sessionsTakenOver.increment();
                     hooks.fire(HookPoints.SESSION_TAKENOVER, new SessionEvent(existing.client(), "takenover"));
                     log.info("client {} connected again from {}: taking over the session", id, info.peerHost());
                     onTakeover.run();
                     existing.detach(old, false);
-                    old.disconnect(io.perch.broker.protocol.ReasonCodes.SESSION_TAKEN_OVER);
                 }
             }
             if (existing != null && !cleanStart) {
@@ -107,6 +107,11 @@ public final class SessionManager implements SessionListener {
                 store.put(s);
                 result = new Opened(s, false);
             }
+            if (old != null) {
+                // Told only now, so that when the old connection closes the store already says
+                // whether its session lives on (resumed) or ended (clean start): its will depends on it.
+                old.disconnect(io.perch.broker.protocol.ReasonCodes.SESSION_TAKEN_OVER);
+            }
         }
         hooks.fire(result.present() ? HookPoints.SESSION_RESUMED : HookPoints.SESSION_CREATED, new SessionEvent(info, null));
         return result;
@@ -114,24 +119,32 @@ public final class SessionManager implements SessionListener {
 
     /** The connection of a session closed (not by takeover): hand on shared messages, then end or keep the session. */
     public void connectionClosed(Session s, SessionConnection conn) {
-        List<Pending> shared = s.detach(conn, config.sharedRedispatch);
-        if (shared == null) {
-            return; // a newer connection took the session over meanwhile: it is not ours to end
-        }
-        if (!shared.isEmpty()) {
-            router.redistribute(s, shared);
-        }
-        long expiry = s.expiryIntervalSeconds();
-        if (expiry == 0) {
-            end(s, "closed", HookPoints.SESSION_TERMINATED);
-        } else if (expiry != NEVER_EXPIRE) {
-            long at = s.disconnectedAt();
-            s.expiryTask(scheduler.schedule(() -> expire(s, at), expiry, TimeUnit.SECONDS));
+        // Under the client id's stripe, like open(): a takeover either finds this connection
+        // still attached and moves the session on, or finds the session this close ended.
+        synchronized (stripe(s.clientId())) {
+            List<Pending> shared = s.detach(conn, config.sharedRedispatch);
+            if (shared == null) {
+                return; // a newer connection took the session over meanwhile: it is not ours to end
+            }
+            if (!shared.isEmpty()) {
+                router.redistribute(s, shared);
+            }
+            long expiry = s.expiryIntervalSeconds();
+            if (expiry == 0) {
+                end(s, "closed", HookPoints.SESSION_TERMINATED);
+            } else if (expiry != NEVER_EXPIRE) {
+                long at = s.disconnectedAt();
+                s.expiryTask(scheduler.schedule(() -> expire(s, at), expiry, TimeUnit.SECONDS));
+            }
         }
     }
 
+    private Object stripe(String clientId) {
+        return stripes[Math.floorMod(clientId.hashCode(), stripes.length)];
+    }
+
     private void expire(Session s, long disconnectedAt) {
-        synchronized (stripes[Math.floorMod(s.clientId().hashCode(), stripes.length)]) {
+        synchronized (stripe(s.clientId())) {
             if (s.isConnected() || s.disconnectedAt() != disconnectedAt || store.get(s.clientId()) != s) {
                 return;
             }

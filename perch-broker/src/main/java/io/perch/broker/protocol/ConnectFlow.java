@@ -378,7 +378,8 @@ final class ConnectFlow {
     /** The channel closed after a successful CONNECT. */
     void onClosed() {
         var session = c.session;
-        boolean takenOver = "takenover".equals(c.closeReason);
+        // Also taken over when the new connection won the race with this one's own close.
+        boolean takenOver = "takenover".equals(c.closeReason) || session.connection() != c;
         if (c.will != null && c.sendWill) {
             scheduleWill(takenOver);
         }
@@ -392,8 +393,10 @@ final class ConnectFlow {
     private void scheduleWill(boolean takenOver) {
         WillMessage w = c.will;
         long delay = w.delaySeconds();
-        if (delay > 0 && takenOver) {
-            return; // the new connection arrived before the delay ran out (MQTT-3.1.3-9)
+        // Ended already (taken over with clean start, kicked): the will goes now, whatever its delay.
+        boolean sessionEnded = c.core.sessions.store().get(c.session.clientId()) != c.session;
+        if (delay > 0 && takenOver && !sessionEnded) {
+            return; // a new connection resumed this session before the delay ran out (MQTT-3.1.3-9)
         }
         ClientInfo publisher = c.client;
         var core = c.core;
@@ -404,7 +407,7 @@ final class ConnectFlow {
                     now, t.expiresAt() == 0 ? 0 : now + t.expiresAt() * 1000, t.properties());
             core.publisher.publish(publisher, m);
         };
-        if (delay == 0) {
+        if (delay == 0 || sessionEnded) {
             publish.run();
             return;
         }
@@ -415,6 +418,6 @@ final class ConnectFlow {
                 r.run();
             }
         }, delay, TimeUnit.SECONDS);
-        session.pendingWill(publish, task);
+        session.pendingWill(c, publish, task);
     }
 }

@@ -10,11 +10,11 @@ import io.netty.handler.codec.mqtt.MqttUnsubscribeMessage;
 import io.perch.broker.config.BrokerConfig;
 import io.perch.broker.hook.event.AclCheckEvent;
 import io.perch.broker.message.SubscriptionOptions;
-import io.perch.broker.session.Session;
 import io.perch.broker.topic.Topics;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
@@ -101,11 +101,6 @@ final class SubscribeFlow {
         if (Topics.hasWildcard(parsed.filter()) && !config.wildcardSubscription) {
             return new Request(parsed, o, ReasonCodes.WILDCARD_SUBSCRIPTIONS_NOT_SUPPORTED);
         }
-        Session s = c.session;
-        if (config.maxSubscriptions > 0 && s.subscriptions().size() >= config.maxSubscriptions
-                && !s.subscriptions().containsKey(raw)) {
-            return new Request(parsed, o, ReasonCodes.QUOTA_EXCEEDED);
-        }
         return new Request(parsed, o, qos);
     }
 
@@ -122,8 +117,9 @@ final class SubscribeFlow {
                 codes.add(ReasonCodes.UNSPECIFIED_ERROR);
                 continue;
             }
-            codes.add(r.code());
-            if (r.code() < 0x80) {
+            int code = r.code() < 0x80 && overQuota(r) ? ReasonCodes.QUOTA_EXCEEDED : r.code();
+            codes.add(code);
+            if (code < 0x80) {
                 isNew.add(c.core.sessions.subscribe(c.session, r.parsed(), r.options()));
                 granted.add(r);
             }
@@ -133,6 +129,16 @@ final class SubscribeFlow {
             Request r = granted.get(i);
             c.core.sessions.afterSubscribe(c.session, r.parsed(), r.options(), isNew.get(i));
         }
+    }
+
+    /**
+     * mqtt.max_subscriptions, checked as each granted filter is added (not up front), so that one
+     * SUBSCRIBE with many new filters cannot pass the limit; replacing a subscription is not new.
+     */
+    private boolean overQuota(Request r) {
+        Map<String, SubscriptionOptions> subs = c.session.subscriptions();
+        return config.maxSubscriptions > 0 && subs.size() >= config.maxSubscriptions
+                && !subs.containsKey(Topics.key(r.parsed().group(), r.parsed().filter()));
     }
 
     CompletionStage<?> onUnsubscribe(MqttUnsubscribeMessage um) {

@@ -47,6 +47,11 @@ public final class MemoryRetainedStore implements RetainedStore {
         Map<String, Message> range = prefix.isEmpty() ? byTopic : byTopic.subMap(prefix, true, prefix + Character.MAX_VALUE, true);
         long now = System.currentTimeMillis();
         List<Message> out = new ArrayList<>();
+        String parent = filter.endsWith("/#") ? filter.substring(0, filter.length() - 2) : null;
+        if (parent != null && !Topics.hasWildcard(parent)) {
+            // "a/#" also matches "a" itself (MQTT-4.7.1.2), which lies outside the "a/" range
+            get(parent).ifPresent(out::add);
+        }
         for (Map.Entry<String, Message> e : range.entrySet()) {
             if (Topics.matches(filter, e.getKey())) {
                 if (e.getValue().isExpired(now)) {

@@ -1,9 +1,14 @@
 package io.perch.broker.session;
 
-/** An outbound QoS 1/2 message sent and not yet completed. {@code released}: PUBREC seen, PUBREL sent. */
+/**
+ * An outbound QoS 1/2 message sent and not yet completed. {@code released}: PUBREC seen, PUBREL
+ * sent. {@code heldBack}: after a reconnect, its resend waits for send quota (the new
+ * connection's Receive Maximum is smaller than what is in flight).
+ */
 final class InflightEntry {
     final Pending pending;
     boolean released;
+    boolean heldBack;
     long sentAt;
 
     InflightEntry(Pending pending, long sentAt) {

@@ -59,6 +59,7 @@ public final class Session {
     private volatile long disconnectedAt;
     private volatile long expiryIntervalSeconds;
     private int nextPacketId = 1;
+    private int heldBack;
     private long messagesIn;
     private long messagesOut;
     private long dropped;
@@ -174,14 +175,19 @@ public final class Session {
             this.disconnectedAt = 0;
             cancelExpiry();
             takePendingWill(); // MQTT-3.1.3-9: a reconnect before the will delay cancels the will
+            // Resends count against the new connection's Receive Maximum (MQTT 5 section 4.9); those
+            // beyond it keep their packet ids and go out as acknowledgements return quota.
+            int window = window(conn);
+            int resent = 0;
+            heldBack = 0;
             for (Map.Entry<Integer, InflightEntry> e : inflight.entrySet()) {
                 InflightEntry entry = e.getValue();
-                entry.sentAt = System.currentTimeMillis();
-                if (entry.released) {
-                    conn.sendPubrel(e.getKey());
+                entry.heldBack = resent >= window;
+                if (entry.heldBack) {
+                    heldBack++;
                 } else {
-                    conn.sendPublish(entry.pending, e.getKey(), true);
-                    stats.messagesRetried.increment();
+                    resent++;
+                    resend(conn, e.getKey(), entry);
                 }
             }
             events = pump(events);
@@ -210,6 +216,9 @@ public final class Session {
             if (e.pending.isShared() && !e.released) {
                 shared.add(e.pending);
                 it.remove();
+                if (e.heldBack) {
+                    heldBack--;
+                }
             }
         }
         for (Iterator<Pending> it = queue.iterator(); it.hasNext(); ) {
@@ -227,8 +236,16 @@ public final class Session {
         this.expiryTask = task;
     }
 
-    /** A will waiting for its delay (v5 Will Delay Interval); the session ending sends it at once. */
-    public synchronized void pendingWill(Runnable publish, ScheduledFuture<?> task) {
+    /**
+     * A will waiting for its delay (v5 Will Delay Interval); the session ending sends it at once.
+     * Refused (its timer cancelled) when another connection has resumed the session meanwhile
+     * (MQTT-3.1.3-9).
+     */
+    public synchronized void pendingWill(SessionConnection from, Runnable publish, ScheduledFuture<?> task) {
+        if (connection != null && connection != from) {
+            task.cancel(false);
+            return;
+        }
         takePendingWill();
         this.pendingWill = publish;
         this.willTask = task;
@@ -262,6 +279,7 @@ public final class Session {
         }
         all.addAll(queue);
         inflight.clear();
+        heldBack = 0;
         queue.clear();
         return all;
     }
@@ -418,9 +436,10 @@ public final class Session {
             if (e == null || e.pending.qos() != 1) {
                 return false;
             }
-            inflight.remove(packetId);
+            removeInflight(packetId);
             rememberAck(e.pending.message().id());
             events = add(events, ACKED, e.pending.message(), null);
+            resendHeldBack();
             events = pump(events);
         }
         report(events);
@@ -437,9 +456,14 @@ public final class Session {
             }
             if (failed) {
                 // v5 PUBREC with a reason code >= 0x80 ends the exchange (MQTT-4.3.3).
-                inflight.remove(packetId);
+                removeInflight(packetId);
+                resendHeldBack();
                 events = pump(events);
             } else {
+                if (e.heldBack) {
+                    e.heldBack = false; // answered now: the PUBREL below is its resend
+                    heldBack--;
+                }
                 if (!e.released) {
                     e.released = true;
                     rememberAck(e.pending.message().id());
@@ -462,7 +486,8 @@ public final class Session {
             if (e == null || !e.released) {
                 return false;
             }
-            inflight.remove(packetId);
+            removeInflight(packetId);
+            resendHeldBack();
             events = pump(events);
         }
         report(events);
@@ -478,14 +503,48 @@ public final class Session {
         long now = System.currentTimeMillis();
         for (Map.Entry<Integer, InflightEntry> e : inflight.entrySet()) {
             InflightEntry entry = e.getValue();
-            if (now - entry.sentAt >= olderThanMillis) {
-                entry.sentAt = now;
-                if (entry.released) {
-                    conn.sendPubrel(e.getKey());
-                } else {
-                    conn.sendPublish(entry.pending, e.getKey(), true);
-                    stats.messagesRetried.increment();
-                }
+            if (!entry.heldBack && now - entry.sentAt >= olderThanMillis) {
+                resend(conn, e.getKey(), entry);
+            }
+        }
+    }
+
+    /** Sends an in-flight entry again: the PUBLISH with DUP set, or the PUBREL once released. */
+    private void resend(SessionConnection conn, int packetId, InflightEntry entry) {
+        entry.sentAt = System.currentTimeMillis();
+        if (entry.released) {
+            conn.sendPubrel(packetId);
+        } else {
+            conn.sendPublish(entry.pending, packetId, true);
+            stats.messagesRetried.increment();
+        }
+    }
+
+    private void removeInflight(int packetId) {
+        InflightEntry e = inflight.remove(packetId);
+        if (e != null && e.heldBack) {
+            heldBack--;
+        }
+    }
+
+    /** Resends held-back entries (see attach), oldest first, while the send quota has room. */
+    private void resendHeldBack() {
+        SessionConnection conn = connection;
+        if (heldBack == 0 || conn == null) {
+            return;
+        }
+        int outstanding = inflight.size() - heldBack;
+        int window = window(conn);
+        for (Map.Entry<Integer, InflightEntry> e : inflight.entrySet()) {
+            if (heldBack == 0 || outstanding >= window) {
+                return;
+            }
+            InflightEntry entry = e.getValue();
+            if (entry.heldBack) {
+                entry.heldBack = false;
+                heldBack--;
+                outstanding++;
+                resend(conn, e.getKey(), entry);
             }
         }
     }

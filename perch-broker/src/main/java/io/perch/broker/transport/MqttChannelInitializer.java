@@ -23,6 +23,7 @@ import io.perch.broker.protocol.MqttConnection;
  *  http, aggregator, ws-protocol, ws-frames
  *               WebSocket listeners only: upgrade on the configured path with subprotocol
  *               "mqtt" (and the older names), then binary frames to bytes and back
+ *               (any other HTTP request: 404 and close)
  *  bytes        counts bytes in and out for metrics
  *  decoder      netty-codec-mqtt, bounded by mqtt.max_packet_size (larger: malformed, 0x95)
  *  encoder      netty-codec-mqtt; picks v3 or v5 encoding from the CONNECT it saw
