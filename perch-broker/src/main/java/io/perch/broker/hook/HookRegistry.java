@@ -27,6 +27,37 @@ public final class HookRegistry {
     private volatile Map<HookPoint<?>, List<Entry<?>>> chains = new IdentityHashMap<>();
     private final AtomicLong seq = new AtomicLong();
     private final AtomicLong failures = new AtomicLong();
+    private final Map<HookPoint<?>, Timing> timings = new IdentityHashMap<>();
+
+    /** Chains run on one hook point and the time they took, start to completion (async included). */
+    public static final class Timing {
+        private final java.util.concurrent.atomic.LongAdder count = new java.util.concurrent.atomic.LongAdder();
+        private final java.util.concurrent.atomic.LongAdder nanos = new java.util.concurrent.atomic.LongAdder();
+
+        public long count() {
+            return count.sum();
+        }
+
+        public long totalNanos() {
+            return nanos.sum();
+        }
+
+        void record(long started) {
+            count.increment();
+            nanos.add(System.nanoTime() - started);
+        }
+    }
+
+    {
+        for (HookPoint<?> p : HookPoints.ALL) {
+            timings.put(p, new Timing());
+        }
+    }
+
+    /** Timing of a hook point's chains (only chains with at least one callback are timed). */
+    public Timing timing(HookPoint<?> point) {
+        return timings.get(point);
+    }
 
     /** Adds a callback; the returned handle removes it. */
     public synchronized <E> Registration register(HookPoint<E> point, int priority, String name, HookCallback<E> callback) {
@@ -77,7 +108,16 @@ public final class HookRegistry {
         if (list == null || list.isEmpty()) {
             return CompletableFuture.completedFuture(event);
         }
-        return runFrom((List<Entry<E>>) (List<?>) list, 0, event);
+        long started = System.nanoTime();
+        Timing t = timings.get(point);
+        CompletionStage<E> stage = runFrom((List<Entry<E>>) (List<?>) list, 0, event);
+        CompletableFuture<E> f = stage.toCompletableFuture();
+        if (f.isDone()) {
+            t.record(started);
+        } else {
+            f.whenComplete((r, e) -> t.record(started));
+        }
+        return stage;
     }
 
     private <E> CompletionStage<E> runFrom(List<Entry<E>> list, int start, E event) {

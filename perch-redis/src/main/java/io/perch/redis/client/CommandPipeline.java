@@ -44,6 +44,8 @@ public final class CommandPipeline implements AutoCloseable {
     private final Condition changed = lock.newCondition();
     private final ArrayDeque<RedisOp> queue = new ArrayDeque<>();
     private final Counter dropped;
+    /** Round trip of one pipelined batch: what "Redis command latency" means for this backend. */
+    private final io.micrometer.core.instrument.Timer latency;
     private final Thread worker;
     private int writesQueued;
     private boolean full;
@@ -60,6 +62,8 @@ public final class CommandPipeline implements AutoCloseable {
         this.metrics = metrics;
         this.maxBacklog = maxBacklog;
         this.replyTimeout = replyTimeout;
+        this.latency = io.micrometer.core.instrument.Timer.builder("backend.redis.latency").tag("pool", pool)
+                .description("round trip of one pipelined batch of commands").register(metrics.registry());
         this.dropped = Counter.builder("backend.redis.backlog.dropped").tag("pool", pool)
                 .description("writes dropped because the backlog was full").register(metrics.registry());
         Gauge.builder("backend.redis.backlog", this, CommandPipeline::backlog).tag("pool", pool)
@@ -254,7 +258,10 @@ public final class CommandPipeline implements AutoCloseable {
     /** Sends a batch and waits for it; returns the ops to retry (connection lost), in order. */
     private List<RedisOp> execute(List<RedisOp> batch) {
         List<RedisOp> retry = new ArrayList<>();
-        for (BatchExchange.Outcome o : BatchExchange.run(link, batch, replyTimeout)) {
+        long started = System.nanoTime();
+        List<BatchExchange.Outcome> outcomes = BatchExchange.run(link, batch, replyTimeout);
+        latency.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
+        for (BatchExchange.Outcome o : outcomes) {
             RedisOp op = o.op();
             if (o.kind() == BatchExchange.Kind.LOST && (op.write || !retry.isEmpty())) {
                 retry.add(op);

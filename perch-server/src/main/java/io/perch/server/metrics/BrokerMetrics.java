@@ -47,6 +47,14 @@ public final class BrokerMetrics {
         counter(registry, "perch.acl.denied", "publishes and subscriptions denied by ACL", stats.aclDenied);
         counter(registry, "perch.sessions.takenover", "sessions taken over by a new connection", stats.sessionsTakenOver);
         counter(registry, "perch.sessions.expired", "sessions expired", stats.sessionsExpired);
+        for (io.perch.broker.hook.HookPoint<?> point : io.perch.broker.hook.HookPoints.ALL) {
+            HookRegistry.Timing t = hooks.timing(point);
+            io.micrometer.core.instrument.FunctionTimer.builder("perch.hook.latency", t, HookRegistry.Timing::count,
+                            HookRegistry.Timing::totalNanos, java.util.concurrent.TimeUnit.NANOSECONDS)
+                    .tag("hook", point.name())
+                    .description("time the hook point's callbacks took, until the last completed")
+                    .register(registry);
+        }
         FunctionCounter.builder("perch.hooks.failures", hooks, HookRegistry::failures)
                 .description("hook callbacks that threw or failed").register(registry);
 

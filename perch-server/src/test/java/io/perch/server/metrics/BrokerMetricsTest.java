@@ -11,6 +11,22 @@ import static org.assertj.core.api.Assertions.assertThat;
 class BrokerMetricsTest {
 
     @Test
+    void hookLatencyIsTimedPerHookPoint() {
+        HookRegistry hooks = new HookRegistry();
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        BrokerMetrics.bind(new BrokerStats(), hooks, registry);
+        hooks.register(io.perch.broker.hook.HookPoints.MESSAGE_PUBLISH, 0, "test",
+                e -> java.util.concurrent.CompletableFuture.completedFuture(io.perch.broker.hook.HookResult.ok()));
+        hooks.run(io.perch.broker.hook.HookPoints.MESSAGE_PUBLISH, null);
+        hooks.run(io.perch.broker.hook.HookPoints.MESSAGE_PUBLISH, null);
+        hooks.run(io.perch.broker.hook.HookPoints.CLIENT_CONNECTED, null); // no callback: not timed
+
+        assertThat(registry.get("perch.hook.latency").tag("hook", "message.publish").functionTimer().count()).isEqualTo(2);
+        assertThat(registry.get("perch.hook.latency").tag("hook", "client.connected").functionTimer().count()).isZero();
+        assertThat(registry.scrape()).contains("perch_hook_latency_seconds_count{hook=\"message.publish\"} 2");
+    }
+
+    @Test
     void countersFollowTheLiveAddersInPrometheusOutput() {
         BrokerStats stats = new BrokerStats();
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
