@@ -49,6 +49,10 @@ public final class CommandPipeline implements AutoCloseable {
     private final Thread worker;
     private int writesQueued;
     private boolean full;
+    /** Completed when the writes waiting fall below {@link #lowWater}; null while nobody waits. */
+    private CompletableFuture<Void> roomWaiter;
+    private final int highWater;
+    private final int lowWater;
     private boolean closing;
     private volatile boolean up;
     /** Set once a connect or exchange failed; until then (start-up) reads wait for the first connection. */
@@ -62,6 +66,8 @@ public final class CommandPipeline implements AutoCloseable {
         this.metrics = metrics;
         this.maxBacklog = maxBacklog;
         this.replyTimeout = replyTimeout;
+        this.highWater = Math.max(1, Math.min(maxBacklog / 2, 10_000));
+        this.lowWater = highWater / 2;
         this.latency = io.micrometer.core.instrument.Timer.builder("backend.redis.latency").tag("pool", pool)
                 .description("round trip of one pipelined batch of commands").register(metrics.registry());
         this.dropped = Counter.builder("backend.redis.backlog.dropped").tag("pool", pool)
@@ -88,6 +94,38 @@ public final class CommandPipeline implements AutoCloseable {
             return writesQueued;
         } finally {
             lock.unlock();
+        }
+    }
+
+    private static final CompletableFuture<Void> ROOM = CompletableFuture.completedFuture(null);
+
+    /**
+     * Back-pressure for publishers. While Redis answers but lags behind (more than
+     * {@code min(backlog.max / 2, 10000)} writes waiting), the returned stage completes only when
+     * the pipeline has caught up to half of that, so the broker holds the PUBACK and, through its
+     * ordered inbound chain, stops reading the publisher: a persisted stream is bounded by Redis
+     * throughput and nothing is dropped. While Redis is down, it completes at once: MQTT goes on
+     * and the bounded backlog keeps the writes for replay.
+     */
+    public CompletableFuture<Void> room() {
+        lock.lock();
+        try {
+            if (!up || writesQueued < highWater) {
+                return ROOM;
+            }
+            if (roomWaiter == null) {
+                roomWaiter = new CompletableFuture<>();
+            }
+            return roomWaiter;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Completes the waiter (outside the lock: its callbacks belong to the broker). */
+    private void releaseWaiters(CompletableFuture<Void> waiter) {
+        if (waiter != null) {
+            waiter.complete(null);
         }
     }
 
@@ -246,6 +284,15 @@ public final class CommandPipeline implements AutoCloseable {
     }
 
     private void markDown(String why) {
+        CompletableFuture<Void> waiter;
+        lock.lock();
+        try {
+            waiter = roomWaiter;
+            roomWaiter = null;
+        } finally {
+            lock.unlock();
+        }
+        releaseWaiters(waiter);
         if (up) {
             log.warn("Redis pool {} is unreachable ({}); MQTT goes on, writes are kept for replay", pool, why);
         } else {
@@ -276,6 +323,7 @@ public final class CommandPipeline implements AutoCloseable {
 
     private void done(RedisOp op, List<Object> replies, Throwable logical) {
         if (op.write) {
+            CompletableFuture<Void> waiter = null;
             lock.lock();
             try {
                 writesQueued = Math.max(0, writesQueued - 1);
@@ -283,9 +331,14 @@ public final class CommandPipeline implements AutoCloseable {
                     full = false;
                     log.info("Redis pool {}: backlog below half of backend.redis.backlog.max again", pool);
                 }
+                if (roomWaiter != null && writesQueued < lowWater) {
+                    waiter = roomWaiter;
+                    roomWaiter = null;
+                }
             } finally {
                 lock.unlock();
             }
+            releaseWaiters(waiter);
         }
         if (logical != null) {
             // Redis refused a command (wrong type, syntax...): retrying cannot help. No payloads in the log.

@@ -116,6 +116,19 @@ public final class HookBinder {
                 log.warn("{} rule {}.{} ({}) failed: {}", point, rule.hookPoint(), rule.order(), rule.label(), e.toString());
             }
         }
+        if (point == HookPoints.MESSAGE_PUBLISH) {
+            // Hold the publisher while a pool's writes lag behind Redis (see CommandPipeline.room).
+            CompletableFuture<Void> room = null;
+            for (HookRule rule : rules) {
+                CompletableFuture<Void> r = pools.get(rule.pool()).pipeline().room();
+                if (!r.isDone()) {
+                    room = room == null ? r : CompletableFuture.allOf(room, r);
+                }
+            }
+            if (room != null) {
+                return room.thenApply(v -> HookResult.ok());
+            }
+        }
         return CompletableFuture.completedFuture(HookResult.ok());
     }
 
