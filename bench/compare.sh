@@ -169,12 +169,23 @@ EOF
   log "${LABEL[$1]}: $("$bin" -h 2>/dev/null | head -1), tcp $tcp, ws $ws, pid $pid"
 }
 
-start_perch() { # slot
-  local tcp ws launcher pid
+# A config dir of its own for each Perch: the broker's etc/perch.conf, the dashboard off, and the
+# Redis backend only when asked for (etc/plugins/ would otherwise load it for every scenario).
+perch_etc() { # dir with-redis
+  mkdir -p "$1/plugins"
+  cp "$ROOT/etc/perch.conf" "$1/perch.conf"
+  echo "dashboard.enable = off" >"$1/plugins/perch_dashboard.conf"
+  [ "$2" = 1 ] && cp "$ROOT/etc/plugins/emqx_backend_redis.conf" "$1/plugins/"
+  return 0
+}
+
+start_perch() { # slot [redis]
+  local tcp ws launcher pid redis="${2:-0}" etc="$WORK/etc-$1"
   [ -x "$ROOT/bin/perch" ] || die "bin/perch not found; until Perch lands use --brokers mosquitto,mosquitto or HOST:PORT"
   tcp=$(free_port)
   ws=$(free_port)
-  mkdir -p "$WORK/perch-data" "$WORK/perch-log"
+  perch_etc "$etc" "$redis"
+  mkdir -p "$WORK/perch-data-$1" "$WORK/perch-log-$1"
   # Listeners on free loopback ports, the TLS ones off; queues and windows lifted like Mosquitto's.
   local sets=(
     "listener.tcp.external=127.0.0.1:$tcp"
@@ -182,21 +193,23 @@ start_perch() { # slot
     "listener.ssl.external=off"
     "listener.wss.external=off"
     "node.name=bench@127.0.0.1"
-    "data.dir=$WORK/perch-data"
-    "log.dir=$WORK/perch-log"
+    "data.dir=$WORK/perch-data-$1"
+    "log.dir=$WORK/perch-log-$1"
     "zone.external.max_inflight=65535"
     "zone.external.max_mqueue_len=10000000"
   )
+  # The Redis-backed Perch gets its own embedded redis-server on a free port.
+  [ "$redis" = 1 ] && sets+=("backend.redis.pool1.server=127.0.0.1:$(free_port)")
   # shellcheck disable=SC2206
   [ -n "${PERCH_SET:-}" ] && sets+=(${PERCH_SET})
-  local args=(start)
+  local args=(start -c "$etc/perch.conf")
   local s
   for s in "${sets[@]}"; do args+=(--set "$s"); done
   log "starting Perch (bin/perch builds it first if needed)"
-  "$ROOT/bin/perch" "${args[@]}" >"$WORK/perch.out" 2>&1 &
+  "$ROOT/bin/perch" "${args[@]}" >"$WORK/perch-$1.out" 2>&1 &
   launcher=$!
   STARTED+=("$launcher")
-  wait_port "$tcp" 300 "$launcher" || die "Perch did not start: $(tail -20 "$WORK/perch.out")"
+  wait_port "$tcp" 300 "$launcher" || die "Perch did not start: $(tail -20 "$WORK/perch-$1.out")"
   wait_port "$ws" 20 "$launcher" || die "Perch websocket listener did not start"
   # bin/perch execs java, but ask the kernel which process owns the port in case it forks.
   pid="$(pid_on_port "$tcp")"
@@ -333,14 +346,20 @@ want latency && scenario latency "5,000 msg/s QoS 1: p99 latency (lower better)"
   pubsub -P 1 -S 1 -q 1 --rate 5000 -t "b/lat/%i" "${COMMON[@]}"
 want ws && scenario ws "WebSocket QoS 1 1->1 (delivered msg/s)" deliverRate rate \
   pubsub -P 1 -S 1 -q 1 -t "b/ws/%i" @WS "${COMMON[@]}"
+PERSISTED=""
 if want redis; then
   if [ "$REDIS" = 1 ]; then
-    # Persistent MQTT 5 sessions, so that a Redis-backed Perch stores every QoS 1 message.
-    # Mosquitto runs without persistence here; the row is Perch's cost of durability.
-    scenario redis "persisted QoS 1 (Redis backend) (delivered msg/s)" deliverRate rate \
-      pubsub -P 1 -S 1 -q 1 -V 5 --no-clean -x 3600 -t "b/persist/%i" "${COMMON[@]}"
+    # A second Perch with the shipped emqx_backend_redis.conf (every QoS 1 message written to
+    # its own embedded Redis: hash, TTL, sorted set) against the plain Perch, back to back.
+    start_perch 2 1
+    LABEL[2]="Perch+Redis"
+    plain="$WORK/redis-plain.json" persisted="$WORK/redis-persisted.json"
+    log "QoS 1 on Perch without and with the Redis backend"
+    bench "$plain" "$WORK/redis-plain.log" pubsub -P 1 -S 1 -q 1 -t "b/plain/%i" "${COMMON[@]}" -h 127.0.0.1 -p "${TCP[0]}" || true
+    bench "$persisted" "$WORK/redis-persisted.log" pubsub -P 1 -S 1 -q 1 -t "b/persist/%i" "${COMMON[@]}" -h 127.0.0.1 -p "${TCP[2]}" || true
+    PERSISTED="persisted QoS 1 1->1 (Redis backend on): $(cell "$persisted" deliverRate rate 0) msg/s against $(cell "$plain" deliverRate rate 0) msg/s without it = $(ratio "$(field "$persisted" deliverRate)" "$(field "$plain" deliverRate)") of Perch's own QoS 1"
   else
-    add_row "persisted QoS 1 (Redis backend)" "skipped: BENCH_REDIS=1" "skipped" "-"
+    PERSISTED="persisted QoS 1 (Redis backend): skipped, run with --redis (or BENCH_REDIS=1)"
   fi
 fi
 
@@ -363,3 +382,5 @@ for r in "${ROWS[@]}"; do
 done
 echo
 echo "ratio = ${LABEL[0]} / ${LABEL[1]}. Cells show the delivered share when under 100%, dup=N for duplicates."
+[ -n "$PERSISTED" ] && echo "$PERSISTED"
+true
