@@ -2,10 +2,7 @@ package io.perch.redis.function;
 
 import io.perch.broker.message.Message;
 import io.perch.redis.codec.Base62Id;
-import io.perch.redis.testkit.Backend;
-import io.perch.redis.testkit.Events;
-import io.perch.redis.testkit.TestRedis;
-import org.junit.jupiter.api.AfterEach;
+import io.perch.redis.testkit.RedisBackendTest;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
@@ -16,23 +13,7 @@ import java.util.Map;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-class CommandsActionRedisTest {
-    private final TestRedis redis = TestRedis.start();
-    private Backend backend;
-    private Events events;
-
-    private void start(String... lines) {
-        backend = Backend.start(redis, lines);
-        events = new Events(backend.broker);
-    }
-
-    @AfterEach
-    void stop() {
-        if (backend != null) {
-            backend.close();
-        }
-        redis.close();
-    }
+class CommandsActionRedisTest extends RedisBackendTest {
 
     @Test
     void publishPlaceholdersIncludingMessageAndBinaryPayload() {

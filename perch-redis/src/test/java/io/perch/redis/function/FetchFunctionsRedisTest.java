@@ -2,11 +2,8 @@ package io.perch.redis.function;
 
 import io.perch.broker.message.Message;
 import io.perch.redis.codec.Base62Id;
-import io.perch.redis.testkit.Backend;
-import io.perch.redis.testkit.Events;
 import io.perch.redis.testkit.RecordingBroker.Delivery;
-import io.perch.redis.testkit.TestRedis;
-import org.junit.jupiter.api.AfterEach;
+import io.perch.redis.testkit.RedisBackendTest;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -16,28 +13,12 @@ import static io.perch.redis.function.PublishFunctionsRedisTest.PUBLISH;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-class FetchFunctionsRedisTest {
+class FetchFunctionsRedisTest extends RedisBackendTest {
     static final String FETCH_QUEUE = "backend.redis.hook.session.subscribed.1 = {\"topic\": \"queue/#\", \"action\": {\"function\": \"on_message_fetch_for_queue\"}, \"pool\": \"pool1\"}";
     static final String FETCH_PUBSUB = "backend.redis.hook.session.subscribed.2 = {\"topic\": \"pubsub/#\", \"action\": {\"function\": \"on_message_fetch_for_pubsub\"}, \"pool\": \"pool1\"}";
     static final String ACK_QUEUE = "backend.redis.hook.message.acked.1 = {\"topic\": \"queue/#\", \"action\": {\"function\": \"on_message_acked_for_queue\"}, \"pool\": \"pool1\"}";
     static final String ACK_PUBSUB = "backend.redis.hook.message.acked.2 = {\"topic\": \"pubsub/#\", \"action\": {\"function\": \"on_message_acked_for_pubsub\"}, \"pool\": \"pool1\"}";
 
-    private final TestRedis redis = TestRedis.start();
-    private Backend backend;
-    private Events events;
-
-    private void start(String... lines) {
-        backend = Backend.start(redis, lines);
-        events = new Events(backend.broker);
-    }
-
-    @AfterEach
-    void stop() {
-        if (backend != null) {
-            backend.close();
-        }
-        redis.close();
-    }
 
     private List<String> payloadsDeliveredTo(String cid) {
         return backend.broker.deliveries.stream().filter(d -> d.clientId().equals(cid))

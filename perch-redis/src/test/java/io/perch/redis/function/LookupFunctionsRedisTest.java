@@ -3,11 +3,8 @@ package io.perch.redis.function;
 import io.perch.broker.message.Message;
 import io.perch.redis.codec.Base62Id;
 import io.perch.redis.codec.Emqx4Id;
-import io.perch.redis.testkit.Backend;
-import io.perch.redis.testkit.Events;
 import io.perch.redis.testkit.RecordingBroker.Delivery;
-import io.perch.redis.testkit.TestRedis;
-import org.junit.jupiter.api.AfterEach;
+import io.perch.redis.testkit.RedisBackendTest;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -17,24 +14,8 @@ import static io.perch.redis.function.PublishFunctionsRedisTest.RETAIN;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-class LookupFunctionsRedisTest {
+class LookupFunctionsRedisTest extends RedisBackendTest {
     static final String LOOKUP = "backend.redis.hook.session.subscribed.3 = {\"action\": {\"function\": \"on_retain_lookup\"}, \"pool\": \"pool1\"}";
-    private final TestRedis redis = TestRedis.start();
-    private Backend backend;
-    private Events events;
-
-    private void start(String... lines) {
-        backend = Backend.start(redis, lines);
-        events = new Events(backend.broker);
-    }
-
-    @AfterEach
-    void stop() {
-        if (backend != null) {
-            backend.close();
-        }
-        redis.close();
-    }
 
     @Test
     void retainLookupServesExactAndWildcardFiltersWithTheRetainFlag() {
