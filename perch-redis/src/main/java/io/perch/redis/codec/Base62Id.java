@@ -20,14 +20,22 @@ public final class Base62Id {
     private Base62Id() {
     }
 
+    /**
+     * Long division of the 128-bit value, held as four 32-bit limbs, by 62 until it is zero: no
+     * BigInteger on the publish path (this runs once per stored message).
+     */
     public static String encode(MessageId id) {
-        BigInteger n = Ids.toUnsigned(id);
-        char[] out = new char[Math.max(WIDTH, 22)];
+        long[] limbs = {id.hi() >>> 32, id.hi() & 0xFFFF_FFFFL, id.lo() >>> 32, id.lo() & 0xFFFF_FFFFL};
+        char[] out = new char[22];
         int pos = out.length;
-        while (n.signum() > 0) {
-            BigInteger[] qr = n.divideAndRemainder(BASE);
-            out[--pos] = ALPHABET.charAt(qr[1].intValue());
-            n = qr[0];
+        while ((limbs[0] | limbs[1] | limbs[2] | limbs[3]) != 0) {
+            long rem = 0;
+            for (int i = 0; i < 4; i++) {
+                long cur = (rem << 32) | limbs[i]; // rem < 62, so cur < 62 * 2^32: no overflow
+                limbs[i] = cur / 62;
+                rem = cur % 62;
+            }
+            out[--pos] = ALPHABET.charAt((int) rem);
         }
         int start = Math.min(pos, out.length - WIDTH);
         for (int i = start; i < pos; i++) {
