@@ -8,11 +8,8 @@ import io.perch.broker.stats.BrokerStats;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -50,24 +47,20 @@ public final class Session {
     private final long createdAt = System.currentTimeMillis();
 
     private final Map<String, SubscriptionOptions> subscriptions = new ConcurrentHashMap<>();
-    private final LinkedHashMap<Integer, InflightEntry> inflight = new LinkedHashMap<>();
-    private final ArrayDeque<Pending> queue = new ArrayDeque<>();
-    private final HashMap<Integer, Long> awaitingRel = new HashMap<>();
+    private final Inflight inflight;
+    private final SessionQueue queue;
+    private final AwaitingRel awaitingRel;
+    private final RecentAcks recentAcks = new RecentAcks();
 
     private volatile ClientInfo client;
     private volatile SessionConnection connection;
     private volatile long disconnectedAt;
     private volatile long expiryIntervalSeconds;
-    private int nextPacketId = 1;
-    private int heldBack;
     private long messagesIn;
     private long messagesOut;
     private long dropped;
     private long lastDropLog;
     private ScheduledFuture<?> expiryTask;
-    /** Ids of the last {@value #RECENT_ACKS} messages the client acknowledged (allocated on first ack). */
-    private long[] recentAcks;
-    private int recentAckPos;
     private Runnable pendingWill;
     private ScheduledFuture<?> willTask;
 
@@ -79,6 +72,9 @@ public final class Session {
         this.maxQueue = maxQueue;
         this.storeQos0 = storeQos0;
         this.maxAwaitingRel = maxAwaitingRel;
+        this.queue = new SessionQueue(maxQueue);
+        this.inflight = new Inflight(stats);
+        this.awaitingRel = new AwaitingRel(maxAwaitingRel);
         this.listener = listener;
         this.stats = stats;
     }
@@ -86,7 +82,6 @@ public final class Session {
     private record Event(int kind, Message message, String reason) {
     }
 
-    private static final int RECENT_ACKS = 64;
     private static final int DELIVERED = 0;
     private static final int ACKED = 1;
     private static final int DROPPED = 2;
@@ -175,21 +170,7 @@ public final class Session {
             this.disconnectedAt = 0;
             cancelExpiry();
             takePendingWill(); // MQTT-3.1.3-9: a reconnect before the will delay cancels the will
-            // Resends count against the new connection's Receive Maximum (MQTT 5 section 4.9); those
-            // beyond it keep their packet ids and go out as acknowledgements return quota.
-            int window = window(conn);
-            int resent = 0;
-            heldBack = 0;
-            for (Map.Entry<Integer, InflightEntry> e : inflight.entrySet()) {
-                InflightEntry entry = e.getValue();
-                entry.heldBack = resent >= window;
-                if (entry.heldBack) {
-                    heldBack++;
-                } else {
-                    resent++;
-                    resend(conn, e.getKey(), entry);
-                }
-            }
+            inflight.resendAll(conn, window(conn));
             events = pump(events);
         }
         report(events);
@@ -210,17 +191,7 @@ public final class Session {
         if (!takeShared) {
             return List.of();
         }
-        List<Pending> shared = new ArrayList<>();
-        for (Iterator<InflightEntry> it = inflight.values().iterator(); it.hasNext(); ) {
-            InflightEntry e = it.next();
-            if (e.pending.isShared() && !e.released) {
-                shared.add(e.pending);
-                it.remove();
-                if (e.heldBack) {
-                    heldBack--;
-                }
-            }
-        }
+        List<Pending> shared = inflight.takeShared();
         for (Iterator<Pending> it = queue.iterator(); it.hasNext(); ) {
             Pending p = it.next();
             if (p.isShared()) {
@@ -271,16 +242,8 @@ public final class Session {
 
     /** Everything this session still holds (for redistribution when it ends). */
     public synchronized List<Pending> drainAll() {
-        List<Pending> all = new ArrayList<>(inflight.size() + queue.size());
-        for (InflightEntry e : inflight.values()) {
-            if (!e.released) {
-                all.add(e.pending);
-            }
-        }
-        all.addAll(queue);
-        inflight.clear();
-        heldBack = 0;
-        queue.clear();
+        List<Pending> all = inflight.drain();
+        all.addAll(queue.drain());
         return all;
     }
 
@@ -314,17 +277,11 @@ public final class Session {
      * stored copy).
      */
     public synchronized boolean holds(MessageId id) {
-        if (recentAcks != null) {
-            for (int i = 0; i < recentAcks.length; i += 2) {
-                if (recentAcks[i] == id.hi() && recentAcks[i + 1] == id.lo()) {
-                    return true;
-                }
-            }
+        if (recentAcks.contains(id)) {
+            return true;
         }
-        for (InflightEntry e : inflight.values()) {
-            if (e.pending.message().id().equals(id)) {
-                return true;
-            }
+        if (inflight.holds(id)) {
+            return true;
         }
         for (Pending p : queue) {
             if (p.message().id().equals(id)) {
@@ -339,21 +296,8 @@ public final class Session {
     }
 
     private List<Event> enqueue(Pending p, List<Event> events) {
-        if (maxQueue > 0 && queue.size() >= maxQueue) {
-            Pending victim = null;
-            for (Iterator<Pending> it = queue.iterator(); it.hasNext(); ) {
-                Pending q = it.next();
-                if (q.qos() == 0) {
-                    victim = q;
-                    it.remove();
-                    break;
-                }
-            }
-            if (victim == null) {
-                victim = p;
-            } else {
-                queue.add(p);
-            }
+        Pending victim = queue.add(p);
+        if (victim != null) {
             dropped++;
             stats.messagesDroppedQueueFull.increment();
             long now = System.currentTimeMillis();
@@ -364,15 +308,13 @@ public final class Session {
             }
             return add(events, DROPPED, victim.message(), "queue_full");
         }
-        queue.add(p);
         return events;
     }
 
     private List<Event> send(SessionConnection conn, Pending p, List<Event> events) {
         int id = 0;
         if (p.qos() > 0) {
-            id = nextId();
-            inflight.put(id, new InflightEntry(p, System.currentTimeMillis()));
+            id = inflight.add(p);
         }
         if (!conn.sendPublish(p, id, false)) {
             if (id != 0) {
@@ -382,16 +324,6 @@ public final class Session {
         }
         messagesOut++;
         return add(events, DELIVERED, p.message(), null);
-    }
-
-    private int nextId() {
-        while (true) {
-            int id = nextPacketId;
-            nextPacketId = id == 65535 ? 1 : id + 1;
-            if (!inflight.containsKey(id)) {
-                return id;
-            }
-        }
     }
 
     /** Moves queued messages into the window while it has room. */
@@ -437,7 +369,7 @@ public final class Session {
                 return false;
             }
             removeInflight(packetId);
-            rememberAck(e.pending.message().id());
+            recentAcks.remember(e.pending.message().id());
             events = add(events, ACKED, e.pending.message(), null);
             resendHeldBack();
             events = pump(events);
@@ -460,13 +392,10 @@ public final class Session {
                 resendHeldBack();
                 events = pump(events);
             } else {
-                if (e.heldBack) {
-                    e.heldBack = false; // answered now: the PUBREL below is its resend
-                    heldBack--;
-                }
+                inflight.answered(e); // the PUBREL below is its resend
                 if (!e.released) {
                     e.released = true;
-                    rememberAck(e.pending.message().id());
+                    recentAcks.remember(e.pending.message().id());
                     events = add(events, ACKED, e.pending.message(), null);
                 }
                 SessionConnection conn = connection;
@@ -500,52 +429,17 @@ public final class Session {
         if (conn == null) {
             return;
         }
-        long now = System.currentTimeMillis();
-        for (Map.Entry<Integer, InflightEntry> e : inflight.entrySet()) {
-            InflightEntry entry = e.getValue();
-            if (!entry.heldBack && now - entry.sentAt >= olderThanMillis) {
-                resend(conn, e.getKey(), entry);
-            }
-        }
-    }
-
-    /** Sends an in-flight entry again: the PUBLISH with DUP set, or the PUBREL once released. */
-    private void resend(SessionConnection conn, int packetId, InflightEntry entry) {
-        entry.sentAt = System.currentTimeMillis();
-        if (entry.released) {
-            conn.sendPubrel(packetId);
-        } else {
-            conn.sendPublish(entry.pending, packetId, true);
-            stats.messagesRetried.increment();
-        }
+        inflight.retry(conn, olderThanMillis);
     }
 
     private void removeInflight(int packetId) {
-        InflightEntry e = inflight.remove(packetId);
-        if (e != null && e.heldBack) {
-            heldBack--;
-        }
+        inflight.remove(packetId);
     }
 
-    /** Resends held-back entries (see attach), oldest first, while the send quota has room. */
     private void resendHeldBack() {
         SessionConnection conn = connection;
-        if (heldBack == 0 || conn == null) {
-            return;
-        }
-        int outstanding = inflight.size() - heldBack;
-        int window = window(conn);
-        for (Map.Entry<Integer, InflightEntry> e : inflight.entrySet()) {
-            if (heldBack == 0 || outstanding >= window) {
-                return;
-            }
-            InflightEntry entry = e.getValue();
-            if (entry.heldBack) {
-                entry.heldBack = false;
-                heldBack--;
-                outstanding++;
-                resend(conn, e.getKey(), entry);
-            }
+        if (conn != null) {
+            inflight.resendHeldBack(conn, window(conn));
         }
     }
 
@@ -556,14 +450,7 @@ public final class Session {
 
     public synchronized Qos2Result receiveQos2(int packetId) {
         messagesIn++;
-        if (awaitingRel.containsKey(packetId)) {
-            return Qos2Result.DUPLICATE;
-        }
-        if (maxAwaitingRel > 0 && awaitingRel.size() >= maxAwaitingRel) {
-            return Qos2Result.TOO_MANY;
-        }
-        awaitingRel.put(packetId, System.currentTimeMillis());
-        return Qos2Result.NEW;
+        return awaitingRel.receive(packetId);
     }
 
     public synchronized void countInbound() {
@@ -572,15 +459,12 @@ public final class Session {
 
     /** PUBREL: true when the id was awaiting release. */
     public synchronized boolean release(int packetId) {
-        return awaitingRel.remove(packetId) != null;
+        return awaitingRel.release(packetId);
     }
 
     /** Drops inbound QoS 2 ids whose PUBREL never came (await_rel_timeout). */
     public synchronized int expireAwaitingRel(long olderThanMillis) {
-        long now = System.currentTimeMillis();
-        int before = awaitingRel.size();
-        awaitingRel.values().removeIf(t -> now - t >= olderThanMillis);
-        int removed = before - awaitingRel.size();
+        int removed = awaitingRel.expire(olderThanMillis);
         if (removed > 0) {
             log.warn("session {}: {} QoS 2 messages never released within await_rel_timeout", clientId, removed);
         }
@@ -588,18 +472,6 @@ public final class Session {
     }
 
     // ---- events -------------------------------------------------------------------------
-
-    private void rememberAck(MessageId id) {
-        if (id == null) {
-            return;
-        }
-        if (recentAcks == null) {
-            recentAcks = new long[RECENT_ACKS * 2];
-        }
-        recentAcks[recentAckPos] = id.hi();
-        recentAcks[recentAckPos + 1] = id.lo();
-        recentAckPos = (recentAckPos + 2) % recentAcks.length;
-    }
 
     private static List<Event> add(List<Event> events, int kind, Message m, String reason) {
         if (events == null) {

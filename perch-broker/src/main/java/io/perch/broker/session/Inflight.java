@@ -1,0 +1,160 @@
+package io.perch.broker.session;
+
+import io.perch.broker.message.MessageId;
+import io.perch.broker.stats.BrokerStats;
+
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A session's outbound QoS 1/2 messages sent and not yet completed, in send order, keyed by
+ * packet id. Packet ids are taken from the next id not in flight: with a window far below
+ * 65535 this is O(1) amortised and needs no bitmap.
+ *
+ * <p>After a reconnect, resends count against the new connection's Receive Maximum (MQTT 5
+ * section 4.9): those beyond it are "held back", keep their packet ids, and go out as acks
+ * return quota. Guarded by the owning session's monitor.
+ */
+final class Inflight {
+    private final LinkedHashMap<Integer, InflightEntry> entries = new LinkedHashMap<>();
+    private final BrokerStats stats;
+    private int nextPacketId = 1;
+    private int heldBack;
+
+    Inflight(BrokerStats stats) {
+        this.stats = stats;
+    }
+
+    int size() {
+        return entries.size();
+    }
+
+    InflightEntry get(int packetId) {
+        return entries.get(packetId);
+    }
+
+    /** Records a message about to be sent; returns its packet id. */
+    int add(Pending p) {
+        int id;
+        do {
+            id = nextPacketId;
+            nextPacketId = id == 65535 ? 1 : id + 1;
+        } while (entries.containsKey(id));
+        entries.put(id, new InflightEntry(p, System.currentTimeMillis()));
+        return id;
+    }
+
+    void remove(int packetId) {
+        InflightEntry e = entries.remove(packetId);
+        if (e != null && e.heldBack) {
+            heldBack--;
+        }
+    }
+
+    /** A held-back entry the client answered anyway (PUBREC): it no longer waits for quota. */
+    void answered(InflightEntry e) {
+        if (e.heldBack) {
+            e.heldBack = false;
+            heldBack--;
+        }
+    }
+
+    boolean holds(MessageId id) {
+        for (InflightEntry e : entries.values()) {
+            if (e.pending.message().id().equals(id)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** On a new connection: resends up to the window, holds back the rest. */
+    void resendAll(SessionConnection conn, int window) {
+        int resent = 0;
+        heldBack = 0;
+        for (Map.Entry<Integer, InflightEntry> e : entries.entrySet()) {
+            InflightEntry entry = e.getValue();
+            entry.heldBack = resent >= window;
+            if (entry.heldBack) {
+                heldBack++;
+            } else {
+                resent++;
+                resend(conn, e.getKey(), entry);
+            }
+        }
+    }
+
+    /** Resends held-back entries, oldest first, while the send quota has room. */
+    void resendHeldBack(SessionConnection conn, int window) {
+        if (heldBack == 0 || conn == null) {
+            return;
+        }
+        int outstanding = entries.size() - heldBack;
+        for (Map.Entry<Integer, InflightEntry> e : entries.entrySet()) {
+            if (heldBack == 0 || outstanding >= window) {
+                return;
+            }
+            InflightEntry entry = e.getValue();
+            if (entry.heldBack) {
+                entry.heldBack = false;
+                heldBack--;
+                outstanding++;
+                resend(conn, e.getKey(), entry);
+            }
+        }
+    }
+
+    /** MQTT 3: resends what has waited longer than the retry interval. */
+    void retry(SessionConnection conn, long olderThanMillis) {
+        long now = System.currentTimeMillis();
+        for (Map.Entry<Integer, InflightEntry> e : entries.entrySet()) {
+            InflightEntry entry = e.getValue();
+            if (!entry.heldBack && now - entry.sentAt >= olderThanMillis) {
+                resend(conn, e.getKey(), entry);
+            }
+        }
+    }
+
+    /** Sends an entry again: the PUBLISH with DUP set, or the PUBREL once released. */
+    private void resend(SessionConnection conn, int packetId, InflightEntry entry) {
+        entry.sentAt = System.currentTimeMillis();
+        if (entry.released) {
+            conn.sendPubrel(packetId);
+        } else {
+            conn.sendPublish(entry.pending, packetId, true);
+            stats.messagesRetried.increment();
+        }
+    }
+
+    /** Removes and returns unreleased messages that came through a shared subscription. */
+    List<Pending> takeShared() {
+        List<Pending> shared = new ArrayList<>();
+        for (Iterator<InflightEntry> it = entries.values().iterator(); it.hasNext(); ) {
+            InflightEntry e = it.next();
+            if (e.pending.isShared() && !e.released) {
+                shared.add(e.pending);
+                it.remove();
+                if (e.heldBack) {
+                    heldBack--;
+                }
+            }
+        }
+        return shared;
+    }
+
+    /** Removes everything; returns the messages the client had not received (not released). */
+    List<Pending> drain() {
+        List<Pending> all = new ArrayList<>(entries.size());
+        for (InflightEntry e : entries.values()) {
+            if (!e.released) {
+                all.add(e.pending);
+            }
+        }
+        entries.clear();
+        heldBack = 0;
+        return all;
+    }
+}

@@ -1,0 +1,65 @@
+package io.perch.broker.session;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+
+/**
+ * Messages waiting for a session's window (or for the client to come back), bounded by
+ * {@code max_mqueue_len} (0 = unbounded). When full, a queued QoS 0 message is dropped first,
+ * else the new message. Guarded by the owning session's monitor.
+ */
+final class SessionQueue implements Iterable<Pending> {
+    private final ArrayDeque<Pending> queue = new ArrayDeque<>();
+    private final int max;
+
+    SessionQueue(int max) {
+        this.max = max;
+    }
+
+    /** Adds the message; returns the one dropped to make room (possibly this one), or null. */
+    Pending add(Pending p) {
+        if (max <= 0 || queue.size() < max) {
+            queue.add(p);
+            return null;
+        }
+        for (Iterator<Pending> it = queue.iterator(); it.hasNext(); ) {
+            Pending q = it.next();
+            if (q.qos() == 0) {
+                it.remove();
+                queue.add(p);
+                return q;
+            }
+        }
+        return p;
+    }
+
+    Pending peek() {
+        return queue.peek();
+    }
+
+    Pending poll() {
+        return queue.poll();
+    }
+
+    boolean isEmpty() {
+        return queue.isEmpty();
+    }
+
+    int size() {
+        return queue.size();
+    }
+
+    /** Removes and returns everything, in order. */
+    List<Pending> drain() {
+        List<Pending> all = new ArrayList<>(queue);
+        queue.clear();
+        return all;
+    }
+
+    @Override
+    public Iterator<Pending> iterator() {
+        return queue.iterator();
+    }
+}
