@@ -1,6 +1,5 @@
 package io.perch.broker.protocol;
 
-import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.DecoderException;
@@ -11,10 +10,8 @@ import io.netty.handler.codec.mqtt.MqttIdentifierRejectedException;
 import io.netty.handler.codec.mqtt.MqttMessage;
 import io.netty.handler.codec.mqtt.MqttMessageIdVariableHeader;
 import io.netty.handler.codec.mqtt.MqttMessageType;
-import io.netty.handler.codec.mqtt.MqttProperties;
 import io.netty.handler.codec.mqtt.MqttPubReplyMessageVariableHeader;
 import io.netty.handler.codec.mqtt.MqttPublishMessage;
-import io.netty.handler.codec.mqtt.MqttPublishVariableHeader;
 import io.netty.handler.codec.mqtt.MqttQoS;
 import io.netty.handler.codec.mqtt.MqttReasonCodeAndPropertiesVariableHeader;
 import io.netty.handler.codec.mqtt.MqttSubscribeMessage;
@@ -34,12 +31,8 @@ import io.perch.broker.session.SessionConnection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.ArrayDeque;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
 
 /**
  * One client connection: the last handler of the pipeline. It owns the connection's state
@@ -72,18 +65,11 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
     final TopicAliases aliases;
     String closeReason = "closed";
     boolean sendWill = true;
-    private boolean flushPending;
-    private final Runnable flushTask = this::flushNow;
-    // Starts at 16 slots and grows by doubling: idle connections stay small.
-    private final java.util.Queue<Object> outbox = io.netty.util.internal.PlatformDependent.newMpscQueue(16, 1 << 30);
-    private final java.util.concurrent.atomic.AtomicBoolean drainScheduled = new java.util.concurrent.atomic.AtomicBoolean();
-    private final Runnable drainTask = this::drainOutbox;
-    private CompletableFuture<Void> tail = CompletableFuture.completedFuture(null);
-    private int pendingInbound;
-    private ArrayDeque<MqttMessage> early;
     private boolean closing;
     private ScheduledFuture<?> connectTimeout;
     private ScheduledFuture<?> ticker;
+    final Outbound outbound = new Outbound(this);
+    final InboundChain inbound = new InboundChain(this);
     final ConnectFlow connectFlow;
     final PublishFlow publishFlow;
     final SubscribeFlow subscribeFlow;
@@ -126,7 +112,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
         state = State.CLOSED;
         cancel(connectTimeout);
         cancel(ticker);
-        releaseEarlyPackets();
+        inbound.releaseEarly();
         if (was == State.CONNECTED && session != null) {
             connectFlow.onClosed();
             core.hooks.fire(HookPoints.CLIENT_DISCONNECTED, new DisconnectedEvent(client, closeReason));
@@ -178,11 +164,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
         if (state == State.CONNECTING) {
             // Clients need not wait for CONNACK (MQTT 3.1.1 and 5, section 3.1.4): hold what follows the CONNECT, malformed
             // or not, reading paused, until the CONNECT is accepted; if it is refused, none is processed (MQTT-3.1.4-5).
-            if (early == null) {
-                early = new ArrayDeque<>();
-            }
-            early.add(m);
-            pauseRead(PAUSE_CONNECTING);
+            inbound.holdEarly(m);
             return;
         }
         if (m.decoderResult().isFailure()) {
@@ -215,22 +197,22 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
         switch (type) {
             case PUBLISH -> {
                 MqttPublishMessage pm = (MqttPublishMessage) m;
-                inOrder(() -> publishFlow.onPublish(pm), pm);
+                inbound.inOrder(() -> publishFlow.onPublish(pm), pm);
             }
             case PUBACK -> publishFlow.onPuback(packetId(m));
             case PUBREC -> publishFlow.onPubrec(packetId(m), reasonCode(m));
             case PUBREL -> {
                 int id = packetId(m);
-                inOrder(() -> publishFlow.onPubrel(id), null);
+                inbound.inOrder(() -> publishFlow.onPubrel(id), null);
             }
             case PUBCOMP -> publishFlow.onPubcomp(packetId(m));
             case SUBSCRIBE -> {
                 MqttSubscribeMessage sm = (MqttSubscribeMessage) m;
-                inOrder(() -> subscribeFlow.onSubscribe(sm), null);
+                inbound.inOrder(() -> subscribeFlow.onSubscribe(sm), null);
             }
             case UNSUBSCRIBE -> {
                 MqttUnsubscribeMessage um = (MqttUnsubscribeMessage) m;
-                inOrder(() -> subscribeFlow.onUnsubscribe(um), null);
+                inbound.inOrder(() -> subscribeFlow.onUnsubscribe(um), null);
             }
             case PINGREQ -> {
                 if (m.fixedHeader().remainingLength() != 0) {
@@ -249,47 +231,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
 
     /** After CONNACK: handles the packets that arrived while the CONNECT was processed, then reads on. */
     void processEarlyPackets() {
-        ArrayDeque<MqttMessage> q = early;
-        early = null;
-        if (q == null) {
-            return;
-        }
-        for (MqttMessage m; (m = q.poll()) != null; ) {
-            dispatch(m);
-        }
-        resumeRead(PAUSE_CONNECTING);
-    }
-
-    private void releaseEarlyPackets() {
-        if (early != null) {
-            early.forEach(ReferenceCountUtil::release);
-            early = null;
-        }
-    }
-
-    /** Runs inbound work after everything received before it; pauses reading while too much waits. */
-    private void inOrder(Supplier<CompletionStage<?>> work, Object toReleaseOnSkip) {
-        if (tail.isDone()) {
-            CompletionStage<?> s = safely(work);
-            if (s.toCompletableFuture().isDone()) {
-                return;
-            }
-            tail = s.toCompletableFuture().handle((v, e) -> null);
-        } else {
-            tail = tail.thenComposeAsync(v -> {
-                @SuppressWarnings("unchecked")
-                CompletionStage<Object> s = (CompletionStage<Object>) (state == State.CLOSED
-                        ? release(toReleaseOnSkip) : safely(work));
-                return s;
-            }, ctx.executor()).handle((v, e) -> null);
-        }
-        if (++pendingInbound >= MAX_PENDING_INBOUND) {
-            pauseRead(PAUSE_BACKLOG);
-        }
-        tail.whenCompleteAsync((v, e) -> {
-            pendingInbound = 0;
-            resumeRead(PAUSE_BACKLOG);
-        }, ctx.executor());
+        inbound.processEarly(this::dispatch);
     }
 
     /** Reasons to stop reading the socket; reading resumes when none is left. */
@@ -307,24 +249,6 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
         readPauses &= ~reason;
         if (readPauses == 0 && state != State.CLOSED && !ctx.channel().config().isAutoRead()) {
             ctx.channel().config().setAutoRead(true);
-        }
-    }
-
-    private static CompletionStage<?> release(Object o) {
-        if (o != null) {
-            ReferenceCountUtil.release(o);
-        }
-        return CompletableFuture.completedFuture(null);
-    }
-
-    private CompletionStage<?> safely(Supplier<CompletionStage<?>> work) {
-        try {
-            return work.get();
-        } catch (RuntimeException e) {
-            log.warn("client {}: error handling packet: {}", client == null ? "?" : client.clientId(), e.toString(), e);
-            closeReason = "error";
-            closeWith(ReasonCodes.IMPLEMENTATION_SPECIFIC, null);
-            return CompletableFuture.completedFuture(null);
         }
     }
 
@@ -397,25 +321,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
 
     /** Writes on the event loop and schedules one flush for this loop turn. */
     void send(MqttMessage m) {
-        if (ctx.executor().inEventLoop()) {
-            ctx.write(m, ctx.voidPromise());
-            core.stats.packetsSent.increment();
-            scheduleFlush();
-        } else {
-            ctx.executor().execute(() -> send(m));
-        }
-    }
-
-    private void scheduleFlush() {
-        if (!flushPending) {
-            flushPending = true;
-            ctx.executor().execute(flushTask);
-        }
-    }
-
-    private void flushNow() {
-        flushPending = false;
-        ctx.flush();
+        outbound.send(m);
     }
 
     @Override
@@ -423,73 +329,13 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
         if (clientMaxPacketSize > 0 && PublishSize.estimate(p, helper.isV5()) > clientMaxPacketSize) {
             return false; // MQTT-3.1.2-25: never send a packet larger than the client allows
         }
-        toOutbox(new OutPublish(p, packetId, dup));
+        outbound.publish(p, packetId, dup);
         return true;
-    }
-
-    /** A session write waiting in the outbox. */
-    private record OutPublish(Pending pending, int packetId, boolean dup) {
-    }
-
-    /** A PUBREL waiting in the outbox. */
-    private record OutPubrel(int packetId) {
-    }
-
-    /**
-     * Session writes go through one MPSC queue drained on the event loop, so they reach the
-     * socket in exactly the order the session made them, whichever thread made them (a direct
-     * in-loop write could otherwise overtake a write handed over from another thread), and a
-     * burst from another thread costs one task, not one per message.
-     */
-    private void toOutbox(Object item) {
-        outbox.offer(item);
-        if (ctx.executor().inEventLoop()) {
-            drainOutbox();
-        } else if (drainScheduled.compareAndSet(false, true)) {
-            ctx.executor().execute(drainTask);
-        }
-    }
-
-    private void drainOutbox() {
-        drainScheduled.set(false);
-        Object item;
-        while ((item = outbox.poll()) != null) {
-            if (item instanceof OutPublish op) {
-                writePublish(op.pending(), op.packetId(), op.dup());
-            } else if (item instanceof OutPubrel pr) {
-                send(helper.pubrel(pr.packetId(), ReasonCodes.SUCCESS));
-            }
-        }
-    }
-
-    private void writePublish(Pending p, int packetId, boolean dup) {
-        if (state != State.CONNECTED) {
-            return; // resent on reconnect
-        }
-        var msg = p.message();
-        String topic = msg.topic();
-        MqttProperties props = MqttProperties.NO_PROPERTIES;
-        if (helper.isV5()) {
-            props = new MqttProperties();
-            Props.addPublishProperties(props, msg.properties());
-            long left = msg.remainingExpirySeconds(System.currentTimeMillis());
-            if (left > 0) {
-                Props.addInt(props, MqttProperties.MqttPropertyType.PUBLICATION_EXPIRY_INTERVAL, (int) left);
-            }
-            for (int id : p.subscriptionIds()) {
-                Props.addInt(props, MqttProperties.MqttPropertyType.SUBSCRIPTION_IDENTIFIER, id);
-            }
-            topic = aliases.outbound(topic, props);
-        }
-        MqttFixedHeader fh = new MqttFixedHeader(MqttMessageType.PUBLISH, dup, MqttQoS.valueOf(p.qos()), p.retain(), 0);
-        send(new MqttPublishMessage(fh, new MqttPublishVariableHeader(topic, packetId, props),
-                Unpooled.wrappedBuffer(msg.payload())));
-        core.stats.messagesSentByQos[p.qos()].increment();
     }
 
     @Override
     public void sendPubrel(int packetId) {
-        toOutbox(new OutPubrel(packetId));
+        outbound.pubrel(packetId);
     }
 
     @Override
