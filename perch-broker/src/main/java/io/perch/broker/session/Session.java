@@ -5,10 +5,15 @@ import io.perch.broker.message.Message;
 import io.perch.broker.message.MessageId;
 import io.perch.broker.message.SubscriptionOptions;
 import io.perch.broker.stats.BrokerStats;
+import io.perch.broker.session.SessionEvents.Event;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.ArrayList;
+import static io.perch.broker.session.SessionEvents.ACKED;
+import static io.perch.broker.session.SessionEvents.DELIVERED;
+import static io.perch.broker.session.SessionEvents.DROPPED;
+import static io.perch.broker.session.SessionEvents.add;
+
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -79,12 +84,7 @@ public final class Session {
         this.stats = stats;
     }
 
-    private record Event(int kind, Message message, String reason) {
-    }
 
-    private static final int DELIVERED = 0;
-    private static final int ACKED = 1;
-    private static final int DROPPED = 2;
 
     // ---- identity and views -------------------------------------------------------------
 
@@ -473,32 +473,8 @@ public final class Session {
 
     // ---- events -------------------------------------------------------------------------
 
-    private static List<Event> add(List<Event> events, int kind, Message m, String reason) {
-        if (events == null) {
-            events = new ArrayList<>(2);
-        }
-        events.add(new Event(kind, m, reason));
-        return events;
-    }
-
     private void report(List<Event> events) {
-        if (events == null) {
-            return;
-        }
-        for (Event e : events) {
-            switch (e.kind) {
-                case DELIVERED -> listener.delivered(this, e.message);
-                case ACKED -> listener.acked(this, e.message);
-                default -> {
-                    dropped(e);
-                }
-            }
-        }
-    }
-
-    private void dropped(Event e) {
-        stats.messagesDropped.increment();
-        listener.dropped(this, e.message, e.reason);
+        SessionEvents.report(this, listener, stats, events);
     }
 
     @Override
