@@ -4,12 +4,9 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.mqtt.MqttConnectMessage;
 import io.netty.handler.codec.mqtt.MqttConnectPayload;
 import io.netty.handler.codec.mqtt.MqttConnectVariableHeader;
-import io.netty.handler.codec.mqtt.MqttFixedHeader;
 import io.netty.handler.codec.mqtt.MqttMessage;
-import io.netty.handler.codec.mqtt.MqttMessageType;
 import io.netty.handler.codec.mqtt.MqttProperties;
 import io.netty.handler.codec.mqtt.MqttProperties.MqttPropertyType;
-import io.netty.handler.codec.mqtt.MqttQoS;
 import io.netty.handler.codec.mqtt.MqttReasonCodeAndPropertiesVariableHeader;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.perch.broker.config.BrokerConfig;
@@ -20,7 +17,6 @@ import io.perch.broker.hook.event.ClientInfo;
 import io.perch.broker.hook.event.ConnackEvent;
 import io.perch.broker.hook.event.ClientEvent;
 import io.perch.broker.hook.event.ConnectEvent;
-import io.perch.broker.hook.event.EnhancedAuthEvent;
 import io.perch.broker.message.Message;
 import io.perch.broker.protocol.MqttConnection.State;
 import io.perch.broker.topic.Topics;
@@ -48,6 +44,7 @@ final class ConnectFlow {
     private boolean assignedId;
     private boolean serverKeepAlive;
     private String authMethod;
+    private EnhancedAuth enhanced;
 
     ConnectFlow(MqttConnection c) {
         this.c = c;
@@ -124,7 +121,8 @@ final class ConnectFlow {
 
         authMethod = Props.string(props, MqttPropertyType.AUTHENTICATION_METHOD);
         if (authMethod != null) {
-            enhancedAuth(Props.binary(props, MqttPropertyType.AUTHENTICATION_DATA), true);
+            enhanced = new EnhancedAuth(c, this, authMethod);
+            enhanced.step(Props.binary(props, MqttPropertyType.AUTHENTICATION_DATA), true);
             return;
         }
         byte[] password = vh.hasPassword() ? pl.passwordInBytes() : null;
@@ -183,81 +181,23 @@ final class ConnectFlow {
         }
     }
 
-    private void enhancedAuth(byte[] data, boolean initial) {
-        c.core.hooks.run(HookPoints.CLIENT_ENHANCED_AUTH, new EnhancedAuthEvent(c.client, authMethod, data, initial,
-                        EnhancedAuthEvent.Result.UNSUPPORTED, null))
-                .whenCompleteAsync((ev, err) -> {
-                    if (c.state != State.CONNECTING && c.state != State.AUTHENTICATING && c.state != State.CONNECTED) {
-                        return;
-                    }
-                    boolean connected = c.state == State.CONNECTED;
-                    EnhancedAuthEvent.Result r = err != null ? EnhancedAuthEvent.Result.FAILURE : ev.result();
-                    switch (r) {
-                        case SUCCESS -> {
-                            if (connected) {
-                                c.send(auth(ReasonCodes.SUCCESS, ev.responseData()));
-                            } else {
-                                accept(false, ev.responseData());
-                            }
-                        }
-                        case CONTINUE -> {
-                            if (!connected) {
-                                c.state = State.AUTHENTICATING;
-                            }
-                            c.send(auth(ReasonCodes.CONTINUE_AUTHENTICATION, ev.responseData()));
-                        }
-                        case UNSUPPORTED -> fail(connected, ReasonCodes.BAD_AUTHENTICATION_METHOD);
-                        case FAILURE -> fail(connected, ReasonCodes.NOT_AUTHORIZED);
-                    }
-                }, c.ctx.executor());
-    }
-
-    private void fail(boolean connected, int reason) {
-        if (connected) {
-            c.closeReason = "reauth_failed";
-            c.closeWith(reason, null);
-        } else {
-            c.state = State.CONNECTING;
-            refuse(reason, null);
-        }
-    }
-
-    private MqttMessage auth(int reason, byte[] data) {
-        MqttProperties p = new MqttProperties();
-        Props.addString(p, MqttPropertyType.AUTHENTICATION_METHOD, authMethod);
-        if (data != null) {
-            p.add(new MqttProperties.BinaryProperty(MqttPropertyType.AUTHENTICATION_DATA.value(), data));
-        }
-        return new MqttMessage(new MqttFixedHeader(MqttMessageType.AUTH, false, MqttQoS.AT_MOST_ONCE, false, 0),
-                new MqttReasonCodeAndPropertiesVariableHeader((byte) reason, p));
-    }
-
     /** AUTH during the CONNECT exchange. */
     void onAuth(MqttMessage m) {
-        MqttReasonCodeAndPropertiesVariableHeader vh = (MqttReasonCodeAndPropertiesVariableHeader) m.variableHeader();
-        String method = Props.string(vh.properties(), MqttPropertyType.AUTHENTICATION_METHOD);
-        if ((vh.reasonCode() & 0xff) != ReasonCodes.CONTINUE_AUTHENTICATION || !authMethod.equals(method)) {
-            c.protocolError("bad AUTH during connect");
-            return;
-        }
-        c.state = State.CONNECTING;
-        enhancedAuth(Props.binary(vh.properties(), MqttPropertyType.AUTHENTICATION_DATA), false);
+        enhanced.onAuth(m);
     }
 
-    /** AUTH after CONNACK: re-authentication, only with the method used at connect (MQTT-4.12.1-1). */
+    /** AUTH after CONNACK: re-authentication. */
     void onReauth(MqttMessage m) {
-        MqttReasonCodeAndPropertiesVariableHeader vh = (MqttReasonCodeAndPropertiesVariableHeader) m.variableHeader();
-        String method = Props.string(vh.properties(), MqttPropertyType.AUTHENTICATION_METHOD);
-        if (authMethod == null || !authMethod.equals(method)) {
-            c.protocolError("AUTH without the connect's authentication method");
+        if (enhanced == null) {
+            c.protocolError("AUTH without the connect's authentication method"); // MQTT-4.12.1-1
             return;
         }
-        enhancedAuth(Props.binary(vh.properties(), MqttPropertyType.AUTHENTICATION_DATA), false);
+        enhanced.onReauth(m);
     }
 
     // ---- accept / refuse ----------------------------------------------------------------
 
-    private void refuse(int reason, String why) {
+    void refuse(int reason, String why) {
         c.core.stats.connectRefused.increment();
         if (reason == ReasonCodes.BAD_USERNAME_OR_PASSWORD || reason == ReasonCodes.NOT_AUTHORIZED) {
             c.core.stats.authFailures.increment();
@@ -291,7 +231,7 @@ final class ConnectFlow {
         c.ctx.close();
     }
 
-    private void accept(boolean superuser, byte[] authResponse) {
+    void accept(boolean superuser, byte[] authResponse) {
         c.superuser = superuser;
         c.core.hooks.fire(HookPoints.CLIENT_CONNACK, new ConnackEvent(c.client, ReasonCodes.SUCCESS));
         SessionManager.Opened opened = c.core.sessions.open(c.client, cleanStart, expiry, () -> { });
