@@ -1,7 +1,6 @@
 package io.perch.broker.session;
 
 import io.perch.broker.hook.event.ClientInfo;
-import io.perch.broker.message.Message;
 import io.perch.broker.message.MessageId;
 import io.perch.broker.message.SubscriptionOptions;
 import io.perch.broker.stats.BrokerStats;
@@ -9,20 +8,16 @@ import io.perch.broker.session.SessionEvents.Event;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import static io.perch.broker.session.SessionEvents.ACKED;
-import static io.perch.broker.session.SessionEvents.DELIVERED;
-import static io.perch.broker.session.SessionEvents.DROPPED;
-import static io.perch.broker.session.SessionEvents.add;
 
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledFuture;
 
 /**
- * One MQTT session in memory: subscriptions, the outbound in-flight window and queue, and the
- * inbound QoS 2 packet ids awaiting PUBREL.
+ * One MQTT session in memory: identity, subscriptions, life cycle (connection, expiry, will
+ * delay), the inbound QoS 2 packet ids awaiting PUBREL ({@link AwaitingRel}), and the outbound
+ * side ({@link Delivery}: in-flight window, bounded queue, acknowledgements).
  *
  * <p>Threading: deliveries arrive from every publisher's event loop, acks from the client's.
  * All state changes hold this object's monitor; the hold is short and never spans I/O or a
@@ -30,14 +25,6 @@ import java.util.concurrent.ScheduledFuture;
  * released, so a hook may call back into the broker without lock-order risks). Writes are
  * handed to the connection in lock order, so the client sees messages in the order the
  * session accepted them: per-topic order holds for each publisher.
- *
- * <p>Flow control (MQTT 5 section 4.9): at most {@code min(max_inflight, client Receive
- * Maximum)} QoS 1/2 PUBLISHes are unacknowledged; the rest wait in the queue. QoS 0 messages
- * bypass the window but never overtake queued messages. Packet ids are taken from the next
- * id not in flight; with a window far below 65535 this is O(1) amortised and needs no bitmap.
- *
- * <p>The queue is bounded by {@code max_mqueue_len}: when full, a queued QoS 0 message is
- * dropped first, else the new message is dropped; each drop is counted and reported.
  */
 public final class Session {
     private static final Logger log = LoggerFactory.getLogger(Session.class);
@@ -47,24 +34,18 @@ public final class Session {
     private final BrokerStats stats;
     private final int maxInflight;
     private final int maxQueue;
-    private final boolean storeQos0;
     private final int maxAwaitingRel;
     private final long createdAt = System.currentTimeMillis();
 
     private final Map<String, SubscriptionOptions> subscriptions = new ConcurrentHashMap<>();
-    private final Inflight inflight;
-    private final SessionQueue queue;
+    private final Delivery delivery;
     private final AwaitingRel awaitingRel;
-    private final RecentAcks recentAcks = new RecentAcks();
 
     private volatile ClientInfo client;
     private volatile SessionConnection connection;
     private volatile long disconnectedAt;
     private volatile long expiryIntervalSeconds;
     private long messagesIn;
-    private long messagesOut;
-    private long dropped;
-    private long lastDropLog;
     private ScheduledFuture<?> expiryTask;
     private Runnable pendingWill;
     private ScheduledFuture<?> willTask;
@@ -75,13 +56,11 @@ public final class Session {
         this.client = client;
         this.maxInflight = Math.max(1, maxInflight);
         this.maxQueue = maxQueue;
-        this.storeQos0 = storeQos0;
         this.maxAwaitingRel = maxAwaitingRel;
-        this.queue = new SessionQueue(maxQueue);
-        this.inflight = new Inflight(stats);
         this.awaitingRel = new AwaitingRel(maxAwaitingRel);
         this.listener = listener;
         this.stats = stats;
+        this.delivery = new Delivery(this, listener, stats, this.maxInflight, maxQueue, storeQos0);
     }
 
 
@@ -125,11 +104,11 @@ public final class Session {
     }
 
     public synchronized int inflightSize() {
-        return inflight.size();
+        return delivery.inflightSize();
     }
 
     public synchronized int queueSize() {
-        return queue.size();
+        return delivery.queueSize();
     }
 
     public synchronized int awaitingRelSize() {
@@ -137,7 +116,7 @@ public final class Session {
     }
 
     public synchronized long droppedCount() {
-        return dropped;
+        return delivery.dropped();
     }
 
     public synchronized long messagesIn() {
@@ -145,7 +124,7 @@ public final class Session {
     }
 
     public synchronized long messagesOut() {
-        return messagesOut;
+        return delivery.messagesOut();
     }
 
     public int maxInflight() {
@@ -170,8 +149,7 @@ public final class Session {
             this.disconnectedAt = 0;
             cancelExpiry();
             takePendingWill(); // MQTT-3.1.3-9: a reconnect before the will delay cancels the will
-            inflight.resendAll(conn, window(conn));
-            events = pump(events);
+            events = delivery.resume(conn);
         }
         report(events);
     }
@@ -191,15 +169,7 @@ public final class Session {
         if (!takeShared) {
             return List.of();
         }
-        List<Pending> shared = inflight.takeShared();
-        for (Iterator<Pending> it = queue.iterator(); it.hasNext(); ) {
-            Pending p = it.next();
-            if (p.isShared()) {
-                shared.add(p);
-                it.remove();
-            }
-        }
-        return shared;
+        return delivery.takeShared();
     }
 
     public synchronized void expiryTask(ScheduledFuture<?> task) {
@@ -242,205 +212,43 @@ public final class Session {
 
     /** Everything this session still holds (for redistribution when it ends). */
     public synchronized List<Pending> drainAll() {
-        List<Pending> all = inflight.drain();
-        all.addAll(queue.drain());
-        return all;
+        return delivery.drainAll();
     }
 
     // ---- outbound -----------------------------------------------------------------------
 
     /** Accepts a message for this client: sends it now if the window allows, else queues it. */
     public void offer(Pending p) {
-        List<Event> events = null;
-        synchronized (this) {
-            if (p.message().isExpired(System.currentTimeMillis())) {
-                stats.messagesDroppedExpired.increment();
-                events = add(events, DROPPED, p.message(), "expired");
-            } else {
-                SessionConnection conn = connection;
-                if (conn != null && queue.isEmpty() && conn.isWritable()
-                        && (p.qos() == 0 || inflight.size() < window(conn))) {
-                    events = send(conn, p, events);
-                } else if (conn == null && p.qos() == 0 && !storeQos0) {
-                    events = add(events, DROPPED, p.message(), "qos0_offline");
-                } else {
-                    events = enqueue(p, events);
-                }
-            }
-        }
-        report(events);
+        delivery.offer(p);
     }
 
-    /**
-     * True when a message with this id is queued or in flight here, or was acknowledged very
-     * recently (no double delivery: a backend's fetch can race the ack hook that deletes the
-     * stored copy).
-     */
-    public synchronized boolean holds(MessageId id) {
-        if (recentAcks.contains(id)) {
-            return true;
-        }
-        if (inflight.holds(id)) {
-            return true;
-        }
-        for (Pending p : queue) {
-            if (p.message().id().equals(id)) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private int window(SessionConnection conn) {
-        return Math.min(maxInflight, conn.receiveMaximum());
-    }
-
-    private List<Event> enqueue(Pending p, List<Event> events) {
-        Pending victim = queue.add(p);
-        if (victim != null) {
-            dropped++;
-            stats.messagesDroppedQueueFull.increment();
-            long now = System.currentTimeMillis();
-            if (now - lastDropLog > 10_000) {
-                lastDropLog = now;
-                log.warn("session {}: queue full (max_mqueue_len={}), dropping messages ({} dropped so far)",
-                        clientId, maxQueue, dropped);
-            }
-            return add(events, DROPPED, victim.message(), "queue_full");
-        }
-        return events;
-    }
-
-    private List<Event> send(SessionConnection conn, Pending p, List<Event> events) {
-        int id = 0;
-        if (p.qos() > 0) {
-            id = inflight.add(p);
-        }
-        if (!conn.sendPublish(p, id, false)) {
-            if (id != 0) {
-                inflight.remove(id);
-            }
-            return add(events, DROPPED, p.message(), "too_large_for_client");
-        }
-        messagesOut++;
-        return add(events, DELIVERED, p.message(), null);
-    }
-
-    /** Moves queued messages into the window while it has room. */
-    private List<Event> pump(List<Event> events) {
-        SessionConnection conn = connection;
-        if (conn == null) {
-            return events;
-        }
-        long now = System.currentTimeMillis();
-        int window = window(conn);
-        while (!queue.isEmpty() && conn.isWritable()) {
-            Pending p = queue.peek();
-            if (p.message().isExpired(now)) {
-                queue.poll();
-                stats.messagesDroppedExpired.increment();
-                events = add(events, DROPPED, p.message(), "expired");
-                continue;
-            }
-            if (p.qos() > 0 && inflight.size() >= window) {
-                break;
-            }
-            queue.poll();
-            events = send(conn, p, events);
-        }
-        return events;
+    /** True when this message id is queued, in flight, or was acknowledged a moment ago. */
+    public boolean holds(MessageId id) {
+        return delivery.holds(id);
     }
 
     /** The connection became writable again: send what waited. */
     public void drain() {
-        List<Event> events;
-        synchronized (this) {
-            events = pump(null);
-        }
-        report(events);
+        delivery.drain();
     }
 
     /** PUBACK: QoS 1 done. Returns false for an unknown packet id (ignored, as the spec allows). */
     public boolean puback(int packetId) {
-        List<Event> events = null;
-        synchronized (this) {
-            InflightEntry e = inflight.get(packetId);
-            if (e == null || e.pending.qos() != 1) {
-                return false;
-            }
-            removeInflight(packetId);
-            recentAcks.remember(e.pending.message().id());
-            events = add(events, ACKED, e.pending.message(), null);
-            resendHeldBack();
-            events = pump(events);
-        }
-        report(events);
-        return true;
+        return delivery.puback(packetId);
     }
 
     /** PUBREC: QoS 2 received by the client; answer PUBREL and keep the slot until PUBCOMP. */
     public boolean pubrec(int packetId, boolean failed) {
-        List<Event> events = null;
-        synchronized (this) {
-            InflightEntry e = inflight.get(packetId);
-            if (e == null || e.pending.qos() != 2) {
-                return false;
-            }
-            if (failed) {
-                // v5 PUBREC with a reason code >= 0x80 ends the exchange (MQTT-4.3.3).
-                removeInflight(packetId);
-                resendHeldBack();
-                events = pump(events);
-            } else {
-                inflight.answered(e); // the PUBREL below is its resend
-                if (!e.released) {
-                    e.released = true;
-                    recentAcks.remember(e.pending.message().id());
-                    events = add(events, ACKED, e.pending.message(), null);
-                }
-                SessionConnection conn = connection;
-                if (conn != null) {
-                    conn.sendPubrel(packetId);
-                }
-            }
-        }
-        report(events);
-        return true;
+        return delivery.pubrec(packetId, failed);
     }
 
     public boolean pubcomp(int packetId) {
-        List<Event> events = null;
-        synchronized (this) {
-            InflightEntry e = inflight.get(packetId);
-            if (e == null || !e.released) {
-                return false;
-            }
-            removeInflight(packetId);
-            resendHeldBack();
-            events = pump(events);
-        }
-        report(events);
-        return true;
+        return delivery.pubcomp(packetId);
     }
 
     /** MQTT 3 only: resend what has waited longer than the retry interval on a live connection. */
-    public synchronized void retry(long olderThanMillis) {
-        SessionConnection conn = connection;
-        if (conn == null) {
-            return;
-        }
-        inflight.retry(conn, olderThanMillis);
-    }
-
-    private void removeInflight(int packetId) {
-        inflight.remove(packetId);
-    }
-
-    private void resendHeldBack() {
-        SessionConnection conn = connection;
-        if (conn != null) {
-            inflight.resendHeldBack(conn, window(conn));
-        }
+    public void retry(long olderThanMillis) {
+        delivery.retry(olderThanMillis);
     }
 
     // ---- inbound QoS 2 -----------------------------------------------------------------

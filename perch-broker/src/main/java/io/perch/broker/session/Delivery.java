@@ -1,0 +1,294 @@
+package io.perch.broker.session;
+
+import io.perch.broker.message.MessageId;
+import io.perch.broker.session.SessionEvents.Event;
+import io.perch.broker.stats.BrokerStats;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.Iterator;
+import java.util.List;
+
+import static io.perch.broker.session.SessionEvents.ACKED;
+import static io.perch.broker.session.SessionEvents.DELIVERED;
+import static io.perch.broker.session.SessionEvents.DROPPED;
+import static io.perch.broker.session.SessionEvents.add;
+
+/**
+ * A session's outbound side: what it sends its client and what the client acknowledges.
+ *
+ * <p>Flow control (MQTT 5 section 4.9): at most {@code min(max_inflight, client Receive
+ * Maximum)} QoS 1/2 PUBLISHes are unacknowledged ({@link Inflight}); the rest wait in the
+ * bounded {@link SessionQueue}. QoS 0 messages bypass the window but never overtake queued
+ * messages. While the socket is above its high-water mark (a slow reader) nothing is written:
+ * messages queue and go out when it drains.
+ *
+ * <p>Every method holds the session's monitor while it changes state and reports the events
+ * (delivered, acked, dropped) after releasing it.
+ */
+final class Delivery {
+    private static final Logger log = LoggerFactory.getLogger(Delivery.class);
+
+    private final Session session;
+    private final SessionListener listener;
+    private final BrokerStats stats;
+    private final int maxInflight;
+    private final int maxQueue;
+    private final boolean storeQos0;
+    private final Inflight inflight;
+    private final SessionQueue queue;
+    private final RecentAcks recentAcks = new RecentAcks();
+    private long messagesOut;
+    private long dropped;
+    private long lastDropLog;
+
+    Delivery(Session session, SessionListener listener, BrokerStats stats, int maxInflight, int maxQueue,
+             boolean storeQos0) {
+        this.session = session;
+        this.listener = listener;
+        this.stats = stats;
+        this.maxInflight = maxInflight;
+        this.maxQueue = maxQueue;
+        this.storeQos0 = storeQos0;
+        this.inflight = new Inflight(stats);
+        this.queue = new SessionQueue(maxQueue);
+    }
+
+    // Views; the caller holds the session's monitor.
+
+    int inflightSize() {
+        return inflight.size();
+    }
+
+    int queueSize() {
+        return queue.size();
+    }
+
+    long dropped() {
+        return dropped;
+    }
+
+    long messagesOut() {
+        return messagesOut;
+    }
+
+    /** A new connection (the caller holds the monitor): resend within its window, then the queue. */
+    List<Event> resume(SessionConnection conn) {
+        inflight.resendAll(conn, window(conn));
+        return pump(null);
+    }
+
+    /** Removes and returns what came through shared subscriptions (caller holds the monitor). */
+    List<Pending> takeShared() {
+        List<Pending> shared = inflight.takeShared();
+        for (Iterator<Pending> it = queue.iterator(); it.hasNext(); ) {
+            Pending p = it.next();
+            if (p.isShared()) {
+                shared.add(p);
+                it.remove();
+            }
+        }
+        return shared;
+    }
+
+    /** Removes and returns everything not yet received (caller holds the monitor). */
+    List<Pending> drainAll() {
+        List<Pending> all = inflight.drain();
+        all.addAll(queue.drain());
+        return all;
+    }
+
+    /** Accepts a message for this client: sends it now if the window allows, else queues it. */
+    void offer(Pending p) {
+        List<Event> events = null;
+        synchronized (session) {
+            if (p.message().isExpired(System.currentTimeMillis())) {
+                stats.messagesDroppedExpired.increment();
+                events = add(events, DROPPED, p.message(), "expired");
+            } else {
+                SessionConnection conn = session.connection();
+                if (conn != null && queue.isEmpty() && conn.isWritable()
+                        && (p.qos() == 0 || inflight.size() < window(conn))) {
+                    events = send(conn, p, events);
+                } else if (conn == null && p.qos() == 0 && !storeQos0) {
+                    events = add(events, DROPPED, p.message(), "qos0_offline");
+                } else {
+                    events = enqueue(p, events);
+                }
+            }
+        }
+        SessionEvents.report(session, listener, stats, events);
+    }
+
+    /**
+     * True when a message with this id is queued or in flight here, or was acknowledged very
+     * recently (no double delivery: a backend's fetch can race the ack hook that deletes the
+     * stored copy).
+     */
+    boolean holds(MessageId id) {
+        synchronized (session) {
+            if (recentAcks.contains(id) || inflight.holds(id)) {
+                return true;
+            }
+            for (Pending p : queue) {
+                if (p.message().id().equals(id)) {
+                    return true;
+                }
+            }
+            return false;
+        }
+    }
+
+    private int window(SessionConnection conn) {
+        return Math.min(maxInflight, conn.receiveMaximum());
+    }
+
+    private List<Event> enqueue(Pending p, List<Event> events) {
+        Pending victim = queue.add(p);
+        if (victim != null) {
+            dropped++;
+            stats.messagesDroppedQueueFull.increment();
+            long now = System.currentTimeMillis();
+            if (now - lastDropLog > 10_000) {
+                lastDropLog = now;
+                log.warn("session {}: queue full (max_mqueue_len={}), dropping messages ({} dropped so far)",
+                        session.clientId(), maxQueue, dropped);
+            }
+            return add(events, DROPPED, victim.message(), "queue_full");
+        }
+        return events;
+    }
+
+    private List<Event> send(SessionConnection conn, Pending p, List<Event> events) {
+        int id = 0;
+        if (p.qos() > 0) {
+            id = inflight.add(p);
+        }
+        if (!conn.sendPublish(p, id, false)) {
+            if (id != 0) {
+                inflight.remove(id);
+            }
+            return add(events, DROPPED, p.message(), "too_large_for_client");
+        }
+        messagesOut++;
+        return add(events, DELIVERED, p.message(), null);
+    }
+
+    /** Moves queued messages into the window while it has room. */
+    private List<Event> pump(List<Event> events) {
+        SessionConnection conn = session.connection();
+        if (conn == null) {
+            return events;
+        }
+        long now = System.currentTimeMillis();
+        int window = window(conn);
+        while (!queue.isEmpty() && conn.isWritable()) {
+            Pending p = queue.peek();
+            if (p.message().isExpired(now)) {
+                queue.poll();
+                stats.messagesDroppedExpired.increment();
+                events = add(events, DROPPED, p.message(), "expired");
+                continue;
+            }
+            if (p.qos() > 0 && inflight.size() >= window) {
+                break;
+            }
+            queue.poll();
+            events = send(conn, p, events);
+        }
+        return events;
+    }
+
+    /** The connection became writable again: send what waited. */
+    void drain() {
+        List<Event> events;
+        synchronized (session) {
+            events = pump(null);
+        }
+        SessionEvents.report(session, listener, stats, events);
+    }
+
+    /** PUBACK: QoS 1 done. Returns false for an unknown packet id (ignored, as the spec allows). */
+    boolean puback(int packetId) {
+        List<Event> events = null;
+        synchronized (session) {
+            InflightEntry e = inflight.get(packetId);
+            if (e == null || e.pending.qos() != 1) {
+                return false;
+            }
+            removeInflight(packetId);
+            recentAcks.remember(e.pending.message().id());
+            events = add(events, ACKED, e.pending.message(), null);
+            resendHeldBack();
+            events = pump(events);
+        }
+        SessionEvents.report(session, listener, stats, events);
+        return true;
+    }
+
+    /** PUBREC: QoS 2 received by the client; answer PUBREL and keep the slot until PUBCOMP. */
+    boolean pubrec(int packetId, boolean failed) {
+        List<Event> events = null;
+        synchronized (session) {
+            InflightEntry e = inflight.get(packetId);
+            if (e == null || e.pending.qos() != 2) {
+                return false;
+            }
+            if (failed) {
+                // v5 PUBREC with a reason code >= 0x80 ends the exchange (MQTT-4.3.3).
+                removeInflight(packetId);
+                resendHeldBack();
+                events = pump(events);
+            } else {
+                inflight.answered(e); // the PUBREL below is its resend
+                if (!e.released) {
+                    e.released = true;
+                    recentAcks.remember(e.pending.message().id());
+                    events = add(events, ACKED, e.pending.message(), null);
+                }
+                SessionConnection conn = session.connection();
+                if (conn != null) {
+                    conn.sendPubrel(packetId);
+                }
+            }
+        }
+        SessionEvents.report(session, listener, stats, events);
+        return true;
+    }
+
+    boolean pubcomp(int packetId) {
+        List<Event> events = null;
+        synchronized (session) {
+            InflightEntry e = inflight.get(packetId);
+            if (e == null || !e.released) {
+                return false;
+            }
+            removeInflight(packetId);
+            resendHeldBack();
+            events = pump(events);
+        }
+        SessionEvents.report(session, listener, stats, events);
+        return true;
+    }
+
+    /** MQTT 3 only: resend what has waited longer than the retry interval on a live connection. */
+    void retry(long olderThanMillis) {
+        synchronized (session) {
+            SessionConnection conn = session.connection();
+            if (conn != null) {
+                inflight.retry(conn, olderThanMillis);
+            }
+        }
+    }
+
+    private void removeInflight(int packetId) {
+        inflight.remove(packetId);
+    }
+
+    private void resendHeldBack() {
+        SessionConnection conn = session.connection();
+        if (conn != null) {
+            inflight.resendHeldBack(conn, window(conn));
+        }
+    }
+}
