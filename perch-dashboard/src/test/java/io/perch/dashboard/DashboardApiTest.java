@@ -2,11 +2,9 @@ package io.perch.dashboard;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.perch.broker.plugin.ConfigEntry;
 import io.perch.broker.plugin.ConfigException;
-import io.perch.broker.plugin.PluginContext;
 import io.perch.broker.testkit.BrokerFixture;
 import org.eclipse.paho.client.mqttv3.MqttClient;
 import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
@@ -23,7 +21,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -41,32 +38,22 @@ class DashboardApiTest {
 
     private final ObjectMapper mapper = new ObjectMapper();
     private final HttpClient http = HttpClient.newHttpClient();
-    private final List<MqttClient> clients = new ArrayList<>();
+    private DashboardFixture dash;
     private BrokerFixture fixture;
     private DashboardPlugin plugin;
     private PrometheusMeterRegistry registry;
 
     @BeforeEach
     void start() throws Exception {
-        fixture = BrokerFixture.start();
-        registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        plugin = new DashboardPlugin();
-        plugin.configure(List.of(entry("dashboard.listener.http", "127.0.0.1:0"),
-                entry("dashboard.default_user.password", "secret")));
-        plugin.start(new PluginContext(fixture.broker().service(), registry, tmp, tmp));
+        dash = DashboardFixture.start(tmp, "secret");
+        fixture = dash.broker;
+        plugin = dash.plugin;
+        registry = dash.registry;
     }
 
     @AfterEach
     void stop() throws Exception {
-        for (MqttClient c : clients) {
-            if (c.isConnected()) {
-                c.disconnectForcibly(0, 1000);
-            }
-            c.close(true);
-        }
-        plugin.stop();
-        fixture.close();
-        registry.close();
+        dash.close();
     }
 
     private static ConfigEntry entry(String key, String value) {
@@ -82,7 +69,7 @@ class DashboardApiTest {
             o.setPassword("pw".toCharArray());
         }
         c.connect(o);
-        clients.add(c);
+        dash.track(c);
         return c;
     }
 

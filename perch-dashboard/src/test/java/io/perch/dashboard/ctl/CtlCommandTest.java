@@ -2,11 +2,9 @@ package io.perch.dashboard.ctl;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.perch.broker.plugin.ConfigEntry;
-import io.perch.broker.plugin.PluginContext;
 import io.perch.broker.testkit.BrokerFixture;
+import io.perch.dashboard.DashboardFixture;
 import io.perch.dashboard.DashboardPlugin;
 import org.eclipse.paho.client.mqttv3.MqttClient;
 import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
@@ -36,32 +34,22 @@ class CtlCommandTest {
     @TempDir
     Path tmp;
 
-    private final List<MqttClient> clients = new ArrayList<>();
+    private DashboardFixture dash;
     private BrokerFixture fixture;
     private DashboardPlugin plugin;
     private PrometheusMeterRegistry registry;
 
     @BeforeEach
     void start() throws Exception {
-        fixture = BrokerFixture.start();
-        registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        plugin = new DashboardPlugin();
-        plugin.configure(List.of(new ConfigEntry("dashboard.listener.http", "127.0.0.1:0", "test.conf", 1),
-                new ConfigEntry("dashboard.default_user.password", PASSWORD, "test.conf", 2)));
-        plugin.start(new PluginContext(fixture.broker().service(), registry, tmp, tmp));
+        dash = DashboardFixture.start(tmp, PASSWORD);
+        fixture = dash.broker;
+        plugin = dash.plugin;
+        registry = dash.registry;
     }
 
     @AfterEach
     void stop() throws Exception {
-        for (MqttClient c : clients) {
-            if (c.isConnected()) {
-                c.disconnectForcibly(0, 1000);
-            }
-            c.close(true);
-        }
-        plugin.stop();
-        fixture.close();
-        registry.close();
+        dash.close();
     }
 
     private record Result(int exit, String out, String err) {
@@ -86,7 +74,7 @@ class CtlCommandTest {
     private MqttClient connect(String clientId) throws Exception {
         MqttClient c = new MqttClient(fixture.tcpUri(), clientId, new MemoryPersistence());
         c.connect(new MqttConnectOptions());
-        clients.add(c);
+        dash.track(c);
         return c;
     }
 
