@@ -8,31 +8,55 @@ import org.slf4j.LoggerFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * One round trip of the pipeline: writes every command of a batch with auto-flush off, flushes
- * once, waits for the replies and sorts each op's outcome into done (with replies), refused by
- * Redis (a logical error: retrying cannot help) or lost (the connection went: replay it).
+ * One round trip of the pipeline: writes every command of a batch with auto-flush off (runs of
+ * built-in writes as one script each, see {@link ScriptedWrites}), flushes once, waits for the
+ * replies and sorts each op's outcome (see {@link Kind}).
  */
 final class BatchExchange {
     private static final Logger log = LoggerFactory.getLogger(BatchExchange.class);
 
-    enum Kind { DONE, REFUSED, LOST }
+    /**
+     * DONE (with replies), REFUSED by Redis (a logical error: retrying cannot help), LOST (the
+     * connection went: replay it) or UNSCRIPTED (Redis refused the script itself, so nothing of
+     * it ran: send those writes again as plain commands).
+     */
+    enum Kind { DONE, REFUSED, LOST, UNSCRIPTED }
 
     record Outcome(RedisOp op, Kind kind, List<Object> replies, Throwable error) {
+    }
+
+    /** What went on the wire for some ops: one op's own commands, or one script for several. */
+    private record Unit(RedisOp op, List<RedisFuture<?>> calls, ScriptedWrites.Chunk chunk, RedisFuture<List<Object>> script) {
     }
 
     private BatchExchange() {
     }
 
-    static List<Outcome> run(RedisLink link, List<RedisOp> batch, Duration timeout) {
-        List<List<RedisFuture<?>>> issued = new ArrayList<>(batch.size());
+    /** {@code scripts}: whether runs of built-in writes may go as one script each. */
+    static List<Outcome> run(RedisLink link, List<RedisOp> batch, Duration timeout, boolean scripts) {
+        List<Unit> units = new ArrayList<>();
         List<CompletableFuture<?>> all = new ArrayList<>();
+        ScriptedWrites.Chunk chunk = new ScriptedWrites.Chunk();
         for (RedisOp op : batch) {
+            if (scripts && ScriptedWrites.scriptable(op)) {
+                chunk.add(op);
+                if (chunk.full()) {
+                    units.add(issue(link, chunk, all));
+                    chunk = new ScriptedWrites.Chunk();
+                }
+                continue;
+            }
+            if (!chunk.isEmpty()) {
+                units.add(issue(link, chunk, all));
+                chunk = new ScriptedWrites.Chunk();
+            }
             List<RedisFuture<?>> fs = new ArrayList<>(op.calls.size());
             for (RedisCall call : op.calls) {
                 try {
@@ -44,7 +68,10 @@ final class BatchExchange {
                     log.debug("{} could not be issued: {}", op.function, e.toString());
                 }
             }
-            issued.add(fs);
+            units.add(new Unit(op, fs, null, null));
+        }
+        if (!chunk.isEmpty()) {
+            units.add(issue(link, chunk, all));
         }
         long disconnectsBefore = link.disconnects().getAsLong();
         link.connection().flushCommands();
@@ -58,10 +85,72 @@ final class BatchExchange {
             Thread.currentThread().interrupt();
         }
         List<Outcome> out = new ArrayList<>(batch.size());
-        for (int i = 0; i < batch.size(); i++) {
-            out.add(collect(link, batch.get(i), issued.get(i), deadline, disconnectsBefore));
+        for (Unit u : units) {
+            if (u.chunk() != null) {
+                collectScript(link, u.chunk(), u.script(), deadline, disconnectsBefore, out);
+            } else {
+                out.add(collect(link, u.op(), u.calls(), deadline, disconnectsBefore));
+            }
         }
         return out;
+    }
+
+    private static Unit issue(RedisLink link, ScriptedWrites.Chunk chunk, List<CompletableFuture<?>> all) {
+        RedisFuture<List<Object>> f = chunk.issue(link);
+        all.add(f.toCompletableFuture());
+        return new Unit(null, null, chunk, f);
+    }
+
+    /** Sorts a script's reply into one outcome per op: its commands' errors decide. */
+    private static void collectScript(RedisLink link, ScriptedWrites.Chunk chunk, RedisFuture<List<Object>> f,
+                                      long deadline, long disconnectsBefore, List<Outcome> out) {
+        Kind whole = null;
+        Throwable why = null;
+        Map<Integer, String> errors = Map.of();
+        try {
+            @SuppressWarnings("unchecked")
+            List<Object> reply = (List<Object>) await(link, f.toCompletableFuture(), deadline, disconnectsBefore);
+            errors = ScriptedWrites.Chunk.errors(reply);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            whole = Kind.LOST;
+        } catch (TimeoutException e) {
+            whole = Kind.LOST;
+        } catch (ExecutionException e) {
+            boolean refused = e.getCause() instanceof RedisCommandExecutionException rce && !isTransient(rce);
+            whole = refused ? Kind.UNSCRIPTED : Kind.LOST;
+            why = e.getCause();
+        }
+        if (whole == Kind.LOST && !f.isDone()) {
+            f.cancel(false);
+        }
+        for (int i = 0; i < chunk.ops.size(); i++) {
+            RedisOp op = chunk.ops.get(i);
+            List<Object> replies = new ArrayList<>(op.calls.size());
+            if (whole != null) {
+                out.add(new Outcome(op, whole, replies, why));
+                continue;
+            }
+            int from = chunk.first.get(i);
+            Kind kind = Kind.DONE;
+            Throwable refused = null;
+            for (int n = from; n < from + op.calls.size(); n++) {
+                String err = errors.get(n);
+                if (err == null) {
+                    replies.add(null);
+                    continue;
+                }
+                RedisCommandExecutionException rce = new RedisCommandExecutionException(err);
+                replies.add(rce);
+                if (isTransient(rce)) {
+                    kind = Kind.LOST;
+                } else if (kind == Kind.DONE) {
+                    kind = Kind.REFUSED;
+                    refused = rce;
+                }
+            }
+            out.add(new Outcome(op, kind, replies, kind == Kind.REFUSED ? refused : null));
+        }
     }
 
     private static Outcome collect(RedisLink link, RedisOp op, List<RedisFuture<?>> fs, long deadline,

@@ -58,6 +58,8 @@ public final class CommandPipeline implements AutoCloseable {
     /** Set once a connect or exchange failed; until then (start-up) reads wait for the first connection. */
     private volatile boolean knownDown;
     private RedisLink link;
+    /** Whether this connection runs runs of built-in writes as scripts; asked at every (re)connect. */
+    private boolean scripts;
 
     public CommandPipeline(String pool, Supplier<RedisLink> connector, BackendMetrics metrics, int maxBacklog,
                            Duration replyTimeout) {
@@ -276,6 +278,7 @@ public final class CommandPipeline implements AutoCloseable {
             markDown(e instanceof java.util.concurrent.ExecutionException && e.getCause() != null ? e.getCause().toString() : e.toString());
             return false;
         }
+        scripts = ScriptedWrites.supported(link, replyTimeout.toMillis());
         up = true;
         knownDown = false;
         int pending = backlog();
@@ -305,18 +308,31 @@ public final class CommandPipeline implements AutoCloseable {
     /** Sends a batch and waits for it; returns the ops to retry (connection lost), in order. */
     private List<RedisOp> execute(List<RedisOp> batch) {
         List<RedisOp> retry = new ArrayList<>();
+        List<RedisOp> unscripted = new ArrayList<>();
         long started = System.nanoTime();
-        List<BatchExchange.Outcome> outcomes = BatchExchange.run(link, batch, replyTimeout);
+        List<BatchExchange.Outcome> outcomes = BatchExchange.run(link, batch, replyTimeout, scripts);
         latency.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
         for (BatchExchange.Outcome o : outcomes) {
             RedisOp op = o.op();
-            if (o.kind() == BatchExchange.Kind.LOST && (op.write || !retry.isEmpty())) {
+            if (o.kind() == BatchExchange.Kind.UNSCRIPTED) {
+                unscripted.add(op);
+            } else if (o.kind() == BatchExchange.Kind.LOST && (op.write || !retry.isEmpty())) {
                 retry.add(op);
             } else if (o.kind() == BatchExchange.Kind.LOST) {
                 fail(op, new IllegalStateException("Redis pool " + pool + " is unreachable"));
             } else {
                 done(op, o.replies(), o.error());
             }
+        }
+        if (!unscripted.isEmpty()) {
+            // Nothing of a refused script ran: its writes go again, as plain commands, first.
+            scripts = false;
+            log.warn("Redis pool {} refused a script ({}); writing command by command from now on",
+                    pool, outcomes.stream().filter(o -> o.kind() == BatchExchange.Kind.UNSCRIPTED)
+                            .map(o -> String.valueOf(o.error())).findFirst().orElse("?"));
+            unscripted.addAll(retry);
+            putBack(unscripted, false);
+            return List.of();
         }
         return retry;
     }

@@ -47,7 +47,10 @@ public final class PoolConnector implements AutoCloseable {
         this.config = config;
         this.timeout = timeout;
         SocketOptions socket = SocketOptions.builder().connectTimeout(timeout).keepAlive(true).build();
-        TimeoutOptions timeouts = TimeoutOptions.enabled(timeout);
+        // No per-command timers: the pipeline puts one deadline on each batch itself, and a
+        // Lettuce timeout per command (a wheel-timer entry scheduled and cancelled for every
+        // HSET) cost more CPU than the command's own encoding.
+        TimeoutOptions timeouts = TimeoutOptions.builder().timeoutCommands(false).build();
         if (config.type() == PoolType.CLUSTER) {
             List<RedisURI> seeds = new ArrayList<>();
             for (HostPort hp : config.servers()) {
@@ -138,10 +141,10 @@ public final class PoolConnector implements AutoCloseable {
     public RedisLink connect() {
         if (clusterClient != null) {
             StatefulRedisClusterConnection<byte[], byte[]> c = clusterClient.connect(ByteArrayCodec.INSTANCE);
-            return new RedisLink(c, c.async(), disconnects::get);
+            return new RedisLink(c, c.async(), disconnects::get, false);
         }
         StatefulRedisConnection<byte[], byte[]> c = client.connect(ByteArrayCodec.INSTANCE, dataUri());
-        return new RedisLink(c, c.async(), disconnects::get);
+        return new RedisLink(c, c.async(), disconnects::get, true);
     }
 
     /** A pub/sub connection for the subscription channel (not for clusters). */

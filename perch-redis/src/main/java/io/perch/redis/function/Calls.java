@@ -3,12 +3,16 @@ package io.perch.redis.function;
 import io.lettuce.core.Limit;
 import io.lettuce.core.Range;
 import io.lettuce.core.ScriptOutputType;
+import io.perch.redis.client.ArgvCall;
 import io.perch.redis.client.RedisCall;
 
 import java.util.List;
 import java.util.Map;
 
-/** The Redis commands the built-in functions use, as {@link RedisCall}s on raw bytes. */
+/**
+ * The Redis commands the built-in functions use, as {@link RedisCall}s on raw bytes. The
+ * writes are {@link ArgvCall}s, so that the pipeline may run them inside one script.
+ */
 final class Calls {
     private Calls() {
     }
@@ -18,11 +22,19 @@ final class Calls {
             "if redis.call('EXISTS', KEYS[2]) == 0 then return redis.call('ZREM', KEYS[1], ARGV[1]) end return 0";
 
     static RedisCall hset(byte[] key, Map<byte[], byte[]> fields) {
-        return r -> r.hset(key, fields);
+        Object[] argv = new Object[2 + 2 * fields.size()];
+        argv[0] = "HSET";
+        argv[1] = key;
+        int i = 2;
+        for (Map.Entry<byte[], byte[]> e : fields.entrySet()) {
+            argv[i++] = e.getKey();
+            argv[i++] = e.getValue();
+        }
+        return ArgvCall.of(r -> r.hset(key, fields), argv);
     }
 
     static RedisCall hdel(byte[] key, byte[] field) {
-        return r -> r.hdel(key, field);
+        return ArgvCall.of(r -> r.hdel(key, field), "HDEL", key, field);
     }
 
     static RedisCall hgetall(byte[] key) {
@@ -30,19 +42,19 @@ final class Calls {
     }
 
     static RedisCall expire(byte[] key, long seconds) {
-        return r -> r.expire(key, seconds);
+        return ArgvCall.of(r -> r.expire(key, seconds), "EXPIRE", key, seconds);
     }
 
     static RedisCall del(byte[] key) {
-        return r -> r.del(key);
+        return ArgvCall.of(r -> r.del(key), "DEL", key);
     }
 
     static RedisCall set(byte[] key, byte[] value) {
-        return r -> r.set(key, value);
+        return ArgvCall.of(r -> r.set(key, value), "SET", key, value);
     }
 
     static RedisCall setIfAbsent(byte[] key, byte[] value) {
-        return r -> r.setnx(key, value);
+        return ArgvCall.of(r -> r.setnx(key, value), "SETNX", key, value);
     }
 
     static RedisCall get(byte[] key) {
@@ -54,11 +66,11 @@ final class Calls {
     }
 
     static RedisCall zadd(byte[] key, double score, byte[] member) {
-        return r -> r.zadd(key, score, member);
+        return ArgvCall.of(r -> r.zadd(key, score, member), "ZADD", key, score, member);
     }
 
     static RedisCall zrem(byte[] key, byte[] member) {
-        return r -> r.zrem(key, member);
+        return ArgvCall.of(r -> r.zrem(key, member), "ZREM", key, member);
     }
 
     static RedisCall zrangeAllWithScores(byte[] key) {
@@ -79,7 +91,8 @@ final class Calls {
      * a read finds their hash gone.
      */
     static RedisCall zremBefore(byte[] key, double cutoff) {
-        return r -> r.zremrangebyscore(key, Range.from(Range.Boundary.including(1e11), Range.Boundary.excluding(cutoff)));
+        return ArgvCall.of(r -> r.zremrangebyscore(key, Range.from(Range.Boundary.including(1e11), Range.Boundary.excluding(cutoff))),
+                "ZREMRANGEBYSCORE", key, 1e11, "(" + (cutoff == Math.rint(cutoff) ? Long.toString((long) cutoff) : Double.toString(cutoff)));
     }
 
     static RedisCall zrangeByLex(byte[] key, byte[] from, byte[] to, long offset, long count) {

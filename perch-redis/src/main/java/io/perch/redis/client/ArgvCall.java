@@ -1,0 +1,51 @@
+package io.perch.redis.client;
+
+import io.lettuce.core.RedisFuture;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * A built-in write both as a Lettuce call and as its command line ({@code argv}: name, key,
+ * arguments), so that the pipeline can run a run of such writes inside one script call
+ * ({@link ScriptedWrites}) instead of one Lettuce command each. Only idempotent writes whose
+ * reply nobody reads are made this way; user-written commands and reads stay plain calls.
+ */
+public final class ArgvCall implements RedisCall {
+    private final RedisCall direct;
+    private final byte[][] argv;
+
+    private ArgvCall(RedisCall direct, byte[][] argv) {
+        this.direct = direct;
+        this.argv = argv;
+    }
+
+    /** {@code parts}: the command name, then each argument as byte[], String or a number. */
+    public static ArgvCall of(RedisCall direct, Object... parts) {
+        byte[][] argv = new byte[parts.length][];
+        for (int i = 0; i < parts.length; i++) {
+            argv[i] = bytes(parts[i]);
+        }
+        return new ArgvCall(direct, argv);
+    }
+
+    private static byte[] bytes(Object part) {
+        if (part instanceof byte[] b) {
+            return b;
+        }
+        if (part instanceof Double d && d == Math.rint(d) && !d.isInfinite() && Math.abs(d) < 1e15) {
+            // Scores are millisecond times: write them as integers, as redis-cli would show them.
+            return Long.toString(d.longValue()).getBytes(StandardCharsets.US_ASCII);
+        }
+        return String.valueOf(part).getBytes(StandardCharsets.UTF_8);
+    }
+
+    public byte[][] argv() {
+        return argv;
+    }
+
+    @Override
+    public RedisFuture<?> issue(RedisClusterAsyncCommands<byte[], byte[]> redis) {
+        return direct.issue(redis);
+    }
+}
