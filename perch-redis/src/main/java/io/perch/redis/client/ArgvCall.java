@@ -14,19 +14,38 @@ import java.nio.charset.StandardCharsets;
 public final class ArgvCall implements RedisCall {
     private final RedisCall direct;
     private final byte[][] argv;
+    private final boolean appendsToSet;
 
-    private ArgvCall(RedisCall direct, byte[][] argv) {
+    private ArgvCall(RedisCall direct, byte[][] argv, boolean appendsToSet) {
         this.direct = direct;
         this.argv = argv;
+        this.appendsToSet = appendsToSet;
     }
 
     /** {@code parts}: the command name, then each argument as byte[], String or a number. */
     public static ArgvCall of(RedisCall direct, Object... parts) {
+        return new ArgvCall(direct, argv(parts), false);
+    }
+
+    /**
+     * {@code ZADD key score member} of a member never added before (a new message id) to a
+     * time-ordered set: a script may fold it into an earlier ZADD to the same key in the same
+     * call, since adding it sooner changes nothing any command in between does.
+     */
+    public static ArgvCall appendToSet(RedisCall direct, byte[] key, double score, byte[] member) {
+        return new ArgvCall(direct, argv(new Object[]{"ZADD", key, score, member}), true);
+    }
+
+    private static byte[][] argv(Object[] parts) {
         byte[][] argv = new byte[parts.length][];
         for (int i = 0; i < parts.length; i++) {
             argv[i] = bytes(parts[i]);
         }
-        return new ArgvCall(direct, argv);
+        return argv;
+    }
+
+    boolean appendsToSet() {
+        return appendsToSet;
     }
 
     private static byte[] bytes(Object part) {

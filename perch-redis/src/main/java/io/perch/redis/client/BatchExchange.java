@@ -8,7 +8,6 @@ import org.slf4j.LoggerFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -106,11 +105,11 @@ final class BatchExchange {
                                       long deadline, long disconnectsBefore, List<Outcome> out) {
         Kind whole = null;
         Throwable why = null;
-        Map<Integer, String> errors = Map.of();
+        List<List<String>> errors = null;
         try {
             @SuppressWarnings("unchecked")
             List<Object> reply = (List<Object>) await(link, f.toCompletableFuture(), deadline, disconnectsBefore);
-            errors = ScriptedWrites.Chunk.errors(reply);
+            errors = chunk.errorsByOp(reply);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             whole = Kind.LOST;
@@ -126,22 +125,16 @@ final class BatchExchange {
         }
         for (int i = 0; i < chunk.ops.size(); i++) {
             RedisOp op = chunk.ops.get(i);
-            List<Object> replies = new ArrayList<>(op.calls.size());
+            // A write's replies are not read by anyone; a scripted one reports only its errors.
+            List<Object> replies = new ArrayList<>(java.util.Collections.nCopies(op.calls.size(), null));
             if (whole != null) {
                 out.add(new Outcome(op, whole, replies, why));
                 continue;
             }
-            int from = chunk.first.get(i);
             Kind kind = Kind.DONE;
             Throwable refused = null;
-            for (int n = from; n < from + op.calls.size(); n++) {
-                String err = errors.get(n);
-                if (err == null) {
-                    replies.add(null);
-                    continue;
-                }
+            for (String err : errors.get(i)) {
                 RedisCommandExecutionException rce = new RedisCommandExecutionException(err);
-                replies.add(rce);
                 if (isTransient(rce)) {
                     kind = Kind.LOST;
                 } else if (kind == Kind.DONE) {

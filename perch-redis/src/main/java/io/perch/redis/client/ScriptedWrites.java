@@ -3,8 +3,10 @@ package io.perch.redis.client;
 import io.lettuce.core.RedisFuture;
 import io.lettuce.core.ScriptOutputType;
 
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -56,13 +58,20 @@ final class ScriptedWrites {
         return true;
     }
 
-    /** The ops of one script call; {@code first[i]} is the 1-based number of op i's first command. */
+    /**
+     * The ops of one script call and the commands they make; a ZADD that appends to a set
+     * ({@link ArgvCall#appendToSet}) joins an earlier ZADD to that key, so a stream of messages
+     * on one topic costs one ZADD per script rather than one per message.
+     */
     static final class Chunk {
         final List<RedisOp> ops = new ArrayList<>();
-        final List<Integer> first = new ArrayList<>();
-        private final List<byte[]> args = new ArrayList<>();
-        private int commands;
+        private final List<Command> commands = new ArrayList<>();
+        private final Map<ByteBuffer, Command> setAppends = new HashMap<>();
         private int bytes;
+
+        /** One command of the script and the ops (indexes into {@code ops}) whose writes it carries. */
+        private record Command(List<byte[]> argv, List<Integer> owners) {
+        }
 
         boolean full() {
             return ops.size() >= MAX_OPS || bytes >= MAX_BYTES;
@@ -73,32 +82,54 @@ final class ScriptedWrites {
         }
 
         void add(RedisOp op) {
+            int owner = ops.size();
             ops.add(op);
-            first.add(commands + 1);
             for (RedisCall c : op.calls) {
-                byte[][] argv = ((ArgvCall) c).argv();
-                args.add(Integer.toString(argv.length).getBytes(StandardCharsets.US_ASCII));
+                ArgvCall call = (ArgvCall) c;
+                byte[][] argv = call.argv();
                 for (byte[] a : argv) {
-                    args.add(a);
                     bytes += a.length;
                 }
-                commands++;
+                Command earlier = call.appendsToSet() ? setAppends.get(ByteBuffer.wrap(argv[1])) : null;
+                if (earlier != null) {
+                    earlier.argv().add(argv[2]);
+                    earlier.argv().add(argv[3]);
+                    earlier.owners().add(owner);
+                    continue;
+                }
+                Command cmd = new Command(new ArrayList<>(Arrays.asList(argv)), new ArrayList<>(List.of(owner)));
+                commands.add(cmd);
+                if (call.appendsToSet()) {
+                    setAppends.put(ByteBuffer.wrap(argv[1]), cmd);
+                }
             }
         }
 
         RedisFuture<List<Object>> issue(RedisLink link) {
+            List<byte[]> args = new ArrayList<>(commands.size() * 8);
+            for (Command c : commands) {
+                args.add(Integer.toString(c.argv().size()).getBytes(StandardCharsets.US_ASCII));
+                args.addAll(c.argv());
+            }
             return link.commands().eval(SCRIPT, ScriptOutputType.MULTI, NO_KEYS, args.toArray(byte[][]::new));
         }
 
-        /** Command number -> error text, from the script's reply. */
-        static Map<Integer, String> errors(List<Object> reply) {
-            Map<Integer, String> errors = new HashMap<>();
+        /** For each op (same order as {@code ops}), the errors of the commands that carried its writes. */
+        List<List<String>> errorsByOp(List<Object> reply) {
+            List<List<String>> byOp = new ArrayList<>(ops.size());
+            for (int i = 0; i < ops.size(); i++) {
+                byOp.add(List.of());
+            }
             for (int i = 0; reply != null && i + 1 < reply.size(); i += 2) {
                 Object msg = reply.get(i + 1);
-                errors.put(((Number) reply.get(i)).intValue(),
-                        msg instanceof byte[] b ? new String(b, StandardCharsets.UTF_8) : String.valueOf(msg));
+                String text = msg instanceof byte[] b ? new String(b, StandardCharsets.UTF_8) : String.valueOf(msg);
+                for (int owner : commands.get(((Number) reply.get(i)).intValue() - 1).owners()) {
+                    List<String> errs = new ArrayList<>(byOp.get(owner));
+                    errs.add(text);
+                    byOp.set(owner, errs);
+                }
             }
-            return errors;
+            return byOp;
         }
     }
 

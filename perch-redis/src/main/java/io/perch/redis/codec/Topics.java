@@ -13,25 +13,40 @@ public final class Topics {
         return filter.indexOf('+') >= 0 || filter.indexOf('#') >= 0;
     }
 
+    /** Walks both strings level by level without splitting them: it runs for every publish and ack. */
     public static boolean matches(String filter, String topic) {
         if (topic.startsWith("$") && (filter.startsWith("+") || filter.startsWith("#"))) {
             return false;
         }
-        String[] f = filter.split("/", -1);
-        String[] t = topic.split("/", -1);
-        int i = 0;
-        for (; i < f.length; i++) {
-            if (f[i].equals("#")) {
-                return i == f.length - 1;
+        int f = 0;
+        int t = 0;
+        int fl = filter.length();
+        int tl = topic.length();
+        while (true) {
+            int fEnd = filter.indexOf('/', f);
+            if (fEnd < 0) {
+                fEnd = fl;
             }
-            if (i >= t.length) {
+            if (fEnd - f == 1 && filter.charAt(f) == '#') {
+                return fEnd == fl;
+            }
+            if (t > tl) {
+                return false; // the topic has fewer levels
+            }
+            int tEnd = topic.indexOf('/', t);
+            if (tEnd < 0) {
+                tEnd = tl;
+            }
+            boolean plus = fEnd - f == 1 && filter.charAt(f) == '+';
+            if (!plus && (fEnd - f != tEnd - t || !filter.regionMatches(f, topic, t, fEnd - f))) {
                 return false;
             }
-            if (!f[i].equals("+") && !f[i].equals(t[i])) {
-                return false;
+            if (fEnd == fl) {
+                return tEnd == tl;
             }
+            f = fEnd + 1;
+            t = tEnd + 1;
         }
-        return i == t.length;
     }
 
     /**

@@ -5,6 +5,7 @@ import io.lettuce.core.Range;
 import io.lettuce.core.ScriptOutputType;
 import io.perch.redis.client.ArgvCall;
 import io.perch.redis.client.RedisCall;
+import io.perch.redis.codec.MessageHash;
 
 import java.util.List;
 import java.util.Map;
@@ -67,6 +68,22 @@ final class Calls {
 
     static RedisCall zadd(byte[] key, double score, byte[] member) {
         return ArgvCall.of(r -> r.zadd(key, score, member), "ZADD", key, score, member);
+    }
+
+    /** ZADD of a new message id to a topic's time-ordered set (see {@link ArgvCall#appendToSet}). */
+    static RedisCall appendToSet(byte[] key, double score, byte[] member) {
+        return ArgvCall.appendToSet(r -> r.zadd(key, score, member), key, score, member);
+    }
+
+    /** HSET from field/value pairs; the map Lettuce wants is built only if the call goes as a plain command. */
+    static RedisCall hset(byte[] key, List<byte[]> kv) {
+        Object[] argv = new Object[2 + kv.size()];
+        argv[0] = "HSET";
+        argv[1] = key;
+        for (int i = 0; i < kv.size(); i++) {
+            argv[2 + i] = kv.get(i);
+        }
+        return ArgvCall.of(r -> r.hset(key, MessageHash.asMap(kv)), argv);
     }
 
     static RedisCall zrem(byte[] key, byte[] member) {

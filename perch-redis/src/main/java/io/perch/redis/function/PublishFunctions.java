@@ -61,7 +61,7 @@ final class PublishFunctions {
         if (m.qos() > 0) {
             byte[] set = Keys.topicMessages(m.topic());
             long ms = m.timestamp();
-            calls.add(Calls.zadd(set, ms, utf8(id)));
+            calls.add(Calls.appendToSet(set, ms, utf8(id)));
             if (upkeepDue(pool.name(), m.topic(), rule.expiredTime(), System.currentTimeMillis())) {
                 // Members older than the TTL point at expired hashes: prune them by score as we go.
                 calls.add(Calls.zremBefore(set, ms - rule.expiredTime() * 1000.0));
@@ -123,14 +123,13 @@ final class PublishFunctions {
         List<byte[]> kv = MessageHash.fields(m, ctx.compat());
         pool.write(Functions.ON_MESSAGE_STORE_KEEP_LATEST, List.of(
                 Calls.del(key),
-                Calls.hset(key, MessageHash.asMap(kv)),
+                Calls.hset(key, kv),
                 Calls.expire(key, rule.expiredTime()),
                 Calls.zadd(utf8(Keys.LATEST_INDEX), 0, utf8(m.topic()))));
     }
 
     private List<RedisCall> hashCalls(Message m, String id, long ttl) {
         byte[] key = Keys.message(id);
-        return List.of(Calls.hset(key, MessageHash.asMap(MessageHash.fields(m, ctx.compat()))),
-                Calls.expire(key, ttl));
+        return List.of(Calls.hset(key, MessageHash.fields(m, ctx.compat())), Calls.expire(key, ttl));
     }
 }

@@ -17,6 +17,16 @@ class TopicsTest {
         assertThat(Topics.matches("$SYS/#", "$SYS/x")).isTrue();
         assertThat(Topics.matches("a", "a/b")).isFalse();
         assertThat(Topics.matches("a/", "a/")).isTrue();
+        assertThat(Topics.matches("a/", "a")).isFalse();
+        assertThat(Topics.matches("a", "a/")).isFalse();
+        assertThat(Topics.matches("+", "")).isTrue();
+        assertThat(Topics.matches("+/+", "/")).isTrue();
+        assertThat(Topics.matches("/#", "/")).isTrue();
+        assertThat(Topics.matches("a/+", "a")).isFalse();
+        assertThat(Topics.matches("a/+/#", "a/b")).isTrue();
+        assertThat(Topics.matches("a/b/c", "a/b")).isFalse();
+        assertThat(Topics.matches("a/bc", "a/b")).isFalse();
+        assertThat(Topics.matches("#", "a/b/c")).isTrue();
     }
 
     @Test
