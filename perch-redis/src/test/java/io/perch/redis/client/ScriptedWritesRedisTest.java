@@ -1,0 +1,97 @@
+package io.perch.redis.client;
+
+import io.perch.broker.hook.HookPoints;
+import io.perch.broker.hook.event.PublishEvent;
+import io.perch.broker.message.Message;
+import io.perch.redis.testkit.RedisBackendTest;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static io.perch.redis.testkit.Rules.PUBLISH;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Runs of built-in writes go to Redis as one script each: the keys are the same as command
+ * by command, a command Redis refuses fails only the write it belongs to, a topic's ZADDs are
+ * folded into one, and a Redis that forbids scripts gets plain commands.
+ */
+class ScriptedWritesRedisTest extends RedisBackendTest {
+
+    private void publish(String topic, int i) {
+        Message m = backend.broker.newMessage(topic, ("m" + i).getBytes(StandardCharsets.UTF_8), 1, false, "p");
+        backend.broker.hooks().run(HookPoints.MESSAGE_PUBLISH, new PublishEvent(events.client("p"), m, true))
+                .toCompletableFuture().orTimeout(10, TimeUnit.SECONDS).join();
+    }
+
+    /** Publishes while Redis is paused, so that all of them reach it in one batch. */
+    private void publishInOneBatch(Runnable publishes) {
+        CommandPipeline pipeline = backend.plugin.pipeline("pool1").orElseThrow();
+        await().atMost(Duration.ofSeconds(5)).until(pipeline::isUp);
+        redis.cli().clientPause(500);
+        publishes.run();
+    }
+
+    private long calls(String command) {
+        Matcher m = Pattern.compile("cmdstat_" + command + ":calls=(\\d+)").matcher(redis.cli().info("commandstats"));
+        return m.find() ? Long.parseLong(m.group(1)) : 0;
+    }
+
+    @Test
+    void aTopicsMessagesAreStoredWithOneScriptAndOneZadd() {
+        start(PUBLISH);
+        publishInOneBatch(() -> {
+            for (int i = 0; i < 100; i++) {
+                publish("t", i);
+            }
+        });
+        await().atMost(Duration.ofSeconds(10)).until(() -> redis.cli().zcard("mqtt:msg:t") == 100);
+        for (String id : redis.cli().zrange("mqtt:msg:t", 0, -1)) {
+            assertThat(redis.cli().hget("mqtt:msg:" + id, "topic")).isEqualTo("t");
+            assertThat(redis.cli().ttl("mqtt:msg:" + id)).isBetween(3500L, 3600L);
+        }
+        assertThat(calls("eval")).as("scripts").isPositive();
+        assertThat(calls("hset")).isEqualTo(100);
+        assertThat(calls("zadd")).as("ZADDs of the message set, folded").isLessThan(10);
+        assertThat(backend.count("on_message_publish", "success")).isEqualTo(100);
+    }
+
+    @Test
+    void aCommandRedisRefusesFailsOnlyTheWriteItBelongsTo() {
+        start(PUBLISH);
+        redis.cli().set("mqtt:msg:bad", "not a sorted set");
+        publishInOneBatch(() -> {
+            for (int i = 0; i < 20; i++) {
+                publish(i == 10 ? "bad" : "good", i);
+            }
+        });
+        await().atMost(Duration.ofSeconds(10)).until(() -> backend.count("on_message_publish", "failure") == 1);
+        await().atMost(Duration.ofSeconds(5)).until(() -> backend.count("on_message_publish", "success") == 19);
+        assertThat(redis.cli().zcard("mqtt:msg:good")).isEqualTo(19);
+        assertThat(redis.cli().get("mqtt:msg:bad")).isEqualTo("not a sorted set");
+        // The refused ZADD did not stop the commands after it, in its write or in later ones.
+        assertThat(redis.cli().keys("mqtt:msg:*")).hasSize(20 + 2);
+    }
+
+    @Test
+    void aUserWhoMayNotRunScriptsGetsPlainCommands() {
+        redis.cli().aclSetuser("perch", io.lettuce.core.AclSetuserArgs.Builder.on().addPassword("secret")
+                .allKeys().allCommands().removeCommand(io.lettuce.core.protocol.CommandType.EVAL)
+                .removeCommand(io.lettuce.core.protocol.CommandType.EVALSHA));
+        start(PUBLISH, "backend.redis.pool1.username = perch", "backend.redis.pool1.password = secret");
+        publishInOneBatch(() -> {
+            for (int i = 0; i < 30; i++) {
+                publish("t", i);
+            }
+        });
+        await().atMost(Duration.ofSeconds(10)).until(() -> redis.cli().zcard("mqtt:msg:t") == 30);
+        assertThat(calls("eval")).isZero();
+        assertThat(calls("zadd")).as("one per message, plus the topic index").isEqualTo(30 + 1);
+        assertThat(backend.count("on_message_publish", "failure")).isZero();
+    }
+}
