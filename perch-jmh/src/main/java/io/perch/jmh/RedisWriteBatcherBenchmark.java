@@ -3,6 +3,7 @@ package io.perch.jmh;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.perch.redis.client.ArgvCall;
 import io.perch.redis.client.BackendMetrics;
 import io.perch.redis.client.CommandPipeline;
 import io.perch.redis.client.PoolConnector;
@@ -33,6 +34,7 @@ import java.util.concurrent.TimeUnit;
  * the binary bundled with embedded-redis). One invocation submits 1,000 messages and waits for
  * the last: the score is persisted messages per second, bounded by Redis throughput, not by
  * one round trip per message.
+ * <pre>java -cp 'perch-jmh/target/perch-jmh-0.1.0-SNAPSHOT.jar:perch-jmh/target/lib/*' io.perch.jmh.BenchmarksMain RedisWriteBatcher</pre>
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -76,20 +78,35 @@ public class RedisWriteBatcherBenchmark {
         redis.close();
     }
 
+    /**
+     * {@code script}: the writes as the built-in functions make them ({@link ArgvCall}), which
+     * the pipeline runs as one EVAL per run; {@code plain}: the same commands as plain Lettuce
+     * calls, one Lettuce command each (what a cluster pool or a user's commands rule costs).
+     */
+    @Param({"script", "plain"})
+    public String mode;
+
     @Benchmark
     @OperationsPerInvocation(BATCH)
     public Object persistMessages() {
         CompletableFuture<List<Object>> last = null;
+        byte[] set = "mqtt:msg:bench/topic".getBytes(StandardCharsets.US_ASCII);
         for (int i = 0; i < BATCH; i++) {
             long n = seq++;
             byte[] id = ("id" + n).getBytes(StandardCharsets.US_ASCII);
             byte[] key = ("mqtt:msg:id" + n).getBytes(StandardCharsets.US_ASCII);
-            byte[] set = "mqtt:msg:bench/topic".getBytes(StandardCharsets.US_ASCII);
-            List<RedisCall> calls = List.of(
-                    r -> r.hset(key, java.util.Map.of("id".getBytes(), id, "payload".getBytes(), payload,
-                            "topic".getBytes(), "bench/topic".getBytes(), "qos".getBytes(), "1".getBytes())),
-                    r -> r.expire(key, 3600),
-                    r -> r.zadd(set, (double) n, id));
+            java.util.Map<byte[], byte[]> hash = new java.util.LinkedHashMap<>();
+            hash.put("id".getBytes(), id);
+            hash.put("payload".getBytes(), payload);
+            hash.put("topic".getBytes(), "bench/topic".getBytes());
+            hash.put("qos".getBytes(), "1".getBytes());
+            RedisCall hset = r -> r.hset(key, hash);
+            RedisCall expire = r -> r.expire(key, 3600);
+            RedisCall zadd = r -> r.zadd(set, (double) n, id);
+            List<RedisCall> calls = mode.equals("plain") ? List.of(hset, expire, zadd) : List.of(
+                    ArgvCall.of(hset, "HSET", key, "id", id, "payload", payload, "topic", "bench/topic", "qos", "1"),
+                    ArgvCall.of(expire, "EXPIRE", key, 3600),
+                    ArgvCall.appendToSet(zadd, set, (double) n, id));
             last = pipeline.submit(RedisOp.write("on_message_publish", calls));
         }
         return last.join();
