@@ -73,8 +73,8 @@ public final class Broker {
         boolean epoll = Epoll.isAvailable();
         this.boss = epoll ? new EpollEventLoopGroup(1, new DefaultThreadFactory("perch-accept"))
                 : new NioEventLoopGroup(1, new DefaultThreadFactory("perch-accept"));
-        this.workers = epoll ? new EpollEventLoopGroup(0, new DefaultThreadFactory("perch-io"))
-                : new NioEventLoopGroup(0, new DefaultThreadFactory("perch-io"));
+        this.workers = epoll ? new EpollEventLoopGroup(config.ioThreads, new DefaultThreadFactory("perch-io"))
+                : new NioEventLoopGroup(config.ioThreads, new DefaultThreadFactory("perch-io"));
         this.serverChannel = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
         this.core = new BrokerCore(config, hooks, sessions, retained, workers);
         this.service = new BrokerServiceImpl(core, this);

@@ -12,6 +12,8 @@ import java.util.List;
 public final class BrokerConfig {
     /** node.name */
     public final String nodeName;
+    /** node.io_threads: event loops serving the connections; 0 = twice the processors (Netty's default) */
+    public final int ioThreads;
     /** listener.* */
     public final List<ListenerConfig> listeners;
     /** mqtt.max_packet_size, bytes */
@@ -67,6 +69,7 @@ public final class BrokerConfig {
 
     private BrokerConfig(Builder b) {
         nodeName = b.nodeName;
+        ioThreads = b.ioThreads;
         listeners = List.copyOf(b.listeners);
         maxPacketSize = b.maxPacketSize;
         maxClientIdLen = b.maxClientIdLen;
@@ -102,6 +105,7 @@ public final class BrokerConfig {
     /** Mutable builder with the documented defaults (EMQ X 4's where one exists). */
     public static final class Builder {
         public String nodeName = "perch@127.0.0.1";
+        public int ioThreads = 0;
         public List<ListenerConfig> listeners = new ArrayList<>(List.of(
                 ListenerConfig.tcp("0.0.0.0", 1883), ListenerConfig.ws("0.0.0.0", 8083, "/mqtt")));
         public int maxPacketSize = 1024 * 1024;
@@ -131,6 +135,7 @@ public final class BrokerConfig {
         public Duration publishLimitPeriod = Duration.ofSeconds(1);
 
         public Builder nodeName(String v) { nodeName = v; return this; }
+        public Builder ioThreads(int v) { ioThreads = v; return this; }
         public Builder listeners(List<ListenerConfig> v) { listeners = new ArrayList<>(v); return this; }
         public Builder maxPacketSize(int v) { maxPacketSize = v; return this; }
         public Builder maxClientIdLen(int v) { maxClientIdLen = v; return this; }

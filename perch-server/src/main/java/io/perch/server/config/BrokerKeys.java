@@ -40,6 +40,7 @@ final class BrokerKeys {
     private static Map<String, Binder> keys() {
         Map<String, Binder> k = new LinkedHashMap<>();
         k.put("node.name", (e, b) -> b.nodeName(nodeName(e)));
+        k.put("node.io_threads", (e, b) -> b.ioThreads(e.value().equals("auto") ? 0 : ioThreads(e)));
         k.put("allow_anonymous", (e, b) -> b.allowAnonymous(bool(e)));
         k.put("acl_nomatch", (e, b) -> b.aclNoMatchAllow(choice(e, "allow", "deny").equals("allow")));
         k.put("mqtt.max_packet_size", (e, b) -> b.maxPacketSize((int) size(e, MAX_PACKET)));
@@ -65,6 +66,14 @@ final class BrokerKeys {
         k.put("broker.sys_interval", (e, b) -> b.sysInterval(duration(e)));
         k.put("broker.shared_dispatch_ack_enabled", (e, b) -> b.sharedRedispatch(bool(e)));
         return Collections.unmodifiableMap(k);
+    }
+
+    private static int ioThreads(ConfigEntry e) {
+        try {
+            return integer(e, 1, 1024);
+        } catch (ConfigException ex) {
+            throw new ConfigException(e, "expected auto or a whole number from 1 to 1024");
+        }
     }
 
     /** {@code count,period}, e.g. {@code 100,10s}: at most 100 PUBLISHes per 10 seconds per connection. */

@@ -27,6 +27,8 @@ class BrokerKeysTest {
     static Stream<Arguments> goodValues() {
         return Stream.of(
                 arguments("node.name", "emqx@10.0.0.1", f(b -> b.nodeName), "emqx@10.0.0.1"),
+                arguments("node.io_threads", "1", f(b -> b.ioThreads), 1),
+                arguments("node.io_threads", "auto", f(b -> b.ioThreads), 0),
                 arguments("allow_anonymous", "false", f(b -> b.allowAnonymous), false),
                 arguments("acl_nomatch", "deny", f(b -> b.aclNoMatchAllow), false),
                 arguments("mqtt.max_packet_size", "64KB", f(b -> b.maxPacketSize), 65536),
@@ -79,6 +81,8 @@ class BrokerKeysTest {
                 arguments("node.name", "perch", "expected name@host, e.g. perch@127.0.0.1"),
                 arguments("node.name", "@host", "expected name@host, e.g. perch@127.0.0.1"),
                 arguments("node.name", "a@b@c", "expected name@host, e.g. perch@127.0.0.1"),
+                arguments("node.io_threads", "0", "expected auto or a whole number from 1 to 1024"),
+                arguments("node.io_threads", "many", "expected auto or a whole number from 1 to 1024"),
                 arguments("allow_anonymous", "yes", "expected true, false, on or off"),
                 arguments("acl_nomatch", "maybe", "expected allow or deny"),
                 arguments("mqtt.max_packet_size", "512MB", "expected a size like 1MB, 64KB or a number of bytes, at most 268435456 bytes"),
