@@ -21,16 +21,30 @@ public final class MessageHash {
     private MessageHash() {
     }
 
+    // Field names are the same for every message; nobody writes into these arrays.
+    private static final byte[] ID = utf8("id");
+    private static final byte[] FROM = utf8("from");
+    private static final byte[] QOS = utf8("qos");
+    private static final byte[] TOPIC = utf8("topic");
+    private static final byte[] PAYLOAD = utf8("payload");
+    private static final byte[] TS = utf8("ts");
+    private static final byte[] RETAIN = utf8("retain");
+
     /** Field/value pairs in the seed's order, ready for HSET or the ${message} placeholder. */
     public static List<byte[]> fields(Message m, Compat compat) {
+        return fields(m, compat, compat.id(m.id()));
+    }
+
+    /** The same, with the message's id already in the text form {@code compat} gives it. */
+    public static List<byte[]> fields(Message m, Compat compat, String idText) {
         List<byte[]> kv = new ArrayList<>(14);
-        add(kv, "id", utf8(compat.id(m.id())));
-        add(kv, "from", utf8(m.from() == null ? "undefined" : m.from()));
-        add(kv, "qos", utf8(Integer.toString(m.qos())));
-        add(kv, "topic", utf8(m.topic()));
-        add(kv, "payload", m.payload());
-        add(kv, "ts", utf8(compat.timestamp(m.timestamp())));
-        add(kv, "retain", utf8(Boolean.toString(m.retain())));
+        add(kv, ID, utf8(idText));
+        add(kv, FROM, utf8(m.from() == null ? "undefined" : m.from()));
+        add(kv, QOS, utf8(Integer.toString(m.qos())));
+        add(kv, TOPIC, utf8(m.topic()));
+        add(kv, PAYLOAD, m.payload());
+        add(kv, TS, utf8(compat.timestamp(m.timestamp())));
+        add(kv, RETAIN, utf8(Boolean.toString(m.retain())));
         return kv;
     }
 
@@ -42,8 +56,8 @@ public final class MessageHash {
         return map;
     }
 
-    private static void add(List<byte[]> kv, String field, byte[] value) {
-        kv.add(utf8(field));
+    private static void add(List<byte[]> kv, byte[] field, byte[] value) {
+        kv.add(field);
         kv.add(value);
     }
 

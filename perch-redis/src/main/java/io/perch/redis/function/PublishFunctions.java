@@ -130,6 +130,6 @@ final class PublishFunctions {
 
     private List<RedisCall> hashCalls(Message m, String id, long ttl) {
         byte[] key = Keys.message(id);
-        return List.of(Calls.hset(key, MessageHash.fields(m, ctx.compat())), Calls.expire(key, ttl));
+        return List.of(Calls.hset(key, MessageHash.fields(m, ctx.compat(), id)), Calls.expire(key, ttl));
     }
 }
