@@ -46,6 +46,8 @@ public final class HookBinder {
     private final RecentAcks recentAcks = new RecentAcks();
     private final Map<HookRule, CommandsAction> commands = new IdentityHashMap<>();
     private final List<HookRegistry.Registration> registrations = new ArrayList<>();
+    /** The pools the message.publish rules write to, each once: their back-pressure holds the publisher. */
+    private List<PoolRuntime> publishPools = List.of();
 
     public HookBinder(BackendContext ctx, Map<String, PoolRuntime> pools) {
         this.ctx = ctx;
@@ -70,6 +72,7 @@ public final class HookBinder {
         register(hooks, HookPoints.SESSION_SUBSCRIBED, of(rules, "session.subscribed"), this::onSubscribed);
         register(hooks, HookPoints.SESSION_UNSUBSCRIBED, of(rules, "session.unsubscribed"), this::onUnsubscribed);
         register(hooks, HookPoints.MESSAGE_PUBLISH, of(rules, "message.publish"), this::onPublish);
+        publishPools = of(rules, "message.publish").stream().map(r -> pools.get(r.pool())).distinct().toList();
         register(hooks, HookPoints.MESSAGE_DELIVERED, of(rules, "message.delivered"), this::onDelivery);
         register(hooks, HookPoints.MESSAGE_ACKED, of(rules, "message.acked"), this::onDelivery);
         if (rules.stream().anyMatch(r -> r.hookPoint().equals("session.subscribed"))) {
@@ -119,8 +122,8 @@ public final class HookBinder {
         if (point == HookPoints.MESSAGE_PUBLISH) {
             // Hold the publisher while a pool's writes lag behind Redis (see CommandPipeline.room).
             CompletableFuture<Void> room = null;
-            for (HookRule rule : rules) {
-                CompletableFuture<Void> r = pools.get(rule.pool()).pipeline().room();
+            for (PoolRuntime pool : publishPools) {
+                CompletableFuture<Void> r = pool.pipeline().room();
                 if (!r.isDone()) {
                     room = room == null ? r : CompletableFuture.allOf(room, r);
                 }
