@@ -176,6 +176,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
         if (state == State.AWAIT_CONNECT) {
             if (type == MqttMessageType.CONNECT) {
                 cancel(connectTimeout);
+                connectTimeout = null; // a cancelled timer and its lambda would stay reachable from here
                 connectFlow.onConnect((MqttConnectMessage) m);
             } else {
                 // MQTT-3.1.0-1: the first packet must be CONNECT.
