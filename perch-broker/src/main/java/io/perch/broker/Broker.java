@@ -73,8 +73,8 @@ public final class Broker {
         boolean epoll = Epoll.isAvailable();
         this.boss = epoll ? new EpollEventLoopGroup(1, new DefaultThreadFactory("perch-accept"))
                 : new NioEventLoopGroup(1, new DefaultThreadFactory("perch-accept"));
-        this.workers = epoll ? new EpollEventLoopGroup(config.ioThreads, new DefaultThreadFactory("perch-io"))
-                : new NioEventLoopGroup(config.ioThreads, new DefaultThreadFactory("perch-io"));
+        this.workers = epoll ? new EpollEventLoopGroup(config.resolvedIoThreads(), new DefaultThreadFactory("perch-io"))
+                : new NioEventLoopGroup(config.resolvedIoThreads(), new DefaultThreadFactory("perch-io"));
         this.serverChannel = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
         this.core = new BrokerCore(config, hooks, sessions, retained, workers);
         this.service = new BrokerServiceImpl(core, this);
@@ -108,6 +108,8 @@ public final class Broker {
         sys = new SysPublisher(core, service);
         sys.start();
         started = true;
+        log.info("{} event loop(s) serve connections (node.io_threads = {})", config.resolvedIoThreads(),
+                config.ioThreads > 0 ? Integer.toString(config.ioThreads) : "auto");
     }
 
     private Bound bind(ListenerConfig l) {

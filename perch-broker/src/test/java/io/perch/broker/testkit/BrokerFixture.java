@@ -32,7 +32,9 @@ public final class BrokerFixture implements AutoCloseable {
         BrokerConfig.Builder b = BrokerConfig.builder()
                 .nodeName("test@127.0.0.1")
                 .listeners(List.of(ListenerConfig.tcp("127.0.0.1", 0), ListenerConfig.ws("127.0.0.1", 0, "/mqtt")))
-                .sysInterval(java.time.Duration.ZERO);
+                .sysInterval(java.time.Duration.ZERO)
+                // Several loops even on a small machine, so the tests cross threads as a big broker does.
+                .ioThreads(4);
         tune.accept(b);
         Broker broker = new Broker(b.build());
         beforeStart.accept(broker);
