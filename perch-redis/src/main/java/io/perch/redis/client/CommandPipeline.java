@@ -1,6 +1,5 @@
 package io.perch.redis.client;
 
-import io.lettuce.core.RedisFuture;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import org.slf4j.Logger;
@@ -36,7 +35,6 @@ public final class CommandPipeline implements AutoCloseable {
     private static final long MAX_BACKOFF_MS = 2000;
 
     private final String pool;
-    private final Supplier<RedisLink> connector;
     private final BackendMetrics metrics;
     private final int maxBacklog;
     private final Duration replyTimeout;
@@ -54,17 +52,12 @@ public final class CommandPipeline implements AutoCloseable {
     private final int highWater;
     private final int lowWater;
     private boolean closing;
-    private volatile boolean up;
-    /** Set once a connect or exchange failed; until then (start-up) reads wait for the first connection. */
-    private volatile boolean knownDown;
-    private RedisLink link;
-    /** Whether this connection runs runs of built-in writes as scripts; asked at every (re)connect. */
-    private boolean scripts;
+    private final PipelineLink redis;
 
     public CommandPipeline(String pool, Supplier<RedisLink> connector, BackendMetrics metrics, int maxBacklog,
                            Duration replyTimeout) {
         this.pool = pool;
-        this.connector = connector;
+        this.redis = new PipelineLink(pool, connector, replyTimeout);
         this.metrics = metrics;
         this.maxBacklog = maxBacklog;
         this.replyTimeout = replyTimeout;
@@ -86,7 +79,7 @@ public final class CommandPipeline implements AutoCloseable {
 
     /** True while the last exchange with Redis succeeded. */
     public boolean isUp() {
-        return up;
+        return redis.isUp();
     }
 
     /** Writes waiting (queued or being replayed). */
@@ -112,7 +105,7 @@ public final class CommandPipeline implements AutoCloseable {
     public CompletableFuture<Void> room() {
         lock.lock();
         try {
-            if (!up || writesQueued < highWater) {
+            if (!redis.isUp() || writesQueued < highWater) {
                 return ROOM;
             }
             if (roomWaiter == null) {
@@ -137,7 +130,7 @@ public final class CommandPipeline implements AutoCloseable {
         try {
             if (closing) {
                 fail(op, new IllegalStateException("pool " + pool + " is stopping"));
-            } else if (!op.write && knownDown) {
+            } else if (!op.write && redis.knownDown()) {
                 fail(op, new IllegalStateException("Redis pool " + pool + " is unreachable"));
             } else if (op.write && writesQueued >= maxBacklog) {
                 dropped.increment();
@@ -170,8 +163,8 @@ public final class CommandPipeline implements AutoCloseable {
         while (true) {
             // Connect (and probe after a failure) even with nothing queued, so that isUp() tells
             // the truth and the first publish does not pay for the connection.
-            if (!up) {
-                if (!ensureUp()) {
+            if (!redis.isUp()) {
+                if (!redis.ensureUp(this::backlog)) {
                     failQueuedReads();
                     if (pause(backoff)) {
                         return;
@@ -259,33 +252,7 @@ public final class CommandPipeline implements AutoCloseable {
         }
     }
 
-    private boolean ensureUp() {
-        if (up) {
-            return true;
-        }
-        try {
-            if (link == null) {
-                link = connector.get();
-                link.connection().setAutoFlushCommands(false);
-            }
-            RedisFuture<String> ping = link.commands().ping();
-            link.connection().flushCommands();
-            ping.get(replyTimeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (Exception e) {
-            if (e instanceof InterruptedException) {
-                Thread.currentThread().interrupt();
-            }
-            markDown(e instanceof java.util.concurrent.ExecutionException && e.getCause() != null ? e.getCause().toString() : e.toString());
-            return false;
-        }
-        scripts = ScriptedWrites.supported(link, replyTimeout.toMillis());
-        up = true;
-        knownDown = false;
-        int pending = backlog();
-        log.info("Redis pool {} is reachable{}", pool, pending > 0 ? "; replaying " + pending + " queued writes" : "");
-        return true;
-    }
-
+    /** The connection is gone: publishers held for room are let go (MQTT goes on while Redis is down). */
     private void markDown(String why) {
         CompletableFuture<Void> waiter;
         lock.lock();
@@ -296,13 +263,7 @@ public final class CommandPipeline implements AutoCloseable {
             lock.unlock();
         }
         releaseWaiters(waiter);
-        if (up) {
-            log.warn("Redis pool {} is unreachable ({}); MQTT goes on, writes are kept for replay", pool, why);
-        } else {
-            log.debug("Redis pool {} still unreachable: {}", pool, why);
-        }
-        up = false;
-        knownDown = true;
+        redis.markDown(why);
     }
 
     /** Sends a batch and waits for it; returns the ops to retry (connection lost), in order. */
@@ -310,7 +271,7 @@ public final class CommandPipeline implements AutoCloseable {
         List<RedisOp> retry = new ArrayList<>();
         List<RedisOp> unscripted = new ArrayList<>();
         long started = System.nanoTime();
-        List<BatchExchange.Outcome> outcomes = BatchExchange.run(link, batch, replyTimeout, scripts);
+        List<BatchExchange.Outcome> outcomes = BatchExchange.run(redis.link(), batch, replyTimeout, redis.scripts());
         latency.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
         for (BatchExchange.Outcome o : outcomes) {
             RedisOp op = o.op();
@@ -326,7 +287,7 @@ public final class CommandPipeline implements AutoCloseable {
         }
         if (!unscripted.isEmpty()) {
             // Nothing of a refused script ran: its writes go again, as plain commands, first.
-            scripts = false;
+            redis.noScripts();
             log.warn("Redis pool {} refused a script ({}); writing command by command from now on",
                     pool, outcomes.stream().filter(o -> o.kind() == BatchExchange.Kind.UNSCRIPTED)
                             .map(o -> String.valueOf(o.error())).findFirst().orElse("?"));
@@ -409,8 +370,6 @@ public final class CommandPipeline implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        if (link != null) {
-            link.close();
-        }
+        redis.close();
     }
 }
