@@ -15,21 +15,6 @@ public final class BrokerConfig {
     /** node.io_threads: event loops serving the connections; 0 = auto, see {@link #ioThreadsFor(int)} */
     public final int ioThreads;
 
-    /**
-     * How many event loops "auto" means on a machine with {@code processors} cores: one per core,
-     * but only one on 1-2 cores. There, a message between connections on two loops costs a
-     * thread wake-up that may wait for the other, busy core (measured with bench/compare.sh on
-     * 2 cores: p99 at 5,000 msg/s 0.43 ms with one loop against 0.82 ms with Netty's four, RSS
-     * per idle connection 8.4 against 13 KB, saturation throughput still 2-8x Mosquitto's).
-     */
-    public static int ioThreadsFor(int processors) {
-        return processors <= 2 ? 1 : processors;
-    }
-
-    /** The number of event loops to start. */
-    public int resolvedIoThreads() {
-        return ioThreads > 0 ? ioThreads : ioThreadsFor(Runtime.getRuntime().availableProcessors());
-    }
     /** listener.* */
     public final List<ListenerConfig> listeners;
     /** mqtt.max_packet_size, bytes */
@@ -116,6 +101,22 @@ public final class BrokerConfig {
 
     public static Builder builder() {
         return new Builder();
+    }
+
+    /**
+     * How many event loops "auto" means on a machine with {@code processors} cores: one per core,
+     * but only one on 1-2 cores. There, a message between connections on two loops costs a
+     * thread wake-up that may wait for the other, busy core (measured with bench/compare.sh on
+     * 2 cores: p99 at 5,000 msg/s 0.43 ms with one loop against 0.82 ms with Netty's four, RSS
+     * per idle connection 8.4 against 13 KB, saturation throughput still 2-8x Mosquitto's).
+     */
+    public static int ioThreadsFor(int processors) {
+        return processors <= 2 ? 1 : processors;
+    }
+
+    /** The number of event loops to start. */
+    public int resolvedIoThreads() {
+        return ioThreads > 0 ? ioThreads : ioThreadsFor(Runtime.getRuntime().availableProcessors());
     }
 
     /** Mutable builder with the documented defaults (EMQ X 4's where one exists). */

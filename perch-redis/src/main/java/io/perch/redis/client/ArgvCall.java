@@ -52,11 +52,15 @@ public final class ArgvCall implements RedisCall {
         if (part instanceof byte[] b) {
             return b;
         }
-        if (part instanceof Double d && d == Math.rint(d) && !d.isInfinite() && Math.abs(d) < 1e15) {
-            // Scores are millisecond times: write them as integers, as redis-cli would show them.
-            return Long.toString(d.longValue()).getBytes(StandardCharsets.US_ASCII);
+        if (part instanceof Double d) {
+            return score(d).getBytes(StandardCharsets.US_ASCII);
         }
         return String.valueOf(part).getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** A score as Redis reads it; millisecond times as integers, as redis-cli would show them. */
+    public static String score(double d) {
+        return d == Math.rint(d) && !Double.isInfinite(d) && Math.abs(d) < 1e15 ? Long.toString((long) d) : Double.toString(d);
     }
 
     public byte[][] argv() {

@@ -7,6 +7,7 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -44,17 +45,17 @@ final class BatchExchange {
         List<CompletableFuture<?>> all = new ArrayList<>();
         ScriptedWrites.Chunk chunk = new ScriptedWrites.Chunk();
         for (RedisOp op : batch) {
-            if (scripts && ScriptedWrites.scriptable(op)) {
+            boolean scripted = scripts && ScriptedWrites.scriptable(op);
+            if (scripted) {
                 chunk.add(op);
-                if (chunk.full()) {
-                    units.add(issue(link, chunk, all));
-                    chunk = new ScriptedWrites.Chunk();
-                }
-                continue;
             }
-            if (!chunk.isEmpty()) {
+            // A chunk goes out when full, or before a plain op so that order holds.
+            if (!chunk.isEmpty() && (!scripted || chunk.full())) {
                 units.add(issue(link, chunk, all));
                 chunk = new ScriptedWrites.Chunk();
+            }
+            if (scripted) {
+                continue;
             }
             List<RedisFuture<?>> fs = new ArrayList<>(op.calls.size());
             for (RedisCall call : op.calls) {
@@ -116,7 +117,7 @@ final class BatchExchange {
         } catch (TimeoutException e) {
             whole = Kind.LOST;
         } catch (ExecutionException e) {
-            boolean refused = e.getCause() instanceof RedisCommandExecutionException rce && !isTransient(rce);
+            boolean refused = e.getCause() instanceof RedisCommandExecutionException rce && !isTransient(rce.getMessage());
             whole = refused ? Kind.UNSCRIPTED : Kind.LOST;
             why = e.getCause();
         }
@@ -126,7 +127,7 @@ final class BatchExchange {
         for (int i = 0; i < chunk.ops.size(); i++) {
             RedisOp op = chunk.ops.get(i);
             // A write's replies are not read by anyone; a scripted one reports only its errors.
-            List<Object> replies = new ArrayList<>(java.util.Collections.nCopies(op.calls.size(), null));
+            List<Object> replies = new ArrayList<>(Collections.nCopies(op.calls.size(), null));
             if (whole != null) {
                 out.add(new Outcome(op, whole, replies, why));
                 continue;
@@ -134,12 +135,11 @@ final class BatchExchange {
             Kind kind = Kind.DONE;
             Throwable refused = null;
             for (String err : errors.get(i)) {
-                RedisCommandExecutionException rce = new RedisCommandExecutionException(err);
-                if (isTransient(rce)) {
+                if (isTransient(err)) {
                     kind = Kind.LOST;
                 } else if (kind == Kind.DONE) {
                     kind = Kind.REFUSED;
-                    refused = rce;
+                    refused = new RedisCommandExecutionException(err);
                 }
             }
             out.add(new Outcome(op, kind, replies, kind == Kind.REFUSED ? refused : null));
@@ -165,7 +165,7 @@ final class BatchExchange {
             } catch (TimeoutException e) {
                 lost = true;
             } catch (ExecutionException e) {
-                if (e.getCause() instanceof RedisCommandExecutionException rce && !isTransient(rce)) {
+                if (e.getCause() instanceof RedisCommandExecutionException rce && !isTransient(rce.getMessage())) {
                     refused = rce;
                     replies.add(rce);
                 } else {
@@ -212,8 +212,8 @@ final class BatchExchange {
     }
 
     /** Replies that mean "not now" rather than "never": a failover or a loading server. */
-    static boolean isTransient(RedisCommandExecutionException e) {
-        String m = String.valueOf(e.getMessage());
+    static boolean isTransient(String message) {
+        String m = String.valueOf(message);
         return m.startsWith("LOADING") || m.startsWith("MASTERDOWN") || m.startsWith("READONLY")
                 || m.startsWith("CLUSTERDOWN") || m.startsWith("TRYAGAIN") || m.startsWith("NOREPLICAS");
     }

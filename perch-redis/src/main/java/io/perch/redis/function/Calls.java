@@ -7,6 +7,7 @@ import io.perch.redis.client.ArgvCall;
 import io.perch.redis.client.RedisCall;
 import io.perch.redis.codec.MessageHash;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -23,15 +24,27 @@ final class Calls {
             "if redis.call('EXISTS', KEYS[2]) == 0 then return redis.call('ZREM', KEYS[1], ARGV[1]) end return 0";
 
     static RedisCall hset(byte[] key, Map<byte[], byte[]> fields) {
-        Object[] argv = new Object[2 + 2 * fields.size()];
+        List<byte[]> kv = new ArrayList<>(2 * fields.size());
+        fields.forEach((f, v) -> {
+            kv.add(f);
+            kv.add(v);
+        });
+        return ArgvCall.of(r -> r.hset(key, fields), hsetArgv(key, kv));
+    }
+
+    /** HSET from field/value pairs; the map Lettuce wants is built only if the call goes as a plain command. */
+    static RedisCall hset(byte[] key, List<byte[]> kv) {
+        return ArgvCall.of(r -> r.hset(key, MessageHash.asMap(kv)), hsetArgv(key, kv));
+    }
+
+    private static Object[] hsetArgv(byte[] key, List<byte[]> kv) {
+        Object[] argv = new Object[2 + kv.size()];
         argv[0] = "HSET";
         argv[1] = key;
-        int i = 2;
-        for (Map.Entry<byte[], byte[]> e : fields.entrySet()) {
-            argv[i++] = e.getKey();
-            argv[i++] = e.getValue();
+        for (int i = 0; i < kv.size(); i++) {
+            argv[2 + i] = kv.get(i);
         }
-        return ArgvCall.of(r -> r.hset(key, fields), argv);
+        return argv;
     }
 
     static RedisCall hdel(byte[] key, byte[] field) {
@@ -75,17 +88,6 @@ final class Calls {
         return ArgvCall.appendToSet(r -> r.zadd(key, score, member), key, score, member);
     }
 
-    /** HSET from field/value pairs; the map Lettuce wants is built only if the call goes as a plain command. */
-    static RedisCall hset(byte[] key, List<byte[]> kv) {
-        Object[] argv = new Object[2 + kv.size()];
-        argv[0] = "HSET";
-        argv[1] = key;
-        for (int i = 0; i < kv.size(); i++) {
-            argv[2 + i] = kv.get(i);
-        }
-        return ArgvCall.of(r -> r.hset(key, MessageHash.asMap(kv)), argv);
-    }
-
     static RedisCall zrem(byte[] key, byte[] member) {
         return ArgvCall.of(r -> r.zrem(key, member), "ZREM", key, member);
     }
@@ -109,7 +111,7 @@ final class Calls {
      */
     static RedisCall zremBefore(byte[] key, double cutoff) {
         return ArgvCall.of(r -> r.zremrangebyscore(key, Range.from(Range.Boundary.including(1e11), Range.Boundary.excluding(cutoff))),
-                "ZREMRANGEBYSCORE", key, 1e11, "(" + (cutoff == Math.rint(cutoff) ? Long.toString((long) cutoff) : Double.toString(cutoff)));
+                "ZREMRANGEBYSCORE", key, 1e11, "(" + ArgvCall.score(cutoff));
     }
 
     static RedisCall zrangeByLex(byte[] key, byte[] from, byte[] to, long offset, long count) {

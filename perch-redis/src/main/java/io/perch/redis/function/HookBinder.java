@@ -71,8 +71,9 @@ public final class HookBinder {
         register(hooks, HookPoints.CLIENT_DISCONNECTED, of(rules, "client.disconnected"), this::onDisconnected);
         register(hooks, HookPoints.SESSION_SUBSCRIBED, of(rules, "session.subscribed"), this::onSubscribed);
         register(hooks, HookPoints.SESSION_UNSUBSCRIBED, of(rules, "session.unsubscribed"), this::onUnsubscribed);
-        register(hooks, HookPoints.MESSAGE_PUBLISH, of(rules, "message.publish"), this::onPublish);
-        publishPools = of(rules, "message.publish").stream().map(r -> pools.get(r.pool())).distinct().toList();
+        List<HookRule> publishRules = of(rules, "message.publish");
+        register(hooks, HookPoints.MESSAGE_PUBLISH, publishRules, this::onPublish);
+        publishPools = publishRules.stream().map(r -> pools.get(r.pool())).distinct().toList();
         register(hooks, HookPoints.MESSAGE_DELIVERED, of(rules, "message.delivered"), this::onDelivery);
         register(hooks, HookPoints.MESSAGE_ACKED, of(rules, "message.acked"), this::onDelivery);
         if (rules.stream().anyMatch(r -> r.hookPoint().equals("session.subscribed"))) {
