@@ -21,7 +21,7 @@ public final class BrokerConfig {
     public final int maxPacketSize;
     /** mqtt.max_clientid_len */
     public final int maxClientIdLen;
-    /** mqtt.max_topic_levels, 0 = unlimited */
+    /** mqtt.max_topic_levels, 0 = unlimited (see {@link Builder#maxTopicLevels} for the default) */
     public final int maxTopicLevels;
     /** mqtt.max_qos_allowed */
     public final int maxQosAllowed;
@@ -43,6 +43,8 @@ public final class BrokerConfig {
     public final double keepaliveBackoff;
     /** zone.external.server_keepalive: v5 Server Keep Alive, 0 = use the client's */
     public final int serverKeepalive;
+    /** mqtt.max_keepalive: the longest keep alive a client may use (0 or more is held to it), 0 = no cap */
+    public final int maxKeepalive;
     /** zone.external.max_inflight */
     public final int maxInflight;
     /** zone.external.max_mqueue_len */
@@ -85,6 +87,7 @@ public final class BrokerConfig {
         idleTimeout = b.idleTimeout;
         keepaliveBackoff = b.keepaliveBackoff;
         serverKeepalive = b.serverKeepalive;
+        maxKeepalive = b.maxKeepalive;
         maxInflight = b.maxInflight;
         maxMqueueLen = b.maxMqueueLen;
         mqueueStoreQos0 = b.mqueueStoreQos0;
@@ -127,7 +130,12 @@ public final class BrokerConfig {
                 ListenerConfig.tcp("0.0.0.0", 1883), ListenerConfig.ws("0.0.0.0", 8083, "/mqtt")));
         public int maxPacketSize = 1024 * 1024;
         public int maxClientIdLen = 65535;
-        public int maxTopicLevels = 0;
+        /**
+         * EMQX 5's default: far deeper than real topic schemes (Sparkplug B uses 5, Home
+         * Assistant 4-6), yet it bounds the work one PUBLISH or SUBSCRIBE can ask of the
+         * broker and keeps hostile 10,000-level filters out of the subscription tree.
+         */
+        public int maxTopicLevels = 128;
         public int maxQosAllowed = 2;
         public int maxTopicAlias = 65535;
         public boolean retainAvailable = true;
@@ -138,6 +146,7 @@ public final class BrokerConfig {
         public Duration idleTimeout = Duration.ofSeconds(15);
         public double keepaliveBackoff = 0.75;
         public int serverKeepalive = 0;
+        public int maxKeepalive = 0;
         public int maxInflight = 32;
         public int maxMqueueLen = 1000;
         public boolean mqueueStoreQos0 = true;
@@ -167,6 +176,7 @@ public final class BrokerConfig {
         public Builder idleTimeout(Duration v) { idleTimeout = v; return this; }
         public Builder keepaliveBackoff(double v) { keepaliveBackoff = v; return this; }
         public Builder serverKeepalive(int v) { serverKeepalive = v; return this; }
+        public Builder maxKeepalive(int v) { maxKeepalive = v; return this; }
         public Builder maxInflight(int v) { maxInflight = v; return this; }
         public Builder maxMqueueLen(int v) { maxMqueueLen = v; return this; }
         public Builder mqueueStoreQos0(boolean v) { mqueueStoreQos0 = v; return this; }

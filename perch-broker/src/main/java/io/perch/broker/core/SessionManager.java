@@ -167,8 +167,11 @@ public final class SessionManager implements SessionListener {
         }
         List<Pending> held = s.drainAll();
         for (Pending p : held) {
-            if (p.isShared()) {
-                router.dispatchShared(p.shareGroup(), p.shareFilter(), p.message(), s, null);
+            if (p.isShared() && !router.dispatchShared(p.shareGroup(), p.shareFilter(), p.message(), s, null)) {
+                // The group's last member ended holding it: nobody is left to take it.
+                stats.messagesDropped.increment();
+                stats.messagesDroppedNoSubscribers.increment();
+                dropped(s, p.message(), "no_subscribers");
             }
         }
         hooks.fire(point, new SessionEvent(s.client(), reason));

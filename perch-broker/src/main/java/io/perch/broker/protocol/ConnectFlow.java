@@ -42,7 +42,8 @@ final class ConnectFlow {
     private long expiry;
     private boolean expiryChanged;
     private boolean assignedId;
-    private boolean serverKeepAlive;
+    /** The Server Keep Alive to announce in CONNACK (v5), or -1 to keep the client's. */
+    private int serverKeepAlive = -1;
     private String authMethod;
     private EnhancedAuth enhanced;
 
@@ -108,11 +109,7 @@ final class ConnectFlow {
             return;
         }
 
-        int keepAlive = vh.keepAliveTimeSeconds();
-        if (version == 5 && config.serverKeepalive > 0) {
-            keepAlive = config.serverKeepalive;
-            serverKeepAlive = true;
-        }
+        int keepAlive = keepAlive(vh.keepAliveTimeSeconds(), version == 5);
         InetSocketAddress peer = c.ctx.channel().remoteAddress() instanceof InetSocketAddress a ? a : null;
         c.client = new ClientInfo(clientId, vh.hasUserName() ? pl.userName() : null,
                 peer == null ? null : peer.getAddress().getHostAddress(), peer == null ? 0 : peer.getPort(), version,
@@ -282,8 +279,8 @@ final class ConnectFlow {
         if (!config.sharedSubscription) {
             Props.addInt(p, MqttPropertyType.SHARED_SUBSCRIPTION_AVAILABLE, 0);
         }
-        if (serverKeepAlive) {
-            Props.addInt(p, MqttPropertyType.SERVER_KEEP_ALIVE, config.serverKeepalive);
+        if (serverKeepAlive >= 0) {
+            Props.addInt(p, MqttPropertyType.SERVER_KEEP_ALIVE, serverKeepAlive);
         }
         if (authMethod != null) {
             Props.addString(p, MqttPropertyType.AUTHENTICATION_METHOD, authMethod);
@@ -292,6 +289,23 @@ final class ConnectFlow {
             }
         }
         return p;
+    }
+
+    /**
+     * The keep alive the broker holds the client to: {@code server_keepalive} for v5 when set,
+     * then capped at {@code max_keepalive}, where 0 (no keep alive) counts as longer than any cap.
+     * A v5 client is told through Server Keep Alive (MQTT-3.2.2-21); a v3 client cannot be
+     * told, and is held to the cap all the same, as EMQ X does (Mosquitto refuses it instead).
+     */
+    private int keepAlive(int requested, boolean v5) {
+        int k = v5 && config.serverKeepalive > 0 ? config.serverKeepalive : requested;
+        if (config.maxKeepalive > 0 && (k == 0 || k > config.maxKeepalive)) {
+            k = config.maxKeepalive;
+        }
+        if (v5 && k != requested) {
+            serverKeepAlive = k;
+        }
+        return k;
     }
 
     // ---- the end ------------------------------------------------------------------------

@@ -114,7 +114,13 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
         cancel(ticker);
         inbound.releaseEarly();
         if (was == State.CONNECTED && session != null) {
-            connectFlow.onClosed();
+            try {
+                connectFlow.onClosed();
+            } catch (RuntimeException e) {
+                // A fault in ending the session must not also lose the disconnect: hooks (and the
+                // Redis client status they write) still hear of it.
+                log.error("client {}: error while closing its session", client.clientId(), e);
+            }
             core.hooks.fire(HookPoints.CLIENT_DISCONNECTED, new DisconnectedEvent(client, closeReason));
             log.info("client {} disconnected: {}", client.clientId(), closeReason);
         }

@@ -69,7 +69,14 @@ public final class Router {
                                   SubscriptionTree.SharedGroup<Session> known) {
         List<Map.Entry<Session, SubscriptionOptions>> members = tree.sharedMembers(group, filter);
         if (exclude != null) {
-            members.removeIf(e -> e.getKey() == exclude);
+            // The list is a snapshot of the group (empty once its last member left): filter, never mutate it.
+            List<Map.Entry<Session, SubscriptionOptions>> others = new ArrayList<>(members.size());
+            for (Map.Entry<Session, SubscriptionOptions> e : members) {
+                if (e.getKey() != exclude) {
+                    others.add(e);
+                }
+            }
+            members = others;
         }
         if (members.isEmpty()) {
             return false;

@@ -2,6 +2,7 @@ package io.perch.broker.topic;
 
 import io.perch.broker.message.SubscriptionOptions;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -37,11 +38,6 @@ public final class SubscriptionTree<S> {
         SharedGroup(String group, String filter) {
             this.group = group;
             this.filter = filter;
-        }
-
-        /** Snapshot of members in join order; called under the tree's read lock by match. */
-        public List<Map.Entry<S, SubscriptionOptions>> members() {
-            return new ArrayList<>(members.entrySet());
         }
 
         /** Round-robin start index for the next pick. */
@@ -148,7 +144,7 @@ public final class SubscriptionTree<S> {
         }
     }
 
-    /** The group's members now (for redistribution), or an empty list. */
+    /** An unmodifiable snapshot of the group's members now (for redistribution), or an empty list. */
     public List<Map.Entry<S, SubscriptionOptions>> sharedMembers(String group, String filter) {
         lock.readLock().lock();
         try {
@@ -156,7 +152,7 @@ public final class SubscriptionTree<S> {
             if (n == null || n.shared == null || !n.shared.containsKey(group)) {
                 return List.of();
             }
-            return n.shared.get(group).members();
+            return List.copyOf(n.shared.get(group).members.entrySet());
         } finally {
             lock.readLock().unlock();
         }
@@ -167,41 +163,71 @@ public final class SubscriptionTree<S> {
         boolean dollar = topic.startsWith("$");
         lock.readLock().lock();
         try {
-            match(root, levels, 0, dollar, out);
+            match(levels, dollar, out);
         } finally {
             lock.readLock().unlock();
         }
     }
 
-    private void match(Node<S> node, String[] levels, int i, boolean dollar, Matches<S> out) {
-        Map<String, Node<S>> ch = node.children;
-        if (i == levels.length) {
-            emit(node, out);
-            if (ch != null) {
+    /**
+     * Depth-first over the nodes the topic can reach, with an explicit stack instead of
+     * recursion: a topic of thousands of levels against a filter as deep must not overflow the
+     * thread's stack. The stack holds at most one entry per '+' branch pending per level.
+     */
+    private void match(String[] levels, boolean dollar, Matches<S> out) {
+        MatchStack<S> stack = new MatchStack<>();
+        stack.push(root, 0);
+        while (stack.size > 0) {
+            stack.size--;
+            Node<S> node = stack.nodes[stack.size];
+            int i = stack.depths[stack.size];
+            stack.nodes[stack.size] = null;
+            Map<String, Node<S>> ch = node.children;
+            if (i == levels.length) {
+                emit(node, out);
+                if (ch != null) {
+                    Node<S> hash = ch.get("#");
+                    if (hash != null) {
+                        emit(hash, out); // "a/#" also matches "a"
+                    }
+                }
+                continue;
+            }
+            if (ch == null) {
+                continue;
+            }
+            if (i > 0 || !dollar) {
                 Node<S> hash = ch.get("#");
                 if (hash != null) {
-                    emit(hash, out); // "a/#" also matches "a"
+                    emit(hash, out);
+                }
+                Node<S> plus = ch.get("+");
+                if (plus != null) {
+                    stack.push(plus, i + 1);
                 }
             }
-            return;
+            Node<S> exact = ch.get(levels[i]);
+            if (exact != null) {
+                stack.push(exact, i + 1);
+            }
         }
-        if (ch == null) {
-            return;
-        }
-        Node<S> exact = ch.get(levels[i]);
-        if (exact != null) {
-            match(exact, levels, i + 1, dollar, out);
-        }
-        if (i == 0 && dollar) {
-            return;
-        }
-        Node<S> plus = ch.get("+");
-        if (plus != null) {
-            match(plus, levels, i + 1, dollar, out);
-        }
-        Node<S> hash = ch.get("#");
-        if (hash != null) {
-            emit(hash, out);
+    }
+
+    /** The pending (node, level) pairs of one match; local to the call. */
+    private static final class MatchStack<S> {
+        @SuppressWarnings("unchecked")
+        Node<S>[] nodes = new Node[8];
+        int[] depths = new int[8];
+        int size;
+
+        void push(Node<S> n, int depth) {
+            if (size == nodes.length) {
+                nodes = java.util.Arrays.copyOf(nodes, size * 2);
+                depths = java.util.Arrays.copyOf(depths, size * 2);
+            }
+            nodes[size] = n;
+            depths[size] = depth;
+            size++;
         }
     }
 
@@ -222,26 +248,30 @@ public final class SubscriptionTree<S> {
     public void forEachFilter(BiConsumer<String, Integer> consumer) {
         lock.readLock().lock();
         try {
-            walk(root, "", consumer);
+            // An explicit stack, as in match: filters may be as deep as max_topic_levels allows.
+            ArrayDeque<Map.Entry<String, Node<S>>> stack = new ArrayDeque<>();
+            stack.push(Map.entry("", root));
+            while (!stack.isEmpty()) {
+                Map.Entry<String, Node<S>> top = stack.pop();
+                String prefix = top.getKey();
+                Node<S> n = top.getValue();
+                int count = (n.subscribers == null ? 0 : n.subscribers.size());
+                if (n.shared != null) {
+                    for (SharedGroup<S> g : n.shared.values()) {
+                        count += g.members.size();
+                    }
+                }
+                if (count > 0) {
+                    consumer.accept(prefix, count);
+                }
+                if (n.children != null) {
+                    for (Map.Entry<String, Node<S>> e : n.children.entrySet()) {
+                        stack.push(Map.entry(n == root ? e.getKey() : prefix + "/" + e.getKey(), e.getValue()));
+                    }
+                }
+            }
         } finally {
             lock.readLock().unlock();
-        }
-    }
-
-    private void walk(Node<S> n, String prefix, BiConsumer<String, Integer> consumer) {
-        int count = (n.subscribers == null ? 0 : n.subscribers.size());
-        if (n.shared != null) {
-            for (SharedGroup<S> g : n.shared.values()) {
-                count += g.members.size();
-            }
-        }
-        if (count > 0) {
-            consumer.accept(prefix, count);
-        }
-        if (n.children != null) {
-            for (Map.Entry<String, Node<S>> e : n.children.entrySet()) {
-                walk(e.getValue(), prefix.isEmpty() && n == root ? e.getKey() : prefix + "/" + e.getKey(), consumer);
-            }
         }
     }
 
