@@ -15,7 +15,7 @@ import java.util.function.Supplier;
  * The order of a connection's inbound work. Packets that may wait for a hook (PUBLISH,
  * PUBREL, SUBSCRIBE, UNSUBSCRIBE) run strictly in arrival order through one chain; while more
  * than {@link MqttConnection#MAX_PENDING_INBOUND} wait, reading is paused (back-pressure on
- * the client). Packets that arrive between CONNECT and CONNACK are held, reading paused, and
+ * the client) until half of them are done. Packets that arrive between CONNECT and CONNACK are held, reading paused, and
  * run after CONNACK (or released if the CONNECT is refused). Event loop only.
  */
 final class InboundChain {
@@ -48,9 +48,13 @@ final class InboundChain {
         if (++pending >= MqttConnection.MAX_PENDING_INBOUND) {
             c.pauseRead(MqttConnection.PAUSE_BACKLOG);
         }
+        // This link is done when this packet's work is: count exactly that one down, so the cap
+        // bounds what waits however the completions interleave (resetting on any completion let
+        // a slow hook and a flood queue without bound).
         tail.whenCompleteAsync((v, e) -> {
-            pending = 0;
-            c.resumeRead(MqttConnection.PAUSE_BACKLOG);
+            if (--pending <= MqttConnection.MAX_PENDING_INBOUND / 2) {
+                c.resumeRead(MqttConnection.PAUSE_BACKLOG);
+            }
         }, c.ctx.executor());
     }
 
