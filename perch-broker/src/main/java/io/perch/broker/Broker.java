@@ -54,7 +54,7 @@ public final class Broker {
     }
 
     private final BrokerConfig config;
-    private final HookRegistry hooks = new HookRegistry();
+    private final HookRegistry hooks;
     private final EventLoopGroup boss;
     private final EventLoopGroup workers;
     private final Class<? extends ServerChannel> serverChannel;
@@ -70,6 +70,7 @@ public final class Broker {
 
     public Broker(BrokerConfig config, SessionStore sessions, RetainedStore retained) {
         this.config = config;
+        this.hooks = new HookRegistry(config.hooksTimeout);
         boolean epoll = Epoll.isAvailable();
         this.boss = epoll ? new EpollEventLoopGroup(1, new DefaultThreadFactory("perch-accept"))
                 : new NioEventLoopGroup(1, new DefaultThreadFactory("perch-accept"));

@@ -45,6 +45,8 @@ public final class BrokerConfig {
     public final int serverKeepalive;
     /** mqtt.max_keepalive: the longest keep alive a client may use (0 or more is held to it), 0 = no cap */
     public final int maxKeepalive;
+    /** hooks.timeout: how long a hook callback may take before its packet is refused, zero = no limit */
+    public final Duration hooksTimeout;
     /** zone.external.max_inflight */
     public final int maxInflight;
     /** zone.external.max_mqueue_len */
@@ -88,6 +90,7 @@ public final class BrokerConfig {
         keepaliveBackoff = b.keepaliveBackoff;
         serverKeepalive = b.serverKeepalive;
         maxKeepalive = b.maxKeepalive;
+        hooksTimeout = b.hooksTimeout;
         maxInflight = b.maxInflight;
         maxMqueueLen = b.maxMqueueLen;
         mqueueStoreQos0 = b.mqueueStoreQos0;
@@ -147,6 +150,7 @@ public final class BrokerConfig {
         public double keepaliveBackoff = 0.75;
         public int serverKeepalive = 0;
         public int maxKeepalive = 0;
+        public Duration hooksTimeout = io.perch.broker.hook.HookRegistry.DEFAULT_TIMEOUT;
         public int maxInflight = 32;
         public int maxMqueueLen = 1000;
         public boolean mqueueStoreQos0 = true;
@@ -177,6 +181,7 @@ public final class BrokerConfig {
         public Builder keepaliveBackoff(double v) { keepaliveBackoff = v; return this; }
         public Builder serverKeepalive(int v) { serverKeepalive = v; return this; }
         public Builder maxKeepalive(int v) { maxKeepalive = v; return this; }
+        public Builder hooksTimeout(Duration v) { hooksTimeout = v; return this; }
         public Builder maxInflight(int v) { maxInflight = v; return this; }
         public Builder maxMqueueLen(int v) { maxMqueueLen = v; return this; }
         public Builder mqueueStoreQos0(boolean v) { mqueueStoreQos0 = v; return this; }

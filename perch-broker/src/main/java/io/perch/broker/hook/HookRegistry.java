@@ -3,6 +3,7 @@ package io.perch.broker.hook;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.IdentityHashMap;
@@ -10,6 +11,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -17,9 +20,18 @@ import java.util.concurrent.atomic.AtomicLong;
  * in registration order. Registration copies the list (copy-on-write) so that running a
  * chain, the hot path, takes no lock and allocates nothing when every callback finishes at
  * once.
+ *
+ * <p>A callback that throws or fails is logged and counted and the chain goes on. A callback
+ * that has not completed within {@code hooks.timeout} ends the chain exceptionally with a
+ * {@link TimeoutException}: the waiting packet is refused (publish: v5 0x80, v3 disconnect;
+ * authentication: refused) rather than its connection wedged, and since the callback may
+ * still finish its work later, nothing after it runs as if it had succeeded.
  */
 public final class HookRegistry {
     private static final Logger log = LoggerFactory.getLogger(HookRegistry.class);
+    /** hooks.timeout's default: long enough for a backend riding out a failover, short of a wedge. */
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
+    private static final long TIMEOUT_LOG_EVERY_MS = 10_000;
 
     private record Entry<E>(HookPoint<E> point, int priority, long seq, String name, HookCallback<E> callback) {
     }
@@ -27,6 +39,9 @@ public final class HookRegistry {
     private volatile Map<HookPoint<?>, List<Entry<?>>> chains = new IdentityHashMap<>();
     private final AtomicLong seq = new AtomicLong();
     private final AtomicLong failures = new AtomicLong();
+    private final AtomicLong timeouts = new AtomicLong();
+    private final AtomicLong lastTimeoutLog = new AtomicLong();
+    private final long timeoutMillis;
     private final Map<HookPoint<?>, Timing> timings = new IdentityHashMap<>();
 
     /** Chains run on one hook point and the time they took, start to completion (async included). */
@@ -52,6 +67,16 @@ public final class HookRegistry {
         for (HookPoint<?> p : HookPoints.ALL) {
             timings.put(p, new Timing());
         }
+    }
+
+    /** Callbacks time out after {@link #DEFAULT_TIMEOUT}. */
+    public HookRegistry() {
+        this(DEFAULT_TIMEOUT);
+    }
+
+    /** Callbacks time out after {@code timeout}; zero means never. */
+    public HookRegistry(Duration timeout) {
+        this.timeoutMillis = timeout.toMillis();
     }
 
     /** Timing of a hook point's chains (only chains with at least one callback are timed). */
@@ -96,6 +121,11 @@ public final class HookRegistry {
     /** Callbacks that threw or failed since start. */
     public long failures() {
         return failures.get();
+    }
+
+    /** Callbacks that did not complete within hooks.timeout since start. */
+    public long timeouts() {
+        return timeouts.get();
     }
 
     /**
@@ -144,7 +174,15 @@ public final class HookRegistry {
             }
             final E before = current;
             final int next = i + 1;
+            if (timeoutMillis > 0) {
+                // A copy: the callback's own future is not ours to complete.
+                f = f.copy().orTimeout(timeoutMillis, TimeUnit.MILLISECONDS);
+            }
             return f.handle((r, err) -> {
+                if (err instanceof TimeoutException) {
+                    timedOut(entry);
+                    return CompletableFuture.<E>failedFuture(err);
+                }
                 if (err != null) {
                     fail(entry, err);
                     return runFrom(list, next, before);
@@ -163,6 +201,17 @@ public final class HookRegistry {
     public <E> void fire(HookPoint<E> point, E event) {
         if (hasCallbacks(point)) {
             run(point, event);
+        }
+    }
+
+    private void timedOut(Entry<?> entry) {
+        long n = timeouts.incrementAndGet();
+        long now = System.currentTimeMillis();
+        long last = lastTimeoutLog.get();
+        // A stuck backend times out every packet: one line per interval, with the count.
+        if (now - last >= TIMEOUT_LOG_EVERY_MS && lastTimeoutLog.compareAndSet(last, now)) {
+            log.warn("hook callback {} on {} did not complete within hooks.timeout ({} ms); the packet waiting for it "
+                    + "is refused ({} timeouts so far)", entry.name(), entry.point(), timeoutMillis, n);
         }
     }
 

@@ -55,6 +55,7 @@ final class BrokerKeys {
         k.put("zone.external.keepalive_backoff", (e, b) -> b.keepaliveBackoff(decimal(e, 0)));
         k.put("zone.external.server_keepalive", (e, b) -> b.serverKeepalive(seconds(e, 65535)));
         k.put("mqtt.max_keepalive", (e, b) -> b.maxKeepalive(seconds(e, 65535)));
+        k.put("hooks.timeout", (e, b) -> b.hooksTimeout(duration(e)));
         k.put("zone.external.max_inflight", (e, b) -> b.maxInflight(integer(e, 1, 65535)));
         k.put("zone.external.max_mqueue_len", (e, b) -> b.maxMqueueLen(integer(e, 0, Integer.MAX_VALUE)));
         k.put("zone.external.mqueue_store_qos0", (e, b) -> b.mqueueStoreQos0(bool(e)));

@@ -57,6 +57,8 @@ public final class BrokerMetrics {
         }
         FunctionCounter.builder("perch.hooks.failures", hooks, HookRegistry::failures)
                 .description("hook callbacks that threw or failed").register(registry);
+        FunctionCounter.builder("perch.hooks.timeouts", hooks, HookRegistry::timeouts)
+                .description("hook callbacks that did not complete within hooks.timeout").register(registry);
 
         gauge(registry, stats, "perch.connections.count", "connected clients", BrokerStats.Gauges::connections);
         gauge(registry, stats, "perch.sessions.count", "sessions, connected or not", BrokerStats.Gauges::sessions);

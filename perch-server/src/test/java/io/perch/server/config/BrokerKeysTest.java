@@ -46,6 +46,8 @@ class BrokerKeysTest {
                 arguments("zone.external.server_keepalive", "2m", f(b -> b.serverKeepalive), 120),
                 arguments("mqtt.max_keepalive", "5m", f(b -> b.maxKeepalive), 300),
                 arguments("mqtt.max_keepalive", "0", f(b -> b.maxKeepalive), 0),
+                arguments("hooks.timeout", "5s", f(b -> b.hooksTimeout), Duration.ofSeconds(5)),
+                arguments("hooks.timeout", "0", f(b -> b.hooksTimeout), Duration.ZERO),
                 arguments("zone.external.max_inflight", "128", f(b -> b.maxInflight), 128),
                 arguments("zone.external.max_mqueue_len", "0", f(b -> b.maxMqueueLen), 0),
                 arguments("zone.external.mqueue_store_qos0", "false", f(b -> b.mqueueStoreQos0), false),
