@@ -99,6 +99,25 @@ public final class Topics {
         return t >= tl;
     }
 
+    /**
+     * The literal text every matching topic starts with: the levels before the first wildcard,
+     * for range scans of a sorted topic index. For {@code a/b/#} it is {@code a/b} (no slash,
+     * because {@code #} also matches the parent {@code a/b}); for {@code a/+/c} it is {@code a/}.
+     */
+    public static String literalPrefix(String filter) {
+        int plus = filter.indexOf('+');
+        int hash = filter.indexOf('#');
+        int cut = plus < 0 ? hash : hash < 0 ? plus : Math.min(plus, hash);
+        if (cut < 0) {
+            return filter;
+        }
+        String prefix = filter.substring(0, cut);
+        if (cut == hash && prefix.endsWith("/")) {
+            prefix = prefix.substring(0, prefix.length() - 1);
+        }
+        return prefix;
+    }
+
     /** A parsed subscription filter: the share group (null when not shared) and the real filter. */
     public record Parsed(String group, String filter) {
         public boolean isShared() {

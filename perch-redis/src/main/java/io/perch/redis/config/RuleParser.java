@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.perch.broker.plugin.ConfigEntry;
 import io.perch.broker.plugin.ConfigException;
-import io.perch.redis.codec.Topics;
+import io.perch.broker.topic.Topics;
 
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -53,7 +53,7 @@ final class RuleParser {
         }
         String topic = null;
         if (root.has("topic") && !root.get("topic").isNull()) {
-            if (!root.get("topic").isTextual() || !Topics.isValidFilter(root.get("topic").asText())) {
+            if (!root.get("topic").isTextual() || !Topics.isValidFilter(root.get("topic").asText(), 0)) {
                 throw new ConfigException(e, "\"topic\" must be an MQTT topic filter such as \"queue/#\"");
             }
             topic = root.get("topic").asText();

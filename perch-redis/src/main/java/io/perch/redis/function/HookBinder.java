@@ -11,7 +11,7 @@ import io.perch.broker.hook.event.DisconnectedEvent;
 import io.perch.broker.hook.event.PublishEvent;
 import io.perch.broker.hook.event.SubscribedEvent;
 import io.perch.broker.hook.event.UnsubscribedEvent;
-import io.perch.redis.codec.Topics;
+import io.perch.broker.topic.Topics;
 import io.perch.redis.config.HookRule;
 import io.perch.redis.config.RuleAction;
 import org.slf4j.Logger;

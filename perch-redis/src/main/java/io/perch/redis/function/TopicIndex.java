@@ -1,8 +1,8 @@
 package io.perch.redis.function;
 
+import io.perch.broker.topic.Topics;
 import io.perch.redis.client.RedisCall;
 import io.perch.redis.codec.Keys;
-import io.perch.redis.codec.Topics;
 
 import java.util.ArrayList;
 import java.util.List;

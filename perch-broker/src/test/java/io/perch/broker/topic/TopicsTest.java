@@ -1,4 +1,4 @@
-package io.perch.redis.codec;
+package io.perch.broker.topic;
 
 import org.junit.jupiter.api.Test;
 
@@ -40,9 +40,9 @@ class TopicsTest {
 
     @Test
     void validatesFilters() {
-        assertThat(Topics.isValidFilter("a/#")).isTrue();
-        assertThat(Topics.isValidFilter("a/#/b")).isFalse();
-        assertThat(Topics.isValidFilter("a+/b")).isFalse();
-        assertThat(Topics.isValidFilter("")).isFalse();
+        assertThat(Topics.isValidFilter("a/#", 0)).isTrue();
+        assertThat(Topics.isValidFilter("a/#/b", 0)).isFalse();
+        assertThat(Topics.isValidFilter("a+/b", 0)).isFalse();
+        assertThat(Topics.isValidFilter("", 0)).isFalse();
     }
 }
