@@ -5,17 +5,14 @@ import io.perch.broker.api.ClientView;
 import io.perch.broker.api.ListenerView;
 import io.perch.broker.api.RouteView;
 import io.perch.broker.core.BrokerCore;
-import io.perch.broker.hook.HookPoints;
 import io.perch.broker.hook.HookRegistry;
 import io.perch.broker.hook.event.ClientInfo;
 import io.perch.broker.message.Message;
 import io.perch.broker.message.PublishProperties;
 import io.perch.broker.message.SubscriptionOptions;
-import io.perch.broker.protocol.ReasonCodes;
 import io.perch.broker.retain.RetainedStore;
 import io.perch.broker.session.Pending;
 import io.perch.broker.session.Session;
-import io.perch.broker.session.SessionConnection;
 import io.perch.broker.stats.BrokerStats;
 import io.perch.broker.topic.Topics;
 
@@ -170,16 +167,7 @@ final class BrokerServiceImpl implements BrokerService {
 
     @Override
     public boolean kick(String clientId) {
-        Session s = core.sessions.store().get(clientId);
-        if (s == null) {
-            return false;
-        }
-        SessionConnection c = s.connection();
-        core.sessions.end(s, "kicked", HookPoints.SESSION_TERMINATED);
-        if (c != null) {
-            c.disconnect(ReasonCodes.ADMINISTRATIVE_ACTION);
-        }
-        return true;
+        return core.sessions.kick(clientId);
     }
 
     @Override

@@ -33,8 +33,11 @@ import java.util.concurrent.TimeUnit;
  * Creates, resumes, takes over, expires and ends sessions, and keeps the subscription tree in
  * step with each session's own subscription table.
  *
- * <p>Opening a session for a client id is serialised on a lock stripe of that id, so two
- * CONNECTs with one id racing on different event loops cannot both win.
+ * <p>Opening, closing, expiring and kicking a session are serialised on a lock stripe of its
+ * client id, so two CONNECTs with one id racing on different event loops cannot both win and a
+ * kick cannot interleave with a takeover. A session's subscription table and the tree change
+ * together under the session's monitor (lock order: stripe, then session, then the tree's lock).
+ * Both stay until a session has a single owning executor (issue "Session core as data").
  */
 public final class SessionManager implements SessionListener {
     private static final Logger log = LoggerFactory.getLogger(SessionManager.class);
@@ -154,13 +157,34 @@ public final class SessionManager implements SessionListener {
         }
     }
 
+    /**
+     * Kicks a client: its session ends and its connection (if any) is told to go (v5 0x98).
+     * Under the client id's stripe, like open, close and expiry, so a kick racing a reconnect
+     * ends either the old session or the new one, never half of each.
+     */
+    public boolean kick(String clientId) {
+        synchronized (stripe(clientId)) {
+            Session s = store.get(clientId);
+            if (s == null) {
+                return false;
+            }
+            SessionConnection c = s.connection();
+            end(s, "kicked", HookPoints.SESSION_TERMINATED);
+            if (c != null) {
+                c.disconnect(io.perch.broker.protocol.ReasonCodes.ADMINISTRATIVE_ACTION);
+            }
+            return true;
+        }
+    }
+
     /** Ends a session (kick, expiry, discard): subscriptions go, a waiting will is sent now. */
     public void end(Session s, String reason, io.perch.broker.hook.HookPoint<SessionEvent> point) {
         store.remove(s);
-        for (String key : List.copyOf(s.subscriptions().keySet())) {
-            removeFromTree(s, key);
+        synchronized (s) {
+            for (String key : s.endAndTakeSubscriptions()) {
+                removeFromTree(s, key);
+            }
         }
-        s.subscriptions().clear();
         Runnable will = s.takePendingWill();
         if (will != null) {
             will.run();
@@ -183,14 +207,23 @@ public final class SessionManager implements SessionListener {
      */
     public boolean subscribe(Session s, Topics.Parsed parsed, SubscriptionOptions options) {
         String key = Topics.key(parsed.group(), parsed.filter());
-        boolean isNew;
-        if (parsed.isShared()) {
-            isNew = tree.addShared(parsed.group(), parsed.filter(), s, options);
-        } else {
-            isNew = tree.add(parsed.filter(), s, options);
+        // The session's table and the tree change together under the session's monitor: the
+        // client's own (UN)SUBSCRIBE, the Redis subscription channel, the REST API and the end
+        // of the session come from different threads, and interleaved they left a filter in
+        // the table with no tree entry (or a tree entry for an ended session).
+        synchronized (s) {
+            if (s.hasEnded()) {
+                return false;
+            }
+            boolean isNew;
+            if (parsed.isShared()) {
+                isNew = tree.addShared(parsed.group(), parsed.filter(), s, options);
+            } else {
+                isNew = tree.add(parsed.filter(), s, options);
+            }
+            s.subscriptions().put(key, options);
+            return isNew;
         }
-        s.subscriptions().put(key, options);
-        return isNew;
     }
 
     /** Sends retained messages as the retain handling option says, then fires session.subscribed. */
@@ -212,10 +245,12 @@ public final class SessionManager implements SessionListener {
             return false;
         }
         String key = Topics.key(parsed.group(), parsed.filter());
-        if (s.subscriptions().remove(key) == null) {
-            return false;
+        synchronized (s) { // with subscribe: see there
+            if (s.subscriptions().remove(key) == null) {
+                return false;
+            }
+            removeFromTree(s, key);
         }
-        removeFromTree(s, key);
         hooks.fire(HookPoints.SESSION_UNSUBSCRIBED, new UnsubscribedEvent(s.client(), parsed.filter()));
         return true;
     }

@@ -49,6 +49,7 @@ public final class Session {
     private ScheduledFuture<?> expiryTask;
     private Runnable pendingWill;
     private ScheduledFuture<?> willTask;
+    private boolean ended;
 
     public Session(String clientId, ClientInfo client, int maxInflight, int maxQueue, boolean storeQos0,
                    int maxAwaitingRel, SessionListener listener, BrokerStats stats) {
@@ -190,6 +191,25 @@ public final class Session {
         takePendingWill();
         this.pendingWill = publish;
         this.willTask = task;
+    }
+
+    /**
+     * Marks the session ended (kicked, expired, discarded, closed clean) and returns its
+     * subscription keys, emptied. The caller holds this monitor with the tree update, so a
+     * subscribe racing the end cannot leave a tree entry for a session nobody holds.
+     */
+    public List<String> endAndTakeSubscriptions() {
+        assert Thread.holdsLock(this);
+        ended = true;
+        List<String> keys = List.copyOf(subscriptions.keySet());
+        subscriptions.clear();
+        return keys;
+    }
+
+    /** True once the session has ended; the caller holds this monitor. */
+    public boolean hasEnded() {
+        assert Thread.holdsLock(this);
+        return ended;
     }
 
     /** Removes and returns the waiting will (its timer cancelled), or null. */
