@@ -134,7 +134,7 @@ final class PublishFunctions {
      * drops a copy no one may receive. Rounded up to whole seconds, never below 1.
      */
     static long ttl(Message m, HookRule rule) {
-        return ttl(m.expiresAt(), rule.expiredTime(), System.currentTimeMillis());
+        return m.expiresAt() == 0 ? rule.expiredTime() : ttl(m.expiresAt(), rule.expiredTime(), System.currentTimeMillis());
     }
 
     static long ttl(long expiresAt, long ruleSeconds, long nowMillis) {
