@@ -46,9 +46,18 @@ final class Props {
         return out;
     }
 
+    /**
+     * True when a packet carries no property at all. Netty's {@code isEmpty()} (4.1.115) looks
+     * only at single-valued properties, so a packet whose only properties are User Properties
+     * would pass for empty: they are checked here too.
+     */
+    static boolean none(MqttProperties p) {
+        return p == null || p.isEmpty() && p.getProperties(MqttPropertyType.USER_PROPERTY.value()).isEmpty();
+    }
+
     /** The pass-through properties of a PUBLISH (or a will). */
     static PublishProperties publishProperties(MqttProperties p) {
-        if (p == null || p.isEmpty()) {
+        if (none(p)) {
             return PublishProperties.NONE;
         }
         PublishProperties pp = new PublishProperties(integer(p, MqttPropertyType.PAYLOAD_FORMAT_INDICATOR),

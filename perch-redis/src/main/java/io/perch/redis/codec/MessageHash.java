@@ -2,7 +2,6 @@ package io.perch.redis.codec;
 
 import io.perch.broker.message.Message;
 import io.perch.broker.message.MessageId;
-import io.perch.broker.message.PublishProperties;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -15,7 +14,8 @@ import static io.perch.redis.codec.Keys.utf8;
 
 /**
  * The seven fields of a stored message ({@code id from qos topic payload ts retain}), in the
- * seed's order. The payload is kept as raw bytes, never decoded, so binary payloads survive.
+ * seed's order, then the {@link OptionalFields} the message has (expiry, MQTT 5 properties).
+ * The payload is kept as raw bytes, never decoded, so binary payloads survive.
  */
 public final class MessageHash {
     private MessageHash() {
@@ -30,14 +30,15 @@ public final class MessageHash {
     private static final byte[] TS = utf8("ts");
     private static final byte[] RETAIN = utf8("retain");
 
-    /** Field/value pairs in the seed's order, ready for HSET or the ${message} placeholder. */
+    /** Field/value pairs in the seed's order (then the optional ones), ready for HSET or ${message}. */
     public static List<byte[]> fields(Message m, Compat compat) {
         return fields(m, compat, compat.id(m.id()));
     }
 
     /** The same, with the message's id already in the text form {@code compat} gives it. */
     public static List<byte[]> fields(Message m, Compat compat, String idText) {
-        List<byte[]> kv = new ArrayList<>(14);
+        boolean extra = OptionalFields.present(m);
+        List<byte[]> kv = new ArrayList<>(extra ? 26 : 14);
         add(kv, ID, utf8(idText));
         add(kv, FROM, utf8(m.from() == null ? "undefined" : m.from()));
         add(kv, QOS, utf8(Integer.toString(m.qos())));
@@ -45,6 +46,9 @@ public final class MessageHash {
         add(kv, PAYLOAD, m.payload());
         add(kv, TS, utf8(compat.timestamp(m.timestamp())));
         add(kv, RETAIN, utf8(Boolean.toString(m.retain())));
+        if (extra) {
+            OptionalFields.append(kv, m);
+        }
         return kv;
     }
 
@@ -64,9 +68,14 @@ public final class MessageHash {
     /**
      * Rebuilds a message from a hash read back from Redis, keeping its stored id so that the
      * broker's de-duplication and message.acked see the same id. Empty when the hash is gone
-     * (expired) or is not a message.
+     * (expired), is not a message, or holds a message whose MQTT expiry has passed: an expired
+     * copy is never delivered, and callers prune it as they prune a missing hash.
      */
     public static Optional<Message> read(Map<byte[], byte[]> hash, String idText) {
+        return read(hash, idText, System.currentTimeMillis());
+    }
+
+    public static Optional<Message> read(Map<byte[], byte[]> hash, String idText, long nowMillis) {
         if (hash == null || hash.isEmpty()) {
             return Optional.empty();
         }
@@ -91,8 +100,12 @@ public final class MessageHash {
         } catch (NumberFormatException e) {
             ts = Ids.millis(id.get());
         }
+        long expiresAt = OptionalFields.expiresAt(f);
+        if (expiresAt != 0 && nowMillis >= expiresAt) {
+            return Optional.empty();
+        }
         return Optional.of(new Message(id.get(), topic, payload, Math.max(0, Math.min(2, qos)), retain, from, null,
-                ts, 0L, PublishProperties.NONE));
+                ts, expiresAt, OptionalFields.properties(f)));
     }
 
     private static int parseInt(String s, int dflt) {

@@ -56,7 +56,7 @@ final class PublishFunctions {
             return;
         }
         String id = ctx.compat().id(m.id());
-        List<RedisCall> calls = new ArrayList<>(hashCalls(m, id, rule.expiredTime()));
+        List<RedisCall> calls = new ArrayList<>(hashCalls(m, id, ttl(m, rule)));
         state.hashWritten.add(pool.name());
         if (m.qos() > 0) {
             byte[] set = Keys.topicMessages(m.topic());
@@ -77,17 +77,18 @@ final class PublishFunctions {
             return;
         }
         String id = ctx.compat().id(m.id());
+        long ttl = ttl(m, rule);
         List<RedisCall> calls = new ArrayList<>();
         if (state.hashWritten.add(pool.name())) {
-            calls.addAll(hashCalls(m, id, rule.expiredTime()));
+            calls.addAll(hashCalls(m, id, ttl));
         } else {
             // The hash exists; give it at least the retained message's lifetime.
-            calls.add(Calls.expire(Keys.message(id), rule.expiredTime()));
+            calls.add(Calls.expire(Keys.message(id), ttl));
         }
         byte[] key = Keys.retain(m.topic());
         calls.add(Calls.del(key));
         calls.add(Calls.zadd(key, m.timestamp(), utf8(id)));
-        calls.add(Calls.expire(key, rule.expiredTime()));
+        calls.add(Calls.expire(key, ttl));
         calls.add(Calls.zadd(utf8(Keys.RETAIN_INDEX), 0, utf8(m.topic())));
         pool.write(Functions.ON_MESSAGE_RETAIN, calls);
     }
@@ -124,8 +125,24 @@ final class PublishFunctions {
         pool.write(Functions.ON_MESSAGE_STORE_KEEP_LATEST, List.of(
                 Calls.del(key),
                 Calls.hset(key, kv),
-                Calls.expire(key, rule.expiredTime()),
+                Calls.expire(key, ttl(m, rule)),
                 Calls.zadd(utf8(Keys.LATEST_INDEX), 0, utf8(m.topic()))));
+    }
+
+    /**
+     * The rule's expired_time, or less when the message's MQTT expiry comes first: Redis then
+     * drops a copy no one may receive. Rounded up to whole seconds, never below 1.
+     */
+    static long ttl(Message m, HookRule rule) {
+        return m.expiresAt() == 0 ? rule.expiredTime() : ttl(m.expiresAt(), rule.expiredTime(), System.currentTimeMillis());
+    }
+
+    static long ttl(long expiresAt, long ruleSeconds, long nowMillis) {
+        if (expiresAt == 0) {
+            return ruleSeconds;
+        }
+        long left = Math.max(1, (expiresAt - nowMillis + 999) / 1000);
+        return Math.min(ruleSeconds, left);
     }
 
     private List<RedisCall> hashCalls(Message m, String id, long ttl) {

@@ -52,8 +52,12 @@ public final class Events {
     }
 
     public Message publish(String from, String topic, byte[] payload, int qos, boolean retain) {
-        Message m = broker.newMessage(topic, payload, qos, retain, from);
-        broker.hooks().run(HookPoints.MESSAGE_PUBLISH, new PublishEvent(client(from), m, true));
+        return publish(broker.newMessage(topic, payload, qos, retain, from));
+    }
+
+    /** Publishes a message built by the test (e.g. with an expiry or MQTT 5 properties). */
+    public Message publish(Message m) {
+        broker.hooks().run(HookPoints.MESSAGE_PUBLISH, new PublishEvent(client(m.from()), m, true));
         return m;
     }
 
