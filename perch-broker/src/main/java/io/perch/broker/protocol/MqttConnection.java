@@ -5,7 +5,6 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
-import io.netty.handler.codec.http.websocketx.WebSocketHandshakeException;
 import io.netty.handler.codec.mqtt.MqttConnectMessage;
 import io.netty.handler.codec.mqtt.MqttFixedHeader;
 import io.netty.handler.codec.mqtt.MqttIdentifierRejectedException;
@@ -132,7 +131,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         if (cause instanceof java.io.IOException) {
             log.debug("connection {}: {}", who(), cause.toString());
-        } else if (cause instanceof CorruptedWebSocketFrameException || cause instanceof WebSocketHandshakeException) {
+        } else if (cause instanceof CorruptedWebSocketFrameException) { // a bad handshake is answered 400 before this
             core.stats.webSocketErrors.increment();
             logOffence("connection {}: closing after a WebSocket error: {}", who(), cause.getMessage());
         } else if (cause instanceof DecoderException) {

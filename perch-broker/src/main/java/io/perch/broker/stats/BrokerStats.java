@@ -23,7 +23,7 @@ public final class BrokerStats {
     public final LongAdder malformedPackets = new LongAdder();
     /** Packets that broke a protocol rule (second CONNECT, first packet not CONNECT...). */
     public final LongAdder protocolErrors = new LongAdder();
-    /** WebSocket frames or handshakes that broke RFC 6455 (unmasked, bad opcode, too large...). */
+    /** WebSocket frames that broke RFC 6455 (unmasked, bad opcode, too large...). */
     public final LongAdder webSocketErrors = new LongAdder();
     public final LongAdder messagesReceived = new LongAdder();
     public final LongAdder[] messagesReceivedByQos = {new LongAdder(), new LongAdder(), new LongAdder()};

@@ -35,7 +35,7 @@ public final class BrokerMetrics {
         counter(registry, "perch.packets.malformed", "malformed packets (and undecodable TLS records) received",
                 stats.malformedPackets);
         counter(registry, "perch.protocol.errors", "packets that broke a protocol rule", stats.protocolErrors);
-        counter(registry, "perch.websocket.errors", "WebSocket frames or handshakes that broke RFC 6455",
+        counter(registry, "perch.websocket.errors", "WebSocket frames that broke RFC 6455",
                 stats.webSocketErrors);
         counter(registry, "perch.messages.received", "PUBLISH messages received", stats.messagesReceived);
         counter(registry, "perch.messages.sent", "PUBLISH messages sent", stats.messagesSent);
