@@ -28,8 +28,11 @@ import io.perch.broker.session.Session;
 import io.perch.broker.session.SessionConnection;
 import io.perch.broker.session.SessionStore;
 import io.perch.broker.sys.SysPublisher;
+import io.perch.broker.transport.AcceptWatch;
 import io.perch.broker.transport.ConnectionCounter;
+import io.perch.broker.transport.DescriptorLimit;
 import io.perch.broker.transport.MqttChannelInitializer;
+import io.perch.broker.transport.NodeConnections;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -61,6 +64,7 @@ public final class Broker {
     private final BrokerCore core;
     private final BrokerServiceImpl service;
     private final List<Bound> bound = new ArrayList<>();
+    private NodeConnections nodeConnections;
     private SysPublisher sys;
     private volatile boolean started;
 
@@ -98,6 +102,7 @@ public final class Broker {
         if (started) {
             return;
         }
+        nodeConnections = NodeConnections.resolve(config.maxConnections, DescriptorLimit.current());
         try {
             for (ListenerConfig l : config.listeners) {
                 bound.add(bind(l));
@@ -115,12 +120,13 @@ public final class Broker {
 
     private Bound bind(ListenerConfig l) {
         SslContext ssl = l.isTls() ? sslContext(l) : null;
-        ConnectionCounter counter = new ConnectionCounter(l.name(), l.maxConnections());
+        ConnectionCounter counter = new ConnectionCounter(l.name(), l.maxConnections(), nodeConnections, core.stats);
         ServerBootstrap b = new ServerBootstrap()
                 .group(boss, workers)
                 .channel(serverChannel)
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .option(ChannelOption.SO_REUSEADDR, true)
+                .handler(new AcceptWatch(l.name(), core.stats))
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.SO_KEEPALIVE, true)
                 // Bounded per-connection output: a slow reader stops costing memory past 1 MiB.
@@ -162,6 +168,11 @@ public final class Broker {
             }
         }
         return -1;
+    }
+
+    /** The node-wide connection limit and count; null before {@link #start()}. */
+    public NodeConnections nodeConnections() {
+        return nodeConnections;
     }
 
     public List<Bound> bound() {

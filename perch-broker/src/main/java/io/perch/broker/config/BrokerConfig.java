@@ -14,6 +14,8 @@ public final class BrokerConfig {
     public final String nodeName;
     /** node.io_threads: event loops serving the connections; 0 = auto, see {@link #ioThreadsFor(int)} */
     public final int ioThreads;
+    /** node.max_connections: open connections across all listeners; 0 = auto, from the open-file limit */
+    public final int maxConnections;
 
     /** listener.* */
     public final List<ListenerConfig> listeners;
@@ -75,6 +77,7 @@ public final class BrokerConfig {
     private BrokerConfig(Builder b) {
         nodeName = b.nodeName;
         ioThreads = b.ioThreads;
+        maxConnections = b.maxConnections;
         listeners = List.copyOf(b.listeners);
         maxPacketSize = b.maxPacketSize;
         maxClientIdLen = b.maxClientIdLen;
@@ -129,6 +132,7 @@ public final class BrokerConfig {
     public static final class Builder {
         public String nodeName = "perch@127.0.0.1";
         public int ioThreads = 0;
+        public int maxConnections = 0;
         public List<ListenerConfig> listeners = new ArrayList<>(List.of(
                 ListenerConfig.tcp("0.0.0.0", 1883), ListenerConfig.ws("0.0.0.0", 8083, "/mqtt")));
         public int maxPacketSize = 1024 * 1024;
@@ -166,6 +170,7 @@ public final class BrokerConfig {
 
         public Builder nodeName(String v) { nodeName = v; return this; }
         public Builder ioThreads(int v) { ioThreads = v; return this; }
+        public Builder maxConnections(int v) { maxConnections = v; return this; }
         public Builder listeners(List<ListenerConfig> v) { listeners = new ArrayList<>(v); return this; }
         public Builder maxPacketSize(int v) { maxPacketSize = v; return this; }
         public Builder maxClientIdLen(int v) { maxClientIdLen = v; return this; }

@@ -26,6 +26,8 @@ public final class BrokerCore {
     public final Publisher publisher;
     public final MessageIdGenerator ids;
     public final EventLoopGroup workers;
+    /** Who was recently logged for malformed packets or protocol errors (logged once per window). */
+    public final RecentOffenders offenders = new RecentOffenders();
     public final long startedAt = System.currentTimeMillis();
 
     public BrokerCore(BrokerConfig config, HookRegistry hooks, SessionStore store, RetainedStore retained,

@@ -202,8 +202,17 @@ final class ConnectFlow {
         if (c.client != null) {
             c.core.hooks.fire(HookPoints.CLIENT_CONNACK, new ConnackEvent(c.client, reason));
         }
-        log.info("refused connection from {} (client {}): reason 0x{}{}", c.ctx.channel().remoteAddress(),
-                c.client == null ? "?" : c.client.clientId(), Integer.toHexString(reason), why == null ? "" : " " + why);
+        String line = "refused connection from {} (client {}): reason 0x{}{}";
+        Object[] args = {c.ctx.channel().remoteAddress(), c.client == null ? "?" : c.client.clientId(),
+                Integer.toHexString(reason), why == null ? "" : " " + why};
+        if (reason == ReasonCodes.PROTOCOL_ERROR) {
+            c.core.stats.protocolErrors.increment();
+        }
+        if (reason == ReasonCodes.PROTOCOL_ERROR || reason == ReasonCodes.MALFORMED_PACKET) {
+            c.logOffence(line, args); // what fuzzers and broken clients send: once per host, not per connection
+        } else {
+            log.info(line, args);
+        }
         c.closeReason = "refused";
         c.state = State.CLOSED;
         MqttProperties p = null;
@@ -222,7 +231,7 @@ final class ConnectFlow {
             return;
         }
         c.core.stats.connectRefused.increment();
-        log.info("refused connection from {}: malformed CONNECT: {}", c.ctx.channel().remoteAddress(), why);
+        c.logOffence("refused connection from {}: malformed CONNECT: {}", c.ctx.channel().remoteAddress(), why);
         c.closeReason = "malformed_packet";
         c.state = State.CLOSED;
         c.ctx.close();

@@ -4,6 +4,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.netty.handler.codec.mqtt.MqttConnectMessage;
 import io.netty.handler.codec.mqtt.MqttFixedHeader;
 import io.netty.handler.codec.mqtt.MqttIdentifierRejectedException;
@@ -126,13 +127,24 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
         }
     }
 
+    /**
+     * What a handler below threw. Bad input from the client (undecodable TLS records, WebSocket
+     * frames that break RFC 6455) is counted and logged through {@link #logOffence} (a fuzzer
+     * sends hundreds); I/O errors such as a reset are normal and logged at DEBUG; anything else
+     * is a fault here and logged as a warning every time.
+     */
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        String who = client != null ? client.clientId() : String.valueOf(ctx.channel().remoteAddress());
         if (cause instanceof java.io.IOException) {
-            log.debug("connection {}: {}", who, cause.toString());
+            log.debug("connection {}: {}", who(), cause.toString());
+        } else if (cause instanceof CorruptedWebSocketFrameException) { // a bad handshake is answered 400 before this
+            core.stats.webSocketErrors.increment();
+            logOffence("connection {}: closing after a WebSocket error: {}", who(), cause.getMessage());
+        } else if (cause instanceof DecoderException) {
+            core.stats.malformedPackets.increment();
+            logOffence("connection {}: closing after undecodable data: {}", who(), cause.toString());
         } else {
-            log.warn("connection {}: closing after error: {}", who, cause.toString());
+            log.warn("connection {}: closing after error: {}", who(), cause.toString());
         }
         closeReason = "error";
         ctx.close();
@@ -187,8 +199,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
             } else {
                 // MQTT-3.1.0-1: the first packet must be CONNECT.
                 ReferenceCountUtil.release(m);
-                closeReason = "protocol_error";
-                ctx.close();
+                protocolError("first packet " + type + ", not CONNECT");
             }
             return;
         }
@@ -271,8 +282,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
 
     void malformed(Throwable cause) {
         core.stats.malformedPackets.increment();
-        String who = client != null ? client.clientId() : String.valueOf(ctx.channel().remoteAddress());
-        log.info("connection {}: malformed packet: {}", who, cause.getMessage());
+        logOffence("connection {}: malformed packet: {}", who(), cause.getMessage());
         closeReason = "malformed_packet";
         if (state == State.AWAIT_CONNECT) {
             MqttVersion v = ctx.channel().attr(NETTY_MQTT_VERSION).get();
@@ -299,10 +309,41 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
     }
 
     void protocolError(String why) {
-        String who = client != null ? client.clientId() : String.valueOf(ctx.channel().remoteAddress());
-        log.info("connection {}: protocol error: {}", who, why);
+        core.stats.protocolErrors.increment();
+        logOffence("connection {}: protocol error: {}", who(), why);
         closeReason = "protocol_error";
         closeWith(ReasonCodes.PROTOCOL_ERROR, why);
+    }
+
+    /** The client id once known, else the remote address, for log lines. */
+    String who() {
+        return client != null ? client.clientId() : String.valueOf(ctx.channel().remoteAddress());
+    }
+
+    /**
+     * Logs a client's malformed input or protocol error at INFO the first time within
+     * {@link io.perch.broker.core.RecentOffenders}' window, at DEBUG after that, keyed by the client
+     * id of an accepted connection, else by the remote IP address (without the port: one host
+     * opening many bad connections logs once). Before CONNACK the client id is only a claim,
+     * so it does not key: varying it would not escape the limit.
+     */
+    void logOffence(String format, Object... args) {
+        String key = state == State.CONNECTED && client != null ? "client " + client.clientId() : "host " + remoteHost();
+        if (core.offenders.firstInWindow(key)) {
+            Object[] withKey = java.util.Arrays.copyOf(args, args.length + 1);
+            withKey[args.length] = key;
+            log.info(format + " (more from {} within 10 minutes are logged at DEBUG)", withKey);
+        } else if (log.isDebugEnabled()) {
+            log.debug(format, args);
+        }
+    }
+
+    private String remoteHost() {
+        java.net.SocketAddress a = ctx.channel().remoteAddress();
+        if (a instanceof java.net.InetSocketAddress isa) {
+            return isa.getAddress() != null ? isa.getAddress().getHostAddress() : isa.getHostString();
+        }
+        return String.valueOf(a);
     }
 
     /** Sends a v5 DISCONNECT with the reason (v3: nothing) and closes. */

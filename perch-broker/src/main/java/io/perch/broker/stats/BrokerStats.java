@@ -10,11 +10,21 @@ import java.util.concurrent.atomic.LongAdder;
 public final class BrokerStats {
     public final LongAdder connectionsTotal = new LongAdder();
     public final LongAdder connectRefused = new LongAdder();
+    /** Connections closed at once because node.max_connections was reached. */
+    public final LongAdder connectionsRefusedNodeLimit = new LongAdder();
+    /** Connections closed at once because their listener's max_connections was reached. */
+    public final LongAdder connectionsRefusedListenerLimit = new LongAdder();
+    /** accept() failures on a listener socket (EMFILE, ENFILE...): the client was never seen. */
+    public final LongAdder acceptFailures = new LongAdder();
     public final LongAdder bytesReceived = new LongAdder();
     public final LongAdder bytesSent = new LongAdder();
     public final LongAdder packetsReceived = new LongAdder();
     public final LongAdder packetsSent = new LongAdder();
     public final LongAdder malformedPackets = new LongAdder();
+    /** Packets that broke a protocol rule (second CONNECT, first packet not CONNECT...). */
+    public final LongAdder protocolErrors = new LongAdder();
+    /** WebSocket frames that broke RFC 6455 (unmasked, bad opcode, too large...). */
+    public final LongAdder webSocketErrors = new LongAdder();
     public final LongAdder messagesReceived = new LongAdder();
     public final LongAdder[] messagesReceivedByQos = {new LongAdder(), new LongAdder(), new LongAdder()};
     public final LongAdder messagesSent = new LongAdder();

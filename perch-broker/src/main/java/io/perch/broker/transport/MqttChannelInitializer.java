@@ -17,6 +17,8 @@ import io.perch.broker.protocol.MqttConnection;
 /**
  * The whole pipeline of one connection, on one screen. In order, inbound first:
  * <pre>
+ *  limit        ConnectionCounter: closes a connection past node.max_connections or the
+ *               listener's max_connections as soon as it is active
  *  [keepalive]  IdleStateHandler, added at the front after CONNECT so that any bytes, even
  *               of a large packet still arriving, count as activity
  *  ssl          TLS listeners only
@@ -29,6 +31,7 @@ import io.perch.broker.protocol.MqttConnection;
  *  encoder      netty-codec-mqtt; picks v3 or v5 encoding from the CONNECT it saw
  *  mqtt         MqttConnection: protocol state, session binding, hooks
  * </pre>
+ * (The listener's server channel has its own handler, {@link AcceptWatch}, for accept failures.)
  */
 public final class MqttChannelInitializer extends ChannelInitializer<SocketChannel> {
     private final BrokerCore core;

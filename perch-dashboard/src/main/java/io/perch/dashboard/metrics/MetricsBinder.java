@@ -41,11 +41,16 @@ public final class MetricsBinder {
     private static void bindBroker(MeterRegistry r, BrokerStats s) {
         counter(r, "perch.connections.total", s.connectionsTotal);
         counter(r, "perch.connect.refused", s.connectRefused);
+        refused(r, "node_limit", s.connectionsRefusedNodeLimit);
+        refused(r, "listener_limit", s.connectionsRefusedListenerLimit);
+        refused(r, "accept_failed", s.acceptFailures);
         counter(r, "perch.bytes.received", s.bytesReceived);
         counter(r, "perch.bytes.sent", s.bytesSent);
         counter(r, "perch.packets.received", s.packetsReceived);
         counter(r, "perch.packets.sent", s.packetsSent);
         counter(r, "perch.packets.malformed", s.malformedPackets);
+        counter(r, "perch.protocol.errors", s.protocolErrors);
+        counter(r, "perch.websocket.errors", s.webSocketErrors);
         counter(r, "perch.messages.received", s.messagesReceived);
         counter(r, "perch.messages.sent", s.messagesSent);
         counter(r, "perch.messages.dropped", s.messagesDropped);
@@ -70,6 +75,10 @@ public final class MetricsBinder {
 
     private static void counter(MeterRegistry r, String name, LongAdder a) {
         FunctionCounter.builder(name, a, LongAdder::doubleValue).register(r);
+    }
+
+    private static void refused(MeterRegistry r, String reason, LongAdder a) {
+        FunctionCounter.builder("perch.connections.refused", a, LongAdder::doubleValue).tag("reason", reason).register(r);
     }
 
     /** Gauges are read through stats.gauges() each scrape: the broker binds them at start. */

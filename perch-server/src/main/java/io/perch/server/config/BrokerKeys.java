@@ -41,6 +41,7 @@ final class BrokerKeys {
         Map<String, Binder> k = new LinkedHashMap<>();
         k.put("node.name", (e, b) -> b.nodeName(nodeName(e)));
         k.put("node.io_threads", (e, b) -> b.ioThreads(e.value().equals("auto") ? 0 : ioThreads(e)));
+        k.put("node.max_connections", (e, b) -> b.maxConnections(e.value().equals("auto") ? 0 : maxConnections(e)));
         k.put("allow_anonymous", (e, b) -> b.allowAnonymous(bool(e)));
         k.put("acl_nomatch", (e, b) -> b.aclNoMatchAllow(choice(e, "allow", "deny").equals("allow")));
         k.put("mqtt.max_packet_size", (e, b) -> b.maxPacketSize((int) size(e, MAX_PACKET)));
@@ -75,6 +76,14 @@ final class BrokerKeys {
             return integer(e, 1, 1024);
         } catch (ConfigException ex) {
             throw new ConfigException(e, "expected auto or a whole number from 1 to 1024");
+        }
+    }
+
+    private static int maxConnections(ConfigEntry e) {
+        try {
+            return integer(e, 1, Integer.MAX_VALUE);
+        } catch (ConfigException ex) {
+            throw new ConfigException(e, "expected auto or a whole number of at least 1");
         }
     }
 

@@ -22,11 +22,21 @@ public final class BrokerMetrics {
     public static void bind(BrokerStats stats, HookRegistry hooks, MeterRegistry registry) {
         counter(registry, "perch.connections", "connections accepted", stats.connectionsTotal);
         counter(registry, "perch.connect.refused", "CONNECTs refused", stats.connectRefused);
+        refused(registry, "node_limit", "connections closed at once: node.max_connections reached",
+                stats.connectionsRefusedNodeLimit);
+        refused(registry, "listener_limit", "connections closed at once: the listener's max_connections reached",
+                stats.connectionsRefusedListenerLimit);
+        refused(registry, "accept_failed", "accept() failures on a listener socket (e.g. out of file descriptors)",
+                stats.acceptFailures);
         counter(registry, "perch.bytes.received", "bytes read from clients", stats.bytesReceived);
         counter(registry, "perch.bytes.sent", "bytes written to clients", stats.bytesSent);
         counter(registry, "perch.packets.received", "MQTT packets received", stats.packetsReceived);
         counter(registry, "perch.packets.sent", "MQTT packets sent", stats.packetsSent);
-        counter(registry, "perch.packets.malformed", "malformed packets received", stats.malformedPackets);
+        counter(registry, "perch.packets.malformed", "malformed packets (and undecodable TLS records) received",
+                stats.malformedPackets);
+        counter(registry, "perch.protocol.errors", "packets that broke a protocol rule", stats.protocolErrors);
+        counter(registry, "perch.websocket.errors", "WebSocket frames that broke RFC 6455",
+                stats.webSocketErrors);
         counter(registry, "perch.messages.received", "PUBLISH messages received", stats.messagesReceived);
         counter(registry, "perch.messages.sent", "PUBLISH messages sent", stats.messagesSent);
         for (int qos = 0; qos <= 2; qos++) {
@@ -73,6 +83,12 @@ public final class BrokerMetrics {
 
     private static void counter(MeterRegistry registry, String name, String description, LongAdder adder) {
         FunctionCounter.builder(name, adder, LongAdder::sum).description(description).register(registry);
+    }
+
+    /** perch.connections.refused, one series per reason. */
+    private static void refused(MeterRegistry registry, String reason, String description, LongAdder adder) {
+        FunctionCounter.builder("perch.connections.refused", adder, LongAdder::sum).tag("reason", reason)
+                .description(description).register(registry);
     }
 
     private static void gauge(MeterRegistry registry, BrokerStats stats, String name, String description,

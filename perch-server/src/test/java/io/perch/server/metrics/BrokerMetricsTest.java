@@ -35,6 +35,10 @@ class BrokerMetricsTest {
         stats.messagesReceived.add(3);
         stats.messagesReceivedByQos[1].increment();
         stats.connectionsTotal.add(2);
+        stats.connectionsRefusedNodeLimit.add(4);
+        stats.acceptFailures.increment();
+        stats.protocolErrors.add(5);
+        stats.webSocketErrors.add(6);
 
         String scrape = registry.scrape();
         assertThat(scrape)
@@ -42,7 +46,12 @@ class BrokerMetricsTest {
                 .contains("perch_messages_qos1_received_total 1.0")
                 .contains("perch_messages_qos2_received_total 0.0")
                 .contains("perch_connections_total 2.0")
-                .contains("perch_hooks_failures_total 0.0");
+                .contains("perch_hooks_failures_total 0.0")
+                .contains("perch_connections_refused_total{reason=\"node_limit\"} 4.0")
+                .contains("perch_connections_refused_total{reason=\"listener_limit\"} 0.0")
+                .contains("perch_connections_refused_total{reason=\"accept_failed\"} 1.0")
+                .contains("perch_protocol_errors_total 5.0")
+                .contains("perch_websocket_errors_total 6.0");
     }
 
     @Test

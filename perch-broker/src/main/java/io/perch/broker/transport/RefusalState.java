@@ -1,0 +1,34 @@
+package io.perch.broker.transport;
+
+import org.slf4j.Logger;
+
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Whether one limit is refusing connections, so that its log says when refusing starts (WARN)
+ * and when connections are accepted again (INFO): one line per change of state, never one per
+ * refused connection. Touched by every I/O event loop, hence the atomic flag.
+ */
+final class RefusalState {
+    private final AtomicBoolean refusing = new AtomicBoolean();
+    private final Logger log;
+    private final String limit;
+
+    /** @param limit names the limit in the log, e.g. "node.max_connections 1000" */
+    RefusalState(Logger log, String limit) {
+        this.log = log;
+        this.limit = limit;
+    }
+
+    void refused() {
+        if (!refusing.get() && refusing.compareAndSet(false, true)) {
+            log.warn("{} reached: refusing new connections", limit);
+        }
+    }
+
+    void accepted() {
+        if (refusing.get() && refusing.compareAndSet(true, false)) {
+            log.info("{}: accepting new connections again", limit);
+        }
+    }
+}
