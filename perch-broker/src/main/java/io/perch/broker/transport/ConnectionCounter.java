@@ -13,7 +13,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * Counts a listener's open connections and closes a new one at once when the listener's
  * max_connections or the node's limit is reached: a refused client sees the socket close rather
- * than wait for a CONNACK. Each limit logs when it starts refusing and when it accepts again.
+ * than wait for a CONNACK. Each limit logs when it starts refusing and when 5 % of its places
+ * are free again.
  * Shared by all channels of the listener (one instance per listener).
  */
 @ChannelHandler.Sharable
@@ -54,15 +55,13 @@ public final class ConnectionCounter extends ChannelInboundHandlerAdapter {
             return;
         }
         ctx.channel().attr(COUNTED).set(Boolean.TRUE);
-        node.accepted();
-        state.accepted();
         ctx.fireChannelActive();
     }
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         if (ctx.channel().attr(COUNTED).getAndSet(null) != null) {
-            open.decrementAndGet();
+            state.released(open.decrementAndGet(), max);
             node.release();
         }
         ctx.fireChannelInactive();

@@ -67,10 +67,6 @@ public final class NodeConnections {
 
     /** A connection that took a place was refused by its listener after all, or closed. */
     void release() {
-        open.decrementAndGet();
-    }
-
-    void accepted() {
-        state.accepted();
+        state.released(open.decrementAndGet(), max);
     }
 }

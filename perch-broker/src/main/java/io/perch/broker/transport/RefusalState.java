@@ -26,8 +26,13 @@ final class RefusalState {
         }
     }
 
-    void accepted() {
-        if (refusing.get() && refusing.compareAndSet(true, false)) {
+    /**
+     * A connection closed, leaving {@code open} of {@code max}. Refusing ends only once 5 % of
+     * the places are free (at least one): a node held at its limit by reconnecting clients would
+     * otherwise log a WARN and an INFO for every client that leaves and the next that takes its place.
+     */
+    void released(int open, int max) {
+        if (refusing.get() && open <= max - Math.max(1, max / 20) && refusing.compareAndSet(true, false)) {
             log.info("{}: accepting new connections again", limit);
         }
     }

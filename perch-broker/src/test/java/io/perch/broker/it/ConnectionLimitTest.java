@@ -35,6 +35,9 @@ class ConnectionLimitTest extends BrokerTest {
                 } // the WebSocket one holds its place before any upgrade
                 open.add(c);
             }
+            // The broker accepts asynchronously: the raw WebSocket socket must hold its place
+            // before the next connection races it for the last one.
+            await().atMost(PROMPTLY).until(() -> broker.broker().nodeConnections().open() == 3);
             for (int i = 0; i < 5; i++) {
                 RawClient refused = clients.track(RawClient.open(i % 2 == 0 ? broker.tcpPort() : broker.wsPort()));
                 assertThat(refused.awaitClosed(PROMPTLY)).as("closed at once").isTrue();
