@@ -170,19 +170,21 @@ public final class SubscriptionTree<S> {
     }
 
     /**
-     * Depth-first over the nodes the topic can reach, with an explicit stack instead of
-     * recursion: a topic of thousands of levels against a filter as deep must not overflow the
-     * thread's stack. The stack holds at most one entry per '+' branch pending per level.
+     * Depth-first over the nodes the topic can reach, without recursion: a topic of thousands
+     * of levels against a filter as deep must not overflow the thread's stack. The literal path
+     * is followed in the loop itself; '+' branches wait, the latest in two locals and older ones
+     * on an explicit stack made only when a second is pending, so the common topic (at most one
+     * '+' branch waiting at a time) allocates nothing here.
      */
     private void match(String[] levels, boolean dollar, Matches<S> out) {
-        MatchStack<S> stack = new MatchStack<>();
-        stack.push(root, 0);
-        while (stack.size > 0) {
-            stack.size--;
-            Node<S> node = stack.nodes[stack.size];
-            int i = stack.depths[stack.size];
-            stack.nodes[stack.size] = null;
+        Node<S> waiting = null; // the top of the pending '+' branches
+        int waitingDepth = 0;
+        MatchStack<S> older = null;
+        Node<S> node = root;
+        int i = 0;
+        while (true) {
             Map<String, Node<S>> ch = node.children;
+            Node<S> next = null;
             if (i == levels.length) {
                 emit(node, out);
                 if (ch != null) {
@@ -191,24 +193,41 @@ public final class SubscriptionTree<S> {
                         emit(hash, out); // "a/#" also matches "a"
                     }
                 }
-                continue;
-            }
-            if (ch == null) {
-                continue;
-            }
-            if (i > 0 || !dollar) {
-                Node<S> hash = ch.get("#");
-                if (hash != null) {
-                    emit(hash, out);
+            } else if (ch != null) {
+                if (i > 0 || !dollar) {
+                    Node<S> hash = ch.get("#");
+                    if (hash != null) {
+                        emit(hash, out);
+                    }
+                    Node<S> plus = ch.get("+");
+                    if (plus != null) {
+                        if (waiting != null) {
+                            if (older == null) {
+                                older = new MatchStack<>();
+                            }
+                            older.push(waiting, waitingDepth);
+                        }
+                        waiting = plus;
+                        waitingDepth = i + 1;
+                    }
                 }
-                Node<S> plus = ch.get("+");
-                if (plus != null) {
-                    stack.push(plus, i + 1);
-                }
+                next = ch.get(levels[i]);
             }
-            Node<S> exact = ch.get(levels[i]);
-            if (exact != null) {
-                stack.push(exact, i + 1);
+            if (next != null) {
+                node = next;
+                i++;
+            } else if (waiting != null) {
+                node = waiting;
+                i = waitingDepth;
+                waiting = null;
+                if (older != null && older.size > 0) {
+                    int top = --older.size;
+                    waiting = older.nodes[top];
+                    waitingDepth = older.depths[top];
+                    older.nodes[top] = null;
+                }
+            } else {
+                return;
             }
         }
     }
@@ -216,8 +235,8 @@ public final class SubscriptionTree<S> {
     /** The pending (node, level) pairs of one match; local to the call. */
     private static final class MatchStack<S> {
         @SuppressWarnings("unchecked")
-        Node<S>[] nodes = new Node[8];
-        int[] depths = new int[8];
+        Node<S>[] nodes = new Node[4];
+        int[] depths = new int[4];
         int size;
 
         void push(Node<S> n, int depth) {
