@@ -6,7 +6,6 @@ import io.perch.broker.hook.HookRegistry;
 import io.perch.broker.message.MessageIdGenerator;
 import io.perch.broker.retain.RetainedStore;
 import io.perch.broker.route.Router;
-import io.perch.broker.session.Session;
 import io.perch.broker.session.SessionStore;
 import io.perch.broker.stats.BrokerStats;
 import io.perch.broker.topic.SubscriptionTree;
@@ -19,7 +18,8 @@ public final class BrokerCore {
     public final BrokerConfig config;
     public final HookRegistry hooks;
     public final BrokerStats stats;
-    public final SubscriptionTree<Session> tree;
+    /** Subscribers by client id (see {@link Router}). */
+    public final SubscriptionTree<String> tree;
     public final RetainedStore retained;
     public final Router router;
     public final SessionManager sessions;
@@ -37,7 +37,7 @@ public final class BrokerCore {
         this.stats = new BrokerStats();
         this.tree = new SubscriptionTree<>();
         this.retained = retained;
-        this.router = new Router(tree, config.maxQosAllowed);
+        this.router = new Router(tree, store, config.maxQosAllowed);
         this.workers = workers;
         this.sessions = new SessionManager(config, hooks, stats, store, tree, router, retained, workers);
         this.publisher = new Publisher(config, hooks, retained, router, stats);

@@ -48,14 +48,14 @@ public final class SessionManager implements SessionListener {
     private final HookRegistry hooks;
     private final BrokerStats stats;
     private final SessionStore store;
-    private final SubscriptionTree<Session> tree;
+    private final SubscriptionTree<String> tree;
     private final Router router;
     private final RetainedStore retained;
     private final ScheduledExecutorService scheduler;
     private final Object[] stripes = new Object[64];
 
     public SessionManager(BrokerConfig config, HookRegistry hooks, BrokerStats stats, SessionStore store,
-                          SubscriptionTree<Session> tree, Router router, RetainedStore retained,
+                          SubscriptionTree<String> tree, Router router, RetainedStore retained,
                           ScheduledExecutorService scheduler) {
         this.config = config;
         this.hooks = hooks;
@@ -191,7 +191,7 @@ public final class SessionManager implements SessionListener {
         }
         List<Pending> held = s.drainAll();
         for (Pending p : held) {
-            if (p.isShared() && !router.dispatchShared(p.shareGroup(), p.shareFilter(), p.message(), s, null)) {
+            if (p.isShared() && !router.dispatchShared(p.shareGroup(), p.shareFilter(), p.message(), s.clientId(), null)) {
                 // The group's last member ended holding it: nobody is left to take it.
                 stats.messagesDropped.increment();
                 stats.messagesDroppedNoSubscribers.increment();
@@ -217,9 +217,9 @@ public final class SessionManager implements SessionListener {
             }
             boolean isNew;
             if (parsed.isShared()) {
-                isNew = tree.addShared(parsed.group(), parsed.filter(), s, options);
+                isNew = tree.addShared(parsed.group(), parsed.filter(), s.clientId(), options);
             } else {
-                isNew = tree.add(parsed.filter(), s, options);
+                isNew = tree.add(parsed.filter(), s.clientId(), options);
             }
             s.subscriptions().put(key, options);
             return isNew;
@@ -261,9 +261,9 @@ public final class SessionManager implements SessionListener {
             return;
         }
         if (p.isShared()) {
-            tree.removeShared(p.group(), p.filter(), s);
+            tree.removeShared(p.group(), p.filter(), s.clientId());
         } else {
-            tree.remove(p.filter(), s);
+            tree.remove(p.filter(), s.clientId());
         }
     }
 

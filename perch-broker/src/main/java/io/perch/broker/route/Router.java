@@ -6,13 +6,20 @@ import io.perch.broker.session.Pending;
 import io.perch.broker.session.Session;
 import io.perch.broker.topic.SubscriptionTree;
 
+import io.perch.broker.session.SessionStore;
+
 import java.util.ArrayList;
-import java.util.IdentityHashMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
  * Hands a published message to every matching session.
+ *
+ * <p>The tree holds subscribers by client id, not by session object, so that it can be
+ * rebuilt from stored subscriptions and point at sessions that are not in memory; the
+ * session is looked up when a message is handed over (a subscriber whose session has just
+ * ended is skipped).
  *
  * <p>Overlapping subscriptions of one session (e.g. {@code a/+} and {@code a/#}) give one
  * delivery with the highest granted QoS and every subscription identifier, as MQTT-3.3.4-2/-3
@@ -21,11 +28,13 @@ import java.util.Map;
  * waits in the picked member's session.
  */
 public final class Router {
-    private final SubscriptionTree<Session> tree;
+    private final SubscriptionTree<String> tree;
+    private final SessionStore sessions;
     private final int maxQos;
 
-    public Router(SubscriptionTree<Session> tree, int maxQos) {
+    public Router(SubscriptionTree<String> tree, SessionStore sessions, int maxQos) {
         this.tree = tree;
+        this.sessions = sessions;
         this.maxQos = maxQos;
     }
 
@@ -35,17 +44,19 @@ public final class Router {
         tree.match(m.topic(), c);
         int n = 0;
         if (c.single != null) {
-            deliver(c.single, c.singleOptions, m, null);
-            n++;
-        } else if (c.many != null) {
-            for (Map.Entry<Session, Merged> e : c.many.entrySet()) {
-                Merged mg = e.getValue();
-                deliver(e.getKey(), mg.options(), m, mg.ids());
+            if (deliver(c.single, c.singleOptions, m, null)) {
                 n++;
+            }
+        } else if (c.many != null) {
+            for (Map.Entry<String, Merged> e : c.many.entrySet()) {
+                Merged mg = e.getValue();
+                if (deliver(e.getKey(), mg.options(), m, mg.ids())) {
+                    n++;
+                }
             }
         }
         if (c.groups != null) {
-            for (SubscriptionTree.SharedGroup<Session> g : c.groups) {
+            for (SubscriptionTree.SharedGroup<String> g : c.groups) {
                 if (dispatchShared(g.group, g.filter, m, null, g)) {
                     n++;
                 }
@@ -54,54 +65,66 @@ public final class Router {
         return n;
     }
 
-    private void deliver(Session s, SubscriptionOptions o, Message m, int[] ids) {
+    private boolean deliver(String clientId, SubscriptionOptions o, Message m, int[] ids) {
+        Session s = sessions.get(clientId);
+        if (s == null) {
+            return false; // ended between the match and now: its tree entries are on their way out
+        }
         int qos = Math.min(Math.min(m.qos(), o.qos()), maxQos);
         boolean retain = o.retainAsPublished() && m.retain();
         int[] subIds = ids != null ? ids : o.subscriptionId() > 0 ? new int[]{o.subscriptionId()} : null;
         s.offer(Pending.of(m, qos, retain, subIds));
+        return true;
     }
 
     /**
-     * Gives a message to one member of a share group, skipping {@code exclude}. Used for new
-     * messages and to hand on what a departing member held. False when the group has no member.
+     * Gives a message to one member of a share group, skipping {@code exclude} (a client id).
+     * Used for new messages and to hand on what a departing member held. False when the group
+     * has no member with a session.
      */
-    public boolean dispatchShared(String group, String filter, Message m, Session exclude,
-                                  SubscriptionTree.SharedGroup<Session> known) {
-        List<Map.Entry<Session, SubscriptionOptions>> members = tree.sharedMembers(group, filter);
-        if (exclude != null) {
-            // The list is a snapshot of the group (empty once its last member left): filter, never mutate it.
-            List<Map.Entry<Session, SubscriptionOptions>> others = new ArrayList<>(members.size());
-            for (Map.Entry<Session, SubscriptionOptions> e : members) {
-                if (e.getKey() != exclude) {
-                    others.add(e);
-                }
-            }
-            members = others;
-        }
-        if (members.isEmpty()) {
+    public boolean dispatchShared(String group, String filter, Message m, String exclude,
+                                  SubscriptionTree.SharedGroup<String> known) {
+        // A snapshot of the group (empty once its last member left): filtered, never mutated.
+        List<Map.Entry<String, SubscriptionOptions>> members = tree.sharedMembers(group, filter);
+        int size = members.size();
+        if (size == 0) {
             return false;
         }
-        int size = members.size();
         int start = known != null ? known.nextIndex(size) : (int) (System.nanoTime() % size);
-        Map.Entry<Session, SubscriptionOptions> pick = members.get(Math.floorMod(start, size));
+        Session pick = null;
+        SubscriptionOptions pickOptions = null;
         for (int i = 0; i < size; i++) {
-            Map.Entry<Session, SubscriptionOptions> e = members.get(Math.floorMod(start + i, size));
-            if (e.getKey().isConnected()) {
-                pick = e;
+            Map.Entry<String, SubscriptionOptions> e = members.get(Math.floorMod(start + i, size));
+            if (e.getKey().equals(exclude)) {
+                continue;
+            }
+            Session s = sessions.get(e.getKey());
+            if (s == null) {
+                continue;
+            }
+            if (pick == null) {
+                pick = s; // the round-robin choice, unless a connected member comes after it
+                pickOptions = e.getValue();
+            }
+            if (s.isConnected()) {
+                pick = s;
+                pickOptions = e.getValue();
                 break;
             }
         }
-        SubscriptionOptions o = pick.getValue();
-        int qos = Math.min(Math.min(m.qos(), o.qos()), maxQos);
-        int[] ids = o.subscriptionId() > 0 ? new int[]{o.subscriptionId()} : new int[0];
-        pick.getKey().offer(new Pending(m, qos, o.retainAsPublished() && m.retain(), ids, group, filter));
+        if (pick == null) {
+            return false;
+        }
+        int qos = Math.min(Math.min(m.qos(), pickOptions.qos()), maxQos);
+        int[] ids = pickOptions.subscriptionId() > 0 ? new int[]{pickOptions.subscriptionId()} : new int[0];
+        pick.offer(new Pending(m, qos, pickOptions.retainAsPublished() && m.retain(), ids, group, filter));
         return true;
     }
 
     /** Re-dispatches what a departing shared-subscription member held. */
     public void redistribute(Session from, List<Pending> held) {
         for (Pending p : held) {
-            if (!dispatchShared(p.shareGroup(), p.shareFilter(), p.message(), from, null)) {
+            if (!dispatchShared(p.shareGroup(), p.shareFilter(), p.message(), from.clientId(), null)) {
                 from.offer(p); // nobody else in the group: keep it for this member
             }
         }
@@ -111,20 +134,20 @@ public final class Router {
     }
 
     /** Collects matches; allocates a map only when more than one plain subscription matched. */
-    private static final class Collector implements SubscriptionTree.Matches<Session> {
+    private static final class Collector implements SubscriptionTree.Matches<String> {
         private final String publisher;
-        Session single;
+        String single;
         SubscriptionOptions singleOptions;
-        IdentityHashMap<Session, Merged> many;
-        List<SubscriptionTree.SharedGroup<Session>> groups;
+        HashMap<String, Merged> many;
+        List<SubscriptionTree.SharedGroup<String>> groups;
 
         Collector(String publisher) {
             this.publisher = publisher;
         }
 
         @Override
-        public void subscriber(Session s, SubscriptionOptions o) {
-            if (o.noLocal() && s.clientId().equals(publisher)) {
+        public void subscriber(String s, SubscriptionOptions o) {
+            if (o.noLocal() && s.equals(publisher)) {
                 return;
             }
             if (single == null && many == null) {
@@ -133,7 +156,7 @@ public final class Router {
                 return;
             }
             if (many == null) {
-                many = new IdentityHashMap<>();
+                many = new HashMap<>();
                 many.put(single, new Merged(singleOptions, ids(null, singleOptions)));
                 single = null;
                 singleOptions = null;
@@ -162,7 +185,7 @@ public final class Router {
         }
 
         @Override
-        public void group(SubscriptionTree.SharedGroup<Session> g) {
+        public void group(SubscriptionTree.SharedGroup<String> g) {
             if (groups == null) {
                 groups = new ArrayList<>(2);
             }

@@ -20,11 +20,16 @@ import java.util.function.BiConsumer;
  * Filters that start with a wildcard are not followed for topics starting with '$'
  * (MQTT-4.7.2-1).
  *
- * <p>Concurrency: many publishers match at once (read lock); subscribe/unsubscribe take the
- * write lock briefly. Subscribers are kept per node; shared subscriptions are kept per group
- * so that a publish picks one member of each group.
+ * <p>Concurrency: one read-write lock for the whole tree. Many publishers match at once under
+ * the read lock; subscribe/unsubscribe take the write lock briefly. Readers do not wait for
+ * each other, but every match still updates the lock's shared reader count, a cache line that
+ * all publishing cores write; striping by first level (as HiveMQ does) or a lock-free trie
+ * (Moquette's CTrie) would remove that, and is the next step where fan-in on many cores
+ * needs it. Subscribers are kept per node; shared subscriptions are kept per group so that a
+ * publish picks one member of each group. Matching walks without recursion (see match).
  *
- * @param <S> the subscriber (a session)
+ * @param <S> the subscriber: a client id in the broker (so the tree can be rebuilt from stored
+ *            subscriptions and name sessions that are not in memory)
  */
 public final class SubscriptionTree<S> {
 
