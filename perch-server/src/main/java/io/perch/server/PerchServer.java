@@ -11,9 +11,14 @@ import io.perch.broker.Broker;
 import io.perch.broker.api.BrokerService;
 import io.perch.broker.plugin.PerchPlugin;
 import io.perch.broker.plugin.PluginContext;
+import io.perch.broker.plugin.PluginStores;
+import io.perch.broker.retain.MemoryRetainedStore;
+import io.perch.broker.retain.RetainedStore;
+import io.perch.broker.session.MemorySessionStore;
+import io.perch.broker.session.SessionStore;
 import io.perch.server.config.PerchConfig;
 import io.perch.server.config.PerchConfigLoader;
-import io.perch.server.metrics.BrokerMetrics;
+import io.perch.broker.stats.BrokerMetrics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,8 +31,9 @@ import java.util.List;
 
 /**
  * The whole product in one object: the engine, the enabled plugins and the metrics registry,
- * wired from a loaded {@link PerchConfig}. Start order: metrics, plugins (so their hooks are
- * in place for the first client), listeners. Stop order is the reverse: listeners close and
+ * wired from a loaded {@link PerchConfig}. Built with the stores plugins supply (asked before
+ * the broker exists). Start order: metrics, plugins (so their hooks are in place for the
+ * first client), listeners. Stop order is the reverse: listeners close and
  * sessions flush, then plugins stop, each step within a time bound so that SIGTERM always
  * ends the process. Argument parsing lives in {@link Main}; tests build this directly.
  */
@@ -48,7 +54,47 @@ public final class PerchServer {
     public PerchServer(PerchConfig config, Duration stopTimeout) {
         this.config = config;
         this.stopTimeout = stopTimeout;
-        this.broker = new Broker(config.broker());
+        PluginStores stores = suppliedStores(config.plugins().keySet());
+        this.broker = new Broker(config.broker(),
+                stores.sessions() != null ? stores.sessions() : new MemorySessionStore(),
+                stores.retained() != null ? stores.retained() : new MemoryRetainedStore());
+    }
+
+    /**
+     * The stores enabled plugins supply, asked before the broker is built because the broker
+     * is made with its stores. Two plugins supplying one kind stop start-up: which should win
+     * is the operator's call, not the class path's order.
+     */
+    static PluginStores suppliedStores(Iterable<PerchPlugin> plugins) {
+        SessionStore sessions = null;
+        RetainedStore retained = null;
+        String sessionsFrom = null;
+        String retainedFrom = null;
+        for (PerchPlugin p : plugins) {
+            if (!p.enabled()) {
+                continue;
+            }
+            PluginStores s = p.stores();
+            if (s.sessions() != null) {
+                if (sessions != null) {
+                    throw new IllegalStateException("plugins " + sessionsFrom + " and " + p.name()
+                            + " both supply the session store; turn one of them off");
+                }
+                sessions = s.sessions();
+                sessionsFrom = p.name();
+                log.info("sessions are kept by plugin {}", p.name());
+            }
+            if (s.retained() != null) {
+                if (retained != null) {
+                    throw new IllegalStateException("plugins " + retainedFrom + " and " + p.name()
+                            + " both supply the retained message store; turn one of them off");
+                }
+                retained = s.retained();
+                retainedFrom = p.name();
+                log.info("retained messages are kept by plugin {}", p.name());
+            }
+        }
+        return new PluginStores(sessions, retained);
     }
 
     public PerchServer(PerchConfig config) {

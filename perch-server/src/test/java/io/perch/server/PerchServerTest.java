@@ -1,5 +1,9 @@
 package io.perch.server;
 
+import io.perch.broker.plugin.ConfigEntry;
+import io.perch.broker.plugin.PluginStores;
+import io.perch.broker.retain.MemoryRetainedStore;
+import io.perch.broker.session.MemorySessionStore;
 import io.perch.server.testplugin.RecordingPlugin;
 import org.eclipse.paho.client.mqttv3.MqttClient;
 import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
@@ -77,7 +81,7 @@ class PerchServerTest {
         PerchServer server = startServer(plugin);
 
         assertThat(server.port("tcp")).isPositive();
-        assertThat(plugin.events).containsExactly("configure", "start");
+        assertThat(plugin.events).containsExactly("configure", "stores", "start");
         assertThat(plugin.context.dataDir()).isEqualTo(home.resolve("var/data"));
         assertThat(plugin.context.dataDir()).isDirectory();
         assertThat(plugin.context.broker().nodeName()).isEqualTo("test@127.0.0.1");
@@ -110,7 +114,7 @@ class PerchServerTest {
         server.stop();
         server.stop(); // idempotent
 
-        assertThat(plugin.events).containsExactly("configure", "start", "stop: listener closed");
+        assertThat(plugin.events).containsExactly("configure", "stores", "start", "stop: listener closed");
         assertThatThrownBy(() -> new Socket().connect(new InetSocketAddress("127.0.0.1", port.get()), 2000))
                 .isInstanceOf(java.io.IOException.class);
     }
@@ -126,7 +130,35 @@ class PerchServerTest {
         server.start();
 
         assertThat(off.events).containsExactly("configure");
-        assertThat(rec.events).containsExactly("configure", "start");
+        assertThat(rec.events).containsExactly("configure", "stores", "start");
+    }
+
+    @Test
+    void theBrokerUsesTheStoresAPluginSupplies() throws Exception {
+        RecordingPlugin plugin = new RecordingPlugin("rec", "rec.");
+        MemoryRetainedStore retained = new MemoryRetainedStore();
+        MemorySessionStore sessions = new MemorySessionStore();
+        plugin.supplies = new PluginStores(sessions, retained);
+        PerchServer server = startServer(plugin);
+
+        MqttClient pub = client(server, "store-user");
+        pub.publish("kept/1", "r".getBytes(StandardCharsets.UTF_8), 1, true);
+        await().atMost(Duration.ofSeconds(10)).until(() -> retained.get("kept/1").isPresent());
+        assertThat(sessions.get("store-user")).isNotNull();
+        assertThat(server.service().retained()).isSameAs(retained);
+    }
+
+    @Test
+    void twoPluginsSupplyingOneKindOfStoreStopStartUp() {
+        RecordingPlugin a = new RecordingPlugin("a", "a.");
+        RecordingPlugin b = new RecordingPlugin("b", "b.");
+        a.supplies = new PluginStores(null, new MemoryRetainedStore());
+        b.supplies = new PluginStores(new MemorySessionStore(), new MemoryRetainedStore());
+        a.configure(List.of(new ConfigEntry("a.enabled", "true", "a.conf", 1)));
+        b.configure(List.of(new ConfigEntry("b.enabled", "true", "b.conf", 1)));
+        assertThatThrownBy(() -> PerchServer.suppliedStores(List.of(a, b)))
+                .hasMessage("plugins a and b both supply the retained message store; turn one of them off");
+        assertThat(PerchServer.suppliedStores(List.of(a)).retained()).isSameAs(a.supplies.retained());
     }
 
     private static boolean portOpen(int port) {

@@ -6,8 +6,9 @@ import java.util.List;
  * A module that plugs into the broker (the Redis backend, Redis auth, the dashboard...).
  * Found with {@link java.util.ServiceLoader}. Life cycle: {@link #configure} with every
  * config entry under the plugin's prefixes (it validates them and throws
- * {@link ConfigException} naming the line); then {@link #start} before the listeners bind,
- * so that hooks are in place for the first client; {@link #stop} after the listeners close.
+ * {@link ConfigException} naming the line); {@link #stores} once, before the broker is built,
+ * for the stores it supplies; then {@link #start} before the listeners bind, so that hooks
+ * are in place for the first client; {@link #stop} after the listeners close.
  */
 public interface PerchPlugin {
     String name();
@@ -20,6 +21,16 @@ public interface PerchPlugin {
 
     /** True when the config asks for this plugin to run (e.g. it has at least one rule or pool). */
     boolean enabled();
+
+    /**
+     * The session and retained stores this plugin supplies, asked once after
+     * {@link #configure} and only when {@link #enabled}, before the broker exists (a store is
+     * built before the plugin starts; it may wait for {@link #start} to connect). At most one
+     * plugin may supply each kind. The default supplies none.
+     */
+    default PluginStores stores() {
+        return PluginStores.NONE;
+    }
 
     void start(PluginContext context) throws Exception;
 

@@ -4,6 +4,7 @@ import io.perch.broker.plugin.ConfigEntry;
 import io.perch.broker.plugin.ConfigException;
 import io.perch.broker.plugin.PerchPlugin;
 import io.perch.broker.plugin.PluginContext;
+import io.perch.broker.plugin.PluginStores;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -20,6 +21,8 @@ public class RecordingPlugin implements PerchPlugin {
     public final List<List<ConfigEntry>> configured = new CopyOnWriteArrayList<>();
     public final List<String> events = new CopyOnWriteArrayList<>();
     public volatile PluginContext context;
+    /** What {@link #stores()} answers; a test sets it before the server is built. */
+    public volatile PluginStores supplies = PluginStores.NONE;
     private volatile boolean enabled;
 
     public RecordingPlugin(String name, String prefix) {
@@ -54,6 +57,12 @@ public class RecordingPlugin implements PerchPlugin {
     @Override
     public boolean enabled() {
         return enabled;
+    }
+
+    @Override
+    public PluginStores stores() {
+        events.add("stores");
+        return supplies;
     }
 
     @Override
