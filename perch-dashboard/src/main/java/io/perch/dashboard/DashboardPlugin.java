@@ -53,7 +53,7 @@ public final class DashboardPlugin implements PerchPlugin {
     public void start(PluginContext context) throws Exception {
         Json json = new Json();
         Auth auth = new Auth(config.login(), config.password(), Clock.systemUTC());
-        metricsBinding = MetricsBinder.bind(context.metrics(), context.broker().stats());
+        metricsBinding = MetricsBinder.bind(context.metrics(), context.broker().stats(), context.broker().hooks());
         HttpHandler handler = new HttpHandler(ApiRoutes.build(config, context.broker(), context.metrics(), auth, json), auth, json);
         server = new HttpServer(config.host(), config.port(), handler);
         log.info("dashboard listening on http://{}:{}/ (REST API at /api/v4, Prometheus at /metrics)", config.host(), server.port());

@@ -209,9 +209,9 @@ class DashboardApiTest {
 
         HttpResponse<String> prom = send("GET", "/metrics", null, null);
         assertThat(prom.statusCode()).isEqualTo(200);
-        assertThat(prom.body()).contains("perch_connections 1.0", "jvm_memory_used_bytes", "perch_messages_received_total");
+        assertThat(prom.body()).contains("perch_connections_count 1.0", "jvm_memory_used_bytes", "perch_messages_received_total");
         assertThat(send("GET", "/api/v4/prometheus", null, null).statusCode()).isEqualTo(401);
-        assertThat(send("GET", "/api/v4/prometheus", null, BASIC).body()).contains("perch_connections");
+        assertThat(send("GET", "/api/v4/prometheus", null, BASIC).body()).contains("perch_connections_count");
 
         registry.counter("backend.redis.commands", "function", "on_message_publish", "result", "ok").increment(3);
         JsonNode backends = ok("GET", "/api/v4/backends", null);

@@ -1,16 +1,16 @@
-package io.perch.server.metrics;
+package io.perch.broker.stats;
 
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.perch.broker.hook.HookRegistry;
-import io.perch.broker.stats.BrokerStats;
 
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.ToIntFunction;
 
 /**
- * Binds the engine's {@link BrokerStats} into a Micrometer registry without copying: counters
+ * The one binding of the engine's {@link BrokerStats} into a Micrometer registry, used by the
+ * server and, when it runs without the server, by the dashboard. Without copying: counters
  * are {@link FunctionCounter}s over the LongAdders, gauges ask the broker live. Names follow
  * EMQ X's metrics under a {@code perch.} prefix (Prometheus shows {@code perch_messages_received_total}).
  * A gauge reads NaN until the broker has bound its gauge source at start.

@@ -3,8 +3,8 @@ package io.perch.broker.stats;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * Counters and gauges of the engine. Plain LongAdders so the broker depends on no metrics
- * library; the server binds them to Micrometer. Names follow EMQ X's metrics
+ * Counters and gauges of the engine. Plain LongAdders, written from any thread without
+ * contention; {@link BrokerMetrics} binds them to Micrometer. Names follow EMQ X's metrics
  * (messages.received, packets.connect...).
  */
 public final class BrokerStats {

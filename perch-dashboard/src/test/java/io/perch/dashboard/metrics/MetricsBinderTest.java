@@ -2,19 +2,20 @@ package io.perch.dashboard.metrics;
 
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.perch.broker.hook.HookRegistry;
 import io.perch.broker.stats.BrokerStats;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The dashboard's own binding (used when the server bound no perch.* meters) exports the refusal and error counters too. */
+/** The dashboard binds the broker's meters (the server's one binding) when the server did not. */
 class MetricsBinderTest {
 
     @Test
     void bindsRefusalsByReasonAndErrorCounters() throws Exception {
         BrokerStats stats = new BrokerStats();
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        try (AutoCloseable gc = MetricsBinder.bind(registry, stats)) {
+        try (AutoCloseable gc = MetricsBinder.bind(registry, stats, new HookRegistry())) {
             stats.connectionsRefusedListenerLimit.add(2);
             stats.acceptFailures.increment();
             stats.protocolErrors.add(3);

@@ -3,6 +3,7 @@ package io.perch.server.metrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.perch.broker.hook.HookRegistry;
+import io.perch.broker.stats.BrokerMetrics;
 import io.perch.broker.stats.BrokerStats;
 import org.junit.jupiter.api.Test;
 
