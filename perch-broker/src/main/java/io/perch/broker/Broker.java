@@ -20,7 +20,6 @@ import io.perch.broker.config.BrokerConfig;
 import io.perch.broker.config.ListenerConfig;
 import io.perch.broker.core.BrokerCore;
 import io.perch.broker.hook.HookRegistry;
-import io.perch.broker.protocol.ReasonCodes;
 import io.perch.broker.retain.MemoryRetainedStore;
 import io.perch.broker.retain.RetainedStore;
 import io.perch.broker.session.MemorySessionStore;
@@ -198,7 +197,7 @@ public final class Broker {
         for (Session s : core.sessions.store().all()) {
             SessionConnection c = s.connection();
             if (c != null) {
-                c.disconnect(ReasonCodes.SERVER_SHUTTING_DOWN);
+                c.disconnect(SessionConnection.Close.SHUTDOWN);
             }
         }
         boss.shutdownGracefully(0, 2000, TimeUnit.MILLISECONDS).syncUninterruptibly();

@@ -70,7 +70,7 @@ public class SessionQueueBenchmark {
             }
 
             @Override
-            public void disconnect(int reasonCode) {
+            public void disconnect(Close why) {
             }
         }, ClientInfo.system("bench", "n@h"));
         message = new Message(new MessageIdGenerator("n@h").next(), "a/b/c", new byte[64], 1, false, "p", null,

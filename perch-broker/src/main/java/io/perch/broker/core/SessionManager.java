@@ -113,7 +113,7 @@ public final class SessionManager implements SessionListener {
             if (old != null) {
                 // Told only now, so that when the old connection closes the store already says
                 // whether its session lives on (resumed) or ended (clean start): its will depends on it.
-                old.disconnect(io.perch.broker.protocol.ReasonCodes.SESSION_TAKEN_OVER);
+                old.disconnect(SessionConnection.Close.TAKEN_OVER);
             }
         }
         hooks.fire(result.present() ? HookPoints.SESSION_RESUMED : HookPoints.SESSION_CREATED, new SessionEvent(info, null));
@@ -171,7 +171,7 @@ public final class SessionManager implements SessionListener {
             SessionConnection c = s.connection();
             end(s, "kicked", HookPoints.SESSION_TERMINATED);
             if (c != null) {
-                c.disconnect(io.perch.broker.protocol.ReasonCodes.ADMINISTRATIVE_ACTION);
+                c.disconnect(SessionConnection.Close.KICKED);
             }
             return true;
         }

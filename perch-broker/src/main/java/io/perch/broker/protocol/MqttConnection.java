@@ -405,15 +405,18 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
     }
 
     @Override
-    public void disconnect(int reasonCode) {
+    public void disconnect(Close why) {
         ctx.executor().execute(() -> {
-            closeReason = switch (reasonCode) {
-                case ReasonCodes.SESSION_TAKEN_OVER -> "takenover";
-                case ReasonCodes.ADMINISTRATIVE_ACTION -> "kicked";
-                case ReasonCodes.SERVER_SHUTTING_DOWN -> "shutdown";
-                default -> "disconnected_by_server";
+            closeReason = switch (why) {
+                case TAKEN_OVER -> "takenover";
+                case KICKED -> "kicked";
+                case SHUTDOWN -> "shutdown";
             };
-            closeWith(reasonCode, null);
+            closeWith(switch (why) {
+                case TAKEN_OVER -> ReasonCodes.SESSION_TAKEN_OVER;
+                case KICKED -> ReasonCodes.ADMINISTRATIVE_ACTION;
+                case SHUTDOWN -> ReasonCodes.SERVER_SHUTTING_DOWN;
+            }, null);
         });
     }
 

@@ -19,6 +19,16 @@ public interface SessionConnection {
     /** The client's Receive Maximum (v5) or 65535. */
     int receiveMaximum();
 
-    /** Closes the connection, with a v5 DISCONNECT reason code when the protocol has one. */
-    void disconnect(int reasonCode);
+    /** Why the broker closes a connection; the protocol layer picks the reason code. */
+    enum Close {
+        /** Another connection took the session over (v5 0x8E). */
+        TAKEN_OVER,
+        /** An operator kicked the client (v5 0x98). */
+        KICKED,
+        /** The broker is stopping (v5 0x8B). */
+        SHUTDOWN
+    }
+
+    /** Closes the connection, with a v5 DISCONNECT naming the reason. */
+    void disconnect(Close why);
 }

@@ -54,7 +54,7 @@ class SessionHoldsTest {
             }
 
             @Override
-            public void disconnect(int reasonCode) {
+            public void disconnect(Close why) {
             }
         }, ClientInfo.system("c", "n@h"));
         return s;
