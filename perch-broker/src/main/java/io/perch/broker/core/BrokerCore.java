@@ -40,7 +40,7 @@ public final class BrokerCore {
         this.router = new Router(tree, store, config.maxQosAllowed);
         this.workers = workers;
         this.sessions = new SessionManager(config, hooks, stats, store, tree, router, retained, workers);
-        this.publisher = new Publisher(config, hooks, retained, router, stats);
+        this.publisher = new Publisher(config, hooks, retained, router, stats, workers);
         this.ids = new MessageIdGenerator(config.nodeName);
     }
 }

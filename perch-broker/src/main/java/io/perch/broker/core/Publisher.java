@@ -13,6 +13,7 @@ import io.perch.broker.stats.BrokerStats;
 
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 
 /**
  * The publish pipeline: message.publish hooks (which may rewrite, drop, or finish durable I/O
@@ -25,8 +26,11 @@ public final class Publisher {
     private final RetainedStore retained;
     private final Router router;
     private final BrokerStats stats;
+    private final Executor workers;
 
-    public Publisher(BrokerConfig config, HookRegistry hooks, RetainedStore retained, Router router, BrokerStats stats) {
+    public Publisher(BrokerConfig config, HookRegistry hooks, RetainedStore retained, Router router, BrokerStats stats,
+                     Executor workers) {
+        this.workers = workers;
         this.config = config;
         this.hooks = hooks;
         this.retained = retained;
@@ -34,8 +38,17 @@ public final class Publisher {
         this.stats = stats;
     }
 
-    /** Publishes; completes with the number of sessions/groups the message was routed to (-1 when a hook dropped it). */
+    /**
+     * Publishes; completes with the number of sessions/groups the message was routed to (-1 when
+     * a hook dropped it). When a hook completes later, routing resumes on an event loop of the
+     * broker, never on the thread that completed the hook (a Redis pool thread, say).
+     */
     public CompletionStage<Integer> publish(ClientInfo publisher, Message m) {
+        return publish(publisher, m, workers);
+    }
+
+    /** As {@link #publish(ClientInfo, Message)}, resuming on {@code resumeOn} (the publisher's event loop). */
+    public CompletionStage<Integer> publish(ClientInfo publisher, Message m, Executor resumeOn) {
         if (!hooks.hasCallbacks(HookPoints.MESSAGE_PUBLISH)) {
             return CompletableFuture.completedFuture(deliver(m));
         }
@@ -44,7 +57,7 @@ public final class Publisher {
         if (f.isDone() && !f.isCompletedExceptionally()) {
             return CompletableFuture.completedFuture(afterHooks(f.join()));
         }
-        return f.thenApply(this::afterHooks);
+        return f.thenApplyAsync(this::afterHooks, resumeOn);
     }
 
     private int afterHooks(PublishEvent ev) {

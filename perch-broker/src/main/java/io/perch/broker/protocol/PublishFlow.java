@@ -155,19 +155,28 @@ final class PublishFlow {
             }
             return DONE;
         }
-        CompletableFuture<Integer> f = c.core.publisher.publish(c.client, m).toCompletableFuture();
+        CompletableFuture<Integer> f = c.core.publisher.publish(c.client, m, c.ctx.executor()).toCompletableFuture();
         if (f.isDone() && !f.isCompletedExceptionally()) {
             acked(m, packetId, f.join());
             return DONE;
         }
-        return f.handleAsync((n, err) -> {
-            if (err != null) {
-                publishFailed(m, packetId, err);
+        // Routing resumed on this event loop; a failure arrives on the hook's thread and hops here.
+        // Either way the answer is queued on the loop before the chain's next packet runs.
+        return f.handle((n, err) -> {
+            Runnable answer = () -> {
+                if (err != null) {
+                    publishFailed(m, packetId, err);
+                } else {
+                    acked(m, packetId, n);
+                }
+            };
+            if (c.ctx.executor().inEventLoop()) {
+                answer.run();
             } else {
-                acked(m, packetId, n);
+                c.ctx.executor().execute(answer);
             }
             return null;
-        }, c.ctx.executor());
+        });
     }
 
     private void acked(Message m, int packetId, int routed) {
