@@ -20,6 +20,7 @@ import io.perch.broker.config.BrokerConfig;
 import io.perch.broker.config.ListenerConfig;
 import io.perch.broker.core.BrokerCore;
 import io.perch.broker.hook.HookRegistry;
+import io.perch.broker.persist.SessionPersistence;
 import io.perch.broker.retain.MemoryRetainedStore;
 import io.perch.broker.retain.RetainedStore;
 import io.perch.broker.session.MemorySessionStore;
@@ -47,6 +48,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class Broker {
     private static final Logger log = LoggerFactory.getLogger(Broker.class);
+    private static final long RESTORE_TIMEOUT_SECONDS = 60;
 
     /** A bound listener. */
     public record Bound(ListenerConfig config, Channel channel, ConnectionCounter counter) {
@@ -63,6 +65,7 @@ public final class Broker {
     private final BrokerCore core;
     private final BrokerServiceImpl service;
     private final List<Bound> bound = new ArrayList<>();
+    private final SessionPersistence persistence;
     private NodeConnections nodeConnections;
     private SysPublisher sys;
     private volatile boolean started;
@@ -72,7 +75,13 @@ public final class Broker {
     }
 
     public Broker(BrokerConfig config, SessionStore sessions, RetainedStore retained) {
+        this(config, sessions, retained, SessionPersistence.NONE);
+    }
+
+    /** A broker whose sessions that outlive their connection are kept by {@code persistence}. */
+    public Broker(BrokerConfig config, SessionStore sessions, RetainedStore retained, SessionPersistence persistence) {
         this.config = config;
+        this.persistence = persistence;
         this.hooks = new HookRegistry(config.hooksTimeout);
         boolean epoll = Epoll.isAvailable();
         this.boss = epoll ? new EpollEventLoopGroup(1, new DefaultThreadFactory("perch-accept"))
@@ -80,7 +89,7 @@ public final class Broker {
         this.workers = epoll ? new EpollEventLoopGroup(config.resolvedIoThreads(), new DefaultThreadFactory("perch-io"))
                 : new NioEventLoopGroup(config.resolvedIoThreads(), new DefaultThreadFactory("perch-io"));
         this.serverChannel = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
-        this.core = new BrokerCore(config, hooks, sessions, retained, workers);
+        this.core = new BrokerCore(config, hooks, sessions, retained, workers, persistence);
         this.service = new BrokerServiceImpl(core, this);
     }
 
@@ -103,6 +112,7 @@ public final class Broker {
         }
         nodeConnections = NodeConnections.resolve(config.maxConnections, DescriptorLimit.current());
         try {
+            restoreSessions();
             for (ListenerConfig l : config.listeners) {
                 bound.add(bind(l));
             }
@@ -115,6 +125,22 @@ public final class Broker {
         started = true;
         log.info("{} event loop(s) serve connections (node.io_threads = {})", config.resolvedIoThreads(),
                 config.ioThreads > 0 ? Integer.toString(config.ioThreads) : "auto");
+    }
+
+    /** Before the first client: the stored sessions' expiries and wills are scheduled (they load on CONNECT). */
+    private void restoreSessions() {
+        if (!persistence.durable()) {
+            return;
+        }
+        try {
+            core.sessions.restore(persistence.restore().toCompletableFuture().get(RESTORE_TIMEOUT_SECONDS, TimeUnit.SECONDS));
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException("cannot read the stored sessions within " + RESTORE_TIMEOUT_SECONDS
+                    + " s: " + (e.getCause() != null ? e.getCause() : e), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while reading the stored sessions", e);
+        }
     }
 
     private Bound bind(ListenerConfig l) {

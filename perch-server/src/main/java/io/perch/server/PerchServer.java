@@ -11,6 +11,7 @@ import io.perch.broker.Broker;
 import io.perch.broker.api.BrokerService;
 import io.perch.broker.plugin.PerchPlugin;
 import io.perch.broker.plugin.PluginContext;
+import io.perch.broker.persist.SessionPersistence;
 import io.perch.broker.plugin.PluginStores;
 import io.perch.broker.retain.MemoryRetainedStore;
 import io.perch.broker.retain.RetainedStore;
@@ -57,7 +58,8 @@ public final class PerchServer {
         PluginStores stores = suppliedStores(config.plugins().keySet());
         this.broker = new Broker(config.broker(),
                 stores.sessions() != null ? stores.sessions() : new MemorySessionStore(),
-                stores.retained() != null ? stores.retained() : new MemoryRetainedStore());
+                stores.retained() != null ? stores.retained() : new MemoryRetainedStore(),
+                stores.persistence() != null ? stores.persistence() : SessionPersistence.NONE);
     }
 
     /**
@@ -68,8 +70,10 @@ public final class PerchServer {
     static PluginStores suppliedStores(Iterable<PerchPlugin> plugins) {
         SessionStore sessions = null;
         RetainedStore retained = null;
+        SessionPersistence persistence = null;
         String sessionsFrom = null;
         String retainedFrom = null;
+        String persistenceFrom = null;
         for (PerchPlugin p : plugins) {
             if (!p.enabled()) {
                 continue;
@@ -93,8 +97,17 @@ public final class PerchServer {
                 retainedFrom = p.name();
                 log.info("retained messages are kept by plugin {}", p.name());
             }
+            if (s.persistence() != null) {
+                if (persistence != null) {
+                    throw new IllegalStateException("plugins " + persistenceFrom + " and " + p.name()
+                            + " both supply the session persistence; turn one of them off");
+                }
+                persistence = s.persistence();
+                persistenceFrom = p.name();
+                log.info("sessions that outlive their connection are kept by plugin {}", p.name());
+            }
         }
-        return new PluginStores(sessions, retained);
+        return new PluginStores(sessions, retained, persistence);
     }
 
     public PerchServer(PerchConfig config) {

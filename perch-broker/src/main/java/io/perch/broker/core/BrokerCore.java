@@ -4,10 +4,13 @@ import io.netty.channel.EventLoopGroup;
 import io.perch.broker.config.BrokerConfig;
 import io.perch.broker.hook.HookRegistry;
 import io.perch.broker.message.MessageIdGenerator;
+import io.perch.broker.persist.SessionPersistence;
 import io.perch.broker.retain.RetainedStore;
 import io.perch.broker.route.Router;
 import io.perch.broker.session.SessionStore;
 import io.perch.broker.stats.BrokerStats;
+
+import java.util.concurrent.atomic.AtomicLong;
 import io.perch.broker.topic.SubscriptionTree;
 
 /**
@@ -25,6 +28,8 @@ public final class BrokerCore {
     public final SessionManager sessions;
     public final Publisher publisher;
     public final MessageIdGenerator ids;
+    /** Stored sessions not in memory (after a restart, until their clients return). */
+    public final DormantSessions dormant;
     public final EventLoopGroup workers;
     /** Who was recently logged for malformed packets or protocol errors (logged once per window). */
     public final RecentOffenders offenders = new RecentOffenders();
@@ -32,15 +37,26 @@ public final class BrokerCore {
 
     public BrokerCore(BrokerConfig config, HookRegistry hooks, SessionStore store, RetainedStore retained,
                       EventLoopGroup workers) {
+        this(config, hooks, store, retained, workers, SessionPersistence.NONE);
+    }
+
+    public BrokerCore(BrokerConfig config, HookRegistry hooks, SessionStore store, RetainedStore retained,
+                      EventLoopGroup workers, SessionPersistence persistence) {
         this.config = config;
         this.hooks = hooks;
         this.stats = new BrokerStats();
         this.tree = new SubscriptionTree<>();
         this.retained = retained;
-        this.router = new Router(tree, store, config.maxQosAllowed);
-        this.workers = workers;
-        this.sessions = new SessionManager(config, hooks, stats, store, tree, router, retained, workers);
-        this.publisher = new Publisher(config, hooks, retained, router, stats, workers);
         this.ids = new MessageIdGenerator(config.nodeName);
+        ClientLocks locks = new ClientLocks();
+        // Keys durable sessions' messages: increasing, and seeded from the clock, so across restarts too.
+        AtomicLong seqs = new AtomicLong(System.currentTimeMillis() * 1000);
+        this.dormant = new DormantSessions(locks, store, persistence, tree, workers, ids, seqs, stats, config.nodeName,
+                config.mqueueStoreQos0);
+        this.router = new Router(tree, store, dormant, config.maxQosAllowed);
+        this.workers = workers;
+        this.publisher = new Publisher(config, hooks, retained, router, stats, workers);
+        this.sessions = new SessionManager(config, hooks, stats, store, tree, router, retained, workers, persistence,
+                publisher, locks, dormant, seqs);
     }
 }

@@ -10,6 +10,9 @@ import io.perch.broker.hook.event.SessionEvent;
 import io.perch.broker.hook.event.SubscribedEvent;
 import io.perch.broker.hook.event.UnsubscribedEvent;
 import io.perch.broker.message.Message;
+import io.perch.broker.persist.Change;
+import io.perch.broker.persist.SessionPersistence;
+import io.perch.broker.persist.StoredSession;
 import io.perch.broker.message.SubscriptionOptions;
 import io.perch.broker.retain.RetainedStore;
 import io.perch.broker.route.Router;
@@ -28,6 +31,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Creates, resumes, takes over, expires and ends sessions, and keeps the subscription tree in
@@ -52,11 +56,21 @@ public final class SessionManager implements SessionListener {
     private final Router router;
     private final RetainedStore retained;
     private final ScheduledExecutorService scheduler;
-    private final Object[] stripes = new Object[64];
+    private final ClientLocks locks;
+    private final SessionPersistence persistence;
+    private final DormantSessions dormant;
+    private final Publisher publisher;
+    private final AtomicLong seqs;
 
     public SessionManager(BrokerConfig config, HookRegistry hooks, BrokerStats stats, SessionStore store,
                           SubscriptionTree<String> tree, Router router, RetainedStore retained,
-                          ScheduledExecutorService scheduler) {
+                          ScheduledExecutorService scheduler, SessionPersistence persistence, Publisher publisher,
+                          ClientLocks locks, DormantSessions dormant, AtomicLong seqs) {
+        this.persistence = persistence;
+        this.publisher = publisher;
+        this.locks = locks;
+        this.dormant = dormant;
+        this.seqs = seqs;
         this.config = config;
         this.hooks = hooks;
         this.stats = stats;
@@ -65,9 +79,6 @@ public final class SessionManager implements SessionListener {
         this.router = router;
         this.retained = retained;
         this.scheduler = scheduler;
-        for (int i = 0; i < stripes.length; i++) {
-            stripes[i] = new Object();
-        }
     }
 
     public SessionStore store() {
@@ -82,9 +93,52 @@ public final class SessionManager implements SessionListener {
      * (v5 reason 0x8E) and marked as taken over; a clean start discards the old session.
      */
     public Opened open(ClientInfo info, boolean cleanStart, long expirySeconds, Runnable onTakeover) {
+        return open(info, cleanStart, expirySeconds, onTakeover, null);
+    }
+
+    /**
+     * True when the client's session is not in memory but a durable store keeps it: the
+     * CONNECT (without clean start) loads it ({@link #openStored}, or {@link #loadFailed});
+     * what is routed to the client meanwhile is held for the loaded session.
+     */
+    public boolean beginLoad(String clientId, boolean cleanStart) {
+        synchronized (stripe(clientId)) {
+            if (cleanStart || !persistence.durable() || store.get(clientId) != null || !dormant.contains(clientId)) {
+                return false;
+            }
+            dormant.loading(clientId);
+            return true;
+        }
+    }
+
+    /** The load begun by {@link #beginLoad} failed: the session stays in the store, dormant. */
+    public void loadFailed(String clientId) {
+        dormant.loadFailed(clientId);
+    }
+
+    /** The store that keeps durable sessions. */
+    public SessionPersistence persistence() {
+        return persistence;
+    }
+
+    /**
+     * Opens a session for a CONNECT from what the store gave back (empty: it had none after
+     * all). A session that appeared in memory meanwhile wins: it is newer than the stored one.
+     */
+    public Opened openStored(ClientInfo info, long expirySeconds, Runnable onTakeover, StoredSession stored) {
+        return open(info, false, expirySeconds, onTakeover, stored);
+    }
+
+    private Opened open(ClientInfo info, boolean cleanStart, long expirySeconds, Runnable onTakeover,
+                        StoredSession stored) {
         String id = info.clientId();
         Opened result;
         synchronized (stripe(id)) {
+            List<Pending> held = dormant.take(id, stored != null && !cleanStart);
+            if (held != null && cleanStart) {
+                persistence.write(List.of(new Change.SessionDeleted(id))); // a clean start discards it (MQTT-3.1.2-4)
+                held = null;
+            }
             Session existing = store.get(id);
             SessionConnection old = null;
             if (existing != null) {
@@ -100,15 +154,28 @@ public final class SessionManager implements SessionListener {
             if (existing != null && !cleanStart) {
                 existing.expiryIntervalSeconds(expirySeconds);
                 result = new Opened(existing, true);
+            } else if (stored != null && existing == null) {
+                Session s = newSession(id, info);
+                s.restore(stored, expirySeconds);
+                for (Map.Entry<String, SubscriptionOptions> e : stored.subscriptions().entrySet()) {
+                    Topics.Parsed p = Topics.parseSubscription(e.getKey());
+                    if (p != null) {
+                        addToTree(s, p, e.getValue());
+                    }
+                }
+                store.put(s);
+                result = new Opened(s, true);
             } else {
                 if (existing != null) {
                     end(existing, "discarded", HookPoints.SESSION_DISCARDED);
                 }
-                Session s = new Session(id, info, config.maxInflight, config.maxMqueueLen, config.mqueueStoreQos0,
-                        config.maxAwaitingRel, this, stats);
+                Session s = newSession(id, info);
                 s.expiryIntervalSeconds(expirySeconds);
                 store.put(s);
                 result = new Opened(s, false);
+            }
+            if (held != null) {
+                held.forEach(result.session()::offer); // routed while it loaded: after what it had
             }
             if (old != null) {
                 // Told only now, so that when the old connection closes the store already says
@@ -118,6 +185,19 @@ public final class SessionManager implements SessionListener {
         }
         hooks.fire(result.present() ? HookPoints.SESSION_RESUMED : HookPoints.SESSION_CREATED, new SessionEvent(info, null));
         return result;
+    }
+
+    private Session newSession(String id, ClientInfo info) {
+        return new Session(id, info, config.maxInflight, config.maxMqueueLen, config.mqueueStoreQos0,
+                config.maxAwaitingRel, this, stats, persistence, seqs);
+    }
+
+    /**
+     * At start, before listeners bind: the sessions the store keeps become known (not loaded),
+     * each with its expiry and unsent will scheduled ({@link DormantSessions#restore}).
+     */
+    public void restore(List<SessionPersistence.Dormant> stored) {
+        dormant.restore(stored, publisher);
     }
 
     /** The connection of a session closed (not by takeover): hand on shared messages, then end or keep the session. */
@@ -143,7 +223,7 @@ public final class SessionManager implements SessionListener {
     }
 
     private Object stripe(String clientId) {
-        return stripes[Math.floorMod(clientId.hashCode(), stripes.length)];
+        return locks.of(clientId);
     }
 
     private void expire(Session s, long disconnectedAt) {
@@ -184,6 +264,7 @@ public final class SessionManager implements SessionListener {
             for (String key : s.endAndTakeSubscriptions()) {
                 removeFromTree(s, key);
             }
+            s.forget();
         }
         Runnable will = s.takePendingWill();
         if (will != null) {
@@ -215,15 +296,16 @@ public final class SessionManager implements SessionListener {
             if (s.hasEnded()) {
                 return false;
             }
-            boolean isNew;
-            if (parsed.isShared()) {
-                isNew = tree.addShared(parsed.group(), parsed.filter(), s.clientId(), options);
-            } else {
-                isNew = tree.add(parsed.filter(), s.clientId(), options);
-            }
+            boolean isNew = addToTree(s, parsed, options);
             s.subscriptions().put(key, options);
+            s.subscriptionChanged(key, options);
             return isNew;
         }
+    }
+
+    private boolean addToTree(Session s, Topics.Parsed parsed, SubscriptionOptions options) {
+        return parsed.isShared() ? tree.addShared(parsed.group(), parsed.filter(), s.clientId(), options)
+                : tree.add(parsed.filter(), s.clientId(), options);
     }
 
     /** Sends retained messages as the retain handling option says, then fires session.subscribed. */
@@ -250,6 +332,7 @@ public final class SessionManager implements SessionListener {
                 return false;
             }
             removeFromTree(s, key);
+            s.subscriptionChanged(key, null);
         }
         hooks.fire(HookPoints.SESSION_UNSUBSCRIBED, new UnsubscribedEvent(s.client(), parsed.filter()));
         return true;

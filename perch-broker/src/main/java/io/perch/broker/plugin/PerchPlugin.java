@@ -23,10 +23,11 @@ public interface PerchPlugin {
     boolean enabled();
 
     /**
-     * The session and retained stores this plugin supplies, asked once after
-     * {@link #configure} and only when {@link #enabled}, before the broker exists (a store is
-     * built before the plugin starts; it may wait for {@link #start} to connect). At most one
-     * plugin may supply each kind. The default supplies none.
+     * The stores this plugin supplies (live sessions, retained messages, the
+     * {@link io.perch.broker.persist.SessionPersistence} that keeps sessions beyond the
+     * process), asked once after {@link #configure} and only when {@link #enabled}, before the
+     * broker exists (a store is built before the plugin starts; it may wait for {@link #start}
+     * to connect). At most one plugin may supply each kind. The default supplies none.
      */
     default PluginStores stores() {
         return PluginStores.NONE;

@@ -1,12 +1,21 @@
 package io.perch.broker.plugin;
 
+import io.perch.broker.persist.SessionPersistence;
 import io.perch.broker.retain.RetainedStore;
 import io.perch.broker.session.SessionStore;
 
 /**
  * The stores a plugin supplies to the broker instead of the in-memory ones (a durable backend
- * supplies its own). Either may be null: the broker keeps its memory store for that kind.
+ * supplies its own). Any may be null: the broker keeps its default for that kind.
+ *
+ * @param sessions    the live sessions of this process (default: a concurrent map)
+ * @param retained    retained messages (default: in memory)
+ * @param persistence where sessions that outlive their connection are kept (default: nowhere)
  */
-public record PluginStores(SessionStore sessions, RetainedStore retained) {
-    public static final PluginStores NONE = new PluginStores(null, null);
+public record PluginStores(SessionStore sessions, RetainedStore retained, SessionPersistence persistence) {
+    public static final PluginStores NONE = new PluginStores(null, null, null);
+
+    public PluginStores(SessionStore sessions, RetainedStore retained) {
+        this(sessions, retained, null);
+    }
 }

@@ -11,6 +11,7 @@ import io.netty.handler.codec.mqtt.MqttReasonCodeAndPropertiesVariableHeader;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.perch.broker.config.BrokerConfig;
 import io.perch.broker.core.SessionManager;
+import io.perch.broker.core.Wills;
 import io.perch.broker.hook.HookPoints;
 import io.perch.broker.hook.event.AuthenticateEvent;
 import io.perch.broker.hook.event.ClientInfo;
@@ -239,8 +240,30 @@ final class ConnectFlow {
 
     void accept(boolean superuser, byte[] authResponse) {
         c.superuser = superuser;
+        SessionManager sessions = c.core.sessions;
+        if (sessions.beginLoad(c.client.clientId(), cleanStart)) {
+            // A session the store keeps and this process does not hold (after a restart): load it
+            // without blocking the event loop; CONNECT waits, later packets are held meanwhile.
+            sessions.persistence().load(c.client.clientId()).whenCompleteAsync((stored, err) -> {
+                if (c.state != State.CONNECTING) {
+                    sessions.loadFailed(c.client.clientId()); // closed meanwhile: the session stays stored
+                    return;
+                }
+                if (err != null) {
+                    sessions.loadFailed(c.client.clientId());
+                    log.warn("client {}: its stored session could not be loaded: {}", c.client.clientId(), err.toString());
+                    refuse(ReasonCodes.SERVER_UNAVAILABLE, "session store unavailable");
+                    return;
+                }
+                connected(sessions.openStored(c.client, expiry, () -> { }, stored.orElse(null)), authResponse);
+            }, c.ctx.executor());
+            return;
+        }
+        connected(sessions.open(c.client, cleanStart, expiry, () -> { }), authResponse);
+    }
+
+    private void connected(SessionManager.Opened opened, byte[] authResponse) {
         c.core.hooks.fire(HookPoints.CLIENT_CONNACK, new ConnackEvent(c.client, ReasonCodes.SUCCESS));
-        SessionManager.Opened opened = c.core.sessions.open(c.client, cleanStart, expiry, () -> { });
         c.session = opened.session();
         c.state = State.CONNECTED;
         c.send(c.helper.connack(ReasonCodes.SUCCESS, opened.present(), connackProperties(authResponse)));
@@ -252,6 +275,7 @@ final class ConnectFlow {
         }
         c.startTicker();
         c.session.attach(c, c.client);
+        c.session.will(c, c.will == null ? null : c.will.message(), c.will == null ? 0 : c.will.delaySeconds());
         c.core.hooks.fire(HookPoints.CLIENT_CONNECTED, new ClientEvent(c.client, opened.present()));
         log.info("client {} connected from {}:{} over {} (MQTT {}, clean={}, keepalive={}, session present={})",
                 c.client.clientId(), c.client.peerHost(), c.client.peerPort(), c.listener,
@@ -345,6 +369,8 @@ final class ConnectFlow {
         boolean takenOver = "takenover".equals(c.closeReason) || session.connection() != c;
         if (c.will != null && c.sendWill) {
             scheduleWill(takenOver);
+        } else if (c.will != null) {
+            session.will(c, null, 0); // discarded by a normal DISCONNECT (MQTT-3.1.2-10)
         }
         if (!takenOver && c.core.sessions.store().get(session.clientId()) == session) {
             c.core.sessions.connectionClosed(session, c);
@@ -363,18 +389,15 @@ final class ConnectFlow {
         }
         ClientInfo publisher = c.client;
         var core = c.core;
+        var session = c.session;
         Runnable publish = () -> {
-            Message t = w.message();
-            long now = System.currentTimeMillis();
-            Message m = new Message(core.ids.next(), t.topic(), t.payload(), t.qos(), t.retain(), t.from(), t.username(),
-                    now, t.expiresAt() == 0 ? 0 : now + t.expiresAt() * 1000, t.properties());
-            core.publisher.publish(publisher, m);
+            core.publisher.publish(publisher, Wills.publishable(w.message(), core.ids));
+            session.will(c, null, 0); // sent: the store lets it go
         };
         if (delay == 0 || sessionEnded) {
             publish.run();
             return;
         }
-        var session = c.session;
         var task = core.workers.schedule(() -> {
             Runnable r = session.takePendingWill();
             if (r != null) {

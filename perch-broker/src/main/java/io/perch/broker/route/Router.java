@@ -30,11 +30,13 @@ import java.util.Map;
 public final class Router {
     private final SubscriptionTree<String> tree;
     private final SessionStore sessions;
+    private final NotInMemory dormant;
     private final int maxQos;
 
-    public Router(SubscriptionTree<String> tree, SessionStore sessions, int maxQos) {
+    public Router(SubscriptionTree<String> tree, SessionStore sessions, NotInMemory dormant, int maxQos) {
         this.tree = tree;
         this.sessions = sessions;
+        this.dormant = dormant;
         this.maxQos = maxQos;
     }
 
@@ -66,14 +68,16 @@ public final class Router {
     }
 
     private boolean deliver(String clientId, SubscriptionOptions o, Message m, int[] ids) {
-        Session s = sessions.get(clientId);
-        if (s == null) {
-            return false; // ended between the match and now: its tree entries are on their way out
-        }
         int qos = Math.min(Math.min(m.qos(), o.qos()), maxQos);
         boolean retain = o.retainAsPublished() && m.retain();
         int[] subIds = ids != null ? ids : o.subscriptionId() > 0 ? new int[]{o.subscriptionId()} : null;
-        s.offer(Pending.of(m, qos, retain, subIds));
+        Pending p = Pending.of(m, qos, retain, subIds);
+        Session s = sessions.get(clientId);
+        if (s == null) {
+            // A stored session not in memory (kept for it), or one that ended since the match (dropped).
+            return dormant.offer(clientId, p);
+        }
+        s.offer(p);
         return true;
     }
 
@@ -113,11 +117,24 @@ public final class Router {
             }
         }
         if (pick == null) {
+            // No member in memory: a stored member not loaded yet keeps it, round-robin as well.
+            for (int i = 0; i < size; i++) {
+                Map.Entry<String, SubscriptionOptions> e = members.get(Math.floorMod(start + i, size));
+                if (!e.getKey().equals(exclude)) {
+                    SubscriptionOptions o = e.getValue();
+                    Pending p = Pending.shared(m, Math.min(Math.min(m.qos(), o.qos()), maxQos),
+                            o.retainAsPublished() && m.retain(), o.subscriptionId() > 0
+                                    ? new int[]{o.subscriptionId()} : new int[0], group, filter);
+                    if (dormant.offer(e.getKey(), p)) {
+                        return true;
+                    }
+                }
+            }
             return false;
         }
         int qos = Math.min(Math.min(m.qos(), pickOptions.qos()), maxQos);
         int[] ids = pickOptions.subscriptionId() > 0 ? new int[]{pickOptions.subscriptionId()} : new int[0];
-        pick.offer(new Pending(m, qos, pickOptions.retainAsPublished() && m.retain(), ids, group, filter));
+        pick.offer(Pending.shared(m, qos, pickOptions.retainAsPublished() && m.retain(), ids, group, filter));
         return true;
     }
 

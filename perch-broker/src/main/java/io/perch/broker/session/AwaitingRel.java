@@ -30,12 +30,27 @@ final class AwaitingRel {
         return since.remove(packetId) != null;
     }
 
-    /** Forgets ids older than the timeout; returns how many. */
-    int expire(long olderThanMillis) {
+    /** Forgets ids older than the timeout, telling {@code gone} each; returns how many. */
+    int expire(long olderThanMillis, java.util.function.IntConsumer gone) {
         long now = System.currentTimeMillis();
         int before = since.size();
-        since.values().removeIf(t -> now - t >= olderThanMillis);
+        since.entrySet().removeIf(e -> {
+            if (now - e.getValue() >= olderThanMillis) {
+                gone.accept(e.getKey());
+                return true;
+            }
+            return false;
+        });
         return before - since.size();
+    }
+
+    void forEach(java.util.function.IntConsumer each) {
+        since.keySet().forEach(each::accept);
+    }
+
+    /** Puts back an id a stored session was waiting on. */
+    void restore(int packetId) {
+        since.put(packetId, System.currentTimeMillis());
     }
 
     int size() {

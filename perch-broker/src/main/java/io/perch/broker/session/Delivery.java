@@ -23,8 +23,9 @@ import static io.perch.broker.session.SessionEvents.add;
  * messages. While the socket is above its high-water mark (a slow reader) nothing is written:
  * messages queue and go out when it drains.
  *
- * <p>Every method holds the session's monitor while it changes state and reports the events
- * (delivered, acked, dropped) after releasing it.
+ * <p>Every method holds the session's monitor while it changes state, records the changes a
+ * durable store needs in the session's {@link ChangeLog} (flushed before the monitor is
+ * released), and reports the events (delivered, acked, dropped) after releasing it.
  */
 final class Delivery {
     private static final Logger log = LoggerFactory.getLogger(Delivery.class);
@@ -78,6 +79,36 @@ final class Delivery {
         return pump(null);
     }
 
+    /**
+     * The session has just started to be stored: records every message it holds, in flight
+     * (with packet id and phase) and queued, giving each its seq (caller holds the monitor).
+     */
+    void snapshot() {
+        ChangeLog changes = session.changes();
+        inflight.forEach((e, packetId) -> {
+            e.pending = changes.accepted(e.pending);
+            changes.sent(e.pending, packetId);
+            if (e.released) {
+                changes.released(e.pending, packetId);
+            }
+        });
+        queue.replaceAll(changes::accepted);
+    }
+
+    /** Puts back what a stored session held: in-flight entries under their packet ids, then the queue. */
+    void restore(List<io.perch.broker.persist.StoredSession.Outbound> stored) {
+        for (var o : stored) {
+            Pending p = new Pending(o.message(), o.qos(), o.retain(),
+                    o.subscriptionIds() == null ? Pending.NO_IDS : o.subscriptionIds(), o.shareGroup(), o.shareFilter(),
+                    o.seq());
+            switch (o.phase()) {
+                case SENT -> inflight.restore(o.packetId(), p, false);
+                case RELEASED -> inflight.restore(o.packetId(), p, true);
+                case QUEUED -> queue.add(p);
+            }
+        }
+    }
+
     /** Removes and returns what came through shared subscriptions (caller holds the monitor). */
     List<Pending> takeShared() {
         List<Pending> shared = inflight.takeShared();
@@ -87,6 +118,10 @@ final class Delivery {
                 shared.add(p);
                 it.remove();
             }
+        }
+        ChangeLog changes = session.changes();
+        for (Pending p : shared) {
+            changes.removed(p);
         }
         return shared;
     }
@@ -102,22 +137,26 @@ final class Delivery {
     void offer(Pending p) {
         List<Event> events = null;
         synchronized (session) {
-            if (p.message().isExpired(System.currentTimeMillis())) {
-                stats.messagesDroppedExpired.increment();
-                events = add(events, DROPPED, p.message(), "expired");
-            } else {
-                SessionConnection conn = session.connection();
-                if (conn != null && queue.isEmpty() && conn.isWritable()
-                        && (p.qos() == 0 || inflight.size() < window(conn))) {
-                    events = send(conn, p, events);
-                } else if (conn == null && p.qos() == 0 && !storeQos0) {
-                    events = add(events, DROPPED, p.message(), "qos0_offline");
-                } else {
-                    events = enqueue(p, events);
-                }
-            }
+            events = offerLocked(p, events);
+            session.changes().flush();
         }
         SessionEvents.report(session, listener, stats, events);
+    }
+
+    private List<Event> offerLocked(Pending p, List<Event> events) {
+        if (p.message().isExpired(System.currentTimeMillis())) {
+            stats.messagesDroppedExpired.increment();
+            return add(events, DROPPED, p.message(), "expired");
+        }
+        SessionConnection conn = session.connection();
+        if (conn != null && queue.isEmpty() && conn.isWritable()
+                && (p.qos() == 0 || inflight.size() < window(conn))) {
+            return send(conn, p, events);
+        }
+        if (conn == null && p.qos() == 0 && !storeQos0) {
+            return add(events, DROPPED, p.message(), "qos0_offline");
+        }
+        return enqueue(p, events);
     }
 
     /**
@@ -144,8 +183,11 @@ final class Delivery {
     }
 
     private List<Event> enqueue(Pending p, List<Event> events) {
+        ChangeLog changes = session.changes();
+        p = changes.accepted(p);
         Pending victim = queue.add(p);
         if (victim != null) {
+            changes.removed(victim);
             dropped++;
             stats.messagesDroppedQueueFull.increment();
             long now = System.currentTimeMillis();
@@ -160,13 +202,19 @@ final class Delivery {
     }
 
     private List<Event> send(SessionConnection conn, Pending p, List<Event> events) {
+        ChangeLog changes = session.changes();
         int id = 0;
         if (p.qos() > 0) {
+            p = changes.accepted(p); // a no-op for one that was queued: it has its seq
             id = inflight.add(p);
+            changes.sent(p, id);
+        } else {
+            changes.removed(p); // QoS 0 from the queue: gone once written
         }
         if (!conn.sendPublish(p, id, false)) {
             if (id != 0) {
                 inflight.remove(id);
+                changes.removed(p);
             }
             return add(events, DROPPED, p.message(), "too_large_for_client");
         }
@@ -186,6 +234,7 @@ final class Delivery {
             Pending p = queue.peek();
             if (p.message().isExpired(now)) {
                 queue.poll();
+                session.changes().removed(p);
                 stats.messagesDroppedExpired.increment();
                 events = add(events, DROPPED, p.message(), "expired");
                 continue;
@@ -204,6 +253,7 @@ final class Delivery {
         List<Event> events;
         synchronized (session) {
             events = pump(null);
+            session.changes().flush();
         }
         SessionEvents.report(session, listener, stats, events);
     }
@@ -217,10 +267,12 @@ final class Delivery {
                 return false;
             }
             removeInflight(packetId);
+            session.changes().removed(e.pending);
             recentAcks.remember(e.pending.message().id());
             events = add(events, ACKED, e.pending.message(), null);
             resendHeldBack();
             events = pump(events);
+            session.changes().flush();
         }
         SessionEvents.report(session, listener, stats, events);
         return true;
@@ -237,12 +289,14 @@ final class Delivery {
             if (failed) {
                 // v5 PUBREC with a reason code >= 0x80 ends the exchange (MQTT-4.3.3).
                 removeInflight(packetId);
+                session.changes().removed(e.pending);
                 resendHeldBack();
                 events = pump(events);
             } else {
                 inflight.answered(e); // the PUBREL below is its resend
                 if (!e.released) {
                     e.released = true;
+                    session.changes().released(e.pending, packetId);
                     recentAcks.remember(e.pending.message().id());
                     events = add(events, ACKED, e.pending.message(), null);
                 }
@@ -251,6 +305,7 @@ final class Delivery {
                     conn.sendPubrel(packetId);
                 }
             }
+            session.changes().flush();
         }
         SessionEvents.report(session, listener, stats, events);
         return true;
@@ -264,8 +319,10 @@ final class Delivery {
                 return false;
             }
             removeInflight(packetId);
+            session.changes().removed(e.pending);
             resendHeldBack();
             events = pump(events);
+            session.changes().flush();
         }
         SessionEvents.report(session, listener, stats, events);
         return true;

@@ -47,6 +47,18 @@ final class Inflight {
         return id;
     }
 
+    /** Puts back an entry of a stored session under its packet id, to be resent on the next connection. */
+    void restore(int packetId, Pending p, boolean released) {
+        InflightEntry e = new InflightEntry(p, 0);
+        e.released = released;
+        entries.put(packetId, e);
+    }
+
+    /** Every entry with its packet id, in send order. */
+    void forEach(java.util.function.ObjIntConsumer<InflightEntry> each) {
+        entries.forEach((id, e) -> each.accept(e, id));
+    }
+
     void remove(int packetId) {
         InflightEntry e = entries.remove(packetId);
         if (e != null && e.heldBack) {

@@ -6,7 +6,7 @@ package io.perch.broker.session;
  * connection's Receive Maximum is smaller than what is in flight).
  */
 final class InflightEntry {
-    final Pending pending;
+    Pending pending; // replaced only to give it a seq when the session starts to be stored
     boolean released;
     boolean heldBack;
     long sentAt;

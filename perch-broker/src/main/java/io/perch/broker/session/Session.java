@@ -1,8 +1,12 @@
 package io.perch.broker.session;
 
 import io.perch.broker.hook.event.ClientInfo;
+import io.perch.broker.message.Message;
 import io.perch.broker.message.MessageId;
 import io.perch.broker.message.SubscriptionOptions;
+import io.perch.broker.persist.Change;
+import io.perch.broker.persist.SessionPersistence;
+import io.perch.broker.persist.StoredSession;
 import io.perch.broker.stats.BrokerStats;
 import io.perch.broker.session.SessionEvents.Event;
 import org.slf4j.Logger;
@@ -13,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One MQTT session in memory: identity, subscriptions, life cycle (connection, expiry, will
@@ -50,9 +55,23 @@ public final class Session {
     private Runnable pendingWill;
     private ScheduledFuture<?> willTask;
     private boolean ended;
+    private final ChangeLog changes;
 
+    /** A session no store keeps (tests, benchmarks). */
     public Session(String clientId, ClientInfo client, int maxInflight, int maxQueue, boolean storeQos0,
                    int maxAwaitingRel, SessionListener listener, BrokerStats stats) {
+        this(clientId, client, maxInflight, maxQueue, storeQos0, maxAwaitingRel, listener, stats,
+                SessionPersistence.NONE, new AtomicLong());
+    }
+
+    /**
+     * @param persistence where the session is kept while it outlives its connection
+     * @param seqs        the broker's sequence for the messages durable sessions accept
+     */
+    public Session(String clientId, ClientInfo client, int maxInflight, int maxQueue, boolean storeQos0,
+                   int maxAwaitingRel, SessionListener listener, BrokerStats stats,
+                   SessionPersistence persistence, AtomicLong seqs) {
+        this.changes = new ChangeLog(clientId, persistence, seqs);
         this.clientId = clientId;
         this.client = client;
         this.maxInflight = Math.max(1, maxInflight);
@@ -63,8 +82,6 @@ public final class Session {
         this.stats = stats;
         this.delivery = new Delivery(this, listener, stats, this.maxInflight, maxQueue, storeQos0);
     }
-
-
 
     // ---- identity and views -------------------------------------------------------------
 
@@ -96,8 +113,87 @@ public final class Session {
         return expiryIntervalSeconds;
     }
 
-    public void expiryIntervalSeconds(long seconds) {
+    /**
+     * Sets the Session Expiry Interval. A session above 0 outlives its connection, so a durable
+     * store keeps it from now on (all of it, the first time); at 0 the store lets it go.
+     */
+    public synchronized void expiryIntervalSeconds(long seconds) {
         this.expiryIntervalSeconds = seconds;
+        if (changes.turn(seconds > 0)) {
+            changes.add(saved());
+            subscriptions.forEach(changes::subscription);
+            delivery.snapshot();
+            awaitingRel.forEach(id -> changes.awaitingRel(id, true));
+        } else if (changes.isOn()) {
+            changes.add(saved());
+        }
+        changes.flush();
+    }
+
+    /**
+     * Rebuilds a session a store kept (the process that held it is gone): subscriptions,
+     * in-flight messages under their packet ids (resent with DUP, or PUBREL, on attach), the
+     * queue, inbound QoS 2 ids awaiting PUBREL. The store has all of it already; only the
+     * session's new expiry is written. Call before the session is shared.
+     */
+    public synchronized void restore(StoredSession stored, long expirySeconds) {
+        subscriptions.putAll(stored.subscriptions());
+        delivery.restore(stored.messages());
+        stored.awaitingRel().forEach(awaitingRel::restore);
+        disconnectedAt = stored.disconnectedAt();
+        expiryIntervalSeconds = expirySeconds;
+        changes.turn(true); // the store holds it already
+        if (expirySeconds > 0) {
+            if (changes.isOn()) {
+                changes.add(saved());
+            }
+        } else {
+            changes.turn(false); // resumed for this connection only: the store lets it go now
+        }
+        changes.flush();
+    }
+
+    /** Whether a durable store keeps this session; the caller holds this monitor. */
+    public boolean isStored() {
+        assert Thread.holdsLock(this);
+        return changes.isOn();
+    }
+
+    private Change saved() {
+        return new Change.SessionSaved(clientId, client.protocolVersion(), expiryIntervalSeconds, disconnectedAt);
+    }
+
+    /** The session's change log, for its parts and the session manager; used under this monitor. */
+    ChangeLog changes() {
+        return changes;
+    }
+
+    /** Records a subscription change for the store (null options: removed); the caller holds this monitor. */
+    public void subscriptionChanged(String key, SubscriptionOptions options) {
+        assert Thread.holdsLock(this);
+        changes.subscription(key, options);
+        changes.flush();
+    }
+
+    /**
+     * The will of connection {@code from} (null: none, or it was sent or discarded), for the
+     * store; ignored when another connection holds the session by now (its will is its own).
+     */
+    public synchronized void will(SessionConnection from, Message will, long delaySeconds) {
+        if (connection != null && connection != from) {
+            return;
+        }
+        if (changes.isOn()) {
+            changes.add(will == null ? new Change.WillDeleted(clientId) : new Change.WillSet(clientId, will, delaySeconds));
+            changes.flush();
+        }
+    }
+
+    /** The session ended: a durable store lets all of it go. The caller holds this monitor. */
+    public void forget() {
+        assert Thread.holdsLock(this);
+        changes.turn(false);
+        changes.flush();
     }
 
     public Map<String, SubscriptionOptions> subscriptions() {
@@ -150,7 +246,11 @@ public final class Session {
             this.disconnectedAt = 0;
             cancelExpiry();
             takePendingWill(); // MQTT-3.1.3-9: a reconnect before the will delay cancels the will
+            if (changes.isOn()) {
+                changes.add(saved());
+            }
             events = delivery.resume(conn);
+            changes.flush();
         }
         report(events);
     }
@@ -167,10 +267,12 @@ public final class Session {
         }
         connection = null;
         disconnectedAt = System.currentTimeMillis();
-        if (!takeShared) {
-            return List.of();
+        if (changes.isOn()) {
+            changes.add(saved());
         }
-        return delivery.takeShared();
+        List<Pending> shared = takeShared ? delivery.takeShared() : List.of();
+        changes.flush();
+        return shared;
     }
 
     public synchronized void expiryTask(ScheduledFuture<?> task) {
@@ -278,7 +380,12 @@ public final class Session {
 
     public synchronized Qos2Result receiveQos2(int packetId) {
         messagesIn++;
-        return awaitingRel.receive(packetId);
+        Qos2Result r = awaitingRel.receive(packetId);
+        if (r == Qos2Result.NEW && changes.isOn()) {
+            changes.awaitingRel(packetId, true);
+            changes.flush();
+        }
+        return r;
     }
 
     public synchronized void countInbound() {
@@ -287,12 +394,18 @@ public final class Session {
 
     /** PUBREL: true when the id was awaiting release. */
     public synchronized boolean release(int packetId) {
-        return awaitingRel.release(packetId);
+        boolean known = awaitingRel.release(packetId);
+        if (known && changes.isOn()) {
+            changes.awaitingRel(packetId, false);
+            changes.flush();
+        }
+        return known;
     }
 
     /** Drops inbound QoS 2 ids whose PUBREL never came (await_rel_timeout). */
     public synchronized int expireAwaitingRel(long olderThanMillis) {
-        int removed = awaitingRel.expire(olderThanMillis);
+        int removed = awaitingRel.expire(olderThanMillis, id -> changes.awaitingRel(id, false));
+        changes.flush();
         if (removed > 0) {
             log.warn("session {}: {} QoS 2 messages never released within await_rel_timeout", clientId, removed);
         }

@@ -53,6 +53,14 @@ final class SessionQueue implements Iterable<Pending> {
         return queue.size();
     }
 
+    /** Replaces each queued message with what {@code f} makes of it, in place and in order. */
+    void replaceAll(java.util.function.UnaryOperator<Pending> f) {
+        int n = queue.size();
+        for (int i = 0; i < n; i++) {
+            queue.add(f.apply(queue.poll()));
+        }
+    }
+
     /** Removes and returns everything, in order. */
     List<Pending> drain() {
         List<Pending> all = new ArrayList<>(queue);

@@ -19,7 +19,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class PackageDependencyTest {
     private static final Path SRC = Path.of("src/main/java/io/perch/broker");
     private static final List<String> BELOW_THE_WIRE = List.of(
-            "core", "session", "route", "topic", "message", "hook", "retain", "stats", "config", "api", "plugin");
+            "core", "session", "route", "topic", "message", "hook", "retain", "stats", "config", "api", "plugin", "persist");
 
     @Test
     void enginePackagesDoNotReferToProtocolOrTransport() throws IOException {
@@ -36,5 +36,20 @@ class PackageDependencyTest {
             }
         }
         assertThat(offenders).as("engine classes that refer to the wire layer").isEmpty();
+    }
+
+    @Test
+    void routingAndSessionsDoNotReferToTheCoreThatWiresThem() throws IOException {
+        List<String> offenders = new ArrayList<>();
+        for (String pkg : List.of("route", "session", "topic", "persist")) {
+            try (Stream<Path> files = Files.list(SRC.resolve(pkg))) {
+                for (Path f : files.filter(p -> p.toString().endsWith(".java")).toList()) {
+                    if (Files.readString(f).contains("io.perch.broker.core.")) {
+                        offenders.add(pkg + "/" + f.getFileName());
+                    }
+                }
+            }
+        }
+        assertThat(offenders).as("classes below core that refer to it").isEmpty();
     }
 }

@@ -29,6 +29,12 @@ public final class BrokerFixture implements AutoCloseable {
 
     /** As {@link #start(Consumer)}, with a chance to register hooks before listeners bind. */
     public static BrokerFixture start(Consumer<BrokerConfig.Builder> tune, Consumer<Broker> beforeStart) {
+        return start(tune, beforeStart, io.perch.broker.persist.SessionPersistence.NONE);
+    }
+
+    /** As {@link #start(Consumer, Consumer)}, keeping sessions that outlive their connection in {@code persistence}. */
+    public static BrokerFixture start(Consumer<BrokerConfig.Builder> tune, Consumer<Broker> beforeStart,
+                                      io.perch.broker.persist.SessionPersistence persistence) {
         BrokerConfig.Builder b = BrokerConfig.builder()
                 .nodeName("test@127.0.0.1")
                 .listeners(List.of(ListenerConfig.tcp("127.0.0.1", 0), ListenerConfig.ws("127.0.0.1", 0, "/mqtt")))
@@ -36,7 +42,8 @@ public final class BrokerFixture implements AutoCloseable {
                 // Several loops even on a small machine, so the tests cross threads as a big broker does.
                 .ioThreads(4);
         tune.accept(b);
-        Broker broker = new Broker(b.build());
+        Broker broker = new Broker(b.build(), new io.perch.broker.session.MemorySessionStore(),
+                new io.perch.broker.retain.MemoryRetainedStore(), persistence);
         beforeStart.accept(broker);
         broker.start();
         return new BrokerFixture(broker);

@@ -1,0 +1,267 @@
+package io.perch.broker.core;
+
+import io.perch.broker.hook.event.ClientInfo;
+import io.perch.broker.message.Message;
+import io.perch.broker.message.MessageIdGenerator;
+import io.perch.broker.message.SubscriptionOptions;
+import io.perch.broker.persist.Change;
+import io.perch.broker.persist.SessionPersistence;
+import io.perch.broker.persist.SessionPersistence.Dormant;
+import io.perch.broker.route.NotInMemory;
+import io.perch.broker.session.Pending;
+import io.perch.broker.session.Session;
+import io.perch.broker.session.SessionStore;
+import io.perch.broker.stats.BrokerStats;
+import io.perch.broker.topic.SubscriptionTree;
+import io.perch.broker.topic.Topics;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Sessions a durable store keeps that this process does not hold in memory: after a restart,
+ * until their client returns (then they are loaded) or they expire. Their subscriptions are in
+ * the tree, so messages published meanwhile are written to the store for them (or, while the
+ * returning client's session loads, held here and handed to it once loaded). Knowing them also
+ * lets a clean start delete a stored session and a CONNECT load only what exists. Each has its
+ * expiry and, for a will that was never sent, its will scheduled as if the process had not
+ * stopped; both are cancelled when the client returns.
+ *
+ * <p>Threads: every change to an entry holds the client id's lock ({@link ClientLocks}), as
+ * opening a session does, so a message routed while the client connects lands either in the
+ * store before the load, in the load's buffer, or in the new session. The map is concurrent so
+ * that a lookup needs no lock.
+ */
+public final class DormantSessions implements NotInMemory {
+    private static final Logger log = LoggerFactory.getLogger(DormantSessions.class);
+
+    private static final class Entry {
+        final Dormant dormant;
+        ScheduledFuture<?> expiry;
+        ScheduledFuture<?> will;
+        /** Non-null while the client's session loads: what was routed to it meanwhile, in order. */
+        List<Pending> loading;
+
+        Entry(Dormant dormant) {
+            this.dormant = dormant;
+        }
+
+        void cancel() {
+            if (expiry != null) {
+                expiry.cancel(false);
+            }
+            if (will != null) {
+                will.cancel(false);
+            }
+        }
+    }
+
+    private final ConcurrentHashMap<String, Entry> byId = new ConcurrentHashMap<>();
+    private final ClientLocks locks;
+    private final SessionStore live;
+    private final SessionPersistence persistence;
+    private final SubscriptionTree<String> tree;
+    private final ScheduledExecutorService scheduler;
+    private final MessageIdGenerator ids;
+    private final AtomicLong seqs;
+    private final BrokerStats stats;
+    private final String node;
+    private final boolean storeQos0;
+
+    public DormantSessions(ClientLocks locks, SessionStore live, SessionPersistence persistence,
+                           SubscriptionTree<String> tree, ScheduledExecutorService scheduler, MessageIdGenerator ids,
+                           AtomicLong seqs, BrokerStats stats, String node, boolean storeQos0) {
+        this.locks = locks;
+        this.live = live;
+        this.persistence = persistence;
+        this.tree = tree;
+        this.scheduler = scheduler;
+        this.ids = ids;
+        this.seqs = seqs;
+        this.stats = stats;
+        this.node = node;
+        this.storeQos0 = storeQos0;
+    }
+
+    /**
+     * At start: every stored session becomes known, its subscriptions enter the tree, and its
+     * expiry and unsent will are scheduled: the will at the disconnect time plus its delay (now
+     * plus the delay when its client was connected when the process stopped), at the latest
+     * when the session expires.
+     */
+    void restore(List<Dormant> stored, Publisher publisher) {
+        long now = System.currentTimeMillis();
+        for (Dormant d : stored) {
+            String id = d.clientId();
+            synchronized (locks.of(id)) {
+                if (live.get(id) != null) {
+                    continue;
+                }
+                Entry e = new Entry(d);
+                long gone = d.disconnectedAt() > 0 ? d.disconnectedAt() : now;
+                long expiresIn = Long.MAX_VALUE;
+                if (d.expiryIntervalSeconds() != SessionManager.NEVER_EXPIRE) {
+                    expiresIn = Math.max(0, gone + d.expiryIntervalSeconds() * 1000 - now);
+                    e.expiry = scheduler.schedule(() -> expire(id, publisher), expiresIn, TimeUnit.MILLISECONDS);
+                }
+                if (d.will() != null) {
+                    long willIn = Math.min(expiresIn, Math.max(0, gone + d.will().delaySeconds() * 1000 - now));
+                    e.will = scheduler.schedule(() -> publishWill(id, publisher), willIn, TimeUnit.MILLISECONDS);
+                }
+                Entry old = byId.put(id, e);
+                if (old != null) {
+                    old.cancel();
+                }
+                d.subscriptions().forEach((key, o) -> tree(id, key, o));
+            }
+        }
+        if (!stored.isEmpty()) {
+            log.info("{} stored sessions known; each is loaded when its client connects", stored.size());
+        }
+    }
+
+    boolean contains(String clientId) {
+        return byId.containsKey(clientId);
+    }
+
+    /**
+     * A message routed to a client without a session in memory (the router found its client id
+     * in the tree): written to the store for it, or held while its session loads. False when
+     * the client is neither stored nor live (its session just ended).
+     */
+    @Override
+    public boolean offer(String clientId, Pending p) {
+        synchronized (locks.of(clientId)) {
+            Entry e = byId.get(clientId);
+            if (e == null) {
+                Session s = live.get(clientId); // opened while this waited for the lock
+                if (s == null) {
+                    return false;
+                }
+                s.offer(p);
+                return true;
+            }
+            if (p.message().isExpired(System.currentTimeMillis()) || (p.qos() == 0 && !storeQos0)) {
+                return true; // as a session in memory would: not kept for an offline client
+            }
+            if (e.loading != null) {
+                e.loading.add(p);
+                return true;
+            }
+            persistence.write(List.of(new Change.MessageAdded(p.message()), new Change.SessionMessageAdded(clientId,
+                    seqs.incrementAndGet(), p.message().id(), p.qos(), p.retain(), p.subscriptionIds(), p.shareGroup(),
+                    p.shareFilter())));
+            return true;
+        }
+    }
+
+    /** The client is back and its session is being loaded: hold what is routed to it meanwhile. */
+    void loading(String clientId) {
+        synchronized (locks.of(clientId)) {
+            Entry e = byId.get(clientId);
+            if (e != null && e.loading == null) {
+                e.loading = new ArrayList<>();
+            }
+        }
+    }
+
+    /** The load failed: what was held goes to the store after all, and the session stays dormant. */
+    void loadFailed(String clientId) {
+        synchronized (locks.of(clientId)) {
+            Entry e = byId.get(clientId);
+            if (e == null || e.loading == null) {
+                return;
+            }
+            List<Pending> held = e.loading;
+            e.loading = null;
+            held.forEach(p -> offer(clientId, p));
+        }
+    }
+
+    /**
+     * The client is back (under its lock): forgets the entry, its timers cancelled, and returns
+     * what was held for it while its session loaded (null when it was not dormant). Its tree
+     * entries stay when {@code restoring} (the loaded session has the same subscriptions) and go
+     * otherwise (a clean start, or nothing to load after all).
+     */
+    List<Pending> take(String clientId, boolean restoring) {
+        Entry e = byId.remove(clientId);
+        if (e == null) {
+            return null;
+        }
+        e.cancel();
+        if (!restoring) {
+            e.dormant.subscriptions().keySet().forEach(key -> untree(clientId, key));
+        }
+        return e.loading == null ? List.of() : e.loading;
+    }
+
+    private void expire(String clientId, Publisher publisher) {
+        synchronized (locks.of(clientId)) {
+            Entry e = byId.get(clientId);
+            if (e == null || live.get(clientId) != null || e.loading != null) {
+                return; // the client came back (or is loading): its session lives on in memory
+            }
+            byId.remove(clientId);
+            e.dormant.subscriptions().keySet().forEach(key -> untree(clientId, key));
+            if (e.will != null && !e.will.isDone()) {
+                e.will.cancel(false);
+                publish(clientId, e.dormant.will().message(), publisher); // a session's end sends its will
+            }
+            stats.sessionsExpired.increment();
+            log.info("stored session {} expired", clientId);
+            persistence.write(List.of(new Change.SessionDeleted(clientId)));
+        }
+    }
+
+    private void publishWill(String clientId, Publisher publisher) {
+        synchronized (locks.of(clientId)) {
+            Entry e = byId.get(clientId);
+            if (e == null || live.get(clientId) != null || e.loading != null) {
+                return;
+            }
+            e.will = null;
+            publish(clientId, e.dormant.will().message(), publisher);
+            persistence.write(List.of(new Change.WillDeleted(clientId)));
+        }
+    }
+
+    private void publish(String clientId, Message template, Publisher publisher) {
+        log.info("publishing the will of stored session {}", clientId);
+        publisher.publish(ClientInfo.system(clientId, node), Wills.publishable(template, ids));
+    }
+
+    private void tree(String clientId, String key, SubscriptionOptions o) {
+        Topics.Parsed p = Topics.parseSubscription(key);
+        if (p != null) {
+            if (p.isShared()) {
+                tree.addShared(p.group(), p.filter(), clientId, o);
+            } else {
+                tree.add(p.filter(), clientId, o);
+            }
+        }
+    }
+
+    private void untree(String clientId, String key) {
+        Topics.Parsed p = Topics.parseSubscription(key);
+        if (p != null) {
+            if (p.isShared()) {
+                tree.removeShared(p.group(), p.filter(), clientId);
+            } else {
+                tree.remove(p.filter(), clientId);
+            }
+        }
+    }
+
+    /** How many stored sessions are known and not loaded (for operators). */
+    public int size() {
+        return byId.size();
+    }
+}

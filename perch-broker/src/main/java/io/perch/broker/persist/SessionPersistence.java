@@ -1,0 +1,67 @@
+package io.perch.broker.persist;
+
+import io.perch.broker.message.SubscriptionOptions;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * Where sessions that outlive their connection (clean session 0, or a Session Expiry
+ * Interval above 0) are kept beyond the process: the broker tells it every change to such a
+ * session and asks it for a session when a client returns that the broker does not hold.
+ * Supplied by a plugin (see {@code PerchPlugin.stores()}); the default keeps nothing.
+ *
+ * <p>{@link #write} is called under the session's lock, in the order the changes were made,
+ * and must not block: a store queues the batch (and may merge batches) and completes the
+ * returned stage once the batch is durable.
+ */
+public interface SessionPersistence {
+    /** False for a store that keeps nothing: the broker then builds no changes at all. */
+    boolean durable();
+
+    /** Applies one session's changes, in order. Completes when they are durable. */
+    CompletionStage<Void> write(List<Change> batch);
+
+    /** The stored session of a client, or empty. Called on CONNECT when the broker holds none. */
+    CompletionStage<Optional<StoredSession>> load(String clientId);
+
+    /**
+     * Called once at start, before the listeners bind: the sessions the store keeps, which the
+     * broker routes to, expires (and whose unsent wills it publishes) even if their clients
+     * never return. Their messages are not read here: a session loads when its client connects.
+     */
+    CompletionStage<List<Dormant>> restore();
+
+    /**
+     * A stored session as start-up needs it: its subscriptions (so messages published before
+     * its client returns are kept for it), when it expires, and a will not yet sent.
+     */
+    record Dormant(String clientId, long disconnectedAt, long expiryIntervalSeconds,
+                   Map<String, SubscriptionOptions> subscriptions, StoredSession.StoredWill will) {
+    }
+
+    /** The store that keeps nothing beyond the live sessions (today's behaviour). */
+    SessionPersistence NONE = new SessionPersistence() {
+        @Override
+        public boolean durable() {
+            return false;
+        }
+
+        @Override
+        public CompletionStage<Void> write(List<Change> batch) {
+            return java.util.concurrent.CompletableFuture.completedFuture(null);
+        }
+
+        @Override
+        public CompletionStage<Optional<StoredSession>> load(String clientId) {
+            return java.util.concurrent.CompletableFuture.completedFuture(Optional.empty());
+        }
+
+        @Override
+        public CompletionStage<List<Dormant>> restore() {
+            return java.util.concurrent.CompletableFuture.completedFuture(List.of());
+        }
+    };
+}

@@ -1,0 +1,13 @@
+package io.perch.broker.route;
+
+import io.perch.broker.session.Pending;
+
+/**
+ * Where the router hands a message for a subscriber whose session is not in memory: a session
+ * a durable store keeps (after a restart, until its client returns) keeps it there.
+ */
+@FunctionalInterface
+public interface NotInMemory {
+    /** False when the client has no session at all (it ended since the match): the message is not for it. */
+    boolean offer(String clientId, Pending p);
+}
