@@ -25,7 +25,7 @@ import java.util.List;
 public final class TestRedis implements AutoCloseable {
     private final Path dir;
     private final Path binary;
-    private final int port;
+    private int port; // changes only if the first port was taken before the server bound it
     private final List<String> extra;
     private Path configFile;
     private boolean durable = true;
@@ -76,13 +76,30 @@ public final class TestRedis implements AutoCloseable {
         }
     }
 
+    /**
+     * Starts redis-server on the free port found for it. Between finding the port and the
+     * server binding it another process may take it: then the server exits, and this tries
+     * again on another free port (a few times) rather than fail the test.
+     */
     private void launch() throws IOException {
         List<String> args = new ArrayList<>();
         if (durable) {
             args.addAll(List.of("--save", "", "--appendonly", "yes", "--appendfsync", "always"));
         }
         args.addAll(extra);
-        process = RedisProcess.start(binary, configFile, "127.0.0.1", port, dir, args, Duration.ofSeconds(15));
+        IOException last = null;
+        for (int attempt = 0; attempt < 3; attempt++) {
+            try {
+                if (attempt > 0) {
+                    port = freePort();
+                }
+                process = RedisProcess.start(binary, configFile, "127.0.0.1", port, dir, args, Duration.ofSeconds(15));
+                return;
+            } catch (IOException e) {
+                last = e; // most likely the port was taken meanwhile
+            }
+        }
+        throw last;
     }
 
     public static int freePort() throws IOException {
