@@ -44,8 +44,19 @@ final class ChangeLog {
         return started;
     }
 
-    /** Gives a message the session accepts its seq and records it (a body first, then the reference). */
+    /**
+     * Gives a message the session accepts its seq and records it (a body first, then the
+     * reference). One it accepted before (it has a seq) is already recorded.
+     */
     Pending accepted(Pending p) {
+        if (!on || p.seq() != 0) {
+            return p;
+        }
+        return recorded(p);
+    }
+
+    /** Records a message the session holds, whether or not it was recorded before (a snapshot). */
+    Pending recorded(Pending p) {
         if (!on) {
             return p;
         }

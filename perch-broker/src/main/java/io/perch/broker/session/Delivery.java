@@ -86,13 +86,13 @@ final class Delivery {
     void snapshot() {
         ChangeLog changes = session.changes();
         inflight.forEach((e, packetId) -> {
-            e.pending = changes.accepted(e.pending);
+            e.pending = changes.recorded(e.pending);
             changes.sent(e.pending, packetId);
             if (e.released) {
                 changes.released(e.pending, packetId);
             }
         });
-        queue.replaceAll(changes::accepted);
+        queue.replaceAll(changes::recorded);
     }
 
     /** Puts back what a stored session held: in-flight entries under their packet ids, then the queue. */

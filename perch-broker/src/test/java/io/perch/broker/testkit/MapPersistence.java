@@ -72,6 +72,9 @@ public final class MapPersistence implements SessionPersistence {
         } else if (c instanceof Change.MessageAdded m) {
             bodies.putIfAbsent(m.message().id(), m.message());
         } else if (c instanceof Change.SessionMessageAdded a) {
+            if (session(a.clientId()).messages.containsKey(a.seq())) {
+                throw new IllegalStateException("session message added twice: " + a);
+            }
             session(a.clientId()).messages.put(a.seq(), new StoredSession.Outbound(a.seq(), body(a.messageId()), a.qos(),
                     a.retain(), a.subscriptionIds(), a.shareGroup(), a.shareFilter(), 0, Phase.QUEUED));
         } else if (c instanceof Change.SessionMessageUpdated u) {
