@@ -29,6 +29,7 @@ import org.slf4j.LoggerFactory;
 
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -308,17 +309,41 @@ public final class SessionManager implements SessionListener {
                 : tree.add(parsed.filter(), s.clientId(), options);
     }
 
-    /** Sends retained messages as the retain handling option says, then fires session.subscribed. */
+    /**
+     * Sends retained messages as the retain handling option says, then fires
+     * session.subscribed. A store that answers later (over the network) is continued on an
+     * event loop, never on the store's thread.
+     */
     public void afterSubscribe(Session s, Topics.Parsed parsed, SubscriptionOptions o, boolean isNew) {
         boolean sendRetained = !parsed.isShared() && (o.retainHandling() == 0 || (o.retainHandling() == 1 && isNew));
-        if (sendRetained) {
-            int[] ids = o.subscriptionId() > 0 ? new int[]{o.subscriptionId()} : null;
-            for (Message m : retained.match(parsed.filter())) {
-                int qos = Math.min(Math.min(m.qos(), o.qos()), config.maxQosAllowed);
-                s.offer(Pending.of(m, qos, true, ids));
-            }
+        SubscribedEvent event = new SubscribedEvent(s.client(), parsed.filter(), o, isNew);
+        if (!sendRetained) {
+            hooks.fire(HookPoints.SESSION_SUBSCRIBED, event);
+            return;
         }
-        hooks.fire(HookPoints.SESSION_SUBSCRIBED, new SubscribedEvent(s.client(), parsed.filter(), o, isNew));
+        CompletableFuture<List<Message>> f = retained.match(parsed.filter()).toCompletableFuture();
+        if (f.isDone() && !f.isCompletedExceptionally()) {
+            sendRetained(s, o, f.join(), event);
+            return;
+        }
+        f.whenCompleteAsync((msgs, err) -> {
+            if (err != null) {
+                log.warn("client {}: retained messages for {} could not be read: {}", s.clientId(), parsed.filter(),
+                        err.toString());
+                hooks.fire(HookPoints.SESSION_SUBSCRIBED, event);
+            } else {
+                sendRetained(s, o, msgs, event);
+            }
+        }, scheduler);
+    }
+
+    private void sendRetained(Session s, SubscriptionOptions o, List<Message> msgs, SubscribedEvent event) {
+        int[] ids = o.subscriptionId() > 0 ? new int[]{o.subscriptionId()} : null;
+        for (Message m : msgs) {
+            int qos = Math.min(Math.min(m.qos(), o.qos()), config.maxQosAllowed);
+            s.offer(Pending.of(m, qos, true, ids));
+        }
+        hooks.fire(HookPoints.SESSION_SUBSCRIBED, event);
     }
 
     public boolean unsubscribe(Session s, String rawFilter) {

@@ -7,6 +7,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentSkipListMap;
 
 /**
@@ -39,19 +41,18 @@ public final class MemoryRetainedStore implements RetainedStore {
     }
 
     @Override
-    public List<Message> match(String filter) {
+    public CompletionStage<List<Message>> match(String filter) {
+        return CompletableFuture.completedFuture(matchNow(filter));
+    }
+
+    private List<Message> matchNow(String filter) {
         if (!Topics.hasWildcard(filter)) {
             return get(filter).map(List::of).orElse(List.of());
         }
-        String prefix = literalPrefix(filter);
+        String prefix = Topics.literalPrefix(filter); // "a/b" for "a/b/#": the range holds the parent "a/b" too
         Map<String, Message> range = prefix.isEmpty() ? byTopic : byTopic.subMap(prefix, true, prefix + Character.MAX_VALUE, true);
         long now = System.currentTimeMillis();
         List<Message> out = new ArrayList<>();
-        String parent = filter.endsWith("/#") ? filter.substring(0, filter.length() - 2) : null;
-        if (parent != null && !Topics.hasWildcard(parent)) {
-            // "a/#" also matches "a" itself (MQTT-4.7.1.2), which lies outside the "a/" range
-            get(parent).ifPresent(out::add);
-        }
         for (Map.Entry<String, Message> e : range.entrySet()) {
             if (Topics.matches(filter, e.getKey())) {
                 if (e.getValue().isExpired(now)) {
@@ -85,11 +86,4 @@ public final class MemoryRetainedStore implements RetainedStore {
         return byTopic.size();
     }
 
-    /** The filter up to (not including) its first wildcard level: "a/b/+/c" gives "a/b/". */
-    static String literalPrefix(String filter) {
-        int plus = filter.indexOf('+');
-        int hash = filter.indexOf('#');
-        int w = plus < 0 ? hash : hash < 0 ? plus : Math.min(plus, hash);
-        return w < 0 ? filter : filter.substring(0, w);
-    }
 }

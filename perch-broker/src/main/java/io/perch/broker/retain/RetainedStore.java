@@ -4,6 +4,7 @@ import io.perch.broker.message.Message;
 
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletionStage;
 
 /**
  * Retained messages by topic. The in-memory store is the default; a durable store can
@@ -19,8 +20,12 @@ public interface RetainedStore {
 
     Optional<Message> get(String topic);
 
-    /** Every unexpired retained message whose topic matches the filter. No result cap. */
-    List<Message> match(String filter);
+    /**
+     * Every unexpired retained message whose topic matches the filter, no result cap.
+     * Asynchronous because a durable store reads it over the network; the memory store
+     * answers at once (a completed stage).
+     */
+    CompletionStage<List<Message>> match(String filter);
 
     /** A page of retained messages in topic order (for operators). */
     List<Message> list(int offset, int limit);
