@@ -28,11 +28,9 @@ final class FetchFunctions {
     /** Scores below this are not millisecond times (1973): an old writer's constant score. */
     private static final double LEGACY_SCORE_MAX = 1e11;
     private final BackendContext ctx;
-    private final RecentAcks recentAcks;
 
-    FetchFunctions(BackendContext ctx, RecentAcks recentAcks) {
+    FetchFunctions(BackendContext ctx) {
         this.ctx = ctx;
-        this.recentAcks = recentAcks;
     }
 
     CompletableFuture<Integer> queue(PoolRuntime pool, SubscribedEvent ev) {
@@ -172,7 +170,9 @@ final class FetchFunctions {
             StoredMessages.pruneMissing(pool, fn, loaded);
             int n = 0;
             for (StoredMessages.Loaded l : loaded) {
-                if (l.message().isPresent() && !recentAcks.contains(ev.client().clientId(), l.message().get().id())) {
+                // The broker refuses what the session holds or acknowledged a moment ago (a read that
+                // raced the ack's DEL): one guard, the session's (Session.holds).
+                if (l.message().isPresent()) {
                     Message m = l.message().get().withRetain(false);
                     if (ctx.broker().deliver(ev.client().clientId(), ev.filter(), m, false)) {
                         n++;

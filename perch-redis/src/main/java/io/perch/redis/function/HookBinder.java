@@ -43,7 +43,6 @@ public final class HookBinder {
     private final FetchFunctions fetch;
     private final LookupFunctions lookup;
     private final AckFunctions acks;
-    private final RecentAcks recentAcks = new RecentAcks();
     private final Map<HookRule, CommandsAction> commands = new IdentityHashMap<>();
     private final List<HookRegistry.Registration> registrations = new ArrayList<>();
     /** The pools the message.publish rules write to, each once: their back-pressure holds the publisher. */
@@ -54,7 +53,7 @@ public final class HookBinder {
         this.pools = pools;
         this.clients = new ClientFunctions(ctx);
         this.publish = new PublishFunctions(ctx);
-        this.fetch = new FetchFunctions(ctx, recentAcks);
+        this.fetch = new FetchFunctions(ctx);
         this.lookup = new LookupFunctions(ctx);
         this.acks = new AckFunctions(ctx);
     }
@@ -76,18 +75,6 @@ public final class HookBinder {
         publishPools = publishRules.stream().map(r -> pools.get(r.pool())).distinct().toList();
         register(hooks, HookPoints.MESSAGE_DELIVERED, of(rules, "message.delivered"), this::onDelivery);
         register(hooks, HookPoints.MESSAGE_ACKED, of(rules, "message.acked"), this::onDelivery);
-        if (rules.stream().anyMatch(r -> r.hookPoint().equals("session.subscribed"))) {
-            // Before the rules (lower number runs first): remember the ack before its DEL is even queued.
-            registrations.add(hooks.register(HookPoints.MESSAGE_ACKED, PRIORITY - 1, "redis-backend-recent-acks", ev -> {
-                recentAcks.add(ev.subscriber().clientId(), ev.message().id());
-                return CompletableFuture.completedFuture(HookResult.ok());
-            }));
-        }
-    }
-
-    /** Drops ack memories older than the window; the plugin calls it periodically. */
-    public void sweep() {
-        recentAcks.sweep();
     }
 
     public void unbind() {

@@ -105,8 +105,6 @@ public final class RedisBackendPlugin implements PerchPlugin {
             BackendContext ctx = new BackendContext(context.broker(), config.compat(), brokerSide);
             binder = new HookBinder(ctx, pools);
             binder.bind(context.broker().hooks(), config.rules());
-            HookBinder b = binder;
-            timer.scheduleWithFixedDelay(b::sweep, 30, 30, TimeUnit.SECONDS);
             for (PoolRuntime pool : pools.values()) {
                 PoolConfig pc = pool.config();
                 if (pc.type() != PoolType.CLUSTER && pc.channel() != null) {
