@@ -33,19 +33,7 @@ public class SessionQueueBenchmark {
     @Setup
     public void setup(Blackhole bh) {
         BrokerStats stats = new BrokerStats();
-        SessionListener listener = new SessionListener() {
-            @Override
-            public void delivered(Session s, Message m) {
-            }
-
-            @Override
-            public void acked(Session s, Message m) {
-            }
-
-            @Override
-            public void dropped(Session s, Message m, String reason) {
-            }
-        };
+        SessionListener listener = SessionListener.NONE;
         session = new Session("bench", ClientInfo.system("bench", "n@h"), 32, 1000, true, 100, listener, stats);
         session.attach(new SessionConnection() {
             @Override

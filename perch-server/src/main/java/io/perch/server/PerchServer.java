@@ -68,46 +68,46 @@ public final class PerchServer {
      * is the operator's call, not the class path's order.
      */
     static PluginStores suppliedStores(Iterable<PerchPlugin> plugins) {
-        SessionStore sessions = null;
-        RetainedStore retained = null;
-        SessionPersistence persistence = null;
-        String sessionsFrom = null;
-        String retainedFrom = null;
-        String persistenceFrom = null;
+        Supplied<SessionStore> sessions = new Supplied<>("the session store", "sessions are kept by plugin {}");
+        Supplied<RetainedStore> retained = new Supplied<>("the retained message store",
+                "retained messages are kept by plugin {}");
+        Supplied<SessionPersistence> persistence = new Supplied<>("the session persistence",
+                "sessions that outlive their connection are kept by plugin {}");
         for (PerchPlugin p : plugins) {
-            if (!p.enabled()) {
-                continue;
-            }
-            PluginStores s = p.stores();
-            if (s.sessions() != null) {
-                if (sessions != null) {
-                    throw new IllegalStateException("plugins " + sessionsFrom + " and " + p.name()
-                            + " both supply the session store; turn one of them off");
-                }
-                sessions = s.sessions();
-                sessionsFrom = p.name();
-                log.info("sessions are kept by plugin {}", p.name());
-            }
-            if (s.retained() != null) {
-                if (retained != null) {
-                    throw new IllegalStateException("plugins " + retainedFrom + " and " + p.name()
-                            + " both supply the retained message store; turn one of them off");
-                }
-                retained = s.retained();
-                retainedFrom = p.name();
-                log.info("retained messages are kept by plugin {}", p.name());
-            }
-            if (s.persistence() != null) {
-                if (persistence != null) {
-                    throw new IllegalStateException("plugins " + persistenceFrom + " and " + p.name()
-                            + " both supply the session persistence; turn one of them off");
-                }
-                persistence = s.persistence();
-                persistenceFrom = p.name();
-                log.info("sessions that outlive their connection are kept by plugin {}", p.name());
+            if (p.enabled()) {
+                PluginStores s = p.stores();
+                sessions.offer(p, s.sessions());
+                retained.offer(p, s.retained());
+                persistence.offer(p, s.persistence());
             }
         }
-        return new PluginStores(sessions, retained, persistence);
+        return new PluginStores(sessions.value, retained.value, persistence.value);
+    }
+
+    /** One kind of store, taken from at most one plugin. */
+    private static final class Supplied<T> {
+        private final String kind;
+        private final String logLine;
+        T value;
+        private String from;
+
+        Supplied(String kind, String logLine) {
+            this.kind = kind;
+            this.logLine = logLine;
+        }
+
+        void offer(PerchPlugin p, T store) {
+            if (store == null) {
+                return;
+            }
+            if (value != null) {
+                throw new IllegalStateException("plugins " + from + " and " + p.name() + " both supply " + kind
+                        + "; turn one of them off");
+            }
+            value = store;
+            from = p.name();
+            log.info(logLine, p.name());
+        }
     }
 
     public PerchServer(PerchConfig config) {

@@ -30,6 +30,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * released, so a hook may call back into the broker without lock-order risks). Writes are
  * handed to the connection in lock order, so the client sees messages in the order the
  * session accepted them: per-topic order holds for each publisher.
+ *
+ * <p>A session that outlives its connection, with a durable store, records every change in its
+ * {@link ChangeLog} under the same monitor and writes it to the store before releasing it
+ * (docs/persistence.md); {@link #restore} rebuilds one from what the store gave back.
  */
 public final class Session {
     private static final Logger log = LoggerFactory.getLogger(Session.class);
@@ -151,12 +155,6 @@ public final class Session {
             changes.turn(false); // resumed for this connection only: the store lets it go now
         }
         changes.flush();
-    }
-
-    /** Whether a durable store keeps this session; the caller holds this monitor. */
-    public boolean isStored() {
-        assert Thread.holdsLock(this);
-        return changes.isOn();
     }
 
     private Change saved() {

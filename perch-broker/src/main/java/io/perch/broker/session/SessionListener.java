@@ -9,4 +9,19 @@ public interface SessionListener {
     void acked(Session session, Message message);
 
     void dropped(Session session, Message message, String reason);
+
+    /** Hears nothing (sessions outside a broker: tests, benchmarks). */
+    SessionListener NONE = new SessionListener() {
+        @Override
+        public void delivered(Session session, Message message) {
+        }
+
+        @Override
+        public void acked(Session session, Message message) {
+        }
+
+        @Override
+        public void dropped(Session session, Message message, String reason) {
+        }
+    };
 }

@@ -18,20 +18,7 @@ class SessionHoldsTest {
     private final List<Integer> sent = new ArrayList<>();
 
     private Session connectedSession(int window) {
-        SessionListener quiet = new SessionListener() {
-            @Override
-            public void delivered(Session s, Message m) {
-            }
-
-            @Override
-            public void acked(Session s, Message m) {
-            }
-
-            @Override
-            public void dropped(Session s, Message m, String reason) {
-            }
-        };
-        Session s = new Session("c", ClientInfo.system("c", "n@h"), window, 100, true, 10, quiet, new BrokerStats());
+        Session s = new Session("c", ClientInfo.system("c", "n@h"), window, 100, true, 10, SessionListener.NONE, new BrokerStats());
         s.attach(new SessionConnection() {
             @Override
             public boolean sendPublish(Pending p, int packetId, boolean dup) {

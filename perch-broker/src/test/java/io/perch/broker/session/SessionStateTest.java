@@ -56,19 +56,6 @@ class SessionStateTest {
         }
     };
 
-    private static final SessionListener QUIET = new SessionListener() {
-        @Override
-        public void delivered(Session s, Message m) {
-        }
-
-        @Override
-        public void acked(Session s, Message m) {
-        }
-
-        @Override
-        public void dropped(Session s, Message m, String reason) {
-        }
-    };
 
     private SessionConnection connection(int receiveMaximum) {
         return new SessionConnection() {
@@ -100,7 +87,7 @@ class SessionStateTest {
     }
 
     private Session session(int maxInflight, int maxQueue, long expiry) {
-        Session s = new Session("c", ClientInfo.system("c", "n@h"), maxInflight, maxQueue, true, 10, QUIET, stats,
+        Session s = new Session("c", ClientInfo.system("c", "n@h"), maxInflight, maxQueue, true, 10, SessionListener.NONE, stats,
                 recording, new AtomicLong(100));
         s.expiryIntervalSeconds(expiry);
         return s;
