@@ -138,15 +138,15 @@ final class BrokerServiceImpl implements BrokerService {
         int qos = Math.max(0, Math.min(options.qos(), core.config.maxQosAllowed));
         SubscriptionOptions o = new SubscriptionOptions(qos, options.noLocal(), options.retainAsPublished(),
                 options.retainHandling(), options.subscriptionId(), parsed.group());
-        boolean isNew = core.sessions.subscribe(s, parsed, o);
-        core.sessions.afterSubscribe(s, parsed, o, isNew);
+        boolean isNew = core.subscriptions.subscribe(s, parsed, o);
+        core.subscriptions.afterSubscribe(s, parsed, o, isNew);
         return true;
     }
 
     @Override
     public boolean unsubscribe(String clientId, String filter) {
         Session s = core.sessions.store().get(clientId);
-        return s != null && core.sessions.unsubscribe(s, filter);
+        return s != null && core.subscriptions.unsubscribe(s, filter);
     }
 
     @Override
@@ -196,7 +196,7 @@ final class BrokerServiceImpl implements BrokerService {
 
     @Override
     public Map<String, SubscriptionOptions> subscriptions(String clientId) {
-        return core.sessions.subscriptions(clientId);
+        return core.subscriptions.subscriptions(clientId);
     }
 
     @Override

@@ -26,6 +26,8 @@ public final class BrokerCore {
     public final RetainedStore retained;
     public final Router router;
     public final SessionManager sessions;
+    /** Subscribing and unsubscribing sessions (table and tree together, retained, hooks). */
+    public final Subscriptions subscriptions;
     public final Publisher publisher;
     public final MessageIdGenerator ids;
     /** Stored sessions not in memory (after a restart, until their clients return). */
@@ -56,7 +58,8 @@ public final class BrokerCore {
         this.router = new Router(tree, store, dormant, config.maxQosAllowed);
         this.workers = workers;
         this.publisher = new Publisher(config, hooks, retained, router, stats, workers);
-        this.sessions = new SessionManager(config, hooks, stats, store, tree, router, retained, workers, persistence,
-                publisher, locks, dormant, seqs);
+        this.subscriptions = new Subscriptions(config, hooks, store, tree, retained, workers);
+        this.sessions = new SessionManager(config, hooks, stats, store, router, workers, persistence, publisher, locks,
+                dormant, seqs, subscriptions);
     }
 }

@@ -4,39 +4,31 @@ import io.perch.broker.config.BrokerConfig;
 import io.perch.broker.hook.HookPoints;
 import io.perch.broker.hook.HookRegistry;
 import io.perch.broker.hook.event.ClientInfo;
-import io.perch.broker.hook.event.DeliveryEvent;
-import io.perch.broker.hook.event.DroppedEvent;
 import io.perch.broker.hook.event.SessionEvent;
-import io.perch.broker.hook.event.SubscribedEvent;
-import io.perch.broker.hook.event.UnsubscribedEvent;
-import io.perch.broker.message.Message;
 import io.perch.broker.persist.Change;
 import io.perch.broker.persist.SessionPersistence;
 import io.perch.broker.persist.StoredSession;
 import io.perch.broker.message.SubscriptionOptions;
-import io.perch.broker.retain.RetainedStore;
 import io.perch.broker.route.Router;
 import io.perch.broker.session.Pending;
 import io.perch.broker.session.Session;
 import io.perch.broker.session.SessionConnection;
-import io.perch.broker.session.SessionListener;
 import io.perch.broker.session.SessionStore;
 import io.perch.broker.stats.BrokerStats;
-import io.perch.broker.topic.SubscriptionTree;
 import io.perch.broker.topic.Topics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Creates, resumes, takes over, expires and ends sessions, and keeps the subscription tree in
- * step with each session's own subscription table.
+ * Creates, resumes (from memory or from the store), takes over, expires, kicks and ends
+ * sessions. Subscribing is {@link Subscriptions}'; what sessions report becomes hooks in
+ * {@link SessionHooks}.
  *
  * <p>Opening, closing, expiring and kicking a session are serialised on a lock stripe of its
  * client id, so two CONNECTs with one id racing on different event loops cannot both win and a
@@ -44,7 +36,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * together under the session's monitor (lock order: stripe, then session, then the tree's lock).
  * Both stay until a session has a single owning executor (issue "Session core as data").
  */
-public final class SessionManager implements SessionListener {
+public final class SessionManager {
     private static final Logger log = LoggerFactory.getLogger(SessionManager.class);
     /** MQTT 5: a Session Expiry Interval of 0xFFFFFFFF means the session never expires. */
     public static final long NEVER_EXPIRE = 0xFFFFFFFFL;
@@ -53,20 +45,21 @@ public final class SessionManager implements SessionListener {
     private final HookRegistry hooks;
     private final BrokerStats stats;
     private final SessionStore store;
-    private final SubscriptionTree<String> tree;
     private final Router router;
-    private final RetainedStore retained;
     private final ScheduledExecutorService scheduler;
     private final ClientLocks locks;
     private final SessionPersistence persistence;
     private final DormantSessions dormant;
     private final Publisher publisher;
     private final AtomicLong seqs;
+    private final Subscriptions subscriptions;
+    private final SessionHooks sessionHooks;
 
     public SessionManager(BrokerConfig config, HookRegistry hooks, BrokerStats stats, SessionStore store,
-                          SubscriptionTree<String> tree, Router router, RetainedStore retained,
-                          ScheduledExecutorService scheduler, SessionPersistence persistence, Publisher publisher,
-                          ClientLocks locks, DormantSessions dormant, AtomicLong seqs) {
+                          Router router, ScheduledExecutorService scheduler, SessionPersistence persistence, Publisher publisher,
+                          ClientLocks locks, DormantSessions dormant, AtomicLong seqs, Subscriptions subscriptions) {
+        this.subscriptions = subscriptions;
+        this.sessionHooks = new SessionHooks(hooks, stats);
         this.persistence = persistence;
         this.publisher = publisher;
         this.locks = locks;
@@ -76,9 +69,7 @@ public final class SessionManager implements SessionListener {
         this.hooks = hooks;
         this.stats = stats;
         this.store = store;
-        this.tree = tree;
         this.router = router;
-        this.retained = retained;
         this.scheduler = scheduler;
     }
 
@@ -161,7 +152,7 @@ public final class SessionManager implements SessionListener {
                 for (Map.Entry<String, SubscriptionOptions> e : stored.subscriptions().entrySet()) {
                     Topics.Parsed p = Topics.parseSubscription(e.getKey());
                     if (p != null) {
-                        addToTree(s, p, e.getValue());
+                        subscriptions.addToTree(s, p, e.getValue());
                     }
                 }
                 store.put(s);
@@ -190,7 +181,7 @@ public final class SessionManager implements SessionListener {
 
     private Session newSession(String id, ClientInfo info) {
         return new Session(id, info, config.maxInflight, config.maxMqueueLen, config.mqueueStoreQos0,
-                config.maxAwaitingRel, this, stats, persistence, seqs);
+                config.maxAwaitingRel, sessionHooks, stats, persistence, seqs);
     }
 
     /**
@@ -263,7 +254,7 @@ public final class SessionManager implements SessionListener {
         store.remove(s);
         synchronized (s) {
             for (String key : s.endAndTakeSubscriptions()) {
-                removeFromTree(s, key);
+                subscriptions.removeFromTree(s, key);
             }
             s.forget();
         }
@@ -277,132 +268,9 @@ public final class SessionManager implements SessionListener {
                 // The group's last member ended holding it: nobody is left to take it.
                 stats.messagesDropped.increment();
                 stats.messagesDroppedNoSubscribers.increment();
-                dropped(s, p.message(), "no_subscribers");
+                sessionHooks.dropped(s, p.message(), "no_subscribers");
             }
         }
         hooks.fire(point, new SessionEvent(s.client(), reason));
-    }
-
-    /**
-     * Adds a subscription (raw filter, possibly $share/$queue) to the session and the tree.
-     * Returns whether it is new; the caller sends SUBACK and then calls {@link #afterSubscribe}.
-     */
-    public boolean subscribe(Session s, Topics.Parsed parsed, SubscriptionOptions options) {
-        String key = Topics.key(parsed.group(), parsed.filter());
-        // The session's table and the tree change together under the session's monitor: the
-        // client's own (UN)SUBSCRIBE, the Redis subscription channel, the REST API and the end
-        // of the session come from different threads, and interleaved they left a filter in
-        // the table with no tree entry (or a tree entry for an ended session).
-        synchronized (s) {
-            if (s.hasEnded()) {
-                return false;
-            }
-            boolean isNew = addToTree(s, parsed, options);
-            s.subscriptions().put(key, options);
-            s.subscriptionChanged(key, options);
-            return isNew;
-        }
-    }
-
-    private boolean addToTree(Session s, Topics.Parsed parsed, SubscriptionOptions options) {
-        return parsed.isShared() ? tree.addShared(parsed.group(), parsed.filter(), s.clientId(), options)
-                : tree.add(parsed.filter(), s.clientId(), options);
-    }
-
-    /**
-     * Sends retained messages as the retain handling option says, then fires
-     * session.subscribed. A store that answers later (over the network) is continued on an
-     * event loop, never on the store's thread.
-     */
-    public void afterSubscribe(Session s, Topics.Parsed parsed, SubscriptionOptions o, boolean isNew) {
-        boolean sendRetained = !parsed.isShared() && (o.retainHandling() == 0 || (o.retainHandling() == 1 && isNew));
-        SubscribedEvent event = new SubscribedEvent(s.client(), parsed.filter(), o, isNew);
-        if (!sendRetained) {
-            hooks.fire(HookPoints.SESSION_SUBSCRIBED, event);
-            return;
-        }
-        CompletableFuture<List<Message>> f = retained.match(parsed.filter()).toCompletableFuture();
-        if (f.isDone() && !f.isCompletedExceptionally()) {
-            sendRetained(s, o, f.join(), event);
-            return;
-        }
-        f.whenCompleteAsync((msgs, err) -> {
-            if (err != null) {
-                log.warn("client {}: retained messages for {} could not be read: {}", s.clientId(), parsed.filter(),
-                        err.toString());
-                hooks.fire(HookPoints.SESSION_SUBSCRIBED, event);
-            } else {
-                sendRetained(s, o, msgs, event);
-            }
-        }, scheduler);
-    }
-
-    private void sendRetained(Session s, SubscriptionOptions o, List<Message> msgs, SubscribedEvent event) {
-        int[] ids = o.subscriptionId() > 0 ? new int[]{o.subscriptionId()} : null;
-        for (Message m : msgs) {
-            int qos = Math.min(Math.min(m.qos(), o.qos()), config.maxQosAllowed);
-            s.offer(Pending.of(m, qos, true, ids));
-        }
-        hooks.fire(HookPoints.SESSION_SUBSCRIBED, event);
-    }
-
-    public boolean unsubscribe(Session s, String rawFilter) {
-        Topics.Parsed parsed = Topics.parseSubscription(rawFilter);
-        if (parsed == null) {
-            return false;
-        }
-        String key = Topics.key(parsed.group(), parsed.filter());
-        synchronized (s) { // with subscribe: see there
-            if (s.subscriptions().remove(key) == null) {
-                return false;
-            }
-            removeFromTree(s, key);
-            s.subscriptionChanged(key, null);
-        }
-        hooks.fire(HookPoints.SESSION_UNSUBSCRIBED, new UnsubscribedEvent(s.client(), parsed.filter()));
-        return true;
-    }
-
-    private void removeFromTree(Session s, String key) {
-        Topics.Parsed p = Topics.parseSubscription(key);
-        if (p == null) {
-            return;
-        }
-        if (p.isShared()) {
-            tree.removeShared(p.group(), p.filter(), s.clientId());
-        } else {
-            tree.remove(p.filter(), s.clientId());
-        }
-    }
-
-    /** Subscriptions of a session keyed as the client sent them. */
-    public Map<String, SubscriptionOptions> subscriptions(String clientId) {
-        Session s = store.get(clientId);
-        return s == null ? Map.of() : Map.copyOf(s.subscriptions());
-    }
-
-    // ---- SessionListener: session events become hooks ---------------------------------
-
-    @Override
-    public void delivered(Session session, Message message) {
-        stats.messagesSent.increment();
-        if (hooks.hasCallbacks(HookPoints.MESSAGE_DELIVERED)) {
-            hooks.fire(HookPoints.MESSAGE_DELIVERED, new DeliveryEvent(session.client(), message));
-        }
-    }
-
-    @Override
-    public void acked(Session session, Message message) {
-        stats.messagesAcked.increment();
-        if (hooks.hasCallbacks(HookPoints.MESSAGE_ACKED)) {
-            hooks.fire(HookPoints.MESSAGE_ACKED, new DeliveryEvent(session.client(), message));
-        }
-    }
-
-    @Override
-    public void dropped(Session session, Message message, String reason) {
-        if (hooks.hasCallbacks(HookPoints.MESSAGE_DROPPED)) {
-            hooks.fire(HookPoints.MESSAGE_DROPPED, new DroppedEvent(message, session.clientId(), reason));
-        }
     }
 }

@@ -120,14 +120,14 @@ final class SubscribeFlow {
             int code = r.code() < 0x80 && overQuota(r) ? ReasonCodes.QUOTA_EXCEEDED : r.code();
             codes.add(code);
             if (code < 0x80) {
-                isNew.add(c.core.sessions.subscribe(c.session, r.parsed(), r.options()));
+                isNew.add(c.core.subscriptions.subscribe(c.session, r.parsed(), r.options()));
                 granted.add(r);
             }
         }
         c.send(c.helper.suback(packetId, codes));
         for (int i = 0; i < granted.size(); i++) {
             Request r = granted.get(i);
-            c.core.sessions.afterSubscribe(c.session, r.parsed(), r.options(), isNew.get(i));
+            c.core.subscriptions.afterSubscribe(c.session, r.parsed(), r.options(), isNew.get(i));
         }
     }
 
@@ -150,7 +150,7 @@ final class SubscribeFlow {
         }
         List<Integer> codes = new ArrayList<>(filters.size());
         for (String f : filters) {
-            boolean removed = c.core.sessions.unsubscribe(c.session, f);
+            boolean removed = c.core.subscriptions.unsubscribe(c.session, f);
             codes.add(removed ? ReasonCodes.SUCCESS : ReasonCodes.NO_SUBSCRIPTION_EXISTED);
         }
         c.send(c.helper.unsuback(packetId, codes));

@@ -107,11 +107,11 @@ class SubscriptionRaceTest {
         // after every round catches a bad interleaving before later rounds heal it.
         CyclicBarrier go = new CyclicBarrier(3);
         CyclicBarrier done = new CyclicBarrier(3);
-        Thread sub = racer(go, done, () -> core.sessions.subscribe(s, parsed, QOS1));
-        Thread unsub = racer(go, done, () -> core.sessions.unsubscribe(s, "r/1"));
+        Thread sub = racer(go, done, () -> core.subscriptions.subscribe(s, parsed, QOS1));
+        Thread unsub = racer(go, done, () -> core.subscriptions.unsubscribe(s, "r/1"));
         try {
             for (int round = 0; round < ROUNDS; round++) {
-                core.sessions.subscribe(s, parsed, QOS1);
+                core.subscriptions.subscribe(s, parsed, QOS1);
                 go.await(10, TimeUnit.SECONDS);
                 done.await(10, TimeUnit.SECONDS);
                 assertThat(inTree(s, filter)).as("round %d", round).isEqualTo(s.subscriptions().keySet());
@@ -146,7 +146,7 @@ class SubscriptionRaceTest {
             Topics.Parsed p = Topics.parseSubscription("e/1");
             race(() -> {
                 for (int i = 0; i < 50; i++) {
-                    core.sessions.subscribe(s, p, QOS1);
+                    core.subscriptions.subscribe(s, p, QOS1);
                 }
             }, () -> core.sessions.end(s, "kicked", HookPoints.SESSION_TERMINATED));
             assertThat(inTree(s, List.of("e/1"))).as("round %d", round).isEmpty();
