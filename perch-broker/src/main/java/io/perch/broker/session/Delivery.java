@@ -104,7 +104,14 @@ final class Delivery {
             switch (o.phase()) {
                 case SENT -> inflight.restore(o.packetId(), p, false);
                 case RELEASED -> inflight.restore(o.packetId(), p, true);
-                case QUEUED -> queue.add(p);
+                case QUEUED -> {
+                    Pending victim = queue.add(p); // a smaller max_mqueue_len than when it was stored
+                    if (victim != null) {
+                        session.changes().removed(victim);
+                        dropped++;
+                        stats.messagesDroppedQueueFull.increment();
+                    }
+                }
             }
         }
     }

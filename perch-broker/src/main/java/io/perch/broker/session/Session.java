@@ -141,12 +141,12 @@ public final class Session {
      * session's new expiry is written. Call before the session is shared.
      */
     public synchronized void restore(StoredSession stored, long expirySeconds) {
+        changes.turn(true); // the store holds it already (what the restore drops is deleted there)
         subscriptions.putAll(stored.subscriptions());
         delivery.restore(stored.messages());
         stored.awaitingRel().forEach(awaitingRel::restore);
         disconnectedAt = stored.disconnectedAt();
         expiryIntervalSeconds = expirySeconds;
-        changes.turn(true); // the store holds it already
         if (expirySeconds > 0) {
             if (changes.isOn()) {
                 changes.add(saved());
