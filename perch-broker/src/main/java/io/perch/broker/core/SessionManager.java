@@ -166,8 +166,10 @@ public final class SessionManager {
                 store.put(s);
                 result = new Opened(s, false);
             }
-            if (held != null) {
-                held.forEach(result.session()::offer); // routed while it loaded: after what it had
+            if (held != null && result.present()) {
+                // Routed while it loaded: after what it had. (Without a stored session after all,
+                // they were for subscriptions the new session does not have.)
+                held.forEach(result.session()::offer);
             }
             if (old != null) {
                 // Told only now, so that when the old connection closes the store already says
