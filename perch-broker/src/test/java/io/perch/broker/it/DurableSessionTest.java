@@ -163,6 +163,32 @@ class DurableSessionTest {
     }
 
     @Test
+    void aSessionThatCannotBeLoadedIsRefusedWith0x88AndStaysStored() throws Exception {
+        startBroker();
+        RawClient sub = connect("fragile", false, false);
+        sub.subscribe(1, MqttProperties.NO_PROPERTIES, "f/#", qos(1));
+        sub.disconnect(0, null);
+        publish("f/1", 1, "kept", 61);
+
+        restart();
+        store.loadGate = java.util.concurrent.CompletableFuture.failedFuture(new IllegalStateException("store down"));
+        var refused = client().connect(RawClient.v5("fragile", false, 60)
+                .properties(RawClient.props(MqttProperties.MqttPropertyType.SESSION_EXPIRY_INTERVAL, 3600)).build());
+        assertThat(refused.variableHeader().connectReturnCode().byteValue()).isEqualTo((byte) 0x88);
+        publish("f/2", 1, "while-down", 62); // still routed to the stored session
+
+        store.loadGate = java.util.concurrent.CompletableFuture.completedFuture(null);
+        RawClient back = connect("fragile", false, true);
+        List<String> got = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            MqttPublishMessage p = back.expectPublish();
+            got.add(RawClient.text(p));
+            back.puback(p.variableHeader().packetId());
+        }
+        assertThat(got).containsExactly("kept", "while-down");
+    }
+
+    @Test
     void unacknowledgedMessagesAreResentWithDupAndTheSamePacketIds() throws Exception {
         startBroker();
         RawClient sub = connect("slow", false, false);
