@@ -54,7 +54,7 @@ public final class BrokerCore {
         // Keys durable sessions' messages: increasing, and seeded from the clock, so across restarts too.
         AtomicLong seqs = new AtomicLong(System.currentTimeMillis() * 1000);
         this.dormant = new DormantSessions(locks, store, persistence, tree, workers, ids, seqs, stats, config.nodeName,
-                config.mqueueStoreQos0);
+                config.mqueueStoreQos0, config.maxMqueueLen);
         this.router = new Router(tree, store, dormant, config.maxQosAllowed);
         this.workers = workers;
         this.publisher = new Publisher(config, hooks, retained, router, stats, workers);

@@ -20,6 +20,7 @@ import org.slf4j.LoggerFactory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -29,10 +30,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * Sessions a durable store keeps that this process does not hold in memory: after a restart,
  * until their client returns (then they are loaded) or they expire. Their subscriptions are in
  * the tree, so messages published meanwhile are written to the store for them (or, while the
- * returning client's session loads, held here and handed to it once loaded). Knowing them also
- * lets a clean start delete a stored session and a CONNECT load only what exists. Each has its
- * expiry and, for a will that was never sent, its will scheduled as if the process had not
- * stopped; both are cancelled when the client returns.
+ * returning client's session loads, held here and handed to it once loaded), up to
+ * max_mqueue_len per session. Knowing them also lets a clean start delete a stored session and
+ * a CONNECT load only what exists. Each has its expiry and, for a will that was never sent,
+ * its will time, as if the process had not stopped, in one time-ordered set that a periodic
+ * task looks at; both are dropped when the client returns.
  *
  * <p>Threads: every change to an entry holds the client id's lock ({@link ClientLocks}), as
  * opening a session does, so a message routed while the client connects lands either in the
@@ -42,28 +44,54 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class DormantSessions implements NotInMemory {
     private static final Logger log = LoggerFactory.getLogger(DormantSessions.class);
 
-    private static final class Entry {
+    /** When something is due for a client: its session expires, or its will goes out. */
+    private record Deadline(long at, String clientId, boolean expiry) implements Comparable<Deadline> {
+        @Override
+        public int compareTo(Deadline o) {
+            int c = Long.compare(at, o.at);
+            if (c != 0) {
+                return c;
+            }
+            c = clientId.compareTo(o.clientId);
+            return c != 0 ? c : Boolean.compare(expiry, o.expiry);
+        }
+    }
+
+    private final class Entry {
         final Dormant dormant;
-        ScheduledFuture<?> expiry;
-        ScheduledFuture<?> will;
+        Deadline expiry;
+        Deadline will;
+        /** Messages kept for it in the store: the store's count at start, plus those written since. */
+        long kept;
         /** Non-null while the client's session loads: what was routed to it meanwhile, in order. */
         List<Pending> loading;
 
         Entry(Dormant dormant) {
             this.dormant = dormant;
+            this.kept = dormant.messages();
         }
 
         void cancel() {
             if (expiry != null) {
-                expiry.cancel(false);
+                deadlines.remove(expiry);
             }
             if (will != null) {
-                will.cancel(false);
+                deadlines.remove(will);
             }
         }
     }
 
+    /** How often the deadlines are looked at: session expiry and will delay are whole seconds. */
+    private static final long TICK_MS = 500;
     private final ConcurrentHashMap<String, Entry> byId = new ConcurrentHashMap<>();
+    /**
+     * Expiries and will times of all dormant sessions in time order, looked at by one periodic
+     * task: a million stored sessions cost a million small records, not a million timers.
+     */
+    private final ConcurrentSkipListSet<Deadline> deadlines = new ConcurrentSkipListSet<>();
+    private final int maxQueue;
+    /** Set once, by restore at start; runs on the broker's event loops and ends with them. */
+    private ScheduledFuture<?> ticker;
     private final ClientLocks locks;
     private final SessionStore live;
     private final SessionPersistence persistence;
@@ -77,7 +105,8 @@ public final class DormantSessions implements NotInMemory {
 
     public DormantSessions(ClientLocks locks, SessionStore live, SessionPersistence persistence,
                            SubscriptionTree<String> tree, ScheduledExecutorService scheduler, MessageIdGenerator ids,
-                           AtomicLong seqs, BrokerStats stats, String node, boolean storeQos0) {
+                           AtomicLong seqs, BrokerStats stats, String node, boolean storeQos0, int maxQueue) {
+        this.maxQueue = maxQueue;
         this.locks = locks;
         this.live = live;
         this.persistence = persistence;
@@ -106,14 +135,15 @@ public final class DormantSessions implements NotInMemory {
                 }
                 Entry e = new Entry(d);
                 long gone = d.disconnectedAt() > 0 ? d.disconnectedAt() : now;
-                long expiresIn = Long.MAX_VALUE;
+                long expiresAt = Long.MAX_VALUE;
                 if (d.expiryIntervalSeconds() != SessionManager.NEVER_EXPIRE) {
-                    expiresIn = Math.max(0, gone + d.expiryIntervalSeconds() * 1000 - now);
-                    e.expiry = scheduler.schedule(() -> expire(id, publisher), expiresIn, TimeUnit.MILLISECONDS);
+                    expiresAt = gone + d.expiryIntervalSeconds() * 1000;
+                    e.expiry = new Deadline(expiresAt, id, true);
+                    deadlines.add(e.expiry);
                 }
                 if (d.will() != null) {
-                    long willIn = Math.min(expiresIn, Math.max(0, gone + d.will().delaySeconds() * 1000 - now));
-                    e.will = scheduler.schedule(() -> publishWill(id, publisher), willIn, TimeUnit.MILLISECONDS);
+                    e.will = new Deadline(Math.min(expiresAt, gone + d.will().delaySeconds() * 1000), id, false);
+                    deadlines.add(e.will);
                 }
                 Entry old = byId.put(id, e);
                 if (old != null) {
@@ -124,6 +154,28 @@ public final class DormantSessions implements NotInMemory {
         }
         if (!stored.isEmpty()) {
             log.info("{} stored sessions known; each is loaded when its client connects", stored.size());
+            if (ticker == null) {
+                ticker = scheduler.scheduleWithFixedDelay(() -> due(publisher), TICK_MS, TICK_MS, TimeUnit.MILLISECONDS);
+            }
+        }
+    }
+
+    /** Runs what is due: expiries and wills whose time has come, oldest first. */
+    private void due(Publisher publisher) {
+        long now = System.currentTimeMillis();
+        for (Deadline d; (d = deadlines.isEmpty() ? null : deadlines.first()) != null && d.at() <= now; ) {
+            if (!deadlines.remove(d)) {
+                continue; // cancelled meanwhile
+            }
+            try {
+                if (d.expiry()) {
+                    expire(d.clientId(), publisher);
+                } else {
+                    publishWill(d.clientId(), publisher);
+                }
+            } catch (RuntimeException ex) {
+                log.warn("stored session {}: {} failed: {}", d.clientId(), d.expiry() ? "expiry" : "will", ex.toString());
+            }
         }
     }
 
@@ -155,6 +207,13 @@ public final class DormantSessions implements NotInMemory {
                 e.loading.add(p);
                 return true;
             }
+            if (maxQueue > 0 && e.kept >= maxQueue) {
+                // The stored queue is full (as max_mqueue_len bounds a session in memory): the new one goes.
+                stats.messagesDropped.increment();
+                stats.messagesDroppedQueueFull.increment();
+                return true;
+            }
+            e.kept++;
             persistence.write(List.of(new Change.MessageAdded(p.message()), new Change.SessionMessageAdded(clientId,
                     seqs.incrementAndGet(), p.message().id(), p.qos(), p.retain(), p.subscriptionIds(), p.shareGroup(),
                     p.shareFilter())));
@@ -211,8 +270,7 @@ public final class DormantSessions implements NotInMemory {
             }
             byId.remove(clientId);
             e.dormant.subscriptions().keySet().forEach(key -> untree(clientId, key));
-            if (e.will != null && !e.will.isDone()) {
-                e.will.cancel(false);
+            if (e.will != null && deadlines.remove(e.will)) {
                 publish(clientId, e.dormant.will().message(), publisher); // a session's end sends its will
             }
             stats.sessionsExpired.increment();

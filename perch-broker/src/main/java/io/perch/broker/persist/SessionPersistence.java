@@ -36,10 +36,11 @@ public interface SessionPersistence {
 
     /**
      * A stored session as start-up needs it: its subscriptions (so messages published before
-     * its client returns are kept for it), when it expires, and a will not yet sent.
+     * its client returns are kept for it), how many messages it holds (so that count stays
+     * within max_mqueue_len), when it expires, and a will not yet sent.
      */
     record Dormant(String clientId, long disconnectedAt, long expiryIntervalSeconds,
-                   Map<String, SubscriptionOptions> subscriptions, StoredSession.StoredWill will) {
+                   Map<String, SubscriptionOptions> subscriptions, long messages, StoredSession.StoredWill will) {
     }
 
     /** The store that keeps nothing beyond the live sessions (today's behaviour). */

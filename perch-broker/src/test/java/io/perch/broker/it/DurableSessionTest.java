@@ -56,12 +56,16 @@ class DurableSessionTest {
 
     /** Stops the broker (its connections close) and starts a new one on the same store. */
     private void restart() throws Exception {
+        restart(b -> { });
+    }
+
+    private void restart(Consumer<io.perch.broker.config.BrokerConfig.Builder> tune) throws Exception {
         for (int i = open.size() - 1; i >= 0; i--) {
             open.get(i).close();
         }
         open.clear();
         broker.close();
-        startBroker();
+        startBroker(tune);
     }
 
     private RawClient client() {
@@ -159,6 +163,31 @@ class DurableSessionTest {
             back.puback(p.variableHeader().packetId());
         }
         assertThat(got).containsExactly("before-restart", "while-away", "while-loading");
+        assertThat(back.ping()).isEmpty();
+    }
+
+    @Test
+    void messagesKeptForAStoredSessionAreBoundedByMaxMqueueLen() throws Exception {
+        startBroker();
+        RawClient sub = connect("bounded", false, false);
+        sub.subscribe(1, MqttProperties.NO_PROPERTIES, "b/#", qos(1));
+        sub.disconnect(0, null);
+        publish("b/0", 1, "stored-before", 70);
+
+        restart(b -> b.maxMqueueLen(2));
+        for (int i = 1; i <= 3; i++) {
+            publish("b/" + i, 1, "away-" + i, 70 + i);
+        }
+        assertThat(store.stored("bounded").orElseThrow().messages()).hasSize(2);
+        assertThat(broker.broker().service().stats().messagesDroppedQueueFull.sum()).isEqualTo(2);
+        RawClient back = connect("bounded", false, true);
+        List<String> got = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            MqttPublishMessage p = back.expectPublish();
+            got.add(RawClient.text(p));
+            back.puback(p.variableHeader().packetId());
+        }
+        assertThat(got).containsExactly("stored-before", "away-1");
         assertThat(back.ping()).isEmpty();
     }
 

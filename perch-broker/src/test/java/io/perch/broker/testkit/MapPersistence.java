@@ -135,7 +135,7 @@ public final class MapPersistence implements SessionPersistence {
     public synchronized CompletionStage<List<Dormant>> restore() {
         List<Dormant> out = new ArrayList<>();
         sessions.forEach((id, s) -> out.add(new Dormant(id, s.disconnectedAt, s.expiry, Map.copyOf(s.subscriptions),
-                s.will)));
+                s.messages.size(), s.will)));
         return CompletableFuture.completedFuture(out);
     }
 
