@@ -83,6 +83,24 @@ class DurableSessionTest {
         return c;
     }
 
+    /** A persistent client that subscribed at QoS 1 and went away: its session is stored. */
+    private void leaveSubscribed(String clientId, String filter) {
+        RawClient sub = connect(clientId, false, false);
+        sub.subscribe(1, MqttProperties.NO_PROPERTIES, filter, qos(1));
+        sub.disconnect(0, null);
+    }
+
+    /** Receives {@code n} QoS 1 messages, acknowledging each; their texts in order. */
+    private static List<String> receiveQos1(RawClient c, int n) {
+        List<String> got = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            MqttPublishMessage p = c.expectPublish();
+            got.add(RawClient.text(p));
+            c.puback(p.variableHeader().packetId());
+        }
+        return got;
+    }
+
     private static MqttSubscriptionOption qos(int q) {
         return MqttSubscriptionOption.onlyFromQos(MqttQoS.valueOf(q));
     }
@@ -139,9 +157,7 @@ class DurableSessionTest {
     @Test
     void messagesPublishedBeforeTheClientReturnsAreKeptForItAfterTheStoredOnes() throws Exception {
         startBroker();
-        RawClient sub = connect("away", false, false);
-        sub.subscribe(1, MqttProperties.NO_PROPERTIES, "news/#", qos(1));
-        sub.disconnect(0, null);
+        leaveSubscribed("away", "news/#");
         publish("news/1", 1, "before-restart", 51);
 
         restart();
@@ -156,22 +172,14 @@ class DurableSessionTest {
 
         assertThat(back.<io.netty.handler.codec.mqtt.MqttConnAckMessage>expect(MqttMessageType.CONNACK)
                 .variableHeader().isSessionPresent()).isTrue();
-        List<String> got = new ArrayList<>();
-        for (int i = 0; i < 3; i++) {
-            MqttPublishMessage p = back.expectPublish();
-            got.add(RawClient.text(p));
-            back.puback(p.variableHeader().packetId());
-        }
-        assertThat(got).containsExactly("before-restart", "while-away", "while-loading");
+        assertThat(receiveQos1(back, 3)).containsExactly("before-restart", "while-away", "while-loading");
         assertThat(back.ping()).isEmpty();
     }
 
     @Test
     void messagesKeptForAStoredSessionAreBoundedByMaxMqueueLen() throws Exception {
         startBroker();
-        RawClient sub = connect("bounded", false, false);
-        sub.subscribe(1, MqttProperties.NO_PROPERTIES, "b/#", qos(1));
-        sub.disconnect(0, null);
+        leaveSubscribed("bounded", "b/#");
         publish("b/0", 1, "stored-before", 70);
 
         restart(b -> b.maxMqueueLen(2));
@@ -181,22 +189,14 @@ class DurableSessionTest {
         assertThat(store.stored("bounded").orElseThrow().messages()).hasSize(2);
         assertThat(broker.broker().service().stats().messagesDroppedQueueFull.sum()).isEqualTo(2);
         RawClient back = connect("bounded", false, true);
-        List<String> got = new ArrayList<>();
-        for (int i = 0; i < 2; i++) {
-            MqttPublishMessage p = back.expectPublish();
-            got.add(RawClient.text(p));
-            back.puback(p.variableHeader().packetId());
-        }
-        assertThat(got).containsExactly("stored-before", "away-1");
+        assertThat(receiveQos1(back, 2)).containsExactly("stored-before", "away-1");
         assertThat(back.ping()).isEmpty();
     }
 
     @Test
     void aSessionThatCannotBeLoadedIsRefusedWith0x88AndStaysStored() throws Exception {
         startBroker();
-        RawClient sub = connect("fragile", false, false);
-        sub.subscribe(1, MqttProperties.NO_PROPERTIES, "f/#", qos(1));
-        sub.disconnect(0, null);
+        leaveSubscribed("fragile", "f/#");
         publish("f/1", 1, "kept", 61);
 
         restart();
@@ -208,13 +208,7 @@ class DurableSessionTest {
 
         store.loadGate = java.util.concurrent.CompletableFuture.completedFuture(null);
         RawClient back = connect("fragile", false, true);
-        List<String> got = new ArrayList<>();
-        for (int i = 0; i < 2; i++) {
-            MqttPublishMessage p = back.expectPublish();
-            got.add(RawClient.text(p));
-            back.puback(p.variableHeader().packetId());
-        }
-        assertThat(got).containsExactly("kept", "while-down");
+        assertThat(receiveQos1(back, 2)).containsExactly("kept", "while-down");
     }
 
     @Test
@@ -269,9 +263,7 @@ class DurableSessionTest {
     @Test
     void aCleanStartAfterARestartDiscardsTheStoredSession() throws Exception {
         startBroker();
-        RawClient sub = connect("fresh", false, false);
-        sub.subscribe(1, MqttProperties.NO_PROPERTIES, "old/#", qos(1));
-        sub.disconnect(0, null);
+        leaveSubscribed("fresh", "old/#");
         publish("old/1", 1, "stale", 21);
         await().atMost(Inbox.WAIT).until(() -> store.stored("fresh").orElseThrow().messages().size() == 1);
 

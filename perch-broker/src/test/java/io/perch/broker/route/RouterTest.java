@@ -8,9 +8,9 @@ import io.perch.broker.message.SubscriptionOptions;
 import io.perch.broker.session.MemorySessionStore;
 import io.perch.broker.session.Pending;
 import io.perch.broker.session.Session;
-import io.perch.broker.session.SessionConnection;
 import io.perch.broker.session.SessionListener;
 import io.perch.broker.stats.BrokerStats;
+import io.perch.broker.testkit.RecordingConnection;
 import io.perch.broker.topic.SubscriptionTree;
 import org.junit.jupiter.api.Test;
 
@@ -30,7 +30,7 @@ class RouterTest {
     private final MessageIdGenerator ids = new MessageIdGenerator("n@h");
     private final SubscriptionTree<String> tree = new SubscriptionTree<>();
     private final MemorySessionStore sessions = new MemorySessionStore();
-    private final Map<String, List<String>> received = new HashMap<>();
+    private final Map<String, RecordingConnection> wires = new HashMap<>();
     private final List<String> notInMemory = new ArrayList<>();
     private final Router router = new Router(tree, sessions, (id, p) -> {
         notInMemory.add(id + ":" + new String(p.message().payload()));
@@ -42,34 +42,23 @@ class RouterTest {
                 new BrokerStats());
         sessions.put(s);
         if (connected) {
-            s.attach(new SessionConnection() {
-                @Override
-                public boolean sendPublish(Pending p, int packetId, boolean dup) {
-                    received.computeIfAbsent(id, k -> new ArrayList<>()).add(new String(p.message().payload())
-                            + ":q" + p.qos() + ":ids" + Arrays.toString(p.subscriptionIds()));
-                    return true;
-                }
-
-                @Override
-                public void sendPubrel(int packetId) {
-                }
-
-                @Override
-                public boolean isWritable() {
-                    return true;
-                }
-
-                @Override
-                public int receiveMaximum() {
-                    return 65535;
-                }
-
-                @Override
-                public void disconnect(Close why) {
-                }
-            }, ClientInfo.system(id, "n@h"));
+            RecordingConnection wire = new RecordingConnection(65535);
+            wires.put(id, wire);
+            s.attach(wire, ClientInfo.system(id, "n@h"));
         }
         return s;
+    }
+
+    /** What each connected client got: payload, QoS and subscription identifiers. */
+    private Map<String, List<String>> received() {
+        Map<String, List<String>> out = new HashMap<>();
+        wires.forEach((id, w) -> {
+            if (!w.publishes.isEmpty()) {
+                out.put(id, w.publishes.stream().map(p -> new String(p.message().payload()) + ":q" + p.qos() + ":ids"
+                        + Arrays.toString(p.subscriptionIds())).toList());
+            }
+        });
+        return out;
     }
 
     private Message message(String topic, String text, int qos, String from) {
@@ -86,8 +75,8 @@ class RouterTest {
         tree.add("t/+", "a", opts(0, false, 1));
         tree.add("t/#", "a", opts(2, false, 2));
         assertThat(router.route(message("t/x", "m", 2, "p"))).isEqualTo(1);
-        assertThat(received.get("a")).hasSize(1);
-        assertThat(received.get("a").get(0)).isIn("m:q2:ids[1, 2]", "m:q2:ids[2, 1]"); // MQTT-3.3.4-2/-3
+        assertThat(received().get("a")).hasSize(1);
+        assertThat(received().get("a").get(0)).isIn("m:q2:ids[1, 2]", "m:q2:ids[2, 1]"); // MQTT-3.3.4-2/-3
     }
 
     @Test
@@ -97,7 +86,7 @@ class RouterTest {
         tree.add("t", "self", opts(1, true, 0));
         tree.add("t", "other", opts(1, false, 0));
         assertThat(router.route(message("t", "m", 1, "self"))).isEqualTo(1);
-        assertThat(received).containsOnlyKeys("other");
+        assertThat(received()).containsOnlyKeys("other");
     }
 
     @Test
@@ -109,7 +98,7 @@ class RouterTest {
         for (int i = 0; i < 4; i++) {
             assertThat(router.route(message("jobs", "j" + i, 1, "p"))).isEqualTo(1);
         }
-        assertThat(received.get("here")).hasSize(4);
+        assertThat(received().get("here")).hasSize(4);
     }
 
     @Test
@@ -136,7 +125,7 @@ class RouterTest {
         tree.addShared("g", "jobs", "staying", opts(1, false, 0));
         Pending held = Pending.shared(message("jobs", "h", 1, "p"), 1, false, null, "g", "jobs");
         router.redistribute(leaving, List.of(held));
-        assertThat(received.get("staying")).hasSize(1);
+        assertThat(received().get("staying")).hasSize(1);
 
         tree.removeShared("g", "jobs", "staying");
         tree.removeShared("g", "jobs", "leaving");

@@ -9,9 +9,9 @@ import io.perch.broker.persist.Phase;
 import io.perch.broker.persist.StoredSession;
 import io.perch.broker.stats.BrokerStats;
 import io.perch.broker.testkit.MapPersistence;
+import io.perch.broker.testkit.RecordingConnection;
 import org.junit.jupiter.api.Test;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicLong;
@@ -28,50 +28,6 @@ class ChangeLogModelTest {
     private final MessageIdGenerator ids = new MessageIdGenerator("n@h");
     private final MapPersistence store = new MapPersistence();
     private final BrokerStats stats = new BrokerStats();
-
-    /** A connection that records the wire and the packet ids awaiting an answer. */
-    private static final class Wire implements SessionConnection {
-        final List<String> sent = new ArrayList<>();
-        final List<Integer> awaitingAck = new ArrayList<>();
-        final List<Integer> awaitingComp = new ArrayList<>();
-        final int receiveMaximum;
-
-        Wire(int receiveMaximum) {
-            this.receiveMaximum = receiveMaximum;
-        }
-
-        @Override
-        public boolean sendPublish(Pending p, int packetId, boolean dup) {
-            sent.add(new String(p.message().payload()) + "/" + packetId + (dup ? "/dup" : ""));
-            if (packetId != 0 && !awaitingAck.contains(packetId)) {
-                awaitingAck.add(packetId);
-            }
-            return true;
-        }
-
-        @Override
-        public void sendPubrel(int packetId) {
-            sent.add("rel/" + packetId);
-            awaitingAck.remove(Integer.valueOf(packetId));
-            if (!awaitingComp.contains(packetId)) {
-                awaitingComp.add(packetId);
-            }
-        }
-
-        @Override
-        public boolean isWritable() {
-            return true;
-        }
-
-        @Override
-        public int receiveMaximum() {
-            return receiveMaximum;
-        }
-
-        @Override
-        public void disconnect(Close why) {
-        }
-    }
 
     private Session newSession() {
         return new Session("m", ClientInfo.system("m", "n@h"), 8, 20, true, 50, SessionListener.NONE, stats, store,
@@ -97,7 +53,7 @@ class ChangeLogModelTest {
         SplittableRandom r = new SplittableRandom(2026);
         Session s = newSession();
         s.expiryIntervalSeconds(3600);
-        Wire wire = new Wire(4);
+        RecordingConnection wire = new RecordingConnection(4);
         s.attach(wire, ClientInfo.system("m", "n@h"));
         int n = 0;
         for (int step = 0; step < 3000; step++) {
@@ -131,7 +87,7 @@ class ChangeLogModelTest {
                 }
                 default -> {
                     if (wire == null) {
-                        wire = new Wire(1 + r.nextInt(6));
+                        wire = new RecordingConnection(1 + r.nextInt(6));
                         s.attach(wire, ClientInfo.system("m", "n@h"));
                     }
                 }
@@ -145,12 +101,12 @@ class ChangeLogModelTest {
             s.detach(wire, false);
         }
         StoredSession stored = store.stored("m").orElseThrow();
-        Wire live = new Wire(65535);
+        RecordingConnection live = new RecordingConnection(65535);
         s.attach(live, ClientInfo.system("m", "n@h"));
         Session rebuilt = new Session("m", ClientInfo.system("m", "n@h"), 8, 20, true, 50, SessionListener.NONE, stats,
                 io.perch.broker.persist.SessionPersistence.NONE, new AtomicLong());
         rebuilt.restore(stored, 3600);
-        Wire fromStore = new Wire(65535);
+        RecordingConnection fromStore = new RecordingConnection(65535);
         rebuilt.attach(fromStore, ClientInfo.system("m", "n@h"));
         assertThat(live.sent).isNotEmpty();
         // Resends keep their packet ids; a first send takes the next free one, which a new

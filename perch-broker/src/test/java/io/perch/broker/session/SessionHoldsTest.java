@@ -5,9 +5,9 @@ import io.perch.broker.message.Message;
 import io.perch.broker.message.MessageIdGenerator;
 import io.perch.broker.message.PublishProperties;
 import io.perch.broker.stats.BrokerStats;
+import io.perch.broker.testkit.RecordingConnection;
 import org.junit.jupiter.api.Test;
 
-import java.util.ArrayList;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -15,35 +15,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** {@link Session#holds}: what a backend's delivery must not send twice. */
 class SessionHoldsTest {
     private final MessageIdGenerator ids = new MessageIdGenerator("n@h");
-    private final List<Integer> sent = new ArrayList<>();
+    private final RecordingConnection wire = new RecordingConnection(65535);
+    private final List<Integer> sent = wire.packetIds;
 
     private Session connectedSession(int window) {
         Session s = new Session("c", ClientInfo.system("c", "n@h"), window, 100, true, 10, SessionListener.NONE, new BrokerStats());
-        s.attach(new SessionConnection() {
-            @Override
-            public boolean sendPublish(Pending p, int packetId, boolean dup) {
-                sent.add(packetId);
-                return true;
-            }
-
-            @Override
-            public void sendPubrel(int packetId) {
-            }
-
-            @Override
-            public boolean isWritable() {
-                return true;
-            }
-
-            @Override
-            public int receiveMaximum() {
-                return 65535;
-            }
-
-            @Override
-            public void disconnect(Close why) {
-            }
-        }, ClientInfo.system("c", "n@h"));
+        s.attach(wire, ClientInfo.system("c", "n@h"));
         return s;
     }
 

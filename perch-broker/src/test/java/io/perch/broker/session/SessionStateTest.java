@@ -9,6 +9,7 @@ import io.perch.broker.persist.Phase;
 import io.perch.broker.persist.SessionPersistence;
 import io.perch.broker.persist.StoredSession;
 import io.perch.broker.stats.BrokerStats;
+import io.perch.broker.testkit.RecordingConnection;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -29,7 +30,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class SessionStateTest {
     private final MessageIdGenerator ids = new MessageIdGenerator("n@h");
-    private final List<String> wire = new ArrayList<>();
+    private final List<RecordingConnection> wires = new ArrayList<>();
     private final List<Change> changes = new ArrayList<>();
     private final BrokerStats stats = new BrokerStats();
 
@@ -58,32 +59,16 @@ class SessionStateTest {
 
 
     private SessionConnection connection(int receiveMaximum) {
-        return new SessionConnection() {
-            @Override
-            public boolean sendPublish(Pending p, int packetId, boolean dup) {
-                wire.add("PUBLISH " + new String(p.message().payload()) + " id=" + packetId + (dup ? " dup" : ""));
-                return true;
-            }
+        RecordingConnection c = new RecordingConnection(receiveMaximum);
+        wires.add(c);
+        return c;
+    }
 
-            @Override
-            public void sendPubrel(int packetId) {
-                wire.add("PUBREL id=" + packetId);
-            }
-
-            @Override
-            public boolean isWritable() {
-                return true;
-            }
-
-            @Override
-            public int receiveMaximum() {
-                return receiveMaximum;
-            }
-
-            @Override
-            public void disconnect(Close why) {
-            }
-        };
+    /** Everything sent on every connection so far, in order. */
+    private List<String> wire() {
+        List<String> all = new ArrayList<>();
+        wires.forEach(w -> all.addAll(w.sent));
+        return all;
     }
 
     private Session session(int maxInflight, int maxQueue, long expiry) {
@@ -110,10 +95,10 @@ class SessionStateTest {
         for (int i = 1; i <= 4; i++) {
             s.offer(msg("m" + i, 1));
         }
-        assertThat(wire).containsExactly("PUBLISH m1 id=1", "PUBLISH m2 id=2");
+        assertThat(wire()).containsExactly("m1/1", "m2/2");
         assertThat(s.queueSize()).isEqualTo(2);
         s.puback(1);
-        assertThat(wire).endsWith("PUBLISH m3 id=3");
+        assertThat(wire()).endsWith("m3/3");
         assertThat(changes).as("a clean session costs the store nothing").isEmpty();
     }
 
@@ -124,9 +109,9 @@ class SessionStateTest {
         s.offer(msg("q1", 1));
         s.offer(msg("q2", 1)); // queued behind the window
         s.offer(msg("zero", 0)); // must wait behind q2
-        assertThat(wire).containsExactly("PUBLISH q1 id=1");
+        assertThat(wire()).containsExactly("q1/1");
         s.puback(1);
-        assertThat(wire).containsExactly("PUBLISH q1 id=1", "PUBLISH q2 id=2", "PUBLISH zero id=0");
+        assertThat(wire()).containsExactly("q1/1", "q2/2", "zero/0");
     }
 
     @Test
@@ -136,9 +121,9 @@ class SessionStateTest {
         s.offer(msg("two", 2));
         s.offer(msg("next", 1));
         assertThat(s.pubrec(1, false)).isTrue();
-        assertThat(wire).containsExactly("PUBLISH two id=1", "PUBREL id=1");
+        assertThat(wire()).containsExactly("two/1", "rel/1");
         assertThat(s.pubcomp(1)).isTrue();
-        assertThat(wire).endsWith("PUBLISH next id=2");
+        assertThat(wire()).endsWith("next/2");
         assertThat(kinds()).containsSubsequence("SessionMessageAdded", "SessionMessageUpdated:SENT",
                 "SessionMessageUpdated:RELEASED", "SessionMessageDeleted");
     }
@@ -162,7 +147,7 @@ class SessionStateTest {
         s.offer(msg("two", 1)); // zero goes
         s.offer(msg("three", 1)); // no QoS 0 left: the new one goes
         s.attach(connection(65535), ClientInfo.system("c", "n@h"));
-        assertThat(wire).containsExactly("PUBLISH one id=1", "PUBLISH two id=2");
+        assertThat(wire()).containsExactly("one/1", "two/2");
         assertThat(s.droppedCount()).isEqualTo(2);
         long added = changes.stream().filter(c -> c instanceof Change.SessionMessageAdded).count();
         long deleted = changes.stream().filter(c -> c instanceof Change.SessionMessageDeleted).count();
@@ -177,7 +162,7 @@ class SessionStateTest {
         s.offer(Pending.of(gone, 1, false, null));
         s.offer(msg("kept", 1));
         s.attach(connection(65535), ClientInfo.system("c", "n@h"));
-        assertThat(wire).containsExactly("PUBLISH kept id=1");
+        assertThat(wire()).containsExactly("kept/1");
     }
 
     @Test
@@ -190,11 +175,11 @@ class SessionStateTest {
         s.offer(msg("c", 2));
         s.pubrec(3, false);
         s.detach(first, false);
-        wire.clear();
+        wires.clear();
         s.attach(connection(2), ClientInfo.system("c", "n@h"));
-        assertThat(wire).containsExactly("PUBLISH a id=1 dup", "PUBLISH b id=2 dup");
+        assertThat(wire()).containsExactly("a/1/dup", "b/2/dup");
         s.puback(1);
-        assertThat(wire).endsWith("PUBREL id=3"); // held back until quota came back, then its PUBREL
+        assertThat(wire()).endsWith("rel/3"); // held back until quota came back, then its PUBREL
     }
 
     @Test
@@ -230,9 +215,9 @@ class SessionStateTest {
         Session restored = session(10, 100, 0);
         restored.restore(new StoredSession("c", 4, 60, 1, Map.of("t/#", io.perch.broker.message.SubscriptionOptions.ofQos(1)),
                 out, Set.of(), null), 60);
-        wire.clear();
+        wires.clear();
         restored.attach(connection(65535), ClientInfo.system("c", "n@h"));
-        assertThat(wire).containsExactly("PUBLISH inflight id=1 dup", "PUBLISH queued id=2");
+        assertThat(wire()).containsExactly("inflight/1/dup", "queued/2");
         assertThat(restored.subscriptions()).containsOnlyKeys("t/#");
     }
 }
