@@ -13,9 +13,10 @@ import java.util.concurrent.CompletionStage;
  * session and asks it for a session when a client returns that the broker does not hold.
  * Supplied by a plugin (see {@code PerchPlugin.stores()}); the default keeps nothing.
  *
- * <p>{@link #write} is called under the session's lock, in the order the changes were made,
- * and must not block: a store queues the batch (and may merge batches) and completes the
- * returned stage once the batch is durable.
+ * <p>{@link #write} is called under the session's lock (for a session not in memory, its
+ * client id's lock), in the order the changes were made, and must not block: a store queues
+ * the batch (and may merge batches) and completes the returned stage once the batch is
+ * durable. Nothing waits for that stage yet.
  */
 public interface SessionPersistence {
     /** False for a store that keeps nothing: the broker then builds no changes at all. */
