@@ -60,6 +60,6 @@ public final class BrokerCore {
         this.publisher = new Publisher(config, hooks, retained, router, stats, workers);
         this.subscriptions = new Subscriptions(config, hooks, store, tree, retained, workers);
         this.sessions = new SessionManager(config, hooks, stats, store, router, workers, persistence, publisher, locks,
-                dormant, seqs, subscriptions);
+                dormant, seqs, tree);
     }
 }

@@ -3,7 +3,6 @@ package io.perch.broker.core;
 import io.perch.broker.hook.event.ClientInfo;
 import io.perch.broker.message.Message;
 import io.perch.broker.message.MessageIdGenerator;
-import io.perch.broker.message.SubscriptionOptions;
 import io.perch.broker.persist.Change;
 import io.perch.broker.persist.SessionPersistence;
 import io.perch.broker.persist.SessionPersistence.Dormant;
@@ -13,7 +12,6 @@ import io.perch.broker.session.Session;
 import io.perch.broker.session.SessionStore;
 import io.perch.broker.stats.BrokerStats;
 import io.perch.broker.topic.SubscriptionTree;
-import io.perch.broker.topic.Topics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -149,7 +147,7 @@ public final class DormantSessions implements NotInMemory {
                 if (old != null) {
                     old.cancel();
                 }
-                d.subscriptions().forEach((key, o) -> tree(id, key, o));
+                d.subscriptions().forEach((key, o) -> tree.addKey(key, id, o));
             }
         }
         if (!stored.isEmpty()) {
@@ -257,7 +255,7 @@ public final class DormantSessions implements NotInMemory {
         }
         e.cancel();
         if (!restoring) {
-            e.dormant.subscriptions().keySet().forEach(key -> untree(clientId, key));
+            e.dormant.subscriptions().keySet().forEach(key -> tree.removeKey(key, clientId));
         }
         return e.loading == null ? List.of() : e.loading;
     }
@@ -269,7 +267,7 @@ public final class DormantSessions implements NotInMemory {
                 return; // the client came back (or is loading): its session lives on in memory
             }
             byId.remove(clientId);
-            e.dormant.subscriptions().keySet().forEach(key -> untree(clientId, key));
+            e.dormant.subscriptions().keySet().forEach(key -> tree.removeKey(key, clientId));
             if (e.will != null && deadlines.remove(e.will)) {
                 publish(clientId, e.dormant.will().message(), publisher); // a session's end sends its will
             }
@@ -294,28 +292,6 @@ public final class DormantSessions implements NotInMemory {
     private void publish(String clientId, Message template, Publisher publisher) {
         log.info("publishing the will of stored session {}", clientId);
         publisher.publish(ClientInfo.system(clientId, node), Wills.publishable(template, ids));
-    }
-
-    private void tree(String clientId, String key, SubscriptionOptions o) {
-        Topics.Parsed p = Topics.parseSubscription(key);
-        if (p != null) {
-            if (p.isShared()) {
-                tree.addShared(p.group(), p.filter(), clientId, o);
-            } else {
-                tree.add(p.filter(), clientId, o);
-            }
-        }
-    }
-
-    private void untree(String clientId, String key) {
-        Topics.Parsed p = Topics.parseSubscription(key);
-        if (p != null) {
-            if (p.isShared()) {
-                tree.removeShared(p.group(), p.filter(), clientId);
-            } else {
-                tree.remove(p.filter(), clientId);
-            }
-        }
     }
 
     /** How many stored sessions are known and not loaded (for operators). */

@@ -8,19 +8,17 @@ import io.perch.broker.hook.event.SessionEvent;
 import io.perch.broker.persist.Change;
 import io.perch.broker.persist.SessionPersistence;
 import io.perch.broker.persist.StoredSession;
-import io.perch.broker.message.SubscriptionOptions;
 import io.perch.broker.route.Router;
 import io.perch.broker.session.Pending;
 import io.perch.broker.session.Session;
 import io.perch.broker.session.SessionConnection;
 import io.perch.broker.session.SessionStore;
+import io.perch.broker.topic.SubscriptionTree;
 import io.perch.broker.stats.BrokerStats;
-import io.perch.broker.topic.Topics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -52,13 +50,13 @@ public final class SessionManager {
     private final DormantSessions dormant;
     private final Publisher publisher;
     private final AtomicLong seqs;
-    private final Subscriptions subscriptions;
+    private final SubscriptionTree<String> tree;
     private final SessionHooks sessionHooks;
 
     public SessionManager(BrokerConfig config, HookRegistry hooks, BrokerStats stats, SessionStore store,
                           Router router, ScheduledExecutorService scheduler, SessionPersistence persistence, Publisher publisher,
-                          ClientLocks locks, DormantSessions dormant, AtomicLong seqs, Subscriptions subscriptions) {
-        this.subscriptions = subscriptions;
+                          ClientLocks locks, DormantSessions dormant, AtomicLong seqs, SubscriptionTree<String> tree) {
+        this.tree = tree;
         this.sessionHooks = new SessionHooks(hooks, stats);
         this.persistence = persistence;
         this.publisher = publisher;
@@ -94,8 +92,11 @@ public final class SessionManager {
      * what is routed to the client meanwhile is held for the loaded session.
      */
     public boolean beginLoad(String clientId, boolean cleanStart) {
+        if (cleanStart || !dormant.contains(clientId)) {
+            return false; // every CONNECT asks: without a stored session it takes no lock
+        }
         synchronized (stripe(clientId)) {
-            if (cleanStart || !persistence.durable() || store.get(clientId) != null || !dormant.contains(clientId)) {
+            if (store.get(clientId) != null || !dormant.contains(clientId)) {
                 return false;
             }
             dormant.loading(clientId);
@@ -149,12 +150,7 @@ public final class SessionManager {
             } else if (stored != null && existing == null) {
                 Session s = newSession(id, info);
                 s.restore(stored, expirySeconds);
-                for (Map.Entry<String, SubscriptionOptions> e : stored.subscriptions().entrySet()) {
-                    Topics.Parsed p = Topics.parseSubscription(e.getKey());
-                    if (p != null) {
-                        subscriptions.addToTree(s, p, e.getValue());
-                    }
-                }
+                stored.subscriptions().forEach((key, o) -> tree.addKey(key, id, o));
                 store.put(s);
                 result = new Opened(s, true);
             } else {
@@ -256,7 +252,7 @@ public final class SessionManager {
         store.remove(s);
         synchronized (s) {
             for (String key : s.endAndTakeSubscriptions()) {
-                subscriptions.removeFromTree(s, key);
+                tree.removeKey(key, s.clientId());
             }
             s.forget();
         }

@@ -61,16 +61,11 @@ public final class Subscriptions {
             if (s.hasEnded()) {
                 return false;
             }
-            boolean isNew = addToTree(s, parsed, options);
+            boolean isNew = tree.add(parsed, s.clientId(), options);
             s.subscriptions().put(key, options);
             s.subscriptionChanged(key, options);
             return isNew;
         }
-    }
-
-    boolean addToTree(Session s, Topics.Parsed parsed, SubscriptionOptions options) {
-        return parsed.isShared() ? tree.addShared(parsed.group(), parsed.filter(), s.clientId(), options)
-                : tree.add(parsed.filter(), s.clientId(), options);
     }
 
     /**
@@ -120,23 +115,11 @@ public final class Subscriptions {
             if (s.subscriptions().remove(key) == null) {
                 return false;
             }
-            removeFromTree(s, key);
+            tree.removeKey(key, s.clientId());
             s.subscriptionChanged(key, null);
         }
         hooks.fire(HookPoints.SESSION_UNSUBSCRIBED, new UnsubscribedEvent(s.client(), parsed.filter()));
         return true;
-    }
-
-    void removeFromTree(Session s, String key) {
-        Topics.Parsed p = Topics.parseSubscription(key);
-        if (p == null) {
-            return;
-        }
-        if (p.isShared()) {
-            tree.removeShared(p.group(), p.filter(), s.clientId());
-        } else {
-            tree.remove(p.filter(), s.clientId());
-        }
     }
 
     /** Subscriptions of a session keyed as the client sent them. */

@@ -94,6 +94,30 @@ public final class SubscriptionTree<S> {
         }
     }
 
+    /** Adds a parsed subscription: to its share group when it has one. True when new. */
+    public boolean add(Topics.Parsed parsed, S subscriber, SubscriptionOptions options) {
+        return parsed.isShared() ? addShared(parsed.group(), parsed.filter(), subscriber, options)
+                : add(parsed.filter(), subscriber, options);
+    }
+
+    /**
+     * Adds a subscription keyed as a session keeps it ({@code a/b}, {@code $share/g/a/b},
+     * {@code $queue/a/b}). True when new; false when it replaced one or the key is malformed.
+     */
+    public boolean addKey(String key, S subscriber, SubscriptionOptions options) {
+        Topics.Parsed p = Topics.parseSubscription(key);
+        return p != null && add(p, subscriber, options);
+    }
+
+    /** Removes a subscription keyed as a session keeps it; true when it was there. */
+    public boolean removeKey(String key, S subscriber) {
+        Topics.Parsed p = Topics.parseSubscription(key);
+        if (p == null) {
+            return false;
+        }
+        return p.isShared() ? removeShared(p.group(), p.filter(), subscriber) : remove(p.filter(), subscriber);
+    }
+
     public boolean remove(String filter, S subscriber) {
         lock.writeLock().lock();
         try {
