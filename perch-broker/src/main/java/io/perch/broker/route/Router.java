@@ -67,11 +67,17 @@ public final class Router {
         return n;
     }
 
-    private boolean deliver(String clientId, SubscriptionOptions o, Message m, int[] ids) {
+    /** What one subscriber gets of a message: its granted QoS, retain as published, identifiers. */
+    private Pending pending(Message m, SubscriptionOptions o, int[] ids, String group, String filter) {
         int qos = Math.min(Math.min(m.qos(), o.qos()), maxQos);
-        boolean retain = o.retainAsPublished() && m.retain();
         int[] subIds = ids != null ? ids : o.subscriptionId() > 0 ? new int[]{o.subscriptionId()} : null;
-        Pending p = Pending.of(m, qos, retain, subIds);
+        boolean retain = o.retainAsPublished() && m.retain();
+        return group == null ? Pending.of(m, qos, retain, subIds)
+                : Pending.shared(m, qos, retain, subIds, group, filter);
+    }
+
+    private boolean deliver(String clientId, SubscriptionOptions o, Message m, int[] ids) {
+        Pending p = pending(m, o, ids, null, null);
         Session s = sessions.get(clientId);
         if (s == null) {
             // A stored session not in memory (kept for it), or one that ended since the match (dropped).
@@ -120,21 +126,14 @@ public final class Router {
             // No member in memory: a stored member not loaded yet keeps it, round-robin as well.
             for (int i = 0; i < size; i++) {
                 Map.Entry<String, SubscriptionOptions> e = members.get(Math.floorMod(start + i, size));
-                if (!e.getKey().equals(exclude)) {
-                    SubscriptionOptions o = e.getValue();
-                    Pending p = Pending.shared(m, Math.min(Math.min(m.qos(), o.qos()), maxQos),
-                            o.retainAsPublished() && m.retain(), o.subscriptionId() > 0
-                                    ? new int[]{o.subscriptionId()} : new int[0], group, filter);
-                    if (dormant.offer(e.getKey(), p)) {
-                        return true;
-                    }
+                if (!e.getKey().equals(exclude)
+                        && dormant.offer(e.getKey(), pending(m, e.getValue(), null, group, filter))) {
+                    return true;
                 }
             }
             return false;
         }
-        int qos = Math.min(Math.min(m.qos(), pickOptions.qos()), maxQos);
-        int[] ids = pickOptions.subscriptionId() > 0 ? new int[]{pickOptions.subscriptionId()} : new int[0];
-        pick.offer(Pending.shared(m, qos, pickOptions.retainAsPublished() && m.retain(), ids, group, filter));
+        pick.offer(pending(m, pickOptions, null, group, filter));
         return true;
     }
 
