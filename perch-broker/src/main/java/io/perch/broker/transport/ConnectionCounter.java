@@ -3,7 +3,6 @@ package io.perch.broker.transport;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.util.AttributeKey;
 import io.perch.broker.stats.BrokerStats;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,8 +19,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 @ChannelHandler.Sharable
 public final class ConnectionCounter extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(ConnectionCounter.class);
-    /** Set on channels that hold a place in both counts, so that only those give it back. */
-    private static final AttributeKey<Boolean> COUNTED = AttributeKey.valueOf("perch.counted");
     private final int max;
     private final NodeConnections node;
     private final BrokerStats stats;
@@ -43,7 +40,7 @@ public final class ConnectionCounter extends ChannelInboundHandlerAdapter {
     public void channelActive(ChannelHandlerContext ctx) {
         if (!node.tryOpen()) {
             stats.connectionsRefusedNodeLimit.increment();
-            ctx.close();
+            refuse(ctx);
             return;
         }
         if (open.incrementAndGet() > max) {
@@ -51,19 +48,22 @@ public final class ConnectionCounter extends ChannelInboundHandlerAdapter {
             node.release();
             state.refused();
             stats.connectionsRefusedListenerLimit.increment();
-            ctx.close();
+            refuse(ctx);
             return;
         }
-        ctx.channel().attr(COUNTED).set(Boolean.TRUE);
         ctx.fireChannelActive();
+    }
+
+    /** Closes a connection that holds no place; leaving the pipeline first, it gives none back when it goes. */
+    private void refuse(ChannelHandlerContext ctx) {
+        ctx.pipeline().remove(this);
+        ctx.close();
     }
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        if (ctx.channel().attr(COUNTED).getAndSet(null) != null) {
-            state.released(open.decrementAndGet(), max);
-            node.release();
-        }
+        state.released(open.decrementAndGet(), max);
+        node.release();
         ctx.fireChannelInactive();
     }
 }
