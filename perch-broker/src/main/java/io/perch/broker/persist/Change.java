@@ -55,8 +55,11 @@ public sealed interface Change {
     record SessionMessageUpdated(String clientId, long seq, int packetId, Phase phase) implements Change {
     }
 
-    /** Acknowledged, completed, dropped, expired, or handed to another share-group member. */
-    record SessionMessageDeleted(String clientId, long seq) implements Change {
+    /**
+     * Acknowledged, completed, dropped, expired, or handed to another share-group member. The
+     * message id lets a store drop the body once nothing refers to it.
+     */
+    record SessionMessageDeleted(String clientId, long seq, MessageId messageId) implements Change {
     }
 
     /** An inbound QoS 2 packet id waiting for PUBREL (the message was routed already). */

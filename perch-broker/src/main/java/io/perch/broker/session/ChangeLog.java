@@ -7,6 +7,7 @@ import io.perch.broker.persist.SessionPersistence;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -82,7 +83,7 @@ final class ChangeLog {
     /** No longer the session's: acknowledged, completed, dropped, expired, or handed to another member. */
     void removed(Pending p) {
         if (on && p.seq() != 0) {
-            add(new Change.SessionMessageDeleted(clientId, p.seq()));
+            add(new Change.SessionMessageDeleted(clientId, p.seq(), p.message().id()));
         }
     }
 
@@ -107,12 +108,16 @@ final class ChangeLog {
         batch.add(c);
     }
 
-    /** Hands the batch to the store; the caller still holds the session's monitor. */
-    void flush() {
-        if (batch != null) {
-            List<Change> b = batch;
-            batch = null;
-            store.write(b);
+    /**
+     * Hands the batch to the store; the caller still holds the session's monitor. Returns when
+     * the batch is durable, or null when there was nothing to write.
+     */
+    CompletionStage<Void> flush() {
+        if (batch == null) {
+            return null;
         }
+        List<Change> b = batch;
+        batch = null;
+        return store.write(b);
     }
 }
