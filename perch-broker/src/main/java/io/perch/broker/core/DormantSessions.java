@@ -6,6 +6,7 @@ import io.perch.broker.message.MessageIdGenerator;
 import io.perch.broker.persist.Change;
 import io.perch.broker.persist.SessionPersistence;
 import io.perch.broker.persist.SessionPersistence.Dormant;
+import io.perch.broker.route.DurableWrites;
 import io.perch.broker.route.NotInMemory;
 import io.perch.broker.session.Pending;
 import io.perch.broker.session.Session;
@@ -187,7 +188,7 @@ public final class DormantSessions implements NotInMemory {
      * the client is neither stored nor live (its session just ended).
      */
     @Override
-    public boolean offer(String clientId, Pending p) {
+    public boolean offer(String clientId, Pending p, DurableWrites writes) {
         synchronized (locks.of(clientId)) {
             Entry e = byId.get(clientId);
             if (e == null) {
@@ -195,15 +196,11 @@ public final class DormantSessions implements NotInMemory {
                 if (s == null) {
                     return false;
                 }
-                s.offer(p);
+                writes.add(s.offer(p));
                 return true;
             }
             if (p.message().isExpired(System.currentTimeMillis()) || (p.qos() == 0 && !storeQos0)) {
                 return true; // as a session in memory would: not kept for an offline client
-            }
-            if (e.loading != null) {
-                e.loading.add(p);
-                return true;
             }
             if (maxQueue > 0 && e.kept >= maxQueue) {
                 // The stored queue is full (as max_mqueue_len bounds a session in memory): the new one goes.
@@ -212,9 +209,15 @@ public final class DormantSessions implements NotInMemory {
                 return true;
             }
             e.kept++;
-            persistence.write(List.of(new Change.MessageAdded(p.message()), new Change.SessionMessageAdded(clientId,
-                    seqs.incrementAndGet(), p.message().id(), p.qos(), p.retain(), p.subscriptionIds(), p.shareGroup(),
-                    p.shareFilter())));
+            long seq = seqs.incrementAndGet();
+            writes.add(persistence.write(List.of(new Change.MessageAdded(p.message()), new Change.SessionMessageAdded(
+                    clientId, seq, p.message().id(), p.qos(), p.retain(), p.subscriptionIds(), p.shareGroup(),
+                    p.shareFilter()))));
+            if (e.loading != null) {
+                // Written as well, so that the acknowledgement may wait for it; the loaded session
+                // takes it from here unless the load already read it (same seq).
+                e.loading.add(p.withSeq(seq));
+            }
             return true;
         }
     }
@@ -229,16 +232,13 @@ public final class DormantSessions implements NotInMemory {
         }
     }
 
-    /** The load failed: what was held goes to the store after all, and the session stays dormant. */
+    /** The load failed: the session stays dormant; what was held is in the store already. */
     void loadFailed(String clientId) {
         synchronized (locks.of(clientId)) {
             Entry e = byId.get(clientId);
-            if (e == null || e.loading == null) {
-                return;
+            if (e != null) {
+                e.loading = null;
             }
-            List<Pending> held = e.loading;
-            e.loading = null;
-            held.forEach(p -> offer(clientId, p));
         }
     }
 

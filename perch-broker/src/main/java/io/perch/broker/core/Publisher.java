@@ -8,6 +8,7 @@ import io.perch.broker.hook.event.DroppedEvent;
 import io.perch.broker.hook.event.PublishEvent;
 import io.perch.broker.message.Message;
 import io.perch.broker.retain.RetainedStore;
+import io.perch.broker.route.DurableWrites;
 import io.perch.broker.route.Router;
 import io.perch.broker.stats.BrokerStats;
 
@@ -39,16 +40,29 @@ public final class Publisher {
     }
 
     /**
-     * Publishes; completes with the number of sessions/groups the message was routed to (-1 when
-     * a hook dropped it). When a hook completes later, routing resumes on an event loop of the
-     * broker, never on the thread that completed the hook (a Redis pool thread, say).
+     * What publishing did: the number of sessions/groups the message was routed to (-1 when a
+     * hook dropped it), and when every session a durable store keeps has it there.
      */
-    public CompletionStage<Integer> publish(ClientInfo publisher, Message m) {
-        return publish(publisher, m, workers);
+    public record Routed(int count, CompletionStage<Void> stored) {
+        static final CompletionStage<Void> NOTHING = CompletableFuture.completedFuture(null);
     }
 
-    /** As {@link #publish(ClientInfo, Message)}, resuming on {@code resumeOn} (the publisher's event loop). */
-    public CompletionStage<Integer> publish(ClientInfo publisher, Message m, Executor resumeOn) {
+    /**
+     * Publishes; completes with the number of sessions/groups the message was routed to (-1 when
+     * a hook dropped it) once the sessions a durable store keeps have it there. When a hook
+     * completes later, routing resumes on an event loop of the broker, never on the thread that
+     * completed the hook (a Redis pool thread, say).
+     */
+    public CompletionStage<Integer> publish(ClientInfo publisher, Message m) {
+        return publishRouted(publisher, m, workers).thenCompose(r -> r.stored().thenApply(v -> r.count()));
+    }
+
+    /**
+     * As {@link #publish(ClientInfo, Message)}, resuming on {@code resumeOn} (the publisher's
+     * event loop), and completing as soon as the message is routed: the caller waits for
+     * {@link Routed#stored()} before it acknowledges, without holding up the next packet.
+     */
+    public CompletionStage<Routed> publishRouted(ClientInfo publisher, Message m, Executor resumeOn) {
         if (!hooks.hasCallbacks(HookPoints.MESSAGE_PUBLISH)) {
             return CompletableFuture.completedFuture(deliver(m));
         }
@@ -60,16 +74,16 @@ public final class Publisher {
         return f.thenApplyAsync(this::afterHooks, resumeOn);
     }
 
-    private int afterHooks(PublishEvent ev) {
+    private Routed afterHooks(PublishEvent ev) {
         if (!ev.allowed()) {
             stats.messagesDropped.increment();
             hooks.fire(HookPoints.MESSAGE_DROPPED, new DroppedEvent(ev.message(), null, "denied_by_hook"));
-            return -1;
+            return new Routed(-1, Routed.NOTHING);
         }
         return deliver(ev.message());
     }
 
-    private int deliver(Message m) {
+    private Routed deliver(Message m) {
         if (m.retain() && config.retainAvailable) {
             if (m.payload().length == 0) {
                 retained.remove(m.topic());
@@ -77,13 +91,14 @@ public final class Publisher {
                 retained.put(m);
             }
         }
-        int n = router.route(m);
+        DurableWrites writes = new DurableWrites();
+        int n = router.route(m, writes);
         if (n == 0) {
             stats.messagesDroppedNoSubscribers.increment();
             if (hooks.hasCallbacks(HookPoints.MESSAGE_DROPPED)) {
                 hooks.fire(HookPoints.MESSAGE_DROPPED, new DroppedEvent(m, null, "no_subscribers"));
             }
         }
-        return n;
+        return new Routed(n, writes.all());
     }
 }

@@ -163,9 +163,18 @@ public final class SessionManager {
                 result = new Opened(s, false);
             }
             if (held != null && result.present()) {
-                // Routed while it loaded: after what it had. (Without a stored session after all,
-                // they were for subscriptions the new session does not have.)
-                held.forEach(result.session()::offer);
+                // Routed while it loaded: after what it had, unless the load read it already (same
+                // seq). Without a stored session after all, they were for subscriptions the new
+                // session does not have.
+                java.util.Set<Long> loaded = new java.util.HashSet<>();
+                if (stored != null) {
+                    stored.messages().forEach(o -> loaded.add(o.seq()));
+                }
+                for (Pending p : held) {
+                    if (!loaded.contains(p.seq())) {
+                        result.session().offer(p);
+                    }
+                }
             }
             if (old != null) {
                 // Told only now, so that when the old connection closes the store already says
@@ -262,7 +271,8 @@ public final class SessionManager {
         }
         List<Pending> held = s.drainAll();
         for (Pending p : held) {
-            if (p.isShared() && !router.dispatchShared(p.shareGroup(), p.shareFilter(), p.message(), s.clientId(), null)) {
+            if (p.isShared() && !router.dispatchShared(p.shareGroup(), p.shareFilter(), p.message(), s.clientId(), null,
+                    new io.perch.broker.route.DurableWrites())) {
                 // The group's last member ended holding it: nobody is left to take it.
                 stats.messagesDropped.increment();
                 stats.messagesDroppedNoSubscribers.increment();

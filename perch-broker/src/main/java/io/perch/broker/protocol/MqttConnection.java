@@ -71,6 +71,8 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
     private ScheduledFuture<?> ticker;
     final Outbound outbound = new Outbound(this);
     final InboundChain inbound = new InboundChain(this);
+    /** Acknowledgements of inbound packets, sent in order once their writes are durable. */
+    final AckOrder acks = new AckOrder(this);
     final ConnectFlow connectFlow;
     final PublishFlow publishFlow;
     final SubscribeFlow subscribeFlow;
@@ -256,6 +258,8 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
     static final int PAUSE_BACKLOG = 1;
     static final int PAUSE_RATE_LIMIT = 2;
     static final int PAUSE_CONNECTING = 4;
+    /** Too many acknowledgements wait for durable writes ({@link AckOrder}). */
+    static final int PAUSE_DURABLE = 8;
     private int readPauses;
 
     void pauseRead(int reason) {

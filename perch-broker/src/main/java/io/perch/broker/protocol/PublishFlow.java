@@ -6,6 +6,7 @@ import io.netty.handler.codec.mqtt.MqttProperties;
 import io.netty.handler.codec.mqtt.MqttProperties.MqttPropertyType;
 import io.netty.handler.codec.mqtt.MqttPublishMessage;
 import io.perch.broker.config.BrokerConfig;
+import io.perch.broker.core.Publisher;
 import io.perch.broker.hook.HookPoints;
 import io.perch.broker.hook.event.AclCheckEvent;
 import io.perch.broker.hook.event.DroppedEvent;
@@ -113,7 +114,7 @@ final class PublishFlow {
         if (qos == 2) {
             switch (s.receiveQos2(packetId)) {
                 case DUPLICATE -> {
-                    c.send(c.helper.pubrec(packetId, ReasonCodes.SUCCESS));
+                    ack(2, packetId, ReasonCodes.SUCCESS);
                     return DONE;
                 }
                 case TOO_MANY -> {
@@ -156,19 +157,20 @@ final class PublishFlow {
             }
             return DONE;
         }
-        CompletableFuture<Integer> f = c.core.publisher.publish(c.client, m, c.ctx.executor()).toCompletableFuture();
+        CompletableFuture<Publisher.Routed> f = c.core.publisher.publishRouted(c.client, m, c.ctx.executor())
+                .toCompletableFuture();
         if (f.isDone() && !f.isCompletedExceptionally()) {
-            acked(m, packetId, f.join());
+            routed(m, packetId, f.join());
             return DONE;
         }
         // Routing resumed on this event loop; a failure arrives on the hook's thread and hops here.
         // Either way the answer is queued on the loop before the chain's next packet runs.
-        return f.handle((n, err) -> {
+        return f.handle((r, err) -> {
             Runnable answer = () -> {
                 if (err != null) {
                     publishFailed(m, packetId, err);
                 } else {
-                    acked(m, packetId, n);
+                    routed(m, packetId, r);
                 }
             };
             if (c.ctx.executor().inEventLoop()) {
@@ -180,8 +182,47 @@ final class PublishFlow {
         });
     }
 
-    private void acked(Message m, int packetId, int routed) {
-        ack(m.qos(), packetId, routed == 0 ? ReasonCodes.NO_MATCHING_SUBSCRIBERS : ReasonCodes.SUCCESS);
+    /**
+     * Routed: the acknowledgement goes out once every session a durable store keeps has the
+     * message there (for QoS 2, and the packet id is stored after it), in packet order.
+     */
+    private void routed(Message m, int packetId, Publisher.Routed r) {
+        if (m.qos() == 0) {
+            return;
+        }
+        CompletionStage<Void> stored = r.stored();
+        if (m.qos() == 2) {
+            CompletionStage<Void> rel = c.session.qos2Routed(packetId);
+            if (rel != null) {
+                stored = stored.toCompletableFuture().isDone() ? rel
+                        : CompletableFuture.allOf(stored.toCompletableFuture(), rel.toCompletableFuture());
+            }
+        }
+        int reason = r.count() == 0 ? ReasonCodes.NO_MATCHING_SUBSCRIBERS : ReasonCodes.SUCCESS;
+        c.acks.after(stored, () -> send(m.qos(), packetId, reason), err -> notStored(m, packetId, err));
+    }
+
+    /**
+     * A store could not take the message (Redis unreachable past its bound, or a replica count
+     * not reached): it is not acknowledged as if it were safe. v5 gets 0x97 (quota exceeded: the
+     * client may retry later); v3, which has no negative acknowledgement, is disconnected and
+     * resends on reconnect.
+     */
+    private void notStored(Message m, int packetId, Throwable err) {
+        c.core.stats.publishesNotStored.increment();
+        if (c.core.offenders.firstInWindow("not_stored " + c.client.clientId())) {
+            log.warn("client {}: a QoS {} publish to {} was not acknowledged: the session store did not take it ({}); "
+                    + "counted in perch_publishes_not_stored_total", c.client.clientId(), m.qos(), m.topic(), String.valueOf(err));
+        }
+        if (m.qos() == 2) {
+            c.session.release(packetId);
+        }
+        if (c.isV5()) {
+            send(m.qos(), packetId, ReasonCodes.QUOTA_EXCEEDED);
+        } else {
+            c.closeReason = "publish_not_stored";
+            c.ctx.close();
+        }
     }
 
     private void publishFailed(Message m, int packetId, Throwable err) {
@@ -197,7 +238,12 @@ final class PublishFlow {
         }
     }
 
+    /** An acknowledgement that waits for no write of its own, still after the earlier ones. */
     private void ack(int qos, int packetId, int reason) {
+        c.acks.after(DONE, () -> send(qos, packetId, reason), err -> { });
+    }
+
+    private void send(int qos, int packetId, int reason) {
         if (qos == 1) {
             c.send(c.helper.puback(packetId, reason));
         } else if (qos == 2) {
@@ -206,8 +252,14 @@ final class PublishFlow {
     }
 
     CompletionStage<?> onPubrel(int packetId) {
-        boolean known = c.session.release(packetId);
-        c.send(c.helper.pubcomp(packetId, known ? ReasonCodes.SUCCESS : ReasonCodes.PACKET_ID_NOT_FOUND));
+        CompletionStage<Void> forgotten = c.session.released(packetId);
+        if (forgotten == null) {
+            c.acks.after(DONE, () -> c.send(c.helper.pubcomp(packetId, ReasonCodes.PACKET_ID_NOT_FOUND)), err -> { });
+        } else {
+            // PUBCOMP also when the store failed: the live session has let the id go either way.
+            c.acks.after(forgotten.exceptionally(err -> null),
+                    () -> c.send(c.helper.pubcomp(packetId, ReasonCodes.SUCCESS)), err -> { });
+        }
         return DONE;
     }
 

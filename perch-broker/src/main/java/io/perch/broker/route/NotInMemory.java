@@ -8,6 +8,9 @@ import io.perch.broker.session.Pending;
  */
 @FunctionalInterface
 public interface NotInMemory {
-    /** False when the client has no session at all (it ended since the match): the message is not for it. */
-    boolean offer(String clientId, Pending p);
+    /**
+     * False when the client has no session at all (it ended since the match): the message is
+     * not for it. The store write it starts is added to {@code writes}.
+     */
+    boolean offer(String clientId, Pending p, DurableWrites writes);
 }

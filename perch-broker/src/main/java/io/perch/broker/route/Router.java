@@ -42,24 +42,32 @@ public final class Router {
 
     /** Routes and returns the number of sessions (and groups) that got the message. */
     public int route(Message m) {
+        return route(m, new DurableWrites());
+    }
+
+    /**
+     * Routes and returns the number of sessions (and groups) that got the message; the durable
+     * writes of sessions a store keeps are added to {@code writes}.
+     */
+    public int route(Message m, DurableWrites writes) {
         Collector c = new Collector(m.from());
         tree.match(m.topic(), c);
         int n = 0;
         if (c.single != null) {
-            if (deliver(c.single, c.singleOptions, m, null)) {
+            if (deliver(c.single, c.singleOptions, m, null, writes)) {
                 n++;
             }
         } else if (c.many != null) {
             for (Map.Entry<String, Merged> e : c.many.entrySet()) {
                 Merged mg = e.getValue();
-                if (deliver(e.getKey(), mg.options(), m, mg.ids())) {
+                if (deliver(e.getKey(), mg.options(), m, mg.ids(), writes)) {
                     n++;
                 }
             }
         }
         if (c.groups != null) {
             for (SubscriptionTree.SharedGroup<String> g : c.groups) {
-                if (dispatchShared(g.group, g.filter, m, null, g)) {
+                if (dispatchShared(g.group, g.filter, m, null, g, writes)) {
                     n++;
                 }
             }
@@ -76,14 +84,14 @@ public final class Router {
                 : Pending.shared(m, qos, retain, subIds, group, filter);
     }
 
-    private boolean deliver(String clientId, SubscriptionOptions o, Message m, int[] ids) {
+    private boolean deliver(String clientId, SubscriptionOptions o, Message m, int[] ids, DurableWrites writes) {
         Pending p = pending(m, o, ids, null, null);
         Session s = sessions.get(clientId);
         if (s == null) {
             // A stored session not in memory (kept for it), or one that ended since the match (dropped).
-            return dormant.offer(clientId, p);
+            return dormant.offer(clientId, p, writes);
         }
-        s.offer(p);
+        writes.add(s.offer(p));
         return true;
     }
 
@@ -93,7 +101,7 @@ public final class Router {
      * has no member with a session.
      */
     public boolean dispatchShared(String group, String filter, Message m, String exclude,
-                                  SubscriptionTree.SharedGroup<String> known) {
+                                  SubscriptionTree.SharedGroup<String> known, DurableWrites writes) {
         // A snapshot of the group (empty once its last member left): filtered, never mutated.
         List<Map.Entry<String, SubscriptionOptions>> members = tree.sharedMembers(group, filter);
         int size = members.size();
@@ -127,20 +135,20 @@ public final class Router {
             for (int i = 0; i < size; i++) {
                 Map.Entry<String, SubscriptionOptions> e = members.get(Math.floorMod(start + i, size));
                 if (!e.getKey().equals(exclude)
-                        && dormant.offer(e.getKey(), pending(m, e.getValue(), null, group, filter))) {
+                        && dormant.offer(e.getKey(), pending(m, e.getValue(), null, group, filter), writes)) {
                     return true;
                 }
             }
             return false;
         }
-        pick.offer(pending(m, pickOptions, null, group, filter));
+        writes.add(pick.offer(pending(m, pickOptions, null, group, filter)));
         return true;
     }
 
     /** Re-dispatches what a departing shared-subscription member held. */
     public void redistribute(Session from, List<Pending> held) {
         for (Pending p : held) {
-            if (!dispatchShared(p.shareGroup(), p.shareFilter(), p.message(), from.clientId(), null)) {
+            if (!dispatchShared(p.shareGroup(), p.shareFilter(), p.message(), from.clientId(), null, new DurableWrites())) {
                 from.offer(p); // nobody else in the group: keep it for this member
             }
         }

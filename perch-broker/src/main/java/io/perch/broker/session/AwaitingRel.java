@@ -26,6 +26,10 @@ final class AwaitingRel {
         return Session.Qos2Result.NEW;
     }
 
+    boolean contains(int packetId) {
+        return since.containsKey(packetId);
+    }
+
     boolean release(int packetId) {
         return since.remove(packetId) != null;
     }

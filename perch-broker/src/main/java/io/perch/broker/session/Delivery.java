@@ -23,15 +23,16 @@ import static io.perch.broker.session.SessionEvents.add;
  * messages. While the socket is above its high-water mark (a slow reader) nothing is written:
  * messages queue and go out when it drains.
  *
- * <p>Every method holds the session's monitor while it changes state, records the changes a
- * durable store needs in the session's {@link ChangeLog} (flushed before the monitor is
- * released), and reports the events (delivered, acked, dropped) after releasing it.
+ * <p>Part of its {@link Session}'s state, with no lock of its own: every method is called by
+ * the session with the session's monitor held (asserted), records the changes a durable store
+ * needs in the session's {@link ChangeLog} (the session flushes it before releasing the
+ * monitor) and returns the events (delivered, acked, dropped) the session reports after
+ * releasing it.
  */
 final class Delivery {
     private static final Logger log = LoggerFactory.getLogger(Delivery.class);
 
     private final Session session;
-    private final SessionListener listener;
     private final BrokerStats stats;
     private final int maxInflight;
     private final int maxQueue;
@@ -43,10 +44,8 @@ final class Delivery {
     private long dropped;
     private long lastDropLog;
 
-    Delivery(Session session, SessionListener listener, BrokerStats stats, int maxInflight, int maxQueue,
-             boolean storeQos0) {
+    Delivery(Session session, BrokerStats stats, int maxInflight, int maxQueue, boolean storeQos0) {
         this.session = session;
-        this.listener = listener;
         this.stats = stats;
         this.maxInflight = maxInflight;
         this.maxQueue = maxQueue;
@@ -141,16 +140,9 @@ final class Delivery {
     }
 
     /** Accepts a message for this client: sends it now if the window allows, else queues it. */
-    void offer(Pending p) {
+    List<Event> offer(Pending p) {
+        assert Thread.holdsLock(session);
         List<Event> events = null;
-        synchronized (session) {
-            events = offerLocked(p, events);
-            session.changes().flush();
-        }
-        SessionEvents.report(session, listener, stats, events);
-    }
-
-    private List<Event> offerLocked(Pending p, List<Event> events) {
         if (p.message().isExpired(System.currentTimeMillis())) {
             stats.messagesDroppedExpired.increment();
             return add(events, DROPPED, p.message(), "expired");
@@ -172,17 +164,16 @@ final class Delivery {
      * stored copy).
      */
     boolean holds(MessageId id) {
-        synchronized (session) {
-            if (recentAcks.contains(id) || inflight.holds(id)) {
+        assert Thread.holdsLock(session);
+        if (recentAcks.contains(id) || inflight.holds(id)) {
+            return true;
+        }
+        for (Pending p : queue) {
+            if (p.message().id().equals(id)) {
                 return true;
             }
-            for (Pending p : queue) {
-                if (p.message().id().equals(id)) {
-                    return true;
-                }
-            }
-            return false;
         }
+        return false;
     }
 
     private int window(SessionConnection conn) {
@@ -256,92 +247,77 @@ final class Delivery {
     }
 
     /** The connection became writable again: send what waited. */
-    void drain() {
-        List<Event> events;
-        synchronized (session) {
-            events = pump(null);
-            session.changes().flush();
-        }
-        SessionEvents.report(session, listener, stats, events);
+    List<Event> drain() {
+        assert Thread.holdsLock(session);
+        return pump(null);
     }
 
-    /** PUBACK: QoS 1 done. Returns false for an unknown packet id (ignored, as the spec allows). */
-    boolean puback(int packetId) {
+    /** PUBACK: QoS 1 done. {@link #UNKNOWN} for an unknown packet id (ignored, as the spec allows). */
+    List<Event> puback(int packetId) {
+        assert Thread.holdsLock(session);
+        InflightEntry e = inflight.get(packetId);
+        if (e == null || e.pending.qos() != 1) {
+            return UNKNOWN;
+        }
+        removeInflight(packetId);
+        session.changes().removed(e.pending);
+        recentAcks.remember(e.pending.message().id());
+        List<Event> events = add(null, ACKED, e.pending.message(), null);
+        resendHeldBack();
+        return pump(events);
+    }
+
+    /** Returned for an acknowledgement of a packet id this session does not hold. */
+    static final List<Event> UNKNOWN = List.of();
+
+    /**
+     * PUBREC: QoS 2 received by the client; keep the slot until PUBCOMP. Returns the packet id
+     * to answer with PUBREL (the session sends it once the released state is stored) in
+     * {@code pubrel[0]}, 0 for none.
+     */
+    List<Event> pubrec(int packetId, boolean failed, int[] pubrel) {
+        assert Thread.holdsLock(session);
+        InflightEntry e = inflight.get(packetId);
+        if (e == null || e.pending.qos() != 2) {
+            return UNKNOWN;
+        }
         List<Event> events = null;
-        synchronized (session) {
-            InflightEntry e = inflight.get(packetId);
-            if (e == null || e.pending.qos() != 1) {
-                return false;
-            }
+        if (failed) {
+            // v5 PUBREC with a reason code >= 0x80 ends the exchange (MQTT-4.3.3).
             removeInflight(packetId);
             session.changes().removed(e.pending);
+            resendHeldBack();
+            return pump(events);
+        }
+        inflight.answered(e); // the PUBREL is its resend
+        if (!e.released) {
+            e.released = true;
+            session.changes().released(e.pending, packetId);
             recentAcks.remember(e.pending.message().id());
             events = add(events, ACKED, e.pending.message(), null);
-            resendHeldBack();
-            events = pump(events);
-            session.changes().flush();
         }
-        SessionEvents.report(session, listener, stats, events);
-        return true;
+        pubrel[0] = packetId;
+        return events;
     }
 
-    /** PUBREC: QoS 2 received by the client; answer PUBREL and keep the slot until PUBCOMP. */
-    boolean pubrec(int packetId, boolean failed) {
-        List<Event> events = null;
-        synchronized (session) {
-            InflightEntry e = inflight.get(packetId);
-            if (e == null || e.pending.qos() != 2) {
-                return false;
-            }
-            if (failed) {
-                // v5 PUBREC with a reason code >= 0x80 ends the exchange (MQTT-4.3.3).
-                removeInflight(packetId);
-                session.changes().removed(e.pending);
-                resendHeldBack();
-                events = pump(events);
-            } else {
-                inflight.answered(e); // the PUBREL below is its resend
-                if (!e.released) {
-                    e.released = true;
-                    session.changes().released(e.pending, packetId);
-                    recentAcks.remember(e.pending.message().id());
-                    events = add(events, ACKED, e.pending.message(), null);
-                }
-                SessionConnection conn = session.connection();
-                if (conn != null) {
-                    conn.sendPubrel(packetId);
-                }
-            }
-            session.changes().flush();
+    List<Event> pubcomp(int packetId) {
+        assert Thread.holdsLock(session);
+        InflightEntry e = inflight.get(packetId);
+        if (e == null || !e.released) {
+            return UNKNOWN;
         }
-        SessionEvents.report(session, listener, stats, events);
-        return true;
-    }
-
-    boolean pubcomp(int packetId) {
-        List<Event> events = null;
-        synchronized (session) {
-            InflightEntry e = inflight.get(packetId);
-            if (e == null || !e.released) {
-                return false;
-            }
-            removeInflight(packetId);
-            session.changes().removed(e.pending);
-            resendHeldBack();
-            events = pump(events);
-            session.changes().flush();
-        }
-        SessionEvents.report(session, listener, stats, events);
-        return true;
+        removeInflight(packetId);
+        session.changes().removed(e.pending);
+        resendHeldBack();
+        return pump(null);
     }
 
     /** MQTT 3 only: resend what has waited longer than the retry interval on a live connection. */
     void retry(long olderThanMillis) {
-        synchronized (session) {
-            SessionConnection conn = session.connection();
-            if (conn != null) {
-                inflight.retry(conn, olderThanMillis);
-            }
+        assert Thread.holdsLock(session);
+        SessionConnection conn = session.connection();
+        if (conn != null) {
+            inflight.retry(conn, olderThanMillis);
         }
     }
 

@@ -23,7 +23,7 @@ public record Pending(Message message, int qos, boolean retain, int[] subscripti
         return new Pending(m, qos, retain, subIds == null ? NO_IDS : subIds, group, filter, 0);
     }
 
-    Pending withSeq(long s) {
+    public Pending withSeq(long s) {
         return new Pending(message, qos, retain, subscriptionIds, shareGroup, shareFilter, s);
     }
 

@@ -15,6 +15,7 @@ import org.slf4j.LoggerFactory;
 
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.atomic.AtomicLong;
@@ -84,7 +85,7 @@ public final class Session {
         this.awaitingRel = new AwaitingRel(maxAwaitingRel);
         this.listener = listener;
         this.stats = stats;
-        this.delivery = new Delivery(this, listener, stats, this.maxInflight, maxQueue, storeQos0);
+        this.delivery = new Delivery(this, stats, this.maxInflight, maxQueue, storeQos0);
     }
 
     // ---- identity and views -------------------------------------------------------------
@@ -337,37 +338,88 @@ public final class Session {
 
     // ---- outbound -----------------------------------------------------------------------
 
-    /** Accepts a message for this client: sends it now if the window allows, else queues it. */
-    public void offer(Pending p) {
-        delivery.offer(p);
+    /**
+     * Accepts a message for this client: sends it now if the window allows, else queues it.
+     * Returns when a durable store has it (null: nothing was written, a session the store does
+     * not keep or a QoS 0 sent at once), so that a publisher's acknowledgement can wait for it.
+     */
+    public CompletionStage<Void> offer(Pending p) {
+        List<Event> events;
+        CompletionStage<Void> stored;
+        synchronized (this) {
+            events = delivery.offer(p);
+            stored = changes.flush();
+        }
+        report(events);
+        return stored;
     }
 
     /** True when this message id is queued, in flight, or was acknowledged a moment ago. */
-    public boolean holds(MessageId id) {
+    public synchronized boolean holds(MessageId id) {
         return delivery.holds(id);
     }
 
     /** The connection became writable again: send what waited. */
     public void drain() {
-        delivery.drain();
+        List<Event> events;
+        synchronized (this) {
+            events = delivery.drain();
+            changes.flush();
+        }
+        report(events);
     }
 
     /** PUBACK: QoS 1 done. Returns false for an unknown packet id (ignored, as the spec allows). */
     public boolean puback(int packetId) {
-        return delivery.puback(packetId);
+        List<Event> events;
+        synchronized (this) {
+            events = delivery.puback(packetId);
+            changes.flush();
+        }
+        report(events);
+        return events != Delivery.UNKNOWN;
     }
 
-    /** PUBREC: QoS 2 received by the client; answer PUBREL and keep the slot until PUBCOMP. */
+    /**
+     * PUBREC: QoS 2 received by the client; answer PUBREL and keep the slot until PUBCOMP. The
+     * PUBREL goes out once a durable store has the released state: a session resumed from the
+     * store after a crash must answer with PUBREL, never resend the PUBLISH (MQTT-4.3.3).
+     */
     public boolean pubrec(int packetId, boolean failed) {
-        return delivery.pubrec(packetId, failed);
+        List<Event> events;
+        CompletionStage<Void> stored;
+        int[] pubrel = new int[1];
+        SessionConnection conn;
+        synchronized (this) {
+            events = delivery.pubrec(packetId, failed, pubrel);
+            stored = changes.flush();
+            conn = connection;
+        }
+        if (pubrel[0] != 0 && conn != null) {
+            if (stored == null) {
+                conn.sendPubrel(pubrel[0]);
+            } else {
+                // Also when the write failed: the live session is released either way, and a client
+                // left without PUBREL would wait until it reconnects.
+                stored.whenComplete((v, err) -> conn.sendPubrel(pubrel[0]));
+            }
+        }
+        report(events);
+        return events != Delivery.UNKNOWN;
     }
 
     public boolean pubcomp(int packetId) {
-        return delivery.pubcomp(packetId);
+        List<Event> events;
+        synchronized (this) {
+            events = delivery.pubcomp(packetId);
+            changes.flush();
+        }
+        report(events);
+        return events != Delivery.UNKNOWN;
     }
 
     /** MQTT 3 only: resend what has waited longer than the retry interval on a live connection. */
-    public void retry(long olderThanMillis) {
+    public synchronized void retry(long olderThanMillis) {
         delivery.retry(olderThanMillis);
     }
 
@@ -376,14 +428,22 @@ public final class Session {
     /** Inbound QoS 2 PUBLISH. */
     public enum Qos2Result { NEW, DUPLICATE, TOO_MANY }
 
+    /**
+     * Notes an inbound QoS 2 packet id until PUBREL. The store hears of it only from
+     * {@link #qos2Routed}, after the message's own writes, so that a store that has the id also
+     * has the message (a resent PUBLISH after a crash is then rightly a duplicate).
+     */
     public synchronized Qos2Result receiveQos2(int packetId) {
         messagesIn++;
-        Qos2Result r = awaitingRel.receive(packetId);
-        if (r == Qos2Result.NEW && changes.isOn()) {
+        return awaitingRel.receive(packetId);
+    }
+
+    /** The QoS 2 message with this id was routed: the store records the id; returns when it has. */
+    public synchronized CompletionStage<Void> qos2Routed(int packetId) {
+        if (changes.isOn() && awaitingRel.contains(packetId)) {
             changes.awaitingRel(packetId, true);
-            changes.flush();
         }
-        return r;
+        return changes.flush();
     }
 
     public synchronized void countInbound() {
@@ -391,14 +451,27 @@ public final class Session {
     }
 
     /** PUBREL: true when the id was awaiting release. */
-    public synchronized boolean release(int packetId) {
-        boolean known = awaitingRel.release(packetId);
-        if (known && changes.isOn()) {
-            changes.awaitingRel(packetId, false);
-            changes.flush();
-        }
-        return known;
+    public boolean release(int packetId) {
+        return released(packetId) != null;
     }
+
+    /**
+     * PUBREL: null when the id was not awaiting release, else when the store has forgotten it
+     * (PUBCOMP waits for that: a remembered id would make the client's next message with it a
+     * duplicate after a crash).
+     */
+    public synchronized CompletionStage<Void> released(int packetId) {
+        if (!awaitingRel.release(packetId)) {
+            return null;
+        }
+        if (changes.isOn()) {
+            changes.awaitingRel(packetId, false);
+        }
+        CompletionStage<Void> stored = changes.flush();
+        return stored != null ? stored : DONE;
+    }
+
+    private static final CompletionStage<Void> DONE = java.util.concurrent.CompletableFuture.completedFuture(null);
 
     /** Drops inbound QoS 2 ids whose PUBREL never came (await_rel_timeout). */
     public synchronized int expireAwaitingRel(long olderThanMillis) {

@@ -35,6 +35,8 @@ public final class BrokerStats {
     public final LongAdder messagesDroppedExpired = new LongAdder();
     public final LongAdder messagesRetried = new LongAdder();
     public final LongAdder messagesAcked = new LongAdder();
+    /** QoS 1/2 publishes refused because the session store did not take them (never acknowledged as stored). */
+    public final LongAdder publishesNotStored = new LongAdder();
     public final LongAdder authFailures = new LongAdder();
     public final LongAdder aclDenied = new LongAdder();
     public final LongAdder sessionsTakenOver = new LongAdder();

@@ -32,7 +32,7 @@ class RouterTest {
     private final MemorySessionStore sessions = new MemorySessionStore();
     private final Map<String, RecordingConnection> wires = new HashMap<>();
     private final List<String> notInMemory = new ArrayList<>();
-    private final Router router = new Router(tree, sessions, (id, p) -> {
+    private final Router router = new Router(tree, sessions, (id, p, writes) -> {
         notInMemory.add(id + ":" + new String(p.message().payload()));
         return id.startsWith("stored");
     }, 2);

@@ -74,8 +74,11 @@ class ChangeLogModelTest {
                 }
                 case 6 -> {
                     int id = 1 + r.nextInt(20);
-                    if (s.receiveQos2(id) == Session.Qos2Result.NEW && r.nextBoolean()) {
-                        s.release(id);
+                    if (s.receiveQos2(id) == Session.Qos2Result.NEW) {
+                        s.qos2Routed(id); // as the publish flow does once the message is routed
+                        if (r.nextBoolean()) {
+                            s.release(id);
+                        }
                     }
                 }
                 case 7 -> s.release(1 + r.nextInt(20));

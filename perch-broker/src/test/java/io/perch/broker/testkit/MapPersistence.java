@@ -54,8 +54,14 @@ public final class MapPersistence implements SessionPersistence {
             log.add(c);
             apply(c);
         }
-        return CompletableFuture.completedFuture(null);
+        return writeGate;
     }
+
+    /**
+     * What {@link #write} returns: the changes are applied at once, but a test may hold back
+     * (or fail) the "durable" answer to see what waits for it.
+     */
+    public volatile CompletableFuture<Void> writeGate = CompletableFuture.completedFuture(null);
 
     private void apply(Change c) {
         if (c instanceof Change.SessionSaved s) {

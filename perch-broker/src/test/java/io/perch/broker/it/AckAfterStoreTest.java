@@ -1,0 +1,135 @@
+package io.perch.broker.it;
+
+import io.netty.handler.codec.mqtt.MqttMessage;
+import io.netty.handler.codec.mqtt.MqttMessageType;
+import io.netty.handler.codec.mqtt.MqttProperties;
+import io.netty.handler.codec.mqtt.MqttQoS;
+import io.netty.handler.codec.mqtt.MqttSubscriptionOption;
+import io.perch.broker.persist.Change;
+import io.perch.broker.testkit.BrokerFixture;
+import io.perch.broker.testkit.Inbox;
+import io.perch.broker.testkit.MapPersistence;
+import io.perch.broker.testkit.RawClient;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * "Nothing acknowledged is lost": a publisher's PUBACK / PUBREC goes out only once every
+ * session a durable store keeps has the message there, in the order the PUBLISHes came, and a
+ * message the store did not take is refused, never acknowledged. The store's answer is held
+ * back with {@link MapPersistence#writeGate}; a PINGREQ shows what the broker had sent by then
+ * (it answers after everything it had already written).
+ */
+class AckAfterStoreTest {
+    private final MapPersistence store = new MapPersistence();
+    private final List<RawClient> open = new ArrayList<>();
+    private BrokerFixture broker;
+
+    @BeforeEach
+    void start() {
+        broker = BrokerFixture.start(b -> { }, br -> { }, store);
+        RawClient sub = client();
+        sub.connect(RawClient.v5("keeper", false, 60)
+                .properties(RawClient.props(MqttProperties.MqttPropertyType.SESSION_EXPIRY_INTERVAL, 3600)).build());
+        sub.subscribe(1, MqttProperties.NO_PROPERTIES, "kept/#", MqttSubscriptionOption.onlyFromQos(MqttQoS.EXACTLY_ONCE));
+        sub.disconnect(0, null);
+    }
+
+    @AfterEach
+    void stop() {
+        open.forEach(RawClient::close);
+        broker.close();
+    }
+
+    private RawClient client() {
+        RawClient c = RawClient.open(broker.tcpPort());
+        open.add(c);
+        return c;
+    }
+
+    private RawClient publisherV5(String id, boolean persistent) {
+        RawClient pub = client();
+        var connect = RawClient.v5(id, !persistent, 60);
+        if (persistent) {
+            connect.properties(RawClient.props(MqttProperties.MqttPropertyType.SESSION_EXPIRY_INTERVAL, 3600));
+        }
+        pub.connect(connect.build());
+        return pub;
+    }
+
+    @Test
+    void pubackWaitsForTheStoreAndKeepsPacketOrder() {
+        RawClient pub = publisherV5("pub", false);
+        CompletableFuture<Void> gate = new CompletableFuture<>();
+        store.writeGate = gate;
+        pub.publish("kept/a", 1, "stored", 1);      // to a stored session: waits for the store
+        pub.publish("nobody/here", 1, "no-one", 2); // no write of its own, but after packet 1
+        assertThat(pub.ping()).as("nothing acknowledged before the store answered").isEmpty();
+
+        gate.complete(null);
+        MqttMessage first = pub.expect(MqttMessageType.PUBACK);
+        MqttMessage second = pub.expect(MqttMessageType.PUBACK);
+        assertThat(List.of(RawClient.packetId(first), RawClient.packetId(second))).containsExactly(1, 2);
+        assertThat(RawClient.reasonCode(first)).isZero();
+        assertThat(RawClient.reasonCode(second)).isEqualTo(0x10); // no matching subscribers
+    }
+
+    @Test
+    void aMessageTheStoreDidNotTakeIsRefusedNotAcknowledged() {
+        RawClient pub = publisherV5("pub", false);
+        store.writeGate = CompletableFuture.failedFuture(new IllegalStateException("backlog full"));
+        pub.publish("kept/a", 1, "lost?", 7);
+        MqttMessage ack = pub.expect(MqttMessageType.PUBACK);
+        assertThat(RawClient.packetId(ack)).isEqualTo(7);
+        assertThat(RawClient.reasonCode(ack)).as("quota exceeded: try again later").isEqualTo(0x97);
+        assertThat(broker.broker().service().stats().publishesNotStored.sum()).isEqualTo(1);
+    }
+
+    @Test
+    void anMqtt3PublisherIsDisconnectedRatherThanAcknowledgedWhenTheStoreFails() {
+        RawClient pub = client();
+        pub.connect(RawClient.v3("pub3", true, 60).build());
+        store.writeGate = CompletableFuture.failedFuture(new IllegalStateException("backlog full"));
+        pub.publish("kept/a", 1, "lost?", 3);
+        assertThat(pub.awaitClosed(Inbox.WAIT)).isTrue();
+        assertThat(pub.drain()).noneMatch(m -> m.fixedHeader().messageType() == MqttMessageType.PUBACK);
+    }
+
+    @Test
+    void qos2PubrecWaitsAndThePacketIdIsStoredAfterTheMessage() {
+        RawClient pub = publisherV5("pub2", true);
+        CompletableFuture<Void> gate = new CompletableFuture<>();
+        store.writeGate = gate;
+        pub.publish("kept/b", 2, "once", 9);
+        assertThat(pub.ping()).as("no PUBREC before the store answered").isEmpty();
+        gate.complete(null);
+        assertThat(RawClient.packetId(pub.expect(MqttMessageType.PUBREC))).isEqualTo(9);
+
+        // A store that has the id has the message: after a crash a resent PUBLISH is rightly a duplicate.
+        List<Change> log = List.copyOf(store.log);
+        int message = indexOf(log, c -> c instanceof Change.SessionMessageAdded a && a.clientId().equals("keeper"));
+        int id = indexOf(log, c -> c instanceof Change.AwaitingRelAdded a && a.clientId().equals("pub2") && a.packetId() == 9);
+        assertThat(message).isGreaterThanOrEqualTo(0);
+        assertThat(id).isGreaterThan(message);
+
+        pub.pubrel(9);
+        assertThat(RawClient.packetId(pub.expect(MqttMessageType.PUBCOMP))).isEqualTo(9);
+        assertThat(store.stored("pub2").orElseThrow().awaitingRel()).isEmpty();
+    }
+
+    private static int indexOf(List<Change> log, java.util.function.Predicate<Change> p) {
+        for (int i = 0; i < log.size(); i++) {
+            if (p.test(log.get(i))) {
+                return i;
+            }
+        }
+        return -1;
+    }
+}
