@@ -32,7 +32,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * client id, so two CONNECTs with one id racing on different event loops cannot both win and a
  * kick cannot interleave with a takeover. A session's subscription table and the tree change
  * together under the session's monitor (lock order: stripe, then session, then the tree's lock).
- * Both stay until a session has a single owning executor (issue "Session core as data").
+ * Why both locks stay rather than an owning executor per session: {@link ClientLocks} and
+ * {@link Session} say.
  */
 public final class SessionManager {
     private static final Logger log = LoggerFactory.getLogger(SessionManager.class);

@@ -16,7 +16,7 @@ import java.util.concurrent.CompletionStage;
  * <p>{@link #write} is called under the session's lock (for a session not in memory, its
  * client id's lock), in the order the changes were made, and must not block: a store queues
  * the batch (and may merge batches) and completes the returned stage once the batch is
- * durable. Nothing waits for that stage yet.
+ * durable: a publisher's acknowledgement waits for it (docs/persistence.md).
  */
 public interface SessionPersistence {
     /** False for a store that keeps nothing: the broker then builds no changes at all. */

@@ -26,11 +26,21 @@ import java.util.concurrent.atomic.AtomicLong;
  * side ({@link Delivery}: in-flight window, bounded queue, acknowledgements).
  *
  * <p>Threading: deliveries arrive from every publisher's event loop, acks from the client's.
- * All state changes hold this object's monitor; the hold is short and never spans I/O or a
- * hook (events are collected and reported to the {@link SessionListener} after the monitor is
+ * All state changes (here and in {@link Delivery}, {@link AwaitingRel}, which have no lock of
+ * their own) hold this object's monitor; the hold is short and never spans I/O or a hook
+ * (events are collected and reported to the {@link SessionListener} after the monitor is
  * released, so a hook may call back into the broker without lock-order risks). Writes are
  * handed to the connection in lock order, so the client sees messages in the order the
  * session accepted them: per-topic order holds for each publisher.
+ *
+ * <p>Why a monitor and not an owning executor (the direction in DESIGN-sessions.md): a
+ * publisher hands its message to every subscriber synchronously and gets back, from each, the
+ * durable write its acknowledgement must wait for ({@link #offer}); SUBACK, PUBREC and CONNACK
+ * likewise need the session's answer at once. With an owning executor each of those becomes a
+ * task on another thread plus a future back, and every flow that calls a session turns
+ * asynchronous. The monitor gives the same single-writer order (the store sees batches in
+ * monitor order) at the cost of a short uncontended lock on the common path; only fan-in to
+ * one subscriber contends, where an executor would serialise the same work.
  *
  * <p>A session that outlives its connection, with a durable store, records every change in its
  * {@link ChangeLog} under the same monitor and writes it to the store before releasing it
