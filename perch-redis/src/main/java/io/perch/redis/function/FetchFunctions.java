@@ -40,15 +40,27 @@ final class FetchFunctions {
                 .thenCompose(refs -> deliver(pool, fn, ev, refs));
     }
 
+    /**
+     * One-to-many: each (client, topic) has a read position {@code mqtt:acked:{cid}:{topic}}.
+     * A topic without one falls back to the position of the subscription's filter
+     * ({@code mqtt:acked:{cid}:{filter}}), which the first subscription sets to its own time,
+     * so a topic that held nothing then (or did not exist yet under a wildcard) still gets
+     * everything published after the client subscribed, also across a broker restart.
+     */
     CompletableFuture<Integer> pubsub(PoolRuntime pool, HookRule rule, SubscribedEvent ev) {
         String fn = Functions.ON_MESSAGE_FETCH_FOR_PUBSUB;
         String cid = ev.client().clientId();
-        return TopicIndex.matching(pool, fn, Keys.MSG_INDEX, ev.filter()).thenCompose(topics -> {
+        String filter = ev.filter();
+        // Taken before any read: a message published while this runs is after it, never lost.
+        MessageId subscribedAt = new MessageId(System.currentTimeMillis() * 1000L, 0);
+        return TopicIndex.matching(pool, fn, Keys.MSG_INDEX, filter).thenCompose(topics -> {
             List<RedisCall> gets = new ArrayList<>();
             for (String t : topics) {
                 gets.add(Calls.get(Keys.acked(cid, t)));
             }
+            gets.add(Calls.get(Keys.acked(cid, filter)));
             return pool.read(fn, gets).thenCompose(positions -> {
+                Optional<MessageId> since = position(positions.get(topics.size()));
                 List<RedisCall> calls = new ArrayList<>();
                 List<String> callTopic = new ArrayList<>();
                 List<MessageId> callAfter = new ArrayList<>();
@@ -56,8 +68,7 @@ final class FetchFunctions {
                 for (int i = 0; i < topics.size(); i++) {
                     String t = topics.get(i);
                     byte[] set = Keys.topicMessages(t);
-                    Optional<MessageId> pos = Optional.ofNullable((byte[]) positions.get(i)).map(Keys::str)
-                            .flatMap(Ids::parse);
+                    Optional<MessageId> pos = position(positions.get(i)).or(() -> since);
                     if (pos.isPresent()) {
                         // By time, not by rank: a position whose message expired or was pruned still
                         // marks where to resume, so the subscriber never stalls on it.
@@ -75,8 +86,8 @@ final class FetchFunctions {
                         startNow.add(t);
                     }
                 }
-                if (!startNow.isEmpty()) {
-                    markNow(pool, fn, cid, startNow);
+                if (since.isEmpty()) {
+                    markNow(pool, fn, cid, startNow, filter, subscribedAt);
                 }
                 if (calls.isEmpty()) {
                     return CompletableFuture.completedFuture(0);
@@ -99,28 +110,37 @@ final class FetchFunctions {
         });
     }
 
+    private static Optional<MessageId> position(Object reply) {
+        return Optional.ofNullable((byte[]) reply).map(Keys::str).flatMap(Ids::parse);
+    }
+
     /**
-     * First subscription with no position starts at "now" (EMQ X's documented behaviour): the
-     * position is set to the newest stored message, so that what is published from here on is
-     * delivered after a restart even if the client never acknowledged anything yet.
+     * First subscription with no position starts at "now" (EMQ X's documented behaviour): each
+     * topic's position is set to its newest stored message, and the filter's to the time of the
+     * subscription (also when no topic holds a message yet), so that what is published from
+     * here on is delivered after a restart even if the client never acknowledged anything.
+     * SET NX: a position an acknowledgement set meanwhile wins.
      */
-    private void markNow(PoolRuntime pool, String fn, String cid, List<String> topics) {
+    private void markNow(PoolRuntime pool, String fn, String cid, List<String> topics, String filter,
+                         MessageId subscribedAt) {
         List<RedisCall> newest = new ArrayList<>();
         for (String t : topics) {
             newest.add(Calls.zrange(Keys.topicMessages(t), -1, -1));
         }
-        pool.read(fn, newest).thenAccept(replies -> {
+        CompletableFuture<List<Object>> read = topics.isEmpty() ? CompletableFuture.completedFuture(List.of())
+                : pool.read(fn, newest);
+        read.whenComplete((replies, err) -> {
             List<RedisCall> sets = new ArrayList<>();
-            for (int i = 0; i < topics.size(); i++) {
+            for (int i = 0; err == null && i < topics.size(); i++) {
                 @SuppressWarnings("unchecked")
                 List<byte[]> last = (List<byte[]>) replies.get(i);
                 if (!last.isEmpty()) {
                     sets.add(Calls.setIfAbsent(Keys.acked(cid, topics.get(i)), last.get(0)));
                 }
             }
-            if (!sets.isEmpty()) {
-                pool.write(fn, sets);
-            }
+            // After the topics' own: for an exact filter the two keys are one, and its newest message wins.
+            sets.add(Calls.setIfAbsent(Keys.acked(cid, filter), Keys.utf8(ctx.compat().id(subscribedAt))));
+            pool.write(fn, sets);
         });
     }
 

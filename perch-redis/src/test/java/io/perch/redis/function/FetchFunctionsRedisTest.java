@@ -119,6 +119,26 @@ class FetchFunctionsRedisTest extends RedisBackendTest {
     }
 
     @Test
+    void aFirstSubscriptionToATopicWithNoMessageYetStillRecordsWhereItStarted() {
+        start(PUBLISH, FETCH_PUBSUB);
+        events.subscribed("s", "pubsub/empty", 1);
+        events.subscribed("s", "pubsub/w/#", 1); // a wildcard matching no topic yet
+        await().atMost(Duration.ofSeconds(5)).until(() -> redis.cli().get("mqtt:acked:s:pubsub/empty") != null
+                && redis.cli().get("mqtt:acked:s:pubsub/w/#") != null);
+        assertThat(payloadsDeliveredTo("s")).isEmpty();
+
+        // Published while the client was away (say the broker restarted): its next subscription
+        // is not "new", it resumes from the first one and gets both.
+        events.publish("pub", "pubsub/empty", "while-away", 1, false);
+        events.publish("pub", "pubsub/w/new", "new-topic", 1, false);
+        awaitStored("pubsub/w/new", 1);
+        events.subscribed("s", "pubsub/empty", 1);
+        events.subscribed("s", "pubsub/w/#", 1);
+        await().atMost(Duration.ofSeconds(5)).until(() -> payloadsDeliveredTo("s").size() == 2);
+        assertThat(payloadsDeliveredTo("s")).containsExactly("while-away", "new-topic");
+    }
+
+    @Test
     void aStalePositionDoesNotStallTheSubscriber() {
         start(PUBLISH, FETCH_PUBSUB);
         Message old = events.publish("pub", "pubsub/s", "old", 1, false);
