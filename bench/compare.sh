@@ -4,12 +4,12 @@
 # started here is stopped on exit. See bench/README.md for the scenarios and the options.
 #
 #   bench/compare.sh [--seconds N] [--warmup N] [--scenarios a,b,...] [--brokers A,B] [--conns N]
-#                    [--redis] [--keep DIR]
+#                    [--redis] [--durable] [--keep DIR]
 #
 # A broker is "perch" (bin/perch start on free ports), "mosquitto" (Debian's, installed with apt if
 # missing, on free ports, limits lifted) or "HOST:TCP[:WS[:PID]]" (already running; PID enables
 # the memory row). Environment: BENCH_SECONDS, BENCH_WARMUP, BENCH_SCENARIOS, BENCH_BROKERS, BENCH_CONNS,
-# BENCH_REDIS=1, PERCH_SET (extra "key=value ..." for bin/perch start), BENCH_JAVA_OPTS,
+# BENCH_REDIS=1, BENCH_DURABLE=1 (ACK mode: BENCH_DURABLE_ACK, default redis), PERCH_SET (extra "key=value ..." for bin/perch start), BENCH_JAVA_OPTS,
 # WARM_PASS (seconds of unmeasured QoS 1 load per broker before the throughput rows; 8, 0 = none).
 set -euo pipefail
 
@@ -20,6 +20,7 @@ SCENARIOS="${BENCH_SCENARIOS:-conn,qos0,qos1,qos2,fanin,fanout,many,latency,ws,r
 BROKERS="${BENCH_BROKERS:-perch,mosquitto}"
 CONNS="${BENCH_CONNS:-10000}"
 REDIS="${BENCH_REDIS:-0}"
+DURABLE="${BENCH_DURABLE:-0}"
 KEEP=""
 
 usage() {
@@ -35,6 +36,7 @@ while [ $# -gt 0 ]; do
     --brokers) BROKERS="$2"; shift 2 ;;
     --conns) CONNS="$2"; shift 2 ;;
     --redis) REDIS=1; shift ;;
+    --durable) DURABLE=1; shift ;;
     --keep) KEEP="$2"; shift 2 ;;
     -h | --help) usage ;;
     *) echo "compare.sh: unknown option $1" >&2; usage ;;
@@ -172,11 +174,17 @@ EOF
 
 # A config dir of its own for each Perch: the broker's etc/perch.conf, the dashboard off, and the
 # Redis backend only when asked for (etc/plugins/ would otherwise load it for every scenario).
-perch_etc() { # dir with-redis
+# "durable": only a pool and the session store in Redis, none of the EMQ X rules, so the row
+# measures what durable sessions cost.
+perch_etc() { # dir with-redis(0|1|durable)
   mkdir -p "$1/plugins"
   cp "$ROOT/etc/perch.conf" "$1/perch.conf"
   echo "dashboard.enable = off" >"$1/plugins/perch_dashboard.conf"
   [ "$2" = 1 ] && cp "$ROOT/etc/plugins/emqx_backend_redis.conf" "$1/plugins/"
+  if [ "$2" = durable ]; then
+    printf '%s\n' "backend.redis.pool1.type = single" "persistence.mode = redis" \
+      "persistence.ack = ${BENCH_DURABLE_ACK:-redis}" >"$1/plugins/perch_durable.conf"
+  fi
   return 0
 }
 
@@ -200,7 +208,7 @@ start_perch() { # slot [redis]
     "zone.external.max_mqueue_len=10000000"
   )
   # The Redis-backed Perch gets its own embedded redis-server on a free port.
-  [ "$redis" = 1 ] && sets+=("backend.redis.pool1.server=127.0.0.1:$(free_port)")
+  [ "$redis" != 0 ] && sets+=("backend.redis.pool1.server=127.0.0.1:$(free_port)")
   # shellcheck disable=SC2206
   [ -n "${PERCH_SET:-}" ] && sets+=(${PERCH_SET})
   local args=(start -c "$etc/perch.conf")
@@ -378,6 +386,31 @@ if want redis; then
   fi
 fi
 
+DURABLE_ROWS=()
+if [ "$DURABLE" = 1 ]; then
+  if [ "${LABEL[0]}" != Perch ]; then
+    DURABLE_ROWS+=("durable sessions: skipped, the first broker must be perch (memory mode) to compare with")
+  else
+    # A Perch whose persistent sessions live in Redis (its own embedded redis-server), against
+    # the first Perch (memory mode), same load with persistent publishers and subscribers.
+    start_perch 3 durable
+    rw=$(( WARMUP > 8 ? WARMUP : 8 ))
+    DCOMMON=(-i 0 --quiet --no-clean -x 3600 --duration "$(awk -v a="$D" -v b="$rw" 'BEGIN { print a + b }')" --warmup "$rw")
+    # In the bench arguments @ becomes a topic prefix of each run's own.
+    durable_row() { # id label bench-args...
+      local id=$1 label=$2 mem="$WORK/durable-$1-mem.json" red="$WORK/durable-$1-redis.json"
+      shift 2
+      log "$label: memory mode, then persistence.mode=redis"
+      bench "$mem" "$WORK/durable-$id-mem.log" "${@//@/b\/dm-$id}" "${DCOMMON[@]}" -h 127.0.0.1 -p "${TCP[0]}" || true
+      bench "$red" "$WORK/durable-$id-redis.log" "${@//@/b\/dr-$id}" "${DCOMMON[@]}" -h 127.0.0.1 -p "${TCP[3]}" || true
+      DURABLE_ROWS+=("$label, persistent sessions: $(cell "$red" deliverRate rate 0) msg/s durable (ack=${BENCH_DURABLE_ACK:-redis}) against $(cell "$mem" deliverRate rate 0) msg/s in memory = $(ratio "$(field "$red" deliverRate)" "$(field "$mem" deliverRate)")")
+    }
+    durable_row qos1 "QoS 1 1->1" pubsub -P 1 -S 1 -q 1 -t "@/%i"
+    durable_row fanin "fan-in 10->1 QoS 1" pubsub -P 10 -S 1 -q 1 -t "@/%i" --sub-topic "@/+"
+    durable_row fanout "fan-out 1->10 QoS 1" pubsub -P 1 -S 10 -q 1 -t "@" --sub-topic "@"
+  fi
+fi
+
 # ---- the table ----------------------------------------------------------------------------
 
 w1=8 w2=${#LABEL[0]} w3=${#LABEL[1]}
@@ -398,4 +431,5 @@ done
 echo
 echo "ratio = ${LABEL[0]} / ${LABEL[1]}. Cells show the delivered share when under 100%, dup=N for duplicates."
 [ -n "$PERSISTED" ] && echo "$PERSISTED"
+for r in "${DURABLE_ROWS[@]}"; do echo "$r"; done
 true
