@@ -23,13 +23,22 @@ import java.util.concurrent.TimeUnit;
  * run live on different nodes.
  */
 final class ScriptedWrites {
-    /** ARGV holds each command as its argument count followed by its arguments; returns {n, error, ...} for failures. */
-    static final String SCRIPT = String.join("\n",
+    /**
+     * ARGV holds each command as its argument count followed by its arguments; returns {n, error, ...} for failures.
+     * A command named like a {@link PseudoCommands} entry runs that Lua function, its errors caught as pcall would.
+     */
+    static final String SCRIPT = PseudoCommands.definitions() + String.join("\n",
             "local errs, c, i, n = {}, 0, 1, #ARGV",
             "while i <= n do",
             "  local argc = tonumber(ARGV[i])",
             "  c = c + 1",
-            "  local r = redis.pcall(unpack(ARGV, i + 1, i + argc))",
+            "  local p, r = pseudo[ARGV[i + 1]], nil",
+            "  if p then",
+            "    local ok, res = pcall(p, unpack(ARGV, i + 2, i + argc))",
+            "    if ok then r = res elseif type(res) == 'table' and res.err then r = res else r = {err = tostring(res)} end",
+            "  else",
+            "    r = redis.pcall(unpack(ARGV, i + 1, i + argc))",
+            "  end",
             "  if type(r) == 'table' and r.err then",
             "    errs[#errs + 1] = c",
             "    errs[#errs + 1] = r.err",

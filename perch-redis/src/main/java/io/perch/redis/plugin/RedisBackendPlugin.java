@@ -4,6 +4,7 @@ import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
 import io.perch.broker.plugin.ConfigEntry;
 import io.perch.broker.plugin.PerchPlugin;
+import io.perch.broker.plugin.PluginStores;
 import io.perch.broker.plugin.PluginContext;
 import io.perch.redis.channel.SubscriptionChannel;
 import io.perch.redis.client.BackendMetrics;
@@ -11,6 +12,8 @@ import io.perch.redis.client.CommandPipeline;
 import io.perch.redis.client.PoolConnector;
 import io.perch.redis.config.BackendConfig;
 import io.perch.redis.config.BackendConfigParser;
+import io.perch.redis.config.PersistenceConfig;
+import io.perch.redis.config.PersistenceConfigParser;
 import io.perch.redis.config.PoolConfig;
 import io.perch.redis.config.PoolType;
 import io.perch.redis.embedded.EmbeddedRedis;
@@ -18,6 +21,7 @@ import io.perch.redis.embedded.RedisProcess;
 import io.perch.redis.function.BackendContext;
 import io.perch.redis.function.HookBinder;
 import io.perch.redis.function.PoolRuntime;
+import io.perch.redis.session.RedisSessionPersistence;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,6 +47,9 @@ public final class RedisBackendPlugin implements PerchPlugin {
     private static final Duration TIMEOUT = Duration.ofSeconds(5);
 
     private BackendConfig config;
+    private PersistenceConfig persistence = PersistenceConfig.MEMORY;
+    /** Made at configure (the broker asks for it before start), bound to its pool at start. */
+    private RedisSessionPersistence sessionStore;
     private ClientResources resources;
     private ExecutorService brokerSide;
     private ScheduledExecutorService timer;
@@ -59,12 +66,29 @@ public final class RedisBackendPlugin implements PerchPlugin {
 
     @Override
     public List<String> configPrefixes() {
-        return List.of(BackendConfigParser.PREFIX);
+        return List.of(BackendConfigParser.PREFIX, PersistenceConfigParser.PREFIX);
     }
 
     @Override
     public void configure(List<ConfigEntry> entries) {
-        config = new BackendConfigParser().parse(entries);
+        List<ConfigEntry> backend = new ArrayList<>();
+        List<ConfigEntry> persist = new ArrayList<>();
+        for (ConfigEntry e : entries) {
+            (e.key().startsWith(PersistenceConfigParser.PREFIX) ? persist : backend).add(e);
+        }
+        config = new BackendConfigParser().parse(backend);
+        persistence = new PersistenceConfigParser().parse(persist, config.pools().keySet());
+        sessionStore = persistence.redis() ? new RedisSessionPersistence(config.compat(), persistence.ack()) : null;
+    }
+
+    /** Sessions that outlive their connection go to {@code persistence.pool} unless {@code persistence.mode = memory}. */
+    @Override
+    public PluginStores stores() {
+        return sessionStore == null ? PluginStores.NONE : new PluginStores(null, null, sessionStore);
+    }
+
+    public PersistenceConfig persistence() {
+        return persistence;
     }
 
     @Override
@@ -102,6 +126,11 @@ public final class RedisBackendPlugin implements PerchPlugin {
                 pools.put(pc.name(), new PoolRuntime(pc, pipeline));
                 log.info("Redis backend: {}", pc);
             }
+            if (sessionStore != null) {
+                sessionStore.bind(pools.get(persistence.pool()));
+                log.info("Redis backend: sessions are kept in pool {} (persistence.ack = {})", persistence.pool(),
+                        persistence.ack());
+            }
             BackendContext ctx = new BackendContext(context.broker(), config.compat(), brokerSide);
             binder = new HookBinder(ctx, pools);
             binder.bind(context.broker().hooks(), config.rules());
@@ -134,6 +163,9 @@ public final class RedisBackendPlugin implements PerchPlugin {
 
     @Override
     public void stop() {
+        if (sessionStore != null) {
+            sessionStore.bind(null);
+        }
         if (binder != null) {
             binder.unbind();
             binder = null;

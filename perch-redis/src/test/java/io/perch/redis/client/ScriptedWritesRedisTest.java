@@ -94,4 +94,66 @@ class ScriptedWritesRedisTest extends RedisBackendTest {
         assertThat(calls("zadd")).as("one per message, plus the topic index").isEqualTo(30 + 1);
         assertThat(backend.count("on_message_publish", "failure")).isZero();
     }
+
+    private void write(java.util.List<RedisCall> calls) {
+        CommandPipeline pipeline = backend.plugin.pipeline("pool1").orElseThrow();
+        pipeline.submit(RedisOp.write("test", calls)).orTimeout(10, TimeUnit.SECONDS).join();
+    }
+
+    private static byte[] b(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void unrefInsideTheScriptDeletesTheBodyAtItsLastReference() {
+        start();
+        redis.cli().hset("perch:msg:x", java.util.Map.of("topic", "t", "refs", "2"));
+        long evalsBefore = calls("eval");
+        write(java.util.List.of(PseudoCommands.unref(b("perch:msg:x")), PseudoCommands.unref(b("perch:msg:gone"))));
+        assertThat(redis.cli().hget("perch:msg:x", "refs")).isEqualTo("1");
+        assertThat(redis.cli().exists("perch:msg:gone")).as("a missing body stays missing").isZero();
+        write(java.util.List.of(PseudoCommands.unref(b("perch:msg:x"))));
+        assertThat(redis.cli().exists("perch:msg:x")).isZero();
+        assertThat(calls("eval") - evalsBefore).as("one script per write, no EVAL of its own").isEqualTo(2);
+        assertThat(calls("hincrby")).isEqualTo(3);
+    }
+
+    @Test
+    void setHeadRewritesThePhaseAndPacketIdOnly() {
+        start();
+        redis.cli().hset("perch:out:{c}", "7", "QUEUED|0|id1|1|0||-1|-1|");
+        write(java.util.List.of(PseudoCommands.setHead(b("perch:out:{c}"), b("7"), "SENT|12"),
+                PseudoCommands.setHead(b("perch:out:{c}"), b("8"), "SENT|13")));
+        assertThat(redis.cli().hgetall("perch:out:{c}")).containsOnly(java.util.Map.entry("7", "SENT|12|id1|1|0||-1|-1|"));
+    }
+
+    @Test
+    void aPseudoCommandRefusedByRedisFailsOnlyItsWrite() {
+        start();
+        redis.cli().set("perch:msg:bad", "a string");
+        CommandPipeline pipeline = backend.plugin.pipeline("pool1").orElseThrow();
+        var bad = pipeline.submit(RedisOp.write("test", java.util.List.of(PseudoCommands.unref(b("perch:msg:bad")))));
+        write(java.util.List.of(ArgvCall.of(r -> r.set(b("after"), b("1")), "SET", "after", "1")));
+        assertThat(bad).isCompletedExceptionally();
+        assertThat(redis.cli().get("after")).isEqualTo("1");
+    }
+
+    /** Alone (as on Cluster, or when Redis refuses the batch script) each is an EVAL of a one-key script. */
+    @Test
+    void sentAloneAPseudoCommandIsAOneKeyScript() throws Exception {
+        start();
+        redis.cli().hset("perch:msg:y", java.util.Map.of("topic", "t", "refs", "1"));
+        redis.cli().hset("perch:out:{c}", "1", "QUEUED|0|y|1|0||-1|-1|");
+        var client = io.lettuce.core.RedisClient.create("redis://" + redis.server());
+        try (var conn = client.connect(io.lettuce.core.codec.ByteArrayCodec.INSTANCE)) {
+            var async = conn.async();
+            assertThat(PseudoCommands.setHead(b("perch:out:{c}"), b("1"), "RELEASED|3").issue(async)
+                    .get(5, TimeUnit.SECONDS)).isEqualTo(1L);
+            assertThat(PseudoCommands.unref(b("perch:msg:y")).issue(async).get(5, TimeUnit.SECONDS)).isEqualTo(0L);
+        } finally {
+            client.shutdown(Duration.ZERO, Duration.ofSeconds(1));
+        }
+        assertThat(redis.cli().hget("perch:out:{c}", "1")).isEqualTo("RELEASED|3|y|1|0||-1|-1|");
+        assertThat(redis.cli().exists("perch:msg:y")).isZero();
+    }
 }

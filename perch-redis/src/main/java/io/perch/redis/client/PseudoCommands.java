@@ -1,0 +1,82 @@
+package io.perch.redis.client;
+
+import io.lettuce.core.ScriptOutputType;
+
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Writes Redis has no single command for, named like commands ({@code PERCH.UNREF key}) so that
+ * they travel as {@link ArgvCall}s: inside the pipeline's script ({@link ScriptedWrites#SCRIPT}
+ * looks the name up in {@link #LUA}) they cost nothing extra; as a plain command (Cluster, or a
+ * connection that may not run the batch script) each is an {@code EVAL} of a one-key script,
+ * so it stays legal on Cluster. Each is a Lua function of its key and arguments; the same
+ * source serves both ways, so they cannot drift apart. Stateless; any thread.
+ */
+public final class PseudoCommands {
+    public static final String UNREF = "PERCH.UNREF";
+    public static final String SET_HEAD = "PERCH.SETHEAD";
+
+    /** Name -> Lua function (key, args...). */
+    static final Map<String, String> LUA = new LinkedHashMap<>();
+
+    static {
+        // A shared body loses one reference; the last one deletes it. A missing body stays missing.
+        LUA.put(UNREF, String.join("\n",
+                "function(k)",
+                "  local n = redis.call('HINCRBY', k, 'refs', -1)",
+                "  if n <= 0 then redis.call('DEL', k) end",
+                "  return n",
+                "end"));
+        // Replaces the first two '|'-separated parts of a hash value (a session message's phase and
+        // packet id), keeping the rest: the update names only what changed. A missing field stays missing.
+        LUA.put(SET_HEAD, String.join("\n",
+                "function(k, f, head)",
+                "  local v = redis.call('HGET', k, f)",
+                "  if not v then return 0 end",
+                "  local rest = string.match(v, '^[^|]*|[^|]*|(.*)$')",
+                "  if not rest then return 0 end",
+                "  redis.call('HSET', k, f, head .. '|' .. rest)",
+                "  return 1",
+                "end"));
+    }
+
+    private static final Map<String, String> DIRECT = new LinkedHashMap<>();
+
+    static {
+        LUA.forEach((name, fn) -> DIRECT.put(name, "local f = " + fn + "\nreturn f(KEYS[1], unpack(ARGV))"));
+    }
+
+    private PseudoCommands() {
+    }
+
+    /** The Lua that defines {@code pseudo[name] = function...} for the batch script. */
+    static String definitions() {
+        StringBuilder sb = new StringBuilder("local pseudo = {}\n");
+        LUA.forEach((name, fn) -> sb.append("pseudo['").append(name).append("'] = ").append(fn).append('\n'));
+        return sb.toString();
+    }
+
+    /** {@code PERCH.UNREF key}: HINCRBY key refs -1, and DEL key once that is 0 or less. */
+    public static ArgvCall unref(byte[] key) {
+        return of(UNREF, key);
+    }
+
+    /** {@code PERCH.SETHEAD key field head}: the value's first two '|' parts become {@code head}. */
+    public static ArgvCall setHead(byte[] key, byte[] field, String head) {
+        return of(SET_HEAD, key, field, head);
+    }
+
+    private static ArgvCall of(String name, byte[] key, Object... args) {
+        Object[] parts = new Object[2 + args.length];
+        parts[0] = name;
+        parts[1] = key;
+        System.arraycopy(args, 0, parts, 2, args.length);
+        ArgvCall shape = ArgvCall.of(r -> null, parts);
+        byte[][] argv = shape.argv();
+        byte[][] scriptArgs = Arrays.copyOfRange(argv, 2, argv.length);
+        String script = DIRECT.get(name);
+        return ArgvCall.of(r -> r.eval(script, ScriptOutputType.INTEGER, new byte[][]{key}, scriptArgs), parts);
+    }
+}

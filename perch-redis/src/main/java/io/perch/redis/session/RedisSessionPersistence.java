@@ -1,0 +1,273 @@
+package io.perch.redis.session;
+
+import io.lettuce.core.Limit;
+import io.lettuce.core.Range;
+import io.perch.broker.message.Message;
+import io.perch.broker.message.SubscriptionOptions;
+import io.perch.broker.persist.Change;
+import io.perch.broker.persist.SessionPersistence;
+import io.perch.broker.persist.StoredSession;
+import io.perch.redis.client.PseudoCommands;
+import io.perch.redis.client.RedisCall;
+import io.perch.redis.client.RedisOp;
+import io.perch.redis.codec.Compat;
+import io.perch.redis.codec.MessageHash;
+import io.perch.redis.config.AckMode;
+import io.perch.redis.function.PoolRuntime;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static io.perch.redis.codec.Keys.str;
+
+/**
+ * Sessions that outlive their connection, kept in one Redis pool (key layout: {@link SessionKeys},
+ * docs/redis-backend.md). Every write and read goes through the pool's ordered pipeline, so a
+ * load sees every write submitted before it, and writes queued while Redis is away are replayed.
+ *
+ * <p>Threads: built on the thread that configures the plugin, bound on the one that starts it;
+ * {@link #write} runs on broker threads (under the session's lock), {@link #load} on an event
+ * loop, and the stages complete on the pool's pipeline thread, where the reply decoding of
+ * load and restore runs too.
+ */
+public final class RedisSessionPersistence implements SessionPersistence {
+    private static final Logger log = LoggerFactory.getLogger(RedisSessionPersistence.class);
+    private static final String FUNCTION = "session";
+    /** Clients read per restore round trip. */
+    static final int RESTORE_PAGE = 1000;
+
+    private final AckMode ack;
+    private final SessionWrites writes;
+    private volatile PoolRuntime pool;
+    private final AtomicLong missingBodies = new AtomicLong();
+    private final AtomicBoolean missingLogged = new AtomicBoolean();
+
+    public RedisSessionPersistence(Compat compat, AckMode ack) {
+        this.ack = ack;
+        this.writes = new SessionWrites(compat);
+    }
+
+    /** The pool exists only once the plugin starts, after the broker asked for its stores. */
+    public void bind(PoolRuntime runtime) {
+        this.pool = runtime;
+    }
+
+    /** Session messages skipped on load because their body was gone (expired, or lost). */
+    public long missingBodies() {
+        return missingBodies.get();
+    }
+
+    @Override
+    public boolean durable() {
+        return true;
+    }
+
+    private PoolRuntime pool() {
+        PoolRuntime p = pool;
+        if (p == null) {
+            throw new IllegalStateException("the Redis session store is not bound to a pool: the redis-backend plugin "
+                    + "has not started (or has stopped)");
+        }
+        return p;
+    }
+
+    @Override
+    public CompletionStage<Void> write(List<Change> batch) {
+        if (batch.isEmpty()) {
+            return CompletableFuture.completedFuture(null);
+        }
+        PoolRuntime p;
+        SessionWrites.Writes w;
+        try {
+            p = pool();
+            w = writes.translate(batch);
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        CompletableFuture<List<Object>> sent = p.pipeline().submit(RedisOp.write(FUNCTION, w.calls()));
+        CompletableFuture<Void> done = w.dropped().isEmpty() ? sent.thenApply(r -> null)
+                : sent.thenCompose(replies -> release(p, replies, w.dropped()));
+        return ack.kind() == AckMode.Kind.NONE ? CompletableFuture.completedFuture(null) : done;
+    }
+
+    /**
+     * The bodies a deleted session referred to lose that reference. Submitted after the delete
+     * replied, so other sessions' writes may come between: harmless, since a body is re-written
+     * whole on every add and only the count decides when it goes.
+     */
+    private CompletableFuture<Void> release(PoolRuntime p, List<Object> replies, List<Integer> dropped) {
+        List<RedisCall> unrefs = new ArrayList<>();
+        for (int i : dropped) {
+            Object r = replies.get(i);
+            if (r instanceof List<?> ids) {
+                for (Object id : ids) {
+                    unrefs.add(PseudoCommands.unref(SessionKeys.body(str((byte[]) id))));
+                }
+            }
+        }
+        if (unrefs.isEmpty()) {
+            return CompletableFuture.completedFuture(null);
+        }
+        return p.pipeline().submit(RedisOp.write(FUNCTION, unrefs)).thenApply(r -> null);
+    }
+
+    @Override
+    public CompletionStage<Optional<StoredSession>> load(String clientId) {
+        PoolRuntime p;
+        try {
+            p = pool();
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        byte[] session = SessionKeys.session(clientId);
+        byte[] subs = SessionKeys.subs(clientId);
+        byte[] out = SessionKeys.out(clientId);
+        byte[] rel = SessionKeys.rel(clientId);
+        List<RedisCall> reads = List.of(r -> r.hgetall(session), r -> r.hgetall(subs), r -> r.hgetall(out),
+                r -> r.smembers(rel));
+        return p.read(FUNCTION, reads).thenCompose(replies -> {
+            Map<String, byte[]> hash = texts(replies.get(0));
+            if (hash.isEmpty()) {
+                return CompletableFuture.completedFuture(Optional.<StoredSession>empty());
+            }
+            Map<Long, OutEntry> entries = new java.util.TreeMap<>();
+            texts(replies.get(2)).forEach((seq, v) -> entries.put(Long.parseLong(seq), OutEntry.decode(str(v))));
+            List<String> ids = entries.values().stream().map(OutEntry::messageId).distinct().toList();
+            List<RedisCall> bodies = new ArrayList<>(ids.size());
+            for (String id : ids) {
+                byte[] key = SessionKeys.body(id);
+                bodies.add(r -> r.hgetall(key));
+            }
+            CompletableFuture<List<Object>> read = bodies.isEmpty() ? CompletableFuture.completedFuture(List.of())
+                    : p.read(FUNCTION, bodies);
+            return read.thenApply(bodyReplies -> {
+                Map<String, Message> messages = new LinkedHashMap<>();
+                for (int i = 0; i < ids.size(); i++) {
+                    @SuppressWarnings("unchecked")
+                    Map<byte[], byte[]> h = (Map<byte[], byte[]>) bodyReplies.get(i);
+                    String id = ids.get(i);
+                    MessageHash.read(h, id).ifPresent(m -> messages.put(id, m));
+                }
+                return Optional.of(stored(clientId, hash, replies.get(1), entries, messages, replies.get(3)));
+            });
+        });
+    }
+
+    private StoredSession stored(String clientId, Map<String, byte[]> hash, Object subs, Map<Long, OutEntry> entries,
+                                 Map<String, Message> messages, Object rel) {
+        List<StoredSession.Outbound> outbound = new ArrayList<>(entries.size());
+        int missing = 0;
+        for (Map.Entry<Long, OutEntry> e : entries.entrySet()) {
+            OutEntry o = e.getValue();
+            Message m = messages.get(o.messageId());
+            if (m == null) {
+                missing++;
+                continue;
+            }
+            outbound.add(new StoredSession.Outbound(e.getKey(), m, o.qos(), o.retain(), o.subscriptionIds(),
+                    o.shareGroup(), o.shareFilter(), o.packetId(), o.phase()));
+        }
+        if (missing > 0) {
+            missingBodies.addAndGet(missing);
+            if (missingLogged.compareAndSet(false, true)) {
+                log.warn("stored session {}: {} message(s) skipped, their bodies are gone (expired or lost); "
+                        + "further ones are only counted", clientId, missing);
+            }
+        }
+        Set<Integer> awaiting = new TreeSet<>();
+        if (rel instanceof Set<?> members) {
+            for (Object m : members) {
+                awaiting.add(Integer.parseInt(str((byte[]) m)));
+            }
+        }
+        outbound.sort(Comparator.comparingLong(StoredSession.Outbound::seq));
+        return new StoredSession(clientId, intField(hash, "proto"), longField(hash, "expiry"),
+                longField(hash, "disconnected_at"), subscriptions(subs), List.copyOf(outbound), Set.copyOf(awaiting),
+                WillFields.read(hash));
+    }
+
+    @Override
+    public CompletionStage<List<Dormant>> restore() {
+        PoolRuntime p;
+        try {
+            p = pool();
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        List<Dormant> out = new ArrayList<>();
+        return page(p, null, out).thenApply(v -> out);
+    }
+
+    /** One page of client ids after {@code after}, then their hashes; recurses until a short page. */
+    private CompletableFuture<Void> page(PoolRuntime p, byte[] after, List<Dormant> out) {
+        Range<byte[]> range = Range.from(after == null ? Range.Boundary.unbounded() : Range.Boundary.excluding(after),
+                Range.Boundary.unbounded());
+        RedisCall ids = r -> r.zrangebylex(SessionKeys.SESSIONS, range, Limit.create(0, RESTORE_PAGE));
+        return p.read(FUNCTION, List.of(ids)).thenCompose(reply -> {
+            @SuppressWarnings("unchecked")
+            List<byte[]> clients = (List<byte[]>) reply.get(0);
+            if (clients.isEmpty()) {
+                return CompletableFuture.completedFuture(null);
+            }
+            List<RedisCall> reads = new ArrayList<>(clients.size() * 3);
+            for (byte[] c : clients) {
+                String id = str(c);
+                byte[] session = SessionKeys.session(id);
+                byte[] subs = SessionKeys.subs(id);
+                byte[] outKey = SessionKeys.out(id);
+                reads.add(r -> r.hgetall(session));
+                reads.add(r -> r.hgetall(subs));
+                reads.add(r -> r.hlen(outKey));
+            }
+            return p.read(FUNCTION, reads).thenCompose(rs -> {
+                for (int i = 0; i < clients.size(); i++) {
+                    Map<String, byte[]> hash = texts(rs.get(3 * i));
+                    if (hash.isEmpty()) {
+                        continue; // deleted between the index read and this one
+                    }
+                    out.add(new Dormant(str(clients.get(i)), longField(hash, "disconnected_at"), longField(hash, "expiry"),
+                            subscriptions(rs.get(3 * i + 1)), ((Number) rs.get(3 * i + 2)).longValue(),
+                            WillFields.read(hash)));
+                }
+                return clients.size() < RESTORE_PAGE ? CompletableFuture.completedFuture(null)
+                        : page(p, clients.get(clients.size() - 1), out);
+            });
+        });
+    }
+
+    private static Map<String, SubscriptionOptions> subscriptions(Object reply) {
+        Map<String, SubscriptionOptions> subs = new LinkedHashMap<>();
+        texts(reply).forEach((k, v) -> subs.put(k, SubscriptionValue.decode(str(v))));
+        return subs;
+    }
+
+    /** A hash reply with its field names as text. */
+    private static Map<String, byte[]> texts(Object reply) {
+        Map<String, byte[]> out = new LinkedHashMap<>();
+        if (reply instanceof Map<?, ?> m) {
+            m.forEach((k, v) -> out.put(str((byte[]) k), (byte[]) v));
+        }
+        return out;
+    }
+
+    private static long longField(Map<String, byte[]> hash, String field) {
+        byte[] v = hash.get(field);
+        return v == null ? 0 : Long.parseLong(str(v));
+    }
+
+    private static int intField(Map<String, byte[]> hash, String field) {
+        return (int) longField(hash, field);
+    }
+}

@@ -1,0 +1,42 @@
+package io.perch.redis.session;
+
+import static io.perch.redis.codec.Keys.utf8;
+
+/**
+ * The keys of the session store (docs/redis-backend.md, "Durable sessions"). Every key of one
+ * client carries the client id as its hash tag, so a one-key-slot script per client is legal on
+ * Cluster; message bodies and the three indexes are shared and live wherever their name hashes.
+ * Stateless; any thread.
+ */
+final class SessionKeys {
+    private SessionKeys() {
+    }
+
+    /** Sorted set of every stored client id, all at score 0, so restore pages through it by ZRANGEBYLEX. */
+    static final byte[] SESSIONS = utf8("perch:sessions");
+    /** Sorted set: client id -> epoch ms when its session expires (only disconnected, expiring ones). */
+    static final byte[] EXPIRY = utf8("perch:expiry");
+    /** Sorted set: client id -> epoch ms when its unsent will is due (+inf while its client is connected). */
+    static final byte[] WILLS = utf8("perch:wills");
+
+    static byte[] session(String clientId) {
+        return utf8("perch:session:{" + clientId + "}");
+    }
+
+    static byte[] subs(String clientId) {
+        return utf8("perch:subs:{" + clientId + "}");
+    }
+
+    static byte[] out(String clientId) {
+        return utf8("perch:out:{" + clientId + "}");
+    }
+
+    static byte[] rel(String clientId) {
+        return utf8("perch:rel:{" + clientId + "}");
+    }
+
+    /** A message body shared by every session that holds the message; {@code idText} as Compat writes ids. */
+    static byte[] body(String idText) {
+        return utf8("perch:msg:" + idText);
+    }
+}

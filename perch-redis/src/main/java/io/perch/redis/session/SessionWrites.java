@@ -1,0 +1,207 @@
+package io.perch.redis.session;
+
+import io.lettuce.core.ScriptOutputType;
+import io.perch.broker.message.Message;
+import io.perch.broker.persist.Change;
+import io.perch.broker.persist.Phase;
+import io.perch.redis.client.ArgvCall;
+import io.perch.redis.client.PseudoCommands;
+import io.perch.redis.client.RedisCall;
+import io.perch.redis.codec.Compat;
+import io.perch.redis.codec.MessageHash;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+import static io.perch.redis.codec.Keys.utf8;
+
+/**
+ * Turns one session's changes, in order, into Redis writes. Every write but the session delete is
+ * an {@link ArgvCall} (so a batch of them runs inside the pipeline's script); the delete is a
+ * script of the client's four keys whose reply, the message ids the session held, the store
+ * then releases ({@link #dropped}).
+ *
+ * <p>Threads: {@link #translate} runs on the broker thread that writes the batch, under the
+ * session's lock; different clients' batches run on different threads at once, hence the
+ * concurrent map.
+ */
+final class SessionWrites {
+    /** Never-expiring session (MQTT 5: 0xFFFFFFFF). */
+    static final long NEVER_EXPIRE = 0xFFFFFFFFL;
+
+    private static final byte[] PROTO = utf8("proto");
+    private static final byte[] EXPIRY = utf8("expiry");
+    private static final byte[] DISCONNECTED_AT = utf8("disconnected_at");
+    private static final byte[] REFS = utf8("refs");
+
+    /**
+     * Deletes the client's keys (KEYS: session, subs, out, rel) and returns the message ids its
+     * entries named, so that their bodies (other slots on Cluster) can be released after.
+     */
+    static final String DROP_SESSION = String.join("\n",
+            "local ids = {}",
+            "for _, v in ipairs(redis.call('HVALS', KEYS[3])) do",
+            "  local id = string.match(v, '" + OutEntry.LUA_MESSAGE_ID + "')",
+            "  if id then ids[#ids + 1] = id end",
+            "end",
+            "redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4])",
+            "return ids");
+
+    private final Compat compat;
+    /**
+     * The will delay of each client with a stored will, written through this store: a disconnect
+     * ({@code SessionSaved}) names no will, yet its due time in {@code perch:wills} is the
+     * disconnect time plus that delay, and on Cluster no script may read the session hash and
+     * write the index in one go.
+     */
+    private final Map<String, Long> willDelays = new ConcurrentHashMap<>();
+
+    SessionWrites(Compat compat) {
+        this.compat = compat;
+    }
+
+    /** The writes of one batch, and where in them the session deletes are (their replies hold message ids). */
+    record Writes(List<RedisCall> calls, List<Integer> dropped) {
+    }
+
+    Writes translate(List<Change> batch) {
+        List<RedisCall> calls = new ArrayList<>(batch.size() * 2);
+        List<Integer> dropped = new ArrayList<>(0);
+        for (Change c : batch) {
+            add(c, calls, dropped);
+        }
+        return new Writes(calls, dropped);
+    }
+
+    private void add(Change c, List<RedisCall> calls, List<Integer> dropped) {
+        if (c instanceof Change.SessionSaved s) {
+            saved(s, calls);
+        } else if (c instanceof Change.SessionDeleted d) {
+            String id = d.clientId();
+            willDelays.remove(id);
+            dropped.add(calls.size());
+            byte[][] keys = {SessionKeys.session(id), SessionKeys.subs(id), SessionKeys.out(id), SessionKeys.rel(id)};
+            calls.add(r -> r.eval(DROP_SESSION, ScriptOutputType.MULTI, keys));
+            calls.add(zrem(SessionKeys.SESSIONS, id));
+            calls.add(zrem(SessionKeys.EXPIRY, id));
+            calls.add(zrem(SessionKeys.WILLS, id));
+        } else if (c instanceof Change.SubscriptionAdded a) {
+            byte[] key = SessionKeys.subs(a.clientId());
+            byte[] f = utf8(a.key());
+            byte[] v = utf8(SubscriptionValue.encode(a.options()));
+            calls.add(ArgvCall.of(r -> r.hset(key, f, v), "HSET", key, f, v));
+        } else if (c instanceof Change.SubscriptionDeleted d) {
+            calls.add(hdel(SessionKeys.subs(d.clientId()), utf8(d.key())));
+        } else if (c instanceof Change.MessageAdded m) {
+            body(m.message(), calls);
+        } else if (c instanceof Change.SessionMessageAdded a) {
+            String idText = compat.id(a.messageId());
+            byte[] key = SessionKeys.out(a.clientId());
+            byte[] f = seq(a.seq());
+            byte[] v = utf8(new OutEntry(Phase.QUEUED, 0, idText, a.qos(), a.retain(), a.subscriptionIds(),
+                    a.shareGroup(), a.shareFilter()).encode());
+            calls.add(ArgvCall.of(r -> r.hset(key, f, v), "HSET", key, f, v));
+            byte[] body = SessionKeys.body(idText);
+            calls.add(ArgvCall.of(r -> r.hincrby(body, REFS, 1), "HINCRBY", body, REFS, 1));
+        } else if (c instanceof Change.SessionMessageUpdated u) {
+            calls.add(PseudoCommands.setHead(SessionKeys.out(u.clientId()), seq(u.seq()), OutEntry.head(u.phase(), u.packetId())));
+        } else if (c instanceof Change.SessionMessageDeleted d) {
+            calls.add(hdel(SessionKeys.out(d.clientId()), seq(d.seq())));
+            calls.add(PseudoCommands.unref(SessionKeys.body(compat.id(d.messageId()))));
+        } else if (c instanceof Change.AwaitingRelAdded a) {
+            byte[] key = SessionKeys.rel(a.clientId());
+            byte[] m = utf8(Integer.toString(a.packetId()));
+            calls.add(ArgvCall.of(r -> r.sadd(key, m), "SADD", key, m));
+        } else if (c instanceof Change.AwaitingRelDeleted d) {
+            byte[] key = SessionKeys.rel(d.clientId());
+            byte[] m = utf8(Integer.toString(d.packetId()));
+            calls.add(ArgvCall.of(r -> r.srem(key, m), "SREM", key, m));
+        } else if (c instanceof Change.WillSet w) {
+            byte[] key = SessionKeys.session(w.clientId());
+            calls.add(hdelWill(key));
+            List<byte[]> kv = WillFields.fields(w.will(), w.delaySeconds(), compat);
+            calls.add(hset(key, kv));
+            willDelays.put(w.clientId(), w.delaySeconds());
+            // Set while its client is connected: due only once the connection ends (see SessionSaved).
+            calls.add(zadd(SessionKeys.WILLS, Double.POSITIVE_INFINITY, w.clientId()));
+        } else if (c instanceof Change.WillDeleted w) {
+            willDelays.remove(w.clientId());
+            calls.add(hdelWill(SessionKeys.session(w.clientId())));
+            calls.add(zrem(SessionKeys.WILLS, w.clientId()));
+        } else {
+            throw new IllegalArgumentException("unknown change " + c.getClass().getSimpleName());
+        }
+    }
+
+    private void saved(Change.SessionSaved s, List<RedisCall> calls) {
+        String id = s.clientId();
+        List<byte[]> kv = List.of(PROTO, utf8(Integer.toString(s.protocolVersion())),
+                EXPIRY, utf8(Long.toString(s.expiryIntervalSeconds())),
+                DISCONNECTED_AT, utf8(Long.toString(s.disconnectedAt())));
+        calls.add(hset(SessionKeys.session(id), kv));
+        calls.add(zadd(SessionKeys.SESSIONS, 0, id));
+        boolean connected = s.disconnectedAt() == 0;
+        if (connected || s.expiryIntervalSeconds() == NEVER_EXPIRE) {
+            calls.add(zrem(SessionKeys.EXPIRY, id));
+        } else {
+            calls.add(zadd(SessionKeys.EXPIRY, s.disconnectedAt() + s.expiryIntervalSeconds() * 1000, id));
+        }
+        Long delay = willDelays.get(id);
+        if (delay != null) {
+            calls.add(zadd(SessionKeys.WILLS, connected ? Double.POSITIVE_INFINITY : s.disconnectedAt() + delay * 1000, id));
+        }
+    }
+
+    /**
+     * Re-written on every add (HSET leaves {@code refs} alone): a body whose last reference went
+     * meanwhile comes back whole, so releasing a deleted session's bodies later is safe.
+     */
+    private void body(Message m, List<RedisCall> calls) {
+        String idText = compat.id(m.id());
+        byte[] key = SessionKeys.body(idText);
+        calls.add(hset(key, MessageHash.fields(m, compat, idText)));
+        if (m.expiresAt() != 0) {
+            long at = m.expiresAt();
+            calls.add(ArgvCall.of(r -> r.pexpireat(key, at), "PEXPIREAT", key, at));
+        }
+    }
+
+    private static byte[] seq(long seq) {
+        return utf8(Long.toString(seq));
+    }
+
+    private static RedisCall hset(byte[] key, List<byte[]> kv) {
+        Object[] argv = new Object[2 + kv.size()];
+        argv[0] = "HSET";
+        argv[1] = key;
+        for (int i = 0; i < kv.size(); i++) {
+            argv[2 + i] = kv.get(i);
+        }
+        return ArgvCall.of(r -> r.hset(key, MessageHash.asMap(kv)), argv);
+    }
+
+    private static RedisCall hdel(byte[] key, byte[] field) {
+        return ArgvCall.of(r -> r.hdel(key, field), "HDEL", key, field);
+    }
+
+    private static RedisCall hdelWill(byte[] key) {
+        Object[] argv = new Object[2 + WillFields.ALL.length];
+        argv[0] = "HDEL";
+        argv[1] = key;
+        System.arraycopy(WillFields.ALL, 0, argv, 2, WillFields.ALL.length);
+        return ArgvCall.of(r -> r.hdel(key, WillFields.ALL), argv);
+    }
+
+    private static RedisCall zadd(byte[] key, double score, String member) {
+        byte[] m = utf8(member);
+        Object s = Double.isInfinite(score) ? "+inf" : (Object) score;
+        return ArgvCall.of(r -> r.zadd(key, score, m), "ZADD", key, s, m);
+    }
+
+    private static RedisCall zrem(byte[] key, String member) {
+        byte[] m = utf8(member);
+        return ArgvCall.of(r -> r.zrem(key, m), "ZREM", key, m);
+    }
+}

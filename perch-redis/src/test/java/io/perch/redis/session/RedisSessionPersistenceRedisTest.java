@@ -1,0 +1,275 @@
+package io.perch.redis.session;
+
+import io.perch.broker.message.Message;
+import io.perch.broker.message.PublishProperties;
+import io.perch.broker.message.SubscriptionOptions;
+import io.perch.broker.message.UserProperty;
+import io.perch.broker.persist.Change;
+import io.perch.broker.persist.Phase;
+import io.perch.broker.persist.SessionPersistence;
+import io.perch.broker.persist.StoredSession;
+import io.perch.redis.testkit.RedisBackendTest;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * The session store against a real redis-server: what is written loads back the same, shared
+ * bodies live as long as a session refers to them, a deleted session leaves no key, restore
+ * and the time-ordered sets tell what the store holds.
+ */
+class RedisSessionPersistenceRedisTest extends RedisBackendTest {
+    private RedisSessionPersistence store;
+
+    @BeforeEach
+    void startStore() {
+        start();
+        store = (RedisSessionPersistence) backend.plugin.stores().persistence();
+    }
+
+    private void write(Change... changes) {
+        store.write(List.of(changes)).toCompletableFuture().orTimeout(10, TimeUnit.SECONDS).join();
+    }
+
+    private Optional<StoredSession> load(String clientId) {
+        return store.load(clientId).toCompletableFuture().orTimeout(10, TimeUnit.SECONDS).join();
+    }
+
+    private List<SessionPersistence.Dormant> restore() {
+        return store.restore().toCompletableFuture().orTimeout(60, TimeUnit.SECONDS).join();
+    }
+
+    private Message message(String topic, String payload) {
+        return backend.broker.newMessage(topic, payload.getBytes(StandardCharsets.UTF_8), 1, false, "pub");
+    }
+
+    private String idText(Message m) {
+        return backend.plugin.config().compat().id(m.id());
+    }
+
+    private static Change.SessionMessageAdded queued(String cid, long seq, Message m) {
+        return new Change.SessionMessageAdded(cid, seq, m.id(), m.qos(), false, new int[0], null, null);
+    }
+
+    @Test
+    void aWrittenSessionLoadsBackAsWritten() {
+        Message plain = message("a/b", "one");
+        Message rich = new Message(message("x", "y").id(), "a/c", new byte[]{0, 1, 2, (byte) 255}, 2, false, "pub",
+                null, System.currentTimeMillis(), System.currentTimeMillis() + 600_000,
+                new PublishProperties(1, "text/plain", "re/ply", new byte[]{9}, List.of(new UserProperty("k", "v|w"))));
+        Message will = new Message(message("w", "w").id(), "will/c1", "bye".getBytes(StandardCharsets.UTF_8), 1, true,
+                "c1", null, System.currentTimeMillis(), 0, PublishProperties.NONE);
+        SubscriptionOptions plainSub = new SubscriptionOptions(1, true, true, 2, 7, null);
+        SubscriptionOptions shared = new SubscriptionOptions(2, false, false, 0, 0, "g|1");
+        write(new Change.SessionSaved("c1", 5, 3600, 0),
+                new Change.SubscriptionAdded("c1", "a/b", plainSub),
+                new Change.SubscriptionAdded("c1", "$share/g|1/a/+", shared),
+                new Change.SubscriptionAdded("c1", "gone/#", SubscriptionOptions.ofQos(0)),
+                new Change.SubscriptionDeleted("c1", "gone/#"),
+                new Change.MessageAdded(plain),
+                new Change.SessionMessageAdded("c1", 12, plain.id(), 1, true, new int[]{7}, null, null),
+                new Change.MessageAdded(rich),
+                new Change.SessionMessageAdded("c1", 10, rich.id(), 2, false, new int[]{1, 2}, "g|1", "a/+"),
+                new Change.SessionMessageAdded("c1", 11, plain.id(), 0, false, new int[0], null, null),
+                new Change.SessionMessageAdded("c1", 13, plain.id(), 1, false, new int[0], null, null),
+                new Change.SessionMessageUpdated("c1", 10, 5, Phase.SENT),
+                new Change.SessionMessageUpdated("c1", 10, 5, Phase.RELEASED),
+                new Change.SessionMessageUpdated("c1", 12, 6, Phase.SENT),
+                new Change.SessionMessageDeleted("c1", 11, plain.id()),
+                new Change.AwaitingRelAdded("c1", 7),
+                new Change.AwaitingRelAdded("c1", 8),
+                new Change.AwaitingRelDeleted("c1", 8),
+                new Change.WillSet("c1", will, 30));
+
+        StoredSession s = load("c1").orElseThrow();
+        assertThat(s.clientId()).isEqualTo("c1");
+        assertThat(s.protocolVersion()).isEqualTo(5);
+        assertThat(s.expiryIntervalSeconds()).isEqualTo(3600);
+        assertThat(s.disconnectedAt()).isZero();
+        assertThat(s.subscriptions()).containsOnly(Map.entry("a/b", plainSub), Map.entry("$share/g|1/a/+", shared));
+        assertThat(s.messages()).extracting(o -> o.seq() + " " + o.message().id().equals(o.seq() == 10 ? rich.id() : plain.id())
+                        + " " + o.qos() + " " + o.retain() + " " + java.util.Arrays.toString(o.subscriptionIds()) + " "
+                        + o.shareGroup() + " " + o.shareFilter() + " " + o.packetId() + " " + o.phase())
+                .containsExactly("10 true 2 false [1, 2] g|1 a/+ 5 RELEASED",
+                        "12 true 1 true [7] null null 6 SENT",
+                        "13 true 1 false [] null null 0 QUEUED");
+        Message back = s.messages().get(0).message();
+        assertThat(back.topic()).isEqualTo("a/c");
+        assertThat(back.payload()).isEqualTo(rich.payload());
+        assertThat(back.qos()).isEqualTo(2);
+        assertThat(back.expiresAt()).isEqualTo(rich.expiresAt());
+        assertThat(back.properties().userProperties()).isEqualTo(rich.properties().userProperties());
+        assertThat(back.properties().correlationData()).isEqualTo(new byte[]{9});
+        assertThat(s.messages().get(1).message().payload()).isEqualTo("one".getBytes(StandardCharsets.UTF_8));
+        assertThat(s.awaitingRel()).containsExactly(7);
+        assertThat(s.will().delaySeconds()).isEqualTo(30);
+        assertThat(s.will().message().id()).isEqualTo(will.id());
+        assertThat(s.will().message().topic()).isEqualTo("will/c1");
+        assertThat(s.will().message().retain()).isTrue();
+        assertThat(s.will().message().payload()).isEqualTo("bye".getBytes(StandardCharsets.UTF_8));
+
+        // The layout, as redis-cli shows it.
+        var cli = redis.cli();
+        assertThat(cli.keys("perch:*")).containsExactlyInAnyOrder("perch:session:{c1}", "perch:subs:{c1}",
+                "perch:out:{c1}", "perch:rel:{c1}", "perch:msg:" + idText(plain), "perch:msg:" + idText(rich),
+                "perch:sessions", "perch:wills");
+        assertThat(cli.hget("perch:session:{c1}", "proto")).isEqualTo("5");
+        assertThat(cli.hget("perch:session:{c1}", "will.topic")).isEqualTo("will/c1");
+        assertThat(cli.hget("perch:session:{c1}", "will.delay")).isEqualTo("30");
+        assertThat(cli.hget("perch:subs:{c1}", "a/b")).isEqualTo("1|1|1|2|7|");
+        assertThat(cli.hget("perch:out:{c1}", "12")).isEqualTo("SENT|6|" + idText(plain) + "|1|1|7|-1|-1|");
+        assertThat(cli.hget("perch:out:{c1}", "10")).isEqualTo("RELEASED|5|" + idText(rich) + "|2|0|1,2|3|3|g|1a/+");
+        assertThat(cli.smembers("perch:rel:{c1}")).containsExactly("7");
+        assertThat(cli.hget("perch:msg:" + idText(plain), "refs")).as("seqs 12 and 13").isEqualTo("2");
+        assertThat(cli.hget("perch:msg:" + idText(plain), "topic")).isEqualTo("a/b");
+        assertThat(cli.hget("perch:msg:" + idText(plain), "id")).isEqualTo(idText(plain));
+        assertThat(cli.ttl("perch:msg:" + idText(plain))).as("no expiry, no TTL").isEqualTo(-1);
+        assertThat(cli.pttl("perch:msg:" + idText(rich))).isBetween(590_000L, 600_000L);
+    }
+
+    @Test
+    void aClientWithoutASessionHashHasNoSession() {
+        write(new Change.SessionSaved("c1", 4, 60, 0));
+        assertThat(load("other")).isEmpty();
+        assertThat(load("c1")).isPresent();
+    }
+
+    @Test
+    void aBodySharedByTwoSessionsGoesWithTheLastReference() {
+        Message m = message("t", "shared");
+        String body = "perch:msg:" + idText(m);
+        write(new Change.SessionSaved("a", 5, 60, 0), new Change.MessageAdded(m), queued("a", 1, m));
+        write(new Change.SessionSaved("b", 5, 60, 0), new Change.MessageAdded(m), queued("b", 1, m));
+        assertThat(redis.cli().hget(body, "refs")).isEqualTo("2");
+        write(new Change.SessionMessageDeleted("a", 1, m.id()));
+        assertThat(redis.cli().hget(body, "refs")).isEqualTo("1");
+        assertThat(load("b").orElseThrow().messages()).hasSize(1);
+        write(new Change.SessionMessageDeleted("b", 1, m.id()));
+        assertThat(redis.cli().exists(body)).isZero();
+    }
+
+    @Test
+    void aDeletedSessionLeavesNoKeyAndReleasesItsBodies() {
+        Message own = message("t", "own");
+        Message shared = message("t", "shared");
+        write(new Change.SessionSaved("other", 5, 60, 0), new Change.MessageAdded(shared), queued("other", 1, shared));
+        write(new Change.SessionSaved("c{1}", 5, 60, 1000),
+                new Change.SubscriptionAdded("c{1}", "t", SubscriptionOptions.ofQos(1)),
+                new Change.MessageAdded(own), queued("c{1}", 1, own),
+                new Change.MessageAdded(shared), queued("c{1}", 2, shared),
+                new Change.AwaitingRelAdded("c{1}", 3),
+                new Change.WillSet("c{1}", message("w", "w"), 10));
+        assertThat(redis.cli().zscore("perch:expiry", "c{1}")).isNotNull();
+        write(new Change.SessionDeleted("c{1}"));
+
+        assertThat(redis.cli().keys("perch:*c{1}*")).isEmpty();
+        assertThat(redis.cli().zscore("perch:sessions", "c{1}")).isNull();
+        assertThat(redis.cli().zscore("perch:expiry", "c{1}")).isNull();
+        assertThat(redis.cli().zscore("perch:wills", "c{1}")).isNull();
+        assertThat(redis.cli().exists("perch:msg:" + idText(own))).isZero();
+        assertThat(redis.cli().hget("perch:msg:" + idText(shared), "refs")).isEqualTo("1");
+        assertThat(load("c{1}")).isEmpty();
+        assertThat(load("other").orElseThrow().messages()).hasSize(1);
+    }
+
+    @Test
+    void aCleanStartInOneBatchDeletesThenSavesAfresh() {
+        Message m = message("t", "old");
+        write(new Change.SessionSaved("c", 5, 60, 0), new Change.MessageAdded(m), queued("c", 1, m));
+        write(new Change.SessionDeleted("c"), new Change.SessionSaved("c", 5, 120, 0),
+                new Change.SubscriptionAdded("c", "new", SubscriptionOptions.ofQos(0)));
+        StoredSession s = load("c").orElseThrow();
+        assertThat(s.expiryIntervalSeconds()).isEqualTo(120);
+        assertThat(s.messages()).isEmpty();
+        assertThat(s.subscriptions()).containsOnlyKeys("new");
+        assertThat(redis.cli().exists("perch:msg:" + idText(m))).isZero();
+    }
+
+    @Test
+    void aMessageWhoseBodyIsGoneIsSkippedAndCounted() {
+        Message kept = message("t", "kept");
+        Message lost = message("t", "lost");
+        write(new Change.SessionSaved("c", 5, 60, 0), new Change.MessageAdded(lost), queued("c", 1, lost),
+                new Change.MessageAdded(kept), queued("c", 2, kept));
+        redis.cli().del("perch:msg:" + idText(lost));
+        assertThat(load("c").orElseThrow().messages()).extracting(StoredSession.Outbound::seq).containsExactly(2L);
+        assertThat(store.missingBodies()).isEqualTo(1);
+    }
+
+    @Test
+    void restoreListsEverySessionWithWhatStartUpNeeds() {
+        Message m = message("t", "m");
+        Message will = message("will/b", "bye");
+        write(new Change.SessionSaved("a", 5, 60, 5_000), new Change.SubscriptionAdded("a", "t/#", SubscriptionOptions.ofQos(1)),
+                new Change.MessageAdded(m), queued("a", 1, m), queued("a", 2, m));
+        write(new Change.SessionSaved("b", 4, 0xFFFFFFFFL, 0), new Change.WillSet("b", will, 20));
+        write(new Change.SessionSaved("gone", 5, 60, 0), new Change.SessionDeleted("gone"));
+        List<SessionPersistence.Dormant> all = restore();
+        assertThat(all).extracting(SessionPersistence.Dormant::clientId).containsExactly("a", "b");
+        SessionPersistence.Dormant a = all.get(0);
+        assertThat(a.disconnectedAt()).isEqualTo(5_000);
+        assertThat(a.expiryIntervalSeconds()).isEqualTo(60);
+        assertThat(a.subscriptions()).containsOnly(Map.entry("t/#", SubscriptionOptions.ofQos(1)));
+        assertThat(a.messages()).isEqualTo(2);
+        assertThat(a.will()).isNull();
+        SessionPersistence.Dormant b = all.get(1);
+        assertThat(b.expiryIntervalSeconds()).isEqualTo(0xFFFFFFFFL);
+        assertThat(b.messages()).isZero();
+        assertThat(b.will().delaySeconds()).isEqualTo(20);
+        assertThat(b.will().message().topic()).isEqualTo("will/b");
+    }
+
+    @Test
+    void restorePagesThroughMoreSessionsThanOnePage() {
+        int n = RedisSessionPersistence.RESTORE_PAGE * 2 + 3;
+        CompletableFuture<?>[] writes = new CompletableFuture<?>[n];
+        for (int i = 0; i < n; i++) {
+            String id = "c" + i;
+            writes[i] = store.write(List.of(new Change.SessionSaved(id, 5, 60, 0),
+                    new Change.SubscriptionAdded(id, "t/" + i, SubscriptionOptions.ofQos(1)))).toCompletableFuture();
+        }
+        CompletableFuture.allOf(writes).orTimeout(30, TimeUnit.SECONDS).join();
+        List<SessionPersistence.Dormant> all = restore();
+        assertThat(all).hasSize(n);
+        assertThat(all).extracting(SessionPersistence.Dormant::clientId).doesNotHaveDuplicates();
+        assertThat(all).allMatch(d -> d.subscriptions().size() == 1);
+    }
+
+    @Test
+    void theExpiryAndWillSetsFollowTheSession() {
+        var cli = redis.cli();
+        write(new Change.SessionSaved("c", 5, 60, 0), new Change.WillSet("c", message("w", "w"), 10));
+        assertThat(cli.zscore("perch:expiry", "c")).as("connected").isNull();
+        assertThat(cli.zscore("perch:wills", "c")).as("connected: due only after a disconnect").isEqualTo(Double.POSITIVE_INFINITY);
+        write(new Change.SessionSaved("c", 5, 60, 1_000_000));
+        assertThat(cli.zscore("perch:expiry", "c")).isEqualTo(1_060_000.0);
+        assertThat(cli.zscore("perch:wills", "c")).isEqualTo(1_010_000.0);
+        write(new Change.SessionSaved("c", 5, 60, 0));
+        assertThat(cli.zscore("perch:expiry", "c")).isNull();
+        write(new Change.SessionSaved("c", 5, 0xFFFFFFFFL, 2_000_000));
+        assertThat(cli.zscore("perch:expiry", "c")).as("never expires").isNull();
+        write(new Change.WillDeleted("c"));
+        assertThat(cli.zscore("perch:wills", "c")).isNull();
+        assertThat(cli.hkeys("perch:session:{c}")).containsExactlyInAnyOrder("proto", "expiry", "disconnected_at");
+        assertThat(load("c").orElseThrow().will()).isNull();
+    }
+
+    @Test
+    void anUnboundStoreFailsItsCallsClearly() {
+        RedisSessionPersistence unbound = new RedisSessionPersistence(io.perch.redis.codec.Compat.PERCH,
+                io.perch.redis.config.AckMode.REDIS);
+        assertThatThrownBy(() -> unbound.write(List.of(new Change.SessionSaved("c", 5, 60, 0))).toCompletableFuture().join())
+                .hasMessageContaining("not bound to a pool");
+        assertThatThrownBy(() -> unbound.load("c").toCompletableFuture().join()).hasMessageContaining("not bound to a pool");
+        assertThatThrownBy(() -> unbound.restore().toCompletableFuture().join()).hasMessageContaining("not bound to a pool");
+    }
+}
