@@ -27,6 +27,8 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -206,8 +208,29 @@ public final class RedisSessionPersistence implements SessionPersistence {
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }
+        return restore(p, System.nanoTime() + RESTORE_PATIENCE.toNanos(), true);
+    }
+
+    /** How long start-up waits for an unreachable Redis before it gives up (the broker allows 60 s). */
+    static final java.time.Duration RESTORE_PATIENCE = java.time.Duration.ofSeconds(45);
+
+    /**
+     * Reads the index from the start; while Redis cannot be reached (it may be starting too) it
+     * tries again every half second until {@code deadline}, logging once: the broker must know
+     * every stored session before it takes a CONNECT, or a returning client would get a new one.
+     */
+    private CompletableFuture<List<Dormant>> restore(PoolRuntime p, long deadline, boolean first) {
         List<Dormant> out = new ArrayList<>();
-        return page(p, null, out).thenApply(v -> out);
+        return page(p, null, out).thenApply(v -> out).exceptionallyCompose(err -> {
+            if (System.nanoTime() > deadline) {
+                return CompletableFuture.failedFuture(err);
+            }
+            if (first) {
+                log.warn("cannot read the stored sessions yet ({}); retrying until Redis answers", String.valueOf(err));
+            }
+            Executor later = CompletableFuture.delayedExecutor(500, TimeUnit.MILLISECONDS);
+            return CompletableFuture.supplyAsync(() -> null, later).thenCompose(v -> restore(p, deadline, false));
+        });
     }
 
     /** One page of client ids after {@code after}, then their hashes; recurses until a short page. */
