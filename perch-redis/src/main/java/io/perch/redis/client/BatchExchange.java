@@ -42,15 +42,11 @@ final class BatchExchange {
     private BatchExchange() {
     }
 
-    /** {@code scripts}: whether runs of built-in writes may go as one script each. */
-    static List<Outcome> run(RedisLink link, List<RedisOp> batch, Duration timeout, boolean scripts) {
-        return run(link, batch, timeout, scripts, Durability.REPLY, null);
-    }
-
     /**
-     * As above, and when the batch holds a durable write and {@code durability} asks for a
-     * barrier, sends it after the batch's commands and judges the durable writes by its reply;
-     * {@code refused} (the server cannot give that barrier) fails them without sending it.
+     * {@code scripts}: whether runs of built-in writes may go as one script each. When the batch
+     * holds a durable write and {@code durability} asks for a barrier, sends it after the batch's
+     * commands and judges the durable writes by its reply; {@code refused} (the server cannot
+     * give that barrier) fails them without sending it.
      */
     static List<Outcome> run(RedisLink link, List<RedisOp> batch, Duration timeout, boolean scripts,
                              Durability durability, String refused) {
