@@ -17,7 +17,9 @@ import java.util.concurrent.TimeoutException;
 /**
  * One round trip of the pipeline: writes every command of a batch with auto-flush off (runs of
  * built-in writes as one script each, see {@link ScriptedWrites}), flushes once, waits for the
- * replies and sorts each op's outcome (see {@link Kind}).
+ * replies and sorts each op's outcome (see {@link Kind}). A batch holding durable writes ends
+ * with the pool's {@link DurabilityBarrier}, in the same flush. Runs on the pipeline's worker
+ * thread only.
  */
 final class BatchExchange {
     private static final Logger log = LoggerFactory.getLogger(BatchExchange.class);
@@ -25,9 +27,10 @@ final class BatchExchange {
     /**
      * DONE (with replies), REFUSED by Redis (a logical error: retrying cannot help), LOST (the
      * connection went: replay it) or UNSCRIPTED (Redis refused the script itself, so nothing of
-     * it ran: send those writes again as plain commands).
+     * it ran: send those writes again as plain commands), or NOT_DURABLE (a durable write Redis
+     * applied but the barrier did not confirm: fail it with {@link NotDurableException}).
      */
-    enum Kind { DONE, REFUSED, LOST, UNSCRIPTED }
+    enum Kind { DONE, REFUSED, LOST, UNSCRIPTED, NOT_DURABLE }
 
     record Outcome(RedisOp op, Kind kind, List<Object> replies, Throwable error) {
     }
@@ -39,8 +42,14 @@ final class BatchExchange {
     private BatchExchange() {
     }
 
-    /** {@code scripts}: whether runs of built-in writes may go as one script each. */
-    static List<Outcome> run(RedisLink link, List<RedisOp> batch, Duration timeout, boolean scripts) {
+    /**
+     * {@code scripts}: whether runs of built-in writes may go as one script each. When the batch
+     * holds a durable write and {@code durability} asks for a barrier, sends it after the batch's
+     * commands and judges the durable writes by its reply; {@code refused} (the server cannot
+     * give that barrier) fails them without sending it.
+     */
+    static List<Outcome> run(RedisLink link, List<RedisOp> batch, Duration timeout, boolean scripts,
+                             Durability durability, String refused) {
         List<Unit> units = new ArrayList<>();
         List<CompletableFuture<?>> all = new ArrayList<>();
         ScriptedWrites.Chunk chunk = new ScriptedWrites.Chunk();
@@ -73,9 +82,21 @@ final class BatchExchange {
         if (!chunk.isEmpty()) {
             units.add(issue(link, chunk, all));
         }
+        boolean barrier = DurabilityBarrier.needed(durability, batch);
+        RedisFuture<?> barrierReply = null;
+        String barrierIssue = refused;
+        if (barrier && refused == null) {
+            try {
+                barrierReply = DurabilityBarrier.issue(link, durability);
+                all.add(barrierReply.toCompletableFuture());
+            } catch (RuntimeException e) {
+                barrierIssue = DurabilityBarrier.refused(durability, e);
+            }
+        }
         long disconnectsBefore = link.disconnects().getAsLong();
         link.connection().flushCommands();
-        long deadline = System.nanoTime() + timeout.toNanos();
+        // Redis holds the barrier's reply for up to its own timeout: that is no sign of a lost connection.
+        long deadline = System.nanoTime() + timeout.toNanos() + (barrierReply != null ? durability.timeout().toNanos() : 0);
         // One wait for the whole batch; the per-reply loop below then finds them done.
         try {
             await(link, CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)), deadline, disconnectsBefore);
@@ -92,7 +113,55 @@ final class BatchExchange {
                 out.add(collect(link, u.op(), u.calls(), deadline, disconnectsBefore));
             }
         }
+        if (barrier) {
+            judge(link, durability, barrierReply, barrierIssue, deadline, disconnectsBefore, out);
+        }
         return out;
+    }
+
+    /**
+     * Applies the barrier's reply to the durable writes: met leaves them DONE; short or refused
+     * makes them NOT_DURABLE; lost (no reply) replays every op from the first durable write on,
+     * barrier included, so that a replayed write never lands after a later write to its key.
+     */
+    private static void judge(RedisLink link, Durability durability, RedisFuture<?> reply, String issue,
+                              long deadline, long disconnectsBefore, List<Outcome> out) {
+        String shortfall = issue;
+        boolean lost = false;
+        if (reply != null) {
+            try {
+                shortfall = DurabilityBarrier.shortfall(durability,
+                        await(link, reply.toCompletableFuture(), deadline, disconnectsBefore));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                lost = true;
+            } catch (TimeoutException e) {
+                lost = true;
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof RedisCommandExecutionException rce && !isTransient(rce.getMessage())) {
+                    shortfall = DurabilityBarrier.refused(durability, rce);
+                } else {
+                    lost = true;
+                }
+            }
+            if (lost && !reply.isDone()) {
+                reply.cancel(false);
+            }
+        }
+        if (!lost && shortfall == null) {
+            return;
+        }
+        NotDurableException why = shortfall == null ? null : new NotDurableException(shortfall);
+        boolean replay = false;
+        for (int i = 0; i < out.size(); i++) {
+            Outcome o = out.get(i);
+            replay |= lost && o.op().durable;
+            if (replay && (o.kind() == Kind.DONE || o.kind() == Kind.REFUSED)) {
+                out.set(i, new Outcome(o.op(), Kind.LOST, o.replies(), null));
+            } else if (!lost && o.op().durable && o.kind() == Kind.DONE) {
+                out.set(i, new Outcome(o.op(), Kind.NOT_DURABLE, o.replies(), why));
+            }
+        }
     }
 
     private static Unit issue(RedisLink link, ScriptedWrites.Chunk chunk, List<CompletableFuture<?>> all) {

@@ -10,6 +10,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -27,6 +28,13 @@ import java.util.function.Supplier;
  * growing pause, and replays the writes in order once Redis answers. A replayed write may run
  * twice if Redis applied it just before the connection broke; the built-in writes are
  * idempotent (HSET, ZADD, DEL, SET).
+ * <p>
+ * With a {@link Durability} other than {@link Durability#REPLY}, a batch holding durable writes
+ * ({@link RedisOp#durableWrite}) ends with {@code WAIT} or {@code WAITAOF} in the same flush, and
+ * those writes complete only after its reply (see {@link DurabilityBarrier}).
+ * <p>
+ * Threads: any thread submits and reads the gauges; one worker thread ({@code perch-redis-<pool>})
+ * talks to Redis and completes every op's result.
  */
 public final class CommandPipeline implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(CommandPipeline.class);
@@ -53,11 +61,21 @@ public final class CommandPipeline implements AutoCloseable {
     private final int lowWater;
     private boolean closing;
     private final PipelineLink redis;
+    /** Durable writes the barrier did not confirm. */
+    private final Counter notDurable;
+    /** Whether the last barrier fell short; worker thread only, so that the log says each change once. */
+    private boolean durabilityFailing;
 
     public CommandPipeline(String pool, Supplier<RedisLink> connector, BackendMetrics metrics, int maxBacklog,
                            Duration replyTimeout) {
+        this(pool, connector, metrics, maxBacklog, replyTimeout, Durability.REPLY);
+    }
+
+    /** {@code durability}: what a {@link RedisOp#durableWrite} waits for before its result completes. */
+    public CommandPipeline(String pool, Supplier<RedisLink> connector, BackendMetrics metrics, int maxBacklog,
+                           Duration replyTimeout, Durability durability) {
         this.pool = pool;
-        this.redis = new PipelineLink(pool, connector, replyTimeout);
+        this.redis = new PipelineLink(pool, connector, replyTimeout, durability);
         this.metrics = metrics;
         this.maxBacklog = maxBacklog;
         this.replyTimeout = replyTimeout;
@@ -67,6 +85,8 @@ public final class CommandPipeline implements AutoCloseable {
                 .description("round trip of one pipelined batch of commands").register(metrics.registry());
         this.dropped = Counter.builder("backend.redis.backlog.dropped").tag("pool", pool)
                 .description("writes dropped because the backlog was full").register(metrics.registry());
+        this.notDurable = Counter.builder("backend.redis.durability.failed").tag("pool", pool)
+                .description("durable writes the WAIT/WAITAOF barrier did not confirm").register(metrics.registry());
         Gauge.builder("backend.redis.backlog", this, CommandPipeline::backlog).tag("pool", pool)
                 .description("writes waiting for Redis").register(metrics.registry());
         this.worker = new Thread(this::run, "perch-redis-" + pool);
@@ -75,6 +95,24 @@ public final class CommandPipeline implements AutoCloseable {
 
     public void start() {
         worker.start();
+    }
+
+    public Durability durability() {
+        return redis.durability();
+    }
+
+    /**
+     * Completes once the pipeline first reached Redis and found that it can give this pool's
+     * {@link Durability}; completes exceptionally, with a message for the operator, when it cannot
+     * ({@code fsync} on a Redis older than 7.2 or without appendonly, or a barrier on a cluster
+     * pool), or when the pipeline stops first. Always completes normally for {@link Durability#REPLY}
+     * once connected. The plugin waits on it at start-up (with a deadline of its choosing: Redis may
+     * be down) to refuse to start; should it go on regardless, every durable write fails with the
+     * same message. Callbacks may run on the pipeline's worker thread: only wait on it or attach
+     * async stages.
+     */
+    public CompletionStage<Void> checkDurability() {
+        return redis.durabilityChecked().minimalCompletionStage();
     }
 
     /** True while the last exchange with Redis succeeded. */
@@ -271,11 +309,16 @@ public final class CommandPipeline implements AutoCloseable {
         List<RedisOp> retry = new ArrayList<>();
         List<RedisOp> unscripted = new ArrayList<>();
         long started = System.nanoTime();
-        List<BatchExchange.Outcome> outcomes = BatchExchange.run(redis.link(), batch, replyTimeout, redis.scripts());
+        List<BatchExchange.Outcome> outcomes = BatchExchange.run(redis.link(), batch, replyTimeout, redis.scripts(),
+                redis.durability(), redis.durabilityRefused());
         latency.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
+        noteDurability(outcomes);
         for (BatchExchange.Outcome o : outcomes) {
             RedisOp op = o.op();
-            if (o.kind() == BatchExchange.Kind.UNSCRIPTED) {
+            if (o.kind() == BatchExchange.Kind.NOT_DURABLE) {
+                notDurable.increment();
+                done(op, o.replies(), o.error());
+            } else if (o.kind() == BatchExchange.Kind.UNSCRIPTED) {
                 unscripted.add(op);
             } else if (o.kind() == BatchExchange.Kind.LOST && (op.write || !retry.isEmpty())) {
                 retry.add(op);
@@ -298,6 +341,28 @@ public final class CommandPipeline implements AutoCloseable {
         return retry;
     }
 
+    /** Logs when durable writes start or stop failing their barrier: once per change, not per write. */
+    private void noteDurability(List<BatchExchange.Outcome> outcomes) {
+        for (BatchExchange.Outcome o : outcomes) {
+            if (o.kind() == BatchExchange.Kind.NOT_DURABLE) {
+                if (!durabilityFailing) {
+                    durabilityFailing = true;
+                    log.warn("Redis pool {}: durable writes are failing: {}. They are applied in Redis but not "
+                            + "acknowledged as durable (backend.redis.durability.failed)", pool, o.error().getMessage());
+                }
+                return;
+            }
+            if (o.kind() == BatchExchange.Kind.DONE && o.op().durable && redis.durability().needsBarrier()) {
+                if (durabilityFailing) {
+                    durabilityFailing = false;
+                    log.info("Redis pool {}: durable writes are confirmed again (persistence.ack = {})",
+                            pool, redis.durability());
+                }
+                return;
+            }
+        }
+    }
+
     private void done(RedisOp op, List<Object> replies, Throwable logical) {
         if (op.write) {
             CompletableFuture<Void> waiter = null;
@@ -317,7 +382,11 @@ public final class CommandPipeline implements AutoCloseable {
             }
             releaseWaiters(waiter);
         }
-        if (logical != null) {
+        if (logical instanceof NotDurableException) {
+            // Counted and logged once per change by the caller: one line per write would flood the log.
+            metrics.failure(op.function);
+            op.result.completeExceptionally(logical);
+        } else if (logical != null) {
             // Redis refused a command (wrong type, syntax...): retrying cannot help. No payloads in the log.
             metrics.failure(op.function);
             log.warn("Redis pool {}: {} failed: {}", pool, op.function, logical.getMessage());
@@ -351,6 +420,7 @@ public final class CommandPipeline implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         worker.interrupt();
+        redis.stopChecking();
         lock.lock();
         try {
             int lost = 0;

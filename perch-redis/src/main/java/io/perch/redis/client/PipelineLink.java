@@ -5,6 +5,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntSupplier;
@@ -13,8 +14,9 @@ import java.util.function.Supplier;
 /**
  * The pipeline's connection and what is known of it: opened on first use with auto-flush off,
  * probed with PING at every (re)connect (and asked whether it may run scripts), up or down,
- * with one log line when that changes. Used by the pipeline's worker thread; {@link #isUp()}
- * and {@link #knownDown()} are read by publishers.
+ * with one log line when that changes, and (at every connect) whether the server can give the
+ * pool's {@link Durability}. Used by the pipeline's worker thread; {@link #isUp()},
+ * {@link #knownDown()} and {@link #durabilityChecked()} are read by other threads.
  */
 final class PipelineLink implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(PipelineLink.class);
@@ -22,6 +24,11 @@ final class PipelineLink implements AutoCloseable {
     private final String pool;
     private final Supplier<RedisLink> connector;
     private final Duration replyTimeout;
+    private final Durability durability;
+    /** Completes at the first connect: normally when the server can give {@link #durability}, else with the refusal. */
+    private final CompletableFuture<Void> durabilityChecked = new CompletableFuture<>();
+    /** Why the connected server cannot give {@link #durability}; null when it can. Asked at every (re)connect. */
+    private String durabilityRefused;
     private RedisLink link;
     /** Whether runs of built-in writes go as scripts on this connection; asked at every (re)connect. */
     private boolean scripts;
@@ -29,10 +36,34 @@ final class PipelineLink implements AutoCloseable {
     /** Set once a connect or exchange failed; until then (start-up) reads wait for the first connection. */
     private volatile boolean knownDown;
 
-    PipelineLink(String pool, Supplier<RedisLink> connector, Duration replyTimeout) {
+    PipelineLink(String pool, Supplier<RedisLink> connector, Duration replyTimeout, Durability durability) {
         this.pool = pool;
         this.connector = connector;
         this.replyTimeout = replyTimeout;
+        this.durability = durability;
+    }
+
+    Durability durability() {
+        return durability;
+    }
+
+    /** Why durable writes cannot be confirmed on this connection, or null. */
+    String durabilityRefused() {
+        return durabilityRefused;
+    }
+
+    /**
+     * Completes once the first connection was checked. Its callbacks run on the worker
+     * thread unless attached after completion: the caller should only wait on it.
+     */
+    CompletableFuture<Void> durabilityChecked() {
+        return durabilityChecked;
+    }
+
+    /** The pipeline stops before it ever reached Redis. */
+    void stopChecking() {
+        durabilityChecked.completeExceptionally(new IllegalStateException(
+                "Redis pool " + pool + " stopped before persistence.ack = " + durability + " could be checked"));
     }
 
     boolean isUp() {
@@ -77,11 +108,28 @@ final class PipelineLink implements AutoCloseable {
             return false;
         }
         scripts = ScriptedWrites.supported(link, replyTimeout.toMillis());
+        checkDurability();
         up = true;
         knownDown = false;
         int n = pending.getAsInt();
         log.info("Redis pool {} is reachable{}", pool, n > 0 ? "; replaying " + n + " queued writes" : "");
         return true;
+    }
+
+    private void checkDurability() {
+        String refused = DurabilityCheck.refusal(pool, link, durability, replyTimeout.toMillis());
+        if (refused != null && !refused.equals(durabilityRefused)) {
+            // Loud and once per change: every durable write fails with this until it is fixed.
+            log.error("Redis pool {}: {}. Durable writes fail until then.", pool, refused);
+        } else if (refused == null && durabilityRefused != null) {
+            log.info("Redis pool {} can give persistence.ack = {} again", pool, durability);
+        }
+        durabilityRefused = refused;
+        if (refused == null) {
+            durabilityChecked.complete(null);
+        } else {
+            durabilityChecked.completeExceptionally(new IllegalStateException(refused));
+        }
     }
 
     void markDown(String why) {

@@ -12,21 +12,34 @@ import java.util.concurrent.CompletableFuture;
 public final class RedisOp {
     final String function;
     final boolean write;
+    /** Completes only after the pool's durability barrier (WAIT / WAITAOF) confirmed it. */
+    final boolean durable;
     final List<RedisCall> calls;
     final CompletableFuture<List<Object>> result = new CompletableFuture<>();
 
-    private RedisOp(String function, boolean write, List<RedisCall> calls) {
+    private RedisOp(String function, boolean write, boolean durable, List<RedisCall> calls) {
         this.function = function;
         this.write = write;
+        this.durable = durable;
         this.calls = List.copyOf(calls);
     }
 
     public static RedisOp write(String function, List<RedisCall> calls) {
-        return new RedisOp(function, true, calls);
+        return new RedisOp(function, true, false, calls);
+    }
+
+    /**
+     * A write whose result completes only once the pool's {@link Durability} is met: after
+     * the batch it went in, the pipeline sends {@code WAIT} or {@code WAITAOF} and fails this
+     * op with {@link NotDurableException} when the reply falls short. With
+     * {@link Durability#REPLY} it is a plain {@link #write}.
+     */
+    public static RedisOp durableWrite(String function, List<RedisCall> calls) {
+        return new RedisOp(function, true, true, calls);
     }
 
     public static RedisOp read(String function, List<RedisCall> calls) {
-        return new RedisOp(function, false, calls);
+        return new RedisOp(function, false, false, calls);
     }
 
     public String function() {
@@ -35,6 +48,10 @@ public final class RedisOp {
 
     public boolean isWrite() {
         return write;
+    }
+
+    public boolean isDurable() {
+        return durable;
     }
 
     public CompletableFuture<List<Object>> result() {
