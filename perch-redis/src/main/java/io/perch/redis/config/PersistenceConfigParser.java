@@ -19,6 +19,7 @@ public final class PersistenceConfigParser {
         ConfigEntry modeLine = null;
         ConfigEntry poolLine = null;
         AckMode ack = AckMode.REDIS;
+        java.time.Duration ackTimeout = PersistenceConfig.DEFAULT_ACK_TIMEOUT;
         for (ConfigEntry e : entries) {
             if (!e.key().startsWith(PREFIX)) {
                 throw new ConfigException(e, "not a persistence key");
@@ -27,8 +28,9 @@ public final class PersistenceConfigParser {
                 case "mode" -> modeLine = e;
                 case "pool" -> poolLine = e;
                 case "ack" -> ack = ack(e, value(e));
+                case "ack_timeout" -> ackTimeout = millis(e, value(e));
                 default -> throw new ConfigException(e, "unknown key; persistence settings are persistence.mode, "
-                        + "persistence.pool and persistence.ack");
+                        + "persistence.pool, persistence.ack and persistence.ack_timeout");
             }
         }
         PersistenceConfig.Mode mode = pools.isEmpty() ? PersistenceConfig.Mode.MEMORY : PersistenceConfig.Mode.REDIS;
@@ -44,7 +46,7 @@ public final class PersistenceConfigParser {
             }
         }
         if (mode == PersistenceConfig.Mode.MEMORY) {
-            return new PersistenceConfig(mode, null, ack);
+            return new PersistenceConfig(mode, null, ack, ackTimeout);
         }
         String pool = pools.iterator().next();
         if (poolLine != null) {
@@ -54,11 +56,26 @@ public final class PersistenceConfigParser {
                         + ".server or use one of " + pools);
             }
         }
-        return new PersistenceConfig(mode, pool, ack);
+        return new PersistenceConfig(mode, pool, ack, ackTimeout);
     }
 
     private static String value(ConfigEntry e) {
         return e.value() == null ? "" : e.value().trim();
+    }
+
+    /** {@code 500ms}, {@code 2s}, or a plain number of milliseconds; at least 1 ms (0 would make WAIT block forever). */
+    private static java.time.Duration millis(ConfigEntry e, String v) {
+        try {
+            long ms = v.endsWith("ms") ? Long.parseLong(v.substring(0, v.length() - 2).trim())
+                    : v.endsWith("s") ? Long.parseLong(v.substring(0, v.length() - 1).trim()) * 1000
+                    : Long.parseLong(v);
+            if (ms >= 1) {
+                return java.time.Duration.ofMillis(ms);
+            }
+        } catch (NumberFormatException ignored) {
+            // reported below
+        }
+        throw new ConfigException(e, "expected a time of at least 1 ms, e.g. 500ms or 2s");
     }
 
     private static AckMode ack(ConfigEntry e, String v) {

@@ -9,6 +9,7 @@ import io.perch.broker.plugin.PluginContext;
 import io.perch.redis.channel.SubscriptionChannel;
 import io.perch.redis.client.BackendMetrics;
 import io.perch.redis.client.CommandPipeline;
+import io.perch.redis.client.Durability;
 import io.perch.redis.client.PoolConnector;
 import io.perch.redis.config.BackendConfig;
 import io.perch.redis.config.BackendConfigParser;
@@ -120,14 +121,18 @@ public final class RedisBackendPlugin implements PerchPlugin {
                 }
                 PoolConnector connector = new PoolConnector(pc, resources, TIMEOUT);
                 connectors.put(pc.name(), connector);
+                Durability durability = sessionStore != null && pc.name().equals(persistence.pool())
+                        ? durability(persistence) : Durability.REPLY;
                 CommandPipeline pipeline = new CommandPipeline(pc.name(), connector::connect, metrics, config.backlogMax(),
-                        TIMEOUT);
+                        TIMEOUT, durability);
                 pipeline.start();
                 pools.put(pc.name(), new PoolRuntime(pc, pipeline));
                 log.info("Redis backend: {}", pc);
             }
             if (sessionStore != null) {
-                sessionStore.bind(pools.get(persistence.pool()));
+                PoolRuntime sessionPool = pools.get(persistence.pool());
+                checkDurability(sessionPool.pipeline());
+                sessionStore.bind(sessionPool);
                 log.info("Redis backend: sessions are kept in pool {} (persistence.ack = {})", persistence.pool(),
                         persistence.ack());
             }
@@ -150,6 +155,40 @@ public final class RedisBackendPlugin implements PerchPlugin {
             throw e;
         }
     }
+
+    private static Durability durability(PersistenceConfig p) {
+        switch (p.ack().kind()) {
+            case REPLICAS:
+                return Durability.replicas(p.ack().replicas(), p.ackTimeout());
+            case FSYNC:
+                return Durability.fsync(p.ackTimeout());
+            default:
+                return Durability.REPLY;
+        }
+    }
+
+    /**
+     * A barrier the server cannot give (WAITAOF before Redis 7.2, an AOF that is off, a
+     * cluster) stops start-up with the operator's message. A Redis that does not answer within
+     * {@link #DURABILITY_CHECK} is not a reason to stop: the pipeline checks again on every
+     * connection and fails the session writes with the same message until the server can.
+     */
+    private static void checkDurability(CommandPipeline pipeline) throws Exception {
+        if (pipeline.durability().equals(Durability.REPLY)) {
+            return;
+        }
+        try {
+            pipeline.checkDurability().toCompletableFuture().get(DURABILITY_CHECK.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+            Throwable cause = e.getCause() != null ? e.getCause() : e;
+            throw new IllegalStateException(cause.getMessage(), cause);
+        } catch (java.util.concurrent.TimeoutException e) {
+            log.warn("Redis backend: could not check persistence.ack = {} within {} s (Redis unreachable?); "
+                    + "it is checked when Redis answers", pipeline.durability(), DURABILITY_CHECK.toSeconds());
+        }
+    }
+
+    private static final Duration DURABILITY_CHECK = Duration.ofSeconds(20);
 
     /** The pool's pipeline, for operators and tests: backlog, reachability. */
     public Optional<CommandPipeline> pipeline(String pool) {

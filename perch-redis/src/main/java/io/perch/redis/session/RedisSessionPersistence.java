@@ -98,7 +98,7 @@ public final class RedisSessionPersistence implements SessionPersistence {
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }
-        CompletableFuture<List<Object>> sent = p.pipeline().submit(RedisOp.write(FUNCTION, w.calls()));
+        CompletableFuture<List<Object>> sent = p.pipeline().submit(RedisOp.durableWrite(FUNCTION, w.calls()));
         CompletableFuture<Void> done = w.dropped().isEmpty() ? sent.thenApply(r -> null)
                 : sent.thenCompose(replies -> release(p, replies, w.dropped()));
         return ack.kind() == AckMode.Kind.NONE ? CompletableFuture.completedFuture(null) : done;
