@@ -85,6 +85,22 @@ class BrokerCrashTest {
     }
 
     /**
+     * The harness against itself: no kill, no store needed, so every acknowledged message must
+     * arrive once and in order. If this fails the harness (or the broker's plain delivery) is
+     * wrong, and the crash tests' verdicts mean nothing.
+     */
+    @Test
+    void withoutKillsEveryMessageArrivesOnceInOrder() throws Exception {
+        CrashRun run = started(new CrashRun(home, List.of(), Math.min(MESSAGES, 2000), Duration.ofSeconds(30)));
+
+        CrashRun.Result r = run.run(0);
+
+        System.out.println(r.line("no kill"));
+        assertThat(r.summary().ok()).as("%s\n%s", r.line("no kill"), r.summary().problems()).isTrue();
+        assertThat(r.summary().delivered()).isEqualTo(r.summary().sent());
+    }
+
+    /**
      * The same run with no durable store (no Redis backend at all, so nothing can keep a
      * session whatever the defaults of the persistence keys are): SIGKILL must cost the
      * sessions and, in practice, acknowledged messages. This is the proof that the harness

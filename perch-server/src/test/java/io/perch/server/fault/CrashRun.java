@@ -49,7 +49,12 @@ final class CrashRun implements AutoCloseable {
     /** @param drainWithin how long, after the last restart, to wait for acknowledgements and deliveries */
     CrashRun(Path home, List<String> configLines, long messagesPerPublisher, Duration drainWithin) throws Exception {
         this.drainWithin = drainWithin;
-        broker = BrokerProcess.start(home, "fault@127.0.0.1", configLines);
+        List<String> config = new ArrayList<>(List.of(
+                // Unbounded session queues: a full queue drops acknowledged messages by design
+                // (oldest first), which would be counted as lost and hide what a crash costs.
+                "zone.external.max_mqueue_len = 0"));
+        config.addAll(configLines);
+        broker = BrokerProcess.start(home, "fault@127.0.0.1", config);
         subscriber = new FaultSubscriber("fault-sub", broker, ledger, new String[] {TOPIC_QOS1, TOPIC_QOS2}, new int[] {1, 2});
         clients.add(subscriber);
         publishers.add(new FaultPublisher("fault-pub-q1", broker, ledger, TOPIC_QOS1, 1, messagesPerPublisher));
