@@ -39,14 +39,16 @@ final class BrokerProcess implements AutoCloseable {
     }
 
     /**
-     * Writes etc/perch.conf (the node name, a loopback listener on port 0, no WebSocket
-     * listener, logs under home, then {@code configLines}) and starts the broker.
+     * Writes etc/perch.conf (the node name, a loopback listener and the dashboard on port 0,
+     * no WebSocket listener, logs and data under home, then {@code configLines}) and starts the broker.
      */
     static BrokerProcess start(Path home, String nodeName, List<String> configLines) throws IOException {
         Files.createDirectories(home.resolve("etc"));
         StringBuilder conf = new StringBuilder();
         for (String l : List.of("node.name = " + nodeName, "listener.tcp.external = 127.0.0.1:0",
-                "listener.ws.external = off", "log.dir = logs", "data.dir = data")) {
+                "listener.ws.external = off", "log.dir = logs", "data.dir = data",
+                // The dashboard is on by default at 18083: a free port instead, so runs never collide.
+                "dashboard.listener.http = 127.0.0.1:0")) {
             conf.append(l).append('\n');
         }
         for (String l : configLines) {
