@@ -9,6 +9,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -64,22 +65,54 @@ class BrokerCrashTest {
     @Test
     @Timeout(value = 150, unit = TimeUnit.SECONDS)
     void redisStoreKeepsEveryAcknowledgedMessageAcrossKills() throws Exception {
+        CrashRun.Result r = runWithRedis(List.of(), CrashRun.TOPIC_QOS1, CrashRun.TOPIC_QOS2);
+        assertNothingLost("redis", r);
+    }
+
+    /**
+     * As above on the EMQ X rule topics: the QoS 1 stream on queue/..., the QoS 2 one on
+     * pubsub/..., with the shipped rules that store those messages in Redis and fetch them for
+     * a subscriber. Storing and fetching must not turn into loss or a second QoS 2 delivery
+     * when the broker dies. NEEDS THE DURABLE REDIS SESSION STORE, like the test above.
+     */
+    @Test
+    @Timeout(value = 150, unit = TimeUnit.SECONDS)
+    void redisStoreKeepsEveryAcknowledgedMessageOnRuleTopicsAcrossKills() throws Exception {
+        CrashRun.Result r = runWithRedis(List.of(
+                "backend.redis.hook.session.subscribed.1 = {\"topic\": \"queue/#\", \"action\": {\"function\": "
+                        + "\"on_message_fetch_for_queue\"}, \"pool\": \"pool1\"}",
+                "backend.redis.hook.session.subscribed.2 = {\"topic\": \"pubsub/#\", \"action\": {\"function\": "
+                        + "\"on_message_fetch_for_pubsub\"}, \"pool\": \"pool1\"}",
+                "backend.redis.hook.message.publish.1 = {\"topic\": \"#\", \"action\": {\"function\": "
+                        + "\"on_message_publish\"}, \"pool\": \"pool1\", \"expired_time\": 3600}",
+                "backend.redis.hook.message.acked.1 = {\"topic\": \"queue/#\", \"action\": {\"function\": "
+                        + "\"on_message_acked_for_queue\"}, \"pool\": \"pool1\"}",
+                "backend.redis.hook.message.acked.2 = {\"topic\": \"pubsub/#\", \"action\": {\"function\": "
+                        + "\"on_message_acked_for_pubsub\"}, \"pool\": \"pool1\"}"),
+                "queue/fault/qos1", "pubsub/fault/qos2");
+        assertNothingLost("redis, rule topics", r);
+    }
+
+    /** A run against an external redis-server with the durable store on, plus {@code extra} config. */
+    private CrashRun.Result runWithRedis(List<String> extra, String topicQos1, String topicQos2) throws Exception {
         RedisServerProcess redis = started(RedisServerProcess.start());
-        List<String> config = List.of(
+        List<String> config = new ArrayList<>(List.of(
                 "backend.redis.embedded = off", // the broker must use the external Redis, which survives its kills
                 "backend.redis.pool1.server = " + redis.server(),
                 "backend.redis.pool1.type = single",
                 "persistence.mode = redis",
                 "persistence.ack = redis",
-                "persistence.pool = pool1");
-        CrashRun run = started(new CrashRun(home, config, MESSAGES, Duration.ofSeconds(60)));
+                "persistence.pool = pool1"));
+        config.addAll(extra);
+        CrashRun run = started(new CrashRun(home, config, MESSAGES, Duration.ofSeconds(60), topicQos1, topicQos2));
+        return run.run(KILLS);
+    }
 
-        CrashRun.Result r = run.run(KILLS);
-
-        System.out.println(r.line("redis"));
+    private static void assertNothingLost(String mode, CrashRun.Result r) {
+        System.out.println(r.line(mode));
         // Both verdicts reported together: a lost session usually explains the lost messages.
         assertSoftly(soft -> {
-            soft.assertThat(r.summary().ok()).as("%s\n%s", r.line("redis"), r.summary().problems()).isTrue();
+            soft.assertThat(r.summary().ok()).as("%s\n%s", r.line(mode), r.summary().problems()).isTrue();
             soft.assertThat(r.everySessionPresent()).as("CONNACK session present after each restart: %s\n"
                     + "broker output (tail):\n%s", r.sessionPresentAfterRestart(), r.brokerTail()).isTrue();
         });

@@ -11,8 +11,9 @@ import java.util.concurrent.Callable;
 import static org.awaitility.Awaitility.await;
 
 /**
- * One fault run: a broker, a persistent subscriber on {@value #TOPIC_QOS1} at QoS 1 and
- * {@value #TOPIC_QOS2} at QoS 2, one persistent publisher per topic at that QoS. While they
+ * One fault run: a broker, a persistent subscriber on a QoS 1 topic (by default
+ * {@value #TOPIC_QOS1}) and a QoS 2 topic (by default {@value #TOPIC_QOS2}), one persistent
+ * publisher per topic at that QoS. While they
  * run the broker is killed with SIGKILL and restarted {@code kills} times, each kill once a
  * further share of the messages is acknowledged (so kills land in the middle of the traffic,
  * whatever the machine's speed). After the last restart it waits, bounded, for the publishers
@@ -48,6 +49,12 @@ final class CrashRun implements AutoCloseable {
 
     /** @param drainWithin how long, after the last restart, to wait for acknowledgements and deliveries */
     CrashRun(Path home, List<String> configLines, long messagesPerPublisher, Duration drainWithin) throws Exception {
+        this(home, configLines, messagesPerPublisher, drainWithin, TOPIC_QOS1, TOPIC_QOS2);
+    }
+
+    /** With other topics (plain names, used as the subscriber's filters too). */
+    CrashRun(Path home, List<String> configLines, long messagesPerPublisher, Duration drainWithin, String topicQos1,
+             String topicQos2) throws Exception {
         this.drainWithin = drainWithin;
         List<String> config = new ArrayList<>(List.of(
                 // Unbounded session queues: a full queue drops acknowledged messages by design
@@ -55,10 +62,10 @@ final class CrashRun implements AutoCloseable {
                 "zone.external.max_mqueue_len = 0"));
         config.addAll(configLines);
         broker = BrokerProcess.start(home, "fault@127.0.0.1", config);
-        subscriber = new FaultSubscriber("fault-sub", broker, ledger, new String[] {TOPIC_QOS1, TOPIC_QOS2}, new int[] {1, 2});
+        subscriber = new FaultSubscriber("fault-sub", broker, ledger, new String[] {topicQos1, topicQos2}, new int[] {1, 2});
         clients.add(subscriber);
-        publishers.add(new FaultPublisher("fault-pub-q1", broker, ledger, TOPIC_QOS1, 1, messagesPerPublisher));
-        publishers.add(new FaultPublisher("fault-pub-q2", broker, ledger, TOPIC_QOS2, 2, messagesPerPublisher));
+        publishers.add(new FaultPublisher("fault-pub-q1", broker, ledger, topicQos1, 1, messagesPerPublisher));
+        publishers.add(new FaultPublisher("fault-pub-q2", broker, ledger, topicQos2, 2, messagesPerPublisher));
         clients.addAll(publishers);
     }
 
