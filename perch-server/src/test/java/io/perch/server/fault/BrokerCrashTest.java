@@ -124,6 +124,7 @@ class BrokerCrashTest {
      * wrong, and the crash tests' verdicts mean nothing.
      */
     @Test
+    @Timeout(value = 90, unit = TimeUnit.SECONDS)
     void withoutKillsEveryMessageArrivesOnceInOrder() throws Exception {
         CrashRun run = started(new CrashRun(home, List.of(), Math.min(MESSAGES, 2000), Duration.ofSeconds(30)));
 
@@ -147,12 +148,12 @@ class BrokerCrashTest {
     void withoutADurableStoreTheHarnessSeesTheLoss() throws Exception {
         CrashRun run = started(new CrashRun(home, List.of(), MESSAGES, Duration.ofSeconds(10)));
 
-        CrashRun.Result r = run.run(KILLS);
+        int kills = Math.max(1, KILLS); // the point is a kill
+        CrashRun.Result r = run.run(kills);
 
         System.out.println(r.line("memory"));
         System.out.print(r.summary().problems());
         assertThat(r.everySessionPresent()).as("a session survived SIGKILL without a store?").isFalse();
-        assertThat(r.resubscribed()).isEqualTo(KILLS);
-        assertThat(r.summary().ok() && r.everySessionPresent()).as(r.line("memory")).isFalse();
+        assertThat(r.resubscribed()).isEqualTo(kills);
     }
 }
