@@ -56,11 +56,9 @@ class BrokerCrashTest {
     }
 
     /**
-     * NEEDS THE DURABLE REDIS SESSION STORE (persistence.mode / persistence.ack, and PUBACK /
-     * PUBREC only after the durable write). Before that is merged this fails: at start-up while
-     * the persistence.* keys are unknown to the config loader, and with lost messages and
-     * sessions not present once the keys parse but nothing is stored. It is meant to pass
-     * after the merge, not to be skipped before it.
+     * The guarantee: with sessions kept in Redis ({@code persistence.mode = redis}) and the
+     * acknowledgement after Redis replied ({@code persistence.ack = redis}), no acknowledged
+     * message is lost, QoS 2 arrives once, order holds, and every client finds its session.
      */
     @Test
     @Timeout(value = 150, unit = TimeUnit.SECONDS)
@@ -73,7 +71,7 @@ class BrokerCrashTest {
      * As above on the EMQ X rule topics: the QoS 1 stream on queue/..., the QoS 2 one on
      * pubsub/..., with the shipped rules that store those messages in Redis and fetch them for
      * a subscriber. Storing and fetching must not turn into loss or a second QoS 2 delivery
-     * when the broker dies. NEEDS THE DURABLE REDIS SESSION STORE, like the test above.
+     * when the broker dies.
      */
     @Test
     @Timeout(value = 150, unit = TimeUnit.SECONDS)
