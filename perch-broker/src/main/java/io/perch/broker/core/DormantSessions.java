@@ -6,7 +6,7 @@ import io.perch.broker.message.MessageIdGenerator;
 import io.perch.broker.persist.Change;
 import io.perch.broker.persist.SessionPersistence;
 import io.perch.broker.persist.SessionPersistence.Dormant;
-import io.perch.broker.route.DurableWrites;
+import io.perch.broker.persist.DurableWrites;
 import io.perch.broker.route.NotInMemory;
 import io.perch.broker.session.Pending;
 import io.perch.broker.session.Session;

@@ -8,7 +8,7 @@ import io.perch.broker.hook.event.DroppedEvent;
 import io.perch.broker.hook.event.PublishEvent;
 import io.perch.broker.message.Message;
 import io.perch.broker.retain.RetainedStore;
-import io.perch.broker.route.DurableWrites;
+import io.perch.broker.persist.DurableWrites;
 import io.perch.broker.route.Router;
 import io.perch.broker.stats.BrokerStats;
 
@@ -44,7 +44,6 @@ public final class Publisher {
      * hook dropped it), and when every session a durable store keeps has it there.
      */
     public record Routed(int count, CompletionStage<Void> stored) {
-        static final CompletionStage<Void> NOTHING = CompletableFuture.completedFuture(null);
     }
 
     /**
@@ -64,7 +63,7 @@ public final class Publisher {
      */
     public CompletionStage<Routed> publishRouted(ClientInfo publisher, Message m, Executor resumeOn) {
         if (!hooks.hasCallbacks(HookPoints.MESSAGE_PUBLISH)) {
-            return CompletableFuture.completedFuture(deliver(m));
+            return CompletableFuture.completedFuture(deliver(m, new DurableWrites()));
         }
         CompletableFuture<PublishEvent> f = hooks.run(HookPoints.MESSAGE_PUBLISH, new PublishEvent(publisher, m, true))
                 .toCompletableFuture();
@@ -78,12 +77,13 @@ public final class Publisher {
         if (!ev.allowed()) {
             stats.messagesDropped.increment();
             hooks.fire(HookPoints.MESSAGE_DROPPED, new DroppedEvent(ev.message(), null, "denied_by_hook"));
-            return new Routed(-1, Routed.NOTHING);
+            return new Routed(-1, ev.writes().all());
         }
-        return deliver(ev.message());
+        return deliver(ev.message(), ev.writes());
     }
 
-    private Routed deliver(Message m) {
+    /** Retains and routes; {@code writes} holds what the hooks stored already (their writes count too). */
+    private Routed deliver(Message m, DurableWrites writes) {
         if (m.retain() && config.retainAvailable) {
             if (m.payload().length == 0) {
                 retained.remove(m.topic());
@@ -91,7 +91,6 @@ public final class Publisher {
                 retained.put(m);
             }
         }
-        DurableWrites writes = new DurableWrites();
         int n = router.route(m, writes);
         if (n == 0) {
             stats.messagesDroppedNoSubscribers.increment();

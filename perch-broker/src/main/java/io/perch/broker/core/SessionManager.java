@@ -273,7 +273,7 @@ public final class SessionManager {
         List<Pending> held = s.drainAll();
         for (Pending p : held) {
             if (p.isShared() && !router.dispatchShared(p.shareGroup(), p.shareFilter(), p.message(), s.clientId(), null,
-                    new io.perch.broker.route.DurableWrites())) {
+                    new io.perch.broker.persist.DurableWrites())) {
                 // The group's last member ended holding it: nobody is left to take it.
                 stats.messagesDropped.increment();
                 stats.messagesDroppedNoSubscribers.increment();

@@ -1,5 +1,6 @@
 package io.perch.broker.route;
 
+import io.perch.broker.persist.DurableWrites;
 import io.perch.broker.session.Pending;
 
 /**

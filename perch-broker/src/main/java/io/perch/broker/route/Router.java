@@ -1,6 +1,7 @@
 package io.perch.broker.route;
 
 import io.perch.broker.message.Message;
+import io.perch.broker.persist.DurableWrites;
 import io.perch.broker.message.SubscriptionOptions;
 import io.perch.broker.session.Pending;
 import io.perch.broker.session.Session;

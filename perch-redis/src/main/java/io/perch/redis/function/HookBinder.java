@@ -97,7 +97,8 @@ public final class HookBinder {
     }
 
     private <E> CompletionStage<HookResult<E>> runAll(HookPoint<E> point, List<HookRule> rules, RuleRunner<E> runner, E event) {
-        Object state = point == HookPoints.MESSAGE_PUBLISH ? new PublishFunctions.RunState() : null;
+        Object state = point == HookPoints.MESSAGE_PUBLISH ? new PublishFunctions.RunState(
+                ctx.acknowledgeAfterWrite() ? ((PublishEvent) event).writes() : null) : null;
         for (HookRule rule : rules) {
             try {
                 if (runner.run(rule, pools.get(rule.pool()), event, state)) {
@@ -189,9 +190,9 @@ public final class HookBinder {
                 case "on_message_publish" -> publish.publish(pool, rule, ev.message(), run);
                 case "on_message_retain" -> publish.retain(pool, rule, ev.message(), run);
                 case "on_retain_delete" -> {
-                    return publish.retainDelete(pool, ev.message());
+                    return publish.retainDelete(pool, ev.message(), run);
                 }
-                case "on_message_store_keep_latest" -> publish.keepLatest(pool, rule, ev.message());
+                case "on_message_store_keep_latest" -> publish.keepLatest(pool, rule, ev.message(), run);
                 default -> throw new IllegalStateException(f.name());
             }
         } else {

@@ -24,6 +24,11 @@ public record PoolRuntime(PoolConfig config, CommandPipeline pipeline) {
         return pipeline.submit(RedisOp.write(function, calls));
     }
 
+    /** A write whose reply waits for the pool's WAIT / WAITAOF barrier, when it has one. */
+    public CompletableFuture<List<Object>> durableWrite(String function, List<RedisCall> calls) {
+        return pipeline.submit(RedisOp.durableWrite(function, calls));
+    }
+
     public CompletableFuture<List<Object>> read(String function, List<RedisCall> calls) {
         return pipeline.submit(RedisOp.read(function, calls));
     }

@@ -1,6 +1,7 @@
 package io.perch.redis.function;
 
 import io.perch.broker.message.Message;
+import io.perch.broker.persist.DurableWrites;
 import io.perch.redis.client.RedisCall;
 import io.perch.redis.codec.Keys;
 import io.perch.redis.codec.MessageHash;
@@ -17,9 +18,11 @@ import java.util.concurrent.ConcurrentHashMap;
 import static io.perch.redis.codec.Keys.utf8;
 
 /**
- * The message.publish functions. None waits for Redis: each queues its writes on the pool's
- * ordered pipeline and returns, so the publisher is acknowledged at MQTT speed while Redis
- * applies the writes in order (and replays them if it was down).
+ * The message.publish functions. None holds up routing: each queues its writes on the pool's
+ * ordered pipeline and returns. Unless {@code persistence.ack = none}, each also adds its write
+ * to the event's {@link DurableWrites}, so the publisher's PUBACK / PUBREC waits until Redis
+ * has the copy (with the pool's WAIT / WAITAOF barrier when it has one); Redis applies the
+ * writes in order and the pipeline replays them if it was down.
  */
 final class PublishFunctions {
     /** Topic upkeep (prune, set TTL, index) runs at most this often per topic: it is the same work each time. */
@@ -46,9 +49,25 @@ final class PublishFunctions {
         return true;
     }
 
-    /** Per message: the pools whose {@code mqtt:msg:{id}} hash this run already wrote. */
+    /**
+     * Per message: the pools whose {@code mqtt:msg:{id}} hash this run already wrote, and where
+     * the writes the acknowledgement waits for go (null: it waits for none).
+     */
     static final class RunState {
         final Set<String> hashWritten = new HashSet<>();
+        final DurableWrites acknowledgeAfter;
+
+        RunState(DurableWrites acknowledgeAfter) {
+            this.acknowledgeAfter = acknowledgeAfter;
+        }
+    }
+
+    private static void write(PoolRuntime pool, String function, List<RedisCall> calls, RunState state) {
+        if (state.acknowledgeAfter == null) {
+            pool.write(function, calls);
+        } else {
+            state.acknowledgeAfter.add(pool.durableWrite(function, calls).thenApply(r -> null));
+        }
     }
 
     void publish(PoolRuntime pool, HookRule rule, Message m, RunState state) {
@@ -69,7 +88,7 @@ final class PublishFunctions {
                 calls.add(Calls.zadd(utf8(Keys.MSG_INDEX), 0, utf8(m.topic())));
             }
         }
-        pool.write(Functions.ON_MESSAGE_PUBLISH, calls);
+        write(pool, Functions.ON_MESSAGE_PUBLISH, calls, state);
     }
 
     void retain(PoolRuntime pool, HookRule rule, Message m, RunState state) {
@@ -90,7 +109,7 @@ final class PublishFunctions {
         calls.add(Calls.zadd(key, m.timestamp(), utf8(id)));
         calls.add(Calls.expire(key, ttl));
         calls.add(Calls.zadd(utf8(Keys.RETAIN_INDEX), 0, utf8(m.topic())));
-        pool.write(Functions.ON_MESSAGE_RETAIN, calls);
+        write(pool, Functions.ON_MESSAGE_RETAIN, calls, state);
     }
 
     /**
@@ -98,7 +117,7 @@ final class PublishFunctions {
      * retained publish is not deleted), the old message hash once its id has been read.
      * Returns true when the later publish rules must not run for this message.
      */
-    boolean retainDelete(PoolRuntime pool, Message m) {
+    boolean retainDelete(PoolRuntime pool, Message m, RunState state) {
         if (!m.retain() || m.payload().length != 0) {
             return false;
         }
@@ -114,19 +133,19 @@ final class PublishFunctions {
                 pool.write(Functions.ON_RETAIN_DELETE, calls);
             }
         });
-        pool.write(Functions.ON_RETAIN_DELETE, List.of(Calls.del(key),
-                Calls.zrem(utf8(Keys.RETAIN_INDEX), utf8(m.topic()))));
+        write(pool, Functions.ON_RETAIN_DELETE, List.of(Calls.del(key),
+                Calls.zrem(utf8(Keys.RETAIN_INDEX), utf8(m.topic()))), state);
         return true;
     }
 
-    void keepLatest(PoolRuntime pool, HookRule rule, Message m) {
+    void keepLatest(PoolRuntime pool, HookRule rule, Message m, RunState state) {
         byte[] key = Keys.latest(m.topic());
         List<byte[]> kv = MessageHash.fields(m, ctx.compat());
-        pool.write(Functions.ON_MESSAGE_STORE_KEEP_LATEST, List.of(
+        write(pool, Functions.ON_MESSAGE_STORE_KEEP_LATEST, List.of(
                 Calls.del(key),
                 Calls.hset(key, kv),
                 Calls.expire(key, ttl(m, rule)),
-                Calls.zadd(utf8(Keys.LATEST_INDEX), 0, utf8(m.topic()))));
+                Calls.zadd(utf8(Keys.LATEST_INDEX), 0, utf8(m.topic()))), state);
     }
 
     /**

@@ -136,7 +136,8 @@ public final class RedisBackendPlugin implements PerchPlugin {
                 log.info("Redis backend: sessions are kept in pool {} (persistence.ack = {})", persistence.pool(),
                         persistence.ack());
             }
-            BackendContext ctx = new BackendContext(context.broker(), config.compat(), brokerSide);
+            BackendContext ctx = new BackendContext(context.broker(), config.compat(), brokerSide,
+                    persistence.ack().kind() != io.perch.redis.config.AckMode.Kind.NONE);
             binder = new HookBinder(ctx, pools);
             binder.bind(context.broker().hooks(), config.rules());
             for (PoolRuntime pool : pools.values()) {

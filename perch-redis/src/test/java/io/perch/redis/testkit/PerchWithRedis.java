@@ -16,7 +16,8 @@ import java.util.List;
 /**
  * The real engine on free loopback ports with the Redis backend plugged in, configured from
  * the shipped {@code etc/plugins/emqx_backend_redis.conf} with only the server line pointed at
- * the test's Redis, as a user would edit it.
+ * the test's Redis, as a user would edit it. Sessions that outlive their connection are kept
+ * in that Redis (the plugin's store), unless the test says {@code persistence.mode = memory}.
  */
 public final class PerchWithRedis implements AutoCloseable {
     public static final String NODE = "perch@127.0.0.1";
@@ -54,13 +55,16 @@ public final class PerchWithRedis implements AutoCloseable {
         RedisBackendPlugin plugin = new RedisBackendPlugin();
         SimpleMeterRegistry metrics = new SimpleMeterRegistry();
         plugin.configure(entries);
+        // As PerchServer does: the plugin's session store (persistence.mode = redis by default
+        // with a pool) is the broker's, so these tests run the product's durable mode.
+        var persistence = plugin.stores().persistence();
         BrokerFixture fixture = BrokerFixture.start(b -> b.nodeName(NODE), broker -> {
             try {
                 plugin.start(new PluginContext(broker.service(), metrics, data, data));
             } catch (Exception e) {
                 throw new IllegalStateException(e);
             }
-        });
+        }, persistence != null ? persistence : io.perch.broker.persist.SessionPersistence.NONE);
         return new PerchWithRedis(fixture, plugin, metrics, data);
     }
 

@@ -1,4 +1,4 @@
-package io.perch.broker.route;
+package io.perch.broker.persist;
 
 import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
