@@ -25,10 +25,11 @@ import java.util.concurrent.CompletionStage;
  * <p>QoS 2 inbound uses the spec's method A (MQTT 4.3.3 figure 4.3): the message is routed on
  * PUBLISH and its packet id kept until PUBREL, so a duplicate PUBLISH is answered with PUBREC
  * and not routed again (exactly once). An acknowledgement is sent only after the
- * message.publish chain completed, so a hook that completes once its storage has the message
- * makes it durable before the client may forget it (the Redis backend's publish functions
- * queue their writes and complete at once: they do not); if the chain fails, v5 gets reason
- * 0x80 and v3 is disconnected without an ack (the client resends).
+ * message.publish chain completed and the store writes it started (the hooks', and those of
+ * every stored session the message was routed to) are durable, in packet order
+ * ({@link AckOrder}); its packet id reaches the store only after the message's writes. If the
+ * chain fails, v5 gets reason 0x80 and v3 is disconnected without an ack (the client resends);
+ * a write the store refused gets v5 0x97, v3 a disconnect.
  */
 final class PublishFlow {
     private static final Logger log = LoggerFactory.getLogger(PublishFlow.class);
