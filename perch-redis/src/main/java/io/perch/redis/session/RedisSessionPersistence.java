@@ -52,6 +52,7 @@ public final class RedisSessionPersistence implements SessionPersistence {
 
     private final AckMode ack;
     private final SessionWrites writes;
+    private final WriteStaging staging;
     private volatile PoolRuntime pool;
     private final AtomicLong missingBodies = new AtomicLong();
     private final AtomicBoolean missingLogged = new AtomicBoolean();
@@ -59,6 +60,7 @@ public final class RedisSessionPersistence implements SessionPersistence {
     public RedisSessionPersistence(Compat compat, AckMode ack) {
         this.ack = ack;
         this.writes = new SessionWrites(compat);
+        this.staging = new WriteStaging(this::send);
     }
 
     /** The pool exists only once the plugin starts, after the broker asked for its stores. */
@@ -90,18 +92,31 @@ public final class RedisSessionPersistence implements SessionPersistence {
         if (batch.isEmpty()) {
             return CompletableFuture.completedFuture(null);
         }
-        PoolRuntime p;
-        SessionWrites.Writes w;
-        try {
-            p = pool();
-            w = writes.translate(batch);
-        } catch (RuntimeException e) {
-            return CompletableFuture.failedFuture(e);
-        }
-        CompletableFuture<List<Object>> sent = p.pipeline().submit(RedisOp.durableWrite(FUNCTION, w.calls()));
-        CompletableFuture<Void> done = w.dropped().isEmpty() ? sent.thenApply(r -> null)
-                : sent.thenCompose(replies -> release(p, replies, w.dropped()));
+        CompletableFuture<Void> done = staging.stage(batch);
         return ack.kind() == AckMode.Kind.NONE ? CompletableFuture.completedFuture(null) : done;
+    }
+
+    /**
+     * Translates staged batches, in order, into one durable pipeline write (under the staging's
+     * monitor, see {@link WriteStaging}); completes when Redis replied and the bodies of deleted
+     * sessions were released.
+     */
+    private CompletableFuture<Void> send(List<WriteStaging.Staged> batches) {
+        PoolRuntime p = pool();
+        List<RedisCall> calls = new ArrayList<>();
+        List<Integer> dropped = new ArrayList<>(0);
+        for (WriteStaging.Staged s : batches) {
+            SessionWrites.Writes w = writes.translate(s.changes);
+            for (int i : w.dropped()) {
+                dropped.add(calls.size() + i);
+            }
+            calls.addAll(w.calls());
+        }
+        if (calls.isEmpty()) {
+            return CompletableFuture.completedFuture(null);
+        }
+        CompletableFuture<List<Object>> sent = p.pipeline().submit(RedisOp.durableWrite(FUNCTION, calls));
+        return dropped.isEmpty() ? sent.thenApply(r -> null) : sent.thenCompose(replies -> release(p, replies, dropped));
     }
 
     /**
@@ -139,6 +154,7 @@ public final class RedisSessionPersistence implements SessionPersistence {
         byte[] rel = SessionKeys.rel(clientId);
         List<RedisCall> reads = List.of(r -> r.hgetall(session), r -> r.hgetall(subs), r -> r.hgetall(out),
                 r -> r.smembers(rel));
+        staging.flush(); // the read goes behind every write staged before it
         return p.read(FUNCTION, reads).thenCompose(replies -> {
             Map<String, byte[]> hash = texts(replies.get(0));
             if (hash.isEmpty()) {

@@ -69,13 +69,41 @@ final class SessionWrites {
     Writes translate(List<Change> batch) {
         List<RedisCall> calls = new ArrayList<>(batch.size() * 2);
         List<Integer> dropped = new ArrayList<>(0);
+        Map<Long, Change.SessionMessageUpdated> folded = foldedUpdates(batch);
         for (Change c : batch) {
-            add(c, calls, dropped);
+            if (c instanceof Change.SessionMessageUpdated u && folded.get(u.seq()) != null) {
+                continue; // written with its add
+            }
+            add(c, calls, dropped, folded);
         }
         return new Writes(calls, dropped);
     }
 
-    private void add(Change c, List<RedisCall> calls, List<Integer> dropped) {
+    /**
+     * A message sent as soon as it was accepted comes as an add and an update in one batch:
+     * the entry is written once, in its last phase (one HSET instead of an HSET and a script).
+     * Keyed by seq: a session's seqs are unique, and one batch is one session's.
+     */
+    private static Map<Long, Change.SessionMessageUpdated> foldedUpdates(List<Change> batch) {
+        Map<Long, Change.SessionMessageUpdated> last = null;
+        java.util.Set<Long> added = null;
+        for (Change c : batch) {
+            if (c instanceof Change.SessionMessageAdded a) {
+                if (added == null) {
+                    added = new java.util.HashSet<>();
+                }
+                added.add(a.seq());
+            } else if (c instanceof Change.SessionMessageUpdated u && added != null && added.contains(u.seq())) {
+                if (last == null) {
+                    last = new java.util.HashMap<>();
+                }
+                last.put(u.seq(), u);
+            }
+        }
+        return last == null ? Map.of() : last;
+    }
+
+    private void add(Change c, List<RedisCall> calls, List<Integer> dropped, Map<Long, Change.SessionMessageUpdated> folded) {
         if (c instanceof Change.SessionSaved s) {
             saved(s, calls);
         } else if (c instanceof Change.SessionDeleted d) {
@@ -100,8 +128,9 @@ final class SessionWrites {
             String idText = compat.id(a.messageId());
             byte[] key = SessionKeys.out(a.clientId());
             byte[] f = seq(a.seq());
-            byte[] v = utf8(new OutEntry(Phase.QUEUED, 0, idText, a.qos(), a.retain(), a.subscriptionIds(),
-                    a.shareGroup(), a.shareFilter()).encode());
+            Change.SessionMessageUpdated sent = folded.get(a.seq());
+            byte[] v = utf8(new OutEntry(sent == null ? Phase.QUEUED : sent.phase(), sent == null ? 0 : sent.packetId(),
+                    idText, a.qos(), a.retain(), a.subscriptionIds(), a.shareGroup(), a.shareFilter()).encode());
             calls.add(ArgvCall.of(r -> r.hset(key, f, v), "HSET", key, f, v));
             byte[] body = SessionKeys.body(idText);
             calls.add(ArgvCall.of(r -> r.hincrby(body, REFS, 1), "HINCRBY", body, REFS, 1));

@@ -1,0 +1,127 @@
+package io.perch.redis.session;
+
+import io.perch.broker.message.Message;
+import io.perch.broker.message.MessageId;
+import io.perch.broker.persist.Change;
+import io.perch.broker.persist.Phase;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The staging of the Redis session store without Redis: one write at a time goes out, what
+ * comes meanwhile waits and goes together next, and a message accepted and let go while it
+ * waits never goes at all (with its body), its batch answered at once.
+ */
+class WriteStagingTest {
+    /** What was handed to the pipeline, one list of batches per write; each write completes by hand. */
+    private final List<List<List<Change>>> sent = new ArrayList<>();
+    private final List<CompletableFuture<Void>> replies = new ArrayList<>();
+    private final WriteStaging staging = new WriteStaging(batches -> {
+        List<List<Change>> write = new ArrayList<>();
+        batches.forEach(b -> write.add(List.copyOf(b.changes)));
+        sent.add(write);
+        CompletableFuture<Void> reply = new CompletableFuture<>();
+        replies.add(reply);
+        return reply;
+    });
+
+    private static Message message(long n) {
+        return new Message(new MessageId(n, n), "t", new byte[]{1}, 1, false, "p", null, 0, 0, null);
+    }
+
+    private static List<Change> accepted(String cid, long seq, Message m) {
+        return new ArrayList<>(List.of(new Change.MessageAdded(m),
+                new Change.SessionMessageAdded(cid, seq, m.id(), 1, false, new int[0], null, null),
+                new Change.SessionMessageUpdated(cid, seq, (int) seq, Phase.SENT)));
+    }
+
+    private static List<Change> acked(String cid, long seq, Message m) {
+        return new ArrayList<>(List.of(new Change.SessionMessageDeleted(cid, seq, m.id())));
+    }
+
+    @Test
+    void oneWriteAtATimeAndWhatWaitsGoesTogether() {
+        CompletableFuture<Void> first = staging.stage(accepted("c", 1, message(1)));
+        CompletableFuture<Void> second = staging.stage(accepted("c", 2, message(2)));
+        CompletableFuture<Void> third = staging.stage(accepted("d", 3, message(3)));
+        assertThat(sent).hasSize(1);
+        assertThat(second).isNotDone();
+
+        replies.get(0).complete(null);
+        assertThat(first).isCompleted();
+        assertThat(sent).hasSize(2);
+        assertThat(sent.get(1)).hasSize(2); // the second and third batches, in order, as one write
+        assertThat(second).isNotDone();
+        replies.get(1).complete(null);
+        assertThat(second).isCompleted();
+        assertThat(third).isCompleted();
+    }
+
+    @Test
+    void aMessageAcceptedAndAcknowledgedWhileWaitingNeverGoesAndItsBatchIsAnswered() {
+        staging.stage(accepted("c", 1, message(1))); // at Redis
+        Message m = message(2);
+        CompletableFuture<Void> accepted = staging.stage(accepted("c", 2, m));
+        CompletableFuture<Void> ack = staging.stage(acked("c", 2, m));
+
+        assertThat(accepted).as("nothing of it is left to write").isCompleted();
+        assertThat(ack).isCompleted();
+        replies.get(0).complete(null);
+        assertThat(sent).as("nothing waited, so nothing more went").hasSize(1);
+    }
+
+    @Test
+    void onlyTheCancelledMessageLeavesABatchThatHoldsMore() {
+        staging.stage(accepted("c", 1, message(1))); // at Redis
+        Message gone = message(2);
+        List<Change> batch = accepted("c", 2, gone);
+        batch.add(new Change.AwaitingRelAdded("c", 9));
+        CompletableFuture<Void> accepted = staging.stage(batch);
+        staging.stage(acked("c", 2, gone));
+        assertThat(accepted).isNotDone();
+
+        replies.get(0).complete(null);
+        assertThat(sent.get(1)).containsExactly(List.of(new Change.AwaitingRelAdded("c", 9)));
+        replies.get(1).complete(null);
+        assertThat(accepted).isCompleted();
+    }
+
+    @Test
+    void anAckOfAMessageAlreadyAtRedisIsWritten() {
+        Message m = message(1);
+        staging.stage(accepted("c", 1, m)); // at Redis
+        staging.stage(acked("c", 1, m));
+        replies.get(0).complete(null);
+        assertThat(sent.get(1)).containsExactly(acked("c", 1, m));
+    }
+
+    @Test
+    void aBodySharedWithAnotherWaitingMessageStays() {
+        staging.stage(accepted("x", 9, message(9))); // at Redis
+        Message m = message(1);
+        List<Change> both = new ArrayList<>(accepted("c", 1, m));
+        Change second = new Change.SessionMessageAdded("c", 2, m.id(), 1, false, new int[0], null, null);
+        both.add(second);
+        staging.stage(both);
+        staging.stage(acked("c", 1, m));
+        replies.get(0).complete(null);
+        assertThat(sent.get(1).get(0)).containsExactly(new Change.MessageAdded(m), second);
+    }
+
+    @Test
+    void flushSendsWhatWaitsBehindTheWriteAtRedisSoAReadSeesIt() {
+        staging.stage(accepted("c", 1, message(1))); // at Redis
+        CompletableFuture<Void> waiting = staging.stage(accepted("c", 2, message(2)));
+        staging.flush();
+        assertThat(sent).hasSize(2);
+        replies.get(1).complete(null);
+        assertThat(waiting).isCompleted();
+        replies.get(0).complete(null);
+        assertThat(sent).as("nothing left for the next write").hasSize(2);
+    }
+}
