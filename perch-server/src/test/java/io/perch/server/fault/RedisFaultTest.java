@@ -12,7 +12,9 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 
@@ -120,39 +122,98 @@ class RedisFaultTest {
     @Test
     @Timeout(value = 240, unit = TimeUnit.SECONDS)
     void sentinelFailoverWithReplicasOneLosesNothingAcknowledged() throws Exception {
+        Sentinel set = sentinelSet(2);
+        CrashRun run = started(new CrashRun(home, sentinelConfig(set.sentinel()), MESSAGES, Duration.ofSeconds(60)));
+        List<String> promoted = new ArrayList<>();
+        CrashRun.Fault failover = () -> {
+            RedisServerProcess next = failOver(set);
+            promoted.add(next.server());
+            // The other replica follows the new master (Sentinel repoints it), so WAIT 1 can be met again.
+            until("the new master has a replica", () -> next.info("replication").contains("connected_slaves:1"));
+        };
+
+        CrashRun.Result r = run.run(List.of(failover));
+
+        assertFailoverRun(r, "sentinel failover, 2 replicas, replicas:1, promoted " + promoted, promoted);
+    }
+
+    /**
+     * The same with one replica, the layout where the failover leaves none: until the old master
+     * is back (restarted on its port and data dir, and turned into a replica of the new master by
+     * Sentinel) {@code WAIT 1} cannot be met, so durable writes fail their barrier and the broker
+     * refuses the publishes (v3: disconnects the publisher, which reconnects and resends, Paho
+     * with DUP and the same packet id). The old master is restarted only once a publisher has
+     * been refused, so this path is taken every run: it is the one where a QoS 2 message could
+     * be routed twice or an unconfirmed message be counted as acknowledged.
+     */
+    @Test
+    @Timeout(value = 240, unit = TimeUnit.SECONDS)
+    void sentinelFailoverWithOneReplicaRefusesUntilTheOldMasterRejoins() throws Exception {
+        Sentinel set = sentinelSet(1);
+        CrashRun run = started(new CrashRun(home, sentinelConfig(set.sentinel()), MESSAGES, Duration.ofSeconds(60)));
+        List<String> promoted = new ArrayList<>();
+        CrashRun.Fault failover = () -> {
+            Map<FaultPublisher, Integer> connects = new HashMap<>();
+            run.publishers().forEach(p -> connects.put(p, p.sessionPresent().size()));
+            RedisServerProcess next = failOver(set);
+            promoted.add(next.server());
+            until("a publisher refused (disconnected and back) while no replica confirms", () -> run.publishers()
+                    .stream().anyMatch(p -> p.sessionPresent().size() > connects.get(p)));
+            set.master().restart();
+            until("the old master rejoined as a replica", () -> next.info("replication").contains("connected_slaves:1")
+                    && set.master().info("replication").contains("master_link_status:up"));
+        };
+
+        CrashRun.Result r = run.run(List.of(failover));
+
+        assertFailoverRun(r, "sentinel failover, 1 replica + old master rejoining, replicas:1, promoted " + promoted,
+                promoted);
+    }
+
+    /** A master, {@code replicas} replicas in sync, and one Sentinel (quorum 1) that knows them all. */
+    private Sentinel sentinelSet(int replicas) throws Exception {
         RedisServerProcess master = started(RedisServerProcess.start());
         String[] replicaOf = {"--replicaof", "127.0.0.1", Integer.toString(master.port())};
-        List<RedisServerProcess> replicas = List.of(started(RedisServerProcess.start(replicaOf)),
-                started(RedisServerProcess.start(replicaOf)));
+        List<RedisServerProcess> rs = new ArrayList<>();
+        for (int i = 0; i < replicas; i++) {
+            rs.add(started(RedisServerProcess.start(replicaOf)));
+        }
         RedisServerProcess sentinel = started(RedisServerProcess.sentinel(MASTER, master.port()));
-        for (RedisServerProcess r : replicas) {
+        for (RedisServerProcess r : rs) {
             until("replica " + r.server() + " in sync", () -> r.info("replication").contains("master_link_status:up"));
         }
         // Sentinel learns the replicas from the master's INFO: it must know them to promote one.
-        until("sentinel knows both replicas", () -> sentinel.info("sentinel").contains("slaves=2,sentinels=1"));
+        until("sentinel knows the replicas", () -> sentinel.info("sentinel").contains("slaves=" + replicas + ",sentinels=1"));
+        return new Sentinel(master, List.copyOf(rs), sentinel);
+    }
 
-        CrashRun run = started(new CrashRun(home, List.of(
+    private record Sentinel(RedisServerProcess master, List<RedisServerProcess> replicas, RedisServerProcess sentinel) {
+    }
+
+    private static List<String> sentinelConfig(RedisServerProcess sentinel) {
+        return List.of(
                 "backend.redis.embedded = off",
                 "backend.redis.pool1.server = " + sentinel.server(),
                 "backend.redis.pool1.type = sentinel",
                 "backend.redis.pool1.sentinel = " + MASTER,
                 "persistence.mode = redis",
                 "persistence.ack = replicas:1",
-                "persistence.pool = pool1"), MESSAGES, Duration.ofSeconds(60)));
-        List<String> promoted = new ArrayList<>();
-        CrashRun.Fault failover = () -> {
-            master.kill9();
-            until("a replica promoted", () -> replicas.stream().anyMatch(r -> r.info("replication").contains("role:master")));
-            RedisServerProcess next = replicas.stream().filter(r -> r.info("replication").contains("role:master"))
-                    .findFirst().orElseThrow();
-            promoted.add(next.server());
-            // The other replica follows the new master, so WAIT 1 can be met again.
-            until("the new master has a replica", () -> next.info("replication").contains("connected_slaves:1"));
-        };
+                "persistence.pool = pool1");
+    }
 
-        CrashRun.Result r = run.run(List.of(failover));
+    /** SIGKILL of the master; returns the replica Sentinel promoted. */
+    private static RedisServerProcess failOver(Sentinel set) throws InterruptedException {
+        set.master().kill9();
+        until("a replica promoted", () -> set.replicas().stream().anyMatch(RedisFaultTest::isMaster));
+        return set.replicas().stream().filter(RedisFaultTest::isMaster).findFirst().orElseThrow();
+    }
 
-        String line = r.line("sentinel failover, replicas:1, promoted " + promoted);
+    private static boolean isMaster(RedisServerProcess r) {
+        return r.info("replication").contains("role:master");
+    }
+
+    private static void assertFailoverRun(CrashRun.Result r, String mode, List<String> promoted) {
+        String line = r.line(mode);
         System.out.println(line);
         assertSoftly(soft -> {
             soft.assertThat(promoted).as("failover happened").hasSize(1);
