@@ -115,7 +115,13 @@ final class PublishFlow {
         if (qos == 2) {
             switch (s.receiveQos2(packetId)) {
                 case DUPLICATE -> {
-                    ack(2, packetId, ReasonCodes.SUCCESS);
+                    // Already routed. The id is stored again before PUBREC, so the PUBREC waits for the
+                    // store's barrier as the first one would have: the first attempt may have been
+                    // refused (v3 disconnect, see notStored) with its writes never confirmed.
+                    CompletionStage<Void> rel = s.qos2Routed(packetId);
+                    String t = topic;
+                    c.acks.after(rel == null ? DONE : rel, () -> send(2, packetId, ReasonCodes.SUCCESS),
+                            err -> notStored(2, t, packetId, err));
                     return DONE;
                 }
                 case TOO_MANY -> {
@@ -200,7 +206,7 @@ final class PublishFlow {
             }
         }
         int reason = r.count() == 0 ? ReasonCodes.NO_MATCHING_SUBSCRIBERS : ReasonCodes.SUCCESS;
-        c.acks.after(stored, () -> send(m.qos(), packetId, reason), err -> notStored(m, packetId, err));
+        c.acks.after(stored, () -> send(m.qos(), packetId, reason), err -> notStored(m.qos(), m.topic(), packetId, err));
     }
 
     /**
@@ -209,17 +215,21 @@ final class PublishFlow {
      * client may retry later); v3, which has no negative acknowledgement, is disconnected and
      * resends on reconnect.
      */
-    private void notStored(Message m, int packetId, Throwable err) {
+    private void notStored(int qos, String topic, int packetId, Throwable err) {
         c.core.stats.publishesNotStored.increment();
         if (c.core.offenders.firstInWindow("not_stored " + c.client.clientId())) {
             log.warn("client {}: a QoS {} publish to {} was not acknowledged: the session store did not take it ({}); "
-                    + "counted in perch_publishes_not_stored_total", c.client.clientId(), m.qos(), m.topic(), String.valueOf(err));
+                    + "counted in perch_publishes_not_stored_total", c.client.clientId(), qos, topic, String.valueOf(err));
         }
-        if (m.qos() == 2) {
+        // v3 keeps the QoS 2 id: the message is routed already, and the client will resend it with
+        // this id (DUP); released here, the resend would be routed again, a second delivery
+        // (RedisFaultTest's Sentinel failover with one replica saw hundreds). v5 must let it go: a
+        // PUBREC >= 0x80 ends the exchange and the client may reuse the id for a new message.
+        if (qos == 2 && c.isV5()) {
             c.session.release(packetId);
         }
         if (c.isV5()) {
-            send(m.qos(), packetId, ReasonCodes.QUOTA_EXCEEDED);
+            send(qos, packetId, ReasonCodes.QUOTA_EXCEEDED);
         } else {
             c.closeReason = "publish_not_stored";
             c.ctx.close();

@@ -102,6 +102,50 @@ class AckAfterStoreTest {
         assertThat(pub.drain()).noneMatch(m -> m.fixedHeader().messageType() == MqttMessageType.PUBACK);
     }
 
+    /**
+     * The message is routed before the store answers, so a refused v3 QoS 2 publish keeps its id:
+     * the client's resend (DUP, same id) is a duplicate, acknowledged once the store has the id,
+     * not a second message for the subscribers (RedisFaultTest's Sentinel failover found that).
+     */
+    @Test
+    void anMqtt3Qos2ResendAfterARefusalIsNotRoutedAgain() {
+        RawClient pub = client();
+        pub.connect(RawClient.v3("pub3q2", false, 60).build());
+        store.writeGate = CompletableFuture.failedFuture(new IllegalStateException("WAIT: 0 of 1 replicas"));
+        pub.publish("kept/c", 2, "once", 5);
+        assertThat(pub.awaitClosed(Inbox.WAIT)).isTrue();
+
+        store.writeGate = CompletableFuture.completedFuture(null);
+        RawClient again = client();
+        again.connect(RawClient.v3("pub3q2", false, 60).build());
+        again.publish("kept/c", 2, "once".getBytes(java.nio.charset.StandardCharsets.UTF_8), 5, true, false,
+                MqttProperties.NO_PROPERTIES);
+        assertThat(RawClient.packetId(again.expect(MqttMessageType.PUBREC))).isEqualTo(5);
+        again.pubrel(5);
+        assertThat(RawClient.packetId(again.expect(MqttMessageType.PUBCOMP))).isEqualTo(5);
+        assertThat(messagesQueuedFor("keeper")).as("routed once").isEqualTo(1);
+    }
+
+    /** v5 is told 0x97, which ends the exchange: the client may reuse the id, and that is a new message. */
+    @Test
+    void anMqtt5PacketIdRefusedWithQuotaExceededIsFreeForTheNextMessage() {
+        RawClient pub = publisherV5("pub5q2", true);
+        store.writeGate = CompletableFuture.failedFuture(new IllegalStateException("WAIT: 0 of 1 replicas"));
+        pub.publish("kept/d", 2, "first", 6);
+        assertThat(RawClient.reasonCode(pub.expect(MqttMessageType.PUBREC))).isEqualTo(0x97);
+
+        store.writeGate = CompletableFuture.completedFuture(null);
+        pub.publish("kept/d", 2, "second", 6);
+        MqttMessage rec = pub.expect(MqttMessageType.PUBREC);
+        assertThat(RawClient.reasonCode(rec)).isZero();
+        assertThat(messagesQueuedFor("keeper")).as("the reused id is a new message").isEqualTo(2);
+    }
+
+    private long messagesQueuedFor(String clientId) {
+        return store.log.stream()
+                .filter(c -> c instanceof Change.SessionMessageAdded a && a.clientId().equals(clientId)).count();
+    }
+
     @Test
     void qos2PubrecWaitsAndThePacketIdIsStoredAfterTheMessage() {
         RawClient pub = publisherV5("pub2", true);

@@ -5,7 +5,10 @@ import org.awaitility.core.ConditionTimeoutException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 import static org.awaitility.Awaitility.await;
@@ -14,9 +17,9 @@ import static org.awaitility.Awaitility.await;
  * One fault run: a broker, a persistent subscriber on a QoS 1 topic (by default
  * {@value #TOPIC_QOS1}) and a QoS 2 topic (by default {@value #TOPIC_QOS2}), one persistent
  * publisher per topic at that QoS. While they
- * run the broker is killed with SIGKILL and restarted {@code kills} times, each kill once a
- * further share of the messages is acknowledged (so kills land in the middle of the traffic,
- * whatever the machine's speed). After the last restart it waits, bounded, for the publishers
+ * run the broker is killed with SIGKILL and restarted {@code kills} times, or a test's own
+ * {@link Fault}s happen (Redis killed, a failover), each once a further share of the messages
+ * is acknowledged (so faults land in the middle of the traffic, whatever the machine's speed). After the last restart it waits, bounded, for the publishers
  * to finish and for every acknowledged message to arrive, then hands the ledger's verdict back.
  * {@link #close()} stops clients and broker however the run ended.
  */
@@ -69,21 +72,51 @@ final class CrashRun implements AutoCloseable {
         clients.addAll(publishers);
     }
 
+    /**
+     * What happens at each of a run's thresholds. {@link #BROKER_KILL} is the broker's SIGKILL and
+     * restart; a test supplies others (Redis killed and restarted, a Sentinel failover). A fault
+     * returns when the run may go on; the next threshold then waits for the traffic to resume.
+     */
+    @FunctionalInterface
+    interface Fault {
+        void inject() throws Exception;
+    }
+
+    /** Marker for the broker's own kill, which the run does itself (it knows the clients). */
+    static final Fault BROKER_KILL = () -> {
+        throw new UnsupportedOperationException("handled by CrashRun");
+    };
+
     Result run(int kills) throws Exception {
+        return run(Collections.nCopies(kills, BROKER_KILL));
+    }
+
+    /** The faults in order, each once a further share of the messages is acknowledged. */
+    Result run(List<Fault> faults) throws Exception {
         subscriber.start();
         // The subscription exists before the first PUBLISH, so every acknowledged message has a subscriber.
         step("the subscriber's first connection", () -> subscriber.sessionPresent().size() == 1 && subscriber.connected());
         publishers.forEach(FaultPublisher::start);
         long total = publishers.stream().mapToLong(FaultPublisher::count).sum();
-        for (int k = 1; k <= kills; k++) {
-            long threshold = total * k / (kills + 1);
-            step("kill " + k + ": " + threshold + " of " + total + " acknowledged", () -> ledger.ackedCount() >= threshold);
+        int kills = 0;
+        for (int f = 1; f <= faults.size(); f++) {
+            long threshold = total * f / (faults.size() + 1);
+            step("fault " + f + ": " + threshold + " of " + total + " acknowledged", () -> ledger.ackedCount() >= threshold);
+            Fault fault = faults.get(f - 1);
+            if (fault != BROKER_KILL) {
+                fault.inject();
+                continue;
+            }
+            kills++;
+            // Counted from here, not from the start: a client may also have reconnected for other
+            // reasons (a v3 publisher is disconnected when a write is refused).
+            Map<FaultClient, Integer> before = new HashMap<>();
+            clients.forEach(c -> before.put(c, c.sessionPresent().size()));
             broker.kill9();
             broker.restart();
-            int connects = k + 1;
-            // Every client back on the new broker before the next kill, so each restart is one CONNACK to check.
-            step("restart " + k + ": every client reconnected", () -> clients.stream()
-                    .allMatch(c -> c.connected() && c.sessionPresent().size() >= connects));
+            // Every client back on the new broker before the next fault, so each restart is a CONNACK to check.
+            step("restart " + kills + ": every client reconnected", () -> clients.stream()
+                    .allMatch(c -> c.connected() && c.sessionPresent().size() > before.get(c)));
         }
         drain("every message handed to the client", () -> publishers.stream().allMatch(FaultPublisher::allHandedOver));
         drain("every message acknowledged", () -> ledger.ackedCount() == total);
@@ -99,6 +132,18 @@ final class CrashRun implements AutoCloseable {
         }
         return new Result(ledger.summarize(), kills, present, all, subscriber.resubscribed(), List.copyOf(notes),
                 broker.tail(30));
+    }
+
+    Ledger ledger() {
+        return ledger;
+    }
+
+    List<FaultPublisher> publishers() {
+        return publishers;
+    }
+
+    BrokerProcess broker() {
+        return broker;
     }
 
     /** A step the run cannot go on without: past the bound it fails, with the broker's last lines. */

@@ -52,6 +52,11 @@ final class FaultPublisher extends FaultClient {
         }
     }
 
+    /** The highest sequence number Paho has taken (0 before the first). */
+    long handedOver() {
+        return handedOver;
+    }
+
     /** True when every message was handed to Paho (not necessarily acknowledged). */
     boolean allHandedOver() {
         return handedOver == count;

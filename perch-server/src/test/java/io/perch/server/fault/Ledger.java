@@ -107,6 +107,11 @@ final class Ledger {
         return acked.stream().filter(k -> k.publisher().equals(publisher)).count();
     }
 
+    /** How many of {@code publisher}'s messages numbered above {@code seq} are acknowledged. */
+    long ackedAbove(String publisher, long seq) {
+        return acked.stream().filter(k -> k.publisher().equals(publisher) && k.seq() > seq).count();
+    }
+
     /** Acknowledged but not (yet) delivered: what a run waits to reach zero. */
     long ackedNotDelivered() {
         return acked.stream().filter(k -> !deliveries.containsKey(k)).count();

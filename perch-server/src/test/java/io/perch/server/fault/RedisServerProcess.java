@@ -2,16 +2,14 @@ package io.perch.server.fault;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 
@@ -22,46 +20,126 @@ import static org.awaitility.Awaitility.await;
  * else the binary inside the embedded-redis jar (on the test class path through perch-redis).
  * A small equivalent of perch-redis's TestRedis, which perch-server's tests cannot see: that
  * module is a runtime-only dependency here, on purpose (the server finds it by ServiceLoader).
- * AOF with fsync always, so what Redis acknowledged is on disk.
+ * AOF with fsync always, so what Redis acknowledged is on disk. It can be killed with SIGKILL
+ * and started again on the same port and data dir ({@link #kill9()}, {@link #restart()}), and
+ * it can run as a replica ({@code --replicaof}) or as a Sentinel ({@link #sentinel}).
  */
 final class RedisServerProcess implements AutoCloseable {
-    private final Path dir;
-    private final Process process;
-    private final int port;
+    private static final Duration START_WITHIN = Duration.ofSeconds(15);
 
-    private RedisServerProcess(Path dir, Process process, int port) {
+    private final Path dir;
+    private final Path binary;
+    private final List<String> args;
+    private final int port;
+    private volatile Process process;
+    private int starts = 1;
+
+    private RedisServerProcess(Path dir, Path binary, List<String> args, Process process, int port) {
         this.dir = dir;
+        this.binary = binary;
+        this.args = List.copyOf(args);
         this.process = process;
         this.port = port;
     }
 
-    static RedisServerProcess start() throws IOException {
+    /** A durable redis-server (AOF, fsync always) with {@code extra} arguments, e.g. {@code --replicaof host port}. */
+    static RedisServerProcess start(String... extra) throws IOException {
         Path dir = Files.createTempDirectory("perch-fault-redis");
+        List<String> args = new ArrayList<>(List.of("--bind", "127.0.0.1", "--dir", dir.toString(), "--daemonize", "no",
+                "--save", "", "--appendonly", "yes", "--appendfsync", "always",
+                "--logfile", dir.resolve("redis.log").toString()));
+        args.addAll(List.of(extra));
+        return launchOnFreePort(dir, args);
+    }
+
+    /**
+     * A Sentinel watching {@code master} at 127.0.0.1:{@code masterPort}, alone (quorum 1), with
+     * the short timings perch-redis's SentinelFailoverTest uses so a test's failover takes seconds:
+     * the master counts as down after 1 s, a failed failover is retried after 5 s.
+     */
+    static RedisServerProcess sentinel(String master, int masterPort) throws IOException {
+        Path dir = Files.createTempDirectory("perch-fault-sentinel");
+        Path conf = dir.resolve("sentinel.conf"); // Sentinel rewrites its file: it must be its own, writable
+        Files.writeString(conf, String.join("\n",
+                "sentinel monitor " + master + " 127.0.0.1 " + masterPort + " 1",
+                "sentinel down-after-milliseconds " + master + " 1000",
+                "sentinel failover-timeout " + master + " 5000",
+                "sentinel parallel-syncs " + master + " 1", ""));
+        return launchOnFreePort(dir, List.of(conf.toString(), "--sentinel", "--bind", "127.0.0.1", "--dir",
+                dir.toString(), "--daemonize", "no", "--logfile", dir.resolve("redis.log").toString()));
+    }
+
+    private static RedisServerProcess launchOnFreePort(Path dir, List<String> args) throws IOException {
         Path binary = binary();
         IOException last = null;
         // The free port may be taken between finding it and redis binding it: try another.
         for (int attempt = 0; attempt < 3; attempt++) {
             int port = freePort();
-            Process p = new ProcessBuilder(binary.toString(), "--bind", "127.0.0.1", "--port", Integer.toString(port),
-                    "--dir", dir.toString(), "--daemonize", "no", "--save", "", "--appendonly", "yes",
-                    "--appendfsync", "always", "--logfile", dir.resolve("redis.log").toString())
-                    .directory(dir.toFile()).redirectErrorStream(true)
-                    .redirectOutput(dir.resolve("redis.out").toFile()).start();
-            RedisServerProcess r = new RedisServerProcess(dir, p, port);
+            List<String> withPort = new ArrayList<>(args);
+            withPort.addAll(List.of("--port", Integer.toString(port)));
+            RedisServerProcess r = new RedisServerProcess(dir, binary, withPort, null, port);
             try {
-                await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(20))
-                        .until(() -> !p.isAlive() || answersPing(port));
-            } catch (RuntimeException e) {
+                if (r.launch()) {
+                    return r;
+                }
+            } catch (RuntimeException | IOException e) {
                 r.close();
                 throw e;
             }
-            if (p.isAlive()) {
-                return r;
-            }
-            last = new IOException("redis-server on port " + port + " exited with " + p.exitValue());
+            last = new IOException("redis-server on port " + port + " exited with " + r.process.exitValue());
         }
         deleteTree(dir);
         throw last;
+    }
+
+    /** Starts the process and waits until it answers PING; false if it exited instead. */
+    private boolean launch() throws IOException {
+        List<String> command = new ArrayList<>();
+        command.add(binary.toString());
+        command.addAll(args);
+        Process p = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("redis.out").toFile())).start();
+        process = p;
+        await().atMost(START_WITHIN).pollInterval(Duration.ofMillis(20)).until(() -> !p.isAlive() || answersPing(port));
+        return p.isAlive();
+    }
+
+    /** SIGKILL, as in a crash: nothing flushed beyond what fsync always already put on disk. */
+    void kill9() throws InterruptedException {
+        Process p = process;
+        if (!p.isAlive()) {
+            throw new IllegalStateException(this + " died before it was killed:\n" + logTail(20));
+        }
+        p.destroyForcibly();
+        if (!p.waitFor(10, TimeUnit.SECONDS)) {
+            throw new IllegalStateException(this + " still alive 10 s after SIGKILL");
+        }
+    }
+
+    /** The same server again: same port, same data dir (so its AOF), same arguments. */
+    void restart() throws IOException {
+        if (process.isAlive()) {
+            throw new IllegalStateException("restart while " + this + " is still running");
+        }
+        starts++;
+        if (!launch()) {
+            throw new IOException(this + " did not come back (start " + starts + ", exit " + process.exitValue()
+                    + "):\n" + logTail(20));
+        }
+    }
+
+    /** The server's INFO {@code section}, or "" while it does not answer. */
+    String info(String section) {
+        return RespProbe.info(port, section);
+    }
+
+    String logTail(int n) {
+        try {
+            List<String> all = Files.readAllLines(dir.resolve("redis.log"));
+            return String.join("\n", all.subList(Math.max(0, all.size() - n), all.size()));
+        } catch (IOException e) {
+            return "(no log: " + e + ")";
+        }
     }
 
     int port() {
@@ -74,9 +152,14 @@ final class RedisServerProcess implements AutoCloseable {
 
     @Override
     public void close() {
-        process.destroyForcibly();
+        Process p = process;
+        if (p != null) {
+            p.destroyForcibly();
+        }
         try {
-            process.waitFor(10, TimeUnit.SECONDS);
+            if (p != null) {
+                p.waitFor(10, TimeUnit.SECONDS);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -90,19 +173,7 @@ final class RedisServerProcess implements AutoCloseable {
     }
 
     private static boolean answersPing(int port) {
-        try (Socket s = new Socket()) {
-            s.connect(new InetSocketAddress("127.0.0.1", port), 300);
-            s.setSoTimeout(1000);
-            OutputStream out = s.getOutputStream();
-            out.write("PING\r\n".getBytes(StandardCharsets.US_ASCII));
-            out.flush();
-            InputStream in = s.getInputStream();
-            byte[] buf = new byte[16];
-            int n = in.read(buf);
-            return n > 0 && new String(buf, 0, n, StandardCharsets.US_ASCII).startsWith("+PONG");
-        } catch (IOException e) {
-            return false;
-        }
+        return RespProbe.ping(port);
     }
 
     private static Path binary() throws IOException {
@@ -143,6 +214,7 @@ final class RedisServerProcess implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "redis-server " + server() + " (pid " + process.pid() + ", dir " + dir + ")";
+        Process p = process;
+        return "redis-server " + server() + " (pid " + (p == null ? "-" : p.pid()) + ", dir " + dir + ")";
     }
 }
