@@ -1,6 +1,6 @@
 package io.perch.broker.session;
 
-import io.perch.broker.transport.RefusalState;
+import io.perch.broker.stats.RefusalState;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -1,4 +1,4 @@
-package io.perch.broker.transport;
+package io.perch.broker.stats;
 
 import org.slf4j.Logger;
 
@@ -8,7 +8,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * Whether one limit is refusing connections, so that its log says when refusing starts (WARN)
  * and when connections are accepted again (INFO): one line per change of state, never one per
  * refused connection. Touched by every I/O event loop, hence the atomic flag. Also used for
- * the stored-session limit (mqtt.max_stored_sessions), whose CONNECTs are refused the same way.
+ * the stored-session limit (mqtt.max_stored_sessions), whose CONNECTs are refused the same way;
+ * here, beside the counters, so that the session package below the wire can use it too.
  */
 public final class RefusalState {
     private final AtomicBoolean refusing = new AtomicBoolean();
@@ -17,7 +18,7 @@ public final class RefusalState {
     private final String what;
 
     /** @param limit names the limit in the log, e.g. "node.max_connections 1000" */
-    RefusalState(Logger log, String limit) {
+    public RefusalState(Logger log, String limit) {
         this(log, limit, "new connections");
     }
 
