@@ -53,6 +53,10 @@ public final class BrokerConfig {
     public final int maxInflight;
     /** zone.external.max_mqueue_len */
     public final int maxMqueueLen;
+    /** zone.external.max_mqueue_bytes: payload bytes queued per session, 0 = bounded by max_mqueue_len only */
+    public final long maxMqueueBytes;
+    /** mqtt.max_stored_sessions: sessions that outlive their connection on this node, in memory or stored; 0 = no bound */
+    public final int maxStoredSessions;
     /** zone.external.mqueue_store_qos0 */
     public final boolean mqueueStoreQos0;
     /** zone.external.max_awaiting_rel */
@@ -96,6 +100,8 @@ public final class BrokerConfig {
         hooksTimeout = b.hooksTimeout;
         maxInflight = b.maxInflight;
         maxMqueueLen = b.maxMqueueLen;
+        maxMqueueBytes = b.maxMqueueBytes;
+        maxStoredSessions = b.maxStoredSessions;
         mqueueStoreQos0 = b.mqueueStoreQos0;
         maxAwaitingRel = b.maxAwaitingRel;
         awaitRelTimeout = b.awaitRelTimeout;
@@ -157,6 +163,8 @@ public final class BrokerConfig {
         public Duration hooksTimeout = io.perch.broker.hook.HookRegistry.DEFAULT_TIMEOUT;
         public int maxInflight = 32;
         public int maxMqueueLen = 1000;
+        public long maxMqueueBytes = 0;
+        public int maxStoredSessions = 0;
         public boolean mqueueStoreQos0 = true;
         public int maxAwaitingRel = 100;
         public Duration awaitRelTimeout = Duration.ofSeconds(300);
@@ -189,6 +197,8 @@ public final class BrokerConfig {
         public Builder hooksTimeout(Duration v) { hooksTimeout = v; return this; }
         public Builder maxInflight(int v) { maxInflight = v; return this; }
         public Builder maxMqueueLen(int v) { maxMqueueLen = v; return this; }
+        public Builder maxMqueueBytes(long v) { maxMqueueBytes = v; return this; }
+        public Builder maxStoredSessions(int v) { maxStoredSessions = v; return this; }
         public Builder mqueueStoreQos0(boolean v) { mqueueStoreQos0 = v; return this; }
         public Builder maxAwaitingRel(int v) { maxAwaitingRel = v; return this; }
         public Builder awaitRelTimeout(Duration v) { awaitRelTimeout = v; return this; }

@@ -7,6 +7,7 @@ import io.perch.broker.message.MessageIdGenerator;
 import io.perch.broker.persist.SessionPersistence;
 import io.perch.broker.retain.RetainedStore;
 import io.perch.broker.route.Router;
+import io.perch.broker.session.KeptSessions;
 import io.perch.broker.session.SessionStore;
 import io.perch.broker.stats.BrokerStats;
 
@@ -32,6 +33,8 @@ public final class BrokerCore {
     public final MessageIdGenerator ids;
     /** Stored sessions not in memory (after a restart, until their clients return). */
     public final DormantSessions dormant;
+    /** Sessions that outlive their connection, in memory and dormant (mqtt.max_stored_sessions). */
+    public final KeptSessions keptSessions;
     public final EventLoopGroup workers;
     /** Who was recently logged for malformed packets or protocol errors (logged once per window). */
     public final RecentOffenders offenders = new RecentOffenders();
@@ -53,13 +56,14 @@ public final class BrokerCore {
         ClientLocks locks = new ClientLocks();
         // Keys durable sessions' messages: increasing, and seeded from the clock, so across restarts too.
         AtomicLong seqs = new AtomicLong(System.currentTimeMillis() * 1000);
+        this.keptSessions = new KeptSessions(config.maxStoredSessions);
         this.dormant = new DormantSessions(locks, store, persistence, tree, workers, ids, seqs, stats, config.nodeName,
-                config.mqueueStoreQos0, config.maxMqueueLen);
+                config.mqueueStoreQos0, config.maxMqueueLen, config.maxMqueueBytes, keptSessions);
         this.router = new Router(tree, store, dormant, config.maxQosAllowed);
         this.workers = workers;
         this.publisher = new Publisher(config, hooks, retained, router, stats, workers);
         this.subscriptions = new Subscriptions(config, hooks, store, tree, retained, workers);
         this.sessions = new SessionManager(config, hooks, stats, store, router, workers, persistence, publisher, locks,
-                dormant, seqs, tree);
+                dormant, seqs, tree, keptSessions);
     }
 }

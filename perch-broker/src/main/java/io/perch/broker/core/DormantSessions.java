@@ -8,6 +8,7 @@ import io.perch.broker.persist.SessionPersistence;
 import io.perch.broker.persist.SessionPersistence.Dormant;
 import io.perch.broker.persist.DurableWrites;
 import io.perch.broker.route.NotInMemory;
+import io.perch.broker.session.KeptSessions;
 import io.perch.broker.session.Pending;
 import io.perch.broker.session.Session;
 import io.perch.broker.session.SessionStore;
@@ -30,7 +31,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * until their client returns (then they are loaded) or they expire. Their subscriptions are in
  * the tree, so messages published meanwhile are written to the store for them (or, while the
  * returning client's session loads, held here and handed to it once loaded), up to
- * max_mqueue_len per session. Knowing them also lets a clean start delete a stored session and
+ * max_mqueue_len and max_mqueue_bytes per session. Knowing them also lets a clean start delete a stored session and
  * a CONNECT load only what exists. Each has its expiry and, for a will that was never sent,
  * its will time, as if the process had not stopped, in one time-ordered set that a periodic
  * task looks at; both are dropped when the client returns.
@@ -62,6 +63,14 @@ public final class DormantSessions implements NotInMemory {
         Deadline will;
         /** Messages kept for it in the store: the store's count at start, plus those written since. */
         long kept;
+        /**
+         * Payload bytes written for it since this process started. The bytes it held before
+         * are not known without reading its messages from Redis (the store's restore counts
+         * messages, not bytes), so max_mqueue_bytes bounds only what arrives after a restart;
+         * the loaded session applies the whole bound ({@code Delivery.restore}), dropping the
+         * oldest QoS 0 or the newest past it.
+         */
+        long keptBytes;
         /** Non-null while the client's session loads: what was routed to it meanwhile, in order. */
         List<Pending> loading;
 
@@ -84,11 +93,19 @@ public final class DormantSessions implements NotInMemory {
     private static final long TICK_MS = 500;
     private final ConcurrentHashMap<String, Entry> byId = new ConcurrentHashMap<>();
     /**
+     * When a full stored queue was last logged (at most every 10 s, across all dormant
+     * sessions). Written under different client locks: a race costs one extra line, no more.
+     */
+    private volatile long lastDropLog;
+    /**
      * Expiries and will times of all dormant sessions in time order, looked at by one periodic
      * task: a million stored sessions cost a million small records, not a million timers.
      */
     private final ConcurrentSkipListSet<Deadline> deadlines = new ConcurrentSkipListSet<>();
     private final int maxQueue;
+    private final long maxQueueBytes;
+    /** Counts each entry once, from restore until take or expiry (mqtt.max_stored_sessions). */
+    private final KeptSessions keptSessions;
     /** Set once, by restore at start; runs on the broker's event loops and ends with them. */
     private ScheduledFuture<?> ticker;
     private final ClientLocks locks;
@@ -104,8 +121,11 @@ public final class DormantSessions implements NotInMemory {
 
     public DormantSessions(ClientLocks locks, SessionStore live, SessionPersistence persistence,
                            SubscriptionTree<String> tree, ScheduledExecutorService scheduler, MessageIdGenerator ids,
-                           AtomicLong seqs, BrokerStats stats, String node, boolean storeQos0, int maxQueue) {
+                           AtomicLong seqs, BrokerStats stats, String node, boolean storeQos0, int maxQueue,
+                           long maxQueueBytes, KeptSessions keptSessions) {
         this.maxQueue = maxQueue;
+        this.maxQueueBytes = maxQueueBytes;
+        this.keptSessions = keptSessions;
         this.locks = locks;
         this.live = live;
         this.persistence = persistence;
@@ -147,6 +167,8 @@ public final class DormantSessions implements NotInMemory {
                 Entry old = byId.put(id, e);
                 if (old != null) {
                     old.cancel();
+                } else {
+                    keptSessions.add(); // stored already: over the bound or not, it is not refused
                 }
                 d.subscriptions().forEach((key, o) -> tree.addKey(key, id, o));
             }
@@ -202,13 +224,24 @@ public final class DormantSessions implements NotInMemory {
             if (p.message().isExpired(System.currentTimeMillis()) || (p.qos() == 0 && !storeQos0)) {
                 return true; // as a session in memory would: not kept for an offline client
             }
-            if (maxQueue > 0 && e.kept >= maxQueue) {
-                // The stored queue is full (as max_mqueue_len bounds a session in memory): the new one goes.
+            long size = p.message().payload().length;
+            if ((maxQueue > 0 && e.kept >= maxQueue) || (maxQueueBytes > 0 && e.keptBytes + size > maxQueueBytes)) {
+                // The stored queue is full (as max_mqueue_len and max_mqueue_bytes bound a session in
+                // memory): the new one goes. Not a queued QoS 0 first, as in memory: which are QoS 0
+                // is in the store, and the loaded session applies that rule to what it finds.
                 stats.messagesDropped.increment();
                 stats.messagesDroppedQueueFull.increment();
+                long now = System.currentTimeMillis();
+                if (now - lastDropLog > 10_000) {
+                    lastDropLog = now;
+                    log.warn("stored session {}: queue full ({} messages, {} payload bytes written since start;"
+                            + " max_mqueue_len={}, max_mqueue_bytes={}), dropping new messages", clientId, e.kept,
+                            e.keptBytes, maxQueue, maxQueueBytes);
+                }
                 return true;
             }
             e.kept++;
+            e.keptBytes += size;
             long seq = seqs.incrementAndGet();
             writes.add(persistence.write(List.of(new Change.MessageAdded(p.message()), new Change.SessionMessageAdded(
                     clientId, seq, p.message().id(), p.qos(), p.retain(), p.subscriptionIds(), p.shareGroup(),
@@ -254,6 +287,7 @@ public final class DormantSessions implements NotInMemory {
             return null;
         }
         e.cancel();
+        keptSessions.remove(); // a restored session counts itself again once in memory
         if (!restoring) {
             e.dormant.subscriptions().keySet().forEach(key -> tree.removeKey(key, clientId));
         }
@@ -267,6 +301,7 @@ public final class DormantSessions implements NotInMemory {
                 return; // the client came back (or is loading): its session lives on in memory
             }
             byId.remove(clientId);
+            keptSessions.remove();
             e.dormant.subscriptions().keySet().forEach(key -> tree.removeKey(key, clientId));
             if (e.will != null && deadlines.remove(e.will)) {
                 publish(clientId, e.dormant.will().message(), publisher); // a session's end sends its will

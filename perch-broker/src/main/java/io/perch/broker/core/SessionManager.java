@@ -9,6 +9,7 @@ import io.perch.broker.persist.Change;
 import io.perch.broker.persist.SessionPersistence;
 import io.perch.broker.persist.StoredSession;
 import io.perch.broker.route.Router;
+import io.perch.broker.session.KeptSessions;
 import io.perch.broker.session.Pending;
 import io.perch.broker.session.Session;
 import io.perch.broker.session.SessionConnection;
@@ -53,10 +54,13 @@ public final class SessionManager {
     private final AtomicLong seqs;
     private final SubscriptionTree<String> tree;
     private final SessionHooks sessionHooks;
+    private final KeptSessions keptSessions;
 
     public SessionManager(BrokerConfig config, HookRegistry hooks, BrokerStats stats, SessionStore store,
                           Router router, ScheduledExecutorService scheduler, SessionPersistence persistence, Publisher publisher,
-                          ClientLocks locks, DormantSessions dormant, AtomicLong seqs, SubscriptionTree<String> tree) {
+                          ClientLocks locks, DormantSessions dormant, AtomicLong seqs, SubscriptionTree<String> tree,
+                          KeptSessions keptSessions) {
+        this.keptSessions = keptSessions;
         this.tree = tree;
         this.sessionHooks = new SessionHooks(hooks, stats);
         this.persistence = persistence;
@@ -76,7 +80,13 @@ public final class SessionManager {
         return store;
     }
 
+    /** @param session null when the CONNECT is refused: it would make one stored session too many */
     public record Opened(Session session, boolean present) {
+        static final Opened OVER_STORED_SESSIONS = new Opened(null, false);
+
+        public boolean refused() {
+            return session == null;
+        }
     }
 
     /**
@@ -159,9 +169,14 @@ public final class SessionManager {
                     end(existing, "discarded", HookPoints.SESSION_DISCARDED);
                 }
                 Session s = newSession(id, info);
-                s.expiryIntervalSeconds(expirySeconds);
-                store.put(s);
-                result = new Opened(s, false);
+                if (s.startExpiry(expirySeconds)) {
+                    store.put(s);
+                    result = new Opened(s, false);
+                } else {
+                    // A new persistent session past mqtt.max_stored_sessions (a resumed one never is).
+                    stats.sessionsRefusedStoredLimit.increment();
+                    result = Opened.OVER_STORED_SESSIONS;
+                }
             }
             if (held != null && result.present()) {
                 // Routed while it loaded: after what it had, unless the load read it already (same
@@ -183,13 +198,16 @@ public final class SessionManager {
                 old.disconnect(SessionConnection.Close.TAKEN_OVER);
             }
         }
+        if (result.refused()) {
+            return result;
+        }
         hooks.fire(result.present() ? HookPoints.SESSION_RESUMED : HookPoints.SESSION_CREATED, new SessionEvent(info, null));
         return result;
     }
 
     private Session newSession(String id, ClientInfo info) {
-        return new Session(id, info, config.maxInflight, config.maxMqueueLen, config.mqueueStoreQos0,
-                config.maxAwaitingRel, sessionHooks, stats, persistence, seqs);
+        return new Session(id, info, config.maxInflight, config.maxMqueueLen, config.maxMqueueBytes,
+                config.mqueueStoreQos0, config.maxAwaitingRel, sessionHooks, stats, persistence, seqs, keptSessions);
     }
 
     /**

@@ -196,6 +196,11 @@ final class ConnectFlow {
     // ---- accept / refuse ----------------------------------------------------------------
 
     void refuse(int reason, String why) {
+        refuse(reason, why, true);
+    }
+
+    /** @param logged false for a refusal whose limit logs when it starts and ends refusing, not per client */
+    private void refuse(int reason, String why, boolean logged) {
         c.core.stats.connectRefused.increment();
         if (reason == ReasonCodes.BAD_USERNAME_OR_PASSWORD || reason == ReasonCodes.NOT_AUTHORIZED) {
             c.core.stats.authFailures.increment();
@@ -209,7 +214,9 @@ final class ConnectFlow {
         if (reason == ReasonCodes.PROTOCOL_ERROR) {
             c.core.stats.protocolErrors.increment();
         }
-        if (reason == ReasonCodes.PROTOCOL_ERROR || reason == ReasonCodes.MALFORMED_PACKET) {
+        if (!logged) {
+            log.debug(line, args);
+        } else if (reason == ReasonCodes.PROTOCOL_ERROR || reason == ReasonCodes.MALFORMED_PACKET) {
             c.logOffence(line, args); // what fuzzers and broken clients send: once per host, not per connection
         } else {
             log.info(line, args);
@@ -255,11 +262,21 @@ final class ConnectFlow {
                     refuse(ReasonCodes.SERVER_UNAVAILABLE, "session store unavailable");
                     return;
                 }
-                connected(sessions.openStored(c.client, expiry, () -> { }, stored.orElse(null)), authResponse);
+                opened(sessions.openStored(c.client, expiry, () -> { }, stored.orElse(null)), authResponse);
             }, c.ctx.executor());
             return;
         }
-        connected(sessions.open(c.client, cleanStart, expiry, () -> { }), authResponse);
+        opened(sessions.open(c.client, cleanStart, expiry, () -> { }), authResponse);
+    }
+
+    private void opened(SessionManager.Opened opened, byte[] authResponse) {
+        if (opened.refused()) {
+            // A new persistent session past mqtt.max_stored_sessions: v5 0x97, v3 3 (server
+            // unavailable). KeptSessions logs when refusing starts and ends, not per client.
+            refuse(ReasonCodes.QUOTA_EXCEEDED, "too many stored sessions", false);
+            return;
+        }
+        connected(opened, authResponse);
     }
 
     private void connected(SessionManager.Opened opened, byte[] authResponse) {

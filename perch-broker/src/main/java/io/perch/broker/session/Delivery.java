@@ -6,7 +6,6 @@ import io.perch.broker.stats.BrokerStats;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.Iterator;
 import java.util.List;
 
 import static io.perch.broker.session.SessionEvents.ACKED;
@@ -36,6 +35,7 @@ final class Delivery {
     private final BrokerStats stats;
     private final int maxInflight;
     private final int maxQueue;
+    private final long maxQueueBytes;
     private final boolean storeQos0;
     private final Inflight inflight;
     private final SessionQueue queue;
@@ -44,14 +44,15 @@ final class Delivery {
     private long dropped;
     private long lastDropLog;
 
-    Delivery(Session session, BrokerStats stats, int maxInflight, int maxQueue, boolean storeQos0) {
+    Delivery(Session session, BrokerStats stats, int maxInflight, int maxQueue, long maxQueueBytes, boolean storeQos0) {
         this.session = session;
         this.stats = stats;
         this.maxInflight = maxInflight;
         this.maxQueue = maxQueue;
+        this.maxQueueBytes = maxQueueBytes;
         this.storeQos0 = storeQos0;
         this.inflight = new Inflight(stats);
-        this.queue = new SessionQueue(maxQueue);
+        this.queue = new SessionQueue(maxQueue, maxQueueBytes);
     }
 
     // Views; the caller holds the session's monitor.
@@ -62,6 +63,10 @@ final class Delivery {
 
     int queueSize() {
         return queue.size();
+    }
+
+    long queueBytes() {
+        return queue.bytes();
     }
 
     long dropped() {
@@ -104,8 +109,9 @@ final class Delivery {
                 case SENT -> inflight.restore(o.packetId(), p, false);
                 case RELEASED -> inflight.restore(o.packetId(), p, true);
                 case QUEUED -> {
-                    Pending victim = queue.add(p); // a smaller max_mqueue_len than when it was stored
-                    if (victim != null) {
+                    // Smaller bounds than when it was stored, or more than the bounds of a session
+                    // not in memory could know of (DormantSessions.offer): the store lets them go.
+                    for (Pending victim : queue.add(p)) {
                         session.changes().removed(victim);
                         dropped++;
                         stats.messagesDroppedQueueFull.increment();
@@ -118,13 +124,7 @@ final class Delivery {
     /** Removes and returns what came through shared subscriptions (caller holds the monitor). */
     List<Pending> takeShared() {
         List<Pending> shared = inflight.takeShared();
-        for (Iterator<Pending> it = queue.iterator(); it.hasNext(); ) {
-            Pending p = it.next();
-            if (p.isShared()) {
-                shared.add(p);
-                it.remove();
-            }
-        }
+        shared.addAll(queue.removeIf(Pending::isShared));
         ChangeLog changes = session.changes();
         for (Pending p : shared) {
             changes.removed(p);
@@ -183,18 +183,22 @@ final class Delivery {
     private List<Event> enqueue(Pending p, List<Event> events) {
         ChangeLog changes = session.changes();
         p = changes.accepted(p);
-        Pending victim = queue.add(p);
-        if (victim != null) {
+        List<Pending> victims = queue.add(p);
+        if (victims.isEmpty()) {
+            return events;
+        }
+        for (Pending victim : victims) {
             changes.removed(victim);
             dropped++;
             stats.messagesDroppedQueueFull.increment();
-            long now = System.currentTimeMillis();
-            if (now - lastDropLog > 10_000) {
-                lastDropLog = now;
-                log.warn("session {}: queue full (max_mqueue_len={}), dropping messages ({} dropped so far)",
-                        session.clientId(), maxQueue, dropped);
-            }
-            return add(events, DROPPED, victim.message(), "queue_full");
+            events = add(events, DROPPED, victim.message(), "queue_full");
+        }
+        long now = System.currentTimeMillis();
+        if (now - lastDropLog > 10_000) {
+            lastDropLog = now;
+            log.warn("session {}: queue full ({} messages, {} payload bytes; max_mqueue_len={}, max_mqueue_bytes={}),"
+                    + " dropping messages ({} dropped so far)", session.clientId(), queue.size(), queue.bytes(),
+                    maxQueue, maxQueueBytes, dropped);
         }
         return events;
     }

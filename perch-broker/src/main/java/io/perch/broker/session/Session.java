@@ -71,6 +71,9 @@ public final class Session {
     private ScheduledFuture<?> willTask;
     private boolean ended;
     private final ChangeLog changes;
+    private final KeptSessions keptSessions;
+    /** Whether this session is counted in {@link #keptSessions} (it outlives its connection). */
+    private boolean kept;
 
     /** A session no store keeps (tests, benchmarks). */
     public Session(String clientId, ClientInfo client, int maxInflight, int maxQueue, boolean storeQos0,
@@ -86,6 +89,19 @@ public final class Session {
     public Session(String clientId, ClientInfo client, int maxInflight, int maxQueue, boolean storeQos0,
                    int maxAwaitingRel, SessionListener listener, BrokerStats stats,
                    SessionPersistence persistence, AtomicLong seqs) {
+        this(clientId, client, maxInflight, maxQueue, 0, storeQos0, maxAwaitingRel, listener, stats, persistence, seqs,
+                new KeptSessions(0));
+    }
+
+    /**
+     * @param maxQueueBytes payload bytes the queue may hold (max_mqueue_bytes), 0 = no bound but maxQueue
+     * @param keptSessions  the node's count of sessions that outlive their connection, which this one joins
+     *                      while its expiry is above 0
+     */
+    public Session(String clientId, ClientInfo client, int maxInflight, int maxQueue, long maxQueueBytes,
+                   boolean storeQos0, int maxAwaitingRel, SessionListener listener, BrokerStats stats,
+                   SessionPersistence persistence, AtomicLong seqs, KeptSessions keptSessions) {
+        this.keptSessions = keptSessions;
         this.changes = new ChangeLog(clientId, persistence, seqs);
         this.clientId = clientId;
         this.client = client;
@@ -95,7 +111,7 @@ public final class Session {
         this.awaitingRel = new AwaitingRel(maxAwaitingRel);
         this.listener = listener;
         this.stats = stats;
-        this.delivery = new Delivery(this, stats, this.maxInflight, maxQueue, storeQos0);
+        this.delivery = new Delivery(this, stats, this.maxInflight, maxQueue, maxQueueBytes, storeQos0);
     }
 
     // ---- identity and views -------------------------------------------------------------
@@ -133,6 +149,38 @@ public final class Session {
      * store keeps it from now on (all of it, the first time); at 0 the store lets it go.
      */
     public synchronized void expiryIntervalSeconds(long seconds) {
+        if (seconds > 0 && !kept) {
+            keptSessions.add(); // an existing session is never refused for the bound
+            kept = true;
+        } else if (seconds == 0) {
+            unkeep();
+        }
+        setExpiry(seconds);
+    }
+
+    /**
+     * The expiry of a session just made for a CONNECT, before it is shared: false (nothing
+     * set) when it would outlive its connection and mqtt.max_stored_sessions are kept already.
+     */
+    public synchronized boolean startExpiry(long seconds) {
+        if (seconds > 0) {
+            if (!keptSessions.tryAdd()) {
+                return false;
+            }
+            kept = true;
+        }
+        setExpiry(seconds);
+        return true;
+    }
+
+    private void unkeep() {
+        if (kept) {
+            kept = false;
+            keptSessions.remove();
+        }
+    }
+
+    private void setExpiry(long seconds) {
         this.expiryIntervalSeconds = seconds;
         if (changes.turn(seconds > 0)) {
             changes.add(saved());
@@ -158,6 +206,10 @@ public final class Session {
         stored.awaitingRel().forEach(awaitingRel::restore);
         disconnectedAt = stored.disconnectedAt();
         expiryIntervalSeconds = expirySeconds;
+        if (expirySeconds > 0 && !kept) {
+            keptSessions.add(); // its dormant entry stopped counting when it was taken
+            kept = true;
+        }
         if (expirySeconds > 0) {
             if (changes.isOn()) {
                 changes.add(saved());
@@ -201,6 +253,7 @@ public final class Session {
     /** The session ended: a durable store lets all of it go. The caller holds this monitor. */
     public void forget() {
         assert Thread.holdsLock(this);
+        unkeep();
         changes.turn(false);
         changes.flush();
     }
@@ -215,6 +268,11 @@ public final class Session {
 
     public synchronized int queueSize() {
         return delivery.queueSize();
+    }
+
+    /** Payload bytes queued (what max_mqueue_bytes bounds). */
+    public synchronized long queueBytes() {
+        return delivery.queueBytes();
     }
 
     public synchronized int awaitingRelSize() {

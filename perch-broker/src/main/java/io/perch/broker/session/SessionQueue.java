@@ -2,39 +2,87 @@ package io.perch.broker.session;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
+import java.util.function.Predicate;
 
 /**
  * Messages waiting for a session's window (or for the client to come back), bounded by
- * {@code max_mqueue_len} (0 = unbounded). When full, a queued QoS 0 message is dropped first,
- * else the new message. Guarded by the owning session's monitor.
+ * {@code max_mqueue_len} messages and {@code max_mqueue_bytes} payload bytes (0 = no bound).
+ * When a new message would pass either bound, queued QoS 0 messages are dropped first, oldest
+ * first, as many as make room; if dropping all of them would not, the new message is dropped
+ * instead (and no QoS 0 goes for nothing). Guarded by the owning session's monitor.
  */
 final class SessionQueue implements Iterable<Pending> {
     // Two slots, growing on demand: most sessions of a large fleet never queue anything (the
     // default 16 slots cost 64 bytes more per connection).
     private final ArrayDeque<Pending> queue = new ArrayDeque<>(1);
     private final int max;
+    private final long maxBytes;
+    /** Payload bytes of what is queued: kept in step by every method that adds or removes. */
+    private long bytes;
 
     SessionQueue(int max) {
-        this.max = max;
+        this(max, 0);
     }
 
-    /** Adds the message; returns the one dropped to make room (possibly this one), or null. */
-    Pending add(Pending p) {
-        if (max <= 0 || queue.size() < max) {
-            queue.add(p);
-            return null;
+    SessionQueue(int max, long maxBytes) {
+        this.max = max;
+        this.maxBytes = maxBytes;
+    }
+
+    static long size(Pending p) {
+        return p.message().payload().length;
+    }
+
+    /**
+     * Adds the message; returns those dropped to make room (possibly just this one), in the
+     * order they were queued, or an empty list (not allocated) when nothing was dropped.
+     */
+    List<Pending> add(Pending p) {
+        long size = size(p);
+        if (fits(queue.size() + 1, bytes + size)) {
+            push(p, size);
+            return List.of();
         }
-        for (Iterator<Pending> it = queue.iterator(); it.hasNext(); ) {
+        // How many queued QoS 0 messages (oldest first) would have to go for it to fit.
+        int count = queue.size() + 1;
+        long total = bytes + size;
+        int victims = 0;
+        for (Pending q : queue) {
+            if (q.qos() == 0) {
+                victims++;
+                count--;
+                total -= size(q);
+                if (fits(count, total)) {
+                    break;
+                }
+            }
+        }
+        if (!fits(count, total)) {
+            return List.of(p);
+        }
+        List<Pending> dropped = new ArrayList<>(victims);
+        for (Iterator<Pending> it = queue.iterator(); it.hasNext() && dropped.size() < victims; ) {
             Pending q = it.next();
             if (q.qos() == 0) {
                 it.remove();
-                queue.add(p);
-                return q;
+                bytes -= size(q);
+                dropped.add(q);
             }
         }
-        return p;
+        push(p, size);
+        return dropped;
+    }
+
+    private boolean fits(int count, long total) {
+        return (max <= 0 || count <= max) && (maxBytes <= 0 || total <= maxBytes);
+    }
+
+    private void push(Pending p, long size) {
+        queue.add(p);
+        bytes += size;
     }
 
     Pending peek() {
@@ -42,7 +90,11 @@ final class SessionQueue implements Iterable<Pending> {
     }
 
     Pending poll() {
-        return queue.poll();
+        Pending p = queue.poll();
+        if (p != null) {
+            bytes -= size(p);
+        }
+        return p;
     }
 
     boolean isEmpty() {
@@ -53,7 +105,12 @@ final class SessionQueue implements Iterable<Pending> {
         return queue.size();
     }
 
-    /** Replaces each queued message with what {@code f} makes of it, in place and in order. */
+    /** Payload bytes queued. */
+    long bytes() {
+        return bytes;
+    }
+
+    /** Replaces each queued message with what {@code f} makes of it (same message), in place and in order. */
     void replaceAll(java.util.function.UnaryOperator<Pending> f) {
         int n = queue.size();
         for (int i = 0; i < n; i++) {
@@ -61,15 +118,31 @@ final class SessionQueue implements Iterable<Pending> {
         }
     }
 
+    /** Removes and returns, in order, the messages that match. */
+    List<Pending> removeIf(Predicate<Pending> which) {
+        List<Pending> removed = new ArrayList<>();
+        for (Iterator<Pending> it = queue.iterator(); it.hasNext(); ) {
+            Pending p = it.next();
+            if (which.test(p)) {
+                it.remove();
+                bytes -= size(p);
+                removed.add(p);
+            }
+        }
+        return removed;
+    }
+
     /** Removes and returns everything, in order. */
     List<Pending> drain() {
         List<Pending> all = new ArrayList<>(queue);
         queue.clear();
+        bytes = 0;
         return all;
     }
 
+    /** Read only: removing goes through {@link #poll} or {@link #removeIf}, which keep the byte count. */
     @Override
     public Iterator<Pending> iterator() {
-        return queue.iterator();
+        return Collections.unmodifiableCollection(queue).iterator();
     }
 }

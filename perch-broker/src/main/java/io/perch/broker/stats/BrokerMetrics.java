@@ -59,6 +59,9 @@ public final class BrokerMetrics {
         counter(registry, "perch.acl.denied", "publishes and subscriptions denied by ACL", stats.aclDenied);
         counter(registry, "perch.sessions.takenover", "sessions taken over by a new connection", stats.sessionsTakenOver);
         counter(registry, "perch.sessions.expired", "sessions expired", stats.sessionsExpired);
+        counter(registry, "perch.sessions.refused.stored_limit",
+                "CONNECTs refused (v5 0x97, v3 3): a new persistent session past mqtt.max_stored_sessions",
+                stats.sessionsRefusedStoredLimit);
         for (io.perch.broker.hook.HookPoint<?> point : io.perch.broker.hook.HookPoints.ALL) {
             HookRegistry.Timing t = hooks.timing(point);
             io.micrometer.core.instrument.FunctionTimer.builder("perch.hook.latency", t, HookRegistry.Timing::count,

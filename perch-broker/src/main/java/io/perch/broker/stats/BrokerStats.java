@@ -41,6 +41,8 @@ public final class BrokerStats {
     public final LongAdder aclDenied = new LongAdder();
     public final LongAdder sessionsTakenOver = new LongAdder();
     public final LongAdder sessionsExpired = new LongAdder();
+    /** CONNECTs refused because they would create a persistent session past mqtt.max_stored_sessions. */
+    public final LongAdder sessionsRefusedStoredLimit = new LongAdder();
 
     /** Gauges answered live by the broker. */
     public interface Gauges {

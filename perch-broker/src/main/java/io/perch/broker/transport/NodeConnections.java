@@ -1,5 +1,6 @@
 package io.perch.broker.transport;
 
+import io.perch.broker.stats.RefusalState;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -32,6 +32,9 @@ final class BrokerKeys {
     /** MQTT's largest packet: 256 MB of remaining length plus the fixed header, rounded. */
     private static final long MAX_PACKET = 256L * 1024 * 1024;
 
+    /** A bound for max_mqueue_bytes that no real session queue reaches (1 TB), so that a typo in the unit shows. */
+    private static final long MAX_QUEUE_BYTES = 1L << 40;
+
     static final Map<String, Binder> KEYS = keys();
 
     private BrokerKeys() {
@@ -52,6 +55,7 @@ final class BrokerKeys {
         k.put("mqtt.retain_available", (e, b) -> b.retainAvailable(bool(e)));
         k.put("mqtt.wildcard_subscription", (e, b) -> b.wildcardSubscription(bool(e)));
         k.put("mqtt.shared_subscription", (e, b) -> b.sharedSubscription(bool(e)));
+        k.put("mqtt.max_stored_sessions", (e, b) -> b.maxStoredSessions(integer(e, 0, Integer.MAX_VALUE)));
         k.put("zone.external.idle_timeout", (e, b) -> b.idleTimeout(duration(e)));
         k.put("zone.external.keepalive_backoff", (e, b) -> b.keepaliveBackoff(decimal(e, 0)));
         k.put("zone.external.server_keepalive", (e, b) -> b.serverKeepalive(seconds(e, 65535)));
@@ -59,6 +63,7 @@ final class BrokerKeys {
         k.put("hooks.timeout", (e, b) -> b.hooksTimeout(duration(e)));
         k.put("zone.external.max_inflight", (e, b) -> b.maxInflight(integer(e, 1, 65535)));
         k.put("zone.external.max_mqueue_len", (e, b) -> b.maxMqueueLen(integer(e, 0, Integer.MAX_VALUE)));
+        k.put("zone.external.max_mqueue_bytes", (e, b) -> b.maxMqueueBytes(size(e, MAX_QUEUE_BYTES)));
         k.put("zone.external.mqueue_store_qos0", (e, b) -> b.mqueueStoreQos0(bool(e)));
         k.put("zone.external.max_awaiting_rel", (e, b) -> b.maxAwaitingRel(integer(e, 0, 65535)));
         k.put("zone.external.await_rel_timeout", (e, b) -> b.awaitRelTimeout(duration(e)));
