@@ -20,6 +20,7 @@ public final class PersistenceConfigParser {
         ConfigEntry poolLine = null;
         AckMode ack = AckMode.REDIS;
         java.time.Duration ackTimeout = PersistenceConfig.DEFAULT_ACK_TIMEOUT;
+        java.time.Duration linger = PersistenceConfig.DEFAULT_LINGER;
         for (ConfigEntry e : entries) {
             if (!e.key().startsWith(PREFIX)) {
                 throw new ConfigException(e, "not a persistence key");
@@ -28,9 +29,10 @@ public final class PersistenceConfigParser {
                 case "mode" -> modeLine = e;
                 case "pool" -> poolLine = e;
                 case "ack" -> ack = ack(e, value(e));
-                case "ack_timeout" -> ackTimeout = millis(e, value(e));
+                case "ack_timeout" -> ackTimeout = millis(e, value(e), 1);
+                case "linger" -> linger = millis(e, value(e), 0);
                 default -> throw new ConfigException(e, "unknown key; persistence settings are persistence.mode, "
-                        + "persistence.pool, persistence.ack and persistence.ack_timeout");
+                        + "persistence.pool, persistence.ack, persistence.ack_timeout and persistence.linger");
             }
         }
         PersistenceConfig.Mode mode = pools.isEmpty() ? PersistenceConfig.Mode.MEMORY : PersistenceConfig.Mode.REDIS;
@@ -46,7 +48,7 @@ public final class PersistenceConfigParser {
             }
         }
         if (mode == PersistenceConfig.Mode.MEMORY) {
-            return new PersistenceConfig(mode, null, ack, ackTimeout);
+            return new PersistenceConfig(mode, null, ack, ackTimeout, linger);
         }
         String pool = pools.iterator().next();
         if (poolLine != null) {
@@ -56,26 +58,29 @@ public final class PersistenceConfigParser {
                         + ".server or use one of " + pools);
             }
         }
-        return new PersistenceConfig(mode, pool, ack, ackTimeout);
+        return new PersistenceConfig(mode, pool, ack, ackTimeout, linger);
     }
 
     private static String value(ConfigEntry e) {
         return e.value() == null ? "" : e.value().trim();
     }
 
-    /** {@code 500ms}, {@code 2s}, or a plain number of milliseconds; at least 1 ms (0 would make WAIT block forever). */
-    private static java.time.Duration millis(ConfigEntry e, String v) {
+    /**
+     * {@code 500ms}, {@code 2s}, or a plain number of milliseconds, at least {@code min} (an
+     * ack timeout of 0 would make WAIT block forever).
+     */
+    private static java.time.Duration millis(ConfigEntry e, String v, long min) {
         try {
             long ms = v.endsWith("ms") ? Long.parseLong(v.substring(0, v.length() - 2).trim())
                     : v.endsWith("s") ? Long.parseLong(v.substring(0, v.length() - 1).trim()) * 1000
                     : Long.parseLong(v);
-            if (ms >= 1) {
+            if (ms >= min) {
                 return java.time.Duration.ofMillis(ms);
             }
         } catch (NumberFormatException ignored) {
             // reported below
         }
-        throw new ConfigException(e, "expected a time of at least 1 ms, e.g. 500ms or 2s");
+        throw new ConfigException(e, "expected a time of at least " + min + " ms, e.g. 500ms or 2s");
     }
 
     private static AckMode ack(ConfigEntry e, String v) {

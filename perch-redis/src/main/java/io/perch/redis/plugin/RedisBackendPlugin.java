@@ -79,7 +79,8 @@ public final class RedisBackendPlugin implements PerchPlugin {
         }
         config = new BackendConfigParser().parse(backend);
         persistence = new PersistenceConfigParser().parse(persist, config.pools().keySet());
-        sessionStore = persistence.redis() ? new RedisSessionPersistence(config.compat(), persistence.ack()) : null;
+        sessionStore = persistence.redis() ? new RedisSessionPersistence(config.compat(), persistence.ack(),
+                persistence.linger()) : null;
     }
 
     /** Sessions that outlive their connection go to {@code persistence.pool} unless {@code persistence.mode = memory}. */
@@ -132,7 +133,7 @@ public final class RedisBackendPlugin implements PerchPlugin {
             if (sessionStore != null) {
                 PoolRuntime sessionPool = pools.get(persistence.pool());
                 checkDurability(sessionPool.pipeline());
-                sessionStore.bind(sessionPool);
+                sessionStore.bind(sessionPool, timer);
                 log.info("Redis backend: sessions are kept in pool {} (persistence.ack = {})", persistence.pool(),
                         persistence.ack());
             }

@@ -58,13 +58,24 @@ public final class RedisSessionPersistence implements SessionPersistence {
     private final AtomicBoolean missingLogged = new AtomicBoolean();
 
     public RedisSessionPersistence(Compat compat, AckMode ack) {
+        this(compat, ack, java.time.Duration.ZERO);
+    }
+
+    /** @param linger how long a session batch may wait for an acknowledgement that makes it moot */
+    public RedisSessionPersistence(Compat compat, AckMode ack, java.time.Duration linger) {
         this.ack = ack;
         this.writes = new SessionWrites(compat);
-        this.staging = new WriteStaging(this::send);
+        this.staging = new WriteStaging(this::send, linger);
     }
 
     /** The pool exists only once the plugin starts, after the broker asked for its stores. */
     public void bind(PoolRuntime runtime) {
+        this.pool = runtime;
+    }
+
+    /** As {@link #bind(PoolRuntime)}, timing the linger of staged batches on {@code timer}. */
+    public void bind(PoolRuntime runtime, java.util.concurrent.ScheduledExecutorService timer) {
+        staging.timer(timer);
         this.pool = runtime;
     }
 
@@ -105,8 +116,9 @@ public final class RedisSessionPersistence implements SessionPersistence {
         PoolRuntime p = pool();
         List<RedisCall> calls = new ArrayList<>();
         List<Integer> dropped = new ArrayList<>(0);
+        java.util.Set<io.perch.broker.message.MessageId> bodies = new java.util.HashSet<>();
         for (WriteStaging.Staged s : batches) {
-            SessionWrites.Writes w = writes.translate(s.changes);
+            SessionWrites.Writes w = writes.translate(s.changes, bodies);
             for (int i : w.dropped()) {
                 dropped.add(calls.size() + i);
             }

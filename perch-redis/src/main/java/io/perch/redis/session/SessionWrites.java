@@ -67,12 +67,24 @@ final class SessionWrites {
     }
 
     Writes translate(List<Change> batch) {
+        return translate(batch, new java.util.HashSet<>());
+    }
+
+    /**
+     * As {@link #translate(List)}, for one of several batches that go as one write: a body
+     * already in {@code bodiesWritten} (an earlier batch of the same write wrote it) is not
+     * written again, so a message for ten sessions sends its payload once.
+     */
+    Writes translate(List<Change> batch, java.util.Set<io.perch.broker.message.MessageId> bodiesWritten) {
         List<RedisCall> calls = new ArrayList<>(batch.size() * 2);
         List<Integer> dropped = new ArrayList<>(0);
         Map<Long, Change.SessionMessageUpdated> folded = foldedUpdates(batch);
         for (Change c : batch) {
             if (c instanceof Change.SessionMessageUpdated u && folded.get(u.seq()) != null) {
                 continue; // written with its add
+            }
+            if (c instanceof Change.MessageAdded m && !bodiesWritten.add(m.message().id())) {
+                continue;
             }
             add(c, calls, dropped, folded);
         }

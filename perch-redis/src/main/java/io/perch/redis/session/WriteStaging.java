@@ -10,12 +10,17 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 
 /**
  * Session batches waiting for the pool: at most one write of this store is at Redis at a time,
- * and what comes meanwhile waits here and goes as the next write, all together. While it
+ * and what comes meanwhile waits here and goes as the next write, all together; a batch also
+ * waits at least the linger ({@code persistence.linger}) before it goes. While it
  * waits, a message a session accepted and then let go (acknowledged, dropped, handed on) is
  * taken out of both batches, and its body with it when nothing else here refers to it: for a
  * subscriber that acknowledges within a round trip to Redis, nothing reaches Redis at all. The
@@ -24,15 +29,16 @@ import java.util.function.Function;
  * is nothing left to keep.
  *
  * <p>Threads: {@link #stage} runs on broker threads (under a session's lock), {@link #done} on
- * the pool's pipeline thread; everything here is guarded by this object's monitor, which is
- * also held while a write is translated and handed to the pipeline (so writes reach it in the
- * order they were staged); the futures of batches complete outside it.
+ * the pool's pipeline thread, the linger on the plugin's timer; the batches are guarded by this
+ * object's monitor, under which writes are cut in order; they are translated and handed to
+ * the pipeline outside it, in that order ({@link #submitOutgoing}); futures complete outside it.
  */
 final class WriteStaging {
     /** One session batch and the future of its write. */
     static final class Staged {
         final List<Change> changes;
         final CompletableFuture<Void> done = new CompletableFuture<>();
+        final long stagedAt = System.nanoTime();
 
         Staged(List<Change> changes) {
             this.changes = changes;
@@ -46,14 +52,24 @@ final class WriteStaging {
     /** The waiting batch that accepted each message still in one (not yet at Redis). */
     private final Map<SeqKey, Staged> acceptedIn = new HashMap<>();
     private final Function<List<Staged>, CompletableFuture<Void>> send;
+    private final long lingerNanos;
+    private ScheduledExecutorService timer;
     private boolean sending;
+    private boolean scheduled;
 
     /**
      * @param send translates the batches, in order, into one pipeline op and submits it (called
-     *             under this monitor); completes when Redis replied
+     *             by one thread at a time, in the order the writes were cut); completes when
+     *             Redis replied
      */
-    WriteStaging(Function<List<Staged>, CompletableFuture<Void>> send) {
+    WriteStaging(Function<List<Staged>, CompletableFuture<Void>> send, Duration linger) {
         this.send = send;
+        this.lingerNanos = linger.toNanos();
+    }
+
+    /** Where lingering batches are timed; without one (or with no linger) a batch goes at once when nothing is at Redis. */
+    synchronized void timer(ScheduledExecutorService timer) {
+        this.timer = timer;
     }
 
     /**
@@ -85,10 +101,11 @@ final class WriteStaging {
                 }
             }
             if (!sending) {
-                sendWaiting();
+                sendWhenLingered();
             }
         }
         emptied.forEach(e -> e.done.complete(null));
+        submitOutgoing(false);
         return s.done;
     }
 
@@ -96,17 +113,69 @@ final class WriteStaging {
      * Everything waiting goes now, whatever is at Redis (a read that must see it is about to
      * be submitted behind it).
      */
-    synchronized void flush() {
-        if (waiting.isEmpty()) {
-            return;
+    void flush() {
+        synchronized (this) {
+            if (waiting.isEmpty() && outgoing.isEmpty()) {
+                return;
+            }
+            if (!sending) {
+                sendWaiting();
+            } else if (!waiting.isEmpty()) {
+                // A write is at Redis already: this one goes behind it now, and only completes its own.
+                outgoing.add(new Outgoing(drain(), false));
+            }
         }
-        if (!sending) {
-            sendWaiting();
-            return;
+        submitOutgoing(true);
+    }
+
+    /** Writes cut under the monitor, in that order, waiting to be translated and submitted. */
+    private record Outgoing(List<Staged> batches, boolean regular) {
+    }
+
+    private final ArrayDeque<Outgoing> outgoing = new ArrayDeque<>();
+    /**
+     * Held while writes are translated and handed to the pipeline, so they reach it in the
+     * order they were cut, without holding the monitor broker threads stage under (translating
+     * a large write takes a while).
+     */
+    private final java.util.concurrent.locks.ReentrantLock submitting = new java.util.concurrent.locks.ReentrantLock();
+
+    /**
+     * Submits the writes cut so far. A thread that finds another submitting leaves its write to
+     * it (that one looks again after letting go), unless {@code wait}: a flush returns only once
+     * its write is at the pipeline, because a read follows it.
+     */
+    private void submitOutgoing(boolean wait) {
+        while (true) {
+            if (wait) {
+                submitting.lock();
+            } else if (!submitting.tryLock()) {
+                return;
+            }
+            try {
+                for (Outgoing o; (o = pollOutgoing()) != null; ) {
+                    Outgoing w = o;
+                    submit(w.batches()).whenComplete((v, e) -> {
+                        complete(w.batches(), e);
+                        if (w.regular()) {
+                            done();
+                        }
+                    });
+                }
+            } finally {
+                submitting.unlock();
+            }
+            synchronized (this) {
+                if (outgoing.isEmpty()) {
+                    return;
+                }
+            }
+            wait = false;
         }
-        // A write is at Redis already: this one goes behind it now, and only completes its own.
-        List<Staged> extra = drain();
-        submit(extra).whenComplete((v, e) -> complete(extra, e));
+    }
+
+    private synchronized Outgoing pollOutgoing() {
+        return outgoing.poll();
     }
 
     /**
@@ -157,20 +226,37 @@ final class WriteStaging {
      * writes reach the pipeline in the order they were staged.
      */
     private void sendWaiting() {
-        if (waiting.isEmpty()) {
+        sendStagedBy(Long.MAX_VALUE, true);
+    }
+
+    /** Sends the waiting batches staged by {@code stagedBy} (nanoTime; all when {@code all}): a prefix, so order holds. */
+    private void sendStagedBy(long stagedBy, boolean all) {
+        List<Staged> batches = all ? drain() : drainStagedBy(stagedBy);
+        if (batches.isEmpty()) {
             return;
         }
         sending = true;
-        List<Staged> batches = drain();
-        submit(batches).whenComplete((v, e) -> {
-            complete(batches, e);
-            done();
-        });
+        outgoing.add(new Outgoing(batches, true));
     }
 
     private List<Staged> drain() {
         List<Staged> all = new ArrayList<>(waiting);
         waiting.clear();
+        forget(all);
+        return all;
+    }
+
+    private List<Staged> drainStagedBy(long stagedBy) {
+        List<Staged> due = new ArrayList<>();
+        while (!waiting.isEmpty() && waiting.peek().stagedAt - stagedBy <= 0) {
+            due.add(waiting.poll());
+        }
+        forget(due);
+        return due;
+    }
+
+    /** Batches on their way to Redis can no longer be made moot. */
+    private void forget(List<Staged> all) {
         for (Staged s : all) {
             for (Change c : s.changes) {
                 if (c instanceof Change.SessionMessageAdded a) {
@@ -178,7 +264,6 @@ final class WriteStaging {
                 }
             }
         }
-        return all;
     }
 
     private CompletableFuture<Void> submit(List<Staged> batches) {
@@ -199,9 +284,49 @@ final class WriteStaging {
         }
     }
 
-    /** A write came back: the next one takes everything that waited meanwhile. */
-    private synchronized void done() {
-        sending = false;
-        sendWaiting();
+    /** A write came back: the next one takes everything that waited meanwhile (once it lingered). */
+    private void done() {
+        synchronized (this) {
+            sending = false;
+            sendWhenLingered();
+        }
+        submitOutgoing(false);
+    }
+
+    /**
+     * Sends the batches that have waited the linger, oldest first; the younger ones wait on (a
+     * subscriber that acknowledges within the linger costs Redis nothing, and its publisher is
+     * answered as soon as it does). The next write is timed for the oldest of them.
+     */
+    private void sendWhenLingered() {
+        if (waiting.isEmpty() || scheduled) {
+            return;
+        }
+        if (timer == null || lingerNanos == 0) {
+            sendWaiting();
+            return;
+        }
+        long now = System.nanoTime();
+        long delay = waiting.peek().stagedAt + lingerNanos - now;
+        if (delay <= 0) {
+            sendStagedBy(now - lingerNanos, false);
+            return;
+        }
+        try {
+            timer.schedule(this::lingered, delay, TimeUnit.NANOSECONDS);
+            scheduled = true;
+        } catch (RejectedExecutionException stopping) {
+            sendWaiting();
+        }
+    }
+
+    private void lingered() {
+        synchronized (this) {
+            scheduled = false;
+            if (!sending) {
+                sendWhenLingered();
+            }
+        }
+        submitOutgoing(false);
     }
 }

@@ -28,7 +28,7 @@ class WriteStagingTest {
         CompletableFuture<Void> reply = new CompletableFuture<>();
         replies.add(reply);
         return reply;
-    });
+    }, java.time.Duration.ZERO);
 
     private static Message message(long n) {
         return new Message(new MessageId(n, n), "t", new byte[]{1}, 1, false, "p", null, 0, 0, null);
@@ -111,6 +111,46 @@ class WriteStagingTest {
         staging.stage(acked("c", 1, m));
         replies.get(0).complete(null);
         assertThat(sent.get(1).get(0)).containsExactly(new Change.MessageAdded(m), second);
+    }
+
+    @Test
+    void aBatchLingersSoThatAQuickAcknowledgementKeepsItFromRedis() throws Exception {
+        java.util.concurrent.ScheduledExecutorService timer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+        try {
+            List<List<Change>> written = new java.util.concurrent.CopyOnWriteArrayList<>();
+            WriteStaging lingering = new WriteStaging(batches -> {
+                batches.forEach(b -> written.add(List.copyOf(b.changes)));
+                return CompletableFuture.completedFuture(null);
+            }, java.time.Duration.ofSeconds(30)); // longer than this test: only the acknowledgement ends the wait
+            lingering.timer(timer);
+            Message m = message(1);
+            CompletableFuture<Void> accepted = lingering.stage(accepted("c", 1, m));
+            assertThat(accepted).isNotDone();
+            lingering.stage(acked("c", 1, m));
+            assertThat(accepted).isCompleted();
+
+            CompletableFuture<Void> kept = lingering.stage(accepted("c", 2, message(2)));
+            lingering.flush(); // what a load does before its read
+            assertThat(kept).isCompleted();
+            assertThat(written).hasSize(1);
+            assertThat(written.get(0)).hasSize(3);
+        } finally {
+            timer.shutdownNow();
+        }
+    }
+
+    @Test
+    void aLingeringBatchGoesWhenItsTimeIsUp() {
+        java.util.concurrent.ScheduledExecutorService timer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+        try {
+            WriteStaging lingering = new WriteStaging(batches -> CompletableFuture.completedFuture(null),
+                    java.time.Duration.ofMillis(5));
+            lingering.timer(timer);
+            CompletableFuture<Void> accepted = lingering.stage(accepted("c", 1, message(1)));
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5)).until(accepted::isDone);
+        } finally {
+            timer.shutdownNow();
+        }
     }
 
     @Test
