@@ -86,7 +86,7 @@ public final class Publisher {
     private Routed deliver(Message m, DurableWrites writes) {
         if (m.retain() && config.retainAvailable) {
             if (m.payload().length == 0) {
-                retained.remove(m.topic());
+                retained.removeByPublish(m);
             } else {
                 retained.put(m);
             }

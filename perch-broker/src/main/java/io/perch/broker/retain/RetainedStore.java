@@ -18,6 +18,16 @@ public interface RetainedStore {
     /** Deletes the topic's retained message; true when there was one. */
     boolean remove(String topic);
 
+    /**
+     * An empty retained PUBLISH on {@code empty}'s topic deletes the topic's retained message.
+     * Apart from {@link #remove} (an operator's delete) because a durable store may leave the
+     * durable copy to the publish hooks that already deleted it in order with the other writes
+     * of the publish; doing it again later could delete a newer copy another publisher wrote.
+     */
+    default void removeByPublish(Message empty) {
+        remove(empty.topic());
+    }
+
     Optional<Message> get(String topic);
 
     /**

@@ -35,6 +35,13 @@ public final class BrokerFixture implements AutoCloseable {
     /** As {@link #start(Consumer, Consumer)}, keeping sessions that outlive their connection in {@code persistence}. */
     public static BrokerFixture start(Consumer<BrokerConfig.Builder> tune, Consumer<Broker> beforeStart,
                                       io.perch.broker.persist.SessionPersistence persistence) {
+        return start(tune, beforeStart, persistence, new io.perch.broker.retain.MemoryRetainedStore());
+    }
+
+    /** As {@link #start(Consumer, Consumer, io.perch.broker.persist.SessionPersistence)}, with {@code retained} as the retained store. */
+    public static BrokerFixture start(Consumer<BrokerConfig.Builder> tune, Consumer<Broker> beforeStart,
+                                      io.perch.broker.persist.SessionPersistence persistence,
+                                      io.perch.broker.retain.RetainedStore retained) {
         BrokerConfig.Builder b = BrokerConfig.builder()
                 .nodeName("test@127.0.0.1")
                 .listeners(List.of(ListenerConfig.tcp("127.0.0.1", 0), ListenerConfig.ws("127.0.0.1", 0, "/mqtt")))
@@ -42,8 +49,7 @@ public final class BrokerFixture implements AutoCloseable {
                 // Several loops even on a small machine, so the tests cross threads as a big broker does.
                 .ioThreads(4);
         tune.accept(b);
-        Broker broker = new Broker(b.build(), new io.perch.broker.session.MemorySessionStore(),
-                new io.perch.broker.retain.MemoryRetainedStore(), persistence);
+        Broker broker = new Broker(b.build(), new io.perch.broker.session.MemorySessionStore(), retained, persistence);
         beforeStart.accept(broker);
         broker.start();
         return new BrokerFixture(broker);

@@ -120,6 +120,18 @@ final class Calls {
         return r -> r.zrangebylex(key, range, Limit.create(offset, count));
     }
 
+    /** Members after {@code after} (exclusive; null: from the first), at most {@code count}. */
+    static RedisCall zrangeByLexAfter(byte[] key, byte[] after, long count) {
+        Range<byte[]> range = after == null ? Range.unbounded()
+                : Range.from(Range.Boundary.excluding(after), Range.Boundary.unbounded());
+        return r -> r.zrangebylex(key, range, Limit.create(0, count));
+    }
+
+    /** Milliseconds the key has left: -1 when it has no TTL, -2 when it is gone. */
+    static RedisCall pttl(byte[] key) {
+        return r -> r.pttl(key);
+    }
+
     static RedisCall pruneIndex(byte[] index, byte[] dataKey, byte[] member) {
         return r -> r.eval(PRUNE_INDEX, ScriptOutputType.INTEGER, new byte[][]{index, dataKey}, member);
     }

@@ -28,10 +28,7 @@ final class LookupFunctions {
         this.ctx = ctx;
     }
 
-    /**
-     * Reads {@code mqtt:retain:{topic}} in any form writers have used: a sorted set holding the
-     * id (the seed's), a string holding the id, or a hash holding the message itself.
-     */
+    /** The retained messages of the matching topics, as {@link RetainedReads} reads them. */
     CompletableFuture<Integer> retain(PoolRuntime pool, SubscribedEvent ev) {
         String fn = Functions.ON_RETAIN_LOOKUP;
         int handling = ev.options().retainHandling();
@@ -39,74 +36,13 @@ final class LookupFunctions {
             // MQTT 5 Retain Handling: "do not send" / "only for a new subscription".
             return CompletableFuture.completedFuture(0);
         }
-        return TopicIndex.matching(pool, fn, Keys.RETAIN_INDEX, ev.filter()).thenCompose(topics -> {
-            if (topics.isEmpty()) {
-                return CompletableFuture.completedFuture(0);
-            }
-            List<RedisCall> types = new ArrayList<>();
-            for (String t : topics) {
-                types.add(Calls.type(Keys.retain(t)));
-            }
-            return pool.read(fn, types).thenCompose(replies -> {
-                List<RedisCall> reads = new ArrayList<>();
-                List<String> kinds = new ArrayList<>();
-                List<String> readTopics = new ArrayList<>();
-                List<String> gone = new ArrayList<>();
-                for (int i = 0; i < topics.size(); i++) {
-                    String type = String.valueOf(replies.get(i));
-                    byte[] key = Keys.retain(topics.get(i));
-                    switch (type) {
-                        case "zset" -> reads.add(Calls.zrange(key, -1, -1));
-                        case "string" -> reads.add(Calls.get(key));
-                        case "hash" -> reads.add(Calls.hgetall(key));
-                        default -> {
-                            gone.add(topics.get(i));
-                            continue;
-                        }
-                    }
-                    kinds.add(type);
-                    readTopics.add(topics.get(i));
-                }
-                TopicIndex.prune(pool, fn, Keys.RETAIN_INDEX, gone, Keys::retain);
-                if (reads.isEmpty()) {
-                    return CompletableFuture.completedFuture(0);
-                }
-                return pool.read(fn, reads).thenCompose(values -> resolve(pool, fn, kinds, values))
-                        .thenApplyAsync(msgs -> deliver(ev, notHeldByBroker(msgs), true), ctx.brokerSide());
-            });
-        });
-    }
-
-    @SuppressWarnings("unchecked")
-    private CompletableFuture<List<Message>> resolve(PoolRuntime pool, String fn, List<String> kinds, List<Object> values) {
-        List<Message> direct = new ArrayList<>();
-        List<String> ids = new ArrayList<>();
-        for (int i = 0; i < kinds.size(); i++) {
-            Object v = values.get(i);
-            switch (kinds.get(i)) {
-                case "zset" -> ((List<byte[]>) v).forEach(b -> ids.add(str(b)));
-                case "string" -> {
-                    if (v != null) {
-                        ids.add(str((byte[]) v));
-                    }
-                }
-                default -> MessageHash.read((Map<byte[], byte[]>) v, null).ifPresent(direct::add);
-            }
-        }
-        if (ids.isEmpty()) {
-            return CompletableFuture.completedFuture(direct);
-        }
-        List<RedisCall> loads = new ArrayList<>();
-        for (String id : ids) {
-            loads.add(Calls.hgetall(Keys.message(id)));
-        }
-        return pool.read(fn, loads).thenApply(hashes -> {
-            List<Message> out = new ArrayList<>(direct);
-            for (int i = 0; i < ids.size(); i++) {
-                MessageHash.read((Map<byte[], byte[]>) hashes.get(i), ids.get(i)).ifPresent(out::add);
-            }
-            return out;
-        });
+        return TopicIndex.matching(pool, fn, Keys.RETAIN_INDEX, ev.filter())
+                .thenCompose(topics -> RetainedReads.read(pool, fn, topics, false))
+                .thenApplyAsync(found -> {
+                    List<Message> msgs = new ArrayList<>(found.size());
+                    found.forEach(f -> msgs.add(f.message()));
+                    return deliver(ev, notHeldByBroker(msgs), true);
+                }, ctx.brokerSide());
     }
 
     CompletableFuture<Integer> keepLatest(PoolRuntime pool, SubscribedEvent ev) {
@@ -138,9 +74,13 @@ final class LookupFunctions {
     }
 
     /**
-     * The broker sends its own retained messages on subscribe. For a topic it still has one
-     * for (it has not restarted, or the message came after), that one is current and already
-     * on its way; Redis fills in the topics the broker lost, e.g. after a restart.
+     * The broker sends its own retained messages on subscribe, before session.subscribed
+     * fires (so before this lookup). For a topic it still has one for, that one is current and
+     * already on its way. With the Redis retained store that is every topic this pool held at
+     * start (the store loads them before it answers a subscribe) or got since; Redis fills in
+     * the topics the broker does not hold: written by another node sharing this Redis, or, with
+     * the in-memory store, lost in a restart. A copy the store dropped at its Redis deadline is
+     * gone from Redis too (the store's deadline is never later), so nothing comes twice.
      */
     private List<Message> notHeldByBroker(List<Message> msgs) {
         RetainedStore local = ctx.broker().retained();

@@ -121,20 +121,8 @@ final class PublishFunctions {
         if (!m.retain() || m.payload().length != 0) {
             return false;
         }
-        byte[] key = Keys.retain(m.topic());
-        pool.read(Functions.ON_RETAIN_DELETE, List.of(Calls.zrange(key, 0, -1))).thenAccept(replies -> {
-            @SuppressWarnings("unchecked")
-            List<byte[]> ids = (List<byte[]>) replies.get(0);
-            List<RedisCall> calls = new ArrayList<>();
-            for (byte[] old : ids) {
-                calls.add(Calls.del(Keys.message(Keys.str(old))));
-            }
-            if (!calls.isEmpty()) {
-                pool.write(Functions.ON_RETAIN_DELETE, calls);
-            }
-        });
-        write(pool, Functions.ON_RETAIN_DELETE, List.of(Calls.del(key),
-                Calls.zrem(utf8(Keys.RETAIN_INDEX), utf8(m.topic()))), state);
+        RetainedWrites.deleteOldHashes(pool, Functions.ON_RETAIN_DELETE, m.topic(), null);
+        write(pool, Functions.ON_RETAIN_DELETE, RetainedWrites.deletePointer(m.topic()), state);
         return true;
     }
 

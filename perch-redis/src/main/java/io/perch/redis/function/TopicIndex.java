@@ -61,6 +61,32 @@ final class TopicIndex {
         });
     }
 
+    /**
+     * Every member of the index, a page at a time: {@code perPage} gets each page and the next
+     * page is read when its stage completes. Pages follow the last member read (not an offset),
+     * so members pruned or added meanwhile neither skip nor repeat others.
+     */
+    static CompletableFuture<Void> forEachPage(PoolRuntime pool, String function, String index,
+                                               java.util.function.Function<List<String>, CompletableFuture<?>> perPage) {
+        return nextPage(pool, function, utf8(index), null, perPage);
+    }
+
+    private static CompletableFuture<Void> nextPage(PoolRuntime pool, String function, byte[] index, byte[] after,
+                                                    java.util.function.Function<List<String>, CompletableFuture<?>> perPage) {
+        return pool.read(function, List.of(Calls.zrangeByLexAfter(index, after, PAGE))).thenCompose(replies -> {
+            @SuppressWarnings("unchecked")
+            List<byte[]> members = (List<byte[]>) replies.get(0);
+            if (members.isEmpty()) {
+                return CompletableFuture.completedFuture(null);
+            }
+            List<String> topics = new ArrayList<>(members.size());
+            members.forEach(m -> topics.add(str(m)));
+            byte[] last = members.get(members.size() - 1);
+            return perPage.apply(topics).thenCompose(v -> members.size() < PAGE
+                    ? CompletableFuture.completedFuture(null) : nextPage(pool, function, index, last, perPage));
+        });
+    }
+
     /** Forgets topics whose data key is gone (see the class comment for clusters). */
     static void prune(PoolRuntime pool, String function, String index, List<String> topics,
                       java.util.function.Function<String, byte[]> dataKey) {

@@ -22,6 +22,8 @@ import io.perch.redis.embedded.RedisProcess;
 import io.perch.redis.function.BackendContext;
 import io.perch.redis.function.HookBinder;
 import io.perch.redis.function.PoolRuntime;
+import io.perch.redis.retain.RedisRetainedStore;
+import io.perch.redis.retain.RetainedRules;
 import io.perch.redis.session.RedisSessionPersistence;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -51,6 +53,8 @@ public final class RedisBackendPlugin implements PerchPlugin {
     private PersistenceConfig persistence = PersistenceConfig.MEMORY;
     /** Made at configure (the broker asks for it before start), bound to its pool at start. */
     private RedisSessionPersistence sessionStore;
+    /** Made at configure when a pool holds retained messages (see {@link RetainedRules#storePool}), bound at start. */
+    private RedisRetainedStore retainedStore;
     private ClientResources resources;
     private ExecutorService brokerSide;
     private ScheduledExecutorService timer;
@@ -81,12 +85,24 @@ public final class RedisBackendPlugin implements PerchPlugin {
         persistence = new PersistenceConfigParser().parse(persist, config.pools().keySet());
         sessionStore = persistence.redis() ? new RedisSessionPersistence(config.compat(), persistence.ack(),
                 persistence.linger()) : null;
+        String retainPool = RetainedRules.storePool(config.rules(), persistence);
+        retainedStore = retainPool == null ? null : new RedisRetainedStore(retainPool);
     }
 
-    /** Sessions that outlive their connection go to {@code persistence.pool} unless {@code persistence.mode = memory}. */
+    /**
+     * Sessions that outlive their connection go to {@code persistence.pool} unless
+     * {@code persistence.mode = memory}; retained messages to the on_message_retain rule's pool
+     * (else {@code persistence.pool}), so that Redis, not this process, is their source of truth.
+     */
     @Override
     public PluginStores stores() {
-        return sessionStore == null ? PluginStores.NONE : new PluginStores(null, null, sessionStore);
+        return sessionStore == null && retainedStore == null ? PluginStores.NONE
+                : new PluginStores(null, retainedStore, sessionStore);
+    }
+
+    /** The retained store this plugin supplies, if any. */
+    public Optional<RedisRetainedStore> retainedStore() {
+        return Optional.ofNullable(retainedStore);
     }
 
     public PersistenceConfig persistence() {
@@ -136,6 +152,10 @@ public final class RedisBackendPlugin implements PerchPlugin {
                 sessionStore.bind(sessionPool, timer);
                 log.info("Redis backend: sessions are kept in pool {} (persistence.ack = {})", persistence.pool(),
                         persistence.ack());
+            }
+            if (retainedStore != null) {
+                retainedStore.bind(new RetainedRules(config.rules()), pools, config.compat(), timer);
+                log.info("Redis backend: retained messages are kept in pool {}", retainedStore.poolName());
             }
             BackendContext ctx = new BackendContext(context.broker(), config.compat(), brokerSide,
                     persistence.ack().kind() != io.perch.redis.config.AckMode.Kind.NONE);
@@ -206,6 +226,9 @@ public final class RedisBackendPlugin implements PerchPlugin {
     public void stop() {
         if (sessionStore != null) {
             sessionStore.bind(null);
+        }
+        if (retainedStore != null) {
+            retainedStore.unbind();
         }
         if (binder != null) {
             binder.unbind();

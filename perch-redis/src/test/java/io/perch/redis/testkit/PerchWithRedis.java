@@ -17,7 +17,8 @@ import java.util.List;
  * The real engine on free loopback ports with the Redis backend plugged in, configured from
  * the shipped {@code etc/plugins/emqx_backend_redis.conf} with only the server line pointed at
  * the test's Redis, as a user would edit it. Sessions that outlive their connection are kept
- * in that Redis (the plugin's store), unless the test says {@code persistence.mode = memory}.
+ * in that Redis (the plugin's store), unless the test says {@code persistence.mode = memory};
+ * retained messages too (the plugin's retained store), as PerchServer wires them.
  */
 public final class PerchWithRedis implements AutoCloseable {
     public static final String NODE = "perch@127.0.0.1";
@@ -33,15 +34,19 @@ public final class PerchWithRedis implements AutoCloseable {
         this.data = data;
     }
 
-    /** The shipped rules against {@code redis}, plus {@code extra} lines. */
+    /** The shipped rules against {@code redis}, plus {@code extra} lines (one with a shipped line's key replaces it). */
     public static PerchWithRedis start(TestRedis redis, String... extra) {
+        List<ConfigEntry> extras = ConfFile.parse(List.of(extra), "test-extra.conf");
         List<ConfigEntry> entries = new ArrayList<>();
         for (ConfigEntry e : ConfFile.read(ConfFile.shipped())) {
+            if (extras.stream().anyMatch(x -> x.key().equals(e.key()))) {
+                continue;
+            }
             entries.add(e.key().equals("backend.redis.pool1.server")
                     ? new ConfigEntry(e.key(), redis.server(), e.file(), e.line()) : e);
         }
         entries.add(new ConfigEntry("backend.redis.embedded", "off", "test", 0));
-        entries.addAll(ConfFile.parse(List.of(extra), "test-extra.conf"));
+        entries.addAll(extras);
         return start(entries);
     }
 
@@ -58,13 +63,16 @@ public final class PerchWithRedis implements AutoCloseable {
         // As PerchServer does: the plugin's session store (persistence.mode = redis by default
         // with a pool) is the broker's, so these tests run the product's durable mode.
         var persistence = plugin.stores().persistence();
+        // Retained messages likewise: the plugin's Redis-backed store when it supplies one.
+        var retained = plugin.stores().retained();
         BrokerFixture fixture = BrokerFixture.start(b -> b.nodeName(NODE), broker -> {
             try {
                 plugin.start(new PluginContext(broker.service(), metrics, data, data));
             } catch (Exception e) {
                 throw new IllegalStateException(e);
             }
-        }, persistence != null ? persistence : io.perch.broker.persist.SessionPersistence.NONE);
+        }, persistence != null ? persistence : io.perch.broker.persist.SessionPersistence.NONE,
+                retained != null ? retained : new io.perch.broker.retain.MemoryRetainedStore());
         return new PerchWithRedis(fixture, plugin, metrics, data);
     }
 
