@@ -38,9 +38,10 @@ final class AckOrder {
         if (waiting.size() == MAX_WAITING) {
             c.pauseRead(MqttConnection.PAUSE_DURABLE);
         }
-        if (!f.isDone()) {
-            f.whenComplete((v, e) -> c.ctx.executor().execute(drainTask));
-        }
+        // Also when it completed since the check above (on another thread): then this runs at
+        // once and queues the drain. Skipping it left the acknowledgement waiting for another
+        // completion that a client waiting for this very PUBACK never causes.
+        f.whenComplete((v, e) -> c.ctx.executor().execute(drainTask));
     }
 
     /** Sends acknowledgements from the head while their writes are done. */

@@ -168,6 +168,31 @@ class AckAfterStoreTest {
         assertThat(store.stored("pub2").orElseThrow().awaitingRel()).isEmpty();
     }
 
+    /**
+     * The store answers on its own thread, racing the event loop that queues the
+     * acknowledgement: a publisher that waits for each PUBACK before the next PUBLISH (as Paho's
+     * synchronous client does) must get every one. An answer that came between the queue's two
+     * looks at it once left the PUBACK waiting for a later completion that never came.
+     */
+    @Test
+    void everyAcknowledgementGoesOutWhenTheStoreAnswersOnItsOwnThread() {
+        java.util.concurrent.ExecutorService storeThread = java.util.concurrent.Executors.newSingleThreadExecutor();
+        try {
+            store.completeOn = storeThread;
+            RawClient pub = publisherV5("one-at-a-time", false);
+            for (int i = 1; i <= 3000; i++) {
+                int id = 1 + (i % 60000);
+                pub.publish("kept/race", 1, "m" + i, id);
+                MqttMessage ack = pub.poll(java.time.Duration.ofSeconds(5));
+                assertThat(ack).as("PUBACK for publish %d", i).isNotNull();
+                assertThat(RawClient.packetId(ack)).isEqualTo(id);
+            }
+        } finally {
+            store.completeOn = null;
+            storeThread.shutdownNow();
+        }
+    }
+
     private static int indexOf(List<Change> log, java.util.function.Predicate<Change> p) {
         for (int i = 0; i < log.size(); i++) {
             if (p.test(log.get(i))) {

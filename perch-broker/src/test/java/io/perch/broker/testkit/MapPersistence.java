@@ -54,8 +54,12 @@ public final class MapPersistence implements SessionPersistence {
             log.add(c);
             apply(c);
         }
-        return writeGate;
+        java.util.concurrent.Executor async = completeOn;
+        return async == null ? writeGate : writeGate.thenRunAsync(() -> { }, async);
     }
+
+    /** When set, each write's answer comes from this executor: a store whose replies arrive on its own thread. */
+    public volatile java.util.concurrent.Executor completeOn;
 
     /**
      * What {@link #write} returns: the changes are applied at once, but a test may hold back
