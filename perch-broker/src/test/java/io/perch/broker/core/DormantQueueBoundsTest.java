@@ -10,7 +10,6 @@ import io.perch.broker.message.SubscriptionOptions;
 import io.perch.broker.persist.Change;
 import io.perch.broker.persist.DurableWrites;
 import io.perch.broker.persist.SessionPersistence;
-import io.perch.broker.persist.StoredSession;
 import io.perch.broker.retain.MemoryRetainedStore;
 import io.perch.broker.session.MemorySessionStore;
 import io.perch.broker.session.Pending;
@@ -20,9 +19,6 @@ import org.junit.jupiter.api.Test;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -82,27 +78,6 @@ class DormantQueueBoundsTest {
     }
 
     private static SessionPersistence recording(List<Change> changes) {
-        return new SessionPersistence() {
-            @Override
-            public boolean durable() {
-                return true;
-            }
-
-            @Override
-            public CompletionStage<Void> write(List<Change> batch) {
-                changes.addAll(batch);
-                return CompletableFuture.completedFuture(null);
-            }
-
-            @Override
-            public CompletionStage<Optional<StoredSession>> load(String clientId) {
-                return CompletableFuture.completedFuture(Optional.empty());
-            }
-
-            @Override
-            public CompletionStage<List<Dormant>> restore() {
-                return CompletableFuture.completedFuture(List.of());
-            }
-        };
+        return new io.perch.broker.testkit.RecordingPersistence(changes);
     }
 }

@@ -1,24 +1,16 @@
 package io.perch.broker.it;
 
 import io.perch.broker.api.BrokerService;
-import io.perch.broker.api.ClientView;
-import io.perch.broker.api.RouteView;
 import io.perch.broker.message.SubscriptionOptions;
 import io.perch.broker.testkit.BrokerTest;
-import io.perch.broker.topic.Topics;
-import org.eclipse.paho.client.mqttv3.MqttClient;
-import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
-import org.eclipse.paho.client.mqttv3.MqttException;
-import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
+import io.perch.broker.testkit.ChurnClients;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -36,53 +28,35 @@ import static org.awaitility.Awaitility.await;
  * for a session that does not have it (or does not exist).
  */
 class SubscriptionChurnTest extends BrokerTest {
-    private static final int CLIENTS = 10;
-    private static final List<String> FILTERS = List.of("a/#", "a/+", "b/1", "c", "$share/g/a/+", "$queue/b/1");
     private static final Duration RUN = Duration.ofSeconds(3);
     private final ExecutorService pool = Executors.newFixedThreadPool(6);
-    private final List<MqttClient> paho = new ArrayList<>();
-    private final List<String> unanswered = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private ChurnClients clients;
 
     @AfterEach
     void stopAll() throws Exception {
         pool.shutdownNow();
         pool.awaitTermination(10, TimeUnit.SECONDS);
-        for (MqttClient c : paho) {
-            try {
-                if (c.isConnected()) {
-                    c.disconnectForcibly(0, 100);
-                }
-                c.close(true);
-            } catch (MqttException ignored) {
-                // already closed by a kick
-            }
+        if (clients != null) {
+            clients.close();
         }
-    }
-
-    private static String id(int i) {
-        return "churn-" + i;
     }
 
     @Test
     void sessionsAndTheTreeAgreeAfterConcurrentChurn() throws Exception {
         start();
         BrokerService api = broker.broker().service();
-        for (int i = 0; i < CLIENTS; i++) {
-            MqttClient c = new MqttClient(broker.tcpUri(), id(i), new MemoryPersistence());
-            c.setTimeToWait(2000); // a call cut short by a kick must not wait forever for its ack
-            paho.add(c);
-        }
+        clients = new ChurnClients(broker.tcpUri());
         long until = System.nanoTime() + RUN.toNanos();
         List<Future<?>> work = new ArrayList<>();
-        for (int w = 0; w < 3; w++) {
+        for (int w = 0; w < ChurnClients.WORKERS; w++) {
             int worker = w;
-            work.add(pool.submit(() -> clientWork(worker, until)));
+            work.add(pool.submit(() -> clients.work(worker, until)));
         }
         work.add(pool.submit(() -> {
             SplittableRandom r = new SplittableRandom(7);
             while (System.nanoTime() < until) { // the Redis subscription channel's calls
-                String id = id(r.nextInt(CLIENTS));
-                String f = FILTERS.get(r.nextInt(FILTERS.size()));
+                String id = ChurnClients.id(r.nextInt(ChurnClients.CLIENTS));
+                String f = ChurnClients.FILTERS.get(r.nextInt(ChurnClients.FILTERS.size()));
                 if (r.nextBoolean()) {
                     api.subscribe(id, f, SubscriptionOptions.ofQos(1));
                 } else {
@@ -93,7 +67,7 @@ class SubscriptionChurnTest extends BrokerTest {
         work.add(pool.submit(() -> {
             SplittableRandom r = new SplittableRandom(11);
             while (System.nanoTime() < until) {
-                api.kick(id(r.nextInt(CLIENTS)));
+                api.kick(ChurnClients.id(r.nextInt(ChurnClients.CLIENTS)));
                 sleepQuietly(20);
             }
         }));
@@ -108,60 +82,9 @@ class SubscriptionChurnTest extends BrokerTest {
             f.get(30, TimeUnit.SECONDS); // rethrows what a worker threw
         }
 
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(treeCounts(api)).isEqualTo(sessionCounts(api)));
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(ChurnClients.treeCounts(api)).isEqualTo(ChurnClients.sessionCounts(api)));
         assertThat(api.clients()).as("the churn left sessions to compare").isNotEmpty();
-        assertThat(unanswered).as("requests a live connection never got an answer to").isEmpty();
-    }
-
-    /** Each client does random things to its own connection; a kick makes its calls fail, which is fine. */
-    private void clientWork(int worker, long until) {
-        SplittableRandom r = new SplittableRandom(worker);
-        while (System.nanoTime() < until) {
-            int i = worker + 3 * r.nextInt((CLIENTS + 2 - worker) / 3);
-            if (i >= CLIENTS) {
-                continue;
-            }
-            MqttClient c = paho.get(i);
-            try {
-                if (!c.isConnected()) {
-                    MqttConnectOptions o = new MqttConnectOptions();
-                    o.setCleanSession(r.nextBoolean());
-                    o.setConnectionTimeout(5);
-                    o.setMqttVersion(MqttConnectOptions.MQTT_VERSION_3_1_1);
-                    c.connect(o);
-                } else {
-                    switch (r.nextInt(4)) {
-                        case 0, 1 -> c.subscribe(FILTERS.get(r.nextInt(FILTERS.size())), r.nextInt(3));
-                        case 2 -> c.unsubscribe(FILTERS.get(r.nextInt(FILTERS.size())));
-                        default -> c.disconnect(1000);
-                    }
-                }
-            } catch (MqttException e) {
-                if (e.getReasonCode() == MqttException.REASON_CODE_CLIENT_TIMEOUT && c.isConnected()) {
-                    unanswered.add(id(i) + ": " + e.getMessage()); // the broker left a live connection unanswered
-                }
-                // otherwise kicked or taken over meanwhile: go on
-            }
-        }
-    }
-
-    /** Per filter, how many subscribers the sessions say it has (shared keys count toward their filter). */
-    private static Map<String, Integer> sessionCounts(BrokerService api) {
-        Map<String, Integer> counts = new HashMap<>();
-        for (ClientView c : api.clients()) {
-            for (String key : api.subscriptions(c.clientId()).keySet()) {
-                counts.merge(Topics.parseSubscription(key).filter(), 1, Integer::sum);
-            }
-        }
-        return counts;
-    }
-
-    private static Map<String, Integer> treeCounts(BrokerService api) {
-        Map<String, Integer> counts = new HashMap<>();
-        for (RouteView r : api.routes()) {
-            counts.put(r.topic(), r.subscribers());
-        }
-        return counts;
+        assertThat(clients.unanswered).as("requests a live connection never got an answer to").isEmpty();
     }
 
     private static void sleepQuietly(long ms) {

@@ -16,10 +16,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicLong;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -168,27 +165,6 @@ class QueueBoundsTest {
     }
 
     private static SessionPersistence recording(List<Change> changes) {
-        return new SessionPersistence() {
-            @Override
-            public boolean durable() {
-                return true;
-            }
-
-            @Override
-            public CompletionStage<Void> write(List<Change> batch) {
-                changes.addAll(batch);
-                return CompletableFuture.completedFuture(null);
-            }
-
-            @Override
-            public CompletionStage<Optional<StoredSession>> load(String clientId) {
-                return CompletableFuture.completedFuture(Optional.empty());
-            }
-
-            @Override
-            public CompletionStage<List<Dormant>> restore() {
-                return CompletableFuture.completedFuture(List.of());
-            }
-        };
+        return new io.perch.broker.testkit.RecordingPersistence(changes);
     }
 }

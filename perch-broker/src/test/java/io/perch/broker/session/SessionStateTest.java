@@ -15,10 +15,7 @@ import org.junit.jupiter.api.Test;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicLong;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -34,28 +31,7 @@ class SessionStateTest {
     private final List<Change> changes = new ArrayList<>();
     private final BrokerStats stats = new BrokerStats();
 
-    private final SessionPersistence recording = new SessionPersistence() {
-        @Override
-        public boolean durable() {
-            return true;
-        }
-
-        @Override
-        public CompletionStage<Void> write(List<Change> batch) {
-            changes.addAll(batch);
-            return CompletableFuture.completedFuture(null);
-        }
-
-        @Override
-        public CompletionStage<Optional<StoredSession>> load(String clientId) {
-            return CompletableFuture.completedFuture(Optional.empty());
-        }
-
-        @Override
-        public CompletionStage<List<Dormant>> restore() {
-            return CompletableFuture.completedFuture(List.of());
-        }
-    };
+    private final SessionPersistence recording = new io.perch.broker.testkit.RecordingPersistence(changes);
 
 
     private SessionConnection connection(int receiveMaximum) {

@@ -3,15 +3,9 @@ package io.perch.redis.channel;
 import io.lettuce.core.RedisFuture;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.perch.broker.api.BrokerService;
-import io.perch.broker.api.ClientView;
-import io.perch.broker.api.RouteView;
-import io.perch.broker.topic.Topics;
+import io.perch.broker.testkit.ChurnClients;
 import io.perch.redis.testkit.PerchWithRedis;
 import io.perch.redis.testkit.TestRedis;
-import org.eclipse.paho.client.mqttv3.MqttClient;
-import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
-import org.eclipse.paho.client.mqttv3.MqttException;
-import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -20,11 +14,8 @@ import org.junit.jupiter.api.Timeout;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.SplittableRandom;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -47,13 +38,10 @@ import static org.awaitility.Awaitility.await;
 @Timeout(value = 2, unit = TimeUnit.MINUTES)
 class SubscriptionChannelChurnTest {
     private static final String CHANNEL = "mqtt_channel"; // set by etc/plugins/emqx_backend_redis.conf
-    private static final int CLIENTS = 10;
-    private static final List<String> FILTERS = List.of("a/#", "a/+", "b/1", "c", "$share/g/a/+", "$queue/b/1");
     private static final Duration RUN = Duration.ofSeconds(3);
     private static final Duration WAIT = Duration.ofSeconds(30);
     private final ExecutorService pool = Executors.newFixedThreadPool(6);
-    private final List<MqttClient> paho = new ArrayList<>();
-    private final List<String> unanswered = new CopyOnWriteArrayList<>();
+    private ChurnClients clients;
     private final AtomicLong sent = new AtomicLong();
     private final AtomicLong heard = new AtomicLong();
     private TestRedis redis;
@@ -69,15 +57,8 @@ class SubscriptionChannelChurnTest {
     void stopAll() throws Exception {
         pool.shutdownNow();
         pool.awaitTermination(10, TimeUnit.SECONDS);
-        for (MqttClient c : paho) {
-            try {
-                if (c.isConnected()) {
-                    c.disconnectForcibly(0, 100);
-                }
-                c.close(true);
-            } catch (MqttException ignored) {
-                // already closed by a kick
-            }
+        if (clients != null) {
+            clients.close();
         }
         try {
             if (perch != null) {
@@ -90,32 +71,24 @@ class SubscriptionChannelChurnTest {
         }
     }
 
-    private static String id(int i) {
-        return "churn-" + i;
-    }
-
     @Test
     void sessionsAndTheTreeAgreeAfterChurnThroughTheRedisChannel() throws Exception {
         await().atMost(WAIT).until(perch.plugin::channelsReady);
         BrokerService api = perch.fixture.broker().service();
-        for (int i = 0; i < CLIENTS; i++) {
-            MqttClient c = new MqttClient(perch.uri(), id(i), new MemoryPersistence());
-            c.setTimeToWait(2000); // a call cut short by a kick must not wait forever for its ack
-            paho.add(c);
-        }
+        clients = new ChurnClients(perch.uri());
         long until = System.nanoTime() + RUN.toNanos();
         List<Future<?>> work = new ArrayList<>();
-        for (int w = 0; w < 3; w++) {
+        for (int w = 0; w < ChurnClients.WORKERS; w++) {
             int worker = w;
-            work.add(pool.submit(() -> clientWork(worker, until)));
+            work.add(pool.submit(() -> clients.work(worker, until)));
         }
         work.add(pool.submit(() -> {
             SplittableRandom r = new SplittableRandom(7);
             RedisAsyncCommands<String, String> async = redis.cli().getStatefulConnection().async();
             List<RedisFuture<Long>> batch = new ArrayList<>();
             while (System.nanoTime() < until) { // an application driving the Redis channel, pipelined
-                String id = id(r.nextInt(CLIENTS));
-                String f = FILTERS.get(r.nextInt(FILTERS.size()));
+                String id = ChurnClients.id(r.nextInt(ChurnClients.CLIENTS));
+                String f = ChurnClients.FILTERS.get(r.nextInt(ChurnClients.FILTERS.size()));
                 String cmd = r.nextBoolean()
                         ? "{\"type\": \"subscribe\", \"topic\": \"" + f + "\", \"clientid\": \"" + id + "\", \"qos\": " + r.nextInt(3) + "}"
                         : "{\"type\": \"unsubscribe\", \"topic\": \"" + f + "\", \"clientid\": \"" + id + "\"}";
@@ -131,7 +104,7 @@ class SubscriptionChannelChurnTest {
         work.add(pool.submit(() -> {
             SplittableRandom r = new SplittableRandom(11);
             while (System.nanoTime() < until) {
-                api.kick(id(r.nextInt(CLIENTS)));
+                api.kick(ChurnClients.id(r.nextInt(ChurnClients.CLIENTS)));
                 sleepQuietly(20);
             }
         }));
@@ -152,60 +125,9 @@ class SubscriptionChannelChurnTest {
         await().atMost(WAIT).untilAsserted(() -> assertThat(perch.count(SubscriptionChannel.METRIC, "success")
                 + perch.count(SubscriptionChannel.METRIC, "failure")).as("channel commands handled").isEqualTo((double) sent.get()));
         assertThat(perch.count(SubscriptionChannel.METRIC, "success")).as("channel commands that changed a session").isPositive();
-        await().atMost(WAIT).untilAsserted(() -> assertThat(treeCounts(api)).isEqualTo(sessionCounts(api)));
+        await().atMost(WAIT).untilAsserted(() -> assertThat(ChurnClients.treeCounts(api)).isEqualTo(ChurnClients.sessionCounts(api)));
         assertThat(api.clients()).as("the churn left sessions to compare").isNotEmpty();
-        assertThat(unanswered).as("requests a live connection never got an answer to").isEmpty();
-    }
-
-    /** Each client does random things to its own connection; a kick makes its calls fail, which is fine. */
-    private void clientWork(int worker, long until) {
-        SplittableRandom r = new SplittableRandom(worker);
-        while (System.nanoTime() < until) {
-            int i = worker + 3 * r.nextInt((CLIENTS + 2 - worker) / 3);
-            if (i >= CLIENTS) {
-                continue;
-            }
-            MqttClient c = paho.get(i);
-            try {
-                if (!c.isConnected()) {
-                    MqttConnectOptions o = new MqttConnectOptions();
-                    o.setCleanSession(r.nextBoolean());
-                    o.setConnectionTimeout(5);
-                    o.setMqttVersion(MqttConnectOptions.MQTT_VERSION_3_1_1);
-                    c.connect(o);
-                } else {
-                    switch (r.nextInt(4)) {
-                        case 0, 1 -> c.subscribe(FILTERS.get(r.nextInt(FILTERS.size())), r.nextInt(3));
-                        case 2 -> c.unsubscribe(FILTERS.get(r.nextInt(FILTERS.size())));
-                        default -> c.disconnect(1000);
-                    }
-                }
-            } catch (MqttException e) {
-                if (e.getReasonCode() == MqttException.REASON_CODE_CLIENT_TIMEOUT && c.isConnected()) {
-                    unanswered.add(id(i) + ": " + e.getMessage()); // the broker left a live connection unanswered
-                }
-                // otherwise kicked or taken over meanwhile: go on
-            }
-        }
-    }
-
-    /** Per filter, how many subscribers the sessions say it has (shared keys count toward their filter). */
-    private static Map<String, Integer> sessionCounts(BrokerService api) {
-        Map<String, Integer> counts = new HashMap<>();
-        for (ClientView c : api.clients()) {
-            for (String key : api.subscriptions(c.clientId()).keySet()) {
-                counts.merge(Topics.parseSubscription(key).filter(), 1, Integer::sum);
-            }
-        }
-        return counts;
-    }
-
-    private static Map<String, Integer> treeCounts(BrokerService api) {
-        Map<String, Integer> counts = new HashMap<>();
-        for (RouteView r : api.routes()) {
-            counts.put(r.topic(), r.subscribers());
-        }
-        return counts;
+        assertThat(clients.unanswered).as("requests a live connection never got an answer to").isEmpty();
     }
 
     /** Waits (bounded) for a batch of PUBLISHes and adds how many channel subscribers heard them. */
