@@ -1,6 +1,7 @@
 package io.perch.redis.channel;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.perch.broker.core.RecentOffenders;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
@@ -90,12 +91,12 @@ public final class SubscriptionChannel implements AutoCloseable {
         try {
             cmd = json.readTree(message);
         } catch (Exception e) {
-            reject("not JSON");
+            reject("not JSON", "malformed");
             return;
         }
         if (cmd == null || !cmd.isObject() || !cmd.path("type").isTextual() || !cmd.path("topic").isTextual()
                 || !cmd.path("clientid").isTextual()) {
-            reject("needs type, topic and clientid");
+            reject("needs type, topic and clientid", "malformed");
             return;
         }
         String type = cmd.get("type").asText();
@@ -109,21 +110,35 @@ public final class SubscriptionChannel implements AutoCloseable {
             }
             case "unsubscribe" -> ok = broker.unsubscribe(cid, topic);
             default -> {
-                reject("unknown type '" + type + "'");
+                reject("unknown type '" + type + "'", "malformed");
                 return;
             }
         }
         if (ok) {
             metrics.success(METRIC);
         } else {
-            reject(type + " " + topic + " for client " + cid + ": no such session" + (type.equals("unsubscribe") ? " or subscription" : ""));
+            reject(type + " " + topic + " for client " + cid + ": no such session" + (type.equals("unsubscribe") ? " or subscription" : ""),
+                    "client " + cid);
         }
     }
 
-    private void reject(String why) {
+    /**
+     * Counted always; logged at WARN once per {@code key} (a client id, or "malformed") in
+     * {@link RecentOffenders#WINDOW_NANOS}, later ones at DEBUG: an application that keeps
+     * sending commands for absent clients must not flood the log.
+     */
+    private void reject(String why, String key) {
         metrics.failure(METRIC);
-        log.warn("channel {}: ignored a command: {}", channel, why);
+        if (offenders.firstInWindow(key)) {
+            log.warn("channel {}: ignored a command: {} (more like it within 10 minutes are logged at DEBUG, "
+                    + "all counted in backend_redis_channel_total{result=\"failure\"})", channel, why);
+        } else {
+            log.debug("channel {}: ignored a command: {}", channel, why);
+        }
     }
+
+    /** Who was logged lately (this channel's own: its keys are its own). */
+    private final RecentOffenders offenders = new RecentOffenders();
 
     @Override
     public synchronized void close() {

@@ -35,6 +35,18 @@ class SubscriptionChannelRedisTest {
     }
 
     @Test
+    void repeatedRejectionsAreAllCountedButLoggedOncePerClient() {
+        await().atMost(Duration.ofSeconds(5)).until(backend.plugin::channelsReady);
+        try (io.perch.broker.testkit.LogCapture logs = new io.perch.broker.testkit.LogCapture()) {
+            for (int i = 0; i < 50; i++) {
+                redis.cli().publish("my_channel", "{\"type\": \"subscribe\", \"topic\": \"t/" + i + "\", \"clientid\": \"ghost\"}");
+            }
+            await().atMost(Duration.ofSeconds(5)).until(() -> backend.count("channel", "failure") == 50);
+            assertThat(logs.infoAndAbove()).filteredOn(l -> l.contains("ignored a command")).hasSize(1);
+        }
+    }
+
+    @Test
     void badCommandsAreCountedNeverFatal() {
         await().atMost(Duration.ofSeconds(5)).until(backend.plugin::channelsReady);
         redis.cli().publish("my_channel", "{not json");
