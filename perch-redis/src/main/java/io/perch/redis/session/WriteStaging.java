@@ -39,6 +39,8 @@ final class WriteStaging {
         final List<Change> changes;
         final CompletableFuture<Void> done = new CompletableFuture<>();
         final long stagedAt = System.nanoTime();
+        /** Emptied while waiting and answered: skipped when the waiting batches go. */
+        boolean left;
 
         Staged(List<Change> changes) {
             this.changes = changes;
@@ -48,9 +50,19 @@ final class WriteStaging {
     private record SeqKey(String clientId, long seq) {
     }
 
+    /** Where a message accepted in a waiting batch is: that batch, and later waiting batches that update it. */
+    private static final class Accepted {
+        final Staged in;
+        List<Staged> updatedIn;
+
+        Accepted(Staged in) {
+            this.in = in;
+        }
+    }
+
     private final ArrayDeque<Staged> waiting = new ArrayDeque<>();
-    /** The waiting batch that accepted each message still in one (not yet at Redis). */
-    private final Map<SeqKey, Staged> acceptedIn = new HashMap<>();
+    /** Each message accepted in a batch still waiting (not yet at Redis). */
+    private final Map<SeqKey, Accepted> acceptedIn = new HashMap<>();
     private final Function<List<Staged>, CompletableFuture<Void>> send;
     private final long lingerNanos;
     private ScheduledExecutorService timer;
@@ -94,7 +106,15 @@ final class WriteStaging {
                 waiting.add(s);
                 for (Change c : kept) {
                     if (c instanceof Change.SessionMessageAdded a) {
-                        acceptedIn.put(new SeqKey(a.clientId(), a.seq()), s);
+                        acceptedIn.put(new SeqKey(a.clientId(), a.seq()), new Accepted(s));
+                    } else if (c instanceof Change.SessionMessageUpdated u) {
+                        Accepted acc = acceptedIn.get(new SeqKey(u.clientId(), u.seq()));
+                        if (acc != null && acc.in != s) {
+                            if (acc.updatedIn == null) {
+                                acc.updatedIn = new ArrayList<>(1);
+                            }
+                            acc.updatedIn.add(s);
+                        }
                     } else if (c instanceof Change.SessionDeleted d) {
                         acceptedIn.keySet().removeIf(k -> k.clientId().equals(d.clientId()));
                     }
@@ -184,10 +204,11 @@ final class WriteStaging {
      * left empty is added to {@code emptied}.
      */
     private boolean cancel(Change.SessionMessageDeleted d, List<Staged> emptied) {
-        Staged in = acceptedIn.remove(new SeqKey(d.clientId(), d.seq()));
-        if (in == null) {
+        Accepted acc = acceptedIn.remove(new SeqKey(d.clientId(), d.seq()));
+        if (acc == null) {
             return false;
         }
+        Staged in = acc.in;
         boolean bodyStillNeeded = false;
         for (Iterator<Change> it = in.changes.iterator(); it.hasNext(); ) {
             Change c = it.next();
@@ -200,21 +221,30 @@ final class WriteStaging {
                 bodyStillNeeded = true;
             }
         }
-        // Updates made after the add came in later batches, which may be waiting too.
-        for (Staged other : waiting) {
-            if (other != in) {
-                other.changes.removeIf(c -> c instanceof Change.SessionMessageUpdated u
-                        && u.clientId().equals(d.clientId()) && u.seq() == d.seq());
-            }
-        }
         if (!bodyStillNeeded) {
             removeBody(in, d.messageId());
         }
-        if (in.changes.isEmpty()) {
-            waiting.remove(in);
-            emptied.add(in);
+        leaveIfEmpty(in, emptied);
+        // Updates made after the add came in later batches, which are waiting too.
+        if (acc.updatedIn != null) {
+            for (Staged later : acc.updatedIn) {
+                later.changes.removeIf(c -> c instanceof Change.SessionMessageUpdated u
+                        && u.clientId().equals(d.clientId()) && u.seq() == d.seq());
+                leaveIfEmpty(later, emptied);
+            }
         }
         return true;
+    }
+
+    /**
+     * A waiting batch with nothing left to write is answered at once; it stays in the queue
+     * (taking it out would cost a scan) and is skipped when the queue goes.
+     */
+    private static void leaveIfEmpty(Staged s, List<Staged> emptied) {
+        if (s.changes.isEmpty() && !s.left) {
+            s.left = true;
+            emptied.add(s);
+        }
     }
 
     private static void removeBody(Staged in, MessageId id) {
@@ -240,16 +270,20 @@ final class WriteStaging {
     }
 
     private List<Staged> drain() {
-        List<Staged> all = new ArrayList<>(waiting);
-        waiting.clear();
-        forget(all);
-        return all;
+        return drainStagedBy(Long.MAX_VALUE, true);
     }
 
     private List<Staged> drainStagedBy(long stagedBy) {
+        return drainStagedBy(stagedBy, false);
+    }
+
+    private List<Staged> drainStagedBy(long stagedBy, boolean all) {
         List<Staged> due = new ArrayList<>();
-        while (!waiting.isEmpty() && waiting.peek().stagedAt - stagedBy <= 0) {
-            due.add(waiting.poll());
+        while (!waiting.isEmpty() && (all || waiting.peek().stagedAt - stagedBy <= 0)) {
+            Staged s = waiting.poll();
+            if (!s.left) {
+                due.add(s);
+            }
         }
         forget(due);
         return due;
@@ -299,24 +333,26 @@ final class WriteStaging {
      * answered as soon as it does). The next write is timed for the oldest of them.
      */
     private void sendWhenLingered() {
-        if (waiting.isEmpty() || scheduled) {
+        // Loops when what was due had all been answered meanwhile (nothing went): the next
+        // batch then needs its own timing, or it would wait for a stage that may never come.
+        while (!waiting.isEmpty() && !scheduled && !sending) {
+            if (timer == null || lingerNanos == 0) {
+                sendWaiting();
+                return;
+            }
+            long now = System.nanoTime();
+            long delay = waiting.peek().stagedAt + lingerNanos - now;
+            if (delay <= 0) {
+                sendStagedBy(now - lingerNanos, false);
+                continue;
+            }
+            try {
+                timer.schedule(this::lingered, delay, TimeUnit.NANOSECONDS);
+                scheduled = true;
+            } catch (RejectedExecutionException stopping) {
+                sendWaiting();
+            }
             return;
-        }
-        if (timer == null || lingerNanos == 0) {
-            sendWaiting();
-            return;
-        }
-        long now = System.nanoTime();
-        long delay = waiting.peek().stagedAt + lingerNanos - now;
-        if (delay <= 0) {
-            sendStagedBy(now - lingerNanos, false);
-            return;
-        }
-        try {
-            timer.schedule(this::lingered, delay, TimeUnit.NANOSECONDS);
-            scheduled = true;
-        } catch (RejectedExecutionException stopping) {
-            sendWaiting();
         }
     }
 

@@ -154,6 +154,24 @@ class WriteStagingTest {
     }
 
     @Test
+    void aBatchBehindOneThatWasAnsweredMeanwhileStillGoesOnItsOwnTime() throws Exception {
+        java.util.concurrent.ScheduledExecutorService timer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+        try {
+            WriteStaging lingering = new WriteStaging(batches -> CompletableFuture.completedFuture(null),
+                    java.time.Duration.ofMillis(50));
+            lingering.timer(timer);
+            Message first = message(1);
+            lingering.stage(accepted("c", 1, first));
+            Thread.sleep(5); // so the second batch is due later than the first: the timing under test
+            CompletableFuture<Void> second = lingering.stage(accepted("c", 2, message(2)));
+            lingering.stage(acked("c", 1, first)); // the first batch is answered and left empty
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5)).until(second::isDone);
+        } finally {
+            timer.shutdownNow();
+        }
+    }
+
+    @Test
     void flushSendsWhatWaitsBehindTheWriteAtRedisSoAReadSeesIt() {
         staging.stage(accepted("c", 1, message(1))); // at Redis
         CompletableFuture<Void> waiting = staging.stage(accepted("c", 2, message(2)));
