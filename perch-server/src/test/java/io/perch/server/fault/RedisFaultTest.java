@@ -9,9 +9,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -42,23 +40,15 @@ class RedisFaultTest {
     @TempDir
     Path home;
 
-    /** Closed in reverse order after each test, pass or fail: no broker JVM or redis-server outlives it. */
-    private final Deque<AutoCloseable> started = new ArrayDeque<>();
+    private final Started processes = new Started();
 
     @AfterEach
     void stopEverything() {
-        while (!started.isEmpty()) {
-            try {
-                started.pop().close();
-            } catch (Exception e) {
-                System.err.println("cleanup: " + e);
-            }
-        }
+        processes.closeAll();
     }
 
     private <T extends AutoCloseable> T started(T t) {
-        started.push(t);
-        return t;
+        return processes.add(t);
     }
 
     /**
