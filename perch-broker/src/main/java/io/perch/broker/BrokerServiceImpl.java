@@ -74,6 +74,11 @@ final class BrokerServiceImpl implements BrokerService {
             }
 
             @Override
+            public int storedSessions() {
+                return core.keptSessions.count();
+            }
+
+            @Override
             public int inflight() {
                 int n = 0;
                 for (Session s : core.sessions.store().all()) {

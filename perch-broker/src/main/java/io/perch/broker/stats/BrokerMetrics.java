@@ -84,6 +84,9 @@ public final class BrokerMetrics {
         gauge(registry, stats, "perch.retained.count", "retained messages", BrokerStats.Gauges::retained);
         gauge(registry, stats, "perch.inflight.count", "deliveries awaiting acknowledgement", BrokerStats.Gauges::inflight);
         gauge(registry, stats, "perch.mqueue.count", "messages queued in sessions", BrokerStats.Gauges::queued);
+        gauge(registry, stats, "perch.sessions.stored.count",
+                "sessions kept beyond their connection, in memory or stored (bounded by mqtt.max_stored_sessions)",
+                BrokerStats.Gauges::storedSessions);
     }
 
     private static void counter(MeterRegistry registry, String name, String description, LongAdder adder) {

@@ -61,6 +61,11 @@ public final class BrokerStats {
         int inflight();
 
         int queued();
+
+        /** Sessions kept beyond their connection (in memory or stored), as mqtt.max_stored_sessions counts them. */
+        default int storedSessions() {
+            return 0;
+        }
     }
 
     private volatile Gauges gauges;

@@ -87,6 +87,7 @@ class StoredSessionLimitTest {
         assertThat(present(resumed)).isTrue();
         assertThat(stats().sessionsRefusedStoredLimit.sum()).isEqualTo(2);
         assertThat(stats().connectRefused.sum()).isEqualTo(2);
+        assertThat(stats().gauges().storedSessions()).as("the gauge operators see").isEqualTo(2);
 
         // A clean start with expiry 0 ends a's session: its place is free for c.
         assertThat(code(v5("a", true, 0))).isZero();
