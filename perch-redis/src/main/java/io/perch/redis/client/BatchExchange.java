@@ -129,23 +129,12 @@ final class BatchExchange {
         String shortfall = issue;
         boolean lost = false;
         if (reply != null) {
-            try {
-                shortfall = DurabilityBarrier.shortfall(durability,
-                        await(link, reply.toCompletableFuture(), deadline, disconnectsBefore));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                lost = true;
-            } catch (TimeoutException e) {
-                lost = true;
-            } catch (ExecutionException e) {
-                if (e.getCause() instanceof RedisCommandExecutionException rce && !isTransient(rce.getMessage())) {
-                    shortfall = DurabilityBarrier.refused(durability, rce);
-                } else {
-                    lost = true;
-                }
-            }
-            if (lost && !reply.isDone()) {
-                reply.cancel(false);
+            Reply r = reply(link, reply, deadline, disconnectsBefore);
+            lost = r.lost();
+            if (r.refused() != null) {
+                shortfall = DurabilityBarrier.refused(durability, r.refused());
+            } else if (!lost) {
+                shortfall = DurabilityBarrier.shortfall(durability, r.value());
             }
         }
         if (!lost && shortfall == null) {
@@ -173,26 +162,11 @@ final class BatchExchange {
     /** Sorts a script's reply into one outcome per op: its commands' errors decide. */
     private static void collectScript(RedisLink link, ScriptedWrites.Chunk chunk, RedisFuture<List<Object>> f,
                                       long deadline, long disconnectsBefore, List<Outcome> out) {
-        Kind whole = null;
-        Throwable why = null;
-        List<List<String>> errors = null;
-        try {
-            @SuppressWarnings("unchecked")
-            List<Object> reply = (List<Object>) await(link, f.toCompletableFuture(), deadline, disconnectsBefore);
-            errors = chunk.errorsByOp(reply);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            whole = Kind.LOST;
-        } catch (TimeoutException e) {
-            whole = Kind.LOST;
-        } catch (ExecutionException e) {
-            boolean refused = e.getCause() instanceof RedisCommandExecutionException rce && !isTransient(rce.getMessage());
-            whole = refused ? Kind.UNSCRIPTED : Kind.LOST;
-            why = e.getCause();
-        }
-        if (whole == Kind.LOST && !f.isDone()) {
-            f.cancel(false);
-        }
+        Reply r = reply(link, f, deadline, disconnectsBefore);
+        Kind whole = r.lost() ? Kind.LOST : r.refused() != null ? Kind.UNSCRIPTED : null;
+        Throwable why = r.lost() ? r.failure() : r.refused();
+        @SuppressWarnings("unchecked")
+        List<List<String>> errors = whole == null ? chunk.errorsByOp((List<Object>) r.value()) : null;
         for (int i = 0; i < chunk.ops.size(); i++) {
             RedisOp op = chunk.ops.get(i);
             // A write's replies are not read by anyone; a scripted one reports only its errors.
@@ -226,20 +200,14 @@ final class BatchExchange {
                 replies.add(null);
                 continue;
             }
-            try {
-                replies.add(await(link, f.toCompletableFuture(), deadline, disconnectsBefore));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+            Reply r = reply(link, f, deadline, disconnectsBefore);
+            if (r.refused() != null) {
+                refused = r.refused();
+                replies.add(r.refused());
+            } else if (r.lost()) {
                 lost = true;
-            } catch (TimeoutException e) {
-                lost = true;
-            } catch (ExecutionException e) {
-                if (e.getCause() instanceof RedisCommandExecutionException rce && !isTransient(rce.getMessage())) {
-                    refused = rce;
-                    replies.add(rce);
-                } else {
-                    lost = true;
-                }
+            } else {
+                replies.add(r.value());
             }
         }
         if (lost) {
@@ -252,6 +220,34 @@ final class BatchExchange {
             return new Outcome(op, Kind.LOST, replies, null);
         }
         return refused != null ? new Outcome(op, Kind.REFUSED, replies, refused) : new Outcome(op, Kind.DONE, replies, null);
+    }
+
+    /**
+     * One command's (or script's) reply: its value, or Redis's refusal (an error that retrying
+     * cannot mend), or lost (no reply in time, the connection dropped, or a transient error such
+     * as a failover's READONLY: the pipeline replays it). {@code failure} is Redis's error, if any.
+     */
+    private record Reply(Object value, RedisCommandExecutionException refused, boolean lost, Throwable failure) {
+    }
+
+    /** Awaits and sorts a reply; a lost one is cancelled, so Lettuce does not replay it on its own. */
+    private static Reply reply(RedisLink link, RedisFuture<?> f, long deadline, long disconnectsBefore) {
+        Reply r;
+        try {
+            r = new Reply(await(link, f.toCompletableFuture(), deadline, disconnectsBefore), null, false, null);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            r = new Reply(null, null, true, null);
+        } catch (TimeoutException e) {
+            r = new Reply(null, null, true, null);
+        } catch (ExecutionException e) {
+            r = e.getCause() instanceof RedisCommandExecutionException rce && !isTransient(rce.getMessage())
+                    ? new Reply(null, rce, false, rce) : new Reply(null, null, true, e.getCause());
+        }
+        if (r.lost() && !f.isDone()) {
+            f.cancel(false);
+        }
+        return r;
     }
 
     /**
