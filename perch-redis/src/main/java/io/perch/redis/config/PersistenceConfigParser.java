@@ -1,5 +1,6 @@
 package io.perch.redis.config;
 
+import io.perch.broker.plugin.ConfigDurations;
 import io.perch.broker.plugin.ConfigEntry;
 import io.perch.broker.plugin.ConfigException;
 
@@ -29,8 +30,8 @@ public final class PersistenceConfigParser {
                 case "mode" -> modeLine = e;
                 case "pool" -> poolLine = e;
                 case "ack" -> ack = ack(e, value(e));
-                case "ack_timeout" -> ackTimeout = millis(e, value(e), 1);
-                case "linger" -> linger = millis(e, value(e), 0);
+                case "ack_timeout" -> ackTimeout = millis(e, 1);
+                case "linger" -> linger = millis(e, 0);
                 default -> throw new ConfigException(e, "unknown key; persistence settings are persistence.mode, "
                         + "persistence.pool, persistence.ack, persistence.ack_timeout and persistence.linger");
             }
@@ -65,22 +66,14 @@ public final class PersistenceConfigParser {
         return e.value() == null ? "" : e.value().trim();
     }
 
-    /**
-     * {@code 500ms}, {@code 2s}, or a plain number of milliseconds, at least {@code min} (an
-     * ack timeout of 0 would make WAIT block forever).
-     */
-    private static java.time.Duration millis(ConfigEntry e, String v, long min) {
-        try {
-            long ms = v.endsWith("ms") ? Long.parseLong(v.substring(0, v.length() - 2).trim())
-                    : v.endsWith("s") ? Long.parseLong(v.substring(0, v.length() - 1).trim()) * 1000
-                    : Long.parseLong(v);
-            if (ms >= min) {
-                return java.time.Duration.ofMillis(ms);
-            }
-        } catch (NumberFormatException ignored) {
-            // reported below
+    /** A duration as every key spells one ({@link ConfigDurations}), at least {@code min} ms. */
+    private static java.time.Duration millis(ConfigEntry e, long min) {
+        java.time.Duration d = ConfigDurations.parse(e);
+        if (d.toMillis() < min) {
+            // An ack timeout of 0 would make WAIT block forever.
+            throw new ConfigException(e, "expected a time of at least " + min + " ms, e.g. 500ms or 2s");
         }
-        throw new ConfigException(e, "expected a time of at least " + min + " ms, e.g. 500ms or 2s");
+        return d;
     }
 
     private static AckMode ack(ConfigEntry e, String v) {

@@ -36,6 +36,16 @@ class PersistenceConfigParserTest {
     }
 
     @Test
+    void timesAreSpelledAsEveryOtherKeySpellsThem() {
+        PersistenceConfig c = parse(TWO_POOLS, "persistence.linger = 5ms", "persistence.ack_timeout = 2");
+        assertThat(c.linger()).isEqualTo(java.time.Duration.ofMillis(5));
+        assertThat(c.ackTimeout()).as("a plain number is seconds").isEqualTo(java.time.Duration.ofSeconds(2));
+        assertThat(parse(TWO_POOLS, "persistence.linger = 0").linger()).isZero();
+        assertThatThrownBy(() -> parse(TWO_POOLS, "persistence.ack_timeout = 0"))
+                .hasMessageContaining("at least 1 ms");
+    }
+
+    @Test
     void poolAndAckAreRead() {
         PersistenceConfig c = parse(TWO_POOLS, "persistence.mode = redis", "persistence.pool = pool2",
                 "persistence.ack = replicas:2");

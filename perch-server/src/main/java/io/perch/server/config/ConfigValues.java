@@ -1,5 +1,6 @@
 package io.perch.server.config;
 
+import io.perch.broker.plugin.ConfigDurations;
 import io.perch.broker.plugin.ConfigEntry;
 import io.perch.broker.plugin.ConfigException;
 
@@ -15,7 +16,6 @@ import java.util.regex.Pattern;
  */
 public final class ConfigValues {
     private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*([kmg]?b)?", Pattern.CASE_INSENSITIVE);
-    private static final Pattern DURATION_PART = Pattern.compile("(\\d+)(ms|s|m|h|d|w)");
 
     private ConfigValues() {
     }
@@ -86,39 +86,9 @@ public final class ConfigValues {
         return bytes << shift;
     }
 
-    /**
-     * A duration: {@code 500ms}, {@code 15s}, {@code 1m}, {@code 2h}, {@code 1d}, {@code 1w},
-     * combinations such as {@code 1h30m}, or a plain number of seconds.
-     */
+    /** A duration, spelled as every key spells one ({@link ConfigDurations}). */
     public static Duration duration(ConfigEntry e) {
-        String v = e.value().toLowerCase(Locale.ROOT);
-        String expected = "expected a duration like 15s, 500ms, 1m, 2h, 1d or a number of seconds";
-        try {
-            if (!v.isEmpty() && v.chars().allMatch(Character::isDigit)) {
-                return Duration.ofSeconds(Long.parseLong(v));
-            }
-            Matcher m = DURATION_PART.matcher(v);
-            Duration total = Duration.ZERO;
-            int pos = 0;
-            while (pos < v.length() && m.region(pos, v.length()).lookingAt()) {
-                long n = Long.parseLong(m.group(1));
-                total = total.plus(switch (m.group(2)) {
-                    case "ms" -> Duration.ofMillis(n);
-                    case "s" -> Duration.ofSeconds(n);
-                    case "m" -> Duration.ofMinutes(n);
-                    case "h" -> Duration.ofHours(n);
-                    case "d" -> Duration.ofDays(n);
-                    default -> Duration.ofDays(Math.multiplyExact(n, 7));
-                });
-                pos = m.end();
-            }
-            if (pos == 0 || pos != v.length()) {
-                throw new ConfigException(e, expected);
-            }
-            return total;
-        } catch (NumberFormatException | ArithmeticException ex) {
-            throw new ConfigException(e, expected);
-        }
+        return ConfigDurations.parse(e);
     }
 
     /** A duration in whole seconds from 0 to {@code maxSeconds}. */
