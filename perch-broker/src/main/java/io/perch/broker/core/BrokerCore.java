@@ -61,7 +61,7 @@ public final class BrokerCore {
                 config.mqueueStoreQos0, config.maxMqueueLen, config.maxMqueueBytes, keptSessions);
         this.router = new Router(tree, store, dormant, config.maxQosAllowed);
         this.workers = workers;
-        this.publisher = new Publisher(config, hooks, retained, router, stats, workers);
+        this.publisher = new Publisher(config, hooks, retained, router, stats, workers, persistence);
         this.subscriptions = new Subscriptions(config, hooks, store, tree, retained, workers);
         this.sessions = new SessionManager(config, hooks, stats, store, router, workers, persistence, publisher, locks,
                 dormant, seqs, tree, keptSessions);

@@ -9,12 +9,14 @@ import io.perch.broker.hook.event.PublishEvent;
 import io.perch.broker.message.Message;
 import io.perch.broker.retain.RetainedStore;
 import io.perch.broker.persist.DurableWrites;
+import io.perch.broker.persist.SessionPersistence;
 import io.perch.broker.route.Router;
 import io.perch.broker.stats.BrokerStats;
 
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
+import java.util.function.Supplier;
 
 /**
  * The publish pipeline: message.publish hooks (which may rewrite, drop, or finish durable I/O
@@ -28,10 +30,12 @@ public final class Publisher {
     private final Router router;
     private final BrokerStats stats;
     private final Executor workers;
+    private final SessionPersistence persistence;
 
     public Publisher(BrokerConfig config, HookRegistry hooks, RetainedStore retained, Router router, BrokerStats stats,
-                     Executor workers) {
+                     Executor workers, SessionPersistence persistence) {
         this.workers = workers;
+        this.persistence = persistence;
         this.config = config;
         this.hooks = hooks;
         this.retained = retained;
@@ -53,37 +57,46 @@ public final class Publisher {
      * completed the hook (a Redis pool thread, say).
      */
     public CompletionStage<Integer> publish(ClientInfo publisher, Message m) {
-        return publishRouted(publisher, m, workers).thenCompose(r -> r.stored().thenApply(v -> r.count()));
+        return publishRouted(publisher, m, workers, null).thenCompose(r -> r.stored().thenApply(v -> r.count()));
     }
 
     /**
      * As {@link #publish(ClientInfo, Message)}, resuming on {@code resumeOn} (the publisher's
      * event loop), and completing as soon as the message is routed: the caller waits for
      * {@link Routed#stored()} before it acknowledges, without holding up the next packet.
+     *
+     * @param withIt the publisher's own write that must be stored together with the routed
+     *               message, or null: a QoS 2 packet id ({@code Session.qos2Routed}). It runs
+     *               right after routing, in one {@link SessionPersistence#group() group} with the
+     *               subscribers' writes, and {@link Routed#stored()} includes it
      */
-    public CompletionStage<Routed> publishRouted(ClientInfo publisher, Message m, Executor resumeOn) {
+    public CompletionStage<Routed> publishRouted(ClientInfo publisher, Message m, Executor resumeOn,
+                                                 Supplier<CompletionStage<Void>> withIt) {
         if (!hooks.hasCallbacks(HookPoints.MESSAGE_PUBLISH)) {
-            return CompletableFuture.completedFuture(deliver(m, new DurableWrites()));
+            return CompletableFuture.completedFuture(deliver(m, new DurableWrites(), withIt));
         }
         CompletableFuture<PublishEvent> f = hooks.run(HookPoints.MESSAGE_PUBLISH, new PublishEvent(publisher, m, true))
                 .toCompletableFuture();
         if (f.isDone() && !f.isCompletedExceptionally()) {
-            return CompletableFuture.completedFuture(afterHooks(f.join()));
+            return CompletableFuture.completedFuture(afterHooks(f.join(), withIt));
         }
-        return f.thenApplyAsync(this::afterHooks, resumeOn);
+        return f.thenApplyAsync(ev -> afterHooks(ev, withIt), resumeOn);
     }
 
-    private Routed afterHooks(PublishEvent ev) {
+    private Routed afterHooks(PublishEvent ev, Supplier<CompletionStage<Void>> withIt) {
         if (!ev.allowed()) {
             stats.messagesDropped.increment();
             hooks.fire(HookPoints.MESSAGE_DROPPED, new DroppedEvent(ev.message(), null, "denied_by_hook"));
+            if (withIt != null) {
+                ev.writes().add(withIt.get()); // dropped is an answer too: a resend must not be judged again
+            }
             return new Routed(-1, ev.writes().all());
         }
-        return deliver(ev.message(), ev.writes());
+        return deliver(ev.message(), ev.writes(), withIt);
     }
 
     /** Retains and routes; {@code writes} holds what the hooks stored already (their writes count too). */
-    private Routed deliver(Message m, DurableWrites writes) {
+    private Routed deliver(Message m, DurableWrites writes, Supplier<CompletionStage<Void>> withIt) {
         if (m.retain() && config.retainAvailable) {
             if (m.payload().length == 0) {
                 retained.removeByPublish(m);
@@ -91,7 +104,15 @@ public final class Publisher {
                 retained.put(m);
             }
         }
-        int n = router.route(m, writes);
+        int n;
+        if (withIt == null) {
+            n = router.route(m, writes);
+        } else {
+            try (SessionPersistence.Group together = persistence.group()) {
+                n = router.route(m, writes);
+                writes.add(withIt.get());
+            }
+        }
         if (n == 0) {
             stats.messagesDroppedNoSubscribers.increment();
             if (hooks.hasCallbacks(HookPoints.MESSAGE_DROPPED)) {

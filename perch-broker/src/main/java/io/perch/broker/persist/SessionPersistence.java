@@ -25,6 +25,27 @@ public interface SessionPersistence {
     /** Applies one session's changes, in order. Completes when they are durable. */
     CompletionStage<Void> write(List<Change> batch);
 
+    /**
+     * Opens a group: the batches written while it is open, by any thread, reach the store
+     * together, and where the store can, are applied whole or not at all. A QoS 2 publish
+     * routes its message and records its packet id inside one: a crash must never leave the
+     * message stored for its subscribers without the id, or the client's resend (same id, DUP)
+     * would be routed again and delivered twice. Close it promptly, on the thread that opened
+     * it: a store may hold every later write until then.
+     */
+    default Group group() {
+        return Group.NONE;
+    }
+
+    /** An open {@link #group()}; closing it lets its writes go. */
+    interface Group extends AutoCloseable {
+        Group NONE = () -> {
+        };
+
+        @Override
+        void close();
+    }
+
     /** The stored session of a client, or empty. Called on CONNECT when the broker holds none. */
     CompletionStage<Optional<StoredSession>> load(String clientId);
 

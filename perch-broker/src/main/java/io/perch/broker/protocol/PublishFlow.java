@@ -164,8 +164,10 @@ final class PublishFlow {
             }
             return DONE;
         }
-        CompletableFuture<Publisher.Routed> f = c.core.publisher.publishRouted(c.client, m, c.ctx.executor())
-                .toCompletableFuture();
+        // QoS 2: the packet id is stored with the routed message, in one group (see SessionPersistence.group).
+        Session s = c.session;
+        CompletableFuture<Publisher.Routed> f = c.core.publisher.publishRouted(c.client, m, c.ctx.executor(),
+                m.qos() == 2 ? () -> s.qos2Routed(packetId) : null).toCompletableFuture();
         if (f.isDone() && !f.isCompletedExceptionally()) {
             routed(m, packetId, f.join());
             return DONE;
@@ -191,20 +193,13 @@ final class PublishFlow {
 
     /**
      * Routed: the acknowledgement goes out once every session a durable store keeps has the
-     * message there (for QoS 2, and the packet id is stored after it), in packet order.
+     * message there (for QoS 2, and the packet id with it), in packet order.
      */
     private void routed(Message m, int packetId, Publisher.Routed r) {
         if (m.qos() == 0) {
             return;
         }
         CompletionStage<Void> stored = r.stored();
-        if (m.qos() == 2) {
-            CompletionStage<Void> rel = c.session.qos2Routed(packetId);
-            if (rel != null) {
-                stored = stored.toCompletableFuture().isDone() ? rel
-                        : CompletableFuture.allOf(stored.toCompletableFuture(), rel.toCompletableFuture());
-            }
-        }
         int reason = r.count() == 0 ? ReasonCodes.NO_MATCHING_SUBSCRIBERS : ReasonCodes.SUCCESS;
         c.acks.after(stored, () -> send(m.qos(), packetId, reason), err -> notStored(m.qos(), m.topic(), packetId, err));
     }

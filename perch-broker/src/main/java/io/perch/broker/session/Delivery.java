@@ -304,6 +304,28 @@ final class Delivery {
         return events;
     }
 
+    /**
+     * After a PUBREC: when the PUBREL for {@code packetId} may go. {@code stored} is the write
+     * the PUBREC made (null when it made none: a PUBREC again, answered after the first one's
+     * write). Returns null when it may go now.
+     */
+    java.util.concurrent.CompletableFuture<Void> releaseWrite(int packetId, java.util.concurrent.CompletionStage<Void> stored) {
+        assert Thread.holdsLock(session);
+        InflightEntry e = inflight.get(packetId);
+        if (e == null) {
+            return stored == null ? null : stored.toCompletableFuture();
+        }
+        if (stored != null) {
+            e.releaseWrite = stored.toCompletableFuture();
+        }
+        java.util.concurrent.CompletableFuture<Void> w = e.releaseWrite;
+        if (w != null && w.isDone()) {
+            e.releaseWrite = null;
+            return null;
+        }
+        return w;
+    }
+
     List<Event> pubcomp(int packetId) {
         assert Thread.holdsLock(session);
         InflightEntry e = inflight.get(packetId);

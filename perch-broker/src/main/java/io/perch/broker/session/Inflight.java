@@ -134,7 +134,12 @@ final class Inflight {
     private void resend(SessionConnection conn, int packetId, InflightEntry entry) {
         entry.sentAt = System.currentTimeMillis();
         if (entry.released) {
-            conn.sendPubrel(packetId);
+            java.util.concurrent.CompletableFuture<Void> w = entry.releaseWrite;
+            if (w != null && !w.isDone()) {
+                w.whenComplete((v, err) -> conn.sendPubrel(packetId));
+            } else {
+                conn.sendPubrel(packetId);
+            }
         } else {
             conn.sendPublish(entry.pending, packetId, true);
             stats.messagesRetried.increment();

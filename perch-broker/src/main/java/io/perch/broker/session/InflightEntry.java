@@ -8,6 +8,12 @@ package io.perch.broker.session;
 final class InflightEntry {
     Pending pending; // replaced only to give it a seq when the session starts to be stored
     boolean released;
+    /**
+     * The store's write of the released state while it is not yet durable, else null: every
+     * PUBREL waits for it, because a client that got PUBREL may deliver the message, and a
+     * crash before the write would resend the PUBLISH (MQTT-4.3.3: never after PUBREC).
+     */
+    java.util.concurrent.CompletableFuture<Void> releaseWrite;
     boolean heldBack;
     long sentAt;
 

@@ -461,6 +461,9 @@ public final class Session {
         synchronized (this) {
             events = delivery.pubrec(packetId, failed, pubrel);
             stored = changes.flush();
+            if (pubrel[0] != 0) {
+                stored = delivery.releaseWrite(pubrel[0], stored);
+            }
             conn = connection;
         }
         if (pubrel[0] != 0 && conn != null) {
@@ -498,8 +501,9 @@ public final class Session {
 
     /**
      * Notes an inbound QoS 2 packet id until PUBREL. The store hears of it only from
-     * {@link #qos2Routed}, after the message's own writes, so that a store that has the id also
-     * has the message (a resent PUBLISH after a crash is then rightly a duplicate).
+     * {@link #qos2Routed}, with the message's own writes in one store group, so that a store
+     * that has the id also has the message (a resent PUBLISH after a crash is then rightly a
+     * duplicate) and one that has the message has the id (else the resend is routed again).
      */
     public synchronized Qos2Result receiveQos2(int packetId) {
         messagesIn++;

@@ -103,6 +103,50 @@ class AckAfterStoreTest {
     }
 
     /**
+     * A QoS 2 message's copy for a stored session and the publisher's packet id are written in
+     * one store group (one Redis write): a crash after the first and before the second would let
+     * the client's resend (DUP, same id) be routed again, a second delivery.
+     */
+    @Test
+    void aQos2MessageAndItsPacketIdAreWrittenInOneGroup() {
+        RawClient pub = publisherV5("pub", true);
+        pub.publish("kept/q2", 2, "once", 9);
+        assertThat(RawClient.packetId(pub.expect(MqttMessageType.PUBREC))).isEqualTo(9);
+
+        assertThat(store.groups).anySatisfy(g -> {
+            assertThat(g).anyMatch(c -> c instanceof Change.SessionMessageAdded a && a.clientId().equals("keeper"));
+            assertThat(g).contains(new Change.AwaitingRelAdded("pub", 9));
+        });
+        assertThat(store.log).filteredOn(c -> c instanceof Change.AwaitingRelAdded).hasSize(1);
+    }
+
+    /**
+     * A PUBREL waits until the store has the released state, also when a reconnecting subscriber
+     * gets it again: a client that got PUBREL may deliver the message, and a crash before the
+     * write would bring the session back with the PUBLISH to resend (delivered twice).
+     */
+    @Test
+    void aPubrelResentOnReconnectStillWaitsForTheStore() {
+        RawClient sub = client();
+        sub.connect(RawClient.v3("rel-sub", false, 60).build());
+        sub.subscribe(1, "rel/#", 2);
+        RawClient pub = publisherV5("pub", false);
+        pub.publish("rel/a", 2, "x", 1);
+        int id = RawClient.packetId(sub.expectPublish());
+        CompletableFuture<Void> gate = new CompletableFuture<>();
+        store.writeGate = gate;
+        sub.pubrec(id);
+        assertThat(sub.ping()).as("no PUBREL before the store has the released state").isEmpty();
+        sub.close();
+
+        RawClient again = client();
+        assertThat(again.connect(RawClient.v3("rel-sub", false, 60).build()).variableHeader().isSessionPresent()).isTrue();
+        assertThat(again.ping()).as("the resend waits for the same write").isEmpty();
+        gate.complete(null);
+        assertThat(RawClient.packetId(again.expect(MqttMessageType.PUBREL))).isEqualTo(id);
+    }
+
+    /**
      * The message is routed before the store answers, so a refused v3 QoS 2 publish keeps its id:
      * the client's resend (DUP, same id) is a duplicate, acknowledged once the store has the id,
      * not a second message for the subscribers (RedisFaultTest's Sentinel failover found that).

@@ -48,12 +48,29 @@ public final class MapPersistence implements SessionPersistence {
         return true;
     }
 
+    /** The changes written inside each {@link #group()}, by any thread, once the group closed. */
+    public final List<List<Change>> groups = new CopyOnWriteArrayList<>();
+    private final List<List<Change>> openGroups = new ArrayList<>();
+
+    @Override
+    public synchronized Group group() {
+        List<Change> inside = new ArrayList<>();
+        openGroups.add(inside);
+        return () -> {
+            synchronized (MapPersistence.this) {
+                openGroups.remove(inside);
+                groups.add(List.copyOf(inside));
+            }
+        };
+    }
+
     @Override
     public synchronized CompletionStage<Void> write(List<Change> batch) {
         for (Change c : batch) {
             log.add(c);
             apply(c);
         }
+        openGroups.forEach(g -> g.addAll(batch));
         java.util.concurrent.Executor async = completeOn;
         return async == null ? writeGate : writeGate.thenRunAsync(() -> { }, async);
     }

@@ -108,6 +108,16 @@ public final class RedisSessionPersistence implements SessionPersistence {
     }
 
     /**
+     * On a single or Sentinel pool a group's batches go as one {@code EVAL}: applied whole or
+     * not at all. On a Cluster pool a write's commands go to the nodes of their slots, and a
+     * group's batches are only written together, not atomically.
+     */
+    @Override
+    public Group group() {
+        return staging.group();
+    }
+
+    /**
      * Translates staged batches, in order, into one durable pipeline write (under the staging's
      * monitor, see {@link WriteStaging}); completes when Redis replied and the bodies of deleted
      * sessions were released.

@@ -2,6 +2,7 @@ package io.perch.redis.session;
 
 import io.perch.broker.message.MessageId;
 import io.perch.broker.persist.Change;
+import io.perch.broker.persist.SessionPersistence;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -28,6 +29,11 @@ import java.util.function.Function;
  * acknowledgement waited for it is answered: the message was delivered and acknowledged, there
  * is nothing left to keep.
  *
+ * <p>A {@link #group() group} keeps the batches staged while it is open (by any thread) out of
+ * every write until it closes, so that they go in one write: one {@code EVAL} on a single or
+ * Sentinel pool, applied by Redis whole or not at all. A QoS 2 publish uses it for the
+ * messages it routes and its packet id (see {@code SessionPersistence.group}).
+ *
  * <p>Threads: {@link #stage} runs on broker threads (under a session's lock), {@link #done} on
  * the pool's pipeline thread, the linger on the plugin's timer; the batches are guarded by this
  * object's monitor, under which writes are cut in order; they are translated and handed to
@@ -39,6 +45,8 @@ final class WriteStaging {
         final List<Change> changes;
         final CompletableFuture<Void> done = new CompletableFuture<>();
         final long stagedAt = System.nanoTime();
+        /** Staging order, for groups: a group holds back every batch numbered from its start on. */
+        long number;
         /** Emptied while waiting and answered: skipped when the waiting batches go. */
         boolean left;
 
@@ -68,6 +76,10 @@ final class WriteStaging {
     private ScheduledExecutorService timer;
     private boolean sending;
     private boolean scheduled;
+    /** Batches staged so far: the next one's number. */
+    private long staged;
+    /** The open groups' first batch numbers (a few at most: one per thread routing a QoS 2 publish). */
+    private final List<long[]> openGroups = new ArrayList<>(2);
 
     /**
      * @param send translates the batches, in order, into one pipeline op and submits it (called
@@ -100,6 +112,7 @@ final class WriteStaging {
                 kept.add(c);
             }
             s = new Staged(kept);
+            s.number = staged++;
             if (kept.isEmpty()) {
                 emptied.add(s);
             } else {
@@ -130,6 +143,44 @@ final class WriteStaging {
     }
 
     /**
+     * Opens a group: every batch staged from now until it is closed goes in one write (see the
+     * class comment). Close it promptly, on the thread that opened it: while it is open, later
+     * batches of every session wait too.
+     */
+    SessionPersistence.Group group() {
+        long[] start = new long[1];
+        synchronized (this) {
+            start[0] = staged;
+            openGroups.add(start);
+        }
+        return () -> closeGroup(start);
+    }
+
+    private void closeGroup(long[] start) {
+        synchronized (this) {
+            openGroups.remove(start);
+            if (!sending) {
+                sendWhenLingered();
+            }
+        }
+        submitOutgoing(false);
+    }
+
+    /** The first batch number an open group holds back, or MAX_VALUE. Under the monitor. */
+    private long heldFrom() {
+        long from = Long.MAX_VALUE;
+        for (long[] g : openGroups) {
+            from = Math.min(from, g[0]);
+        }
+        return from;
+    }
+
+    /** Whether the oldest waiting batch belongs to an open group (nothing can go until it closes). */
+    private boolean headHeld() {
+        return !openGroups.isEmpty() && !waiting.isEmpty() && waiting.peek().number >= heldFrom();
+    }
+
+    /**
      * Everything waiting goes now, whatever is at Redis (a read that must see it is about to
      * be submitted behind it).
      */
@@ -140,8 +191,9 @@ final class WriteStaging {
             }
             if (!sending) {
                 sendWaiting();
-            } else if (!waiting.isEmpty()) {
+            } else if (!waiting.isEmpty() && !headHeld()) {
                 // A write is at Redis already: this one goes behind it now, and only completes its own.
+                // (What an open group holds goes later: the read does not see a publish still being routed.)
                 outgoing.add(new Outgoing(drain(), false));
             }
         }
@@ -279,7 +331,8 @@ final class WriteStaging {
 
     private List<Staged> drainStagedBy(long stagedBy, boolean all) {
         List<Staged> due = new ArrayList<>();
-        while (!waiting.isEmpty() && (all || waiting.peek().stagedAt - stagedBy <= 0)) {
+        long held = heldFrom();
+        while (!waiting.isEmpty() && waiting.peek().number < held && (all || waiting.peek().stagedAt - stagedBy <= 0)) {
             Staged s = waiting.poll();
             if (!s.left) {
                 due.add(s);
@@ -336,6 +389,9 @@ final class WriteStaging {
         // Loops when what was due had all been answered meanwhile (nothing went): the next
         // batch then needs its own timing, or it would wait for a stage that may never come.
         while (!waiting.isEmpty() && !scheduled && !sending) {
+            if (headHeld()) {
+                return; // the group's close comes back here
+            }
             if (timer == null || lingerNanos == 0) {
                 sendWaiting();
                 return;

@@ -182,4 +182,75 @@ class WriteStagingTest {
         replies.get(0).complete(null);
         assertThat(sent).as("nothing left for the next write").hasSize(2);
     }
+
+    /**
+     * A QoS 2 publish's writes (the subscriber's copy, then the publisher's packet id) must reach
+     * Redis in one write: with nothing at Redis, the first would otherwise go alone at once, and
+     * a crash between the two writes would keep the message without the id (the client's
+     * resend is then routed again: delivered twice).
+     */
+    @Test
+    void aGroupsBatchesGoInOneWriteEvenWhenNothingIsAtRedis() {
+        Message m = message(1);
+        CompletableFuture<Void> copy;
+        CompletableFuture<Void> id;
+        try (var group = staging.group()) {
+            copy = staging.stage(accepted("sub", 1, m));
+            assertThat(sent).as("held while the group is open").isEmpty();
+            id = staging.stage(new ArrayList<>(List.of(new Change.AwaitingRelAdded("pub", 7))));
+            assertThat(sent).isEmpty();
+        }
+        assertThat(sent).hasSize(1);
+        assertThat(sent.get(0)).hasSize(2);
+        assertThat(sent.get(0).get(1)).containsExactly(new Change.AwaitingRelAdded("pub", 7));
+        replies.get(0).complete(null);
+        assertThat(copy).isCompleted();
+        assertThat(id).isCompleted();
+    }
+
+    @Test
+    void batchesStagedBeforeAGroupOpenedGoWithoutIt() {
+        staging.stage(accepted("c", 1, message(1))); // at Redis
+        staging.stage(accepted("c", 2, message(2))); // waits behind it
+        var group = staging.group();
+        staging.stage(accepted("d", 3, message(3))); // held by the group
+        replies.get(0).complete(null);
+        assertThat(sent).hasSize(2);
+        assertThat(addedSeqs(sent.get(1))).containsExactly(2L);
+
+        group.close(); // a write is at Redis: the group's batch waits for it, then goes alone
+        assertThat(sent).hasSize(2);
+        replies.get(1).complete(null);
+        assertThat(sent).hasSize(3);
+        assertThat(addedSeqs(sent.get(2))).containsExactly(3L);
+    }
+
+    @Test
+    void aGroupOpenedByAnotherThreadHoldsLaterBatchesOfEverySessionInOrder() {
+        var group = staging.group();
+        staging.stage(accepted("sub", 1, message(1)));
+        staging.stage(accepted("other", 2, message(2))); // any session: order must hold
+        staging.flush(); // a read: it goes behind what the group holds
+        assertThat(sent).isEmpty();
+        group.close();
+        assertThat(sent).hasSize(1);
+        assertThat(addedSeqs(sent.get(0))).containsExactly(1L, 2L);
+    }
+
+    private static List<Long> addedSeqs(List<List<Change>> write) {
+        return write.stream().flatMap(List::stream).filter(c -> c instanceof Change.SessionMessageAdded)
+                .map(c -> ((Change.SessionMessageAdded) c).seq()).toList();
+    }
+
+    @Test
+    void aMessageAcknowledgedWhileItsGroupIsOpenStillNeverGoes() {
+        Message m = message(1);
+        CompletableFuture<Void> copy;
+        try (var group = staging.group()) {
+            copy = staging.stage(accepted("sub", 1, m));
+            staging.stage(acked("sub", 1, m));
+        }
+        assertThat(copy).isCompleted();
+        assertThat(sent).isEmpty();
+    }
 }

@@ -64,6 +64,12 @@ final class CrashRun implements AutoCloseable {
                 // (oldest first), which would be counted as lost and hide what a crash costs.
                 "zone.external.max_mqueue_len = 0"));
         config.addAll(configLines);
+        // Extra lines for a long run, e.g. -Dperch.fault.config='persistence.linger = 0' (';' between lines).
+        for (String line : System.getProperty("perch.fault.config", "").split(";")) {
+            if (!line.isBlank()) {
+                config.add(line.strip());
+            }
+        }
         broker = BrokerProcess.start(home, "fault@127.0.0.1", config);
         subscriber = new FaultSubscriber("fault-sub", broker, ledger, new String[] {topicQos1, topicQos2}, new int[] {1, 2});
         clients.add(subscriber);

@@ -58,7 +58,8 @@ abstract class FaultClient implements AutoCloseable {
             @Override
             public void messageArrived(String topic, MqttMessage message) {
                 // Recorded before Paho sends PUBACK / PUBCOMP: what the subscriber acknowledged, it has.
-                ledger.delivered(topic, message.getPayload());
+                ledger.delivered(topic, message.getPayload(), "connection " + sessionPresent.size() + " id "
+                        + message.getId() + (message.isDuplicate() ? " DUP" : ""));
             }
 
             @Override

@@ -37,6 +37,8 @@ final class Ledger {
     private final Map<Key, Integer> sentQos = new ConcurrentHashMap<>();
     private final Set<Key> acked = ConcurrentHashMap.newKeySet();
     private final Map<Key, AtomicInteger> deliveries = new ConcurrentHashMap<>();
+    /** How each QoS 2 message arrived (connection, packet id, DUP), to tell a resend from a second routing. */
+    private final Map<Key, List<String>> qos2Arrivals = new ConcurrentHashMap<>();
     // Guarded by this: the order of first deliveries is only meaningful under one lock.
     private final Map<Stream, Long> lastFirstDelivery = new HashMap<>();
     private final List<String> outOfOrderExamples = new ArrayList<>();
@@ -60,7 +62,16 @@ final class Ledger {
     }
 
     /** A subscriber got this PUBLISH (every delivery, duplicates included). */
-    synchronized void delivered(String topic, byte[] payload) {
+    void delivered(String topic, byte[] payload) {
+        delivered(topic, payload, "");
+    }
+
+    /**
+     * The same, with how it arrived ({@code how}: the subscriber's connection, packet id, DUP
+     * flag), kept for QoS 2 messages so that a duplicate's report says which path delivered it
+     * twice: a resend of one outbound PUBLISH, or a second copy routed from a resent PUBLISH.
+     */
+    synchronized void delivered(String topic, byte[] payload, String how) {
         String text = new String(payload, StandardCharsets.UTF_8);
         int space = text.lastIndexOf(' ');
         Key key;
@@ -72,6 +83,8 @@ final class Ledger {
         }
         if (!sentQos.containsKey(key)) {
             unexpected(key + " (never sent)");
+        } else if (sentQos.get(key) == 2 && !how.isEmpty()) {
+            qos2Arrivals.computeIfAbsent(key, k -> new ArrayList<>(1)).add(how);
         }
         if (deliveries.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet() > 1) {
             return; // a duplicate: counted in the summary, not part of the order
@@ -139,7 +152,8 @@ final class Ledger {
                 .toList();
         List<String> qos2Dups = deliveries.entrySet().stream()
                 .filter(d -> Integer.valueOf(2).equals(sentQos.get(d.getKey())) && d.getValue().get() > 1)
-                .limit(EXAMPLES).map(d -> d.getKey() + " x" + d.getValue().get()).toList();
+                .limit(EXAMPLES).map(d -> d.getKey() + " x" + d.getValue().get()
+                        + qos2Arrivals.getOrDefault(d.getKey(), List.of())).toList();
         return new Summary(sentQos.size(), acked.size(), delivered, dup1, dup2, lost.size(), outOfOrder, unexpected,
                 lost.stream().limit(EXAMPLES).map(Key::toString).toList(), qos2Dups,
                 List.copyOf(outOfOrderExamples), List.copyOf(unexpectedExamples));
