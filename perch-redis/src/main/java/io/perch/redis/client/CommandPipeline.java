@@ -27,8 +27,8 @@ import java.util.function.Supplier;
  * it new writes are dropped, counted and logged), fails reads at once, probes with PING with a
  * growing pause, and replays the writes in order once Redis answers. A replayed write may run
  * twice if Redis applied it just before the connection broke; the EMQ X rule writes are
- * idempotent (HSET, ZADD, DEL, SET), the session store's reference counts are not (see
- * docs/redis-backend.md, "Durable sessions").
+ * idempotent (HSET, ZADD, DEL, SET), and the session store's, whose reference counts are not,
+ * start with {@link PseudoCommands#ONCE} (see docs/redis-backend.md, "Durable sessions").
  * <p>
  * With a {@link Durability} other than {@link Durability#REPLY}, a batch holding durable writes
  * ({@link RedisOp#durableWrite}) ends with {@code WAIT} or {@code WAITAOF} in the same flush, and

@@ -17,6 +17,15 @@ import java.util.Map;
 public final class PseudoCommands {
     public static final String UNREF = "PERCH.UNREF";
     public static final String SET_HEAD = "PERCH.SETHEAD";
+    /**
+     * {@code PERCH.ONCE marker seq following ttlMillis}, first in a write: the batch script skips
+     * the {@code following} commands when {@code marker} already holds {@code seq} or more, else
+     * sets it to {@code seq}. A writer that numbers its writes in the order it submits them (one
+     * connection applies them in that order) thus has a write that Redis applied, and that the
+     * pipeline replays because the reply was lost, applied once. Handled by the script itself
+     * ({@link ScriptedWrites#SCRIPT}); sent alone it only sets the marker (no script, no skip).
+     */
+    public static final String ONCE = "PERCH.ONCE";
 
     /** Name -> Lua function (key, args...). */
     static final Map<String, String> LUA = new LinkedHashMap<>();
@@ -66,6 +75,18 @@ public final class PseudoCommands {
     /** {@code PERCH.SETHEAD key field head}: the value's first two '|' parts become {@code head}. */
     public static ArgvCall setHead(byte[] key, byte[] field, String head) {
         return of(SET_HEAD, key, field, head);
+    }
+
+    /** {@link #ONCE}: guards the {@code following} commands of the same write. */
+    public static ArgvCall once(byte[] marker, long seq, int following, long ttlMillis) {
+        byte[] value = Long.toString(seq).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        return ArgvCall.of(r -> r.set(marker, value, io.lettuce.core.SetArgs.Builder.px(ttlMillis)),
+                ONCE, marker, seq, following, ttlMillis);
+    }
+
+    static boolean isOnce(ArgvCall call) {
+        byte[] name = call.argv()[0];
+        return name.length == ONCE.length() && ONCE.equals(new String(name, java.nio.charset.StandardCharsets.US_ASCII));
     }
 
     private static ArgvCall of(String name, byte[] key, Object... args) {

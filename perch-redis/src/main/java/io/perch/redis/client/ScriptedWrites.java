@@ -31,9 +31,19 @@ final class ScriptedWrites {
             "local errs, c, i, n = {}, 0, 1, #ARGV",
             "while i <= n do",
             "  local argc = tonumber(ARGV[i])",
+            "  local name = ARGV[i + 1]",
             "  c = c + 1",
-            "  local p, r = pseudo[ARGV[i + 1]], nil",
-            "  if p then",
+            "  local p, r, after = pseudo[name], nil, i + argc + 1",
+            // PERCH.ONCE marker seq following ttl: a write seen before (replayed after a lost
+            // reply) skips its commands; otherwise the marker takes its number.
+            "  if name == '" + PseudoCommands.ONCE + "' then",
+            "    local last = tonumber(redis.call('GET', ARGV[i + 2]) or '-1')",
+            "    if last >= tonumber(ARGV[i + 3]) then",
+            "      for _ = 1, tonumber(ARGV[i + 4]) do after = after + tonumber(ARGV[after]) + 1; c = c + 1 end",
+            "    else",
+            "      redis.call('SET', ARGV[i + 2], ARGV[i + 3], 'PX', ARGV[i + 5])",
+            "    end",
+            "  elseif p then",
             "    local ok, res = pcall(p, unpack(ARGV, i + 2, i + argc))",
             "    if ok then r = res elseif type(res) == 'table' and res.err then r = res else r = {err = tostring(res)} end",
             "  else",
@@ -43,7 +53,7 @@ final class ScriptedWrites {
             "    errs[#errs + 1] = c",
             "    errs[#errs + 1] = r.err",
             "  end",
-            "  i = i + argc + 1",
+            "  i = after",
             "end",
             "return errs");
     /** A script blocks Redis while it runs: a few milliseconds at most. */
@@ -93,13 +103,16 @@ final class ScriptedWrites {
         void add(RedisOp op) {
             int owner = ops.size();
             ops.add(op);
+            // An op guarded by PERCH.ONCE skips its commands as one run: none may be folded elsewhere.
+            boolean once = PseudoCommands.isOnce((ArgvCall) op.calls.get(0));
             for (RedisCall c : op.calls) {
                 ArgvCall call = (ArgvCall) c;
                 byte[][] argv = call.argv();
                 for (byte[] a : argv) {
                     bytes += a.length;
                 }
-                Command earlier = call.appendsToSet() ? setAppends.get(ByteBuffer.wrap(argv[1])) : null;
+                boolean appends = call.appendsToSet() && !once;
+                Command earlier = appends ? setAppends.get(ByteBuffer.wrap(argv[1])) : null;
                 if (earlier != null) {
                     earlier.argv().add(argv[2]);
                     earlier.argv().add(argv[3]);
@@ -108,7 +121,7 @@ final class ScriptedWrites {
                 }
                 Command cmd = new Command(new ArrayList<>(Arrays.asList(argv)), new ArrayList<>(List.of(owner)));
                 commands.add(cmd);
-                if (call.appendsToSet()) {
+                if (appends) {
                     setAppends.put(ByteBuffer.wrap(argv[1]), cmd);
                 }
             }

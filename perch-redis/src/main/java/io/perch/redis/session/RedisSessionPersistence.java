@@ -56,6 +56,18 @@ public final class RedisSessionPersistence implements SessionPersistence {
     private volatile PoolRuntime pool;
     private final AtomicLong missingBodies = new AtomicLong();
     private final AtomicBoolean missingLogged = new AtomicBoolean();
+    /**
+     * Each write carries its number under a marker of this process ({@code PERCH.ONCE}): a write
+     * Redis applied and the pipeline replays (its reply was lost) is skipped, so the reference
+     * counts of message bodies are not counted twice. Numbered in submission order: writes under
+     * the staging's submit lock, releases on the pipeline thread in reply order.
+     */
+    private final String instance = Long.toHexString(System.currentTimeMillis()) + "-"
+            + Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong() >>> 16);
+    private final AtomicLong writeNumbers = new AtomicLong();
+    private final AtomicLong releaseNumbers = new AtomicLong();
+    /** How long a marker outlives its last write: longer than any outage a replay could follow. */
+    private static final long APPLIED_TTL_MS = java.time.Duration.ofDays(7).toMillis();
 
     public RedisSessionPersistence(Compat compat, AckMode ack) {
         this(compat, ack, java.time.Duration.ZERO);
@@ -137,6 +149,11 @@ public final class RedisSessionPersistence implements SessionPersistence {
         if (calls.isEmpty()) {
             return CompletableFuture.completedFuture(null);
         }
+        calls.add(0, PseudoCommands.once(SessionKeys.applied(instance, "w"), writeNumbers.incrementAndGet(), calls.size(),
+                APPLIED_TTL_MS));
+        for (int i = 0; i < dropped.size(); i++) {
+            dropped.set(i, dropped.get(i) + 1);
+        }
         CompletableFuture<List<Object>> sent = p.pipeline().submit(RedisOp.durableWrite(FUNCTION, calls));
         return dropped.isEmpty() ? sent.thenApply(r -> null) : sent.thenCompose(replies -> release(p, replies, dropped));
     }
@@ -159,6 +176,8 @@ public final class RedisSessionPersistence implements SessionPersistence {
         if (unrefs.isEmpty()) {
             return CompletableFuture.completedFuture(null);
         }
+        unrefs.add(0, PseudoCommands.once(SessionKeys.applied(instance, "r"), releaseNumbers.incrementAndGet(),
+                unrefs.size(), APPLIED_TTL_MS));
         return p.pipeline().submit(RedisOp.write(FUNCTION, unrefs)).thenApply(r -> null);
     }
 

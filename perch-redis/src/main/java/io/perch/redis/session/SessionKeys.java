@@ -35,6 +35,15 @@ final class SessionKeys {
         return utf8("perch:rel:{" + clientId + "}");
     }
 
+    /**
+     * String: the number of the last write of one store instance (one broker process) that Redis
+     * applied, {@code kind} "w" for session writes and "r" for the releases after a session
+     * delete; see {@code PseudoCommands.ONCE}. Expires a week after its last write.
+     */
+    static byte[] applied(String instance, String kind) {
+        return utf8("perch:applied:" + instance + ":" + kind);
+    }
+
     /** A message body shared by every session that holds the message; {@code idText} as Compat writes ids. */
     static byte[] body(String idText) {
         return utf8("perch:msg:" + idText);

@@ -156,4 +156,52 @@ class ScriptedWritesRedisTest extends RedisBackendTest {
         assertThat(redis.cli().hget("perch:out:{c}", "1")).isEqualTo("RELEASED|3|y|1|0||-1|-1|");
         assertThat(redis.cli().exists("perch:msg:y")).isZero();
     }
+
+    private static java.util.List<RedisCall> counted(long seq, String... moreKeys) {
+        java.util.List<RedisCall> calls = new java.util.ArrayList<>();
+        calls.add(ArgvCall.of(r -> r.hincrby(b("perch:msg:z"), b("refs"), 1), "HINCRBY", "perch:msg:z", "refs", 1));
+        for (String k : moreKeys) {
+            calls.add(ArgvCall.of(r -> r.set(b(k), b("1")), "SET", k, "1"));
+        }
+        calls.add(0, PseudoCommands.once(b("perch:applied:t:w"), seq, calls.size(), 60_000));
+        return calls;
+    }
+
+    /**
+     * A write Redis applied and the pipeline sends again (its reply was lost with the
+     * connection) is skipped: a body's reference count is not counted twice. Writes are numbered
+     * in the order they are submitted, so an older number than the marker's is a replay too.
+     */
+    @Test
+    void aWriteGuardedByOnceIsAppliedOnceWhenReplayed() {
+        start();
+        write(counted(5));
+        write(counted(5)); // the replay
+        assertThat(redis.cli().hget("perch:msg:z", "refs")).isEqualTo("1");
+        write(counted(6, "six"));
+        write(counted(5, "five")); // an older write, replayed after a newer one
+        assertThat(redis.cli().hget("perch:msg:z", "refs")).isEqualTo("2");
+        assertThat(redis.cli().get("six")).isEqualTo("1");
+        assertThat(redis.cli().exists("five")).isZero();
+        assertThat(redis.cli().get("perch:applied:t:w")).isEqualTo("6");
+        assertThat(redis.cli().pttl("perch:applied:t:w")).isPositive();
+    }
+
+    /** In one script with other writes, a skipped write skips only its own commands. */
+    @Test
+    void aSkippedWriteLeavesTheOthersInItsScript() {
+        start();
+        write(counted(7));
+        CommandPipeline pipeline = backend.plugin.pipeline("pool1").orElseThrow();
+        redis.cli().clientPause(300); // so that the three reach Redis in one batch
+        var replay = pipeline.submit(RedisOp.write("test", counted(7, "replayed")));
+        var next = pipeline.submit(RedisOp.write("test", counted(8, "eight")));
+        var other = pipeline.submit(RedisOp.write("test", java.util.List.of(
+                ArgvCall.of(r -> r.set(b("other"), b("1")), "SET", "other", "1"))));
+        java.util.concurrent.CompletableFuture.allOf(replay, next, other).orTimeout(10, TimeUnit.SECONDS).join();
+        assertThat(redis.cli().hget("perch:msg:z", "refs")).isEqualTo("2");
+        assertThat(redis.cli().exists("replayed")).isZero();
+        assertThat(redis.cli().get("eight")).isEqualTo("1");
+        assertThat(redis.cli().get("other")).isEqualTo("1");
+    }
 }

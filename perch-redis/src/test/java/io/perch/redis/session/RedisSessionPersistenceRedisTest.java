@@ -119,9 +119,14 @@ class RedisSessionPersistenceRedisTest extends RedisBackendTest {
 
         // The layout, as redis-cli shows it.
         var cli = redis.cli();
-        assertThat(cli.keys("perch:*")).containsExactlyInAnyOrder("perch:session:{c1}", "perch:subs:{c1}",
-                "perch:out:{c1}", "perch:rel:{c1}", "perch:msg:" + idText(plain), "perch:msg:" + idText(rich),
-                "perch:sessions", "perch:wills");
+        List<String> keys = cli.keys("perch:*");
+        assertThat(keys).filteredOn(k -> !k.startsWith("perch:applied:")).containsExactlyInAnyOrder(
+                "perch:session:{c1}", "perch:subs:{c1}", "perch:out:{c1}", "perch:rel:{c1}",
+                "perch:msg:" + idText(plain), "perch:msg:" + idText(rich), "perch:sessions", "perch:wills");
+        // The store's replay marker: the number of its last write Redis applied (PERCH.ONCE).
+        assertThat(keys).filteredOn(k -> k.startsWith("perch:applied:")).singleElement()
+                .satisfies(k -> assertThat(k).endsWith(":w"))
+                .satisfies(k -> assertThat(Long.parseLong(cli.get(k))).isPositive());
         assertThat(cli.hget("perch:session:{c1}", "proto")).isEqualTo("5");
         assertThat(cli.hget("perch:session:{c1}", "will.topic")).isEqualTo("will/c1");
         assertThat(cli.hget("perch:session:{c1}", "will.delay")).isEqualTo("30");
