@@ -26,6 +26,8 @@ public final class PseudoCommands {
      * ({@link ScriptedWrites#SCRIPT}); sent alone it only sets the marker (no script, no skip).
      */
     public static final String ONCE = "PERCH.ONCE";
+    /** See {@link #drop}. */
+    public static final String DROP = "PERCH.DROP";
 
     /** Name -> Lua function (key, args...). */
     static final Map<String, String> LUA = new LinkedHashMap<>();
@@ -37,6 +39,18 @@ public final class PseudoCommands {
                 "  local n = redis.call('HINCRBY', k, 'refs', -1)",
                 "  if n <= 0 then redis.call('DEL', k) end",
                 "  return n",
+                "end"));
+        // Deletes k (a hash whose values name message bodies) and the other keys, and releases one
+        // reference of each body named (prefix .. the match of pattern in a value), in the same
+        // script: for the batch script only, where every key may be touched (single, Sentinel).
+        LUA.put(DROP, String.join("\n",
+                "function(k, pattern, prefix, ...)",
+                "  for _, v in ipairs(redis.call('HVALS', k)) do",
+                "    local id = string.match(v, pattern)",
+                "    if id then pseudo['" + UNREF + "'](prefix .. id) end",
+                "  end",
+                "  redis.call('DEL', k, ...)",
+                "  return 0",
                 "end"));
         // Replaces the first two '|'-separated parts of a hash value (a session message's phase and
         // packet id), keeping the rest: the update names only what changed. A missing field stays missing.
@@ -54,7 +68,11 @@ public final class PseudoCommands {
     private static final Map<String, String> DIRECT = new LinkedHashMap<>();
 
     static {
-        LUA.forEach((name, fn) -> DIRECT.put(name, "local f = " + fn + "\nreturn f(KEYS[1], unpack(ARGV))"));
+        LUA.forEach((name, fn) -> {
+            if (!name.equals(DROP)) { // it calls another pseudo-command: batch script only
+                DIRECT.put(name, "local f = " + fn + "\nreturn f(KEYS[1], unpack(ARGV))");
+            }
+        });
     }
 
     private PseudoCommands() {
@@ -75,6 +93,21 @@ public final class PseudoCommands {
     /** {@code PERCH.SETHEAD key field head}: the value's first two '|' parts become {@code head}. */
     public static ArgvCall setHead(byte[] key, byte[] field, String head) {
         return of(SET_HEAD, key, field, head);
+    }
+
+    /**
+     * {@code PERCH.DROP holder pattern prefix key...} inside the batch script; {@code alone} is
+     * what runs instead when the write goes command by command (Cluster: the bodies live in
+     * other slots, so {@code alone} deletes and returns the ids for a later release).
+     */
+    public static ArgvCall drop(RedisCall alone, byte[] holder, String pattern, String prefix, byte[]... others) {
+        Object[] parts = new Object[4 + others.length];
+        parts[0] = DROP;
+        parts[1] = holder;
+        parts[2] = pattern;
+        parts[3] = prefix;
+        System.arraycopy(others, 0, parts, 4, others.length);
+        return ArgvCall.of(alone, parts);
     }
 
     /** {@link #ONCE}: guards the {@code following} commands of the same write. */

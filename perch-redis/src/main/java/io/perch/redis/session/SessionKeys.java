@@ -44,8 +44,10 @@ final class SessionKeys {
         return utf8("perch:applied:" + instance + ":" + kind);
     }
 
+    static final String BODY_PREFIX = "perch:msg:";
+
     /** A message body shared by every session that holds the message; {@code idText} as Compat writes ids. */
     static byte[] body(String idText) {
-        return utf8("perch:msg:" + idText);
+        return utf8(BODY_PREFIX + idText);
     }
 }

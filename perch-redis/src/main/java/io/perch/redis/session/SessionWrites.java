@@ -18,10 +18,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import static io.perch.redis.codec.Keys.utf8;
 
 /**
- * Turns one session's changes, in order, into Redis writes. Every write but the session delete is
- * an {@link ArgvCall} (so a batch of them runs inside the pipeline's script); the delete is a
- * script of the client's four keys whose reply, the message ids the session held, the store
- * then releases ({@link #dropped}).
+ * Turns one session's changes, in order, into Redis writes, each an {@link ArgvCall} (so a batch
+ * of them runs inside the pipeline's script). A session delete there releases the bodies its
+ * entries named in the same script; sent alone (Cluster) it is a script of the client's four
+ * keys whose reply, the message ids the session held, the store then releases ({@link #dropped}).
  *
  * <p>Threads: {@link #translate} runs on the broker thread that writes the batch, under the
  * session's lock; different clients' batches run on different threads at once, hence the
@@ -123,7 +123,10 @@ final class SessionWrites {
             willDelays.remove(id);
             dropped.add(calls.size());
             byte[][] keys = {SessionKeys.session(id), SessionKeys.subs(id), SessionKeys.out(id), SessionKeys.rel(id)};
-            calls.add(r -> r.eval(DROP_SESSION, ScriptOutputType.MULTI, keys));
+            // In the batch script the bodies are released there and then (the reply is not read);
+            // alone (Cluster) the script returns their ids for RedisSessionPersistence to release.
+            calls.add(PseudoCommands.drop(r -> r.eval(DROP_SESSION, ScriptOutputType.MULTI, keys), keys[2],
+                    OutEntry.LUA_MESSAGE_ID, SessionKeys.BODY_PREFIX, keys[0], keys[1], keys[3]));
             calls.add(zrem(SessionKeys.SESSIONS, id));
             calls.add(zrem(SessionKeys.EXPIRY, id));
             calls.add(zrem(SessionKeys.WILLS, id));

@@ -1,8 +1,5 @@
 package io.perch.redis.topology;
 
-import io.lettuce.core.RedisURI;
-import io.lettuce.core.cluster.RedisClusterClient;
-import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.cluster.api.sync.RedisAdvancedClusterCommands;
 import io.perch.broker.message.Message;
 import io.perch.redis.codec.Base62Id;
@@ -10,6 +7,7 @@ import io.perch.redis.testkit.Backend;
 import io.perch.redis.testkit.Events;
 import io.perch.redis.testkit.RecordingBroker;
 import io.perch.redis.testkit.Rules;
+import io.perch.redis.testkit.TestCluster;
 import io.perch.redis.testkit.TestRedis;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -23,9 +21,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * A three-master Redis Cluster built by the test (CLUSTER ADDSLOTS and MEET, so no redis-cli
- * is needed): keys of one function spread over the masters, wildcard fetches go through the
- * index key in its own slot, and acks delete across slots.
+ * A three-master Redis Cluster built by the test ({@link TestCluster}): keys of one function
+ * spread over the masters, wildcard fetches go through the index key in its own slot, and acks
+ * delete across slots. The session store on Cluster: {@code ClusterSessionStoreTest}.
  */
 class ClusterTest {
     private final List<AutoCloseable> open = new ArrayList<>();
@@ -39,32 +37,13 @@ class ClusterTest {
 
     @Test
     void storeFetchAndAckAcrossThreeMasters() {
-        List<TestRedis> nodes = new ArrayList<>();
-        for (int i = 0; i < 3; i++) {
-            TestRedis n = TestRedis.start("--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
-                    "--cluster-node-timeout", "2000");
-            open.add(n);
-            nodes.add(n);
-        }
-        int[][] ranges = {{0, 5460}, {5461, 10922}, {10923, 16383}};
-        for (int i = 0; i < 3; i++) {
-            nodes.get(i).cli().clusterAddSlots(IntStream.rangeClosed(ranges[i][0], ranges[i][1]).toArray());
-        }
-        for (int i = 1; i < 3; i++) {
-            nodes.get(0).cli().clusterMeet("127.0.0.1", nodes.get(i).port());
-        }
-        for (TestRedis n : nodes) {
-            await().atMost(Duration.ofSeconds(30)).until(() -> n.cli().clusterInfo().contains("cluster_state:ok")
-                    && n.cli().clusterInfo().contains("cluster_known_nodes:3"));
-        }
-        RedisClusterClient check = RedisClusterClient.create(RedisURI.create("127.0.0.1", nodes.get(0).port()));
-        open.add(() -> check.shutdown(Duration.ZERO, Duration.ofSeconds(1)));
-        StatefulRedisClusterConnection<String, String> conn = check.connect();
-        open.add(conn);
-        RedisAdvancedClusterCommands<String, String> cluster = conn.sync();
+        TestCluster tc = TestCluster.start();
+        open.add(tc);
+        List<TestRedis> nodes = tc.nodes;
+        RedisAdvancedClusterCommands<String, String> cluster = tc.cli();
 
         Backend backend = Backend.startWith(new RecordingBroker("perch@127.0.0.1"), List.of(
-                "backend.redis.pool1.server = " + nodes.get(0).server() + "," + nodes.get(1).server() + "," + nodes.get(2).server(),
+                "backend.redis.pool1.server = " + tc.servers(),
                 "backend.redis.pool1.type = cluster",
                 "backend.redis.embedded = off",
                 Rules.PUBLISH,
