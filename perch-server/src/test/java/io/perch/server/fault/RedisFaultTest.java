@@ -2,7 +2,6 @@ package io.perch.server.fault;
 
 import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -61,8 +60,6 @@ class RedisFaultTest {
      * Redis is back.
      */
     @Test
-    @Disabled("Known defect, issue 11: one run of Redis restarts plus a broker kill delivered a QoS 2 "
-            + "message twice (duplicates(qos2)=1, lost=0); enable again once it is found and fixed")
     @Timeout(value = 240, unit = TimeUnit.SECONDS)
     void redisRestartsLoseNothingAcknowledged() throws Exception {
         RedisServerProcess redis = started(RedisServerProcess.start());
