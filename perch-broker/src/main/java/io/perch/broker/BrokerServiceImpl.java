@@ -1,5 +1,6 @@
 package io.perch.broker;
 
+import io.perch.broker.api.BacklogDelivery;
 import io.perch.broker.api.BrokerService;
 import io.perch.broker.api.ClientView;
 import io.perch.broker.api.ListenerView;
@@ -168,6 +169,26 @@ final class BrokerServiceImpl implements BrokerService {
         boolean retain = asRetained || (o.retainAsPublished() && message.retain());
         s.offer(Pending.of(message, qos, retain, o.subscriptionId() > 0 ? new int[]{o.subscriptionId()} : null));
         return true;
+    }
+
+    @Override
+    public BacklogDelivery deliverBacklog(String clientId, String filter, Message message) {
+        Session s = core.sessions.store().get(clientId);
+        SubscriptionOptions o = s == null ? null : s.subscriptions().get(filter);
+        if (o == null) {
+            return BacklogDelivery.NO_SUBSCRIPTION;
+        }
+        int qos = Math.min(Math.min(message.qos(), o.qos()), core.config.maxQosAllowed);
+        boolean retain = o.retainAsPublished() && message.retain();
+        Pending p = Pending.of(message, qos, retain, o.subscriptionId() > 0 ? new int[]{o.subscriptionId()} : null);
+        switch (s.offerBacklog(p)) {
+            case TAKEN:
+                return BacklogDelivery.TAKEN;
+            case DUPLICATE:
+                return BacklogDelivery.DUPLICATE;
+            default:
+                return BacklogDelivery.NO_ROOM;
+        }
     }
 
     @Override

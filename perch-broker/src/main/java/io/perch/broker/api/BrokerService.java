@@ -51,6 +51,15 @@ public interface BrokerService {
      */
     boolean deliver(String clientId, String filter, Message message, boolean asRetained);
 
+    /**
+     * Like {@link #deliver} (never as retained), for a backend paging a stored backlog into a
+     * session: the message is taken only when the session can queue it within half of its
+     * bounds ({@code max_mqueue_len}, {@code max_mqueue_bytes}), so a backlog larger than the
+     * queue is never dropped for lack of room and live messages keep the other half. On
+     * {@link BacklogDelivery#NO_ROOM} the caller offers it again later, in the same order.
+     */
+    BacklogDelivery deliverBacklog(String clientId, String filter, Message message);
+
     /** Disconnects the client (v5 reason 0x98 administrative action) and discards its session. */
     boolean kick(String clientId);
 

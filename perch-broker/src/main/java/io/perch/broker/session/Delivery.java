@@ -159,6 +159,21 @@ final class Delivery {
     }
 
     /**
+     * Whether {@link #offer} would take {@code p} without the queue passing half its bounds:
+     * sent at once, or queued within {@link SessionQueue#fitsInHalf}. A stored backlog is paged
+     * in while this holds, and waits (in its store) while it does not.
+     */
+    boolean roomForBacklog(Pending p) {
+        assert Thread.holdsLock(session);
+        SessionConnection conn = session.connection();
+        if (conn != null && queue.isEmpty() && conn.isWritable()
+                && (p.qos() == 0 || inflight.size() < window(conn))) {
+            return true;
+        }
+        return queue.fitsInHalf(p);
+    }
+
+    /**
      * True when a message with this id is queued or in flight here, or was acknowledged very
      * recently (no double delivery: a backend's fetch can race the ack hook that deletes the
      * stored copy).

@@ -422,6 +422,30 @@ public final class Session {
         return stored;
     }
 
+    /**
+     * Accepts a message of a stored backlog only if the session has room for it without
+     * dropping anything ({@link Delivery#roomForBacklog}): false (nothing done) when the backlog
+     * should wait for the client to drain the queue; {@link #holds} is checked under the same hold.
+     */
+    public Backlogged offerBacklog(Pending p) {
+        List<Event> events;
+        synchronized (this) {
+            if (delivery.holds(p.message().id())) {
+                return Backlogged.DUPLICATE;
+            }
+            if (!delivery.roomForBacklog(p)) {
+                return Backlogged.NO_ROOM;
+            }
+            events = delivery.offer(p);
+            changes.flush();
+        }
+        report(events);
+        return Backlogged.TAKEN;
+    }
+
+    /** What {@link #offerBacklog} did. */
+    public enum Backlogged { TAKEN, DUPLICATE, NO_ROOM }
+
     /** True when this message id is queued, in flight, or was acknowledged a moment ago. */
     public synchronized boolean holds(MessageId id) {
         return delivery.holds(id);

@@ -76,6 +76,19 @@ final class SessionQueue implements Iterable<Pending> {
         return dropped;
     }
 
+    /**
+     * Whether {@code p} fits while the queue stays within half of each bound (an empty queue
+     * always takes one): what a stored backlog may fill, so that live messages arriving
+     * meanwhile keep the other half and nothing is dropped for the backlog's sake.
+     */
+    boolean fitsInHalf(Pending p) {
+        if (queue.isEmpty()) {
+            return true;
+        }
+        return (max <= 0 || queue.size() + 1 <= Math.max(1, max / 2))
+                && (maxBytes <= 0 || bytes + size(p) <= maxBytes / 2);
+    }
+
     private boolean fits(int count, long total) {
         return (max <= 0 || count <= max) && (maxBytes <= 0 || total <= maxBytes);
     }

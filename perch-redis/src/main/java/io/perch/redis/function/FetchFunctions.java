@@ -2,7 +2,6 @@ package io.perch.redis.function;
 
 import io.lettuce.core.ScoredValue;
 import io.perch.broker.hook.event.SubscribedEvent;
-import io.perch.broker.message.Message;
 import io.perch.broker.message.MessageId;
 import io.perch.redis.client.RedisCall;
 import io.perch.redis.codec.Ids;
@@ -12,7 +11,9 @@ import io.perch.redis.config.HookRule;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletableFuture;
 
 import static io.perch.redis.function.StoredMessages.Ref;
@@ -20,14 +21,16 @@ import static io.perch.redis.function.StoredMessages.Ref;
 /**
  * on_message_fetch_for_queue and on_message_fetch_for_pubsub: stored messages for a new
  * subscription, in publish order across every topic the filter matches (wildcards through the
- * topic index). Messages keep their stored id, so the broker drops any it already holds for the
+ * topic index), paged into the session no faster than it can queue them ({@link StoredBacklog}).
+ * Messages keep their stored id, so the broker drops any it already holds for the
  * session (queued or in flight) and message.acked later names the stored message.
  */
 final class FetchFunctions {
-    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(FetchFunctions.class);
     /** Scores below this are not millisecond times (1973): an old writer's constant score. */
     private static final double LEGACY_SCORE_MAX = 1e11;
     private final BackendContext ctx;
+    /** The backlog being paged for each (client, filter); written by hook threads and brokerSide. */
+    private final Map<String, StoredBacklog> paging = new ConcurrentHashMap<>();
 
     FetchFunctions(BackendContext ctx) {
         this.ctx = ctx;
@@ -181,26 +184,23 @@ final class FetchFunctions {
         });
     }
 
-    /** Loads the hashes and hands the messages to the broker in order; completes with how many it took. */
+    /**
+     * Hands the messages to the broker in order, paged under the session's flow control
+     * ({@link StoredBacklog}); completes with how many it took. A newer fetch for the same
+     * subscription (the client subscribed again) stops the older one, so the two never offer
+     * the same backlog side by side.
+     */
     private CompletableFuture<Integer> deliver(PoolRuntime pool, String fn, SubscribedEvent ev, List<Ref> refs) {
         if (refs.isEmpty()) {
             return CompletableFuture.completedFuture(0);
         }
-        return StoredMessages.load(pool, fn, refs).thenApplyAsync(loaded -> {
-            StoredMessages.pruneMissing(pool, fn, loaded);
-            int n = 0;
-            for (StoredMessages.Loaded l : loaded) {
-                // The broker refuses what the session holds or acknowledged a moment ago (a read that
-                // raced the ack's DEL): one guard, the session's (Session.holds).
-                if (l.message().isPresent()) {
-                    Message m = l.message().get().withRetain(false);
-                    if (ctx.broker().deliver(ev.client().clientId(), ev.filter(), m, false)) {
-                        n++;
-                        log.debug("{}: delivered stored {} to {}", fn, m, ev.client().clientId());
-                    }
-                }
-            }
-            return n;
-        }, ctx.brokerSide());
+        String cid = ev.client().clientId();
+        String key = cid + '\u0000' + ev.filter();
+        StoredBacklog backlog = new StoredBacklog(ctx, pool, fn, cid, ev.filter(), refs);
+        StoredBacklog older = paging.put(key, backlog);
+        if (older != null) {
+            older.stop();
+        }
+        return backlog.start().whenComplete((n, err) -> paging.remove(key, backlog));
     }
 }

@@ -3,6 +3,7 @@ package io.perch.redis.function;
 import io.perch.broker.message.Message;
 import io.perch.broker.persist.DurableWrites;
 import io.perch.redis.client.RedisCall;
+import io.perch.redis.codec.Ids;
 import io.perch.redis.codec.Keys;
 import io.perch.redis.codec.MessageHash;
 import io.perch.redis.config.Functions;
@@ -79,7 +80,10 @@ final class PublishFunctions {
         state.hashWritten.add(pool.name());
         if (m.qos() > 0) {
             byte[] set = Keys.topicMessages(m.topic());
-            long ms = m.timestamp();
+            // Scored by the time in the id, not m.timestamp(): the two may differ by a millisecond
+            // or more either way, and a pubsub fetch resumes with ZRANGEBYSCORE from its position
+            // id's time, which must then find every later id (FetchFunctions.pubsub).
+            long ms = Ids.millis(m.id());
             calls.add(Calls.appendToSet(set, ms, utf8(id)));
             if (upkeepDue(pool.name(), m.topic(), rule.expiredTime(), System.currentTimeMillis())) {
                 // Members older than the TTL point at expired hashes: prune them by score as we go.

@@ -157,7 +157,7 @@ public final class RedisBackendPlugin implements PerchPlugin {
                 retainedStore.bind(new RetainedRules(config.rules()), pools, config.compat(), timer);
                 log.info("Redis backend: retained messages are kept in pool {}", retainedStore.poolName());
             }
-            BackendContext ctx = new BackendContext(context.broker(), config.compat(), brokerSide,
+            BackendContext ctx = new BackendContext(context.broker(), config.compat(), brokerSide, timer,
                     persistence.ack().kind() != io.perch.redis.config.AckMode.Kind.NONE);
             binder = new HookBinder(ctx, pools);
             binder.bind(context.broker().hooks(), config.rules());

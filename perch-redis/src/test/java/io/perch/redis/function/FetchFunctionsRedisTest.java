@@ -1,6 +1,8 @@
 package io.perch.redis.function;
 
 import io.perch.broker.message.Message;
+import io.perch.broker.message.MessageId;
+import io.perch.broker.message.PublishProperties;
 import io.perch.redis.codec.Base62Id;
 import io.perch.redis.testkit.RecordingBroker.Delivery;
 import io.perch.redis.testkit.RedisBackendTest;
@@ -152,6 +154,31 @@ class FetchFunctionsRedisTest extends RedisBackendTest {
         events.subscribed("s", "pubsub/#", 1);
         await().atMost(Duration.ofSeconds(5)).until(() -> payloadsDeliveredTo("s").size() == 2);
         assertThat(payloadsDeliveredTo("s")).containsExactly("new1", "new2");
+    }
+
+    /**
+     * A message id may carry a later millisecond than the message's timestamp (the broker reads
+     * the clock, then takes an id; the id generator moves forward when its clock stalls). A
+     * message published after the position, in the position id's millisecond or the one
+     * before, is still delivered: the set is scored by the time in the id, not the timestamp.
+     */
+    @Test
+    void aMessageStampedBeforeThePositionsMillisecondButPublishedAfterItIsDelivered() {
+        start(PUBLISH, FETCH_PUBSUB);
+        long t = System.currentTimeMillis();
+        MessageId position = new MessageId((t + 1) * 1000L, 1);
+        events.publish(stamped(position, t, "position"));
+        events.publish(stamped(new MessageId((t + 1) * 1000L + 1, 2), t, "after"));
+        awaitStored("pubsub/skew", 2);
+        redis.cli().set("mqtt:acked:s:pubsub/skew", Base62Id.encode(position));
+        events.subscribed("s", "pubsub/skew", 1);
+        await().atMost(Duration.ofSeconds(5)).until(() -> payloadsDeliveredTo("s").size() == 1);
+        assertThat(payloadsDeliveredTo("s")).containsExactly("after");
+    }
+
+    private static Message stamped(MessageId id, long timestamp, String payload) {
+        return new Message(id, "pubsub/skew", payload.getBytes(), 1, false, "pub", null, timestamp, 0,
+                PublishProperties.NONE);
     }
 
     @Test

@@ -4,6 +4,7 @@ import io.lettuce.core.ScoredValue;
 import io.perch.broker.message.Message;
 import io.perch.redis.codec.Base62Id;
 import io.perch.redis.codec.Emqx4Id;
+import io.perch.redis.codec.Ids;
 import io.perch.redis.testkit.Backend;
 import io.perch.redis.testkit.Events;
 import io.perch.redis.testkit.TestRedis;
@@ -60,7 +61,7 @@ class PublishFunctionsRedisTest {
         assertThat(redis.cli().ttl("mqtt:msg:" + id)).isBetween(3500L, 3600L);
         List<ScoredValue<String>> set = redis.cli().zrangeWithScores("mqtt:msg:upstream_topic", 0, -1);
         assertThat(set).extracting(ScoredValue::getValue).containsExactly(id);
-        assertThat((long) set.get(0).getScore()).isEqualTo(m.timestamp());
+        assertThat((long) set.get(0).getScore()).as("the publish time carried by the id").isEqualTo(Ids.millis(m.id()));
         assertThat(redis.cli().zrange("mqtt:topics:msg", 0, -1)).containsExactly("upstream_topic");
     }
 

@@ -36,6 +36,12 @@ public final class PerchWithRedis implements AutoCloseable {
 
     /** The shipped rules against {@code redis}, plus {@code extra} lines (one with a shipped line's key replaces it). */
     public static PerchWithRedis start(TestRedis redis, String... extra) {
+        return start(redis, b -> { }, extra);
+    }
+
+    /** As {@link #start(TestRedis, String...)}, with the broker's configuration tuned by {@code broker}. */
+    public static PerchWithRedis start(TestRedis redis, java.util.function.Consumer<io.perch.broker.config.BrokerConfig.Builder> broker,
+                                       String... extra) {
         List<ConfigEntry> extras = ConfFile.parse(List.of(extra), "test-extra.conf");
         List<ConfigEntry> entries = new ArrayList<>();
         for (ConfigEntry e : ConfFile.read(ConfFile.shipped())) {
@@ -47,10 +53,15 @@ public final class PerchWithRedis implements AutoCloseable {
         }
         entries.add(new ConfigEntry("backend.redis.embedded", "off", "test", 0));
         entries.addAll(extras);
-        return start(entries);
+        return start(entries, broker);
     }
 
     public static PerchWithRedis start(List<ConfigEntry> entries) {
+        return start(entries, b -> { });
+    }
+
+    private static PerchWithRedis start(List<ConfigEntry> entries,
+                                        java.util.function.Consumer<io.perch.broker.config.BrokerConfig.Builder> tune) {
         Path data;
         try {
             data = Files.createTempDirectory("perch-e2e");
@@ -65,7 +76,7 @@ public final class PerchWithRedis implements AutoCloseable {
         var persistence = plugin.stores().persistence();
         // Retained messages likewise: the plugin's Redis-backed store when it supplies one.
         var retained = plugin.stores().retained();
-        BrokerFixture fixture = BrokerFixture.start(b -> b.nodeName(NODE), broker -> {
+        BrokerFixture fixture = BrokerFixture.start(b -> tune.accept(b.nodeName(NODE)), broker -> {
             try {
                 plugin.start(new PluginContext(broker.service(), metrics, data, data));
             } catch (Exception e) {

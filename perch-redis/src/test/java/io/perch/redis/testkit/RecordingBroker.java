@@ -1,5 +1,6 @@
 package io.perch.redis.testkit;
 
+import io.perch.broker.api.BacklogDelivery;
 import io.perch.broker.api.BrokerService;
 import io.perch.broker.api.ClientView;
 import io.perch.broker.api.ListenerView;
@@ -44,6 +45,16 @@ public final class RecordingBroker implements BrokerService {
     public final Set<String> sessions = ConcurrentHashMap.newKeySet();
     /** Clients whose connection is live (what {@link #client} reports). */
     public final Set<String> connected = ConcurrentHashMap.newKeySet();
+
+    /**
+     * A session queue for {@link #deliverBacklog}: how many backlog messages it holds before
+     * answering NO_ROOM (unbounded by default), and how many it holds now; a test reads some
+     * with {@link #read}.
+     */
+    public volatile int backlogQueueBound = Integer.MAX_VALUE;
+    public final java.util.concurrent.atomic.AtomicInteger backlogQueued = new java.util.concurrent.atomic.AtomicInteger();
+    /** How many times {@link #deliverBacklog} answered NO_ROOM. */
+    public final java.util.concurrent.atomic.AtomicInteger noRoomAnswers = new java.util.concurrent.atomic.AtomicInteger();
 
     public RecordingBroker(String node) {
         this.node = node;
@@ -106,6 +117,25 @@ public final class RecordingBroker implements BrokerService {
         }
         deliveries.add(new Delivery(clientId, filter, message, asRetained));
         return true;
+    }
+
+    @Override
+    public BacklogDelivery deliverBacklog(String clientId, String filter, Message message) {
+        if (!sessions.contains(clientId)) {
+            return BacklogDelivery.NO_SUBSCRIPTION;
+        }
+        if (backlogQueued.get() >= backlogQueueBound) {
+            noRoomAnswers.incrementAndGet();
+            return BacklogDelivery.NO_ROOM;
+        }
+        backlogQueued.incrementAndGet();
+        deliveries.add(new Delivery(clientId, filter, message, false));
+        return BacklogDelivery.TAKEN;
+    }
+
+    /** The client read what its queue held: room for another {@link #backlogQueueBound}. */
+    public void read() {
+        backlogQueued.set(0);
     }
 
     @Override
