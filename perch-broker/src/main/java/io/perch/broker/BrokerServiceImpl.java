@@ -172,6 +172,20 @@ final class BrokerServiceImpl implements BrokerService {
     }
 
     @Override
+    public boolean holdLive(String clientId, String filter) {
+        Session s = core.sessions.store().get(clientId);
+        return s != null && s.holdLive(filter);
+    }
+
+    @Override
+    public void releaseLive(String clientId, String filter) {
+        Session s = core.sessions.store().get(clientId);
+        if (s != null) {
+            s.releaseLive(filter);
+        }
+    }
+
+    @Override
     public BacklogDelivery deliverBacklog(String clientId, String filter, Message message) {
         Session s = core.sessions.store().get(clientId);
         SubscriptionOptions o = s == null ? null : s.subscriptions().get(filter);

@@ -60,6 +60,18 @@ public interface BrokerService {
      */
     BacklogDelivery deliverBacklog(String clientId, String filter, Message message);
 
+    /**
+     * A stored backlog for the client's subscription {@code filter} is about to be fetched:
+     * live QoS 1/2 messages that subscription matches wait in the session (stored with it, in
+     * order) until {@link #releaseLive}, so that they come after the backlog, and one that the
+     * backlog holds too is delivered once, at its place there. False when the client has no
+     * session (then there is nothing to release). Every true must be released.
+     */
+    boolean holdLive(String clientId, String filter);
+
+    /** The backlog of {@link #holdLive} is done (or given up): what waited goes, in order. */
+    void releaseLive(String clientId, String filter);
+
     /** Disconnects the client (v5 reason 0x98 administrative action) and discards its session. */
     boolean kick(String clientId);
 

@@ -61,6 +61,11 @@ public final class Subscriptions {
             if (s.hasEnded()) {
                 return false;
             }
+            if (!parsed.isShared()) {
+                // Until session.subscribed has run (afterSubscribe): a hook that pages in a stored
+                // backlog takes its own hold there, and no live message slips in before it.
+                s.holdLive(parsed.filter());
+            }
             boolean isNew = tree.add(parsed, s.clientId(), options);
             s.subscriptions().put(key, options);
             s.subscriptionChanged(key, options);
@@ -77,32 +82,44 @@ public final class Subscriptions {
         boolean sendRetained = !parsed.isShared() && (o.retainHandling() == 0 || (o.retainHandling() == 1 && isNew));
         SubscribedEvent event = new SubscribedEvent(s.client(), parsed.filter(), o, isNew);
         if (!sendRetained) {
-            hooks.fire(HookPoints.SESSION_SUBSCRIBED, event);
+            subscribed(s, parsed, event);
             return;
         }
         CompletableFuture<List<Message>> f = retained.match(parsed.filter()).toCompletableFuture();
         if (f.isDone() && !f.isCompletedExceptionally()) {
-            sendRetained(s, o, f.join(), event);
+            sendRetained(s, parsed, o, f.join(), event);
             return;
         }
         f.whenCompleteAsync((msgs, err) -> {
             if (err != null) {
                 log.warn("client {}: retained messages for {} could not be read: {}", s.clientId(), parsed.filter(),
                         err.toString());
-                hooks.fire(HookPoints.SESSION_SUBSCRIBED, event);
+                subscribed(s, parsed, event);
             } else {
-                sendRetained(s, o, msgs, event);
+                sendRetained(s, parsed, o, msgs, event);
             }
         }, resumeOn);
     }
 
-    private void sendRetained(Session s, SubscriptionOptions o, List<Message> msgs, SubscribedEvent event) {
+    private void sendRetained(Session s, Topics.Parsed parsed, SubscriptionOptions o, List<Message> msgs,
+                              SubscribedEvent event) {
         int[] ids = o.subscriptionId() > 0 ? new int[]{o.subscriptionId()} : null;
         for (Message m : msgs) {
             int qos = Math.min(Math.min(m.qos(), o.qos()), config.maxQosAllowed);
             s.offer(Pending.of(m, qos, true, ids));
         }
-        hooks.fire(HookPoints.SESSION_SUBSCRIBED, event);
+        subscribed(s, parsed, event);
+    }
+
+    /** Fires session.subscribed, then lets go the live messages {@link #subscribe} held back meanwhile. */
+    private void subscribed(Session s, Topics.Parsed parsed, SubscribedEvent event) {
+        try {
+            hooks.fire(HookPoints.SESSION_SUBSCRIBED, event);
+        } finally {
+            if (!parsed.isShared()) {
+                s.releaseLive(parsed.filter());
+            }
+        }
     }
 
     public boolean unsubscribe(Session s, String rawFilter) {

@@ -92,7 +92,7 @@ public final class Router {
             // A stored session not in memory (kept for it), or one that ended since the match (dropped).
             return dormant.offer(clientId, p, writes);
         }
-        writes.add(s.offer(p));
+        writes.add(s.offerLive(p));
         return true;
     }
 

@@ -159,6 +159,24 @@ final class Delivery {
     }
 
     /**
+     * A message the session recorded while holding it back ({@link BacklogHold}): as
+     * {@link #offer}, and one that expired meanwhile leaves the store too.
+     */
+    List<Event> offerHeld(Pending p) {
+        assert Thread.holdsLock(session);
+        if (p.message().isExpired(System.currentTimeMillis())) {
+            session.changes().removed(p);
+            return offer(p); // counted and reported as dropped, as any expired message
+        }
+        SessionConnection conn = session.connection();
+        if (conn != null && queue.isEmpty() && conn.isWritable() && inflight.size() < window(conn)) {
+            return send(conn, p, null);
+        }
+        queue.addHeld(p);
+        return null;
+    }
+
+    /**
      * Whether {@link #offer} would take {@code p} without the queue passing half its bounds:
      * sent at once, or queued within {@link SessionQueue#fitsInHalf}. A stored backlog is paged
      * in while this holds, and waits (in its store) while it does not.

@@ -70,6 +70,8 @@ public final class Session {
     private Runnable pendingWill;
     private ScheduledFuture<?> willTask;
     private boolean ended;
+    /** Live messages held back behind stored backlogs being paged in; null while none is. */
+    private BacklogHold hold;
     private final ChangeLog changes;
     private final KeptSessions keptSessions;
     /** Whether this session is counted in {@link #keptSessions} (it outlives its connection). */
@@ -186,6 +188,9 @@ public final class Session {
             changes.add(saved());
             subscriptions.forEach(changes::subscription);
             delivery.snapshot();
+            if (hold != null) {
+                hold.record(changes::recorded);
+            }
             awaitingRel.forEach(id -> changes.awaitingRel(id, true));
         } else if (changes.isOn()) {
             changes.add(saved());
@@ -423,20 +428,111 @@ public final class Session {
     }
 
     /**
+     * A live message from routing: as {@link #offer}, unless a stored backlog is being paged in
+     * for a subscription that matches it ({@link #holdLive}); then a QoS 1/2 one is recorded
+     * (the publisher's acknowledgement still waits for the store) and held back until the
+     * backlog is done, so that it comes after the stored messages.
+     */
+    public CompletionStage<Void> offerLive(Pending p) {
+        List<Event> events = null;
+        CompletionStage<Void> stored;
+        synchronized (this) {
+            if (hold != null && p.qos() > 0 && !p.isShared() && hold.holds(p.message().topic())) {
+                hold.park(changes.accepted(p));
+                if (hold.parked() > holdLimit()) {
+                    // The backlog takes too long: live messages go on (after the ones held so far).
+                    log.debug("session {}: {} live messages held behind a stored backlog; no longer held",
+                            clientId, hold.parked());
+                    events = offerHeld(hold.releaseAll());
+                    hold = null;
+                }
+            } else {
+                events = delivery.offer(p);
+            }
+            stored = changes.flush();
+        }
+        report(events);
+        return stored;
+    }
+
+    /** Live messages held back at most with no max_mqueue_len, after which they go on regardless. */
+    private static final int HOLD_LIMIT = 10_000;
+
+    /**
+     * How many live messages may wait behind a backlog: the half of max_mqueue_len a backlog
+     * leaves to live messages ({@link Delivery#roomForBacklog}).
+     */
+    private int holdLimit() {
+        return maxQueue > 0 ? Math.max(1, maxQueue - maxQueue / 2) : HOLD_LIMIT;
+    }
+
+    /**
+     * A stored backlog for the subscription {@code filter} is about to be paged in: live
+     * messages it matches wait ({@link #offerLive}) until {@link #releaseLive}. False (and no
+     * hold) when the session has ended.
+     */
+    public synchronized boolean holdLive(String filter) {
+        if (ended) {
+            return false;
+        }
+        if (hold == null) {
+            hold = new BacklogHold();
+        }
+        hold.hold(filter);
+        return true;
+    }
+
+    /** The backlog for {@code filter} is done: what waited for it goes, in order. */
+    public void releaseLive(String filter) {
+        List<Event> events;
+        synchronized (this) {
+            if (hold == null || !hold.release(filter)) {
+                return;
+            }
+            List<Pending> go = hold.isEmpty() ? hold.releaseAll() : hold.releasable();
+            if (hold.isEmpty()) {
+                hold = null;
+            }
+            events = offerHeld(go);
+            changes.flush();
+        }
+        report(events);
+    }
+
+    private List<Event> offerHeld(List<Pending> held) {
+        List<Event> events = null;
+        for (Pending p : held) {
+            List<Event> e = delivery.offerHeld(p);
+            if (e != null && !e.isEmpty()) {
+                if (events == null) {
+                    events = new java.util.ArrayList<>();
+                }
+                events.addAll(e);
+            }
+        }
+        return events;
+    }
+
+    /**
      * Accepts a message of a stored backlog only if the session has room for it without
      * dropping anything ({@link Delivery#roomForBacklog}): false (nothing done) when the backlog
      * should wait for the client to drain the queue; {@link #holds} is checked under the same hold.
+     * A live copy held back meanwhile ({@link #offerLive}) is the one delivered, here.
      */
     public Backlogged offerBacklog(Pending p) {
         List<Event> events;
         synchronized (this) {
-            if (delivery.holds(p.message().id())) {
+            Pending live = hold == null ? null : hold.parked(p.message().id());
+            if (live == null && delivery.holds(p.message().id())) {
                 return Backlogged.DUPLICATE;
             }
-            if (!delivery.roomForBacklog(p)) {
+            if (!delivery.roomForBacklog(live != null ? live : p)) {
                 return Backlogged.NO_ROOM;
             }
-            events = delivery.offer(p);
+            if (live != null) {
+                hold.take(live.message().id());
+            }
+            events = live != null ? delivery.offerHeld(live) : delivery.offer(p);
             changes.flush();
         }
         report(events);
@@ -448,7 +544,7 @@ public final class Session {
 
     /** True when this message id is queued, in flight, or was acknowledged a moment ago. */
     public synchronized boolean holds(MessageId id) {
-        return delivery.holds(id);
+        return delivery.holds(id) || (hold != null && hold.parked(id) != null);
     }
 
     /** The connection became writable again: send what waited. */

@@ -40,6 +40,15 @@ final class SessionQueue implements Iterable<Pending> {
      * Adds the message; returns those dropped to make room (possibly just this one), in the
      * order they were queued, or an empty list (not allocated) when nothing was dropped.
      */
+    /**
+     * Queues a message held back behind a stored backlog ({@link BacklogHold}), whatever the
+     * bounds: it was accepted (and its publisher answered) when it arrived, within the half of
+     * the bounds the hold may use, and the backlog's half may be full now.
+     */
+    void addHeld(Pending p) {
+        push(p, size(p));
+    }
+
     List<Pending> add(Pending p) {
         long size = size(p);
         if (fits(queue.size() + 1, bytes + size)) {

@@ -38,9 +38,30 @@ final class FetchFunctions {
 
     CompletableFuture<Integer> queue(PoolRuntime pool, SubscribedEvent ev) {
         String fn = Functions.ON_MESSAGE_FETCH_FOR_QUEUE;
-        return TopicIndex.matching(pool, fn, Keys.MSG_INDEX, ev.filter())
+        return whileLiveHeld(ev, () -> TopicIndex.matching(pool, fn, Keys.MSG_INDEX, ev.filter())
                 .thenCompose(topics -> readSets(pool, fn, topics))
-                .thenCompose(refs -> deliver(pool, fn, ev, refs));
+                .thenCompose(refs -> deliver(pool, fn, ev, refs)));
+    }
+
+    /**
+     * Runs a fetch while the session holds back live messages for the subscription (from the
+     * hook, before any read), and lets them go once it is done however it ended: stored
+     * messages reach the client before newer live ones on the same topics.
+     */
+    private CompletableFuture<Integer> whileLiveHeld(SubscribedEvent ev,
+                                                     java.util.function.Supplier<CompletableFuture<Integer>> fetch) {
+        String cid = ev.client().clientId();
+        boolean held = ctx.broker().holdLive(cid, ev.filter());
+        CompletableFuture<Integer> f;
+        try {
+            f = fetch.get();
+        } catch (RuntimeException e) {
+            f = CompletableFuture.failedFuture(e);
+        }
+        if (held) {
+            f.whenComplete((n, err) -> ctx.broker().releaseLive(cid, ev.filter()));
+        }
+        return f;
     }
 
     /**
@@ -51,6 +72,10 @@ final class FetchFunctions {
      * everything published after the client subscribed, also across a broker restart.
      */
     CompletableFuture<Integer> pubsub(PoolRuntime pool, HookRule rule, SubscribedEvent ev) {
+        return whileLiveHeld(ev, () -> pubsubFetch(pool, rule, ev));
+    }
+
+    private CompletableFuture<Integer> pubsubFetch(PoolRuntime pool, HookRule rule, SubscribedEvent ev) {
         String fn = Functions.ON_MESSAGE_FETCH_FOR_PUBSUB;
         String cid = ev.client().clientId();
         String filter = ev.filter();

@@ -119,6 +119,23 @@ public final class RecordingBroker implements BrokerService {
         return true;
     }
 
+    /** Filters whose live messages a fetch holds back now (one entry per hold not yet released). */
+    public final List<String> liveHeld = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    @Override
+    public boolean holdLive(String clientId, String filter) {
+        if (!sessions.contains(clientId)) {
+            return false;
+        }
+        liveHeld.add(clientId + " " + filter);
+        return true;
+    }
+
+    @Override
+    public void releaseLive(String clientId, String filter) {
+        liveHeld.remove(clientId + " " + filter);
+    }
+
     @Override
     public BacklogDelivery deliverBacklog(String clientId, String filter, Message message) {
         if (!sessions.contains(clientId)) {
