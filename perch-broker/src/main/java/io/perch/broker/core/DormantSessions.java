@@ -108,6 +108,8 @@ public final class DormantSessions implements NotInMemory {
     private final KeptSessions keptSessions;
     /** Set once, by restore at start; runs on the broker's event loops and ends with them. */
     private ScheduledFuture<?> ticker;
+    /** Where wills go; set by restore at start. */
+    private volatile Publisher publisher;
     private final ClientLocks locks;
     private final SessionStore live;
     private final SessionPersistence persistence;
@@ -145,6 +147,7 @@ public final class DormantSessions implements NotInMemory {
      * when the session expires.
      */
     void restore(List<Dormant> stored, Publisher publisher) {
+        this.publisher = publisher;
         long now = System.currentTimeMillis();
         for (Dormant d : stored) {
             String id = d.clientId();
@@ -197,6 +200,30 @@ public final class DormantSessions implements NotInMemory {
             } catch (RuntimeException ex) {
                 log.warn("stored session {}: {} failed: {}", d.clientId(), d.expiry() ? "expiry" : "will", ex.toString());
             }
+        }
+    }
+
+    /**
+     * The client is back (its CONNECT, under its id's lock, before its session is loaded or
+     * taken): what fell due for it and the periodic task has not run yet (just after a start,
+     * when the expiry or will delay passed while the broker was down) runs now, as it would have
+     * at its time. A will whose delay passed is sent; a session whose expiry passed ends, so the
+     * CONNECT finds none (session present 0) rather than resuming an expired one.
+     */
+    void runDue(String clientId) {
+        Entry e = byId.get(clientId);
+        Publisher p = publisher;
+        if (e == null || p == null || e.loading != null) {
+            return;
+        }
+        long now = System.currentTimeMillis();
+        Deadline will = e.will;
+        if (will != null && will.at() <= now && deadlines.remove(will)) {
+            publishWill(clientId, p);
+        }
+        Deadline expiry = e.expiry;
+        if (expiry != null && expiry.at() <= now && deadlines.remove(expiry)) {
+            expire(clientId, p);
         }
     }
 

@@ -107,7 +107,11 @@ public final class SessionManager {
             return false; // every CONNECT asks: without a stored session it takes no lock
         }
         synchronized (stripe(clientId)) {
-            if (store.get(clientId) != null || !dormant.contains(clientId)) {
+            if (store.get(clientId) != null) {
+                return false;
+            }
+            dormant.runDue(clientId); // an expired session is not loaded: it ends here
+            if (!dormant.contains(clientId)) {
                 return false;
             }
             dormant.loading(clientId);
@@ -138,6 +142,9 @@ public final class SessionManager {
         String id = info.clientId();
         Opened result;
         synchronized (stripe(id)) {
+            if (stored == null) {
+                dormant.runDue(id); // a clean start, or a CONNECT that did not load: what fell due goes first
+            }
             List<Pending> held = dormant.take(id, stored != null && !cleanStart);
             if (held != null && cleanStart) {
                 persistence.write(List.of(new Change.SessionDeleted(id))); // a clean start discards it (MQTT-3.1.2-4)

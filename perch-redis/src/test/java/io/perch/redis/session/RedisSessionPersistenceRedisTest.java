@@ -249,6 +249,30 @@ class RedisSessionPersistenceRedisTest extends RedisBackendTest {
         assertThat(all).allMatch(d -> d.subscriptions().size() == 1);
     }
 
+    /**
+     * A will as the broker hands it over (ConnectFlow, Wills): a template with no id yet and its
+     * Message Expiry Interval in seconds. Writing one used to throw (no id to encode), failing
+     * the write and every batch sent with it, so no will reached Redis.
+     */
+    @Test
+    void aWillTemplateWithoutIdAndWithARelativeExpiryIsKeptAsItCame() {
+        Message will = new Message(null, "will/t", "bye".getBytes(StandardCharsets.UTF_8), 1, false, "t", null, 0, 60,
+                PublishProperties.NONE);
+        write(new Change.SessionSaved("t", 5, 300, 0), new Change.WillSet("t", will, 5));
+        assertThat(redis.cli().hexists("perch:session:{t}", "will.id")).isFalse();
+        assertThat(redis.cli().hget("perch:session:{t}", "will.expires_at")).isEqualTo("60");
+
+        StoredSession.StoredWill loaded = load("t").orElseThrow().will();
+        assertThat(loaded).as("loaded").isNotNull();
+        assertThat(loaded.delaySeconds()).isEqualTo(5);
+        assertThat(loaded.message().topic()).isEqualTo("will/t");
+        assertThat(loaded.message().payload()).isEqualTo("bye".getBytes(StandardCharsets.UTF_8));
+        assertThat(loaded.message().expiresAt()).as("still the interval, counted from publication").isEqualTo(60);
+        SessionPersistence.Dormant restored = restore().get(0);
+        assertThat(restored.will()).as("restored").isNotNull();
+        assertThat(restored.will().message().topic()).isEqualTo("will/t");
+    }
+
     @Test
     void theExpiryAndWillSetsFollowTheSession() {
         var cli = redis.cli();

@@ -138,6 +138,15 @@ final class BrokerProcess implements AutoCloseable {
         }
     }
 
+    /** Every line the current start has written so far (log lines included), e.g. to find when it logged something. */
+    List<String> output() {
+        try {
+            return lines();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     private List<String> lines() throws IOException {
         // Decoded leniently: the child may be in the middle of writing a multi-byte character.
         return new String(Files.readAllBytes(output), StandardCharsets.UTF_8).lines().toList();
