@@ -157,6 +157,12 @@ public final class DormantSessions implements NotInMemory {
                 }
                 Entry e = new Entry(d);
                 long gone = d.disconnectedAt() > 0 ? d.disconnectedAt() : now;
+                if (d.disconnectedAt() <= 0) {
+                    // Its client was connected when the process stopped: disconnected from now on,
+                    // and the store says so, or every restart would start its expiry afresh.
+                    persistence.write(List.of(new Change.SessionSaved(id, d.protocolVersion(),
+                            d.expiryIntervalSeconds(), now)));
+                }
                 long expiresAt = Long.MAX_VALUE;
                 if (d.expiryIntervalSeconds() != SessionManager.NEVER_EXPIRE) {
                     expiresAt = gone + d.expiryIntervalSeconds() * 1000;

@@ -59,10 +59,12 @@ public interface SessionPersistence {
     /**
      * A stored session as start-up needs it: its subscriptions (so messages published before
      * its client returns are kept for it), how many messages it holds (so that count stays
-     * within max_mqueue_len), when it expires, and a will not yet sent.
+     * within max_mqueue_len), when it expires, a will not yet sent, and its protocol version
+     * (to write it back as disconnected when its client was connected when the process stopped).
      */
     record Dormant(String clientId, long disconnectedAt, long expiryIntervalSeconds,
-                   Map<String, SubscriptionOptions> subscriptions, long messages, StoredSession.StoredWill will) {
+                   Map<String, SubscriptionOptions> subscriptions, long messages, StoredSession.StoredWill will,
+                   int protocolVersion) {
     }
 
     /** The store that keeps nothing beyond the live sessions (today's behaviour). */

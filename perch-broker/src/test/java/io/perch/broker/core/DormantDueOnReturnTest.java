@@ -50,7 +50,7 @@ class DormantDueOnReturnTest {
     void aSessionThatExpiredWhileTheBrokerWasDownEndsAtItsClientsConnect() {
         long tenSecondsAgo = System.currentTimeMillis() - 10_000;
         core.sessions.restore(List.of(new SessionPersistence.Dormant("gone", tenSecondsAgo, 5,
-                Map.of("t", SubscriptionOptions.ofQos(1)), 3, will("will/gone", 60))));
+                Map.of("t", SubscriptionOptions.ofQos(1)), 3, will("will/gone", 60), 5)));
 
         assertThat(core.sessions.beginLoad("gone", false)).as("loads the expired session").isFalse();
 
@@ -64,7 +64,7 @@ class DormantDueOnReturnTest {
     void aWillWhoseDelayPassedWhileTheBrokerWasDownIsSentAtItsClientsConnect() {
         long tenSecondsAgo = System.currentTimeMillis() - 10_000;
         core.sessions.restore(List.of(new SessionPersistence.Dormant("late", tenSecondsAgo, 3600,
-                Map.of("t", SubscriptionOptions.ofQos(1)), 0, will("will/late", 2))));
+                Map.of("t", SubscriptionOptions.ofQos(1)), 0, will("will/late", 2), 5)));
 
         assertThat(core.sessions.beginLoad("late", false)).as("the session lives on: it is loaded").isTrue();
 
@@ -75,11 +75,30 @@ class DormantDueOnReturnTest {
     void aCleanStartAlsoRunsWhatFellDueFirst() {
         long tenSecondsAgo = System.currentTimeMillis() - 10_000;
         core.sessions.restore(List.of(new SessionPersistence.Dormant("fresh", tenSecondsAgo, 3600,
-                Map.of(), 0, will("will/fresh", 2))));
+                Map.of(), 0, will("will/fresh", 2), 5)));
 
         assertThat(core.sessions.beginLoad("fresh", true)).isFalse();
         core.sessions.open(io.perch.broker.hook.event.ClientInfo.system("fresh", "n@127.0.0.1"), true, 0, () -> { });
 
         assertThat(changes).containsExactly(new Change.WillDeleted("fresh"), new Change.SessionDeleted("fresh"));
+    }
+
+    /**
+     * A session whose client was connected when the process stopped is disconnected from this
+     * start on, and the store is told: otherwise each later restart would count its expiry from
+     * that restart, and a broker that keeps crashing would keep it forever.
+     */
+    @Test
+    void aSessionConnectedAtTheCrashIsStoredAsDisconnectedAtTheStart() {
+        long before = System.currentTimeMillis();
+        core.sessions.restore(List.of(new SessionPersistence.Dormant("was-on", 0, 3600,
+                Map.of(), 0, null, 5)));
+        assertThat(changes).singleElement().satisfies(c -> {
+            Change.SessionSaved saved = (Change.SessionSaved) c;
+            assertThat(saved.clientId()).isEqualTo("was-on");
+            assertThat(saved.protocolVersion()).isEqualTo(5);
+            assertThat(saved.expiryIntervalSeconds()).isEqualTo(3600);
+            assertThat(saved.disconnectedAt()).isBetween(before, System.currentTimeMillis());
+        });
     }
 }

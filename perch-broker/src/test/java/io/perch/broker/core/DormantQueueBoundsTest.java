@@ -63,7 +63,7 @@ class DormantQueueBoundsTest {
                     .maxMqueueBytes(row.maxBytes()).maxStoredSessions(10).build(), new HookRegistry(),
                     new MemorySessionStore(), new MemoryRetainedStore(), timers, recording(changes));
             core.sessions.restore(List.of(new SessionPersistence.Dormant("c", System.currentTimeMillis(), 3600,
-                    Map.of("t", SubscriptionOptions.ofQos(1)), row.stored(), null)));
+                    Map.of("t", SubscriptionOptions.ofQos(1)), row.stored(), null, 5)));
             assertThat(core.keptSessions.count()).as(row.name() + ": a dormant session counts").isEqualTo(1);
             for (int size : row.offers()) {
                 Message m = new Message(ids.next(), "t", new byte[size], 1, false, "p", null, 0, 0, PublishProperties.NONE);

@@ -162,7 +162,7 @@ public final class MapPersistence implements SessionPersistence {
     public synchronized CompletionStage<List<Dormant>> restore() {
         List<Dormant> out = new ArrayList<>();
         sessions.forEach((id, s) -> out.add(new Dormant(id, s.disconnectedAt, s.expiry, Map.copyOf(s.subscriptions),
-                s.messages.size(), s.will)));
+                s.messages.size(), s.will, s.protocolVersion)));
         return CompletableFuture.completedFuture(out);
     }
 

@@ -140,7 +140,16 @@ public final class RedisSessionPersistence implements SessionPersistence {
         List<Integer> dropped = new ArrayList<>(0);
         java.util.Set<io.perch.broker.message.MessageId> bodies = new java.util.HashSet<>();
         for (WriteStaging.Staged s : batches) {
-            SessionWrites.Writes w = writes.translate(s.changes, bodies);
+            SessionWrites.Writes w;
+            try {
+                w = writes.translate(s.changes, bodies);
+            } catch (RuntimeException e) {
+                // That batch fails alone (its publisher is refused, not acknowledged); the other
+                // sessions' batches of this write go on. A bug, so it is logged in full.
+                log.error("a session write could not be translated and fails: {}", e.toString(), e);
+                s.done.completeExceptionally(e);
+                continue;
+            }
             for (int i : w.dropped()) {
                 dropped.add(calls.size() + i);
             }
@@ -319,7 +328,7 @@ public final class RedisSessionPersistence implements SessionPersistence {
                     }
                     out.add(new Dormant(str(clients.get(i)), longField(hash, "disconnected_at"), longField(hash, "expiry"),
                             subscriptions(rs.get(3 * i + 1)), ((Number) rs.get(3 * i + 2)).longValue(),
-                            WillFields.read(hash)));
+                            WillFields.read(hash), (int) longField(hash, "proto")));
                 }
                 return clients.size() < RESTORE_PAGE ? CompletableFuture.completedFuture(null)
                         : page(p, clients.get(clients.size() - 1), out);

@@ -79,14 +79,23 @@ final class SessionWrites {
         List<RedisCall> calls = new ArrayList<>(batch.size() * 2);
         List<Integer> dropped = new ArrayList<>(0);
         Map<Long, Change.SessionMessageUpdated> folded = foldedUpdates(batch);
-        for (Change c : batch) {
-            if (c instanceof Change.SessionMessageUpdated u && folded.get(u.seq()) != null) {
-                continue; // written with its add
+        List<io.perch.broker.message.MessageId> mine = new ArrayList<>(0);
+        try {
+            for (Change c : batch) {
+                if (c instanceof Change.SessionMessageUpdated u && folded.get(u.seq()) != null) {
+                    continue; // written with its add
+                }
+                if (c instanceof Change.MessageAdded m) {
+                    if (!bodiesWritten.add(m.message().id())) {
+                        continue;
+                    }
+                    mine.add(m.message().id());
+                }
+                add(c, calls, dropped, folded);
             }
-            if (c instanceof Change.MessageAdded m && !bodiesWritten.add(m.message().id())) {
-                continue;
-            }
-            add(c, calls, dropped, folded);
+        } catch (RuntimeException e) {
+            mine.forEach(bodiesWritten::remove); // not written after all: a later batch writes them
+            throw e;
         }
         return new Writes(calls, dropped);
     }

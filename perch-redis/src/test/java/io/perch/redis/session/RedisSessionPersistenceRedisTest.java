@@ -301,4 +301,20 @@ class RedisSessionPersistenceRedisTest extends RedisBackendTest {
         assertThatThrownBy(() -> unbound.load("c").toCompletableFuture().join()).hasMessageContaining("not bound to a pool");
         assertThatThrownBy(() -> unbound.restore().toCompletableFuture().join()).hasMessageContaining("not bound to a pool");
     }
+
+    /**
+     * A batch that cannot be turned into Redis commands (a bug: here a message without an id)
+     * fails alone; the other sessions' batches that go in the same write are written.
+     */
+    @Test
+    void aBatchThatCannotBeWrittenFailsAloneNotTheOthersOfItsWrite() {
+        redis.cli().clientPause(300); // the first write waits at Redis: the next two go together after it
+        CompletableFuture<Void> first = store.write(List.of(new Change.SessionSaved("a", 5, 60, 0))).toCompletableFuture();
+        CompletableFuture<Void> bad = store.write(List.of(
+                new Change.SessionMessageAdded("b", 1, null, 1, false, new int[0], null, null))).toCompletableFuture();
+        CompletableFuture<Void> good = store.write(List.of(new Change.SessionSaved("c", 5, 60, 0))).toCompletableFuture();
+        CompletableFuture.allOf(first, good).orTimeout(10, TimeUnit.SECONDS).join();
+        assertThat(bad).isCompletedExceptionally();
+        assertThat(redis.cli().hget("perch:session:{c}", "proto")).isEqualTo("5");
+    }
 }
