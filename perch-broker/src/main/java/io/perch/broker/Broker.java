@@ -48,7 +48,8 @@ import java.util.concurrent.TimeUnit;
  */
 public final class Broker {
     private static final Logger log = LoggerFactory.getLogger(Broker.class);
-    private static final long RESTORE_TIMEOUT_SECONDS = 60;
+    /** How long reading the stored sessions may take (about 30 s per million on a small machine). */
+    private static final long RESTORE_TIMEOUT_SECONDS = 300;
 
     /** A bound listener. */
     public record Bound(ListenerConfig config, Channel channel, ConnectionCounter counter) {
@@ -64,7 +65,8 @@ public final class Broker {
     private final Class<? extends ServerChannel> serverChannel;
     private final BrokerCore core;
     private final BrokerServiceImpl service;
-    private final List<Bound> bound = new ArrayList<>();
+    /** Written by the starting thread while clients already connect (see start), read by any. */
+    private final List<Bound> bound = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final SessionPersistence persistence;
     private NodeConnections nodeConnections;
     private SysPublisher sys;
@@ -112,10 +114,15 @@ public final class Broker {
         }
         nodeConnections = NodeConnections.resolve(config.maxConnections, DescriptorLimit.current());
         try {
-            restoreSessions();
+            // Listening first: reading a million stored sessions takes tens of seconds, and
+            // meanwhile clients connect (a CONNECT reads its own session) while publishes wait.
+            if (persistence.durable()) {
+                core.restoreGate.close();
+            }
             for (ListenerConfig l : config.listeners) {
                 bound.add(bind(l));
             }
+            restoreSessions();
         } catch (RuntimeException e) {
             stop();
             throw e;
@@ -127,13 +134,19 @@ public final class Broker {
                 config.ioThreads > 0 ? Integer.toString(config.ioThreads) : "auto");
     }
 
-    /** Before the first client: the stored sessions' expiries and wills are scheduled (they load on CONNECT). */
+    /**
+     * With the listeners bound: the stored sessions become known (their subscriptions routed to,
+     * their expiries and wills scheduled; they load on CONNECT), then publishes go on.
+     */
     private void restoreSessions() {
         if (!persistence.durable()) {
             return;
         }
         try {
+            long t0 = System.nanoTime();
             core.sessions.restore(persistence.restore().toCompletableFuture().get(RESTORE_TIMEOUT_SECONDS, TimeUnit.SECONDS));
+            core.restoreGate.open();
+            log.info("stored sessions known after {} ms; publishes go on", (System.nanoTime() - t0) / 1_000_000);
         } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
             throw new IllegalStateException("cannot read the stored sessions within " + RESTORE_TIMEOUT_SECONDS
                     + " s: " + (e.getCause() != null ? e.getCause() : e), e);

@@ -39,6 +39,8 @@ public final class BrokerCore {
     /** Who was recently logged for malformed packets or protocol errors (logged once per window). */
     public final RecentOffenders offenders = new RecentOffenders();
     public final long startedAt = System.currentTimeMillis();
+    /** Closed by the broker while it reads the stored sessions with its listeners already bound. */
+    public final RestoreGate restoreGate = new RestoreGate();
 
     public BrokerCore(BrokerConfig config, HookRegistry hooks, SessionStore store, RetainedStore retained,
                       EventLoopGroup workers) {
@@ -61,9 +63,9 @@ public final class BrokerCore {
                 config.mqueueStoreQos0, config.maxMqueueLen, config.maxMqueueBytes, keptSessions);
         this.router = new Router(tree, store, dormant, config.maxQosAllowed);
         this.workers = workers;
-        this.publisher = new Publisher(config, hooks, retained, router, stats, workers, persistence);
+        this.publisher = new Publisher(config, hooks, retained, router, stats, workers, persistence, restoreGate);
         this.subscriptions = new Subscriptions(config, hooks, store, tree, retained, workers);
         this.sessions = new SessionManager(config, hooks, stats, store, router, workers, persistence, publisher, locks,
-                dormant, seqs, tree, keptSessions);
+                dormant, seqs, tree, keptSessions, restoreGate);
     }
 }

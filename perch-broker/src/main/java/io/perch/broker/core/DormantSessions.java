@@ -146,14 +146,14 @@ public final class DormantSessions implements NotInMemory {
      * plus the delay when its client was connected when the process stopped), at the latest
      * when the session expires.
      */
-    void restore(List<Dormant> stored, Publisher publisher) {
+    void restore(List<Dormant> stored, Publisher publisher, java.util.function.Predicate<String> decidedEarly) {
         this.publisher = publisher;
         long now = System.currentTimeMillis();
         for (Dormant d : stored) {
             String id = d.clientId();
             synchronized (locks.of(id)) {
-                if (live.get(id) != null) {
-                    continue;
+                if (live.get(id) != null || decidedEarly.test(id)) {
+                    continue; // its client connected before the restore got here: that CONNECT decided
                 }
                 Entry e = new Entry(d);
                 long gone = d.disconnectedAt() > 0 ? d.disconnectedAt() : now;

@@ -31,11 +31,13 @@ public final class Publisher {
     private final BrokerStats stats;
     private final Executor workers;
     private final SessionPersistence persistence;
+    private final RestoreGate restoring;
 
     public Publisher(BrokerConfig config, HookRegistry hooks, RetainedStore retained, Router router, BrokerStats stats,
-                     Executor workers, SessionPersistence persistence) {
+                     Executor workers, SessionPersistence persistence, RestoreGate restoring) {
         this.workers = workers;
         this.persistence = persistence;
+        this.restoring = restoring;
         this.config = config;
         this.hooks = hooks;
         this.retained = retained;
@@ -72,6 +74,10 @@ public final class Publisher {
      */
     public CompletionStage<Routed> publishRouted(ClientInfo publisher, Message m, Executor resumeOn,
                                                  Supplier<CompletionStage<Void>> withIt) {
+        if (!restoring.isOpen()) {
+            // The stored sessions are still being read: their subscriptions are not all known yet.
+            return restoring.whenOpen().thenComposeAsync(v -> publishRouted(publisher, m, resumeOn, withIt), resumeOn);
+        }
         if (!hooks.hasCallbacks(HookPoints.MESSAGE_PUBLISH)) {
             return CompletableFuture.completedFuture(deliver(m, new DurableWrites(), withIt));
         }

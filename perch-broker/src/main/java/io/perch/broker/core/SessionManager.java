@@ -49,6 +49,7 @@ public final class SessionManager {
     private final ScheduledExecutorService scheduler;
     private final ClientLocks locks;
     private final SessionPersistence persistence;
+    private final RestoreGate restoring;
     private final DormantSessions dormant;
     private final Publisher publisher;
     private final AtomicLong seqs;
@@ -59,7 +60,8 @@ public final class SessionManager {
     public SessionManager(BrokerConfig config, HookRegistry hooks, BrokerStats stats, SessionStore store,
                           Router router, ScheduledExecutorService scheduler, SessionPersistence persistence, Publisher publisher,
                           ClientLocks locks, DormantSessions dormant, AtomicLong seqs, SubscriptionTree<String> tree,
-                          KeptSessions keptSessions) {
+                          KeptSessions keptSessions, RestoreGate restoring) {
+        this.restoring = restoring;
         this.keptSessions = keptSessions;
         this.tree = tree;
         this.sessionHooks = new SessionHooks(hooks, stats);
@@ -103,6 +105,19 @@ public final class SessionManager {
      * what is routed to the client meanwhile is held for the loaded session.
      */
     public boolean beginLoad(String clientId, boolean cleanStart) {
+        if (!cleanStart && !restoring.isOpen()) {
+            synchronized (stripe(clientId)) {
+                if (store.get(clientId) != null) {
+                    return false;
+                }
+                if (!dormant.contains(clientId)) {
+                    // The restore has not got to it (if it is stored at all): ask the store. If the
+                    // restore adds it meanwhile, the loaded session takes that entry over; if the
+                    // load fails, the entry stays, as after any failed load.
+                    return true;
+                }
+            }
+        }
         if (cleanStart || !dormant.contains(clientId)) {
             return false; // every CONNECT asks: without a stored session it takes no lock
         }
@@ -149,6 +164,11 @@ public final class SessionManager {
             if (held != null && cleanStart) {
                 persistence.write(List.of(new Change.SessionDeleted(id))); // a clean start discards it (MQTT-3.1.2-4)
                 held = null;
+            } else if (held == null && cleanStart && !restoring.isOpen() && persistence.durable()) {
+                // Before the restore got to it: a clean start discards whatever the store keeps
+                // for it (a delete of nothing is harmless), and the restore must not bring it back.
+                restoring.connectedEarly(id);
+                persistence.write(List.of(new Change.SessionDeleted(id)));
             }
             Session existing = store.get(id);
             SessionConnection old = null;
@@ -222,7 +242,7 @@ public final class SessionManager {
      * each with its expiry and unsent will scheduled ({@link DormantSessions#restore}).
      */
     public void restore(List<SessionPersistence.Dormant> stored) {
-        dormant.restore(stored, publisher);
+        dormant.restore(stored, publisher, restoring::decidedEarly);
     }
 
     /** The connection of a session closed (not by takeover): hand on shared messages, then end or keep the session. */

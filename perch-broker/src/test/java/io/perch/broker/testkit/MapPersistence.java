@@ -158,12 +158,24 @@ public final class MapPersistence implements SessionPersistence {
         return loadGate.thenApply(v -> stored(clientId));
     }
 
+    /** What {@link #restore} waits for: a test holds it back to see what a broker does while it reads. */
+    public volatile CompletableFuture<Void> restoreGate = CompletableFuture.completedFuture(null);
+
     @Override
-    public synchronized CompletionStage<List<Dormant>> restore() {
-        List<Dormant> out = new ArrayList<>();
-        sessions.forEach((id, s) -> out.add(new Dormant(id, s.disconnectedAt, s.expiry, Map.copyOf(s.subscriptions),
-                s.messages.size(), s.will, s.protocolVersion)));
-        return CompletableFuture.completedFuture(out);
+    public CompletionStage<List<Dormant>> restore() {
+        return restoreGate.thenApply(v -> {
+            synchronized (this) {
+                List<Dormant> out = new ArrayList<>();
+                sessions.forEach((id, s) -> out.add(new Dormant(id, s.disconnectedAt, s.expiry,
+                        Map.copyOf(s.subscriptions), s.messages.size(), s.will, s.protocolVersion)));
+                return out;
+            }
+        });
+    }
+
+    /** Whether a session is stored for this client. */
+    public synchronized boolean has(String clientId) {
+        return sessions.containsKey(clientId);
     }
 
     /** What the store holds for a client now (empty when nothing). */

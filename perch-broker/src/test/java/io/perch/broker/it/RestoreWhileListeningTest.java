@@ -1,0 +1,107 @@
+package io.perch.broker.it;
+
+import io.netty.handler.codec.mqtt.MqttMessageType;
+import io.netty.handler.codec.mqtt.MqttProperties;
+import io.netty.handler.codec.mqtt.MqttQoS;
+import io.netty.handler.codec.mqtt.MqttSubscriptionOption;
+import io.perch.broker.Broker;
+import io.perch.broker.config.BrokerConfig;
+import io.perch.broker.config.ListenerConfig;
+import io.perch.broker.retain.MemoryRetainedStore;
+import io.perch.broker.session.MemorySessionStore;
+import io.perch.broker.testkit.BrokerFixture;
+import io.perch.broker.testkit.MapPersistence;
+import io.perch.broker.testkit.RawClient;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * A broker with stored sessions listens before it has read them all (a million take tens of
+ * seconds): while the read is held back, a returning persistent client gets its session (the
+ * CONNECT reads it itself), a clean start discards the stored one for good, and a publish waits
+ * (a stored session the read has not reached yet must get it), then is acknowledged and kept.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class RestoreWhileListeningTest {
+    private final MapPersistence store = new MapPersistence();
+    private final List<RawClient> open = new ArrayList<>();
+    private Broker broker;
+
+    @AfterEach
+    void stop() {
+        open.forEach(RawClient::close);
+        store.restoreGate.complete(null);
+        if (broker != null) {
+            broker.stop();
+        }
+    }
+
+    private RawClient client(int port) {
+        RawClient c = RawClient.open(port);
+        open.add(c);
+        return c;
+    }
+
+    private static MqttProperties keep() {
+        return RawClient.props(MqttProperties.MqttPropertyType.SESSION_EXPIRY_INTERVAL, 3600);
+    }
+
+    private void storeSession(BrokerFixture first, String id, String filter) {
+        RawClient c = client(first.tcpPort());
+        c.connect(RawClient.v5(id, true, 60).properties(keep()).build());
+        c.subscribe(1, MqttProperties.NO_PROPERTIES, filter, MqttSubscriptionOption.onlyFromQos(MqttQoS.AT_LEAST_ONCE));
+        c.disconnect(0, null);
+    }
+
+    @Test
+    void clientsConnectWhileStoredSessionsAreReadAndPublishesWaitForThem() throws Exception {
+        try (BrokerFixture first = BrokerFixture.start(b -> { }, b -> { }, store)) {
+            storeSession(first, "dormant", "kept/#");
+            storeSession(first, "back", "back/#");
+            storeSession(first, "fresh", "fresh/#");
+        }
+        store.restoreGate = new CompletableFuture<>();
+        broker = new Broker(BrokerConfig.builder().nodeName("test@127.0.0.1")
+                .listeners(List.of(ListenerConfig.tcp("127.0.0.1", 0))).sysInterval(Duration.ZERO).build(),
+                new MemorySessionStore(), new MemoryRetainedStore(), store);
+        CompletableFuture<Void> started = CompletableFuture.runAsync(broker::start);
+        await().atMost(Duration.ofSeconds(10)).until(() -> broker.port("tcp") > 0);
+        int port = broker.port("tcp");
+
+        RawClient back = client(port);
+        assertThat(back.connect(RawClient.v5("back", false, 60).properties(keep()).build())
+                .variableHeader().isSessionPresent()).as("read by its own CONNECT").isTrue();
+        RawClient fresh = client(port);
+        assertThat(fresh.connect(RawClient.v5("fresh", true, 60).build()).variableHeader().isSessionPresent()).isFalse();
+        RawClient pub = client(port);
+        pub.connect(RawClient.v5("pub", true, 60).build());
+        pub.publish("kept/a", 1, "for the dormant one", 1);
+        assertThat(pub.ping()).as("no PUBACK while the stored sessions are being read").isEmpty();
+        assertThat(started).isNotDone();
+
+        store.restoreGate.complete(null);
+        started.get(10, TimeUnit.SECONDS);
+        assertThat(RawClient.packetId(pub.expect(MqttMessageType.PUBACK))).isEqualTo(1);
+        assertThat(store.load("dormant").toCompletableFuture().get(5, TimeUnit.SECONDS).orElseThrow().messages())
+                .as("kept for the stored session the read reached after the publish came").hasSize(1);
+        assertThat(store.has("fresh")).as("a clean start discards it; the read does not bring it back").isFalse();
+        assertThat(broker.service().client("fresh")).isPresent();
+
+        pub.publish("back/b", 1, "live", 2);
+        assertThat(RawClient.text(back.expectPublish())).isEqualTo("live");
+        assertThat(RawClient.packetId(pub.expect(MqttMessageType.PUBACK))).isEqualTo(2);
+        pub.publish("fresh/c", 1, "nobody", 3);
+        assertThat(RawClient.reasonCode(pub.expect(MqttMessageType.PUBACK))).as("no subscriber left").isEqualTo(0x10);
+        assertThat(fresh.ping()).isEmpty();
+    }
+}
