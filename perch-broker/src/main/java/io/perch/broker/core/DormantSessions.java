@@ -146,16 +146,19 @@ public final class DormantSessions implements NotInMemory {
      * plus the delay when its client was connected when the process stopped), at the latest
      * when the session expires.
      */
-    void restore(List<Dormant> stored, Publisher publisher, java.util.function.Predicate<String> decidedEarly) {
+    void restore(List<Dormant> stored, Publisher publisher, RestoreGate gate) {
         this.publisher = publisher;
         long now = System.currentTimeMillis();
         for (Dormant d : stored) {
             String id = d.clientId();
             synchronized (locks.of(id)) {
-                if (live.get(id) != null || decidedEarly.test(id)) {
-                    continue; // its client connected before the restore got here: that CONNECT decided
+                if (live.get(id) != null || gate.decidedEarly(id)) {
+                    continue; // its client started clean before the restore got here
                 }
                 Entry e = new Entry(d);
+                if (gate.isLoadingEarly(id)) {
+                    e.loading = new ArrayList<>(); // its CONNECT is reading it: hold what comes for it
+                }
                 long gone = d.disconnectedAt() > 0 ? d.disconnectedAt() : now;
                 if (d.disconnectedAt() <= 0) {
                     // Its client was connected when the process stopped: disconnected from now on,

@@ -19,6 +19,8 @@ public final class RestoreGate {
     private static final CompletableFuture<Void> OPEN = CompletableFuture.completedFuture(null);
     private volatile CompletableFuture<Void> restored = OPEN;
     private final Set<String> early = ConcurrentHashMap.newKeySet();
+    /** Clients whose CONNECT is reading their session itself (added and removed under the id's lock). */
+    private final Set<String> loading = ConcurrentHashMap.newKeySet();
 
     /** Before the listeners bind: the stored sessions are about to be read. */
     public void close() {
@@ -43,6 +45,24 @@ public final class RestoreGate {
     /** A clean start while closed (under the client id's lock): the restore must skip this client. */
     void connectedEarly(String clientId) {
         early.add(clientId);
+    }
+
+    /**
+     * A CONNECT reads its client's session itself while closed (under the id's lock): if the
+     * restore adds that session meanwhile, what is routed to it from then on must be held for
+     * the loaded session, as for any load (the load may have read the store before).
+     */
+    void loadingEarly(String clientId) {
+        loading.add(clientId);
+    }
+
+    /** That read is over (loaded, failed, or abandoned; under the id's lock). */
+    void loadedEarly(String clientId) {
+        loading.remove(clientId);
+    }
+
+    boolean isLoadingEarly(String clientId) {
+        return loading.contains(clientId);
     }
 
     /** Whether a clean start discarded this client's session before the restore got to it (under its lock). */

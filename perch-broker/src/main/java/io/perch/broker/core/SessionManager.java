@@ -112,8 +112,10 @@ public final class SessionManager {
                 }
                 if (!dormant.contains(clientId)) {
                     // The restore has not got to it (if it is stored at all): ask the store. If the
-                    // restore adds it meanwhile, the loaded session takes that entry over; if the
-                    // load fails, the entry stays, as after any failed load.
+                    // restore adds it meanwhile, it adds it as loading (what is routed to it is held
+                    // for the loaded session, which takes the entry over); if the load fails, the
+                    // entry stays, as after any failed load.
+                    restoring.loadingEarly(clientId);
                     return true;
                 }
             }
@@ -136,7 +138,10 @@ public final class SessionManager {
 
     /** The load begun by {@link #beginLoad} failed: the session stays in the store, dormant. */
     public void loadFailed(String clientId) {
-        dormant.loadFailed(clientId);
+        synchronized (stripe(clientId)) {
+            restoring.loadedEarly(clientId);
+            dormant.loadFailed(clientId);
+        }
     }
 
     /** The store that keeps durable sessions. */
@@ -157,6 +162,7 @@ public final class SessionManager {
         String id = info.clientId();
         Opened result;
         synchronized (stripe(id)) {
+            restoring.loadedEarly(id);
             if (stored == null) {
                 dormant.runDue(id); // a clean start, or a CONNECT that did not load: what fell due goes first
             }
@@ -242,7 +248,7 @@ public final class SessionManager {
      * each with its expiry and unsent will scheduled ({@link DormantSessions#restore}).
      */
     public void restore(List<SessionPersistence.Dormant> stored) {
-        dormant.restore(stored, publisher, restoring::decidedEarly);
+        dormant.restore(stored, publisher, restoring);
     }
 
     /** The connection of a session closed (not by takeover): hand on shared messages, then end or keep the session. */

@@ -104,4 +104,41 @@ class RestoreWhileListeningTest {
         assertThat(RawClient.reasonCode(pub.expect(MqttMessageType.PUBACK))).as("no subscriber left").isEqualTo(0x10);
         assertThat(fresh.ping()).isEmpty();
     }
+
+    /**
+     * A CONNECT that reads its session while the broker still reads all of them, slowly: the
+     * broker's read reaches the same session meanwhile and publishes go on; what is routed to
+     * it before the CONNECT's own read answers (which read the store before that) is held for
+     * the loaded session, as for any load, not only written to the store.
+     */
+    @Test
+    void aMessageRoutedWhileAnEarlyConnectStillLoadsReachesTheLoadedSession() throws Exception {
+        try (BrokerFixture first = BrokerFixture.start(b -> { }, b -> { }, store)) {
+            storeSession(first, "slow", "slow/#");
+        }
+        store.restoreGate = new CompletableFuture<>();
+        store.loadGate = new CompletableFuture<>();
+        store.loadReadsFirst = true;
+        broker = new Broker(BrokerConfig.builder().nodeName("test@127.0.0.1")
+                .listeners(List.of(ListenerConfig.tcp("127.0.0.1", 0))).sysInterval(Duration.ZERO).build(),
+                new MemorySessionStore(), new MemoryRetainedStore(), store);
+        CompletableFuture<Void> started = CompletableFuture.runAsync(broker::start);
+        await().atMost(Duration.ofSeconds(10)).until(() -> broker.port("tcp") > 0);
+        int port = broker.port("tcp");
+
+        RawClient slow = client(port);
+        CompletableFuture<Boolean> present = CompletableFuture.supplyAsync(() -> slow.connect(
+                RawClient.v5("slow", false, 60).properties(keep()).build()).variableHeader().isSessionPresent());
+        await().atMost(Duration.ofSeconds(10)).until(() -> store.loads.get() == 1);
+        store.restoreGate.complete(null);
+        started.get(10, TimeUnit.SECONDS);
+        RawClient pub = client(port);
+        pub.connect(RawClient.v5("pub", true, 60).build());
+        pub.publish("slow/a", 1, "while it loads", 1);
+        assertThat(RawClient.packetId(pub.expect(MqttMessageType.PUBACK))).isEqualTo(1);
+
+        store.loadGate.complete(null);
+        assertThat(present.get(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(RawClient.text(slow.expectPublish())).isEqualTo("while it loads");
+    }
 }

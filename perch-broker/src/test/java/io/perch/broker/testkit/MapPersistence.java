@@ -152,9 +152,16 @@ public final class MapPersistence implements SessionPersistence {
     /** How many loads the broker asked for. */
     public final java.util.concurrent.atomic.AtomicInteger loads = new java.util.concurrent.atomic.AtomicInteger();
 
+    /** When set, a load reads the maps when it is asked and answers at {@link #loadGate}: writes in between are not in it. */
+    public volatile boolean loadReadsFirst;
+
     @Override
     public CompletionStage<Optional<StoredSession>> load(String clientId) {
         loads.incrementAndGet();
+        if (loadReadsFirst) {
+            Optional<StoredSession> read = stored(clientId);
+            return loadGate.thenApply(v -> read);
+        }
         return loadGate.thenApply(v -> stored(clientId));
     }
 
