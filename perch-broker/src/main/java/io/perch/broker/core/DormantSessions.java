@@ -348,6 +348,20 @@ public final class DormantSessions implements NotInMemory {
         }
     }
 
+    /**
+     * A session a CONNECT read from the store itself (the broker listens before its own read of
+     * the stored sessions is done) that expired while the broker was down: as its expiry would
+     * have, its will goes (if it has one) and the store deletes it. Under the client id's lock.
+     */
+    void expiredOnLoad(String clientId, io.perch.broker.persist.StoredSession stored, Publisher publisher) {
+        if (stored.will() != null) {
+            publish(clientId, stored.will().message(), publisher);
+        }
+        stats.sessionsExpired.increment();
+        log.info("stored session {} had expired while the broker was down; its client starts afresh", clientId);
+        persistence.write(List.of(new Change.SessionDeleted(clientId)));
+    }
+
     private void publishWill(String clientId, Publisher publisher) {
         synchronized (locks.of(clientId)) {
             Entry e = byId.get(clientId);

@@ -136,6 +136,12 @@ public final class SessionManager {
         }
     }
 
+    /** A stored session whose client left (not at a crash) longer ago than its expiry interval. */
+    private static boolean expiredWhileDown(StoredSession s) {
+        return s.disconnectedAt() > 0 && s.expiryIntervalSeconds() != NEVER_EXPIRE
+                && s.disconnectedAt() + s.expiryIntervalSeconds() * 1000 <= System.currentTimeMillis();
+    }
+
     /** The load begun by {@link #beginLoad} failed: the session stays in the store, dormant. */
     public void loadFailed(String clientId) {
         synchronized (stripe(clientId)) {
@@ -163,6 +169,12 @@ public final class SessionManager {
         Opened result;
         synchronized (stripe(id)) {
             restoring.loadedEarly(id);
+            if (stored != null && expiredWhileDown(stored)) {
+                // Read by this CONNECT before the broker's own read reached it: gone, as it would be.
+                dormant.expiredOnLoad(id, stored, publisher);
+                stored = null;
+                cleanStart = true; // what the broker's read may have added for it goes too
+            }
             if (stored == null) {
                 dormant.runDue(id); // a clean start, or a CONNECT that did not load: what fell due goes first
             }

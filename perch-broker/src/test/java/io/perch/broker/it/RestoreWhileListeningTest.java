@@ -141,4 +141,38 @@ class RestoreWhileListeningTest {
         assertThat(present.get(10, TimeUnit.SECONDS)).isTrue();
         assertThat(RawClient.text(slow.expectPublish())).isEqualTo("while it loads");
     }
+
+    /**
+     * A session that expired while the broker was down, whose client CONNECTs before the
+     * broker's read reached it: the CONNECT reads it itself and finds it expired, so the client
+     * starts afresh (session present 0) and the store deletes it, as the read would have.
+     */
+    @Test
+    void aSessionThatExpiredWhileTheBrokerWasDownIsNotResumedByAnEarlyConnect() throws Exception {
+        long left;
+        try (BrokerFixture first = BrokerFixture.start(b -> { }, b -> { }, store)) {
+            RawClient c = client(first.tcpPort());
+            c.connect(RawClient.v5("brief", true, 60)
+                    .properties(RawClient.props(MqttProperties.MqttPropertyType.SESSION_EXPIRY_INTERVAL, 1)).build());
+            c.subscribe(1, MqttProperties.NO_PROPERTIES, "brief/#", MqttSubscriptionOption.onlyFromQos(MqttQoS.AT_LEAST_ONCE));
+            c.disconnect(0, null);
+            left = System.currentTimeMillis();
+        }
+        // The expiry interval must pass: that is the subject, not a wait for a result.
+        await().atMost(Duration.ofSeconds(5)).until(() -> System.currentTimeMillis() > left + 1_100);
+        store.restoreGate = new CompletableFuture<>();
+        broker = new Broker(BrokerConfig.builder().nodeName("test@127.0.0.1")
+                .listeners(List.of(ListenerConfig.tcp("127.0.0.1", 0))).sysInterval(Duration.ZERO).build(),
+                new MemorySessionStore(), new MemoryRetainedStore(), store);
+        CompletableFuture<Void> started = CompletableFuture.runAsync(broker::start);
+        await().atMost(Duration.ofSeconds(10)).until(() -> broker.port("tcp") > 0);
+
+        RawClient again = client(broker.port("tcp"));
+        assertThat(again.connect(RawClient.v5("brief", false, 60).properties(keep()).build())
+                .variableHeader().isSessionPresent()).isFalse();
+        store.restoreGate.complete(null);
+        started.get(10, TimeUnit.SECONDS);
+        assertThat(broker.service().stats().sessionsExpired.sum()).isEqualTo(1);
+        assertThat(broker.service().routes()).as("its subscription went with it").isEmpty();
+    }
 }
