@@ -52,6 +52,16 @@ class RestoreWhileListeningTest {
         return c;
     }
 
+    /** A broker on the store, started on another thread: it returns once it listens (the read may still go on). */
+    private CompletableFuture<Void> startListening() {
+        broker = new Broker(BrokerConfig.builder().nodeName("test@127.0.0.1")
+                .listeners(List.of(ListenerConfig.tcp("127.0.0.1", 0))).sysInterval(Duration.ZERO).build(),
+                new MemorySessionStore(), new MemoryRetainedStore(), store);
+        CompletableFuture<Void> started = CompletableFuture.runAsync(broker::start);
+        await().atMost(Duration.ofSeconds(10)).until(() -> broker.port("tcp") > 0);
+        return started;
+    }
+
     private static MqttProperties keep() {
         return RawClient.props(MqttProperties.MqttPropertyType.SESSION_EXPIRY_INTERVAL, 3600);
     }
@@ -71,11 +81,7 @@ class RestoreWhileListeningTest {
             storeSession(first, "fresh", "fresh/#");
         }
         store.restoreGate = new CompletableFuture<>();
-        broker = new Broker(BrokerConfig.builder().nodeName("test@127.0.0.1")
-                .listeners(List.of(ListenerConfig.tcp("127.0.0.1", 0))).sysInterval(Duration.ZERO).build(),
-                new MemorySessionStore(), new MemoryRetainedStore(), store);
-        CompletableFuture<Void> started = CompletableFuture.runAsync(broker::start);
-        await().atMost(Duration.ofSeconds(10)).until(() -> broker.port("tcp") > 0);
+        CompletableFuture<Void> started = startListening();
         int port = broker.port("tcp");
 
         RawClient back = client(port);
@@ -119,11 +125,7 @@ class RestoreWhileListeningTest {
         store.restoreGate = new CompletableFuture<>();
         store.loadGate = new CompletableFuture<>();
         store.loadReadsFirst = true;
-        broker = new Broker(BrokerConfig.builder().nodeName("test@127.0.0.1")
-                .listeners(List.of(ListenerConfig.tcp("127.0.0.1", 0))).sysInterval(Duration.ZERO).build(),
-                new MemorySessionStore(), new MemoryRetainedStore(), store);
-        CompletableFuture<Void> started = CompletableFuture.runAsync(broker::start);
-        await().atMost(Duration.ofSeconds(10)).until(() -> broker.port("tcp") > 0);
+        CompletableFuture<Void> started = startListening();
         int port = broker.port("tcp");
 
         RawClient slow = client(port);
@@ -161,11 +163,7 @@ class RestoreWhileListeningTest {
         // The expiry interval must pass: that is the subject, not a wait for a result.
         await().atMost(Duration.ofSeconds(5)).until(() -> System.currentTimeMillis() > left + 1_100);
         store.restoreGate = new CompletableFuture<>();
-        broker = new Broker(BrokerConfig.builder().nodeName("test@127.0.0.1")
-                .listeners(List.of(ListenerConfig.tcp("127.0.0.1", 0))).sysInterval(Duration.ZERO).build(),
-                new MemorySessionStore(), new MemoryRetainedStore(), store);
-        CompletableFuture<Void> started = CompletableFuture.runAsync(broker::start);
-        await().atMost(Duration.ofSeconds(10)).until(() -> broker.port("tcp") > 0);
+        CompletableFuture<Void> started = startListening();
 
         RawClient again = client(broker.port("tcp"));
         assertThat(again.connect(RawClient.v5("brief", false, 60).properties(keep()).build())
