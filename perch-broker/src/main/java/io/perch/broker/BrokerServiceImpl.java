@@ -192,10 +192,7 @@ final class BrokerServiceImpl implements BrokerService {
         if (o == null) {
             return BacklogDelivery.NO_SUBSCRIPTION;
         }
-        int qos = Math.min(Math.min(message.qos(), o.qos()), core.config.maxQosAllowed);
-        boolean retain = o.retainAsPublished() && message.retain();
-        Pending p = Pending.of(message, qos, retain, o.subscriptionId() > 0 ? new int[]{o.subscriptionId()} : null);
-        switch (s.offerBacklog(p)) {
+        switch (s.offerBacklog(core.router.pending(message, o))) {
             case TAKEN:
                 return BacklogDelivery.TAKEN;
             case DUPLICATE:

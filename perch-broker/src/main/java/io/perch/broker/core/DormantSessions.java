@@ -339,13 +339,19 @@ public final class DormantSessions implements NotInMemory {
             byId.remove(clientId);
             keptSessions.remove();
             e.dormant.subscriptions().keySet().forEach(key -> tree.removeKey(key, clientId));
-            if (e.will != null && deadlines.remove(e.will)) {
-                publish(clientId, e.dormant.will().message(), publisher); // a session's end sends its will
-            }
-            stats.sessionsExpired.increment();
-            log.info("stored session {} expired", clientId);
-            persistence.write(List.of(new Change.SessionDeleted(clientId)));
+            // A session's end sends its will.
+            ended(clientId, e.will != null && deadlines.remove(e.will) ? e.dormant.will() : null, publisher);
         }
+    }
+
+    /** An expired session ends: its will (if still due) goes, it is counted, and the store deletes it. */
+    private void ended(String clientId, io.perch.broker.persist.StoredSession.StoredWill will, Publisher publisher) {
+        if (will != null) {
+            publish(clientId, will.message(), publisher);
+        }
+        stats.sessionsExpired.increment();
+        log.info("stored session {} expired", clientId);
+        persistence.write(List.of(new Change.SessionDeleted(clientId)));
     }
 
     /**
@@ -354,12 +360,7 @@ public final class DormantSessions implements NotInMemory {
      * have, its will goes (if it has one) and the store deletes it. Under the client id's lock.
      */
     void expiredOnLoad(String clientId, io.perch.broker.persist.StoredSession stored, Publisher publisher) {
-        if (stored.will() != null) {
-            publish(clientId, stored.will().message(), publisher);
-        }
-        stats.sessionsExpired.increment();
-        log.info("stored session {} had expired while the broker was down; its client starts afresh", clientId);
-        persistence.write(List.of(new Change.SessionDeleted(clientId)));
+        ended(clientId, stored.will(), publisher);
     }
 
     private void publishWill(String clientId, Publisher publisher) {

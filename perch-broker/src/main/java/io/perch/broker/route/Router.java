@@ -76,6 +76,11 @@ public final class Router {
         return n;
     }
 
+    /** What a subscriber with these options gets of a message (its one subscription), outside routing. */
+    public Pending pending(Message m, SubscriptionOptions o) {
+        return pending(m, o, null, null, null);
+    }
+
     /** What one subscriber gets of a message: its granted QoS, retain as published, identifiers. */
     private Pending pending(Message m, SubscriptionOptions o, int[] ids, String group, String filter) {
         int qos = Math.min(Math.min(m.qos(), o.qos()), maxQos);

@@ -148,8 +148,7 @@ final class Delivery {
             return add(events, DROPPED, p.message(), "expired");
         }
         SessionConnection conn = session.connection();
-        if (conn != null && queue.isEmpty() && conn.isWritable()
-                && (p.qos() == 0 || inflight.size() < window(conn))) {
+        if (sendsNow(conn, p)) {
             return send(conn, p, events);
         }
         if (conn == null && p.qos() == 0 && !storeQos0) {
@@ -169,7 +168,7 @@ final class Delivery {
             return offer(p); // counted and reported as dropped, as any expired message
         }
         SessionConnection conn = session.connection();
-        if (conn != null && queue.isEmpty() && conn.isWritable() && inflight.size() < window(conn)) {
+        if (sendsNow(conn, p)) {
             return send(conn, p, null);
         }
         queue.addHeld(p);
@@ -183,12 +182,12 @@ final class Delivery {
      */
     boolean roomForBacklog(Pending p) {
         assert Thread.holdsLock(session);
-        SessionConnection conn = session.connection();
-        if (conn != null && queue.isEmpty() && conn.isWritable()
-                && (p.qos() == 0 || inflight.size() < window(conn))) {
-            return true;
-        }
-        return queue.fitsInHalf(p);
+        return sendsNow(session.connection(), p) || queue.fitsInHalf(p);
+    }
+
+    /** Whether {@code p} goes out at once rather than to the queue: nothing queued before it, room in the window. */
+    private boolean sendsNow(SessionConnection conn, Pending p) {
+        return conn != null && queue.isEmpty() && conn.isWritable() && (p.qos() == 0 || inflight.size() < window(conn));
     }
 
     /**

@@ -137,6 +137,7 @@ public final class RedisSessionPersistence implements SessionPersistence {
     private CompletableFuture<Void> send(List<WriteStaging.Staged> batches) {
         PoolRuntime p = pool();
         List<RedisCall> calls = new ArrayList<>();
+        calls.add(null); // PERCH.ONCE goes first once the write's size is known
         List<Integer> dropped = new ArrayList<>(0);
         java.util.Set<io.perch.broker.message.MessageId> bodies = new java.util.HashSet<>();
         for (WriteStaging.Staged s : batches) {
@@ -155,14 +156,11 @@ public final class RedisSessionPersistence implements SessionPersistence {
             }
             calls.addAll(w.calls());
         }
-        if (calls.isEmpty()) {
+        if (calls.size() == 1) {
             return CompletableFuture.completedFuture(null);
         }
-        calls.add(0, PseudoCommands.once(SessionKeys.applied(instance, "w"), writeNumbers.incrementAndGet(), calls.size(),
-                APPLIED_TTL_MS));
-        for (int i = 0; i < dropped.size(); i++) {
-            dropped.set(i, dropped.get(i) + 1);
-        }
+        calls.set(0, PseudoCommands.once(SessionKeys.applied(instance, "w"), writeNumbers.incrementAndGet(),
+                calls.size() - 1, APPLIED_TTL_MS));
         CompletableFuture<List<Object>> sent = p.pipeline().submit(RedisOp.durableWrite(FUNCTION, calls));
         return dropped.isEmpty() ? sent.thenApply(r -> null) : sent.thenCompose(replies -> release(p, replies, dropped));
     }
