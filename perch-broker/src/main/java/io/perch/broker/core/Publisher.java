@@ -81,6 +81,19 @@ public final class Publisher {
         if (!hooks.hasCallbacks(HookPoints.MESSAGE_PUBLISH)) {
             return CompletableFuture.completedFuture(deliver(m, new DurableWrites(), withIt));
         }
+        if (withIt == null) {
+            return runHooks(publisher, m, resumeOn, null);
+        }
+        // The hooks' own durable writes (a rule's copy of the message in Redis) join the group
+        // too when they are made at once: a resend after a crash must find the copy stored
+        // with the packet id, or not at all. A hook that completes later writes on its own.
+        try (SessionPersistence.Group together = persistence.group()) {
+            return runHooks(publisher, m, resumeOn, withIt);
+        }
+    }
+
+    private CompletionStage<Routed> runHooks(ClientInfo publisher, Message m, Executor resumeOn,
+                                             Supplier<CompletionStage<Void>> withIt) {
         CompletableFuture<PublishEvent> f = hooks.run(HookPoints.MESSAGE_PUBLISH, new PublishEvent(publisher, m, true))
                 .toCompletableFuture();
         if (f.isDone() && !f.isCompletedExceptionally()) {

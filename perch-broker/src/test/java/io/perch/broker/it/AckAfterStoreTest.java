@@ -5,6 +5,9 @@ import io.netty.handler.codec.mqtt.MqttMessageType;
 import io.netty.handler.codec.mqtt.MqttProperties;
 import io.netty.handler.codec.mqtt.MqttQoS;
 import io.netty.handler.codec.mqtt.MqttSubscriptionOption;
+import io.perch.broker.hook.HookPoints;
+import io.perch.broker.hook.HookResult;
+import io.perch.broker.hook.event.PublishEvent;
 import io.perch.broker.persist.Change;
 import io.perch.broker.testkit.BrokerFixture;
 import io.perch.broker.testkit.Inbox;
@@ -118,6 +121,26 @@ class AckAfterStoreTest {
             assertThat(g).contains(new Change.AwaitingRelAdded("pub", 9));
         });
         assertThat(store.log).filteredOn(c -> c instanceof Change.AwaitingRelAdded).hasSize(1);
+    }
+
+    /**
+     * A message.publish hook's own durable write made at once (a Redis rule's copy of the
+     * message) belongs in the same group: kept without the packet id, a resend would store it twice.
+     */
+    @Test
+    void aHookWriteMadeAtOnceForAQos2MessageJoinsItsGroup() {
+        broker.broker().hooks().register(HookPoints.MESSAGE_PUBLISH, 100, "copy", (PublishEvent e) -> {
+            e.writes().add(store.write(List.of(new Change.SessionSaved("copy-of-" + e.message().topic(), 5, 60, 0))));
+            return CompletableFuture.completedFuture(HookResult.ok());
+        });
+        RawClient pub = publisherV5("pub", true);
+        pub.publish("kept/q2", 2, "once", 9);
+        assertThat(RawClient.packetId(pub.expect(MqttMessageType.PUBREC))).isEqualTo(9);
+
+        assertThat(store.groups).anySatisfy(g -> {
+            assertThat(g).anyMatch(c -> c instanceof Change.SessionSaved s && s.clientId().equals("copy-of-kept/q2"));
+            assertThat(g).contains(new Change.AwaitingRelAdded("pub", 9));
+        });
     }
 
     /**

@@ -121,6 +121,18 @@ public final class CommandPipeline implements AutoCloseable {
         return redis.isUp();
     }
 
+    /**
+     * Counts a function's write that went inside another op (a rule's copy of a QoS 2 message
+     * in the session store's write) under its own name, as if it had gone alone.
+     */
+    public void countCarried(String function, boolean ok) {
+        if (ok) {
+            metrics.success(function);
+        } else {
+            metrics.failure(function);
+        }
+    }
+
     /** Writes waiting (queued or being replayed). */
     public int backlog() {
         lock.lock();

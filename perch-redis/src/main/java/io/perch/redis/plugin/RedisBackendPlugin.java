@@ -138,12 +138,12 @@ public final class RedisBackendPlugin implements PerchPlugin {
                 }
                 PoolConnector connector = new PoolConnector(pc, resources, TIMEOUT);
                 connectors.put(pc.name(), connector);
-                Durability durability = sessionStore != null && pc.name().equals(persistence.pool())
-                        ? durability(persistence) : Durability.REPLY;
+                boolean sessions = sessionStore != null && pc.name().equals(persistence.pool());
+                Durability durability = sessions ? durability(persistence) : Durability.REPLY;
                 CommandPipeline pipeline = new CommandPipeline(pc.name(), connector::connect, metrics, config.backlogMax(),
                         TIMEOUT, durability);
                 pipeline.start();
-                pools.put(pc.name(), new PoolRuntime(pc, pipeline));
+                pools.put(pc.name(), new PoolRuntime(pc, pipeline, sessions ? sessionStore.stagedWrites() : null));
                 log.info("Redis backend: {}", pc);
             }
             if (sessionStore != null) {
@@ -214,7 +214,12 @@ public final class RedisBackendPlugin implements PerchPlugin {
 
     /** The pool's pipeline, for operators and tests: backlog, reachability. */
     public Optional<CommandPipeline> pipeline(String pool) {
-        return Optional.ofNullable(pools.get(pool)).map(PoolRuntime::pipeline);
+        return pool(pool).map(PoolRuntime::pipeline);
+    }
+
+    /** The running pool as the functions use it (its reads and writes keep order with staged session writes). */
+    public Optional<PoolRuntime> pool(String pool) {
+        return Optional.ofNullable(pools.get(pool));
     }
 
     /** True when every channel has subscribed. */

@@ -130,6 +130,25 @@ public final class RedisSessionPersistence implements SessionPersistence {
     }
 
     /**
+     * The staging as the pool's functions see it: a message.publish rule's write made inside a
+     * {@link #group()} goes in the group's write (applied with the session writes, whole or not
+     * at all), and the pool's other commands keep their order with it.
+     */
+    public io.perch.redis.function.StagedWrites stagedWrites() {
+        return new io.perch.redis.function.StagedWrites() {
+            @Override
+            public CompletableFuture<Void> stageInGroup(List<RedisCall> calls) {
+                return staging.stageInGroup(calls);
+            }
+
+            @Override
+            public void beforeDirect() {
+                staging.beforeDirect();
+            }
+        };
+    }
+
+    /**
      * Translates staged batches, in order, into one durable pipeline write (under the staging's
      * monitor, see {@link WriteStaging}); completes when Redis replied and the bodies of deleted
      * sessions were released.
@@ -141,6 +160,10 @@ public final class RedisSessionPersistence implements SessionPersistence {
         List<Integer> dropped = new ArrayList<>(0);
         java.util.Set<io.perch.broker.message.MessageId> bodies = new java.util.HashSet<>();
         for (WriteStaging.Staged s : batches) {
+            if (s.rule != null) {
+                calls.addAll(s.rule);
+                continue;
+            }
             SessionWrites.Writes w;
             try {
                 w = writes.translate(s.changes, bodies);

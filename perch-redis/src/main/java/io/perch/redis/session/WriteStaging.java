@@ -3,6 +3,7 @@ package io.perch.redis.session;
 import io.perch.broker.message.MessageId;
 import io.perch.broker.persist.Change;
 import io.perch.broker.persist.SessionPersistence;
+import io.perch.redis.client.RedisCall;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -32,7 +33,10 @@ import java.util.function.Function;
  * <p>A {@link #group() group} keeps the batches staged while it is open (by any thread) out of
  * every write until it closes, so that they go in one write: one {@code EVAL} on a single or
  * Sentinel pool, applied by Redis whole or not at all. A QoS 2 publish uses it for the
- * messages it routes and its packet id (see {@code SessionPersistence.group}).
+ * messages it routes and its packet id (see {@code SessionPersistence.group}), and for the
+ * EMQ X rule writes its message.publish hooks make on the store's pool meanwhile, on the thread
+ * that opened it ({@link #stageInGroup}); the pool's other commands wait for those
+ * ({@link #beforeDirect}), so Redis applies the pool's commands in the broker's order.
  *
  * <p>Threads: {@link #stage} runs on broker threads (under a session's lock), {@link #done} on
  * the pool's pipeline thread, the linger on the plugin's timer; the batches are guarded by this
@@ -43,6 +47,8 @@ final class WriteStaging {
     /** One session batch and the future of its write. */
     static final class Staged {
         final List<Change> changes;
+        /** A rule's own commands staged in a group ({@link #stageInGroup}), or null for a session batch. */
+        final List<RedisCall> rule;
         final CompletableFuture<Void> done = new CompletableFuture<>();
         final long stagedAt = System.nanoTime();
         /** Staging order, for groups: a group holds back every batch numbered from its start on. */
@@ -51,7 +57,17 @@ final class WriteStaging {
         boolean left;
 
         Staged(List<Change> changes) {
+            this(changes, null);
+        }
+
+        Staged(List<Change> changes, List<RedisCall> rule) {
             this.changes = changes;
+            this.rule = rule;
+        }
+
+        /** Nothing left to write (a rule's commands are never made moot). */
+        boolean isEmpty() {
+            return rule == null && changes.isEmpty();
         }
     }
 
@@ -80,6 +96,10 @@ final class WriteStaging {
     private long staged;
     /** The open groups' first batch numbers (a few at most: one per thread routing a QoS 2 publish). */
     private final List<long[]> openGroups = new ArrayList<>(2);
+    /** How many groups the current thread has open: its rules' writes then join them ({@link #stageInGroup}). */
+    private final ThreadLocal<int[]> groupsOnThread = ThreadLocal.withInitial(() -> new int[1]);
+    /** Rule writes staged and not yet handed to the pipeline: other writes and reads of the pool wait for them. */
+    private final java.util.concurrent.atomic.AtomicInteger rulesPending = new java.util.concurrent.atomic.AtomicInteger();
 
     /**
      * @param send translates the batches, in order, into one pipeline op and submits it (called
@@ -143,6 +163,38 @@ final class WriteStaging {
     }
 
     /**
+     * A rule's write made while this thread has a group open (a message.publish rule of a QoS 2
+     * publish: its copy of the message must be stored together with the packet id) joins the
+     * group: staged here, in order with the session batches, and sent in the same write.
+     * Returns null when this thread has no group open: the caller sends it itself, after
+     * {@link #beforeDirect()}.
+     */
+    CompletableFuture<Void> stageInGroup(List<RedisCall> calls) {
+        if (groupsOnThread.get()[0] == 0) {
+            return null;
+        }
+        Staged s = new Staged(List.of(), List.copyOf(calls));
+        rulesPending.incrementAndGet();
+        synchronized (this) {
+            s.number = staged++;
+            waiting.add(s);
+        }
+        return s.done;
+    }
+
+    /**
+     * Called before a write or read of the pool goes to the pipeline directly: a rule write
+     * staged here must reach Redis first (a queue acknowledgement deletes what it stored, a
+     * fetch must find it), so what waits goes now. Free when no rule write is staged. A rule
+     * write still held by an open group goes later (that publish is still being routed).
+     */
+    void beforeDirect() {
+        if (rulesPending.get() > 0) {
+            flush();
+        }
+    }
+
+    /**
      * Opens a group: every batch staged from now until it is closed goes in one write (see the
      * class comment). Close it promptly, on the thread that opened it: while it is open, later
      * batches of every session wait too.
@@ -153,10 +205,12 @@ final class WriteStaging {
             start[0] = staged;
             openGroups.add(start);
         }
+        groupsOnThread.get()[0]++;
         return () -> closeGroup(start);
     }
 
     private void closeGroup(long[] start) {
+        groupsOnThread.get()[0]--;
         synchronized (this) {
             openGroups.remove(start);
             if (!sending) {
@@ -227,7 +281,15 @@ final class WriteStaging {
             try {
                 for (Outgoing o; (o = pollOutgoing()) != null; ) {
                     Outgoing w = o;
-                    submit(w.batches()).whenComplete((v, e) -> {
+                    CompletableFuture<Void> sent = submit(w.batches());
+                    int rules = 0;
+                    for (Staged s : w.batches()) {
+                        rules += s.rule != null ? 1 : 0;
+                    }
+                    if (rules > 0) {
+                        rulesPending.addAndGet(-rules);
+                    }
+                    sent.whenComplete((v, e) -> {
                         complete(w.batches(), e);
                         if (w.regular()) {
                             done();
