@@ -1,0 +1,92 @@
+package io.perch.auth;
+
+import io.perch.auth.spi.AclSource;
+import io.perch.broker.hook.HookResult;
+import io.perch.broker.hook.event.AclCheckEvent;
+import io.perch.broker.hook.event.ClientInfo;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * The client.check_acl callback: the cached decision when there is one, else the sources in
+ * {@code auth.chain} order until one allows or denies. No decision leaves the event undecided
+ * and the broker applies {@code acl_nomatch}. A source that fails denies: an ACL that cannot
+ * be read must not open the topic. Stateless but for the cache; runs on any event loop.
+ */
+final class AclChain {
+    private static final Logger log = LoggerFactory.getLogger(AclChain.class);
+    private final List<AclSource> sources;
+    private final AclCache cache;
+    private final AuthMetrics metrics;
+
+    AclChain(List<AclSource> sources, AclCache cache, AuthMetrics metrics) {
+        this.sources = List.copyOf(sources);
+        this.cache = cache;
+        this.metrics = metrics;
+        for (AclSource s : sources) {
+            s.onChange(cache::invalidateAll);
+        }
+    }
+
+    CompletionStage<HookResult<AclCheckEvent>> call(AclCheckEvent ev) {
+        if (ev.decision() != AclCheckEvent.Decision.IGNORE) {
+            return CompletableFuture.completedFuture(HookResult.ok());
+        }
+        AclCheckEvent.Decision cached = cache.get(who(ev.client()), ev.action(), ev.topic());
+        if (cached != null) {
+            metrics.acl("cache", "hit");
+            return CompletableFuture.completedFuture(result(ev, cached));
+        }
+        long generation = cache.generation();
+        return ask(0, ev).thenApply(d -> {
+            cache.put(who(ev.client()), ev.action(), ev.topic(), d, generation);
+            return result(ev, d);
+        });
+    }
+
+    private static HookResult<AclCheckEvent> result(AclCheckEvent ev, AclCheckEvent.Decision d) {
+        return d == AclCheckEvent.Decision.IGNORE ? HookResult.ok() : HookResult.stop(ev.decide(d));
+    }
+
+    private CompletionStage<AclCheckEvent.Decision> ask(int i, AclCheckEvent ev) {
+        if (i == sources.size()) {
+            metrics.acl("none", "nomatch");
+            return CompletableFuture.completedFuture(AclCheckEvent.Decision.IGNORE);
+        }
+        AclSource source = sources.get(i);
+        CompletionStage<AclCheckEvent.Decision> d;
+        try {
+            d = source.check(ev.client(), ev.action(), ev.topic());
+        } catch (RuntimeException e) {
+            d = CompletableFuture.failedFuture(e);
+        }
+        return d.exceptionally(e -> failed(source, ev.client(), e)).thenCompose(decision -> {
+            if (decision == AclCheckEvent.Decision.IGNORE) {
+                return ask(i + 1, ev);
+            }
+            metrics.acl(source.name(), decision == AclCheckEvent.Decision.ALLOW ? "allow" : "deny");
+            return CompletableFuture.completedFuture(decision);
+        });
+    }
+
+    private AclCheckEvent.Decision failed(AclSource source, ClientInfo client, Throwable e) {
+        metrics.acl(source.name(), "error");
+        log.warn("ACL source {} failed for client {}: {}; denying", source.name(), client.clientId(),
+                AuthChain.rootMessage(e));
+        return AclCheckEvent.Decision.DENY;
+    }
+
+    /** The client left: its cached decisions go. */
+    void forget(ClientInfo client) {
+        cache.forget(who(client));
+    }
+
+    /** Cached per client id and user: a client id that comes back as another user starts afresh. */
+    private static String who(ClientInfo c) {
+        return c.clientId() + '\0' + (c.username() == null ? "" : c.username());
+    }
+}

@@ -1,0 +1,28 @@
+package io.perch.auth.spi;
+
+import io.perch.broker.hook.event.AclCheckEvent;
+import io.perch.broker.hook.event.ClientInfo;
+
+import java.util.concurrent.CompletionStage;
+
+/**
+ * One source of ACL rules: for a client's publish or subscribe it says allow, deny, or
+ * {@code IGNORE} (no rule of mine matched: the next source decides, and with none
+ * {@code acl_nomatch}). Called on a broker event loop; never blocks.
+ */
+public interface AclSource extends AutoCloseable {
+    String name();
+
+    CompletionStage<AclCheckEvent.Decision> check(ClientInfo client, AclCheckEvent.Action action, String topic);
+
+    /**
+     * Called with a runnable that the source runs whenever its rules change (a file reloaded):
+     * cached decisions are then dropped. The default never changes.
+     */
+    default void onChange(Runnable listener) {
+    }
+
+    @Override
+    default void close() {
+    }
+}

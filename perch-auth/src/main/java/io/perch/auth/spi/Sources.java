@@ -1,0 +1,47 @@
+package io.perch.auth.spi;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.perch.broker.api.BrokerService;
+
+import java.nio.file.Path;
+import java.util.concurrent.ScheduledExecutorService;
+
+/**
+ * The sources one configured {@link SourceKind} supplies, started once before the listeners
+ * bind and closed after they close.
+ */
+public interface Sources extends AutoCloseable {
+    /**
+     * What a kind may use while it starts: relative file paths resolve against {@code home};
+     * {@code timer} is the plugin's single timer thread (file reloads, say).
+     */
+    record Context(Path home, ScheduledExecutorService timer, MeterRegistry metrics, BrokerService broker) {
+        public Path resolve(String file) {
+            Path p = Path.of(file);
+            return p.isAbsolute() ? p : home.resolve(p);
+        }
+    }
+
+    /** Opens files and connections; a problem found here stops start-up with its config line. */
+    void start(Context context) throws Exception;
+
+    /** The authentication source, or null when this kind only has ACL rules here. */
+    default AuthSource auth() {
+        return null;
+    }
+
+    /** The ACL source, or null. */
+    default AclSource acl() {
+        return null;
+    }
+
+    @Override
+    default void close() {
+        if (auth() != null) {
+            auth().close();
+        }
+        if (acl() != null) {
+            acl().close();
+        }
+    }
+}
