@@ -39,6 +39,8 @@ public final class BrokerConfig {
     public final boolean allowAnonymous;
     /** acl_nomatch: allow when no ACL source decides */
     public final boolean aclNoMatchAllow;
+    /** {@code acl_deny_action = disconnect}: a denied publish or subscribe also ends the connection. */
+    public final boolean aclDenyDisconnect;
     /** zone.external.idle_timeout: close sockets that send no CONNECT within this time */
     public final Duration idleTimeout;
     /** zone.external.keepalive_backoff: timeout = keepalive * backoff * 2 (0.75 gives the spec's 1.5x) */
@@ -93,6 +95,7 @@ public final class BrokerConfig {
         sharedSubscription = b.sharedSubscription;
         allowAnonymous = b.allowAnonymous;
         aclNoMatchAllow = b.aclNoMatchAllow;
+        aclDenyDisconnect = b.aclDenyDisconnect;
         idleTimeout = b.idleTimeout;
         keepaliveBackoff = b.keepaliveBackoff;
         serverKeepalive = b.serverKeepalive;
@@ -156,6 +159,7 @@ public final class BrokerConfig {
         public boolean sharedSubscription = true;
         public boolean allowAnonymous = true;
         public boolean aclNoMatchAllow = true;
+        public boolean aclDenyDisconnect = false;
         public Duration idleTimeout = Duration.ofSeconds(15);
         public double keepaliveBackoff = 0.75;
         public int serverKeepalive = 0;
@@ -190,6 +194,7 @@ public final class BrokerConfig {
         public Builder sharedSubscription(boolean v) { sharedSubscription = v; return this; }
         public Builder allowAnonymous(boolean v) { allowAnonymous = v; return this; }
         public Builder aclNoMatchAllow(boolean v) { aclNoMatchAllow = v; return this; }
+        public Builder aclDenyDisconnect(boolean v) { aclDenyDisconnect = v; return this; }
         public Builder idleTimeout(Duration v) { idleTimeout = v; return this; }
         public Builder keepaliveBackoff(double v) { keepaliveBackoff = v; return this; }
         public Builder serverKeepalive(int v) { serverKeepalive = v; return this; }

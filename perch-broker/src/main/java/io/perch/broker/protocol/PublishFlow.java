@@ -158,6 +158,11 @@ final class PublishFlow {
             log.info("client {}: publish to {} denied by ACL", c.client.clientId(), m.topic());
             c.core.stats.messagesDropped.increment();
             c.core.hooks.fire(HookPoints.MESSAGE_DROPPED, new DroppedEvent(m, c.client.clientId(), "not_authorized"));
+            if (c.core.config.aclDenyDisconnect) {
+                // acl_deny_action = disconnect: no acknowledgement; v5 learns why from the DISCONNECT.
+                c.closeWith(ReasonCodes.NOT_AUTHORIZED, "publish to a topic the ACL denies");
+                return DONE;
+            }
             ack(m.qos(), packetId, ReasonCodes.NOT_AUTHORIZED);
             if (m.qos() == 2) {
                 c.session.release(packetId);

@@ -129,6 +129,11 @@ final class SubscribeFlow {
             Request r = granted.get(i);
             c.core.subscriptions.afterSubscribe(c.session, r.parsed(), r.options(), isNew.get(i));
         }
+        if (c.core.config.aclDenyDisconnect && codes.contains(ReasonCodes.NOT_AUTHORIZED)) {
+            // acl_deny_action = disconnect: the SUBACK says which filters were granted (they stand),
+            // then the connection ends.
+            c.closeWith(ReasonCodes.NOT_AUTHORIZED, "subscribe to a filter the ACL denies");
+        }
     }
 
     /**

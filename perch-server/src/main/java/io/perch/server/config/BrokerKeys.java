@@ -47,6 +47,7 @@ final class BrokerKeys {
         k.put("node.max_connections", (e, b) -> b.maxConnections(e.value().equals("auto") ? 0 : maxConnections(e)));
         k.put("allow_anonymous", (e, b) -> b.allowAnonymous(bool(e)));
         k.put("acl_nomatch", (e, b) -> b.aclNoMatchAllow(choice(e, "allow", "deny").equals("allow")));
+        k.put("acl_deny_action", (e, b) -> b.aclDenyDisconnect(choice(e, "ignore", "disconnect").equals("disconnect")));
         k.put("mqtt.max_packet_size", (e, b) -> b.maxPacketSize((int) size(e, MAX_PACKET)));
         k.put("mqtt.max_clientid_len", (e, b) -> b.maxClientIdLen(integer(e, 23, 65535)));
         k.put("mqtt.max_topic_levels", (e, b) -> b.maxTopicLevels(integer(e, 0, 65535)));
