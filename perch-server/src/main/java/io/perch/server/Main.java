@@ -11,13 +11,13 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Command-line entry: {@code perch start | version | help}. Each subcommand is its own class
+ * Command-line entry: {@code perch start | version | ctl | passwd | help}. Each subcommand is its own class
  * listed in {@code subcommands} below; a new one (e.g. {@code ctl}) is one class and one
  * entry there. Exit status: 0 done, 1 failed to start or run, 2 bad arguments or config
  * (the message alone on stderr, no stack trace).
  */
 @Command(name = "perch", description = "Perch MQTT broker.",
-        subcommands = {StartCommand.class, VersionCommand.class, io.perch.dashboard.ctl.CtlCommand.class,
+        subcommands = {StartCommand.class, VersionCommand.class, io.perch.dashboard.ctl.CtlCommand.class, PasswdCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     public static final int EXIT_OK = 0;

@@ -62,6 +62,14 @@ class AclFilesTest {
     }
 
     @Test
+    void theExampleShippedInEtcParsesAndKeepsEmqxDefaults() throws Exception {
+        EmqxAclFile acl = EmqxAclFile.read(java.nio.file.Path.of("..", "etc", "acl.conf.example"));
+        assertThat(acl.size()).isEqualTo(4);
+        assertThat(acl.check(ALICE, SUBSCRIBE, "#")).isEqualTo(DENY);
+        assertThat(acl.check(ALICE, PUBLISH, "a/b")).isEqualTo(ALLOW);
+    }
+
+    @Test
     void emqxPlaceholdersCidrsAndCombinationsAndNoMatch() {
         EmqxAclFile acl = EmqxAclFile.parse(String.join("\n",
                 "{allow, all, publish, [\"devices/%u/#\", \"clients/%c\"]}.",
