@@ -2,7 +2,9 @@ package io.perch.auth;
 
 import io.perch.auth.file.FileKind;
 import io.perch.auth.spi.AclSource;
+import io.perch.auth.scram.ScramAuthenticator;
 import io.perch.auth.spi.AuthSource;
+import io.perch.auth.spi.ScramVerifiers;
 import io.perch.auth.spi.SourceKind;
 import io.perch.auth.spi.Sources;
 import io.perch.broker.hook.HookPoints;
@@ -11,6 +13,7 @@ import io.perch.broker.hook.HookResult;
 import io.perch.broker.hook.event.AclCheckEvent;
 import io.perch.broker.hook.event.AuthenticateEvent;
 import io.perch.broker.hook.event.DisconnectedEvent;
+import io.perch.broker.hook.event.EnhancedAuthEvent;
 import io.perch.broker.plugin.ConfigDurations;
 import io.perch.broker.plugin.ConfigEntry;
 import io.perch.broker.plugin.ConfigException;
@@ -165,6 +168,7 @@ public final class AuthPlugin implements PerchPlugin {
         Sources.Context ctx = new Sources.Context(context.homeDir(), timer, context.metrics(), context.broker());
         List<AuthSource> auth = new ArrayList<>();
         List<AclSource> acl = new ArrayList<>();
+        List<ScramVerifiers> scram = new ArrayList<>();
         try {
             for (Sources s : configured.values()) {
                 s.start(ctx);
@@ -173,6 +177,9 @@ public final class AuthPlugin implements PerchPlugin {
                 }
                 if (s.acl() != null) {
                     acl.add(s.acl());
+                }
+                if (s.scram() != null) {
+                    scram.add(s.scram());
                 }
             }
         } catch (Exception e) {
@@ -195,6 +202,12 @@ public final class AuthPlugin implements PerchPlugin {
                         chain.forget(ev.client());
                         return CompletableFuture.completedFuture(HookResult.ok());
                     }));
+        }
+        if (!scram.isEmpty()) {
+            ScramAuthenticator scramAuth = new ScramAuthenticator(scram, System::nanoTime);
+            registrations.add(hooks.register(HookPoints.CLIENT_ENHANCED_AUTH, PRIORITY, "auth.scram",
+                    (EnhancedAuthEvent ev) -> scramAuth.call(ev)));
+            timer.scheduleWithFixedDelay(scramAuth::sweep, 30, 30, java.util.concurrent.TimeUnit.SECONDS);
         }
         log.info("authentication chain: {} (authentication: {}; ACL: {})", String.join(", ", configured.keySet()),
                 auth.stream().map(AuthSource::name).toList(), acl.stream().map(AclSource::name).toList());

@@ -6,6 +6,7 @@ import io.perch.auth.acl.EmqxAclFile;
 import io.perch.auth.acl.MosquittoAclFile;
 import io.perch.auth.spi.AclSource;
 import io.perch.auth.spi.AuthSource;
+import io.perch.auth.spi.ScramVerifiers;
 import io.perch.auth.spi.SourceKind;
 import io.perch.auth.spi.Sources;
 import io.perch.broker.plugin.ConfigDurations;
@@ -123,6 +124,11 @@ public final class FileKind implements SourceKind {
         @Override
         public AclSource acl() {
             return acl;
+        }
+
+        @Override
+        public ScramVerifiers scram() {
+            return auth == null ? null : user -> java.util.concurrent.CompletableFuture.completedFuture(auth.scram(user));
         }
 
         @Override

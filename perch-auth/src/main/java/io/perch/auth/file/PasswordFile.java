@@ -14,15 +14,16 @@ import java.util.Map;
 
 /**
  * A Mosquitto password file: one {@code username:hash} per line ({@link MosquittoHash}), blank
- * lines and {@code #} comments allowed, as {@code mosquitto_passwd} writes it. Immutable once
+ * lines and {@code #} comments allowed, as {@code mosquitto_passwd} writes it; a line may also
+ * hold a SCRAM-SHA-256 verifier ({@link Credential}), which Mosquitto itself would not read. Immutable once
  * read; {@link #with} and {@link #without} make the next version, {@link #write} replaces the
  * file atomically.
  */
 public final class PasswordFile {
     private final Map<String, String> stored;
-    private final Map<String, MosquittoHash.Parsed> parsed;
+    private final Map<String, Credential> parsed;
 
-    private PasswordFile(Map<String, String> stored, Map<String, MosquittoHash.Parsed> parsed) {
+    private PasswordFile(Map<String, String> stored, Map<String, Credential> parsed) {
         this.stored = stored;
         this.parsed = parsed;
     }
@@ -35,7 +36,7 @@ public final class PasswordFile {
     public static PasswordFile read(Path file) throws IOException {
         List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
         Map<String, String> stored = new LinkedHashMap<>();
-        Map<String, MosquittoHash.Parsed> parsed = new LinkedHashMap<>();
+        Map<String, Credential> parsed = new LinkedHashMap<>();
         for (int i = 0; i < lines.size(); i++) {
             String line = lines.get(i).strip();
             if (line.isEmpty() || line.startsWith("#")) {
@@ -48,7 +49,7 @@ public final class PasswordFile {
             String user = line.substring(0, colon);
             String hash = line.substring(colon + 1);
             try {
-                parsed.put(user, MosquittoHash.parse(hash));
+                parsed.put(user, Credential.parse(hash));
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException(file + ":" + (i + 1) + ": user " + user + ": " + e.getMessage());
             }
@@ -59,8 +60,8 @@ public final class PasswordFile {
         return new PasswordFile(Collections.unmodifiableMap(stored), Collections.unmodifiableMap(parsed));
     }
 
-    /** The user's hash, or null when the file does not know the user. */
-    public MosquittoHash.Parsed hash(String username) {
+    /** The user's credential, or null when the file does not know the user. */
+    public Credential credential(String username) {
         return parsed.get(username);
     }
 
@@ -74,16 +75,16 @@ public final class PasswordFile {
             throw new IllegalArgumentException("a username may not be empty or contain ':' or a line break");
         }
         Map<String, String> s = new LinkedHashMap<>(stored);
-        Map<String, MosquittoHash.Parsed> p = new LinkedHashMap<>(parsed);
+        Map<String, Credential> p = new LinkedHashMap<>(parsed);
         s.put(user, hash);
-        p.put(user, MosquittoHash.parse(hash));
+        p.put(user, Credential.parse(hash));
         return new PasswordFile(Collections.unmodifiableMap(s), Collections.unmodifiableMap(p));
     }
 
     /** This file without {@code user}. */
     public PasswordFile without(String user) {
         Map<String, String> s = new LinkedHashMap<>(stored);
-        Map<String, MosquittoHash.Parsed> p = new LinkedHashMap<>(parsed);
+        Map<String, Credential> p = new LinkedHashMap<>(parsed);
         s.remove(user);
         p.remove(user);
         return new PasswordFile(Collections.unmodifiableMap(s), Collections.unmodifiableMap(p));

@@ -46,7 +46,7 @@ final class PasswordFileSource implements AuthSource {
     @Override
     public CompletionStage<AuthOutcome> authenticate(ClientInfo client, byte[] password) {
         String user = client.username();
-        MosquittoHash.Parsed h = user == null ? null : file.hash(user);
+        Credential h = user == null ? null : file.credential(user);
         if (h == null) {
             return CompletableFuture.completedFuture(AuthOutcome.IGNORE);
         }
@@ -55,11 +55,17 @@ final class PasswordFileSource implements AuthSource {
         }
         boolean superuser = superusers.contains(user);
         try {
-            return CompletableFuture.supplyAsync(() -> MosquittoHash.verify(h, password)
+            return CompletableFuture.supplyAsync(() -> h.verify(password)
                     ? AuthOutcome.allow(superuser) : AuthOutcome.DENY, hashing);
         } catch (RejectedExecutionException stopping) {
             return CompletableFuture.failedFuture(stopping);
         }
+    }
+
+    /** The user's SCRAM-SHA-256 verifier, or null (unknown user, or a Mosquitto hash). */
+    io.perch.auth.scram.ScramVerifier scram(String user) {
+        Credential c = user == null ? null : file.credential(user);
+        return c == null ? null : c.scram();
     }
 
     @Override

@@ -35,6 +35,11 @@ public interface Sources extends AutoCloseable {
         return null;
     }
 
+    /** SCRAM-SHA-256 verifiers for MQTT 5 enhanced authentication, or null. */
+    default ScramVerifiers scram() {
+        return null;
+    }
+
     @Override
     default void close() {
         if (auth() != null) {

@@ -82,9 +82,9 @@ class MosquittoHashTest {
         }
         PasswordFile f = PasswordFile.read(file);
         assertThat(f.users()).containsExactly("alice", "bob");
-        assertThat(MosquittoHash.verify(f.hash("alice"), "wonder land".getBytes(StandardCharsets.UTF_8))).isTrue();
-        assertThat(MosquittoHash.verify(f.hash("bob"), "b0b".getBytes(StandardCharsets.UTF_8))).isTrue();
-        assertThat(MosquittoHash.verify(f.hash("bob"), "wonder land".getBytes(StandardCharsets.UTF_8))).isFalse();
+        assertThat(f.credential("alice").verify("wonder land".getBytes(StandardCharsets.UTF_8))).isTrue();
+        assertThat(f.credential("bob").verify("b0b".getBytes(StandardCharsets.UTF_8))).isTrue();
+        assertThat(f.credential("bob").verify("wonder land".getBytes(StandardCharsets.UTF_8))).isFalse();
     }
 
     @Test
