@@ -66,7 +66,21 @@ class JwtUnitTest {
     }
 
     @Test
-    void pemFilesWithRsaOrEcKeysOrACertificate() throws Exception {
+    void theShippedExampleFileDocumentsEveryKeyAndItsValuesAreAccepted() throws Exception {
+        // Surefire runs in the module directory; the repository root is its parent.
+        List<String> lines = Files.readAllLines(Path.of("..", "etc", "plugins", "emqx_auth_jwt.conf"));
+        assertThat(lines).noneMatch(l -> l.startsWith("auth."));
+        List<String> keys = lines.stream().filter(l -> l.startsWith("# auth.jwt.")).map(l -> l.substring(2)).toList();
+        assertThat(keys.stream().map(l -> l.substring(0, l.indexOf(" = ")))).containsExactlyInAnyOrder(
+                "auth.jwt.secret", "auth.jwt.pubkey", "auth.jwt.jwks", "auth.jwt.jwks.refresh_interval",
+                "auth.jwt.from", "auth.jwt.verify_claims", "auth.jwt.verify_claims.username", "auth.jwt.acl_claim_name");
+        JwtKind.Settings s = configured(keys.toArray(String[]::new));
+        assertThat(s.fromUsername()).isFalse();
+        assertThat(s.aclClaim()).isEqualTo("acl");
+    }
+
+    @Test
+    void pemFilesWithAnEcKeyAndFilesWithout() throws Exception {
         KeyPair ec = Tokens.ec();
         JwtKeys.Key k = JwtKeys.pem(Tokens.pem(dir.resolve("ec.pem"), ec.getPublic()));
         assertThat(k.fits(new JWSHeader(JWSAlgorithm.ES256))).isTrue();
