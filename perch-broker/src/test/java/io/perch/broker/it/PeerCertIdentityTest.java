@@ -8,6 +8,7 @@ import io.perch.broker.hook.event.ClientInfo;
 import io.perch.broker.testkit.BrokerFixture;
 import org.eclipse.paho.client.mqttv3.MqttClient;
 import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
+import org.eclipse.paho.client.mqttv3.MqttException;
 import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -28,6 +29,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
@@ -129,6 +131,23 @@ class PeerCertIdentityTest {
             assertThat(broker.broker().service().client("device-42")).isPresent();
             wss.disconnect();
             wss.close();
+        }
+    }
+
+    @Test
+    void withoutACertificateToNameItTheClientIsRefused() throws Exception {
+        // Built directly (the config file refuses this without verify_peer): TLS that asks for no client certificate.
+        ListenerConfig noVerify = new ListenerConfig("ssl:external", "ssl", "127.0.0.1", 0, null, p("server.pem"),
+                p("server.key"), p("ca.pem"), false, 1000, "cn", null);
+        try (BrokerFixture broker = BrokerFixture.start(b -> b.listeners(List.of(noVerify)))) {
+            MqttConnectOptions o = new MqttConnectOptions();
+            o.setSocketFactory(clientTls());
+            o.setUserName("somebody");
+            MqttClient c = new MqttClient("ssl://127.0.0.1:" + broker.broker().port("ssl"), "no-cert",
+                    new MemoryPersistence());
+            assertThatThrownBy(() -> c.connect(o)).isInstanceOfSatisfying(MqttException.class,
+                    e -> assertThat(e.getReasonCode()).isEqualTo(MqttException.REASON_CODE_NOT_AUTHORIZED));
+            c.close();
         }
     }
 }
