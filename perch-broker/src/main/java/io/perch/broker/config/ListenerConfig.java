@@ -3,11 +3,34 @@ package io.perch.broker.config;
 /**
  * One listener. {@code type} is tcp, ssl, ws or wss; port 0 picks a free port (tests).
  * TLS listeners need {@code certFile} and {@code keyFile} (PEM); {@code caCertFile} with
- * {@code verifyPeer} asks clients for certificates.
+ * {@code verifyPeer} asks clients for certificates. {@code peerCertAsUsername} and
+ * {@code peerCertAsClientId} ({@code cn}, {@code dn} or null) make the verified client
+ * certificate's subject common name or whole RFC 2253 distinguished name the client's username
+ * or client id, replacing what CONNECT says, before authentication (EMQ X's
+ * {@code peer_cert_as_username} / {@code peer_cert_as_clientid}).
  */
 public record ListenerConfig(String name, String type, String host, int port, String wsPath,
                              String certFile, String keyFile, String caCertFile, boolean verifyPeer,
-                             int maxConnections) {
+                             int maxConnections, String peerCertAsUsername, String peerCertAsClientId) {
+
+    /** The certificate field a peer identity is taken from. */
+    public static final String CN = "cn";
+    public static final String DN = "dn";
+
+    /** A listener that takes no identity from client certificates. */
+    public ListenerConfig(String name, String type, String host, int port, String wsPath,
+                          String certFile, String keyFile, String caCertFile, boolean verifyPeer,
+                          int maxConnections) {
+        this(name, type, host, port, wsPath, certFile, keyFile, caCertFile, verifyPeer, maxConnections, null, null);
+    }
+
+    public ListenerConfig {
+        for (String v : new String[] {peerCertAsUsername, peerCertAsClientId}) {
+            if (v != null && !v.equals(CN) && !v.equals(DN)) {
+                throw new IllegalArgumentException("peer certificate field must be cn or dn, not " + v);
+            }
+        }
+    }
 
     public static ListenerConfig tcp(String host, int port) {
         return new ListenerConfig("tcp:external", "tcp", host, port, null, null, null, null, false, 1_024_000);

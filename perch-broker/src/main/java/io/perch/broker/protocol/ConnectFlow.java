@@ -81,6 +81,28 @@ final class ConnectFlow {
             clientId = "perch-" + UUID.randomUUID().toString().replace("-", "").substring(0, 20);
             assignedId = true;
         }
+        String username = vh.hasUserName() ? pl.userName() : null;
+        if (c.peerCertAsUsername != null || c.peerCertAsClientId != null) {
+            // The listener verified the client's certificate: it names the client, whatever CONNECT says.
+            String fromCertUser = c.peerCertAsUsername == null ? null : PeerCerts.identity(c.ctx.channel(), c.peerCertAsUsername);
+            String fromCertId = c.peerCertAsClientId == null ? null : PeerCerts.identity(c.ctx.channel(), c.peerCertAsClientId);
+            if ((c.peerCertAsUsername != null && fromCertUser == null) || (c.peerCertAsClientId != null && fromCertId == null)) {
+                log.info("refusing a client on {}: no verified client certificate with a subject {} to name it by",
+                        c.listener, c.peerCertAsUsername != null ? c.peerCertAsUsername : c.peerCertAsClientId);
+                refuse(ReasonCodes.NOT_AUTHORIZED, null);
+                return;
+            }
+            if (fromCertUser != null) {
+                username = fromCertUser;
+            }
+            if (fromCertId != null) {
+                if (fromCertId.length() > config.maxClientIdLen) {
+                    refuse(ReasonCodes.CLIENT_ID_NOT_VALID, null);
+                    return;
+                }
+                clientId = fromCertId;
+            }
+        }
         if (vh.hasPassword() && !vh.hasUserName() && version == 4) {
             c.protocolError("password without user name"); // MQTT-3.1.2-22
             return;
@@ -106,13 +128,13 @@ final class ConnectFlow {
             expiry = cleanStart ? 0 : cap;
         }
 
-        if (vh.isWillFlag() && !readWill(vh, pl, clientId, vh.hasUserName() ? pl.userName() : null)) {
+        if (vh.isWillFlag() && !readWill(vh, pl, clientId, username)) {
             return;
         }
 
         int keepAlive = keepAlive(vh.keepAliveTimeSeconds(), version == 5);
         InetSocketAddress peer = c.ctx.channel().remoteAddress() instanceof InetSocketAddress a ? a : null;
-        c.client = new ClientInfo(clientId, vh.hasUserName() ? pl.userName() : null,
+        c.client = new ClientInfo(clientId, username,
                 peer == null ? null : peer.getAddress().getHostAddress(), peer == null ? 0 : peer.getPort(), version,
                 cleanStart, keepAlive, System.currentTimeMillis(), config.nodeName, c.listener);
         c.core.hooks.fire(HookPoints.CLIENT_CONNECT, new ConnectEvent(c.client));

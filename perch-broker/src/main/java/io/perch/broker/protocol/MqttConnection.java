@@ -54,6 +54,9 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
 
     final BrokerCore core;
     final String listener;
+    /** Where the username and client id come from on a TLS listener: cn, dn or null (CONNECT). */
+    final String peerCertAsUsername;
+    final String peerCertAsClientId;
     ChannelHandlerContext ctx;
     State state = State.AWAIT_CONNECT;
     ProtocolHelper helper = Mqtt3Helper.INSTANCE;
@@ -78,8 +81,18 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
     final SubscribeFlow subscribeFlow;
 
     public MqttConnection(BrokerCore core, String listener) {
+        this(core, listener, null, null);
+    }
+
+    public MqttConnection(BrokerCore core, io.perch.broker.config.ListenerConfig listener) {
+        this(core, listener.name(), listener.peerCertAsUsername(), listener.peerCertAsClientId());
+    }
+
+    private MqttConnection(BrokerCore core, String listener, String peerCertAsUsername, String peerCertAsClientId) {
         this.core = core;
         this.listener = listener;
+        this.peerCertAsUsername = peerCertAsUsername;
+        this.peerCertAsClientId = peerCertAsClientId;
         this.aliases = new TopicAliases(core.config.maxTopicAlias);
         this.connectFlow = new ConnectFlow(this);
         this.publishFlow = new PublishFlow(this);

@@ -67,6 +67,6 @@ public final class MqttChannelInitializer extends ChannelInitializer<SocketChann
         p.addLast("bytes", new ByteCounter(core.stats));
         p.addLast("decoder", new MqttDecoder(core.config.maxPacketSize, core.config.maxClientIdLen));
         p.addLast("encoder", MqttEncoder.INSTANCE);
-        p.addLast("mqtt", new MqttConnection(core, listener.name()));
+        p.addLast("mqtt", new MqttConnection(core, listener));
     }
 }

@@ -42,7 +42,8 @@ final class ListenerKeys {
                 keys.add(base + ".mqtt_path");
             }
             if (isTls(type)) {
-                for (String o : List.of("keyfile", "certfile", "cacertfile", "verify")) {
+                for (String o : List.of("keyfile", "certfile", "cacertfile", "verify", "peer_cert_as_username",
+                        "peer_cert_as_clientid")) {
                     keys.add(base + "." + o);
                 }
             }
@@ -65,6 +66,8 @@ final class ListenerKeys {
         ConfigEntry caCertFile;
         ConfigEntry verify;
         boolean verifyPeer;
+        ConfigEntry peerCertAsUsername;
+        ConfigEntry peerCertAsClientId;
         int maxConnections = DEFAULT_MAX_CONNECTIONS;
 
         Draft(String type) {
@@ -94,6 +97,8 @@ final class ListenerKeys {
                     d.verify = e;
                     d.verifyPeer = ConfigValues.choice(e, "verify_peer", "verify_none").equals("verify_peer");
                 }
+                case ".peer_cert_as_username" -> d.peerCertAsUsername = peerCertField(e);
+                case ".peer_cert_as_clientid" -> d.peerCertAsClientId = peerCertField(e);
                 default -> throw new IllegalStateException("unrouted listener key " + e.key());
             }
         }
@@ -115,6 +120,12 @@ final class ListenerKeys {
                     throw new ConfigException(given, "a TLS listener needs both certfile and keyfile; set "
                             + base(d.type) + missing + " too");
                 }
+                for (ConfigEntry peer : new ConfigEntry[] {d.peerCertAsUsername, d.peerCertAsClientId}) {
+                    if (peer != null && !d.verifyPeer) {
+                        throw new ConfigException(peer, "takes the name from a verified client certificate; set "
+                                + base(d.type) + ".verify = verify_peer (and .cacertfile) too");
+                    }
+                }
                 if (d.verifyPeer && d.caCertFile == null) {
                     throw new ConfigException(d.verify, "verify_peer checks client certificates against "
                             + base(d.type) + ".cacertfile; set it too");
@@ -123,7 +134,7 @@ final class ListenerKeys {
             listeners.add(new ListenerConfig(d.type + ":external", d.type, d.host, d.port,
                     d.type.startsWith("ws") ? d.path : null,
                     file(d.certFile, home), file(d.keyFile, home), file(d.caCertFile, home),
-                    d.verifyPeer, d.maxConnections));
+                    d.verifyPeer, d.maxConnections, value(d.peerCertAsUsername), value(d.peerCertAsClientId)));
         }
         return new Bound(listeners, notices);
     }
@@ -161,6 +172,15 @@ final class ListenerKeys {
         }
         d.host = host;
         d.port = p;
+    }
+
+    private static ConfigEntry peerCertField(ConfigEntry e) {
+        ConfigValues.choice(e, ListenerConfig.CN, ListenerConfig.DN);
+        return e;
+    }
+
+    private static String value(ConfigEntry e) {
+        return e == null ? null : e.value().trim();
     }
 
     private static String wsPath(ConfigEntry e) {

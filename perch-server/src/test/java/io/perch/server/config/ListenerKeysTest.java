@@ -142,6 +142,26 @@ class ListenerKeysTest {
     }
 
     @Test
+    void peerCertificateAsUsernameOrClientIdNeedsVerifyPeer() throws Exception {
+        Files.writeString(home.resolve("c.pem"), "pem");
+        List<ListenerConfig> l = listeners("listener.ssl.external.certfile = c.pem",
+                "listener.ssl.external.keyfile = c.pem", "listener.ssl.external.cacertfile = c.pem",
+                "listener.ssl.external.verify = verify_peer", "listener.ssl.external.peer_cert_as_username = cn",
+                "listener.ssl.external.peer_cert_as_clientid = dn");
+        assertThat(l).filteredOn(ListenerConfig::isTls).singleElement().satisfies(t -> {
+            assertThat(t.peerCertAsUsername()).isEqualTo("cn");
+            assertThat(t.peerCertAsClientId()).isEqualTo("dn");
+        });
+        assertThatThrownBy(() -> listeners("listener.wss.external.certfile = c.pem",
+                "listener.wss.external.keyfile = c.pem", "listener.wss.external.peer_cert_as_username = cn"))
+                .hasMessage("etc/perch.conf:3: listener.wss.external.peer_cert_as_username = cn: takes the name from a"
+                        + " verified client certificate; set listener.wss.external.verify = verify_peer (and .cacertfile)"
+                        + " too");
+        assertThatThrownBy(() -> listeners("listener.ssl.external.peer_cert_as_clientid = subject"))
+                .hasMessage("etc/perch.conf:1: listener.ssl.external.peer_cert_as_clientid = subject: expected cn or dn");
+    }
+
+    @Test
     void tlsSettingsOfAListenerThatIsOffAreNotChecked() {
         assertThat(listeners("listener.ssl.external = off", "listener.ssl.external.certfile = nowhere.pem"))
                 .noneMatch(ListenerConfig::isTls);
