@@ -42,35 +42,47 @@ final class AclChain {
             return CompletableFuture.completedFuture(result(ev, cached));
         }
         long generation = cache.generation();
-        return ask(0, ev).thenApply(d -> {
-            cache.put(who(ev.client()), ev.action(), ev.topic(), d, generation);
-            return result(ev, d);
+        return ask(0, ev, true).thenApply(o -> {
+            if (o.cacheable()) {
+                cache.put(who(ev.client()), ev.action(), ev.topic(), o.decision(), generation);
+            }
+            return result(ev, o.decision());
         });
+    }
+
+    /**
+     * A decision, and whether it may be cached: only when every source asked for it allows
+     * caching (one that fell through a token's ACL could change when the token ends).
+     */
+    private record Outcome(AclCheckEvent.Decision decision, boolean cacheable) {
     }
 
     private static HookResult<AclCheckEvent> result(AclCheckEvent ev, AclCheckEvent.Decision d) {
         return d == AclCheckEvent.Decision.IGNORE ? HookResult.ok() : HookResult.stop(ev.decide(d));
     }
 
-    private CompletionStage<AclCheckEvent.Decision> ask(int i, AclCheckEvent ev) {
+    private CompletionStage<Outcome> ask(int i, AclCheckEvent ev, boolean cacheable) {
         if (i == sources.size()) {
             metrics.acl("none", "nomatch");
-            return CompletableFuture.completedFuture(AclCheckEvent.Decision.IGNORE);
+            return CompletableFuture.completedFuture(new Outcome(AclCheckEvent.Decision.IGNORE, cacheable));
         }
         AclSource source = sources.get(i);
+        boolean stillCacheable = cacheable && source.cacheable();
         CompletionStage<AclCheckEvent.Decision> d;
         try {
             d = source.check(ev.client(), ev.action(), ev.topic());
         } catch (RuntimeException e) {
             d = CompletableFuture.failedFuture(e);
         }
-        return d.exceptionally(e -> failed(source, ev.client(), e)).thenCompose(decision -> {
-            if (decision == AclCheckEvent.Decision.IGNORE) {
-                return ask(i + 1, ev);
-            }
-            metrics.acl(source.name(), decision == AclCheckEvent.Decision.ALLOW ? "allow" : "deny");
-            return CompletableFuture.completedFuture(decision);
-        });
+        return d.handle((decision, e) -> e == null ? new Outcome(decision, stillCacheable)
+                        : new Outcome(failed(source, ev.client(), e), false)) // an error is not remembered
+                .thenCompose(o -> {
+                    if (o.decision() == AclCheckEvent.Decision.IGNORE) {
+                        return ask(i + 1, ev, o.cacheable());
+                    }
+                    metrics.acl(source.name(), o.decision() == AclCheckEvent.Decision.ALLOW ? "allow" : "deny");
+                    return CompletableFuture.completedFuture(o);
+                });
     }
 
     private AclCheckEvent.Decision failed(AclSource source, ClientInfo client, Throwable e) {

@@ -193,6 +193,12 @@ final class JwtSource implements AuthSource, AclSource {
 
     // ---- ACL ----------------------------------------------------------------------------
 
+    /** A token's ACL ends at its exp: a cached ALLOW must not outlive it (and a check is a map lookup). */
+    @Override
+    public boolean cacheable() {
+        return false;
+    }
+
     @Override
     public CompletionStage<AclCheckEvent.Decision> check(ClientInfo client, AclCheckEvent.Action action, String topic) {
         Grant g = grants.get(who(client));

@@ -22,6 +22,15 @@ public interface AclSource extends AutoCloseable {
     default void onChange(Runnable listener) {
     }
 
+    /**
+     * Whether a decision this source took part in may be cached ({@code enable_acl_cache}).
+     * False for rules that end on their own (a token's ACL ends with the token) and are cheap
+     * to check again.
+     */
+    default boolean cacheable() {
+        return true;
+    }
+
     @Override
     default void close() {
     }
