@@ -1,5 +1,6 @@
 package io.perch.auth;
 
+import io.perch.auth.redis.RedisKind;
 import io.perch.auth.spi.AclSource;
 import io.perch.auth.spi.AuthSource;
 import io.perch.auth.spi.SourceKind;
@@ -45,7 +46,7 @@ public final class AuthPlugin implements PerchPlugin {
     private static final List<String> CACHE_KEYS = List.of("enable_acl_cache", "acl_cache_max_size", "acl_cache_ttl");
 
     /** Every source kind, in the default chain order. */
-    private final List<SourceKind> kinds = List.of();
+    private final List<SourceKind> kinds = List.of(new RedisKind());
 
     private final Map<String, Sources> configured = new LinkedHashMap<>();
     private final List<HookRegistry.Registration> registrations = new ArrayList<>();
