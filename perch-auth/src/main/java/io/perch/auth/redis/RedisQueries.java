@@ -103,7 +103,7 @@ final class RedisQueries implements AutoCloseable {
         RedisLink l = link;
         CompletableFuture<T> f;
         if (l == null) {
-            f = CompletableFuture.failedFuture(new IllegalStateException("not connected to Redis (" + pool + ")"));
+            f = CompletableFuture.failedFuture(new IllegalStateException("not connected: " + pool + " could not be reached"));
         } else {
             try {
                 // A copy, so the deadline does not complete Lettuce's own command object.
