@@ -3,6 +3,8 @@ package io.perch.auth.redis;
 import io.perch.auth.spi.AclSource;
 import io.perch.auth.spi.AuthSource;
 import io.perch.auth.spi.Sources;
+import io.perch.redis.config.PoolConfig;
+import io.perch.redis.config.TlsConfig;
 
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -26,7 +28,7 @@ final class RedisSources implements Sources {
 
     @Override
     public void start(Context context) {
-        redis = new RedisQueries(settings.pool(), settings.queryTimeout());
+        redis = new RedisQueries(resolved(settings.pool(), context), settings.queryTimeout());
         redis.start(context.timer(), context.metrics());
         if (settings.authCmd() != null) {
             if (settings.hash().slow()) {
@@ -44,6 +46,22 @@ final class RedisSources implements Sources {
         if (settings.aclCmd() != null) {
             acl = new RedisAclSource(settings.aclCmd(), redis);
         }
+    }
+
+    /** TLS files named relative to the Perch home, as the other plugins' files are. */
+    static PoolConfig resolved(PoolConfig p, Context context) {
+        TlsConfig t = p.tls();
+        if (!t.enabled()) {
+            return p;
+        }
+        TlsConfig r = new TlsConfig(true, path(t.caCertFile(), context), path(t.certFile(), context),
+                path(t.keyFile(), context), t.verify());
+        return new PoolConfig(p.name(), p.type(), p.servers(), p.sentinelMaster(), p.poolSize(), p.database(),
+                p.username(), p.password(), p.channel(), r);
+    }
+
+    private static String path(String file, Context context) {
+        return file == null ? null : context.resolve(file).toString();
     }
 
     @Override
