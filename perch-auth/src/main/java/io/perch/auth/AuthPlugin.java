@@ -2,6 +2,7 @@ package io.perch.auth;
 
 import io.perch.auth.file.FileKind;
 import io.perch.auth.jwt.JwtKind;
+import io.perch.auth.redis.RedisKind;
 import io.perch.auth.spi.AclSource;
 import io.perch.auth.scram.ScramAuthenticator;
 import io.perch.auth.spi.AuthSource;
@@ -50,7 +51,7 @@ public final class AuthPlugin implements PerchPlugin {
     private static final List<String> CACHE_KEYS = List.of("enable_acl_cache", "acl_cache_max_size", "acl_cache_ttl");
 
     /** Every source kind, in the default chain order. */
-    private final List<SourceKind> kinds = List.of(new FileKind(), new JwtKind());
+    private final List<SourceKind> kinds = List.of(new FileKind(), new RedisKind(), new JwtKind());
 
     private final Map<String, Sources> configured = new LinkedHashMap<>();
     private final List<HookRegistry.Registration> registrations = new ArrayList<>();
