@@ -42,8 +42,12 @@ final class PasswdCommand implements Callable<Integer> {
             + "and the process list: for scripts only).")
     boolean batch;
 
-    @Option(names = "-I", paramLabel = "ITERATIONS", description = "PBKDF2 iterations (default: ${DEFAULT-VALUE}).")
-    int iterations = MosquittoHash.DEFAULT_ITERATIONS;
+    @Option(names = "-I", paramLabel = "ITERATIONS", description = "PBKDF2 iterations (default: 1000; 4096 with --scram).")
+    Integer iterations;
+
+    @Option(names = "--scram", description = "Write a SCRAM-SHA-256 verifier: the user may then also authenticate with "
+            + "MQTT 5 enhanced authentication (a plain password still works; Mosquitto cannot read such a line).")
+    boolean scram;
 
     @Parameters(index = "0", paramLabel = "FILE")
     Path file;
@@ -68,7 +72,9 @@ final class PasswdCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(),
                     "a password on the command line needs -b (or leave it out to be asked for it)");
         }
-        if (iterations < 1) {
+        int rounds = iterations != null ? iterations
+                : scram ? io.perch.auth.scram.ScramVerifier.DEFAULT_ITERATIONS : MosquittoHash.DEFAULT_ITERATIONS;
+        if (rounds < 1) {
             throw new CommandLine.ParameterException(spec.commandLine(), "-I must be at least 1");
         }
         PasswordFile current = create || !Files.exists(file) ? PasswordFile.empty() : PasswordFile.read(file);
@@ -86,7 +92,8 @@ final class PasswdCommand implements Callable<Integer> {
         }
         byte[] pw = batch ? require(password).getBytes(StandardCharsets.UTF_8) : prompt();
         try {
-            current.with(user, MosquittoHash.hash7(pw, iterations)).write(file);
+            current.with(user, scram ? io.perch.auth.scram.ScramVerifier.of(pw, rounds).format()
+                    : MosquittoHash.hash7(pw, rounds)).write(file);
         } finally {
             Arrays.fill(pw, (byte) 0);
         }

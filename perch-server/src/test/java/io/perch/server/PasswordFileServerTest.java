@@ -101,6 +101,10 @@ class PasswordFileServerTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> connect(server, "alice", "wonder land") == 5);
         assertThat(run("passwd", "-l", file).out().strip()).isEqualTo("bob");
         assertThat(Files.readString(Path.of(file))).doesNotContain("b0b").startsWith("bob:$7$1000$");
+
+        assertThat(run("passwd", "--scram", "-b", file, "carol", "c4rol").status()).isZero();
+        assertThat(Files.readString(Path.of(file))).contains("carol:SCRAM-SHA-256$4096:");
+        await().atMost(Duration.ofSeconds(10)).until(() -> connect(server, "carol", "c4rol") == 0);
     }
 
     @Test
