@@ -158,7 +158,8 @@ public final class Broker {
 
     private Bound bind(ListenerConfig l) {
         SslContext ssl = l.isTls() ? sslContext(l) : null;
-        ConnectionCounter counter = new ConnectionCounter(l.name(), l.maxConnections(), nodeConnections, core.stats);
+        ConnectionCounter counter = new ConnectionCounter(l.name(), l.maxConnections(), l.maxConnPerIp(), l.maxConnRate(),
+                nodeConnections, core.stats, core.offenders);
         ServerBootstrap b = new ServerBootstrap()
                 .group(boss, workers)
                 .channel(serverChannel)

@@ -7,11 +7,14 @@ package io.perch.broker.config;
  * {@code peerCertAsClientId} ({@code cn}, {@code dn} or null) make the verified client
  * certificate's subject common name or whole RFC 2253 distinguished name the client's username
  * or client id, replacing what CONNECT says, before authentication (EMQ X's
- * {@code peer_cert_as_username} / {@code peer_cert_as_clientid}).
+ * {@code peer_cert_as_username} / {@code peer_cert_as_clientid}). {@code maxConnPerIp} and
+ * {@code maxConnRate} (new connections per second) bound what one address and everyone
+ * together may open; 0 means no limit.
  */
 public record ListenerConfig(String name, String type, String host, int port, String wsPath,
                              String certFile, String keyFile, String caCertFile, boolean verifyPeer,
-                             int maxConnections, String peerCertAsUsername, String peerCertAsClientId) {
+                             int maxConnections, String peerCertAsUsername, String peerCertAsClientId,
+                             int maxConnPerIp, int maxConnRate) {
 
     /** The certificate field a peer identity is taken from. */
     public static final String CN = "cn";
@@ -24,7 +27,24 @@ public record ListenerConfig(String name, String type, String host, int port, St
         this(name, type, host, port, wsPath, certFile, keyFile, caCertFile, verifyPeer, maxConnections, null, null);
     }
 
+    /** A listener without per-address or rate limits. */
+    public ListenerConfig(String name, String type, String host, int port, String wsPath,
+                          String certFile, String keyFile, String caCertFile, boolean verifyPeer,
+                          int maxConnections, String peerCertAsUsername, String peerCertAsClientId) {
+        this(name, type, host, port, wsPath, certFile, keyFile, caCertFile, verifyPeer, maxConnections,
+                peerCertAsUsername, peerCertAsClientId, 0, 0);
+    }
+
+    /** This listener with the per-address and rate limits given (0: none). */
+    public ListenerConfig withLimits(int perIp, int ratePerSecond) {
+        return new ListenerConfig(name, type, host, port, wsPath, certFile, keyFile, caCertFile, verifyPeer,
+                maxConnections, peerCertAsUsername, peerCertAsClientId, perIp, ratePerSecond);
+    }
+
     public ListenerConfig {
+        if (maxConnPerIp < 0 || maxConnRate < 0) {
+            throw new IllegalArgumentException("connection limits are 0 (none) or more");
+        }
         for (String v : new String[] {peerCertAsUsername, peerCertAsClientId}) {
             if (v != null && !v.equals(CN) && !v.equals(DN)) {
                 throw new IllegalArgumentException("peer certificate field must be cn or dn, not " + v);

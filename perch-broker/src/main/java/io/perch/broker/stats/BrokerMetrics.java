@@ -26,6 +26,10 @@ public final class BrokerMetrics {
                 stats.connectionsRefusedNodeLimit);
         refused(registry, "listener_limit", "connections closed at once: the listener's max_connections reached",
                 stats.connectionsRefusedListenerLimit);
+        refused(registry, "per_ip_limit", "connections closed at once: their address reached the listener's max_conn_per_ip",
+                stats.connectionsRefusedPerIpLimit);
+        refused(registry, "rate_limit", "connections closed at once: the listener's max_conn_rate per second was used up",
+                stats.connectionsRefusedRateLimit);
         refused(registry, "accept_failed", "accept() failures on a listener socket (e.g. out of file descriptors)",
                 stats.acceptFailures);
         counter(registry, "perch.bytes.received", "bytes read from clients", stats.bytesReceived);

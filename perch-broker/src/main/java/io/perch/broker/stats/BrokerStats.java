@@ -14,6 +14,10 @@ public final class BrokerStats {
     public final LongAdder connectionsRefusedNodeLimit = new LongAdder();
     /** Connections closed at once because their listener's max_connections was reached. */
     public final LongAdder connectionsRefusedListenerLimit = new LongAdder();
+    /** Closed at once: their address already had the listener's max_conn_per_ip connections. */
+    public final LongAdder connectionsRefusedPerIpLimit = new LongAdder();
+    /** Closed at once: the listener's max_conn_rate was used up for this second. */
+    public final LongAdder connectionsRefusedRateLimit = new LongAdder();
     /** accept() failures on a listener socket (EMFILE, ENFILE...): the client was never seen. */
     public final LongAdder acceptFailures = new LongAdder();
     public final LongAdder bytesReceived = new LongAdder();

@@ -77,4 +77,40 @@ class ConnectionLimitTest extends BrokerTest {
                     .containsExactly("WARN listener tcp:external max_connections 1 reached: refusing new connections");
         }
     }
+
+    @Test
+    void perAddressLimitRefusesAnAddressPastItAndLogsItOnce() {
+        start(b -> b.listeners(List.of(ListenerConfig.tcp("127.0.0.1", 0).withLimits(2, 0))));
+        BrokerStats stats = broker.broker().service().stats();
+        try (LogCapture log = new LogCapture()) {
+            List<RawClient> open = new ArrayList<>();
+            for (int i = 0; i < 2; i++) {
+                RawClient c = clients.track(RawClient.open(broker.tcpPort()));
+                c.connect(RawClient.v3("ip-" + i, true, 60).build());
+                open.add(c);
+            }
+            for (int i = 0; i < 3; i++) {
+                assertThat(clients.track(RawClient.open(broker.tcpPort())).awaitClosed(PROMPTLY)).isTrue();
+            }
+            assertThat(stats.connectionsRefusedPerIpLimit.sum()).isEqualTo(3);
+            assertThat(log.infoAndAbove()).filteredOn(l -> l.contains("max_conn_per_ip")).hasSize(1)
+                    .allMatch(l -> l.contains("127.0.0.1"));
+            open.get(0).close();
+            await().atMost(PROMPTLY).until(() -> {
+                RawClient c = clients.track(RawClient.open(broker.tcpPort()));
+                return !c.awaitClosed(Duration.ofMillis(300));
+            });
+        }
+    }
+
+    @Test
+    void rateLimitClosesConnectionsOverItsRatePerSecond() {
+        start(b -> b.listeners(List.of(ListenerConfig.tcp("127.0.0.1", 0).withLimits(0, 1))));
+        BrokerStats stats = broker.broker().service().stats();
+        for (int i = 0; i < 4; i++) {
+            clients.track(RawClient.open(broker.tcpPort()));
+        }
+        // Four connections within milliseconds span at most two one-second windows: two get in at most.
+        await().atMost(PROMPTLY).until(() -> stats.connectionsRefusedRateLimit.sum() >= 2);
+    }
 }

@@ -38,6 +38,8 @@ final class ListenerKeys {
             String base = base(type);
             keys.add(base);
             keys.add(base + ".max_connections");
+            keys.add(base + ".max_conn_per_ip");
+            keys.add(base + ".max_conn_rate");
             if (type.startsWith("ws")) {
                 keys.add(base + ".mqtt_path");
             }
@@ -69,6 +71,8 @@ final class ListenerKeys {
         ConfigEntry peerCertAsUsername;
         ConfigEntry peerCertAsClientId;
         int maxConnections = DEFAULT_MAX_CONNECTIONS;
+        int maxConnPerIp;
+        int maxConnRate;
 
         Draft(String type) {
             this.type = type;
@@ -89,6 +93,8 @@ final class ListenerKeys {
             switch (option) {
                 case "" -> address(e, d);
                 case ".max_connections" -> d.maxConnections = ConfigValues.integer(e, 1, Integer.MAX_VALUE);
+                case ".max_conn_per_ip" -> d.maxConnPerIp = ConfigValues.integer(e, 0, Integer.MAX_VALUE);
+                case ".max_conn_rate" -> d.maxConnRate = ConfigValues.integer(e, 0, Integer.MAX_VALUE);
                 case ".mqtt_path" -> d.path = wsPath(e);
                 case ".certfile" -> d.certFile = e;
                 case ".keyfile" -> d.keyFile = e;
@@ -134,7 +140,8 @@ final class ListenerKeys {
             listeners.add(new ListenerConfig(d.type + ":external", d.type, d.host, d.port,
                     d.type.startsWith("ws") ? d.path : null,
                     file(d.certFile, home), file(d.keyFile, home), file(d.caCertFile, home),
-                    d.verifyPeer, d.maxConnections, value(d.peerCertAsUsername), value(d.peerCertAsClientId)));
+                    d.verifyPeer, d.maxConnections, value(d.peerCertAsUsername), value(d.peerCertAsClientId),
+                    d.maxConnPerIp, d.maxConnRate));
         }
         return new Bound(listeners, notices);
     }

@@ -74,6 +74,16 @@ class ListenerKeysTest {
                 .hasMessage("etc/perch.conf:1: listener.ws.external.mqtt_path = mqtt: expected a URL path starting with /, e.g. /mqtt");
         assertThatThrownBy(() -> listeners("listener.tcp.external.max_connections = 0"))
                 .hasMessageStartingWith("etc/perch.conf:1: listener.tcp.external.max_connections = 0: expected a whole number from 1");
+        assertThatThrownBy(() -> listeners("listener.ws.external.max_conn_rate = -1"))
+                .hasMessageStartingWith("etc/perch.conf:1: listener.ws.external.max_conn_rate = -1: expected a whole number from 0");
+    }
+
+    @Test
+    void perAddressAndRateLimitsAreReadPerListener() {
+        List<ListenerConfig> l = listeners("listener.tcp.external.max_conn_per_ip = 20",
+                "listener.tcp.external.max_conn_rate = 500", "listener.ws.external.max_conn_rate = 50");
+        assertThat(l).extracting(ListenerConfig::maxConnPerIp, ListenerConfig::maxConnRate)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(20, 500), org.assertj.core.groups.Tuple.tuple(0, 50));
     }
 
     @Test
