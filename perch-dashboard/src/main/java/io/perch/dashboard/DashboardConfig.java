@@ -113,7 +113,9 @@ public record DashboardConfig(boolean enabled, String host, int port, String htt
                         throw new ConfigException(e, "a token must live longer than 0s (e.g. 12h)");
                     }
                 }
-                default -> throw new ConfigException(e, "unknown dashboard key; known keys: " + String.join(", ", KEYS));
+                // A misspelt password key (password, pasword, passwd, pwd, secret) must not print its value either.
+                default -> throw new ConfigException(e.key().matches(".*(pas|pwd|secret).*") ? masked(e) : e,
+                        "unknown dashboard key; known keys: " + String.join(", ", KEYS));
             }
         }
         if (httpsPort >= 0 && (certFile == null || keyFile == null)) {

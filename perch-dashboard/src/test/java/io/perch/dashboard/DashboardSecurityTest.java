@@ -297,6 +297,9 @@ class DashboardSecurityTest {
                 .isInstanceOf(ConfigException.class).hasMessageStartingWith("test.conf:9:");
         assertThatThrownBy(() -> p.configure(List.of(line("dashboard.default_user.password", " ", 3))))
                 .isInstanceOf(ConfigException.class).hasMessageStartingWith("test.conf:3:");
+        assertThatThrownBy(() -> p.configure(List.of(line("dashboard.default_user.pasword", "hunter2-secret", 5))))
+                .isInstanceOf(ConfigException.class).hasMessageStartingWith("test.conf:5:")
+                .hasMessageContaining("unknown").hasMessageNotContaining("hunter2");
 
         Path junk = Files.writeString(tmp.resolve("junk.pem"), "not a certificate\n");
         Path missing = tmp.resolve("missing.key");
