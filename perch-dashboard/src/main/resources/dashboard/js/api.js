@@ -3,7 +3,9 @@ const Api = {
   token: sessionStorage.getItem('perch.token'),
   onUnauthorized: () => {},
   async call(method, path, body) {
-    const headers = { 'Accept': 'application/json' };
+    // X-Requested-With: a 401 then challenges with Bearer, not Basic, so the browser's own
+    // login dialog does not pop up over the login page.
+    const headers = { 'Accept': 'application/json', 'X-Requested-With': 'XMLHttpRequest' };
     if (this.token) headers['Authorization'] = 'Bearer ' + this.token;
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     const res = await fetch('/api/v4' + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
@@ -14,6 +16,7 @@ const Api = {
   },
   get(path) { return this.call('GET', path); },
   post(path, body) { return this.call('POST', path, body); },
+  put(path, body) { return this.call('PUT', path, body); },
   del(path) { return this.call('DELETE', path); },
   async login(username, password) {
     const r = await this.call('POST', '/auth', { username, password });

@@ -23,7 +23,10 @@
       if (a.getAttribute('href') === '#/' + name) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
     });
     try { cleanup = (await page(main)) || null; } catch (e) { main.append(el('p', { class: 'error', role: 'alert' }, e.message)); }
-    Api.get('/status').then(r => { document.getElementById('default-password-banner').hidden = !r.data.default_password; }).catch(() => {});
+    Api.get('/status').then(r => {
+      document.getElementById('default-password-source').textContent = r.data.password_source || '';
+      document.getElementById('default-password-banner').hidden = !r.data.default_password;
+    }).catch(() => {});
   }
 
   document.getElementById('login-form').addEventListener('submit', async (ev) => {

@@ -112,3 +112,30 @@ Pages.backends = async (main) => {
         { title: 'Values', render: m => Object.entries(m.values).map(([k, v]) => k + ': ' + v).join(', ') }], b.meters, b.backend)));
   }
 };
+
+// Change the dashboard password (PUT /api/v4/change_pwd/{user}); every token is revoked, so log in again.
+Pages.password = (main) => {
+  main.append(el('h1', {}, 'Dashboard password'));
+  const user = el('input', { id: 'pw-user', autocomplete: 'username', value: 'admin', required: true });
+  const oldPw = el('input', { id: 'pw-old', type: 'password', autocomplete: 'current-password', required: true });
+  const newPw = el('input', { id: 'pw-new', type: 'password', autocomplete: 'new-password', minlength: '8', required: true });
+  const again = el('input', { id: 'pw-again', type: 'password', autocomplete: 'new-password', minlength: '8', required: true });
+  const msg = el('p', { role: 'status' });
+  const form = el('form', { class: 'card', onsubmit: async (ev) => {
+    ev.preventDefault();
+    msg.textContent = '';
+    if (newPw.value !== again.value) { msg.textContent = 'The new passwords do not match.'; return; }
+    try {
+      await Api.put('/change_pwd/' + encodeURIComponent(user.value), { old_pwd: oldPw.value, new_pwd: newPw.value });
+      oldPw.value = newPw.value = again.value = '';
+      msg.textContent = 'Password changed. Every session was logged out: log in again.';
+      setTimeout(() => Api.onUnauthorized(), 1500);
+    } catch (e) { msg.textContent = e.message; }
+  } },
+    el('label', { for: 'pw-user' }, 'User'), user,
+    el('label', { for: 'pw-old' }, 'Current password'), oldPw,
+    el('label', { for: 'pw-new' }, 'New password (at least 8 characters)'), newPw,
+    el('label', { for: 'pw-again' }, 'New password again'), again,
+    el('button', { type: 'submit' }, 'Change password'), msg);
+  main.append(form);
+};

@@ -10,6 +10,9 @@ import io.perch.dashboard.api.NodeApi;
 import io.perch.dashboard.api.TopicsApi;
 import io.perch.dashboard.http.ApiException;
 import io.perch.dashboard.http.Auth;
+import io.perch.dashboard.http.HttpHandler;
+import io.perch.dashboard.http.LoginThrottle;
+import io.perch.dashboard.http.Request;
 import io.perch.dashboard.http.Json;
 import io.perch.dashboard.http.Response;
 import io.perch.dashboard.http.Router;
@@ -17,18 +20,24 @@ import io.perch.dashboard.http.StaticFiles;
 import io.perch.dashboard.metrics.PrometheusApi;
 
 import java.util.Map;
+import java.util.OptionalLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import static io.netty.handler.codec.http.HttpMethod.DELETE;
 import static io.netty.handler.codec.http.HttpMethod.GET;
 import static io.netty.handler.codec.http.HttpMethod.POST;
+import static io.netty.handler.codec.http.HttpMethod.PUT;
 
 /** The whole URL map of the dashboard in one screen. */
 final class ApiRoutes {
+    private static final Logger log = LoggerFactory.getLogger(ApiRoutes.class);
     private ApiRoutes() {
     }
 
-    static Router build(DashboardConfig cfg, BrokerService broker, MeterRegistry registry, Auth auth, Json json) {
-        NodeApi node = new NodeApi(broker, json, cfg.defaultPassword());
+    static Router build(DashboardConfig cfg, BrokerService broker, MeterRegistry registry, Auth auth,
+                        LoginThrottle throttle, Json json) {
+        NodeApi node = new NodeApi(broker, json, auth.admin());
         ClientsApi clients = new ClientsApi(broker, json);
         TopicsApi topics = new TopicsApi(broker, json);
         MqttApi mqtt = new MqttApi(broker, json);
@@ -39,7 +48,8 @@ final class ApiRoutes {
         String v4 = "/api/v4";
 
         Router r = new Router();
-        r.addPublic(POST, v4 + "/auth", req -> login(req.body().length == 0 ? null : json.body(req), auth, json));
+        r.addPublic(POST, v4 + "/auth", req -> login(req, auth, throttle, json));
+        r.add(PUT, v4 + "/change_pwd/{username}", req -> changePassword(req, auth, throttle, json));
         r.add(GET, v4 + "/status", node::status);
         r.add(GET, v4 + "/brokers", node::brokers);
         r.add(GET, v4 + "/brokers/{node}", node::broker);
@@ -77,13 +87,50 @@ final class ApiRoutes {
         return r;
     }
 
-    private static Response login(JsonNode body, Auth auth, Json json) {
+    private static Response login(Request req, Auth auth, LoginThrottle throttle, Json json) {
+        OptionalLong wait = throttle.blocked(req.remoteIp());
+        if (wait.isPresent()) {
+            return HttpHandler.tooManyLogins(json, wait.getAsLong());
+        }
+        JsonNode body = req.body().length == 0 ? null : json.body(req);
         if (body == null || !body.hasNonNull("username") || !body.hasNonNull("password")) {
             throw new ApiException(400, 104, "username and password are required");
         }
         if (!auth.check(body.get("username").asText(), body.get("password").asText())) {
-            throw new ApiException(401, ApiException.BAD_CREDENTIALS, "username or password error");
+            throw failed(req, throttle, new ApiException(401, ApiException.BAD_CREDENTIALS, "username or password error"));
         }
+        throttle.success(req.remoteIp());
         return json.ok(Map.of("token", auth.issueToken()));
+    }
+
+    /**
+     * EMQ X 4's {@code PUT /api/v4/change_pwd/{username}} with {@code {"old_pwd","new_pwd"}}. A
+     * wrong old password counts as a failed login (a stolen token must not become a guessing
+     * oracle); success revokes every token.
+     */
+    private static Response changePassword(Request req, Auth auth, LoginThrottle throttle, Json json) {
+        OptionalLong wait = throttle.blocked(req.remoteIp());
+        if (wait.isPresent()) {
+            return HttpHandler.tooManyLogins(json, wait.getAsLong());
+        }
+        JsonNode body = json.body(req);
+        for (String f : new String[]{"old_pwd", "new_pwd"}) {
+            if (!body.path(f).isTextual()) {
+                throw ApiException.missing(f);
+            }
+        }
+        try {
+            auth.changePassword(req.param("username"), body.get("old_pwd").asText(), body.get("new_pwd").asText());
+        } catch (ApiException e) {
+            throw e.code() == ApiException.BAD_CREDENTIALS ? failed(req, throttle, e) : e;
+        }
+        log.info("dashboard: the password of '{}' was changed from {} and stored in {}; every token was revoked",
+                req.param("username"), req.remoteIp(), auth.admin().source());
+        return json.ok(null);
+    }
+
+    private static ApiException failed(Request req, LoginThrottle throttle, ApiException e) {
+        throttle.failure(req.remoteIp());
+        return e;
     }
 }

@@ -1,66 +1,154 @@
 package io.perch.dashboard;
 
+import io.perch.auth.file.MosquittoHash;
+import io.perch.broker.plugin.ConfigDurations;
 import io.perch.broker.plugin.ConfigEntry;
 import io.perch.broker.plugin.ConfigException;
 
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 
 /**
  * The {@code dashboard.*} keys, validated. Defaults match EMQ X 4 (port 18083, admin/public)
  * so the walkthroughs users follow keep working.
  *
- * @param host         bind address; "0.0.0.0" unless {@code dashboard.listener.http} names one
- * @param port         0 picks a free port (tests)
- * @param metricsAuth  whether {@code /metrics} asks for Basic auth like the API does
+ * <p>The configured password is hashed while parsing ({@code $7$}, as {@code mosquitto_passwd}
+ * writes them): this record, and so the running plugin, never holds it in plain text.
+ *
+ * @param host            bind address of the HTTP listener; "0.0.0.0" unless {@code dashboard.listener.http} names one
+ * @param port            HTTP port; 0 picks a free port (tests); -1 when {@code dashboard.listener.http = off}
+ * @param httpsHost       bind address of the HTTPS listener
+ * @param httpsPort       HTTPS port; -1 (the default) when there is no HTTPS listener
+ * @param https           the {@code dashboard.listener.https} line (null when not set)
+ * @param certFile        the {@code dashboard.listener.https.certfile} line, resolved against the home dir at start
+ * @param keyFile         the {@code dashboard.listener.https.keyfile} line
+ * @param passwordHash    {@code $7$} hash of the configured password
+ * @param passwordWhere   {@code file:line} of the entry that set the password, or a phrase for the built-in default
+ * @param defaultPassword whether the configured password is "public"
+ * @param metricsAuth     whether {@code /metrics} asks for Basic auth like the API does
+ * @param tokenTtl        how long a token from {@code POST /api/v4/auth} is valid
  */
-public record DashboardConfig(boolean enabled, String host, int port, String login, String password,
-                              boolean metricsAuth) {
+public record DashboardConfig(boolean enabled, String host, int port, String httpsHost, int httpsPort,
+                              ConfigEntry https, ConfigEntry certFile, ConfigEntry keyFile,
+                              String login, String passwordHash, String passwordWhere, boolean defaultPassword,
+                              boolean metricsAuth, Duration tokenTtl) {
     public static final String DEFAULT_LOGIN = "admin";
     public static final String DEFAULT_PASSWORD = "public";
+    public static final Duration DEFAULT_TOKEN_TTL = Duration.ofHours(12);
+    static final String BUILT_IN = "the built-in default (dashboard.default_user.password is not set)";
+    static final List<String> KEYS = List.of("dashboard.enable", "dashboard.listener.http", "dashboard.listener.https",
+            "dashboard.listener.https.certfile", "dashboard.listener.https.keyfile", "dashboard.default_user.login",
+            "dashboard.default_user.password", "dashboard.metrics_auth", "dashboard.token_ttl");
 
     public static DashboardConfig defaults() {
-        return new DashboardConfig(true, "0.0.0.0", 18083, DEFAULT_LOGIN, DEFAULT_PASSWORD, false);
+        return parse(List.of());
     }
 
-    public boolean defaultPassword() {
-        return DEFAULT_PASSWORD.equals(password);
+    public boolean httpEnabled() {
+        return port >= 0;
+    }
+
+    public boolean httpsEnabled() {
+        return httpsPort >= 0;
     }
 
     /** Applies entries in file order; a later entry for the same key wins, as in the config loader. */
     public static DashboardConfig parse(List<ConfigEntry> entries) {
-        DashboardConfig c = defaults();
+        boolean enabled = true;
+        String host = "0.0.0.0";
+        int port = 18083;
+        ConfigEntry http = null;
+        String httpsHost = "0.0.0.0";
+        int httpsPort = -1;
+        ConfigEntry https = null;
+        ConfigEntry certFile = null;
+        ConfigEntry keyFile = null;
+        String login = DEFAULT_LOGIN;
+        ConfigEntry password = null;
+        boolean metricsAuth = false;
+        Duration tokenTtl = DEFAULT_TOKEN_TTL;
         for (ConfigEntry e : entries) {
             String v = e.value() == null ? "" : e.value().trim();
             switch (e.key()) {
-                case "dashboard.enable" -> c = new DashboardConfig(onOff(e, v), c.host, c.port, c.login, c.password, c.metricsAuth);
+                case "dashboard.enable" -> enabled = onOff(e, v);
                 case "dashboard.listener.http" -> {
-                    int colon = v.lastIndexOf(':');
-                    String host = colon < 0 ? c.host : v.substring(0, colon);
-                    int port = port(e, colon < 0 ? v : v.substring(colon + 1));
-                    if (host.isEmpty()) {
-                        throw new ConfigException(e, "expected a port (18083) or host:port (127.0.0.1:18083)");
+                    http = e;
+                    if (v.equals("off")) {
+                        port = -1;
+                    } else {
+                        int colon = v.lastIndexOf(':');
+                        host = colon < 0 ? "0.0.0.0" : host(e, v.substring(0, colon));
+                        port = port(e, colon < 0 ? v : v.substring(colon + 1));
                     }
-                    c = new DashboardConfig(c.enabled, host, port, c.login, c.password, c.metricsAuth);
                 }
-                case "dashboard.default_user.login" -> {
-                    if (v.isEmpty()) {
-                        throw new ConfigException(e, "the login must not be empty");
+                case "dashboard.listener.https" -> {
+                    https = e;
+                    if (v.equals("off")) {
+                        httpsPort = -1;
+                    } else {
+                        int colon = v.lastIndexOf(':');
+                        httpsHost = colon < 0 ? "0.0.0.0" : host(e, v.substring(0, colon));
+                        httpsPort = port(e, colon < 0 ? v : v.substring(colon + 1));
                     }
-                    c = new DashboardConfig(c.enabled, c.host, c.port, v, c.password, c.metricsAuth);
+                }
+                case "dashboard.listener.https.certfile" -> certFile = file(e, v);
+                case "dashboard.listener.https.keyfile" -> keyFile = file(e, v);
+                case "dashboard.default_user.login" -> {
+                    if (v.isEmpty() || v.contains(":")) {
+                        throw new ConfigException(e, "the login must not be empty or contain ':'");
+                    }
+                    login = v;
                 }
                 case "dashboard.default_user.password" -> {
                     if (v.isEmpty()) {
-                        throw new ConfigException(e, "the password must not be empty");
+                        throw new ConfigException(masked(e), "the password must not be empty");
                     }
-                    c = new DashboardConfig(c.enabled, c.host, c.port, c.login, v, c.metricsAuth);
+                    password = e;
                 }
-                case "dashboard.metrics_auth" -> c = new DashboardConfig(c.enabled, c.host, c.port, c.login, c.password, onOff(e, v));
-                default -> throw new ConfigException(e, "unknown dashboard key; known keys: dashboard.enable, "
-                        + "dashboard.listener.http, dashboard.default_user.login, dashboard.default_user.password, "
-                        + "dashboard.metrics_auth");
+                case "dashboard.metrics_auth" -> metricsAuth = onOff(e, v);
+                case "dashboard.token_ttl" -> {
+                    tokenTtl = ConfigDurations.parse(e);
+                    if (tokenTtl.isZero() || tokenTtl.isNegative()) {
+                        throw new ConfigException(e, "a token must live longer than 0s (e.g. 12h)");
+                    }
+                }
+                // A misspelt password key (password, pasword, passwd, pwd, secret) must not print its value either.
+                default -> throw new ConfigException(e.key().matches(".*(pas|pwd|secret).*") ? masked(e) : e,
+                        "unknown dashboard key; known keys: " + String.join(", ", KEYS));
             }
         }
-        return c;
+        if (httpsPort >= 0 && (certFile == null || keyFile == null)) {
+            throw new ConfigException(https, "HTTPS needs dashboard.listener.https.certfile and "
+                    + "dashboard.listener.https.keyfile (PEM files); set both, or dashboard.listener.https = off");
+        }
+        if (enabled && port < 0 && httpsPort < 0) {
+            throw new ConfigException(http, "with dashboard.listener.http = off and no dashboard.listener.https the "
+                    + "dashboard has no listener; set dashboard.enable = off to run without it");
+        }
+        String pw = password == null ? DEFAULT_PASSWORD : password.value().trim();
+        String hash = MosquittoHash.hash7(pw.getBytes(StandardCharsets.UTF_8), MosquittoHash.DEFAULT_ITERATIONS);
+        return new DashboardConfig(enabled, host, port, httpsHost, httpsPort, https, certFile, keyFile, login, hash,
+                password == null ? BUILT_IN : password.where(), DEFAULT_PASSWORD.equals(pw), metricsAuth, tokenTtl);
+    }
+
+    /** ConfigException prints the value; a password line's value is replaced first. */
+    private static ConfigEntry masked(ConfigEntry e) {
+        return new ConfigEntry(e.key(), "<hidden>", e.file(), e.line());
+    }
+
+    private static ConfigEntry file(ConfigEntry e, String v) {
+        if (v.isEmpty()) {
+            throw new ConfigException(e, "expected the path of a PEM file");
+        }
+        return e;
+    }
+
+    private static String host(ConfigEntry e, String host) {
+        if (host.isEmpty()) {
+            throw new ConfigException(e, "expected a port (18083), host:port (127.0.0.1:18083) or off");
+        }
+        return host;
     }
 
     private static boolean onOff(ConfigEntry e, String v) {
@@ -80,12 +168,14 @@ public record DashboardConfig(boolean enabled, String host, int port, String log
         } catch (NumberFormatException ignored) {
             // falls through to the error below
         }
-        throw new ConfigException(e, "expected a port 0-65535 (0 = any free port), or host:port");
+        throw new ConfigException(e, "expected a port 0-65535 (0 = any free port), host:port, or off");
     }
 
-    /** Passwords never reach logs: ConfigException includes the value, so mask it there too. */
+    /** Neither the password nor its hash reaches logs. */
     @Override
     public String toString() {
-        return "DashboardConfig[" + host + ":" + port + ", login=" + login + ", metricsAuth=" + metricsAuth + "]";
+        return "DashboardConfig[http=" + (httpEnabled() ? host + ":" + port : "off")
+                + ", https=" + (httpsEnabled() ? httpsHost + ":" + httpsPort : "off")
+                + ", login=" + login + ", metricsAuth=" + metricsAuth + ", tokenTtl=" + tokenTtl + "]";
     }
 }

@@ -3,7 +3,12 @@ package io.perch.dashboard;
 import io.perch.broker.plugin.ConfigEntry;
 import io.perch.broker.plugin.PerchPlugin;
 import io.perch.broker.plugin.PluginContext;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.perch.broker.plugin.ConfigException;
+import io.perch.dashboard.http.AdminPassword;
 import io.perch.dashboard.http.Auth;
+import io.perch.dashboard.http.LoginThrottle;
 import io.perch.dashboard.http.HttpHandler;
 import io.perch.dashboard.http.HttpServer;
 import io.perch.dashboard.http.Json;
@@ -11,18 +16,28 @@ import io.perch.dashboard.metrics.MetricsBinder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
 import java.time.Clock;
 import java.util.List;
 
 /**
  * The web dashboard, the EMQ X 4-shaped REST API ({@code /api/v4}) and the Prometheus endpoint,
- * on one HTTP listener (18083 by default, like EMQ X). Enabled unless {@code dashboard.enable = off}.
+ * on one HTTP listener (18083 by default, like EMQ X) and optionally an HTTPS one with the same routes.
+ * Enabled unless {@code dashboard.enable = off}.
  */
 public final class DashboardPlugin implements PerchPlugin {
     private static final Logger log = LoggerFactory.getLogger(DashboardPlugin.class);
 
     private DashboardConfig config = DashboardConfig.defaults();
     private HttpServer server;
+    private HttpServer httpsServer;
+    private Clock clock = Clock.systemUTC();
     private AutoCloseable metricsBinding;
 
     @Override
@@ -49,26 +64,101 @@ public final class DashboardPlugin implements PerchPlugin {
         return config;
     }
 
+    /** The clock for token expiry and login throttling (tests move it instead of sleeping). */
+    public DashboardPlugin useClock(Clock clock) {
+        this.clock = clock;
+        return this;
+    }
+
     @Override
     public void start(PluginContext context) throws Exception {
         Json json = new Json();
-        Auth auth = new Auth(config.login(), config.password(), Clock.systemUTC());
+        Path stored = context.dataDir() == null ? null : context.dataDir().resolve(AdminPassword.FILE);
+        AdminPassword admin = AdminPassword.load(config.login(), config.passwordHash(), config.passwordWhere(),
+                config.defaultPassword(), stored);
+        if (admin.stored()) {
+            log.info("dashboard user '{}': password from the stored hash {} (changed through the API; it overrides "
+                    + "dashboard.default_user.password, {})", admin.login(), admin.source(), config.passwordWhere());
+            if (!admin.login().equals(config.login())) {
+                log.warn("dashboard: the login '{}' in {} overrides dashboard.default_user.login = {}",
+                        admin.login(), admin.source(), config.login());
+            }
+        } else {
+            log.info("dashboard user '{}': password from {}", admin.login(), admin.source());
+        }
+        // TLS material is checked before anything is bound, so a bad file fails start-up cleanly.
+        SslContext ssl = config.httpsEnabled() ? sslContext(context.homeDir()) : null;
+        Auth auth = new Auth(admin, config.tokenTtl(), clock);
         metricsBinding = MetricsBinder.bind(context.metrics(), context.broker().stats(), context.broker().hooks());
-        HttpHandler handler = new HttpHandler(ApiRoutes.build(config, context.broker(), context.metrics(), auth, json), auth, json);
-        server = new HttpServer(config.host(), config.port(), handler);
-        log.info("dashboard listening on http://{}:{}/ (REST API at /api/v4, Prometheus at /metrics)", config.host(), server.port());
-        if (config.defaultPassword()) {
+        // After the binder: it skips the broker's meters when any perch.* meter already exists.
+        LoginThrottle throttle = new LoginThrottle(clock, context.metrics());
+        HttpHandler handler = new HttpHandler(ApiRoutes.build(config, context.broker(), context.metrics(), auth, throttle, json),
+                auth, throttle, json);
+        try {
+            if (config.httpEnabled()) {
+                server = new HttpServer(config.host(), config.port(), handler);
+                log.info("dashboard listening on http://{}:{}/ (REST API at /api/v4, Prometheus at /metrics)",
+                        config.host(), server.port());
+            }
+            if (ssl != null) {
+                httpsServer = new HttpServer(config.httpsHost(), config.httpsPort(), handler, ssl);
+                log.info("dashboard listening on https://{}:{}/ (REST API at /api/v4, Prometheus at /metrics)",
+                        config.httpsHost(), httpsServer.port());
+            }
+        } catch (Exception e) {
+            stop();
+            throw e;
+        }
+        if (admin.isDefault()) {
             log.warn("**********************************************************************");
-            log.warn("* The dashboard user '{}' still has the DEFAULT PASSWORD.", config.login());
-            log.warn("* Anyone who can reach port {} can manage this broker.", server.port());
-            log.warn("* Set dashboard.default_user.password in etc/perch.conf.");
+            log.warn("* The dashboard user '{}' still has the DEFAULT PASSWORD \"public\".", admin.login());
+            log.warn("* Anyone who can reach the dashboard can manage this broker.");
+            log.warn("* It is set by {}.", admin.source());
+            log.warn("* Change it: bin/perch ctl admins passwd, or {}.", admin.stored()
+                    ? "delete " + admin.source() + " and set dashboard.default_user.password"
+                    : "set dashboard.default_user.password there");
             log.warn("**********************************************************************");
         }
     }
 
-    /** The bound port (useful with {@code dashboard.listener.http = 0}); -1 when not started. */
+    /** The PEM certificate and key of dashboard.listener.https; errors name the config line. */
+    private SslContext sslContext(Path home) {
+        File cert = pem(config.certFile(), home);
+        File key = pem(config.keyFile(), home);
+        try (InputStream in = Files.newInputStream(cert.toPath())) {
+            if (CertificateFactory.getInstance("X.509").generateCertificates(in).isEmpty()) {
+                throw new ConfigException(config.certFile(), "no certificate in " + cert);
+            }
+        } catch (IOException | CertificateException e) {
+            throw new ConfigException(config.certFile(), "not a PEM certificate: " + cert + ": " + e.getMessage());
+        }
+        try {
+            return SslContextBuilder.forServer(cert, key).build();
+        } catch (Exception e) {
+            throw new ConfigException(config.keyFile(), "cannot use this private key with "
+                    + config.certFile().where() + "'s certificate: " + e.getMessage());
+        }
+    }
+
+    private static File pem(ConfigEntry e, Path home) {
+        Path p = Path.of(e.value().trim());
+        if (!p.isAbsolute() && home != null) {
+            p = home.resolve(p);
+        }
+        if (!Files.isReadable(p)) {
+            throw new ConfigException(e, Files.exists(p) ? "cannot read " + p : "no such file: " + p);
+        }
+        return p.toFile();
+    }
+
+    /** The bound HTTP port (useful with {@code dashboard.listener.http = 0}); -1 when not started or off. */
     public int port() {
         return server == null ? -1 : server.port();
+    }
+
+    /** The bound HTTPS port; -1 when not started or off. */
+    public int httpsPort() {
+        return httpsServer == null ? -1 : httpsServer.port();
     }
 
     @Override
@@ -76,6 +166,10 @@ public final class DashboardPlugin implements PerchPlugin {
         if (server != null) {
             server.close();
             server = null;
+        }
+        if (httpsServer != null) {
+            httpsServer.close();
+            httpsServer = null;
         }
         if (metricsBinding != null) {
             try {

@@ -247,4 +247,28 @@ class DashboardApiTest {
         assertThat(java.util.ServiceLoader.load(io.perch.broker.plugin.PerchPlugin.class).stream()
                 .anyMatch(s -> s.type() == DashboardPlugin.class)).isTrue();
     }
+
+    @Test
+    void theShippedPluginFileDocumentsEveryKeyAndParsesToTheDefaults() throws Exception {
+        Path conf = Path.of("..", "etc", "plugins", "perch_dashboard.conf");
+        List<String> lines = java.nio.file.Files.readAllLines(conf);
+        List<ConfigEntry> entries = new java.util.ArrayList<>();
+        for (int i = 0; i < lines.size(); i++) {
+            String l = lines.get(i);
+            if (!l.isBlank() && !l.startsWith("#")) {
+                int eq = l.indexOf('=');
+                entries.add(new ConfigEntry(l.substring(0, eq).trim(), l.substring(eq + 1).trim(), "perch_dashboard.conf", i + 1));
+            }
+        }
+        String text = String.join("\n", lines);
+        for (String key : DashboardConfig.KEYS) {
+            assertThat(text).as(key).containsPattern("(?m)^(# )?" + java.util.regex.Pattern.quote(key) + " = ");
+        }
+        DashboardConfig shipped = DashboardConfig.parse(entries);
+        DashboardConfig defaults = DashboardConfig.defaults();
+        assertThat(shipped.toString()).isEqualTo(defaults.toString());
+        assertThat(shipped.defaultPassword()).isTrue();
+        assertThat(shipped.passwordWhere()).isEqualTo("perch_dashboard.conf:" + (lines.indexOf("dashboard.default_user.password = public") + 1));
+        assertThat(shipped.toString()).doesNotContain("public", "$7$");
+    }
 }

@@ -3,6 +3,7 @@ package io.perch.dashboard.api;
 import io.perch.broker.api.BrokerService;
 import io.perch.broker.api.ListenerView;
 import io.perch.broker.stats.BrokerStats;
+import io.perch.dashboard.http.AdminPassword;
 import io.perch.dashboard.http.Json;
 import io.perch.dashboard.http.Request;
 import io.perch.dashboard.http.Response;
@@ -20,12 +21,12 @@ import java.util.Map;
 public final class NodeApi {
     private final BrokerService broker;
     private final Json json;
-    private final boolean defaultPassword;
+    private final AdminPassword admin;
 
-    public NodeApi(BrokerService broker, Json json, boolean defaultPassword) {
+    public NodeApi(BrokerService broker, Json json, AdminPassword admin) {
         this.broker = broker;
         this.json = json;
-        this.defaultPassword = defaultPassword;
+        this.admin = admin;
     }
 
     public Response status(Request req) {
@@ -35,7 +36,9 @@ public final class NodeApi {
         m.put("status", "running");
         m.put("uptime", Times.uptime(System.currentTimeMillis() - broker.startedAt()));
         // The UI shows a banner while this is true: admin/public is known to everyone.
-        m.put("default_password", defaultPassword);
+        m.put("default_password", admin.isDefault());
+        // Where to change it: the config line (file:line) or the stored hash file; never the password.
+        m.put("password_source", admin.source());
         return json.ok(m);
     }
 

@@ -53,6 +53,14 @@ final class CtlApi {
         }
     }
 
+    JsonNode put(String path, Object body) {
+        try {
+            return send("PUT", path, JSON.writeValueAsString(body));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new CtlException("cannot encode request");
+        }
+    }
+
     /** The whole response envelope, so callers can read {@code data} and {@code meta}. */
     private JsonNode send(String method, String path, String body) {
         URI uri = URI.create(base + "/api/v4" + path);
@@ -78,6 +86,10 @@ final class CtlApi {
             json = JSON.readTree(r.body());
         } catch (IOException e) {
             throw new CtlException("HTTP " + r.statusCode() + " from " + uri.getPath() + " (not a JSON answer)");
+        }
+        if (r.statusCode() == 429) {
+            throw new CtlException("too many failed logins from this address; retry in "
+                    + r.headers().firstValue("Retry-After").orElse("?") + "s");
         }
         if (r.statusCode() == 401) {
             throw new CtlException("not authorized: wrong user or password (--user/--password or PERCH_CTL_USER/PERCH_CTL_PASSWORD)");

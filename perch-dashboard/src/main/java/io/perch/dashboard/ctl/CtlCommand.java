@@ -16,7 +16,7 @@ import picocli.CommandLine.ScopeType;
 @Command(name = "ctl", mixinStandardHelpOptions = true,
         description = "Manage a running Perch broker through its REST API (like emqx_ctl).",
         subcommands = {StatusCommand.class, ClientsCommand.class, SubscriptionsCommand.class, TopicsCommand.class,
-                RetainedCommand.class, PluginsCommand.class, BackendsCommand.class})
+                RetainedCommand.class, PluginsCommand.class, BackendsCommand.class, AdminsCommand.class})
 public final class CtlCommand implements Runnable {
     @Option(names = "--url", scope = ScopeType.INHERIT, defaultValue = "${env:PERCH_CTL_URL:-http://127.0.0.1:18083}",
             description = "Dashboard URL (env PERCH_CTL_URL; default ${DEFAULT-VALUE}).")
@@ -36,6 +36,9 @@ public final class CtlCommand implements Runnable {
 
     @Spec
     CommandSpec spec;
+
+    /** Where {@code admins passwd --stdin} reads; tests replace it. */
+    java.io.InputStream stdin = System.in;
 
     CtlApi api() {
         return new CtlApi(url, user, password);

@@ -18,7 +18,9 @@ import io.netty.handler.codec.http.QueryStringDecoder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.net.InetSocketAddress;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.Optional;
 
 /**
@@ -30,14 +32,31 @@ import java.util.Optional;
 public final class HttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private static final Logger log = LoggerFactory.getLogger(HttpHandler.class);
 
+    /** RFC 7235: every 401 names a scheme the client can answer. */
+    public static final String BASIC_CHALLENGE = "Basic realm=\"Perch\"";
+    /**
+     * For the dashboard's own scripts (they send {@code X-Requested-With: XMLHttpRequest}): a
+     * Basic challenge would make the browser pop its own login dialog over the login page.
+     */
+    public static final String BEARER_CHALLENGE = "Bearer realm=\"Perch\"";
+
     private final Router router;
     private final Auth auth;
+    private final LoginThrottle throttle;
     private final Json json;
 
-    public HttpHandler(Router router, Auth auth, Json json) {
+    public HttpHandler(Router router, Auth auth, LoginThrottle throttle, Json json) {
         this.router = router;
         this.auth = auth;
+        this.throttle = throttle;
         this.json = json;
+    }
+
+    /** 429 with Retry-After, for an IP that failed to log in too often. */
+    public static Response tooManyLogins(Json json, long seconds) {
+        return json.error(new ApiException(429, ApiException.BAD_CREDENTIALS,
+                "too many failed logins from this address; retry in " + seconds + "s"))
+                .withHeader("Retry-After", Long.toString(seconds));
     }
 
     @Override
@@ -47,7 +66,9 @@ public final class HttpHandler extends SimpleChannelInboundHandler<FullHttpReque
             return;
         }
         QueryStringDecoder qs = new QueryStringDecoder(msg.uri());
-        Request req = new Request(msg.method(), qs.rawPath(), Map.of(), qs.parameters(), ByteBufUtil.getBytes(msg.content()));
+        String ip = ctx.channel().remoteAddress() instanceof InetSocketAddress a && a.getAddress() != null
+                ? a.getAddress().getHostAddress() : "unknown";
+        Request req = new Request(msg.method(), qs.rawPath(), Map.of(), qs.parameters(), ByteBufUtil.getBytes(msg.content()), ip);
         write(ctx, msg, dispatch(req, msg.headers().get(HttpHeaderNames.AUTHORIZATION)));
     }
 
@@ -59,8 +80,11 @@ public final class HttpHandler extends SimpleChannelInboundHandler<FullHttpReque
                     : json.error(ApiException.notFound("not found: " + req.path()));
         }
         Router.Match m = match.get();
-        if (m.authenticated() && !auth.authorized(authorization)) {
-            return json.error(new ApiException(401, ApiException.BAD_CREDENTIALS, "authentication required"));
+        if (m.authenticated()) {
+            Response refused = authenticate(req, authorization);
+            if (refused != null) {
+                return refused;
+            }
         }
         try {
             return m.handler().handle(m.request());
@@ -72,14 +96,46 @@ public final class HttpHandler extends SimpleChannelInboundHandler<FullHttpReque
         }
     }
 
+    /** Null when the request may proceed; else the 401 or 429 to answer. */
+    private Response authenticate(Request req, String authorization) {
+        boolean basic = Auth.isBasic(authorization);
+        if (basic) {
+            OptionalLong wait = throttle.blocked(req.remoteIp());
+            if (wait.isPresent()) {
+                return tooManyLogins(json, wait.getAsLong());
+            }
+        }
+        Auth.Outcome outcome = auth.check(authorization);
+        switch (outcome) {
+            case OK -> {
+                if (basic) {
+                    throttle.success(req.remoteIp());
+                }
+                return null;
+            }
+            case BAD_BASIC -> {
+                throttle.failure(req.remoteIp());
+                return json.error(new ApiException(401, ApiException.BAD_CREDENTIALS, "username or password error"));
+            }
+            case BAD_TOKEN -> {
+                return json.error(new ApiException(401, ApiException.BAD_CREDENTIALS, "token expired or revoked; log in again"));
+            }
+            default -> {
+                return json.error(new ApiException(401, ApiException.BAD_CREDENTIALS, "authentication required"));
+            }
+        }
+    }
+
     private static void write(ChannelHandlerContext ctx, FullHttpRequest req, Response r) {
         FullHttpResponse resp = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(r.status()),
                 Unpooled.wrappedBuffer(r.body()));
         resp.headers().set(HttpHeaderNames.CONTENT_TYPE, r.contentType());
         resp.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, r.body().length);
         resp.headers().set("X-Content-Type-Options", "nosniff");
+        r.headers().forEach((k, v) -> resp.headers().set(k, v));
         if (r.status() == 401) {
-            // No WWW-Authenticate challenge: the browser's own Basic dialog would hide the login page.
+            boolean script = "XMLHttpRequest".equalsIgnoreCase(req.headers().get("X-Requested-With"));
+            resp.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, script ? BEARER_CHALLENGE : BASIC_CHALLENGE);
             resp.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-store");
         }
         boolean keepAlive = HttpUtil.isKeepAlive(req);

@@ -9,6 +9,7 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.ssl.SslContext;
 import io.netty.util.concurrent.DefaultThreadFactory;
 
 import java.net.InetSocketAddress;
@@ -16,7 +17,7 @@ import java.net.InetSocketAddress;
 /**
  * The dashboard's HTTP listener on its own small event loop group, so a slow dashboard client
  * never delays MQTT traffic. Pipeline: codec, aggregator (1 MiB: batch publishes, nothing
- * bigger), then the router.
+ * bigger), then the router; with an SslContext, a TLS handler in front (HTTPS).
  */
 public final class HttpServer implements AutoCloseable {
     static final int MAX_BODY = 1024 * 1024;
@@ -25,7 +26,12 @@ public final class HttpServer implements AutoCloseable {
     private final Channel channel;
 
     public HttpServer(String host, int port, HttpHandler handler) throws InterruptedException {
-        group = new NioEventLoopGroup(2, new DefaultThreadFactory("perch-dashboard", true));
+        this(host, port, handler, null);
+    }
+
+    /** With {@code ssl} non-null, TLS first (HTTPS); the routes are the same. */
+    public HttpServer(String host, int port, HttpHandler handler, SslContext ssl) throws InterruptedException {
+        group = new NioEventLoopGroup(2, new DefaultThreadFactory(ssl == null ? "perch-dashboard" : "perch-dashboard-tls", true));
         try {
             channel = new ServerBootstrap()
                     .group(group)
@@ -33,6 +39,9 @@ public final class HttpServer implements AutoCloseable {
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel ch) {
+                            if (ssl != null) {
+                                ch.pipeline().addLast("tls", ssl.newHandler(ch.alloc()));
+                            }
                             ch.pipeline()
                                     .addLast("http-codec", new HttpServerCodec())
                                     .addLast("http-aggregator", new HttpObjectAggregator(MAX_BODY))

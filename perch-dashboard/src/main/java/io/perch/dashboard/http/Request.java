@@ -8,10 +8,16 @@ import java.util.Map;
 
 /**
  * One HTTP request as handlers see it: method, decoded path parameters, query parameters and
- * the body bytes (already copied out of Netty's buffer so handlers need not release anything).
+ * the body bytes (already copied out of Netty's buffer so handlers need not release anything),
+ * and the TCP peer's IP (login throttling).
  */
 public record Request(HttpMethod method, String path, Map<String, String> pathParams,
-                      Map<String, List<String>> query, byte[] body) {
+                      Map<String, List<String>> query, byte[] body, String remoteIp) {
+
+    public Request(HttpMethod method, String path, Map<String, String> pathParams,
+                   Map<String, List<String>> query, byte[] body) {
+        this(method, path, pathParams, query, body, "unknown");
+    }
 
     public String param(String name) {
         return pathParams.get(name);
@@ -47,6 +53,6 @@ public record Request(HttpMethod method, String path, Map<String, String> pathPa
     }
 
     Request withPathParams(Map<String, String> params) {
-        return new Request(method, path, params, query, body);
+        return new Request(method, path, params, query, body, remoteIp);
     }
 }

@@ -60,9 +60,15 @@ class CtlCommandTest {
     }
 
     private Result ctlAs(String password, String... args) {
+        return ctlWithStdin("", password, args);
+    }
+
+    private Result ctlWithStdin(String stdin, String password, String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        CommandLine cmd = new CommandLine(new CtlCommand());
+        CtlCommand root = new CtlCommand();
+        root.stdin = new java.io.ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8));
+        CommandLine cmd = new CommandLine(root);
         cmd.setOut(new PrintWriter(out, true));
         cmd.setErr(new PrintWriter(err, true));
         List<String> all = new ArrayList<>(List.of("--url", "http://127.0.0.1:" + plugin.port(), "--user", "admin", "--password", password));
@@ -203,5 +209,27 @@ class CtlCommandTest {
         plugin.stop();
         assertThat(cmd.execute("--url", "http://127.0.0.1:" + port, "status")).isEqualTo(1);
         assertThat(err.toString()).contains("cannot reach");
+    }
+
+    @Test
+    void adminsPasswdChangesThePasswordReadFromStdin() throws Exception {
+        String next = "ctl-new-secret";
+        Result weak = ctlWithStdin("short\n", PASSWORD, "admins", "passwd", "--stdin");
+        assertThat(weak.exit()).isEqualTo(1);
+        assertThat(weak.err()).startsWith("Error: ").contains("at least 8 characters").doesNotContain("short\n");
+
+        Result changed = ctlWithStdin(next + "\n", PASSWORD, "admins", "passwd", "--stdin");
+        assertThat(changed.exit()).as(changed.err()).isZero();
+        assertThat(changed.out()).contains("password of 'admin' was changed").doesNotContain(next, PASSWORD);
+        assertThat(ctl("status").exit()).isEqualTo(1);
+        Result status = ctlAs(next, "status");
+        assertThat(status.exit()).as(status.err()).isZero();
+
+        Result wrongOld = ctlWithStdin("another-secret\n", "not-it", "admins", "passwd", "--stdin");
+        assertThat(wrongOld.exit()).isEqualTo(1);
+        Result noInput = ctlWithStdin("", next, "admins", "passwd", "--stdin");
+        assertThat(noInput.exit()).isEqualTo(2);
+        // Without --stdin there is no terminal under the test runner: a usage error, not a hang.
+        assertThat(ctlAs(next, "admins", "passwd").exit()).isEqualTo(2);
     }
 }
