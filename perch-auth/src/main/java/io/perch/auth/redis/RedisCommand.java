@@ -64,8 +64,8 @@ record RedisCommand(ConfigEntry source, String op, String key, List<String> fiel
 
     /**
      * Substitutes the placeholders; null when one stands for a value the client lacks: a
-     * client without a username is not one of {@code mqtt_user:%u}'s users. The TLS
-     * certificate is not known to hooks yet, so {@code %C} and {@code %d} never match.
+     * client without a username is not one of {@code mqtt_user:%u}'s users, and one without a
+     * verified TLS client certificate has no {@code %C} (its common name) or {@code %d} (its subject).
      */
     static String fill(String template, ClientInfo c) {
         if (template.indexOf('%') < 0) {
@@ -83,7 +83,8 @@ record RedisCommand(ConfigEntry source, String op, String key, List<String> fiel
             switch (p) {
                 case 'u' -> v = c.username();
                 case 'c' -> v = c.clientId();
-                case 'C', 'd' -> v = null;
+                case 'C' -> v = c.certCommonName();
+                case 'd' -> v = c.certSubject();
                 default -> {
                     b.append(ch);
                     continue;

@@ -134,9 +134,12 @@ final class ConnectFlow {
 
         int keepAlive = keepAlive(vh.keepAliveTimeSeconds(), version == 5);
         InetSocketAddress peer = c.ctx.channel().remoteAddress() instanceof InetSocketAddress a ? a : null;
+        boolean tls = c.ctx.channel().pipeline().get(io.netty.handler.ssl.SslHandler.class) != null;
         c.client = new ClientInfo(clientId, username,
                 peer == null ? null : peer.getAddress().getHostAddress(), peer == null ? 0 : peer.getPort(), version,
-                cleanStart, keepAlive, System.currentTimeMillis(), config.nodeName, c.listener);
+                cleanStart, keepAlive, System.currentTimeMillis(), config.nodeName, c.listener,
+                tls ? PeerCerts.identity(c.ctx.channel(), io.perch.broker.config.ListenerConfig.CN) : null,
+                tls ? PeerCerts.identity(c.ctx.channel(), io.perch.broker.config.ListenerConfig.DN) : null);
         c.core.hooks.fire(HookPoints.CLIENT_CONNECT, new ConnectEvent(c.client));
 
         authMethod = Props.string(props, MqttPropertyType.AUTHENTICATION_METHOD);

@@ -120,6 +120,9 @@ class PeerCertIdentityTest {
             ssl.connect(o);
             assertThat(seen.get("ssl:external").username()).isEqualTo("device-42");
             assertThat(seen.get("ssl:external").clientId()).isEqualTo("claimed-id");
+            // What EMQ X's %C and %d stand for, for every source:
+            assertThat(seen.get("ssl:external").certCommonName()).isEqualTo("device-42");
+            assertThat(seen.get("ssl:external").certSubject()).isEqualTo("CN=device-42,O=Perch Test");
             ssl.disconnect();
             ssl.close();
 
