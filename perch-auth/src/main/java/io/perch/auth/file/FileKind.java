@@ -128,7 +128,7 @@ public final class FileKind implements SourceKind {
 
         @Override
         public ScramVerifiers scram() {
-            return auth == null ? null : user -> java.util.concurrent.CompletableFuture.completedFuture(auth.scram(user));
+            return auth == null ? null : (client, user) -> java.util.concurrent.CompletableFuture.completedFuture(auth.scram(user));
         }
 
         @Override

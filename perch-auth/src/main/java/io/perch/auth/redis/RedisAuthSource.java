@@ -1,5 +1,7 @@
 package io.perch.auth.redis;
 
+import io.perch.auth.scram.ScramVerifier;
+
 import io.lettuce.core.KeyValue;
 import io.perch.auth.spi.AuthOutcome;
 import io.perch.auth.spi.AuthSource;
@@ -95,7 +97,13 @@ final class RedisAuthSource implements AuthSource {
                 return CompletableFuture.completedFuture(AuthOutcome.IGNORE); // no such user
             }
             String salt = saltAt >= 0 && saltAt < values.size() ? values.get(saltAt) : null;
-            CompletableFuture<Boolean> ok = hash.slow()
+            CompletableFuture<Boolean> ok = ScramVerifier.looksLikeOne(stored)
+                    // A SCRAM-SHA-256 verifier in the hash field checks a plain password too, whatever password_hash says.
+                    ? CompletableFuture.supplyAsync(() -> {
+                        ScramVerifier v = verifier(stored);
+                        return v != null && v.verifyPlain(password);
+                    }, slowHashes)
+                    : hash.slow()
                     ? CompletableFuture.supplyAsync(() -> hash.check(stored, salt, password), slowHashes)
                     : CompletableFuture.completedFuture(hash.check(stored, salt, password));
             return ok.thenCompose(match -> {
@@ -108,6 +116,34 @@ final class RedisAuthSource implements AuthSource {
                 return superuser(client).thenApply(AuthOutcome::allow);
             });
         });
+    }
+
+    /**
+     * The SCRAM user's verifier: auth_cmd run for that username, when its hash field holds a
+     * {@code SCRAM-SHA-256$...} value; null otherwise.
+     */
+    CompletionStage<ScramVerifier> scram(ClientInfo client, String user) {
+        ClientInfo as = new ClientInfo(client.clientId(), user, client.peerHost(), client.peerPort(),
+                client.protocolVersion(), client.cleanStart(), client.keepAlive(), client.connectedAt(), client.node(),
+                client.listener(), client.certCommonName(), client.certSubject());
+        CompletableFuture<List<String>> reply = fetch(authCmd, as);
+        if (reply == null) {
+            return CompletableFuture.completedFuture(null);
+        }
+        return reply.thenApply(values -> {
+            String stored = hashAt < values.size() ? values.get(hashAt) : null;
+            return stored != null && ScramVerifier.looksLikeOne(stored) ? verifier(stored) : null;
+        });
+    }
+
+    /** The verifier a stored value holds, or null (logged) when it is malformed. */
+    private static ScramVerifier verifier(String stored) {
+        try {
+            return ScramVerifier.parse(stored);
+        } catch (IllegalArgumentException e) {
+            log.warn("a SCRAM-SHA-256 verifier in Redis is malformed: {}", e.getMessage());
+            return null;
+        }
     }
 
     /** super_cmd's answer; false when it is not set, has no answer or fails (as in EMQ X). */

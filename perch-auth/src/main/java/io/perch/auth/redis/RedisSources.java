@@ -75,6 +75,11 @@ final class RedisSources implements Sources {
     }
 
     @Override
+    public io.perch.auth.spi.ScramVerifiers scram() {
+        return auth == null ? null : auth::scram;
+    }
+
+    @Override
     public void close() {
         if (redis != null) {
             redis.close();

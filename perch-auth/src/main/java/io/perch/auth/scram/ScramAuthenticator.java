@@ -68,7 +68,7 @@ public final class ScramAuthenticator {
             log.info("client {}: SCRAM-SHA-256 user is not the CONNECT's username", ev.client().clientId());
             return answer(ev, EnhancedAuthEvent.Result.FAILURE, null);
         }
-        return lookup(0, first.user()).thenApply(v -> {
+        return lookup(0, ev.client(), first.user()).thenApply(v -> {
             if (v == null) {
                 log.info("client {}: no SCRAM-SHA-256 verifier for user {}", ev.client().clientId(), first.user());
                 return HookResult.stop(ev.answer(EnhancedAuthEvent.Result.FAILURE, null));
@@ -79,12 +79,17 @@ public final class ScramAuthenticator {
         });
     }
 
-    private CompletionStage<ScramVerifier> lookup(int i, String user) {
+    private CompletionStage<ScramVerifier> lookup(int i, ClientInfo client, String user) {
         if (i == sources.size()) {
             return CompletableFuture.completedFuture(null);
         }
-        return sources.get(i).verifier(user).thenCompose(v -> v != null ? CompletableFuture.completedFuture(v)
-                : lookup(i + 1, user));
+        return sources.get(i).verifier(client, user)
+                .exceptionally(e -> {
+                    log.warn("a SCRAM verifier source failed for client {}: {}; asking the next", client.clientId(),
+                            e.getCause() != null ? e.getCause() : e);
+                    return null;
+                })
+                .thenCompose(v -> v != null ? CompletableFuture.completedFuture(v) : lookup(i + 1, client, user));
     }
 
     private static CompletionStage<HookResult<EnhancedAuthEvent>> answer(EnhancedAuthEvent ev, EnhancedAuthEvent.Result r,

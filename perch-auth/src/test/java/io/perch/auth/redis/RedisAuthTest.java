@@ -199,4 +199,19 @@ class RedisAuthTest {
             assertThat(m.fixedHeader().messageType()).isEqualTo(MqttMessageType.PUBLISH);
         }
     }
+
+    /** A SCRAM-SHA-256 verifier in the hash field: MQTT 5 enhanced authentication, and plain passwords too. */
+    @Test
+    void aScramVerifierInRedisServesEnhancedAuthenticationAndPlainPasswords() throws Exception {
+        redis.cli().hset("mqtt_user:alice", Map.of("password_hash", io.perch.auth.scram.ScramVerifier.of(
+                "pass word".getBytes(java.nio.charset.StandardCharsets.UTF_8), 4096).format()));
+        perch = PerchWithAuth.start(redis, b -> b.allowAnonymous(false),
+                "auth.redis.auth_cmd = HMGET mqtt_user:%u password_hash", "auth.redis.password_hash = sha256");
+        assertThat(io.perch.auth.testkit.ScramClient.connect(perch.open(), "alice", "alice", "pass word")
+                .variableHeader().connectReturnCode().byteValue()).isZero();
+        assertThat(io.perch.auth.testkit.ScramClient.connect(perch.open(), "alice", null, "wrong")
+                .variableHeader().connectReturnCode().byteValue() & 0xff).isEqualTo(V5_NOT_AUTHORIZED);
+        assertThat(perch.connectV5("plain", "alice", "pass word")).isEqualTo(OK);
+        assertThat(perch.connectV3("plain3", "alice", "pass")).isEqualTo(V3_BAD_CREDENTIALS);
+    }
 }
