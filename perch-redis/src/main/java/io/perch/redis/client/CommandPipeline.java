@@ -76,7 +76,9 @@ public final class CommandPipeline implements AutoCloseable {
     public CommandPipeline(String pool, Supplier<RedisLink> connector, BackendMetrics metrics, int maxBacklog,
                            Duration replyTimeout, Durability durability) {
         this.pool = pool;
-        this.redis = new PipelineLink(pool, connector, replyTimeout, durability);
+        Counter connectFailed = Counter.builder("backend.redis.connect.failed").tag("pool", pool)
+                .description("attempts to (re)connect to Redis that failed").register(metrics.registry());
+        this.redis = new PipelineLink(pool, connector, replyTimeout, durability, connectFailed::increment);
         this.metrics = metrics;
         this.maxBacklog = maxBacklog;
         this.replyTimeout = replyTimeout;
