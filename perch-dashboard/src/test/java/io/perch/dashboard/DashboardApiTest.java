@@ -153,6 +153,28 @@ class DashboardApiTest {
     }
 
     @Test
+    void theGrafanaDashboardUsesMetricNamesThatMetricsServes() throws Exception {
+        connect("one", null);
+        String body = send("GET", "/metrics", null, null).body();
+        JsonNode grafana = mapper.readTree(java.nio.file.Files.readString(Path.of("..", "deploy", "grafana-perch.json")));
+        java.util.Set<String> names = new java.util.TreeSet<>();
+        java.util.regex.Pattern metric = java.util.regex.Pattern.compile("\\b((perch|jvm|backend_redis)_[a-z0-9_]+)\\{");
+        for (JsonNode expr : grafana.findValues("expr")) {
+            java.util.regex.Matcher m = metric.matcher(expr.asText());
+            while (m.find()) {
+                names.add(m.group(1));
+            }
+        }
+        assertThat(names).contains("perch_connections_count", "backend_redis_latency_seconds_bucket");
+        // The broker's and the JVM's are served here; the Redis backend's and perch-auth's come with those plugins.
+        for (String name : names) {
+            if (!name.startsWith("backend_redis_") && !name.startsWith("perch_auth_")) {
+                assertThat(body).as(name).containsPattern("(?m)^" + name + "[{ ]");
+            }
+        }
+    }
+
+    @Test
     void unknownPathsAnswer404WithANotFoundCode() throws Exception {
         for (String path : List.of("/api/v4/nothing", "/api/v4/clients/a/b/c", "/no/such/page")) {
             HttpResponse<String> r = send("GET", path, null, BASIC);
