@@ -27,7 +27,7 @@ class LatencyHistogramTest {
         var snapshot = t.takeSnapshot();
         assertThat(snapshot.percentileValues()).isEmpty();
         assertThat(Arrays.stream(snapshot.histogramCounts()).mapToDouble(b -> b.bucket(TimeUnit.MILLISECONDS)))
-                .containsExactly(0.25, 0.5, 1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000);
+                .containsExactly(0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 25.0, 50.0, 100.0, 250.0, 500.0, 1000.0, 2500.0, 5000.0);
         assertThat(Arrays.stream(snapshot.histogramCounts()).filter(b -> b.bucket(TimeUnit.MILLISECONDS) == 5)
                 .mapToDouble(CountAtBucket::count).sum()).isEqualTo(1);
     }
