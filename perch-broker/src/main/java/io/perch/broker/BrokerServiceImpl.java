@@ -228,7 +228,7 @@ final class BrokerServiceImpl implements BrokerService {
         return new ClientView(s.clientId(), c.username(), c.peerHost(), c.peerPort(), c.protocolVersion(), c.listener(),
                 s.isConnected(), c.connectedAt(), s.disconnectedAt(), c.cleanStart(), c.keepAlive(),
                 s.expiryIntervalSeconds(), s.subscriptions().size(), s.inflightSize(), s.maxInflight(), s.queueSize(),
-                s.maxQueue(), s.droppedCount(), s.awaitingRelSize(), s.messagesIn(), s.messagesOut());
+                s.maxQueue(), s.droppedCount(), s.awaitingRelSize(), s.messagesIn(), s.messagesOut(), s.createdAt());
     }
 
     @Override

@@ -37,7 +37,12 @@ final class ApiRoutes {
 
     static Router build(DashboardConfig cfg, BrokerService broker, MeterRegistry registry, Auth auth,
                         LoginThrottle throttle, Json json) {
-        NodeApi node = new NodeApi(broker, json, auth.admin());
+        return build(cfg, broker, registry, auth, throttle, json, new io.perch.dashboard.api.StatsHighWater());
+    }
+
+    static Router build(DashboardConfig cfg, BrokerService broker, MeterRegistry registry, Auth auth,
+                        LoginThrottle throttle, Json json, io.perch.dashboard.api.StatsHighWater highWater) {
+        NodeApi node = new NodeApi(broker, json, auth.admin(), highWater);
         ClientsApi clients = new ClientsApi(broker, json);
         TopicsApi topics = new TopicsApi(broker, json);
         MqttApi mqtt = new MqttApi(broker, json);

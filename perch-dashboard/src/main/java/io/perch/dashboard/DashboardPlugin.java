@@ -6,6 +6,8 @@ import io.perch.broker.plugin.PluginContext;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.perch.broker.plugin.ConfigException;
+import io.perch.dashboard.api.NodeApi;
+import io.perch.dashboard.api.StatsHighWater;
 import io.perch.dashboard.http.AdminPassword;
 import io.perch.dashboard.http.Auth;
 import io.perch.dashboard.http.LoginThrottle;
@@ -25,6 +27,9 @@ import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.time.Clock;
 import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The web dashboard, the EMQ X 4-shaped REST API ({@code /api/v4}) and the Prometheus endpoint,
@@ -36,6 +41,7 @@ public final class DashboardPlugin implements PerchPlugin {
 
     private DashboardConfig config = DashboardConfig.defaults();
     private HttpServer server;
+    private ScheduledExecutorService statsTimer;
     private HttpServer httpsServer;
     private Clock clock = Clock.systemUTC();
     private AutoCloseable metricsBinding;
@@ -92,8 +98,23 @@ public final class DashboardPlugin implements PerchPlugin {
         metricsBinding = MetricsBinder.bind(context.metrics(), context.broker().stats(), context.broker().hooks());
         // After the binder: it skips the broker's meters when any perch.* meter already exists.
         LoginThrottle throttle = new LoginThrottle(clock, context.metrics());
-        HttpHandler handler = new HttpHandler(ApiRoutes.build(config, context.broker(), context.metrics(), auth, throttle, json),
-                auth, throttle, json);
+        // The *.max of /api/v4/stats: sampled every second, as EMQ X refreshes its stats.
+        StatsHighWater highWater = new StatsHighWater();
+        NodeApi sampler = new NodeApi(context.broker(), json, admin, highWater);
+        statsTimer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "perch-dashboard-stats");
+            t.setDaemon(true);
+            return t;
+        });
+        statsTimer.scheduleWithFixedDelay(() -> {
+            try {
+                sampler.stats();
+            } catch (RuntimeException e) {
+                log.debug("sampling stats failed", e);
+            }
+        }, 0, 1, TimeUnit.SECONDS);
+        HttpHandler handler = new HttpHandler(ApiRoutes.build(config, context.broker(), context.metrics(), auth, throttle,
+                json, highWater), auth, throttle, json);
         try {
             if (config.httpEnabled()) {
                 server = new HttpServer(config.host(), config.port(), handler);
@@ -163,6 +184,10 @@ public final class DashboardPlugin implements PerchPlugin {
 
     @Override
     public void stop() {
+        if (statsTimer != null) {
+            statsTimer.shutdownNow();
+            statsTimer = null;
+        }
         if (server != null) {
             server.close();
             server = null;

@@ -148,7 +148,84 @@ class DashboardApiTest {
         await().until(() -> !a.isConnected());
         HttpResponse<String> gone = send("GET", "/api/v4/clients/sensor-1", null, BASIC);
         assertThat(gone.statusCode()).isEqualTo(404);
+        assertThat(mapper.readTree(gone.body()).get("code").asInt()).as("EMQ X's client not online").isEqualTo(112);
         assertThat(send("DELETE", "/api/v4/clients/nobody", null, BASIC).statusCode()).isEqualTo(404);
+    }
+
+    @Test
+    void theGrafanaDashboardUsesMetricNamesThatMetricsServes() throws Exception {
+        connect("one", null);
+        String body = send("GET", "/metrics", null, null).body();
+        JsonNode grafana = mapper.readTree(java.nio.file.Files.readString(Path.of("..", "deploy", "grafana-perch.json")));
+        java.util.Set<String> names = new java.util.TreeSet<>();
+        java.util.regex.Pattern metric = java.util.regex.Pattern.compile("\\b((perch|jvm|backend_redis)_[a-z0-9_]+)\\{");
+        for (JsonNode expr : grafana.findValues("expr")) {
+            java.util.regex.Matcher m = metric.matcher(expr.asText());
+            while (m.find()) {
+                names.add(m.group(1));
+            }
+        }
+        assertThat(names).contains("perch_connections_count", "backend_redis_latency_seconds_bucket");
+        // The broker's and the JVM's are served here; the Redis backend's and perch-auth's come with those plugins.
+        for (String name : names) {
+            if (!name.startsWith("backend_redis_") && !name.startsWith("perch_auth_")) {
+                assertThat(body).as(name).containsPattern("(?m)^" + name + "[{ ]");
+            }
+        }
+    }
+
+    @Test
+    void unknownPathsAnswer404WithANotFoundCode() throws Exception {
+        for (String path : List.of("/api/v4/nothing", "/api/v4/clients/a/b/c", "/no/such/page")) {
+            HttpResponse<String> r = send("GET", path, null, BASIC);
+            assertThat(r.statusCode()).as(path).isEqualTo(404);
+            JsonNode body = mapper.readTree(r.body());
+            assertThat(body.get("code").asInt()).as(path).isEqualTo(404);
+            assertThat(body.get("message").asText()).as(path).contains("not found");
+        }
+    }
+
+    @Test
+    void createdAtIsTheSessionsAndSurvivesAResume() throws Exception {
+        MqttClient c = new MqttClient(fixture.tcpUri(), "keeper", new MemoryPersistence());
+        MqttConnectOptions o = new MqttConnectOptions();
+        o.setCleanSession(false);
+        c.connect(o);
+        dash.track(c);
+        JsonNode first = ok("GET", "/api/v4/clients/keeper", null).at("/data/0");
+        String createdAt = first.get("created_at").asText();
+        long seen = System.currentTimeMillis();
+        assertThat(createdAt).isEqualTo(first.get("connected_at").asText());
+        c.disconnect();
+        await().until(() -> !ok("GET", "/api/v4/clients/keeper", null).at("/data/0/connected").asBoolean());
+        // The API shows whole seconds: reconnect in a later second so the two times can differ.
+        await().atMost(java.time.Duration.ofSeconds(3)).until(() -> System.currentTimeMillis() / 1000 > seen / 1000);
+        c.connect(o);
+        JsonNode resumed = ok("GET", "/api/v4/clients/keeper", null).at("/data/0");
+        assertThat(resumed.get("connected").asBoolean()).isTrue();
+        assertThat(resumed.get("connected_at").asText()).isNotEqualTo(createdAt);
+        assertThat(resumed.get("created_at").asText()).isEqualTo(createdAt);
+    }
+
+    @Test
+    void statsKeepTheHighestValueSeenAsMax() throws Exception {
+        MqttClient a = connect("one", null);
+        MqttClient b = connect("two", null);
+        a.subscribe("x/1", 1);
+        b.subscribe("x/2", 1);
+        JsonNode peak = ok("GET", "/api/v4/stats", null).at("/data/0/stats");
+        assertThat(peak.get("connections.count").asInt()).isEqualTo(2);
+        assertThat(peak.get("connections.max").asInt()).isEqualTo(2);
+        assertThat(peak.get("subscriptions.max").asInt()).isEqualTo(2);
+        for (String f : List.of("sessions.max", "topics.max", "routes.max", "retained.max", "subscriptions.shared.max")) {
+            assertThat(peak.has(f)).as(f).isTrue();
+        }
+        b.disconnect();
+        await().until(() -> ok("GET", "/api/v4/stats", null).at("/data/0/stats/connections.count").asInt() == 1);
+        JsonNode after = ok("GET", "/api/v4/stats", null).at("/data/0/stats");
+        assertThat(after.get("connections.max").asInt()).isEqualTo(2);
+        assertThat(after.get("subscriptions.count").asInt()).isEqualTo(1);
+        assertThat(after.get("subscriptions.max").asInt()).isEqualTo(2);
     }
 
     @Test

@@ -52,13 +52,13 @@ public final class ClientsApi {
     /** EMQ X 4 answers a one-element list here. */
     public Response get(Request req) {
         ClientView c = broker.client(req.param("clientid"))
-                .orElseThrow(() -> ApiException.notFound("client not found: " + req.param("clientid")));
+                .orElseThrow(() -> ApiException.clientNotOnline("client not found: " + req.param("clientid")));
         return json.ok(List.of(client(c)));
     }
 
     public Response kick(Request req) {
         if (!broker.kick(req.param("clientid"))) {
-            throw ApiException.notFound("client not found: " + req.param("clientid"));
+            throw ApiException.clientNotOnline("client not found: " + req.param("clientid"));
         }
         return json.ok(null);
     }
@@ -104,7 +104,8 @@ public final class ClientsApi {
         m.put("port", c.peerPort());
         m.put("connected", c.connected());
         m.put("connected_at", c.connectedAt() > 0 ? Times.format(c.connectedAt()) : null);
-        m.put("created_at", c.connectedAt() > 0 ? Times.format(c.connectedAt()) : null);
+        // The session's creation, not this connection's: a resumed persistent session keeps it.
+        m.put("created_at", c.createdAt() > 0 ? Times.format(c.createdAt()) : null);
         if (!c.connected() && c.disconnectedAt() > 0) {
             m.put("disconnected_at", Times.format(c.disconnectedAt()));
         }

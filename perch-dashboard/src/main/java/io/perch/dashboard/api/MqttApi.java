@@ -111,7 +111,7 @@ public final class MqttApi {
         int qos = qos(b);
         for (String t : topics(b)) {
             if (!broker.subscribe(clientId, t, SubscriptionOptions.ofQos(qos))) {
-                throw ApiException.notFound("client not online: " + clientId);
+                throw ApiException.clientNotOnline("client not online: " + clientId);
             }
         }
     }
@@ -119,7 +119,7 @@ public final class MqttApi {
     private void unsubscribeOne(JsonNode b) {
         String clientId = clientId(b);
         if (broker.client(clientId).isEmpty()) {
-            throw ApiException.notFound("client not online: " + clientId);
+            throw ApiException.clientNotOnline("client not online: " + clientId);
         }
         for (String t : topics(b)) {
             broker.unsubscribe(clientId, t);

@@ -22,11 +22,17 @@ public final class NodeApi {
     private final BrokerService broker;
     private final Json json;
     private final AdminPassword admin;
+    private final StatsHighWater highWater;
 
     public NodeApi(BrokerService broker, Json json, AdminPassword admin) {
+        this(broker, json, admin, new StatsHighWater());
+    }
+
+    public NodeApi(BrokerService broker, Json json, AdminPassword admin, StatsHighWater highWater) {
         this.broker = broker;
         this.json = json;
         this.admin = admin;
+        this.highWater = highWater;
     }
 
     public Response status(Request req) {
@@ -90,8 +96,16 @@ public final class NodeApi {
         return json.ok(List.of(Map.of("node", broker.nodeName(), "stats", stats())));
     }
 
-    /** EMQ X 4 stats names; values are live gauges (no high-water marks are kept, so no *.max). */
+    /**
+     * EMQ X 4 stats names: {@code x.count} is the live gauge, {@code x.max} the highest value
+     * seen since start (see {@link StatsHighWater}).
+     */
     public Map<String, Object> stats() {
+        return highWater.sample(liveStats());
+    }
+
+    /** The live gauges only. */
+    public Map<String, Object> liveStats() {
         BrokerStats.Gauges g = broker.stats().gauges();
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("connections.count", g == null ? 0 : g.connections());

@@ -67,6 +67,12 @@ public final class CommandPipeline implements AutoCloseable {
     /** Whether the last barrier fell short; worker thread only, so that the log says each change once. */
     private boolean durabilityFailing;
 
+    /** The le buckets of backend.redis.latency: from a loopback round trip to a reply timeout. */
+    public static final Duration[] LATENCY_BUCKETS = {Duration.ofNanos(250_000), Duration.ofNanos(500_000),
+        Duration.ofMillis(1), Duration.ofMillis(2), Duration.ofMillis(5), Duration.ofMillis(10), Duration.ofMillis(25),
+        Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofMillis(500),
+        Duration.ofSeconds(1), Duration.ofMillis(2500), Duration.ofSeconds(5)};
+
     public CommandPipeline(String pool, Supplier<RedisLink> connector, BackendMetrics metrics, int maxBacklog,
                            Duration replyTimeout) {
         this(pool, connector, metrics, maxBacklog, replyTimeout, Durability.REPLY);
@@ -76,14 +82,20 @@ public final class CommandPipeline implements AutoCloseable {
     public CommandPipeline(String pool, Supplier<RedisLink> connector, BackendMetrics metrics, int maxBacklog,
                            Duration replyTimeout, Durability durability) {
         this.pool = pool;
-        this.redis = new PipelineLink(pool, connector, replyTimeout, durability);
+        Counter connectFailed = Counter.builder("backend.redis.connect.failed").tag("pool", pool)
+                .description("attempts to (re)connect to Redis that failed").register(metrics.registry());
+        this.redis = new PipelineLink(pool, connector, replyTimeout, durability, connectFailed::increment);
         this.metrics = metrics;
         this.maxBacklog = maxBacklog;
         this.replyTimeout = replyTimeout;
         this.highWater = Math.max(1, Math.min(maxBacklog / 2, 10_000));
         this.lowWater = highWater / 2;
+        // A histogram (fixed buckets, Prometheus type histogram), not client-side percentiles: buckets
+        // add up across nodes and pools (histogram_quantile over sum by le), percentiles do not.
+        // Explicit buckets rather than publishPercentileHistogram's ~70 per pool.
         this.latency = io.micrometer.core.instrument.Timer.builder("backend.redis.latency").tag("pool", pool)
-                .description("round trip of one pipelined batch of commands").register(metrics.registry());
+                .description("round trip of one pipelined batch of commands")
+                .serviceLevelObjectives(LATENCY_BUCKETS).register(metrics.registry());
         this.dropped = Counter.builder("backend.redis.backlog.dropped").tag("pool", pool)
                 .description("writes dropped because the backlog was full").register(metrics.registry());
         this.notDurable = Counter.builder("backend.redis.durability.failed").tag("pool", pool)

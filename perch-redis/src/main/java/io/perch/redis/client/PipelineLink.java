@@ -36,8 +36,13 @@ final class PipelineLink implements AutoCloseable {
     /** Set once a connect or exchange failed; until then (start-up) reads wait for the first connection. */
     private volatile boolean knownDown;
 
-    PipelineLink(String pool, Supplier<RedisLink> connector, Duration replyTimeout, Durability durability) {
+    /** Counts each failed (re)connect attempt (backend.redis.connect.failed). */
+    private final Runnable connectFailed;
+
+    PipelineLink(String pool, Supplier<RedisLink> connector, Duration replyTimeout, Durability durability,
+                 Runnable connectFailed) {
         this.pool = pool;
+        this.connectFailed = connectFailed;
         this.connector = connector;
         this.replyTimeout = replyTimeout;
         this.durability = durability;
@@ -104,6 +109,7 @@ final class PipelineLink implements AutoCloseable {
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
             }
+            connectFailed.run();
             markDown(e instanceof ExecutionException && e.getCause() != null ? e.getCause().toString() : e.toString());
             return false;
         }
@@ -133,8 +139,10 @@ final class PipelineLink implements AutoCloseable {
     }
 
     void markDown(String why) {
-        if (up) {
-            log.warn("Redis pool {} is unreachable ({}); MQTT goes on, writes are kept for replay", pool, why);
+        if (up || !knownDown) {
+            // Once per outage (also when Redis is not there at start-up); the retries are counted, not logged.
+            log.warn("Redis pool {} is unreachable ({}); retrying, MQTT goes on, writes are kept for replay "
+                    + "(backend.redis.connect.failed counts the attempts)", pool, why);
         } else {
             log.debug("Redis pool {} still unreachable: {}", pool, why);
         }

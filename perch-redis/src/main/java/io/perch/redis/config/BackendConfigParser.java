@@ -27,6 +27,9 @@ public final class BackendConfigParser {
     private static final Set<String> IGNORED_POOL_KEYS = Set.of("auto_reconnect", "ssl.tls_versions", "ssl.ciphers",
             "ssl.server_name_indication", "ssl.reuse_sessions", "ssl.secure_renegotiate");
 
+    /** The server value that means "the redis-server Perch runs itself". */
+    public static final String EMBEDDED = "embedded";
+
     private final RuleParser rules = new RuleParser();
 
     public BackendConfig parse(List<ConfigEntry> entries) {
@@ -34,6 +37,10 @@ public final class BackendConfigParser {
         List<HookRule> hookRules = new ArrayList<>();
         Compat compat = Compat.PERCH;
         boolean embedded = true;
+        String embeddedBind = EmbeddedRedisConfig.DEFAULT.bind();
+        int embeddedPort = EmbeddedRedisConfig.DEFAULT.port();
+        String embeddedDir = null;
+        ConfigEntry embeddedOff = null;
         int backlogMax = BackendConfig.DEFAULT_BACKLOG_MAX;
         for (ConfigEntry e : entries) {
             if (!e.key().startsWith(PREFIX)) {
@@ -47,7 +54,23 @@ public final class BackendConfigParser {
                     case "off", "none", "perch", "" -> Compat.PERCH;
                     default -> throw new ConfigException(e, "expected emqx4 (EMQ X 4.x ids and millisecond timestamps) or off");
                 };
-                case "embedded" -> embedded = onOff(e, value);
+                case "embedded" -> {
+                    embedded = onOff(e, value);
+                    embeddedOff = embedded ? null : e;
+                }
+                case "embedded.bind" -> {
+                    if (value.isEmpty()) {
+                        throw new ConfigException(e, "expected the address the embedded Redis listens on, e.g. 127.0.0.1");
+                    }
+                    embeddedBind = value;
+                }
+                case "embedded.port" -> {
+                    embeddedPort = positiveInt(e, value, "a TCP port, e.g. 6379");
+                    if (embeddedPort > 65535) {
+                        throw new ConfigException(e, "port " + embeddedPort + " is not in 1..65535");
+                    }
+                }
+                case "embedded.dir" -> embeddedDir = value.isEmpty() ? null : value;
                 case "backlog.max" -> backlogMax = positiveInt(e, value, "a number of writes, e.g. 100000");
                 default -> {
                     if (rest.startsWith("hook.")) {
@@ -60,15 +83,24 @@ public final class BackendConfigParser {
                         String pool = rest.substring(0, dot);
                         if (RESERVED.contains(pool)) {
                             throw new ConfigException(e, "unknown key; backend settings are backend.redis.compat, "
-                                    + "backend.redis.embedded and backend.redis.backlog.max");
+                                    + "backend.redis.embedded, backend.redis.embedded.bind, backend.redis.embedded.port, "
+                                    + "backend.redis.embedded.dir and backend.redis.backlog.max");
                         }
                         poolKeys.computeIfAbsent(pool, k -> new LinkedHashMap<>()).put(rest.substring(dot + 1), e);
                     }
                 }
             }
         }
+        EmbeddedRedisConfig embeddedRedis = new EmbeddedRedisConfig(embedded, embeddedBind, embeddedPort, embeddedDir);
         Map<String, PoolConfig> pools = new LinkedHashMap<>();
-        poolKeys.forEach((name, keys) -> pools.put(name, pool(name, keys)));
+        poolKeys.forEach((name, keys) -> pools.put(name, pool(name, keys, embeddedRedis)));
+        for (PoolConfig pc : pools.values()) {
+            if (pc.embedded() && embeddedOff != null) {
+                throw new ConfigException(poolKeys.get(pc.name()).get("server"), "backend.redis." + pc.name()
+                        + ".server is embedded but " + embeddedOff.where() + " sets backend.redis.embedded = off; "
+                        + "give the pool a host:port or turn the embedded Redis on");
+            }
+        }
         List<HookRule> resolved = new ArrayList<>();
         for (HookRule r : hookRules) {
             String pool = r.pool();
@@ -86,11 +118,12 @@ public final class BackendConfigParser {
                     r.startOldest(), r.source()));
         }
         resolved.sort(Comparator.comparingInt(HookRule::order));
-        return new BackendConfig(pools, List.copyOf(resolved), compat, embedded, backlogMax);
+        return new BackendConfig(pools, List.copyOf(resolved), compat, embeddedRedis, backlogMax);
     }
 
-    private PoolConfig pool(String name, Map<String, ConfigEntry> keys) {
+    private PoolConfig pool(String name, Map<String, ConfigEntry> keys, EmbeddedRedisConfig embeddedRedis) {
         List<HostPort> servers = List.of(new HostPort("127.0.0.1", 6379));
+        boolean embedded = false;
         PoolType type = PoolType.SINGLE;
         String sentinel = null;
         int poolSize = 8;
@@ -107,7 +140,10 @@ public final class BackendConfigParser {
             ConfigEntry e = kv.getValue();
             String v = e.value() == null ? "" : e.value().trim();
             switch (kv.getKey()) {
-                case "server" -> servers = servers(e, v);
+                case "server" -> {
+                    embedded = v.equals(EMBEDDED);
+                    servers = embedded ? List.of(embeddedRedis.address()) : servers(e, v);
+                }
                 case "type" -> type = switch (v) {
                     case "single" -> PoolType.SINGLE;
                     case "sentinel" -> PoolType.SENTINEL;
@@ -148,12 +184,27 @@ public final class BackendConfigParser {
             throw new ConfigException(keys.getOrDefault("server", where),
                     "type single takes one host:port; for several set backend.redis." + name + ".type = sentinel or cluster");
         }
+        if (embedded) {
+            ConfigEntry server = keys.get("server");
+            if (type != PoolType.SINGLE) {
+                throw new ConfigException(where, "the embedded Redis is a single server; set backend.redis." + name
+                        + ".type = single or give the pool the " + type.name().toLowerCase() + "'s addresses");
+            }
+            if (password != null || username != null) {
+                throw new ConfigException(keys.getOrDefault("password", keys.getOrDefault("username", server)),
+                        "the embedded Redis's password is generated (kept in its data dir, see backend.redis.embedded.dir); "
+                                + "remove username/password from pool " + name);
+            }
+            if (ssl) {
+                throw new ConfigException(keys.get("ssl"), "the embedded Redis listens without TLS; remove ssl from pool " + name);
+            }
+        }
         if ((cert == null) != (key == null)) {
             throw new ConfigException(keys.getOrDefault("ssl.certfile", keys.getOrDefault("ssl.keyfile", where)),
                     "ssl.certfile and ssl.keyfile go together");
         }
         return new PoolConfig(name, type, servers, sentinel, poolSize, database, username, password, channel,
-                ssl ? new TlsConfig(true, ca, cert, key, verify) : TlsConfig.OFF);
+                ssl ? new TlsConfig(true, ca, cert, key, verify) : TlsConfig.OFF, embedded);
     }
 
     private static List<HostPort> servers(ConfigEntry e, String v) {

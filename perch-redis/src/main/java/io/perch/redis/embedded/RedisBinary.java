@@ -60,17 +60,105 @@ public final class RedisBinary {
     }
 
     public static Optional<Path> onPath() {
-        String path = System.getenv("PATH");
-        if (path == null) {
+        return onPath(System.getenv("PATH"));
+    }
+
+    /** The first executable redis-server in the directories of {@code path} (a PATH value). */
+    public static Optional<Path> onPath(String path) {
+        if (path == null || path.isEmpty()) {
             return Optional.empty();
         }
         for (String dir : path.split(java.io.File.pathSeparator)) {
+            if (dir.isEmpty()) {
+                continue;
+            }
             Path p = Path.of(dir, "redis-server");
             if (Files.isExecutable(p)) {
                 return Optional.of(p);
             }
         }
         return Optional.empty();
+    }
+
+    /** The oldest Redis on PATH preferred over the bundled one (6.2): 7 has WAITAOF (7.2), functions, ACL v2. */
+    public static final int PREFERRED_MAJOR = 7;
+
+    /** The binary the embedded Redis runs, its version when known, and why it was chosen (for the log). */
+    public record Choice(Path binary, String version, String reason) {
+        /** True for 6.2 or later, which know {@code set-proc-title}; false when unknown. */
+        public boolean atLeast62() {
+            int[] v = parse(version);
+            return v != null && (v[0] > 6 || (v[0] == 6 && v[1] >= 2));
+        }
+    }
+
+    /**
+     * The redis-server for the embedded Redis: one on {@code path} (a PATH value) when it is
+     * version {@value #PREFERRED_MAJOR} or later, else the bundled 6.2 copied into
+     * {@code extractDir}, else (no bundled binary for this platform) whatever PATH has.
+     */
+    public static Choice choose(String path, Path extractDir) throws IOException {
+        Optional<Path> system = onPath(path);
+        String systemVersion = system.map(RedisBinary::version).orElse(null);
+        if (system.isPresent() && systemVersion != null && parse(systemVersion)[0] >= PREFERRED_MAJOR) {
+            return new Choice(system.get(), systemVersion, "redis-server on PATH is " + systemVersion
+                    + ", newer than the bundled " + bundledVersion());
+        }
+        Optional<Path> bundled = extractBundled(extractDir);
+        if (bundled.isPresent()) {
+            String why = system.isEmpty() ? "no redis-server on PATH"
+                    : systemVersion == null ? system.get() + " did not tell its version"
+                    : system.get() + " is " + systemVersion + ", older than " + PREFERRED_MAJOR;
+            return new Choice(bundled.get(), bundledVersion(), "the bundled one: " + why);
+        }
+        if (system.isPresent()) {
+            return new Choice(system.get(), systemVersion, "no bundled redis-server for this platform; using PATH's");
+        }
+        throw new IOException("no bundled redis-server for this platform and none on PATH; install Redis "
+                + PREFERRED_MAJOR + " or point the pools at an external Redis");
+    }
+
+    /** The bundled binary's version, from its resource name (e.g. 6.2.6). */
+    static String bundledVersion() {
+        return bundledResource().map(n -> {
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+\\.\\d+\\.\\d+)").matcher(n);
+            return m.find() ? m.group(1) : "6.2";
+        }).orElse("6.2");
+    }
+
+    /** {@code redis-server --version} says {@code Redis server v=7.0.15 sha=...}: the version, or null. */
+    static String version(Path binary) {
+        try {
+            Process p = new ProcessBuilder(binary.toString(), "--version").redirectErrorStream(true).start();
+            String out;
+            try (InputStream in = p.getInputStream()) {
+                out = new String(in.readNBytes(4096), java.nio.charset.StandardCharsets.UTF_8);
+            }
+            if (!p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                return null;
+            }
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("v=(\\d+\\.\\d+(\\.\\d+)?)").matcher(out);
+            return m.find() ? m.group(1) : null;
+        } catch (IOException e) {
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+    }
+
+    /** {major, minor} of "7.0.15", or null. */
+    static int[] parse(String version) {
+        if (version == null) {
+            return null;
+        }
+        String[] parts = version.split("\\.");
+        try {
+            return new int[] {Integer.parseInt(parts[0]), parts.length > 1 ? Integer.parseInt(parts[1]) : 0};
+        } catch (NumberFormatException e) {
+            return null;
+        }
     }
 
     /** Bundled first (the product's promise), else PATH. */

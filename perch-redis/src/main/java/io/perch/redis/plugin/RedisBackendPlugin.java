@@ -19,6 +19,7 @@ import io.perch.redis.config.PoolConfig;
 import io.perch.redis.config.PoolType;
 import io.perch.redis.embedded.EmbeddedRedis;
 import io.perch.redis.embedded.RedisProcess;
+import io.perch.redis.config.HostPort;
 import io.perch.redis.function.BackendContext;
 import io.perch.redis.function.HookBinder;
 import io.perch.redis.function.PoolRuntime;
@@ -62,7 +63,7 @@ public final class RedisBackendPlugin implements PerchPlugin {
     private final Map<String, PoolRuntime> pools = new LinkedHashMap<>();
     private final Map<String, PoolConnector> connectors = new LinkedHashMap<>();
     private final List<SubscriptionChannel> channels = new ArrayList<>();
-    private final List<RedisProcess> embedded = new ArrayList<>();
+    private EmbeddedRedis embedded;
 
     @Override
     public String name() {
@@ -131,10 +132,14 @@ public final class RedisBackendPlugin implements PerchPlugin {
         brokerSide = Executors.newSingleThreadExecutor(r -> daemon(r, "perch-redis-deliver"));
         timer = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "perch-redis-timer"));
         try {
-            for (PoolConfig pc : config.pools().values()) {
-                if (config.embedded() && pc.type() == PoolType.SINGLE) {
-                    Optional<RedisProcess> p = EmbeddedRedis.startIfAbsent(pc.name(), pc.servers().get(0), context.dataDir());
-                    p.ifPresent(embedded::add);
+            if (config.runsEmbedded()) {
+                embedded = EmbeddedRedis.start(config.embeddedRedis(),
+                        config.embeddedRedis().dataDir(context.homeDir(), context.dataDir()), System.getenv("PATH"));
+            }
+            for (PoolConfig configured : config.pools().values()) {
+                PoolConfig pc = configured.embedded() ? configured.withPassword(embedded.password()) : configured;
+                if (!pc.embedded()) {
+                    hintIfNothingAnswers(pc);
                 }
                 PoolConnector connector = new PoolConnector(pc, resources, TIMEOUT);
                 connectors.put(pc.name(), connector);
@@ -262,11 +267,31 @@ public final class RedisBackendPlugin implements PerchPlugin {
             resources.shutdown(0, 2, TimeUnit.SECONDS);
             resources = null;
         }
-        for (RedisProcess p : embedded) {
-            log.info("stopping the embedded redis-server (pid {})", p.pid());
-            p.close();
+        if (embedded != null) {
+            embedded.stop();
+            embedded = null;
         }
-        embedded.clear();
+    }
+
+    /** The embedded Redis, when some pool's server is {@code embedded}. */
+    public Optional<EmbeddedRedis> embeddedRedis() {
+        return Optional.ofNullable(embedded);
+    }
+
+    /**
+     * A pool with a host:port is an external Redis: when it does not answer it is waited for
+     * (the pipeline retries, keeping writes) and never replaced by an empty Redis of Perch's.
+     * Earlier versions did start one on a silent loopback address, so say what changed.
+     */
+    private static void hintIfNothingAnswers(PoolConfig pc) {
+        if (pc.type() != PoolType.SINGLE) {
+            return;
+        }
+        HostPort hp = pc.servers().get(0);
+        if (EmbeddedRedis.isLoopback(hp.host()) && !RedisProcess.listening(hp.host(), hp.port())) {
+            log.warn("Redis pool {}: nothing answers on {}; waiting for that Redis (writes are kept for replay). Perch "
+                    + "starts its own Redis only for backend.redis.{}.server = embedded", pc.name(), hp, pc.name());
+        }
     }
 
     private static Thread daemon(Runnable r, String name) {

@@ -25,6 +25,7 @@ class BackendConfigParserTest {
         BackendConfig c = parser.parse(ConfFile.read(ConfFile.shipped()));
         assertThat(c.pools()).containsOnlyKeys("pool1");
         PoolConfig p = c.pools().get("pool1");
+        assertThat(p.embedded()).as("the shipped file says it uses the embedded Redis").isTrue();
         assertThat(p.servers()).containsExactly(new HostPort("127.0.0.1", 6379));
         assertThat(p.type()).isEqualTo(PoolType.SINGLE);
         assertThat(p.channel()).isEqualTo("mqtt_channel");
@@ -97,6 +98,36 @@ class BackendConfigParserTest {
         assertThat(c.compat()).isEqualTo(Compat.EMQX4);
         assertThat(c.embedded()).isFalse();
         assertThat(c.backlogMax()).isEqualTo(5);
+    }
+
+    @Test
+    void serverEmbeddedIsTheEmbeddedRedisAtItsOwnAddress() {
+        BackendConfig c = parse("backend.redis.a.server = embedded",
+                "backend.redis.b.server = 127.0.0.1:6379",
+                "backend.redis.embedded.port = 6390",
+                "backend.redis.embedded.bind = ::1",
+                "backend.redis.embedded.dir = /var/lib/perch/redis");
+        assertThat(c.pools().get("a").embedded()).isTrue();
+        assertThat(c.pools().get("a").servers()).containsExactly(new HostPort("::1", 6390));
+        assertThat(c.pools().get("b").embedded()).as("an address is always an external Redis").isFalse();
+        assertThat(c.runsEmbedded()).isTrue();
+        assertThat(c.embeddedRedis().dataDir(Path.of("/home"), Path.of("/home/data")))
+                .isEqualTo(Path.of("/var/lib/perch/redis"));
+        assertThat(parse("backend.redis.a.server = embedded").embeddedRedis().dataDir(Path.of("/home"), Path.of("/home/data")))
+                .isEqualTo(Path.of("/home/data/redis"));
+        assertThat(parse("backend.redis.a.server = 127.0.0.1:6379").runsEmbedded()).isFalse();
+    }
+
+    @Test
+    void badEmbeddedSettingsStopStartUp() {
+        assertBad(List.of("backend.redis.pool1.server = embedded", "backend.redis.embedded = off"), "test.conf:1",
+                "test.conf:2 sets backend.redis.embedded = off");
+        assertBad(List.of("backend.redis.pool1.server = embedded", "backend.redis.pool1.password = x"), "test.conf:2",
+                "password is generated");
+        assertBad(List.of("backend.redis.pool1.server = embedded", "backend.redis.pool1.type = cluster"), "test.conf:2",
+                "the embedded Redis is a single server");
+        assertBad(List.of("backend.redis.embedded.port = 70000"), "test.conf:1", "not in 1..65535");
+        assertBad(List.of("backend.redis.embedded.colour = blue"), "test.conf:1", "backend.redis.embedded.port");
     }
 
     @Test

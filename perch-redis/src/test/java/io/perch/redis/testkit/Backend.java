@@ -34,7 +34,15 @@ public final class Backend implements AutoCloseable {
 
     public static Backend startWith(RecordingBroker broker, List<String> lines) {
         try {
-            Path data = Files.createTempDirectory("perch-test-data");
+            return startWith(broker, lines, Files.createTempDirectory("perch-test-data"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** As above with a data dir of the caller's (a restart on the same data); {@link #stop()} keeps it. */
+    public static Backend startWith(RecordingBroker broker, List<String> lines, Path data) {
+        try {
             Backend b = new Backend(broker, data);
             b.plugin.configure(ConfFile.parse(lines, "test.conf"));
             b.plugin.start(new PluginContext(broker, b.metrics, data, data));
@@ -57,6 +65,11 @@ public final class Backend implements AutoCloseable {
     public double count(String function, String result) {
         var c = metrics.find("backend.redis." + function).tag("result", result).counter();
         return c == null ? 0 : c.count();
+    }
+
+    /** Stops the plugin and keeps the data dir. */
+    public void stop() {
+        plugin.stop();
     }
 
     @Override

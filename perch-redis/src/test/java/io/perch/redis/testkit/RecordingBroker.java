@@ -171,7 +171,7 @@ public final class RecordingBroker implements BrokerService {
             return Optional.empty();
         }
         return Optional.of(new ClientView(clientId, null, "127.0.0.1", 1, 4, "tcp", connected.contains(clientId), 0, 0,
-                false, 60, 0, 0, 0, 32, 0, 1000, 0, 0, 0, 0));
+                false, 60, 0, 0, 0, 32, 0, 1000, 0, 0, 0, 0, 0));
     }
 
     @Override

@@ -53,6 +53,20 @@ public final class TestRedis implements AutoCloseable {
         }
     }
 
+    /** A Redis on {@code port} (tests of a pool configured before its Redis runs); fails if the port is taken. */
+    public static TestRedis startOn(int port) {
+        try {
+            Path dir = Files.createTempDirectory("perch-test-redis");
+            Path bin = RedisBinary.pathOrBundled(Path.of(System.getProperty("java.io.tmpdir"), "perch-redis-bin"));
+            TestRedis r = new TestRedis(dir, bin, port, List.of());
+            r.process = RedisProcess.start(bin, null, "127.0.0.1", port, dir,
+                    List.of("--save", "", "--appendonly", "yes", "--appendfsync", "always"), Duration.ofSeconds(15));
+            return r;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /**
      * A sentinel watching {@code master} at 127.0.0.1:{@code masterPort}, quick to declare it
      * down (1 s) so failover tests stay short.
