@@ -128,7 +128,7 @@ class ReleaseArchiveTest {
                 "--set", "listener.tcp.external=127.0.0.1:" + ports.mqtt,
                 "--set", "listener.ws.external=127.0.0.1:" + ports.ws,
                 "--set", "dashboard.listener.http=127.0.0.1:" + ports.dashboard,
-                "--set", "backend.redis.pool1.server=127.0.0.1:" + ports.redis)
+                "--set", "backend.redis.embedded.port=" + ports.redis)
                 .directory(tmp.toFile()); // any working directory: the launcher finds its home
         jreOnlyEnvironment(pb.environment());
         Path out = startBroker(pb);
@@ -151,13 +151,13 @@ class ReleaseArchiveTest {
         env.put("PERCH_CONF_LISTENER__TCP__EXTERNAL", "127.0.0.1:" + ports.mqtt);
         env.put("PERCH_CONF_LISTENER__WS__EXTERNAL", "127.0.0.1:" + ports.ws);
         env.put("PERCH_CONF_DASHBOARD__LISTENER__HTTP", "127.0.0.1:" + ports.dashboard);
-        env.put("PERCH_CONF_BACKEND__REDIS__POOL1__SERVER", "127.0.0.1:" + ports.redis);
+        env.put("PERCH_CONF_BACKEND__REDIS__EMBEDDED__PORT", Integer.toString(ports.redis));
         env.put("PERCH_JAVA_OPTS", "-Xmx128m");
         Path out = startBroker(pb);
 
         runAndStop(home, ports, out, () -> {
             // The argument reached `bin/perch start`: the node's Redis hash is named after it.
-            assertThat(redis(ports.redis, "EXISTS", "mqtt:node:container@127.0.0.1")).isEqualTo(":1");
+            assertThat(redis(home, ports.redis, "EXISTS", "mqtt:node:container@127.0.0.1")).isEqualTo(":1");
             assertThat(broker.info().arguments().orElse(new String[0])).contains("-Xmx128m");
         });
     }
@@ -245,10 +245,9 @@ class ReleaseArchiveTest {
         MqttClient sub = client(url, "dist-sub");
         MqttClient pub = client(url, "dist-pub");
         await().atMost(START).pollInterval(Duration.ofMillis(250)).ignoreExceptions()
-                .untilAsserted(() -> {
-                    assertThat(broker.isAlive()).as("broker exited; output:%n%s", output(out)).isTrue();
-                    connect(sub);
-                });
+                // A broker that exited (a bad config, say) fails the test at once, with its output.
+                .failFast(() -> "broker exited; output:\n" + output(out), () -> !broker.isAlive())
+                .untilAsserted(() -> connect(sub));
         List<String> received = new CopyOnWriteArrayList<>();
         sub.subscribe("dist/#", 1, (topic, msg) -> received.add(topic + " " + new String(msg.getPayload(), StandardCharsets.UTF_8)));
         connect(pub);
@@ -258,7 +257,7 @@ class ReleaseArchiveTest {
         assertThat(broker.info().command().orElse("")).endsWith("/java");
 
         // The embedded redis-server answers on the configured port, as a child of the JVM.
-        assertThat(redis(ports.redis, "PING")).isEqualTo("+PONG");
+        assertThat(redis(home, ports.redis, "PING")).isEqualTo("+PONG");
         List<ProcessHandle> children = broker.descendants().toList();
         started.addAll(children);
         assertThat(children).anyMatch(p -> p.info().command().orElse("").contains("redis-server"));
@@ -273,7 +272,7 @@ class ReleaseArchiveTest {
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
                 assertThat(children).noneMatch(ProcessHandle::isAlive));
         assertThat(listening(ports.redis)).isFalse();
-        assertThat(output(out)).contains("stopping Perch", "stopping the embedded redis-server");
+        assertThat(output(out)).contains("stopping Perch", "stopping the embedded Redis");
     }
 
     /** Unpacks the tar.gz with tar (file modes kept, as a user's tar does) and returns perch-VERSION/. */
@@ -355,24 +354,41 @@ class ReleaseArchiveTest {
     }
 
     /** One RESP command, its first reply line. */
-    private static String redis(int port, String... args) throws IOException {
+    /** One command to the embedded Redis, after AUTH with the password it generated in the data dir. */
+    private static String redis(Path home, int port, String... args) throws IOException {
+        String password = Files.readString(home.resolve("data/redis/password")).strip();
         try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
             s.setSoTimeout(5000);
-            StringBuilder cmd = new StringBuilder("*").append(args.length).append("\r\n");
-            for (String a : args) {
-                cmd.append('$').append(a.getBytes(StandardCharsets.UTF_8).length).append("\r\n").append(a).append("\r\n");
-            }
             OutputStream o = s.getOutputStream();
-            o.write(cmd.toString().getBytes(StandardCharsets.UTF_8));
+            o.write(command("AUTH", password));
+            o.write(command(args));
             o.flush();
             InputStream in = s.getInputStream();
-            StringBuilder line = new StringBuilder();
-            int b;
-            while ((b = in.read()) != -1 && b != '\r') {
+            String auth = line(in);
+            if (!auth.equals("+OK")) {
+                throw new IOException("AUTH answered " + auth);
+            }
+            return line(in);
+        }
+    }
+
+    private static byte[] command(String... args) {
+        StringBuilder cmd = new StringBuilder("*").append(args.length).append("\r\n");
+        for (String a : args) {
+            cmd.append('$').append(a.getBytes(StandardCharsets.UTF_8).length).append("\r\n").append(a).append("\r\n");
+        }
+        return cmd.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static String line(InputStream in) throws IOException {
+        StringBuilder line = new StringBuilder();
+        int b;
+        while ((b = in.read()) != -1 && b != '\n') {
+            if (b != '\r') {
                 line.append((char) b);
             }
-            return line.toString();
         }
+        return line.toString();
     }
 
     private static boolean listening(int port) {
