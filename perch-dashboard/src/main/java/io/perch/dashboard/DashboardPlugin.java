@@ -121,6 +121,14 @@ public final class DashboardPlugin implements PerchPlugin {
         }
     }
 
+    /** The HTTPS certificate and key must exist and belong together (perch check); nothing is bound. */
+    @Override
+    public void check(Path home) {
+        if (config.httpsEnabled()) {
+            sslContext(home);
+        }
+    }
+
     /** Binds one listener; a port in use names the listener and the address. */
     private static HttpServer bind(String listener, String host, int port, HttpHandler handler, SslContext ssl)
             throws InterruptedException {
