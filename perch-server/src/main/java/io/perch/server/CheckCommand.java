@@ -67,7 +67,7 @@ final class CheckCommand implements Callable<Integer> {
             return Main.EXIT_USAGE;
         }
         long files = entries.stream().map(ConfigEntry::file).filter(f -> !f.equals("--set")).distinct().count();
-        spec.commandLine().getOut().printf("config OK: %s (%d file%s, %d listener%s, plugins: %s)%n", configFile, files,
+        spec.commandLine().getOut().printf("config OK: %s (%d file%s with settings, %d listener%s, plugins: %s)%n", configFile, files,
                 files == 1 ? "" : "s", config.broker().listeners.size(), config.broker().listeners.size() == 1 ? "" : "s",
                 enabled.isEmpty() ? "none" : String.join(", ", enabled));
         spec.commandLine().getOut().flush();
