@@ -93,6 +93,22 @@ public final class Broker {
         this.serverChannel = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
         this.core = new BrokerCore(config, hooks, sessions, retained, workers, persistence);
         this.service = new BrokerServiceImpl(core, this);
+        service.health().register("listeners", this::listenersHealth);
+    }
+
+    /** Up while started with every configured listener bound (and not stopping). */
+    private io.perch.broker.health.HealthCheck.Status listenersHealth() {
+        List<Bound> now = List.copyOf(bound);
+        List<String> names = now.stream().map(b -> b.config().name() + " on " + b.config().host() + ":" + b.port())
+                .toList();
+        if (!started) {
+            return io.perch.broker.health.HealthCheck.Status.down("not started (bound: " + names + ")");
+        }
+        if (now.size() < config.listeners.size() || now.stream().anyMatch(b -> !b.channel().isActive())) {
+            return io.perch.broker.health.HealthCheck.Status.down("bound " + now.size() + " of "
+                    + config.listeners.size() + " listeners: " + names);
+        }
+        return io.perch.broker.health.HealthCheck.Status.up(String.join(", ", names));
     }
 
     public HookRegistry hooks() {

@@ -32,6 +32,7 @@ final class BrokerServiceImpl implements BrokerService {
 
     private final BrokerCore core;
     private final Broker broker;
+    private final io.perch.broker.health.HealthChecks health = new io.perch.broker.health.HealthChecks();
 
     BrokerServiceImpl(BrokerCore core, Broker broker) {
         this.core = core;
@@ -111,6 +112,11 @@ final class BrokerServiceImpl implements BrokerService {
     @Override
     public long startedAt() {
         return core.startedAt;
+    }
+
+    @Override
+    public io.perch.broker.health.HealthChecks health() {
+        return health;
     }
 
     @Override

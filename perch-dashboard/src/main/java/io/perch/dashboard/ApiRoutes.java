@@ -5,6 +5,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.perch.broker.api.BrokerService;
 import io.perch.dashboard.api.BackendsApi;
 import io.perch.dashboard.api.ClientsApi;
+import io.perch.dashboard.api.HealthApi;
+import io.perch.dashboard.api.LogApi;
 import io.perch.dashboard.api.MqttApi;
 import io.perch.dashboard.api.NodeApi;
 import io.perch.dashboard.api.TopicsApi;
@@ -48,12 +50,20 @@ final class ApiRoutes {
         MqttApi mqtt = new MqttApi(broker, json);
         BackendsApi backends = new BackendsApi(registry, json);
         PrometheusApi prometheus = new PrometheusApi(registry);
+        HealthApi health = new HealthApi(broker, json);
+        LogApi logs = new LogApi(json);
         StaticFiles ui = new StaticFiles("dashboard");
         StaticFiles openapi = new StaticFiles("dashboard-api");
         String v4 = "/api/v4";
 
         Router r = new Router();
         r.addPublic(POST, v4 + "/auth", req -> login(req, auth, throttle, json));
+        // Health answers without credentials, like EMQ X's /status: load balancers and probes hold none.
+        r.addPublic(GET, "/status", health::status);
+        r.addPublic(GET, v4 + "/health/liveness", health::liveness);
+        r.addPublic(GET, v4 + "/health/readiness", health::readiness);
+        r.add(GET, v4 + "/log/level", logs::get);
+        r.add(PUT, v4 + "/log/level", logs::set);
         r.add(PUT, v4 + "/change_pwd/{username}", req -> changePassword(req, auth, throttle, json));
         r.add(GET, v4 + "/status", node::status);
         r.add(GET, v4 + "/brokers", node::brokers);

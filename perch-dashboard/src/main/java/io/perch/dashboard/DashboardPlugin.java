@@ -117,12 +117,12 @@ public final class DashboardPlugin implements PerchPlugin {
                 json, highWater), auth, throttle, json);
         try {
             if (config.httpEnabled()) {
-                server = new HttpServer(config.host(), config.port(), handler);
+                server = bind("dashboard.listener.http", config.host(), config.port(), handler, null);
                 log.info("dashboard listening on http://{}:{}/ (REST API at /api/v4, Prometheus at /metrics)",
                         config.host(), server.port());
             }
             if (ssl != null) {
-                httpsServer = new HttpServer(config.httpsHost(), config.httpsPort(), handler, ssl);
+                httpsServer = bind("dashboard.listener.https", config.httpsHost(), config.httpsPort(), handler, ssl);
                 log.info("dashboard listening on https://{}:{}/ (REST API at /api/v4, Prometheus at /metrics)",
                         config.httpsHost(), httpsServer.port());
             }
@@ -139,6 +139,28 @@ public final class DashboardPlugin implements PerchPlugin {
                     ? "delete " + admin.source() + " and set dashboard.default_user.password"
                     : "set dashboard.default_user.password there");
             log.warn("**********************************************************************");
+        }
+    }
+
+    /** The HTTPS certificate and key must exist and belong together (perch check); nothing is bound. */
+    @Override
+    public void check(Path home) {
+        if (config.httpsEnabled()) {
+            sslContext(home);
+        }
+    }
+
+    /** Binds one listener; a port in use names the listener and the address. */
+    private static HttpServer bind(String listener, String host, int port, HttpHandler handler, SslContext ssl)
+            throws InterruptedException {
+        try {
+            return new HttpServer(host, port, handler, ssl);
+        } catch (InterruptedException e) {
+            throw e;
+        } catch (Exception e) { // Netty throws java.net.BindException unchecked
+            String why = String.valueOf(e.getMessage());
+            throw new IllegalStateException("cannot bind " + listener + " to " + host + ":" + port + ": " + why
+                    + (why.contains("in use") ? " (another process listens there; change " + listener + ")" : ""), e);
         }
     }
 

@@ -4,6 +4,7 @@ import io.perch.broker.plugin.ConfigException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ScopeType;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintStream;
@@ -11,13 +12,16 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Command-line entry: {@code perch start | version | ctl | passwd | help}. Each subcommand is its own class
+ * Command-line entry: {@code perch start | stop | pid | ping | check | version | ctl | passwd | help};
+ * {@code -h/--help} works on every command and sub-command (inherited), {@code -V} prints the version. Each subcommand is its own class
  * listed in {@code subcommands} below; a new one (e.g. {@code ctl}) is one class and one
  * entry there. Exit status: 0 done, 1 failed to start or run, 2 bad arguments or config
  * (the message alone on stderr, no stack trace).
  */
-@Command(name = "perch", description = "Perch MQTT broker.",
-        subcommands = {StartCommand.class, VersionCommand.class, io.perch.dashboard.ctl.CtlCommand.class, PasswdCommand.class,
+@Command(name = "perch", description = "Perch MQTT broker.", mixinStandardHelpOptions = true, scope = ScopeType.INHERIT,
+        versionProvider = Main.Version.class,
+        subcommands = {StartCommand.class, StopCommand.class, PidCommand.class, PingCommand.class, CheckCommand.class,
+                VersionCommand.class, io.perch.dashboard.ctl.CtlCommand.class, PasswdCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     public static final int EXIT_OK = 0;
@@ -26,6 +30,14 @@ public final class Main implements Runnable {
 
     @Spec
     CommandSpec spec;
+
+    /** {@code -V/--version}. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[]{"Perch " + PerchVersion.get()};
+        }
+    }
 
     @Override
     public void run() {

@@ -1,5 +1,6 @@
 package io.perch.broker.api;
 
+import io.perch.broker.health.HealthChecks;
 import io.perch.broker.hook.HookRegistry;
 import io.perch.broker.message.Message;
 import io.perch.broker.message.SubscriptionOptions;
@@ -24,6 +25,9 @@ public interface BrokerService {
     long startedAt();
 
     HookRegistry hooks();
+
+    /** The node's readiness checks; plugins register theirs at start and remove them at stop. */
+    HealthChecks health();
 
     /** Builds a message with a fresh id and the current time, no expiry and no properties. */
     Message newMessage(String topic, byte[] payload, int qos, boolean retain, String from);

@@ -33,6 +33,17 @@ public interface PerchPlugin {
         return PluginStores.NONE;
     }
 
+    /**
+     * What {@link #configure} leaves for {@link #start} but can be checked without binding a
+     * port or connecting anywhere: files the config names exist and parse (certificates,
+     * password files...). {@code perch check} calls it after configure on enabled plugins;
+     * throw {@link ConfigException} naming the line. The default checks nothing.
+     *
+     * @param home the Perch home, against which relative paths resolve
+     */
+    default void check(java.nio.file.Path home) {
+    }
+
     void start(PluginContext context) throws Exception;
 
     void stop();

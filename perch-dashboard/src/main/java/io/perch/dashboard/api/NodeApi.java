@@ -40,6 +40,10 @@ public final class NodeApi {
         m.put("node", broker.nodeName());
         m.put("version", broker.version());
         m.put("status", "running");
+        // Readiness as /api/v4/health/readiness tells it, so that `ctl status` can say what is down.
+        var checks = broker.health().run();
+        m.put("ready", io.perch.broker.health.HealthChecks.allUp(checks));
+        m.put("checks", HealthApi.checks(checks));
         m.put("uptime", Times.uptime(System.currentTimeMillis() - broker.startedAt()));
         // The UI shows a banner while this is true: admin/public is known to everyone.
         m.put("default_password", admin.isDefault());

@@ -13,10 +13,10 @@ import picocli.CommandLine.ScopeType;
  * The options are inherited, so {@code ctl clients list --json} and {@code ctl --json clients list}
  * both work.
  */
-@Command(name = "ctl", mixinStandardHelpOptions = true,
+@Command(name = "ctl", mixinStandardHelpOptions = true, scope = ScopeType.INHERIT,
         description = "Manage a running Perch broker through its REST API (like emqx_ctl).",
         subcommands = {StatusCommand.class, ClientsCommand.class, SubscriptionsCommand.class, TopicsCommand.class,
-                RetainedCommand.class, PluginsCommand.class, BackendsCommand.class, AdminsCommand.class})
+                RetainedCommand.class, PluginsCommand.class, BackendsCommand.class, AdminsCommand.class, LogCommand.class})
 public final class CtlCommand implements Runnable {
     @Option(names = "--url", scope = ScopeType.INHERIT, defaultValue = "${env:PERCH_CTL_URL:-http://127.0.0.1:18083}",
             description = "Dashboard URL (env PERCH_CTL_URL; default ${DEFAULT-VALUE}).")

@@ -2,6 +2,8 @@ package io.perch.redis.plugin;
 
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
+import io.perch.broker.health.HealthCheck;
+import io.perch.broker.health.HealthChecks;
 import io.perch.broker.plugin.ConfigEntry;
 import io.perch.broker.plugin.PerchPlugin;
 import io.perch.broker.plugin.PluginStores;
@@ -64,6 +66,10 @@ public final class RedisBackendPlugin implements PerchPlugin {
     private final Map<String, PoolConnector> connectors = new LinkedHashMap<>();
     private final List<SubscriptionChannel> channels = new ArrayList<>();
     private EmbeddedRedis embedded;
+    /** Where this plugin's readiness checks are registered (one per pool), to remove them at stop. */
+    private HealthChecks health;
+    /** How long a readiness probe waits for PING. */
+    private static final Duration HEALTH_PROBE = Duration.ofSeconds(1);
 
     @Override
     public String name() {
@@ -175,6 +181,10 @@ public final class RedisBackendPlugin implements PerchPlugin {
                     ch.start();
                 }
             }
+            health = context.broker().health();
+            for (PoolRuntime pool : pools.values()) {
+                health.register("redis:" + pool.config().name(), () -> probe(pool));
+            }
             log.info("Redis backend started: {} pool(s), {} rule(s){}", pools.size(), config.rules().size(),
                     config.compat() == io.perch.redis.codec.Compat.EMQX4 ? ", EMQ X 4 compatible writes" : "");
         } catch (Exception e) {
@@ -232,8 +242,39 @@ public final class RedisBackendPlugin implements PerchPlugin {
         return channels.stream().allMatch(SubscriptionChannel::isSubscribed);
     }
 
+    /**
+     * Readiness of one pool: down at once when the pipeline knows Redis is unreachable, else a
+     * PING queued behind the pool's other commands must answer within {@link #HEALTH_PROBE}
+     * (an idle connection may have died without the pipeline noticing yet).
+     */
+    private static HealthCheck.Status probe(PoolRuntime pool) {
+        CommandPipeline p = pool.pipeline();
+        String where = pool.config().type().name().toLowerCase(java.util.Locale.ROOT) + " " + pool.config().servers();
+        if (!p.isUp()) {
+            return HealthCheck.Status.down(where + " unreachable; " + p.backlog() + " writes waiting");
+        }
+        try {
+            p.submit(io.perch.redis.client.RedisOp.read("health", List.of(r -> r.ping())))
+                    .get(HEALTH_PROBE.toMillis(), TimeUnit.MILLISECONDS);
+            return HealthCheck.Status.up(where + " answered PING; " + p.backlog() + " writes waiting");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return HealthCheck.Status.down(where + ": interrupted");
+        } catch (java.util.concurrent.ExecutionException e) {
+            return HealthCheck.Status.down(where + " unreachable: " + (e.getCause() == null ? e : e.getCause()).getMessage());
+        } catch (java.util.concurrent.TimeoutException e) {
+            return HealthCheck.Status.down(where + " did not answer PING within " + HEALTH_PROBE.toMillis() + " ms");
+        }
+    }
+
     @Override
     public void stop() {
+        if (health != null) {
+            for (String pool : pools.keySet()) {
+                health.unregister("redis:" + pool);
+            }
+            health = null;
+        }
         if (sessionStore != null) {
             sessionStore.bind(null);
         }

@@ -76,6 +76,13 @@ public final class RecordingBroker implements BrokerService {
         return 0;
     }
 
+    private final io.perch.broker.health.HealthChecks health = new io.perch.broker.health.HealthChecks();
+
+    @Override
+    public io.perch.broker.health.HealthChecks health() {
+        return health;
+    }
+
     @Override
     public HookRegistry hooks() {
         return hooks;

@@ -44,6 +44,19 @@ public final class PerchConfigLoader {
      * @param overrides {@code key=value} strings from {@code --set}
      */
     public PerchConfig load(Path mainFile, List<String> overrides) {
+        return bind(read(mainFile, overrides));
+    }
+
+    /**
+     * The entries of the main file, its plugins directory and the overrides, unbound. A missing
+     * main file names the absolute path tried (a relative one resolves against the home).
+     */
+    public List<ConfigEntry> read(Path mainFile, List<String> overrides) {
+        Path main = home.resolve(mainFile).normalize();
+        if (!Files.exists(main)) {
+            throw new ConfigException(mainFile + ": config file not found"
+                    + (mainFile.isAbsolute() ? "" : " (looked for " + main + ")"));
+        }
         List<ConfigEntry> all = new ArrayList<>(ConfigFileParser.parse(home.resolve(mainFile), mainFile.toString()));
         for (Path p : pluginFiles(mainFile)) {
             all.addAll(ConfigFileParser.parse(home.resolve(p), p.toString()));
@@ -51,7 +64,7 @@ public final class PerchConfigLoader {
         for (String o : overrides) {
             all.add(ConfigFileParser.parseOverride(o));
         }
-        return bind(all);
+        return all;
     }
 
     /** Binds already-read entries (tests, and {@link #load}). */

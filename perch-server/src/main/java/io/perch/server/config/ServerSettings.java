@@ -9,27 +9,38 @@ import java.util.Locale;
 import java.util.Set;
 
 /**
- * What the server process itself reads from the config: {@code log.level}, {@code log.dir}
- * and {@code data.dir}. Directories are absolute, resolved against the Perch home.
+ * What the server process itself reads from the config: {@code log.level}, {@code log.dir},
+ * {@code log.format} and {@code data.dir}. Directories are absolute, resolved against the Perch home.
  *
- * @param logLevel error, warn, info, debug or trace (logback's names)
+ * @param logLevel  error, warn, info, debug or trace (logback's names)
+ * @param logFormat text (a line per event) or json (a JSON object per line)
  */
-public record ServerSettings(String logLevel, Path logDir, Path dataDir) {
-    static final Set<String> KEYS = Set.of("log.level", "log.dir", "data.dir");
+public record ServerSettings(String logLevel, Path logDir, Path dataDir, String logFormat) {
+    static final Set<String> KEYS = Set.of("log.level", "log.dir", "log.format", "data.dir");
+
+    public ServerSettings(String logLevel, Path logDir, Path dataDir) {
+        this(logLevel, logDir, dataDir, "text");
+    }
 
     static ServerSettings bind(List<ConfigEntry> entries, Path home) {
         String level = "info";
         Path logDir = home.resolve("log");
         Path dataDir = home.resolve("data");
+        String format = "text";
         for (ConfigEntry e : entries) {
             switch (e.key()) {
                 case "log.level" -> level = level(e);
                 case "log.dir" -> logDir = home.resolve(ConfigValues.text(e));
                 case "data.dir" -> dataDir = home.resolve(ConfigValues.text(e));
+                case "log.format" -> format = switch (e.value().trim().toLowerCase(Locale.ROOT)) {
+                    case "text" -> "text";
+                    case "json" -> "json";
+                    default -> throw new ConfigException(e, "expected text or json");
+                };
                 default -> throw new IllegalStateException("unrouted server key " + e.key());
             }
         }
-        return new ServerSettings(level, logDir.normalize(), dataDir.normalize());
+        return new ServerSettings(level, logDir.normalize(), dataDir.normalize(), format);
     }
 
     // EMQ X users write "warning"; logback calls it "warn".
