@@ -219,6 +219,23 @@ public final class CommandPipeline implements AutoCloseable {
     private void fail(RedisOp op, Throwable t) {
         metrics.failure(op.function);
         op.result.completeExceptionally(t);
+        releaseHeld(op);
+    }
+
+    /**
+     * Completions held back behind an op that went back to be retried (its connection was lost
+     * while later ops of its batch were answered): results complete in submission order, which
+     * publishers' acknowledgements rely on. Written by the pipeline thread; an op is completed
+     * by that thread, or by {@link #close} through {@link #fail}.
+     */
+    private final java.util.Map<RedisOp, List<Runnable>> heldBehind = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** Runs what waited for {@code op}'s completion, now that its callbacks have run. */
+    private void releaseHeld(RedisOp op) {
+        List<Runnable> held = heldBehind.remove(op);
+        if (held != null) {
+            held.forEach(Runnable::run);
+        }
     }
 
     private void run() {
@@ -338,20 +355,39 @@ public final class CommandPipeline implements AutoCloseable {
                 redis.durability(), redis.durabilityRefused());
         latency.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
         noteDurability(outcomes);
+        List<Runnable> held = new ArrayList<>();
         for (BatchExchange.Outcome o : outcomes) {
             RedisOp op = o.op();
+            if (o.kind() == BatchExchange.Kind.UNSCRIPTED) {
+                unscripted.add(op);
+                continue;
+            }
+            if (o.kind() == BatchExchange.Kind.LOST && (op.write || !retry.isEmpty())) {
+                retry.add(op);
+                continue;
+            }
+            Runnable complete;
             if (o.kind() == BatchExchange.Kind.NOT_DURABLE) {
                 notDurable.increment();
-                done(op, o.replies(), o.error());
-            } else if (o.kind() == BatchExchange.Kind.UNSCRIPTED) {
-                unscripted.add(op);
-            } else if (o.kind() == BatchExchange.Kind.LOST && (op.write || !retry.isEmpty())) {
-                retry.add(op);
+                complete = () -> done(op, o.replies(), o.error());
             } else if (o.kind() == BatchExchange.Kind.LOST) {
-                fail(op, new IllegalStateException("Redis pool " + pool + " is unreachable"));
+                complete = () -> fail(op, new IllegalStateException("Redis pool " + pool + " is unreachable"));
             } else {
-                done(op, o.replies(), o.error());
+                complete = () -> done(op, o.replies(), o.error());
             }
+            // An op answered after one that goes back for a retry completes after that one does.
+            if (retry.isEmpty()) {
+                complete.run();
+            } else {
+                held.add(complete);
+            }
+        }
+        if (!held.isEmpty()) {
+            heldBehind.merge(retry.get(retry.size() - 1), held, (a, b) -> {
+                List<Runnable> both = new ArrayList<>(a);
+                both.addAll(b);
+                return both;
+            });
         }
         if (!unscripted.isEmpty()) {
             // Nothing of a refused script ran: its writes go again, as plain commands, first.
@@ -420,6 +456,7 @@ public final class CommandPipeline implements AutoCloseable {
             metrics.success(op.function);
             op.result.complete(replies);
         }
+        releaseHeld(op);
     }
 
     /**
