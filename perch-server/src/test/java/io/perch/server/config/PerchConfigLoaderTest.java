@@ -183,7 +183,8 @@ class PerchConfigLoaderTest {
     void missingMainFileIsAConfigError() {
         assertThatThrownBy(() -> new PerchConfigLoader(home, List.of()).load(Path.of("etc/perch.conf"), List.of()))
                 .isInstanceOf(ConfigException.class)
-                .hasMessage("etc/perch.conf: config file not found");
+                .hasMessage("etc/perch.conf: config file not found (looked for "
+                        + home.resolve("etc/perch.conf").toAbsolutePath() + ")");
     }
 
     @Test

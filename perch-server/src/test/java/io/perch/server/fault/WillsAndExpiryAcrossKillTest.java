@@ -327,10 +327,19 @@ class WillsAndExpiryAcrossKillTest {
         broker.restart();
     }
 
+    /** A console line's time of day: lines start with "yyyy-MM-dd HH:mm:ss.SSS". */
+    private static final java.util.regex.Pattern TIME = java.util.regex.Pattern.compile("^\\d{4}-\\d{2}-\\d{2} (\\d{2}:\\d{2}:\\d{2}\\.\\d{3})");
+
     /** When the current start first logged a line containing {@code text} (its clock, time of day). */
     private LocalTime logged(String text) {
         return broker.output().stream().filter(l -> l.contains(text)).findFirst()
-                .map(l -> LocalTime.parse(l.substring(0, 12)))
+                .map(l -> {
+                    java.util.regex.Matcher m = TIME.matcher(l);
+                    if (!m.find()) {
+                        throw new AssertionError("a console line without its date and time: " + l);
+                    }
+                    return LocalTime.parse(m.group(1));
+                })
                 .orElseThrow(() -> new AssertionError("the broker never logged \"" + text + "\":\n" + broker.tail(40)));
     }
 
