@@ -246,7 +246,8 @@ class ReleaseArchiveTest {
         MqttClient pub = client(url, "dist-pub");
         await().atMost(START).pollInterval(Duration.ofMillis(250)).ignoreExceptions()
                 // A broker that exited (a bad config, say) fails the test at once, with its output.
-                .failFast(() -> "broker exited; output:\n" + output(out), () -> !broker.isAlive())
+                .failFast("the broker exited", () -> assertThat(broker.isAlive())
+                        .as("broker exited; output:%n%s", output(out)).isTrue())
                 .untilAsserted(() -> connect(sub));
         List<String> received = new CopyOnWriteArrayList<>();
         sub.subscribe("dist/#", 1, (topic, msg) -> received.add(topic + " " + new String(msg.getPayload(), StandardCharsets.UTF_8)));
