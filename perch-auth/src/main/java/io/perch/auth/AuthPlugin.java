@@ -160,6 +160,12 @@ public final class AuthPlugin implements PerchPlugin {
         return List.copyOf(configured.keySet());
     }
 
+    /** perch check: every configured source's files exist and parse (nothing is started). */
+    @Override
+    public void check(java.nio.file.Path home) {
+        configured.values().forEach(s -> s.check(home));
+    }
+
     @Override
     public void start(PluginContext context) throws Exception {
         timer = Executors.newSingleThreadScheduledExecutor(r -> {

@@ -62,4 +62,25 @@ class AuthConfigTest {
         assertThatThrownBy(() -> AuthBroker.start(home, b -> { }, "acl_file = etc/acl.conf"))
                 .rootCause().hasMessageContaining("acl.conf:2").hasMessageContaining("who is all");
     }
+
+    /** perch check: the files each source names are read, nothing is started. */
+    @Test
+    void checkReadsEverySourcesFilesWithoutStartingAnything() throws Exception {
+        AuthPlugin ok = configured("auth.file.password_file = etc/passwd", "acl_file = etc/acl.conf");
+        Files.createDirectories(home.resolve("etc"));
+        io.perch.auth.file.PasswordFile.empty().with("a", io.perch.auth.file.MosquittoHash.hash7(new byte[]{1}, 10))
+                .write(home.resolve("etc/passwd"));
+        Files.writeString(home.resolve("etc/acl.conf"), "{allow, all}.\n");
+        ok.check(home);
+
+        Files.writeString(home.resolve("etc/acl.conf"), "{allow, all}.\n{allow, all, read, [\"t\"]}.\n");
+        assertThatThrownBy(() -> ok.check(home)).isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("test.conf:2: acl_file = etc/acl.conf: ").hasMessageContaining("acl.conf:2");
+        AuthPlugin missing = configured("auth.file.password_file = etc/none");
+        assertThatThrownBy(() -> missing.check(home)).hasMessageContaining("test.conf:1")
+                .hasMessageContaining("no such file");
+        AuthPlugin jwt = configured("auth.jwt.pubkey = etc/none.pem");
+        assertThatThrownBy(() -> jwt.check(home)).hasMessageContaining("test.conf:1")
+                .hasMessageContaining("cannot read a public key");
+    }
 }

@@ -219,6 +219,21 @@ class MainTest {
     }
 
     @Test
+    void checkReadsTheAuthFilesToo() throws Exception {
+        Files.createDirectories(dir.resolve("plugins"));
+        Path conf = Files.writeString(dir.resolve("perch.conf"), String.join("\n",
+                "listener.tcp.external = 127.0.0.1:0", "acl_file = " + dir.resolve("acl.conf"), ""));
+        Files.writeString(dir.resolve("plugins/dash.conf"), "dashboard.enable = off\n");
+        Files.writeString(dir.resolve("acl.conf"), "{allow, all}.\n");
+        assertThat(run("check", "-c", conf.toString()).status()).isZero();
+
+        Files.writeString(dir.resolve("acl.conf"), "{allow, all}\n");
+        Result broken = run("check", "-c", conf.toString());
+        assertThat(broken.status()).isEqualTo(2);
+        assertThat(broken.err()).startsWith(conf + ":2: acl_file = ").contains("expected '.' after the rule that starts on line 1");
+    }
+
+    @Test
     void pidAndStopSayWhenNothingRuns() throws Exception {
         Path conf = Files.writeString(dir.resolve("perch.conf"), "data.dir = " + dir.resolve("data") + "\n");
 

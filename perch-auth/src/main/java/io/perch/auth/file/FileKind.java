@@ -108,6 +108,29 @@ public final class FileKind implements SourceKind {
             }
         }
 
+        @Override
+        public void check(java.nio.file.Path home) {
+            Context paths = new Context(home, null, null, null);
+            if (passwordEntry != null) {
+                parse(paths.resolve(passwordEntry.value().strip()), PasswordFile::read, passwordEntry,
+                        "a password file written by mosquitto_passwd or bin/perch passwd");
+            }
+            if (aclEntry != null) {
+                parse(paths.resolve(aclEntry.value().strip()), mosquittoAcl ? MosquittoAclFile::read : EmqxAclFile::read,
+                        aclEntry, mosquittoAcl ? "a Mosquitto acl_file" : "an EMQ X acl.conf (or set acl_file.format = mosquitto)");
+            }
+        }
+
+        private static void parse(java.nio.file.Path file, WatchedFile.Parser<?> parser, ConfigEntry entry, String expected) {
+            try {
+                parser.parse(file);
+            } catch (IOException | IllegalArgumentException e) {
+                String why = e instanceof java.nio.file.NoSuchFileException ? file + " cannot be read: no such file"
+                        : e.getMessage();
+                throw new ConfigException(entry, why + " (expected " + expected + ")");
+            }
+        }
+
         private void startWatch(WatchedFile<?> f, ConfigEntry entry, Context context, String expected) {
             try {
                 f.start(context.timer(), reload);

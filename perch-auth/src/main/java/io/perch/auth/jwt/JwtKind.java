@@ -76,7 +76,9 @@ public final class JwtKind implements SourceKind {
             switch (e.key()) {
                 case P + "secret" -> {
                     if (e.value().getBytes(StandardCharsets.UTF_8).length < MIN_SECRET_BYTES) {
-                        throw new ConfigException(e, "an HMAC secret must be at least " + MIN_SECRET_BYTES
+                        // Not ConfigException(e, ...): that prints the value, here the secret.
+                        throw new ConfigException(e.where() + ": " + e.key() + ": an HMAC secret must be at least "
+                                + MIN_SECRET_BYTES
                                 + " bytes (256 bits, RFC 7518 section 3.2); use a longer random secret, e.g. "
                                 + "from `openssl rand -base64 48`");
                     }

@@ -56,34 +56,63 @@ final class JwtSources implements Sources {
         return settings;
     }
 
+    /** perch check: the key files load (nothing is scheduled). */
     @Override
-    public void start(Context context) throws Exception {
+    public void check(Path home) {
+        Context paths = new Context(home, null, null, null);
+        loadFixed(paths, new ArrayList<>());
+        if (settings.jwks() != null) {
+            loadJwks(paths.resolve(settings.jwks().value().trim()));
+        }
+    }
+
+    /** The secret and the PEM key; a bad file is a config error with its line. */
+    private void loadFixed(Context context, List<JwtKeys.Key> into) {
         if (settings.secret() != null) {
-            fixed.add(JwtKeys.secret(settings.secret().value().getBytes(StandardCharsets.UTF_8)));
+            try {
+                into.add(JwtKeys.secret(settings.secret().value().getBytes(StandardCharsets.UTF_8)));
+            } catch (com.nimbusds.jose.JOSEException e) {
+                // Not ConfigException(entry, ...): that would print the secret.
+                throw new ConfigException(settings.secret().where() + ": " + settings.secret().key()
+                        + ": cannot use it as an HMAC key: " + message(e));
+            }
         }
         if (settings.pubkey() != null) {
             Path file = context.resolve(settings.pubkey().value().trim());
             try {
-                fixed.add(JwtKeys.pem(file));
+                into.add(JwtKeys.pem(file));
             } catch (Exception e) {
                 throw new ConfigException(settings.pubkey(), "cannot read a public key from " + file + ": "
                         + message(e));
             }
         }
+    }
+
+    /** The JWK set's signing keys; a bad file is a config error with its line. */
+    private List<JwtKeys.Key> loadJwks(Path file) {
+        try {
+            List<JwtKeys.Key> set = JwtKeys.jwks(file);
+            if (set.isEmpty()) {
+                throw new IllegalArgumentException("no RSA, EC or oct signing key in it");
+            }
+            return set;
+        } catch (Exception e) {
+            throw new ConfigException(settings.jwks(), "cannot read a JWK set from " + file + ": " + message(e));
+        }
+    }
+
+    @Override
+    public void start(Context context) throws Exception {
+        loadFixed(context, fixed);
         List<JwtKeys.Key> all = new ArrayList<>(fixed);
         if (settings.jwks() != null) {
             jwksFile = context.resolve(settings.jwks().value().trim());
             try {
                 jwksStamp = stamp(jwksFile);
-                List<JwtKeys.Key> set = JwtKeys.jwks(jwksFile);
-                if (set.isEmpty()) {
-                    throw new IllegalArgumentException("no RSA, EC or oct signing key in it");
-                }
-                all.addAll(set);
             } catch (Exception e) {
-                throw new ConfigException(settings.jwks(), "cannot read a JWK set from " + jwksFile + ": "
-                        + message(e));
+                throw new ConfigException(settings.jwks(), "cannot read a JWK set from " + jwksFile + ": " + message(e));
             }
+            all.addAll(loadJwks(jwksFile));
             long every = settings.jwksRefresh().toMillis();
             tasks.add(context.timer().scheduleWithFixedDelay(this::reloadIfChanged, every, every,
                     TimeUnit.MILLISECONDS));

@@ -25,6 +25,16 @@ public interface Sources extends AutoCloseable {
     /** Opens files and connections; a problem found here stops start-up with its config line. */
     void start(Context context) throws Exception;
 
+    /**
+     * What {@code perch check} can verify without connecting anywhere or starting a timer: the
+     * files the keys name exist and parse. Throws {@code ConfigException} naming the line; the
+     * default checks nothing.
+     *
+     * @param home the Perch home, against which relative paths resolve
+     */
+    default void check(java.nio.file.Path home) {
+    }
+
     /** The authentication source, or null when this kind only has ACL rules here. */
     default AuthSource auth() {
         return null;

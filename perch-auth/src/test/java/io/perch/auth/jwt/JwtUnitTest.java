@@ -45,9 +45,9 @@ class JwtUnitTest {
     @Test
     void configMistakesNameTheLineAndTheFix() {
         assertThat(new JwtKind().configure(List.of())).isNull();
-        assertThatThrownBy(() -> configured("auth.jwt.secret = short"))
+        assertThatThrownBy(() -> configured("auth.jwt.secret = short-s3cret"))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("test.conf:1")
-                .hasMessageContaining("at least 32 bytes");
+                .hasMessageContaining("at least 32 bytes").hasMessageNotContaining("short-s3cret");
         assertThatThrownBy(() -> configured("auth.jwt.jwks = https://idp.example/jwks"))
                 .hasMessageContaining("test.conf:1").hasMessageContaining("only a local JWK set file");
         assertThatThrownBy(() -> configured("auth.jwt.secret = " + Tokens.SECRET, "auth.jwt.frm = password"))
