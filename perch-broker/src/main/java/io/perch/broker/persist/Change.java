@@ -20,8 +20,12 @@ public sealed interface Change {
     String clientId();
 
     /** The session exists (new, resumed, or changed): its expiry and when it was last disconnected (0 while connected). */
-    record SessionSaved(String clientId, int protocolVersion, long expiryIntervalSeconds, long disconnectedAt)
-            implements Change {
+    record SessionSaved(String clientId, int protocolVersion, long expiryIntervalSeconds, long disconnectedAt,
+                        long createdAt) implements Change {
+        /** Without the creation time (0: the store keeps what it has). */
+        public SessionSaved(String clientId, int protocolVersion, long expiryIntervalSeconds, long disconnectedAt) {
+            this(clientId, protocolVersion, expiryIntervalSeconds, disconnectedAt, 0);
+        }
     }
 
     /** The session ended (clean close, expiry, kick, discard): everything of this client goes. */

@@ -16,7 +16,15 @@ import java.util.Set;
  */
 public record StoredSession(String clientId, int protocolVersion, long expiryIntervalSeconds, long disconnectedAt,
                             Map<String, SubscriptionOptions> subscriptions, List<Outbound> messages,
-                            Set<Integer> awaitingRel, StoredWill will) {
+                            Set<Integer> awaitingRel, StoredWill will, long createdAt) {
+
+    /** A stored session whose creation time is not known (0). */
+    public StoredSession(String clientId, int protocolVersion, long expiryIntervalSeconds, long disconnectedAt,
+                         Map<String, SubscriptionOptions> subscriptions, List<Outbound> messages,
+                         Set<Integer> awaitingRel, StoredWill will) {
+        this(clientId, protocolVersion, expiryIntervalSeconds, disconnectedAt, subscriptions, messages, awaitingRel,
+                will, 0);
+    }
 
     /** One outbound message of the session. */
     public record Outbound(long seq, Message message, int qos, boolean retain, int[] subscriptionIds,

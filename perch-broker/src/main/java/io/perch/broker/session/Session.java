@@ -55,7 +55,8 @@ public final class Session {
     private final int maxInflight;
     private final int maxQueue;
     private final int maxAwaitingRel;
-    private final long createdAt = System.currentTimeMillis();
+    /** When the session began: now, or the stored session's creation when it is restored. */
+    private volatile long createdAt = System.currentTimeMillis();
 
     private final Map<String, SubscriptionOptions> subscriptions = new ConcurrentHashMap<>();
     private final Delivery delivery;
@@ -210,6 +211,9 @@ public final class Session {
         delivery.restore(stored.messages());
         stored.awaitingRel().forEach(awaitingRel::restore);
         disconnectedAt = stored.disconnectedAt();
+        if (stored.createdAt() > 0) {
+            createdAt = stored.createdAt();
+        }
         expiryIntervalSeconds = expirySeconds;
         if (expirySeconds > 0 && !kept) {
             keptSessions.add(); // its dormant entry stopped counting when it was taken
@@ -226,7 +230,8 @@ public final class Session {
     }
 
     private Change saved() {
-        return new Change.SessionSaved(clientId, client.protocolVersion(), expiryIntervalSeconds, disconnectedAt);
+        return new Change.SessionSaved(clientId, client.protocolVersion(), expiryIntervalSeconds, disconnectedAt,
+                createdAt);
     }
 
     /** The session's change log, for its parts and the session manager; used under this monitor. */

@@ -314,4 +314,18 @@ class DurableSessionTest {
         assertThat(RawClient.text(will)).isEqualTo("gone");
         await().atMost(Inbox.WAIT).until(() -> store.stored("mortal").orElseThrow().will() == null);
     }
+
+    /** created_at (the REST API's) is the session's creation, also after a restart restored it from the store. */
+    @Test
+    void aRestoredSessionKeepsItsCreationTime() throws Exception {
+        startBroker();
+        leaveSubscribed("old-timer", "t/#");
+        long created = broker.broker().service().client("old-timer").orElseThrow().createdAt();
+        await().atMost(Inbox.WAIT).until(() -> store.stored("old-timer").map(st -> st.createdAt() == created).orElse(false));
+        restart();
+        // Reconnecting later than the creation: only the stored time can give the old one back.
+        await().atMost(Inbox.WAIT).until(() -> System.currentTimeMillis() > created + 5);
+        connect("old-timer", false, true);
+        assertThat(broker.broker().service().client("old-timer").orElseThrow().createdAt()).isEqualTo(created);
+    }
 }

@@ -32,6 +32,7 @@ public final class MapPersistence implements SessionPersistence {
         int protocolVersion;
         long expiry;
         long disconnectedAt;
+        long createdAt;
         final Map<String, SubscriptionOptions> subscriptions = new LinkedHashMap<>();
         final TreeMap<Long, StoredSession.Outbound> messages = new TreeMap<>();
         final Set<Integer> awaitingRel = new LinkedHashSet<>();
@@ -90,6 +91,9 @@ public final class MapPersistence implements SessionPersistence {
             st.protocolVersion = s.protocolVersion();
             st.expiry = s.expiryIntervalSeconds();
             st.disconnectedAt = s.disconnectedAt();
+            if (s.createdAt() > 0) {
+                st.createdAt = s.createdAt();
+            }
         } else if (c instanceof Change.SessionDeleted d) {
             sessions.remove(d.clientId());
         } else if (c instanceof Change.SubscriptionAdded a) {
@@ -193,6 +197,6 @@ public final class MapPersistence implements SessionPersistence {
 
     private static StoredSession snapshot(String clientId, Stored s) {
         return new StoredSession(clientId, s.protocolVersion, s.expiry, s.disconnectedAt, Map.copyOf(s.subscriptions),
-                List.copyOf(s.messages.values()), Set.copyOf(s.awaitingRel), s.will);
+                List.copyOf(s.messages.values()), Set.copyOf(s.awaitingRel), s.will, s.createdAt);
     }
 }

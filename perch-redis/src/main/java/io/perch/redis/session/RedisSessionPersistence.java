@@ -284,7 +284,7 @@ public final class RedisSessionPersistence implements SessionPersistence {
         outbound.sort(Comparator.comparingLong(StoredSession.Outbound::seq));
         return new StoredSession(clientId, intField(hash, "proto"), longField(hash, "expiry"),
                 longField(hash, "disconnected_at"), subscriptions(subs), List.copyOf(outbound), Set.copyOf(awaiting),
-                WillFields.read(hash));
+                WillFields.read(hash), longField(hash, "created_at"));
     }
 
     @Override

@@ -34,6 +34,7 @@ final class SessionWrites {
     private static final byte[] PROTO = utf8("proto");
     private static final byte[] EXPIRY = utf8("expiry");
     private static final byte[] DISCONNECTED_AT = utf8("disconnected_at");
+    private static final byte[] CREATED_AT = utf8("created_at");
     private static final byte[] REFS = utf8("refs");
 
     /**
@@ -190,9 +191,13 @@ final class SessionWrites {
 
     private void saved(Change.SessionSaved s, List<RedisCall> calls) {
         String id = s.clientId();
-        List<byte[]> kv = List.of(PROTO, utf8(Integer.toString(s.protocolVersion())),
+        List<byte[]> kv = new java.util.ArrayList<>(List.of(PROTO, utf8(Integer.toString(s.protocolVersion())),
                 EXPIRY, utf8(Long.toString(s.expiryIntervalSeconds())),
-                DISCONNECTED_AT, utf8(Long.toString(s.disconnectedAt())));
+                DISCONNECTED_AT, utf8(Long.toString(s.disconnectedAt()))));
+        if (s.createdAt() > 0) { // 0: not known to the writer (a restart writing back a dormant session)
+            kv.add(CREATED_AT);
+            kv.add(utf8(Long.toString(s.createdAt())));
+        }
         calls.add(hset(SessionKeys.session(id), kv));
         calls.add(zadd(SessionKeys.SESSIONS, 0, id));
         boolean connected = s.disconnectedAt() == 0;

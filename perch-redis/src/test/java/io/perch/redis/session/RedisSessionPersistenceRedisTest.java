@@ -317,4 +317,14 @@ class RedisSessionPersistenceRedisTest extends RedisBackendTest {
         assertThat(bad).isCompletedExceptionally();
         assertThat(redis.cli().hget("perch:session:{c}", "proto")).isEqualTo("5");
     }
+
+    /** created_at is kept; a write that does not know it (0) leaves it as it is. */
+    @Test
+    void theCreationTimeIsKeptAndNotOverwrittenByAWriterThatDoesNotKnowIt() {
+        write(new Change.SessionSaved("c9", 5, 3600, 0, 1_700_000_000_123L));
+        assertThat(load("c9").orElseThrow().createdAt()).isEqualTo(1_700_000_000_123L);
+        write(new Change.SessionSaved("c9", 5, 3600, System.currentTimeMillis()));
+        assertThat(load("c9").orElseThrow().createdAt()).isEqualTo(1_700_000_000_123L);
+        assertThat(redis.cli().hget("perch:session:{c9}", "created_at")).isEqualTo("1700000000123");
+    }
 }
