@@ -57,9 +57,21 @@ public final class HookRegistry {
             return nanos.sum();
         }
 
+        /** Where each chain's time also goes (the metrics' histogram); set once at start. */
+        private volatile java.util.function.LongConsumer listener;
+
+        public void listen(java.util.function.LongConsumer nanosTaken) {
+            this.listener = nanosTaken;
+        }
+
         void record(long started) {
+            long took = System.nanoTime() - started;
             count.increment();
-            nanos.add(System.nanoTime() - started);
+            nanos.add(took);
+            java.util.function.LongConsumer l = listener;
+            if (l != null) {
+                l.accept(took);
+            }
         }
     }
 

@@ -19,6 +19,13 @@ public final class BrokerMetrics {
     private BrokerMetrics() {
     }
 
+    /** The le buckets of perch.hook.latency: from a callback that returns at once to a hook timeout. */
+    public static final java.time.Duration[] HOOK_LATENCY_BUCKETS = {java.time.Duration.ofNanos(10_000),
+            java.time.Duration.ofNanos(50_000), java.time.Duration.ofNanos(100_000), java.time.Duration.ofNanos(500_000),
+            java.time.Duration.ofMillis(1), java.time.Duration.ofMillis(5), java.time.Duration.ofMillis(10),
+            java.time.Duration.ofMillis(50), java.time.Duration.ofMillis(100), java.time.Duration.ofMillis(500),
+            java.time.Duration.ofSeconds(1), java.time.Duration.ofSeconds(5)};
+
     public static void bind(BrokerStats stats, HookRegistry hooks, MeterRegistry registry) {
         counter(registry, "perch.connections", "connections accepted", stats.connectionsTotal);
         counter(registry, "perch.connect.refused", "CONNECTs refused", stats.connectRefused);
@@ -67,12 +74,14 @@ public final class BrokerMetrics {
                 "CONNECTs refused (v5 0x97, v3 3): a new persistent session past mqtt.max_stored_sessions",
                 stats.sessionsRefusedStoredLimit);
         for (io.perch.broker.hook.HookPoint<?> point : io.perch.broker.hook.HookPoints.ALL) {
-            HookRegistry.Timing t = hooks.timing(point);
-            io.micrometer.core.instrument.FunctionTimer.builder("perch.hook.latency", t, HookRegistry.Timing::count,
-                            HookRegistry.Timing::totalNanos, java.util.concurrent.TimeUnit.NANOSECONDS)
+            // A histogram with fixed buckets (Prometheus type histogram, aggregatable across nodes),
+            // not client-side percentiles.
+            io.micrometer.core.instrument.Timer timer = io.micrometer.core.instrument.Timer.builder("perch.hook.latency")
                     .tag("hook", point.name())
                     .description("time the hook point's callbacks took, until the last completed")
+                    .serviceLevelObjectives(HOOK_LATENCY_BUCKETS)
                     .register(registry);
+            hooks.timing(point).listen(nanos -> timer.record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS));
         }
         FunctionCounter.builder("perch.hooks.failures", hooks, HookRegistry::failures)
                 .description("hook callbacks that threw or failed").register(registry);

@@ -22,9 +22,14 @@ class BrokerMetricsTest {
         hooks.run(io.perch.broker.hook.HookPoints.MESSAGE_PUBLISH, null);
         hooks.run(io.perch.broker.hook.HookPoints.CLIENT_CONNECTED, null); // no callback: not timed
 
-        assertThat(registry.get("perch.hook.latency").tag("hook", "message.publish").functionTimer().count()).isEqualTo(2);
-        assertThat(registry.get("perch.hook.latency").tag("hook", "client.connected").functionTimer().count()).isZero();
-        assertThat(registry.scrape()).contains("perch_hook_latency_seconds_count{hook=\"message.publish\"} 2");
+        assertThat(registry.get("perch.hook.latency").tag("hook", "message.publish").timer().count()).isEqualTo(2);
+        assertThat(registry.get("perch.hook.latency").tag("hook", "client.connected").timer().count()).isZero();
+        String scrape = registry.scrape();
+        assertThat(scrape).contains("perch_hook_latency_seconds_count{hook=\"message.publish\"} 2");
+        // A histogram (aggregatable across nodes), not a summary: buckets up to a hook timeout.
+        assertThat(scrape).contains("# TYPE perch_hook_latency_seconds histogram")
+                .contains("perch_hook_latency_seconds_bucket{hook=\"message.publish\",le=\"5.0\"} 2")
+                .doesNotContain("perch_hook_latency_seconds{hook=\"message.publish\",quantile");
     }
 
     @Test
