@@ -251,6 +251,11 @@ final class BrokerServiceImpl implements BrokerService {
     }
 
     @Override
+    public int ioThreads() {
+        return broker.config().resolvedIoThreads();
+    }
+
+    @Override
     public List<ListenerView> listeners() {
         List<ListenerView> out = new ArrayList<>();
         for (Broker.Bound b : broker.bound()) {

@@ -8,7 +8,9 @@ import io.perch.dashboard.api.ClientsApi;
 import io.perch.dashboard.api.HealthApi;
 import io.perch.dashboard.api.LogApi;
 import io.perch.dashboard.api.MqttApi;
+import io.perch.dashboard.api.MetricsHistory;
 import io.perch.dashboard.api.NodeApi;
+import io.perch.dashboard.api.StatsHighWater;
 import io.perch.dashboard.api.TopicsApi;
 import io.perch.dashboard.http.ApiException;
 import io.perch.dashboard.http.Auth;
@@ -38,12 +40,7 @@ final class ApiRoutes {
     }
 
     static Router build(DashboardConfig cfg, BrokerService broker, MeterRegistry registry, Auth auth,
-                        LoginThrottle throttle, Json json) {
-        return build(cfg, broker, registry, auth, throttle, json, new io.perch.dashboard.api.StatsHighWater());
-    }
-
-    static Router build(DashboardConfig cfg, BrokerService broker, MeterRegistry registry, Auth auth,
-                        LoginThrottle throttle, Json json, io.perch.dashboard.api.StatsHighWater highWater) {
+                        LoginThrottle throttle, Json json, StatsHighWater highWater, MetricsHistory history) {
         NodeApi node = new NodeApi(broker, json, auth.admin(), highWater);
         ClientsApi clients = new ClientsApi(broker, json);
         TopicsApi topics = new TopicsApi(broker, json);
@@ -71,6 +68,7 @@ final class ApiRoutes {
         r.add(GET, v4 + "/nodes", node::nodes);
         r.add(GET, v4 + "/stats", node::stats);
         r.add(GET, v4 + "/metrics", node::metrics);
+        r.add(GET, v4 + "/metrics/history", history::history);
         r.add(GET, v4 + "/listeners", node::listeners);
         r.add(GET, v4 + "/clients", clients::list);
         r.add(GET, v4 + "/clients/{clientid}", clients::get);

@@ -6,6 +6,7 @@ import io.perch.broker.plugin.PluginContext;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.perch.broker.plugin.ConfigException;
+import io.perch.dashboard.api.MetricsHistory;
 import io.perch.dashboard.api.NodeApi;
 import io.perch.dashboard.api.StatsHighWater;
 import io.perch.dashboard.http.AdminPassword;
@@ -45,6 +46,7 @@ public final class DashboardPlugin implements PerchPlugin {
     private HttpServer httpsServer;
     private Clock clock = Clock.systemUTC();
     private AutoCloseable metricsBinding;
+    private MetricsHistory history;
 
     @Override
     public String name() {
@@ -113,8 +115,19 @@ public final class DashboardPlugin implements PerchPlugin {
                 log.debug("sampling stats failed", e);
             }
         }, 0, 1, TimeUnit.SECONDS);
+        // The charts' history: sampled on the same thread, which owns its ring buffer.
+        long every = config.historyInterval().toMillis();
+        history = new MetricsHistory(context.broker(), context.metrics(), clock, every, json);
+        MetricsHistory h = history;
+        statsTimer.scheduleAtFixedRate(() -> {
+            try {
+                h.sample();
+            } catch (RuntimeException e) {
+                log.debug("sampling the metrics history failed", e);
+            }
+        }, every, every, TimeUnit.MILLISECONDS);
         HttpHandler handler = new HttpHandler(ApiRoutes.build(config, context.broker(), context.metrics(), auth, throttle,
-                json, highWater), auth, throttle, json);
+                json, highWater, history), auth, throttle, json);
         try {
             if (config.httpEnabled()) {
                 server = bind("dashboard.listener.http", config.host(), config.port(), handler, null);
@@ -192,6 +205,19 @@ public final class DashboardPlugin implements PerchPlugin {
             throw new ConfigException(e, Files.exists(p) ? "cannot read " + p : "no such file: " + p);
         }
         return p.toFile();
+    }
+
+    /**
+     * Takes one metrics-history sample now, on the timer thread that owns the history, and
+     * waits for it (tests drive the history this way instead of waiting for the timer).
+     */
+    public void sampleHistory() throws Exception {
+        ScheduledExecutorService timer = statsTimer;
+        if (timer == null) {
+            throw new IllegalStateException("the dashboard is not running");
+        }
+        MetricsHistory h = history;
+        timer.submit(h::sample).get(10, TimeUnit.SECONDS);
     }
 
     /** The bound HTTP port (useful with {@code dashboard.listener.http = 0}); -1 when not started or off. */

@@ -90,6 +90,11 @@ public interface BrokerService {
 
     List<ListenerView> listeners();
 
+    /** The event loops serving MQTT connections ({@code node.io_threads} resolved); 0 when unknown. */
+    default int ioThreads() {
+        return 0;
+    }
+
     RetainedStore retained();
 
     BrokerStats stats();
