@@ -184,4 +184,144 @@ class DashboardOperatorApiTest {
         assertThat(samples.get(0).has("redis_backlog")).isFalse();
         assertThat(samples.get(0).has("redis_latency_ms")).isFalse();
     }
+
+    /** Waits until the broker's clock has moved past this client's connection, so connection times differ. */
+    private void pastConnectionOf(String clientId) {
+        long at = dash.broker.broker().service().client(clientId).orElseThrow().connectedAt();
+        await().until(() -> System.currentTimeMillis() > at);
+    }
+
+    private List<String> ids(String query) throws Exception {
+        List<String> out = new ArrayList<>();
+        for (JsonNode c : get("/api/v4/clients" + query).get("data")) {
+            out.add(c.get("clientid").asText());
+        }
+        return out;
+    }
+
+    @Test
+    void clientsFilterSortAndPageOnTheServer() throws Exception {
+        // Connected in this order, which is not the client id order.
+        MqttClient zed = connectV3("zed", "zoe", MqttConnectOptions.MQTT_VERSION_3_1_1, false);
+        pastConnectionOf("zed");
+        connectV5("carol", "carol");
+        pastConnectionOf("carol");
+        connectV3("alice", "alice", MqttConnectOptions.MQTT_VERSION_3_1, true);
+        pastConnectionOf("alice");
+        connectV3("bob", null, MqttConnectOptions.MQTT_VERSION_3_1_1, true);
+        zed.disconnect();
+        await().until(() -> !dash.broker.broker().service().client("zed").orElseThrow().connected());
+
+        JsonNode all = get("/api/v4/clients");
+        assertThat(all.at("/meta/count").asInt()).isEqualTo(4);
+        assertThat(ids("")).containsExactly("alice", "bob", "carol", "zed");
+
+        assertThat(ids("?conn_state=connected")).containsExactly("alice", "bob", "carol");
+        assertThat(ids("?conn_state=disconnected")).containsExactly("zed");
+        assertThat(ids("?proto_ver=3")).containsExactly("alice");
+        assertThat(ids("?proto_ver=4")).containsExactly("bob", "zed");
+        assertThat(ids("?proto_ver=5")).containsExactly("carol");
+        assertThat(get("/api/v4/clients?proto_ver=5").at("/data/0/proto_ver").asInt()).isEqualTo(5);
+        assertThat(ids("?conn_state=connected&_like_ip_address=127.0.")).containsExactly("alice", "bob", "carol");
+        assertThat(ids("?_like_ip_address=10.99.")).isEmpty();
+        assertThat(ids("?proto_ver=4&conn_state=connected")).containsExactly("bob");
+
+        assertThat(ids("?_sort=connected_at")).containsExactly("zed", "carol", "alice", "bob");
+        assertThat(ids("?_sort=connected_at&_order=desc")).containsExactly("bob", "alice", "carol", "zed");
+        assertThat(ids("?_sort=created_at&_order=desc")).containsExactly("bob", "alice", "carol", "zed");
+        // No username sorts first.
+        assertThat(ids("?_sort=username")).containsExactly("bob", "alice", "carol", "zed");
+        assertThat(ids("?_sort=clientid&_order=desc")).containsExactly("zed", "carol", "bob", "alice");
+
+        // Filters and sorting come before the page; meta.count counts what matched.
+        JsonNode page = get("/api/v4/clients?_sort=connected_at&_limit=2&_page=2");
+        assertThat(page.at("/meta/count").asInt()).isEqualTo(4);
+        assertThat(page.at("/meta/page").asInt()).isEqualTo(2);
+        assertThat(page.at("/meta/limit").asInt()).isEqualTo(2);
+        assertThat(ids("?_sort=connected_at&_limit=2&_page=2")).containsExactly("alice", "bob");
+        JsonNode connected = get("/api/v4/clients?conn_state=connected&_order=desc&_limit=2&_page=2");
+        assertThat(connected.at("/meta/count").asInt()).isEqualTo(3);
+        assertThat(connected.get("data")).hasSize(1);
+        assertThat(connected.at("/data/0/clientid").asText()).isEqualTo("alice");
+        assertThat(get("/api/v4/clients?proto_ver=5&_page=2").get("data")).isEmpty();
+
+        for (String bad : List.of("_sort=port", "_order=up", "proto_ver=6", "conn_state=idle")) {
+            HttpResponse<String> r = send("/api/v4/clients?" + bad, BASIC);
+            assertThat(r.statusCode()).as(bad).isEqualTo(400);
+            assertThat(mapper.readTree(r.body()).get("code").asInt()).as(bad).isEqualTo(108);
+        }
+    }
+
+    @Test
+    void retainedListingLeavesOutSysUnlessAsked() throws Exception {
+        var svc = dash.broker.broker().service();
+        for (String topic : List.of("$SYS/brokers/test@127.0.0.1/version", "$SYS/brokers/test@127.0.0.1/sysdescr",
+                "!first", "plain/a", "plain/b")) {
+            svc.publish(svc.newMessage(topic, "v".getBytes(StandardCharsets.UTF_8), 0, true, "test"))
+                    .toCompletableFuture().get(10, TimeUnit.SECONDS);
+        }
+        await().until(() -> svc.retained().get("plain/b").isPresent());
+        int sys = 0;
+        for (var m : svc.retained().list(0, 10000)) {
+            sys += m.topic().startsWith("$SYS/") ? 1 : 0;
+        }
+        assertThat(sys).isGreaterThanOrEqualTo(2);
+
+        JsonNode plain = get("/api/v4/mqtt/retained");
+        assertThat(plain.at("/meta/count").asInt()).isEqualTo(3);
+        List<String> topics = new ArrayList<>();
+        plain.get("data").forEach(m -> topics.add(m.get("topic").asText()));
+        assertThat(topics).containsExactly("!first", "plain/a", "plain/b");
+        // '!' sorts before '$': the pages on either side of the $SYS block still line up.
+        for (int p = 1; p <= 3; p++) {
+            JsonNode one = get("/api/v4/mqtt/retained?_limit=1&_page=" + p);
+            assertThat(one.at("/meta/count").asInt()).isEqualTo(3);
+            assertThat(one.get("data")).hasSize(1);
+            assertThat(one.at("/data/0/topic").asText()).isEqualTo(topics.get(p - 1));
+        }
+        assertThat(get("/api/v4/mqtt/retained?_limit=2&_page=2").get("data")).hasSize(1);
+        assertThat(get("/api/v4/mqtt/retained?_limit=1&_page=4").get("data")).isEmpty();
+
+        JsonNode withSys = get("/api/v4/mqtt/retained?_include_sys=true");
+        assertThat(withSys.at("/meta/count").asInt()).isEqualTo(svc.retained().size());
+        List<String> all = new ArrayList<>();
+        withSys.get("data").forEach(m -> all.add(m.get("topic").asText()));
+        assertThat(all).contains("$SYS/brokers/test@127.0.0.1/version", "!first", "plain/a").hasSize(3 + sys);
+    }
+
+    @Test
+    void nodesTellVersionUptimeMemoryCpuThreadsAndListeners() throws Exception {
+        connectV3("node-client", null, MqttConnectOptions.MQTT_VERSION_3_1_1, true);
+        JsonNode nodes = get("/api/v4/nodes").get("data");
+        assertThat(nodes).hasSize(1);
+        JsonNode n = nodes.get(0);
+        assertThat(n.get("node").asText()).isEqualTo("test@127.0.0.1");
+        assertThat(n.get("version").asText()).isNotBlank();
+        assertThat(n.get("uptime").asText()).endsWith("seconds");
+        assertThat(n.get("uptime_seconds").asLong()).isBetween(0L, 3600L);
+        long used = n.get("memory_used").asLong();
+        assertThat(used).isPositive();
+        assertThat(n.get("memory_max").asLong()).isGreaterThanOrEqualTo(used);
+        if (n.has("process_cpu")) {
+            assertThat(n.get("process_cpu").asDouble()).isBetween(0.0, 1.0);
+        }
+        // BrokerFixture runs 4 event loops.
+        assertThat(n.get("io_threads").asInt()).isEqualTo(4);
+        JsonNode listeners = n.get("listeners");
+        assertThat(listeners).hasSize(2);
+        JsonNode tcp = listeners.get(0);
+        assertThat(tcp.get("type").asText()).isEqualTo("tcp");
+        assertThat(tcp.get("address").asText()).isEqualTo("127.0.0.1");
+        assertThat(tcp.get("port").asInt()).isEqualTo(dash.broker.tcpPort());
+        assertThat(tcp.get("connections").asInt()).isEqualTo(1);
+        JsonNode ws = listeners.get(1);
+        assertThat(ws.get("type").asText()).isEqualTo("ws");
+        assertThat(ws.get("port").asInt()).isEqualTo(dash.broker.wsPort());
+        assertThat(ws.get("path").asText()).isEqualTo("/mqtt");
+        assertThat(ws.get("connections").asInt()).isZero();
+        // EMQ X's fields are still there.
+        for (String f : List.of("name", "node_status", "connections", "load1", "memory_total", "otp_release")) {
+            assertThat(n.has(f)).as(f).isTrue();
+        }
+    }
 }

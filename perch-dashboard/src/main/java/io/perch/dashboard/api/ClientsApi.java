@@ -25,13 +25,23 @@ public final class ClientsApi {
         this.json = json;
     }
 
-    /** Filters: exact {@code clientid}, {@code username}, and substring {@code _like_clientid}, {@code _like_username}. */
+    /**
+     * Filters: exact {@code clientid}, {@code username}, {@code proto_ver} (3, 4 or 5) and
+     * {@code conn_state} ({@code connected} or {@code disconnected}); substrings
+     * {@code _like_clientid}, {@code _like_username}, {@code _like_ip_address} (of the peer host).
+     * {@code _sort} ({@code clientid}, {@code username}, {@code connected_at}, {@code created_at};
+     * ties by client id) and {@code _order} ({@code asc}, {@code desc}); all applied before
+     * {@code _page}/{@code _limit}, so {@code meta.count} counts what matched.
+     */
     public Response list(Request req) {
         Predicate<ClientView> p = c -> true;
         String id = req.query("clientid");
         String user = req.query("username");
         String likeId = req.query("_like_clientid");
         String likeUser = req.query("_like_username");
+        String likeIp = req.query("_like_ip_address");
+        String state = req.query("conn_state");
+        String proto = req.query("proto_ver");
         if (id != null) {
             p = p.and(c -> id.equals(c.clientId()));
         }
@@ -44,9 +54,47 @@ public final class ClientsApi {
         if (likeUser != null) {
             p = p.and(c -> c.username() != null && c.username().contains(likeUser));
         }
+        if (likeIp != null) {
+            p = p.and(c -> c.peerHost() != null && c.peerHost().contains(likeIp));
+        }
+        if (state != null) {
+            boolean connected = switch (state) {
+                case "connected" -> true;
+                case "disconnected" -> false;
+                default -> throw ApiException.badParam("conn_state must be connected or disconnected");
+            };
+            p = p.and(c -> c.connected() == connected);
+        }
+        if (proto != null) {
+            int v = switch (proto) {
+                case "3" -> 3;
+                case "4" -> 4;
+                case "5" -> 5;
+                default -> throw ApiException.badParam("proto_ver must be 3, 4 or 5");
+            };
+            p = p.and(c -> c.protocolVersion() == v);
+        }
         List<Map<String, Object>> out = broker.clients().stream().filter(p)
-                .sorted(Comparator.comparing(ClientView::clientId)).map(this::client).toList();
+                .sorted(order(req.query("_sort"), req.query("_order"))).map(this::client).toList();
         return json.page(req, out);
+    }
+
+    private static Comparator<ClientView> order(String sort, String order) {
+        Comparator<ClientView> byId = Comparator.comparing(ClientView::clientId);
+        Comparator<ClientView> c = switch (sort == null ? "clientid" : sort) {
+            case "clientid" -> byId;
+            // Clients without a username come first in ascending order.
+            case "username" -> Comparator.comparing(ClientView::username, Comparator.nullsFirst(Comparator.naturalOrder()));
+            case "connected_at" -> Comparator.comparingLong(ClientView::connectedAt);
+            case "created_at" -> Comparator.comparingLong(ClientView::createdAt);
+            default -> throw ApiException.badParam("_sort must be clientid, username, connected_at or created_at");
+        };
+        c = c.thenComparing(byId);
+        return switch (order == null ? "asc" : order) {
+            case "asc" -> c;
+            case "desc" -> c.reversed();
+            default -> throw ApiException.badParam("_order must be asc or desc");
+        };
     }
 
     /** EMQ X 4 answers a one-element list here. */

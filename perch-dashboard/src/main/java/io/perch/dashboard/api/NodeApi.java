@@ -93,7 +93,41 @@ public final class NodeApi {
         m.put("otp_release", "Java " + Runtime.version());
         m.put("uptime", Times.uptime(System.currentTimeMillis() - broker.startedAt()));
         m.put("version", broker.version());
+        // Perch's additions, for the dashboard's node page. uptime stays EMQ X's text; this is a number.
+        m.put("uptime_seconds", Math.max(0, (System.currentTimeMillis() - broker.startedAt()) / 1000));
+        m.put("memory_max", rt.maxMemory());
+        Double cpu = processCpu();
+        if (cpu != null) {
+            m.put("process_cpu", cpu);
+        }
+        m.put("io_threads", broker.ioThreads());
+        m.put("listeners", broker.listeners().stream().map(NodeApi::nodeListener).toList());
         return json.ok(List.of(m));
+    }
+
+    /** The JVM's recent CPU use, 0..1 of the whole machine; null when the platform does not tell. */
+    static Double processCpu() {
+        if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+            double load = os.getProcessCpuLoad();
+            if (load >= 0 && !Double.isNaN(load)) {
+                return Math.round(load * 1000) / 1000.0;
+            }
+        }
+        return null;
+    }
+
+    private static Map<String, Object> nodeListener(ListenerView l) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("name", l.name());
+        m.put("type", l.type());
+        m.put("address", l.host());
+        m.put("port", l.port());
+        if (l.path() != null) {
+            m.put("path", l.path());
+        }
+        m.put("connections", l.connections());
+        m.put("max_connections", l.maxConnections());
+        return m;
     }
 
     public Response stats(Request req) {

@@ -11,10 +11,14 @@ import io.perch.dashboard.http.Response;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /** {@code /routes} and the retained store ({@code /mqtt/retained}). */
 public final class TopicsApi {
@@ -43,21 +47,77 @@ public final class TopicsApi {
         return m;
     }
 
-    /** Pages straight from the store (it pages by topic order) so a huge store is never copied whole. */
+    /**
+     * Pages straight from the store (it pages by topic order) so a huge store is never copied whole.
+     * The broker's own {@code $SYS/...} messages are left out unless {@code _include_sys=true};
+     * {@code meta.count} counts what is listed.
+     */
     public Response retainedList(Request req) {
         int page = Math.max(1, req.queryInt("_page", 1));
         int limit = Math.max(1, Math.min(10000, req.queryInt("_limit", 1000)));
-        List<Map<String, Object>> data = broker.retained().list((page - 1) * limit, limit).stream()
-                .map(TopicsApi::retained).toList();
+        int offset = (page - 1) * limit;
+        boolean includeSys = "true".equals(req.query("_include_sys"));
+        List<Message> messages;
+        int count;
+        if (includeSys) {
+            messages = broker.retained().list(offset, limit);
+            count = broker.retained().size();
+        } else {
+            List<String> sys = sysTopics();
+            count = Math.max(0, broker.retained().size() - sys.size());
+            messages = withoutSys(offset, limit, sys);
+        }
         Map<String, Object> meta = new LinkedHashMap<>();
         meta.put("page", page);
         meta.put("limit", limit);
-        meta.put("count", broker.retained().size());
+        meta.put("count", count);
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("code", 0);
-        body.put("data", data);
+        body.put("data", messages.stream().map(TopicsApi::retained).toList());
         body.put("meta", meta);
         return Response.json(200, json.bytes(body));
+    }
+
+    static boolean isSys(String topic) {
+        return topic.equals("$SYS") || topic.startsWith("$SYS/");
+    }
+
+    /** The retained $SYS topics, sorted (few: the broker's version and description, ...). */
+    private List<String> sysTopics() {
+        try {
+            return broker.retained().match("$SYS/#").toCompletableFuture().get(5, TimeUnit.SECONDS).stream()
+                    .map(Message::topic).filter(TopicsApi::isSys).sorted().toList();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ApiException(500, ApiException.UNKNOWN, "interrupted");
+        } catch (ExecutionException | TimeoutException e) {
+            throw new ApiException(500, ApiException.UNKNOWN, "cannot read the retained $SYS topics: " + e);
+        }
+    }
+
+    /**
+     * Entry {@code k} of the listing without $SYS sits in the store (topic order) at
+     * {@code k + s}, where {@code s} is the number of $SYS topics sorting before it: so one
+     * store page from {@code offset}, {@code sys.size()} longer, holds the whole page.
+     */
+    private List<Message> withoutSys(int offset, int limit, List<String> sys) {
+        List<Message> window = broker.retained().list(offset, limit + sys.size());
+        List<Message> out = new ArrayList<>(Math.min(limit, window.size()));
+        for (int i = 0; i < window.size() && out.size() < limit; i++) {
+            Message m = window.get(i);
+            if (isSys(m.topic())) {
+                continue;
+            }
+            int before = 0;
+            while (before < sys.size() && sys.get(before).compareTo(m.topic()) < 0) {
+                before++;
+            }
+            long index = (long) offset + i - before;
+            if (index >= offset) {
+                out.add(m);
+            }
+        }
+        return out;
     }
 
     public Response retainedGet(Request req) {
