@@ -324,4 +324,14 @@ class DashboardOperatorApiTest {
             assertThat(n.has(f)).as(f).isTrue();
         }
     }
+
+    @Test
+    void historyIntervalIsADurationAboveZero() {
+        assertThat(DashboardConfig.defaults().historyInterval()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(DashboardConfig.parse(List.of(new ConfigEntry("dashboard.history_interval", "10s", "t.conf", 1)))
+                .historyInterval()).isEqualTo(Duration.ofSeconds(10));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> DashboardConfig.parse(
+                        List.of(new ConfigEntry("dashboard.history_interval", "0s", "t.conf", 7))))
+                .isInstanceOf(io.perch.broker.plugin.ConfigException.class).hasMessageContaining("t.conf:7");
+    }
 }
