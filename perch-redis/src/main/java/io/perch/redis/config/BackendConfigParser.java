@@ -23,9 +23,6 @@ public final class BackendConfigParser {
     public static final String PREFIX = "backend.redis.";
     /** Names that are settings of the backend itself, so no pool may take them. */
     private static final Set<String> RESERVED = Set.of("hook", "compat", "embedded", "backlog");
-    /** EMQ X pool keys that have no meaning here (Lettuce reconnects by itself; TLS versions come from the JVM). */
-    private static final Set<String> IGNORED_POOL_KEYS = Set.of("auto_reconnect", "ssl.tls_versions", "ssl.ciphers",
-            "ssl.server_name_indication", "ssl.reuse_sessions", "ssl.secure_renegotiate");
 
     /** The server value that means "the redis-server Perch runs itself". */
     public static final String EMBEDDED = "embedded";
@@ -122,53 +119,26 @@ public final class BackendConfigParser {
     }
 
     private PoolConfig pool(String name, Map<String, ConfigEntry> keys, EmbeddedRedisConfig embeddedRedis) {
-        List<HostPort> servers = List.of(new HostPort("127.0.0.1", 6379));
+        PoolKeys pool = new PoolKeys(PREFIX + name + ".");
         boolean embedded = false;
-        PoolType type = PoolType.SINGLE;
-        String sentinel = null;
         int poolSize = 8;
-        int database = 0;
-        String username = null;
-        String password = null;
         String channel = "mqtt_channel";
-        boolean ssl = false;
-        boolean verify = true;
-        String ca = null;
-        String cert = null;
-        String key = null;
         for (Map.Entry<String, ConfigEntry> kv : keys.entrySet()) {
             ConfigEntry e = kv.getValue();
             String v = e.value() == null ? "" : e.value().trim();
             switch (kv.getKey()) {
                 case "server" -> {
                     embedded = v.equals(EMBEDDED);
-                    servers = embedded ? List.of(embeddedRedis.address()) : servers(e, v);
-                }
-                case "type" -> type = switch (v) {
-                    case "single" -> PoolType.SINGLE;
-                    case "sentinel" -> PoolType.SENTINEL;
-                    case "cluster" -> PoolType.CLUSTER;
-                    default -> throw new ConfigException(e, "expected single, sentinel or cluster");
-                };
-                case "sentinel" -> sentinel = v.isEmpty() ? null : v;
-                case "pool_size" -> poolSize = positiveInt(e, v, "a number of connections, e.g. 8");
-                case "database" -> database = nonNegativeInt(e, v);
-                case "username" -> username = v.isEmpty() ? null : v;
-                case "password" -> password = v.isEmpty() ? null : v;
-                case "channel" -> channel = v.isEmpty() ? null : v;
-                case "ssl" -> ssl = onOff(e, v);
-                case "ssl.cacertfile" -> ca = v.isEmpty() ? null : v;
-                case "ssl.certfile" -> cert = v.isEmpty() ? null : v;
-                case "ssl.keyfile" -> key = v.isEmpty() ? null : v;
-                case "ssl.verify" -> verify = switch (v) {
-                    case "verify_peer", "on", "true" -> true;
-                    case "verify_none", "off", "false" -> false;
-                    default -> throw new ConfigException(e, "expected verify_peer or verify_none");
-                };
-                default -> {
-                    if (IGNORED_POOL_KEYS.contains(kv.getKey())) {
-                        log.info("{}: {} is accepted for EMQ X compatibility and has no effect", e.where(), e.key());
+                    if (embedded) {
+                        pool.servers(List.of(embeddedRedis.address()));
                     } else {
+                        pool.take("server", e);
+                    }
+                }
+                case "pool_size" -> poolSize = positiveInt(e, v, "a number of connections, e.g. 8");
+                case "channel" -> channel = v.isEmpty() ? null : v;
+                default -> {
+                    if (!pool.take(kv.getKey(), e)) {
                         throw new ConfigException(e, "unknown pool setting '" + kv.getKey() + "'; pools have server, type, "
                                 + "sentinel, pool_size, database, username, password, channel, ssl, ssl.cacertfile, "
                                 + "ssl.certfile, ssl.keyfile, ssl.verify");
@@ -176,47 +146,22 @@ public final class BackendConfigParser {
                 }
             }
         }
-        ConfigEntry where = keys.getOrDefault("type", keys.getOrDefault("server", keys.values().iterator().next()));
-        if (type == PoolType.SENTINEL && sentinel == null) {
-            throw new ConfigException(where, "type sentinel needs backend.redis." + name + ".sentinel = <master name>");
-        }
-        if (type == PoolType.SINGLE && servers.size() > 1) {
-            throw new ConfigException(keys.getOrDefault("server", where),
-                    "type single takes one host:port; for several set backend.redis." + name + ".type = sentinel or cluster");
-        }
         if (embedded) {
-            ConfigEntry server = keys.get("server");
-            if (type != PoolType.SINGLE) {
+            ConfigEntry where = keys.getOrDefault("type", keys.get("server"));
+            if (pool.type() != PoolType.SINGLE) {
                 throw new ConfigException(where, "the embedded Redis is a single server; set backend.redis." + name
-                        + ".type = single or give the pool the " + type.name().toLowerCase() + "'s addresses");
+                        + ".type = single or give the pool the " + pool.type().name().toLowerCase() + "'s addresses");
             }
-            if (password != null || username != null) {
-                throw new ConfigException(keys.getOrDefault("password", keys.getOrDefault("username", server)),
+            if (pool.hasCredentials()) {
+                throw new ConfigException(keys.getOrDefault("password", keys.getOrDefault("username", keys.get("server"))),
                         "the embedded Redis's password is generated (kept in its data dir, see backend.redis.embedded.dir); "
                                 + "remove username/password from pool " + name);
             }
-            if (ssl) {
+            if (pool.ssl()) {
                 throw new ConfigException(keys.get("ssl"), "the embedded Redis listens without TLS; remove ssl from pool " + name);
             }
         }
-        if ((cert == null) != (key == null)) {
-            throw new ConfigException(keys.getOrDefault("ssl.certfile", keys.getOrDefault("ssl.keyfile", where)),
-                    "ssl.certfile and ssl.keyfile go together");
-        }
-        return new PoolConfig(name, type, servers, sentinel, poolSize, database, username, password, channel,
-                ssl ? new TlsConfig(true, ca, cert, key, verify) : TlsConfig.OFF, embedded);
-    }
-
-    private static List<HostPort> servers(ConfigEntry e, String v) {
-        List<HostPort> list = new ArrayList<>();
-        for (String part : v.split(",")) {
-            try {
-                list.add(HostPort.parse(part));
-            } catch (IllegalArgumentException x) {
-                throw new ConfigException(e, x.getMessage() + "; write host:port, or a comma list for sentinel/cluster");
-            }
-        }
-        return List.copyOf(list);
+        return pool.build(name, poolSize, channel, embedded, keys);
     }
 
     private static boolean onOff(ConfigEntry e, String v) {
@@ -237,17 +182,5 @@ public final class BackendConfigParser {
             // reported below
         }
         throw new ConfigException(e, "expected a positive integer: " + what);
-    }
-
-    private static int nonNegativeInt(ConfigEntry e, String v) {
-        try {
-            int n = Integer.parseInt(v);
-            if (n >= 0) {
-                return n;
-            }
-        } catch (NumberFormatException ignored) {
-            // reported below
-        }
-        throw new ConfigException(e, "expected a database index 0, 1, 2...");
     }
 }
