@@ -7,6 +7,7 @@ import io.perch.server.config.PerchConfig;
 import io.perch.server.config.PerchConfigLoader;
 import io.perch.server.logging.LogSetup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -26,12 +27,8 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "check", description = "Validate the configuration without starting anything (exit 0 OK, 2 errors).")
 final class CheckCommand implements Callable<Integer> {
-    @Option(names = {"-c", "--config"}, paramLabel = "FILE", defaultValue = "etc/perch.conf",
-            description = "Main config file (default: ${DEFAULT-VALUE}); *.conf in the plugins/ directory beside it are read after it.")
-    Path configFile;
-
-    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override one config key; repeatable.")
-    List<String> overrides = new ArrayList<>();
+    @Mixin
+    ConfigOptions options;
 
     @Spec
     CommandSpec spec;
@@ -41,13 +38,13 @@ final class CheckCommand implements Callable<Integer> {
         LogSetup.quiet();
         Path home = Path.of("").toAbsolutePath();
         PerchConfigLoader loader = new PerchConfigLoader(home, Plugins.discover(getClass().getClassLoader()));
-        List<ConfigEntry> entries = loader.read(configFile, overrides);
+        List<ConfigEntry> entries = loader.read(options.configFile, options.overrides);
         PerchConfig config = loader.bind(entries); // a ConfigException here is printed by Main, exit 2
         List<String> problems = new ArrayList<>();
         try {
             PerchServer.suppliedStores(config.plugins().keySet());
         } catch (IllegalStateException e) {
-            problems.add(configFile + ": " + e.getMessage());
+            problems.add(options.configFile + ": " + e.getMessage());
         }
         List<String> enabled = new ArrayList<>();
         for (PerchPlugin p : config.plugins().keySet()) {
@@ -67,7 +64,7 @@ final class CheckCommand implements Callable<Integer> {
             return Main.EXIT_USAGE;
         }
         long files = entries.stream().map(ConfigEntry::file).filter(f -> !f.equals("--set")).distinct().count();
-        spec.commandLine().getOut().printf("config OK: %s (%d file%s with settings, %d listener%s, plugins: %s)%n", configFile, files,
+        spec.commandLine().getOut().printf("config OK: %s (%d file%s with settings, %d listener%s, plugins: %s)%n", options.configFile, files,
                 files == 1 ? "" : "s", config.broker().listeners.size(), config.broker().listeners.size() == 1 ? "" : "s",
                 enabled.isEmpty() ? "none" : String.join(", ", enabled));
         spec.commandLine().getOut().flush();

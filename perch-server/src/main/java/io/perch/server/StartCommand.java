@@ -7,13 +7,13 @@ import io.perch.server.logging.LogSetup;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import sun.misc.Signal;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
 import java.util.concurrent.Callable;
@@ -36,13 +36,8 @@ import java.util.concurrent.atomic.AtomicReference;
 final class StartCommand implements Callable<Integer> {
     private static final Logger log = LoggerFactory.getLogger(StartCommand.class);
 
-    @Option(names = {"-c", "--config"}, paramLabel = "FILE", defaultValue = "etc/perch.conf",
-            description = "Main config file (default: ${DEFAULT-VALUE}); *.conf in the plugins/ directory beside it are read after it.")
-    Path configFile;
-
-    @Option(names = "--set", paramLabel = "KEY=VALUE",
-            description = "Override one config key; repeatable; applied after all files.")
-    List<String> overrides = new ArrayList<>();
+    @Mixin
+    ConfigOptions options;
 
     @Spec
     CommandSpec spec;
@@ -51,7 +46,7 @@ final class StartCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Path home = Path.of("").toAbsolutePath();
         PerchConfig config = new PerchConfigLoader(home, Plugins.discover(getClass().getClassLoader()))
-                .load(configFile, overrides);
+                .load(options.configFile, options.overrides);
         LogSetup.apply(config.server().logDir(), config.server().logLevel(), config.server().logFormat());
 
         PidFile pidFile = new PidFile(config.server().dataDir());

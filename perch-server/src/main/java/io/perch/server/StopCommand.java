@@ -1,6 +1,7 @@
 package io.perch.server;
 
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -8,8 +9,6 @@ import picocli.CommandLine.Spec;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
@@ -21,12 +20,8 @@ import java.util.concurrent.TimeUnit;
  */
 @Command(name = "stop", description = "Stop the running broker (SIGTERM) and wait for it to exit.")
 final class StopCommand implements Callable<Integer> {
-    @Option(names = {"-c", "--config"}, paramLabel = "FILE", defaultValue = "etc/perch.conf",
-            description = "The config the broker runs with (its data.dir holds perch.pid; default: ${DEFAULT-VALUE}).")
-    Path configFile;
-
-    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "The overrides it runs with (only data.dir matters).")
-    List<String> overrides = new ArrayList<>();
+    @Mixin
+    ConfigOptions options;
 
     @Option(names = {"-t", "--timeout"}, paramLabel = "SECONDS", defaultValue = "60",
             description = "How long to wait for it to exit (default: ${DEFAULT-VALUE} s).")
@@ -37,7 +32,7 @@ final class StopCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        PidFile pidFile = PidFile.of(Path.of("").toAbsolutePath(), configFile, overrides);
+        PidFile pidFile = PidFile.of(Path.of("").toAbsolutePath(), options.configFile, options.overrides);
         Optional<ProcessHandle> p = pidFile.running();
         if (p.isEmpty()) {
             spec.commandLine().getErr().println("Perch is not running (" + why(pidFile) + ")");
