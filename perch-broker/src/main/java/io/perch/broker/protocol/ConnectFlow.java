@@ -24,6 +24,7 @@ import io.perch.broker.topic.Topics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import javax.security.auth.x500.X500Principal;
 import java.net.InetSocketAddress;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -82,10 +83,11 @@ final class ConnectFlow {
             assignedId = true;
         }
         String username = vh.hasUserName() ? pl.userName() : null;
+        X500Principal certSubject = PeerCerts.subject(c.ctx.channel());
         if (c.peerCertAsUsername != null || c.peerCertAsClientId != null) {
             // The listener verified the client's certificate: it names the client, whatever CONNECT says.
-            String fromCertUser = c.peerCertAsUsername == null ? null : PeerCerts.identity(c.ctx.channel(), c.peerCertAsUsername);
-            String fromCertId = c.peerCertAsClientId == null ? null : PeerCerts.identity(c.ctx.channel(), c.peerCertAsClientId);
+            String fromCertUser = c.peerCertAsUsername == null ? null : PeerCerts.identity(certSubject, c.peerCertAsUsername);
+            String fromCertId = c.peerCertAsClientId == null ? null : PeerCerts.identity(certSubject, c.peerCertAsClientId);
             if ((c.peerCertAsUsername != null && fromCertUser == null) || (c.peerCertAsClientId != null && fromCertId == null)) {
                 log.info("refusing a client on {}: no verified client certificate with a subject {} to name it by",
                         c.listener, c.peerCertAsUsername != null ? c.peerCertAsUsername : c.peerCertAsClientId);
@@ -134,12 +136,11 @@ final class ConnectFlow {
 
         int keepAlive = keepAlive(vh.keepAliveTimeSeconds(), version == 5);
         InetSocketAddress peer = c.ctx.channel().remoteAddress() instanceof InetSocketAddress a ? a : null;
-        boolean tls = c.ctx.channel().pipeline().get(io.netty.handler.ssl.SslHandler.class) != null;
         c.client = new ClientInfo(clientId, username,
                 peer == null ? null : peer.getAddress().getHostAddress(), peer == null ? 0 : peer.getPort(), version,
                 cleanStart, keepAlive, System.currentTimeMillis(), config.nodeName, c.listener,
-                tls ? PeerCerts.identity(c.ctx.channel(), io.perch.broker.config.ListenerConfig.CN) : null,
-                tls ? PeerCerts.identity(c.ctx.channel(), io.perch.broker.config.ListenerConfig.DN) : null);
+                PeerCerts.identity(certSubject, io.perch.broker.config.ListenerConfig.CN),
+                PeerCerts.identity(certSubject, io.perch.broker.config.ListenerConfig.DN));
         c.core.hooks.fire(HookPoints.CLIENT_CONNECT, new ConnectEvent(c.client));
 
         authMethod = Props.string(props, MqttPropertyType.AUTHENTICATION_METHOD);

@@ -22,8 +22,8 @@ final class PeerCerts {
     private PeerCerts() {
     }
 
-    /** The identity, or null when the connection has no verified client certificate or no CN. */
-    static String identity(Channel channel, String field) {
+    /** The verified client certificate's subject, or null (no TLS, or no verified certificate). */
+    static X500Principal subject(Channel channel) {
         SslHandler ssl = channel.pipeline().get(SslHandler.class);
         if (ssl == null) {
             return null;
@@ -34,14 +34,15 @@ final class PeerCerts {
         } catch (SSLPeerUnverifiedException e) {
             return null;
         }
-        if (chain.length == 0 || !(chain[0] instanceof X509Certificate cert)) {
+        return chain.length > 0 && chain[0] instanceof X509Certificate cert ? cert.getSubjectX500Principal() : null;
+    }
+
+    /** The subject's {@code cn} or whole {@code dn}; null without a subject, or without a CN. */
+    static String identity(X500Principal subject, String field) {
+        if (subject == null) {
             return null;
         }
-        X500Principal subject = cert.getSubjectX500Principal();
-        if (field.equals(ListenerConfig.DN)) {
-            return subject.getName(X500Principal.RFC2253);
-        }
-        return commonName(subject);
+        return field.equals(ListenerConfig.DN) ? subject.getName(X500Principal.RFC2253) : commonName(subject);
     }
 
     static String commonName(X500Principal subject) {
