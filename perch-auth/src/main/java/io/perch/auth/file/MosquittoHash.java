@@ -1,7 +1,7 @@
 package io.perch.auth.file;
 
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
+import io.perch.auth.hash.Pbkdf2;
+
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
@@ -65,7 +65,7 @@ public final class MosquittoHash {
 
     /** Whether {@code password} is the one {@code h} was made from; constant time in the digest. */
     public static boolean verify(Parsed h, byte[] password) {
-        byte[] actual = h.kind() == 7 ? pbkdf2(password, h.salt(), h.iterations(), h.digest().length)
+        byte[] actual = h.kind() == 7 ? Pbkdf2.derive("HmacSHA512", password, h.salt(), h.iterations(), h.digest().length)
                 : sha512(password, h.salt());
         return MessageDigest.isEqual(actual, h.digest());
     }
@@ -76,38 +76,7 @@ public final class MosquittoHash {
         RANDOM.nextBytes(salt);
         Base64.Encoder enc = Base64.getEncoder();
         return "$7$" + iterations + "$" + enc.encodeToString(salt) + "$"
-                + enc.encodeToString(pbkdf2(password, salt, iterations, KEY_BYTES));
-    }
-
-    /**
-     * PBKDF2-HMAC-SHA512 over the password's bytes as sent (an MQTT password is binary data;
-     * the JDK's PBKDF2 key factory takes chars and would re-encode it).
-     */
-    static byte[] pbkdf2(byte[] password, byte[] salt, int iterations, int keyBytes) {
-        try {
-            Mac mac = Mac.getInstance("HmacSHA512");
-            // HMAC pads a short key with zeros to the block size, so an empty password is that zero
-            // block (SecretKeySpec refuses an empty key).
-            mac.init(new SecretKeySpec(password.length == 0 ? new byte[128] : password, "HmacSHA512"));
-            int hLen = mac.getMacLength();
-            byte[] out = new byte[keyBytes];
-            for (int block = 1, off = 0; off < keyBytes; block++, off += hLen) {
-                mac.update(salt);
-                mac.update(new byte[]{(byte) (block >>> 24), (byte) (block >>> 16), (byte) (block >>> 8), (byte) block});
-                byte[] u = mac.doFinal();
-                byte[] t = u.clone();
-                for (int i = 1; i < iterations; i++) {
-                    u = mac.doFinal(u);
-                    for (int j = 0; j < t.length; j++) {
-                        t[j] ^= u[j];
-                    }
-                }
-                System.arraycopy(t, 0, out, off, Math.min(hLen, keyBytes - off));
-            }
-            return out;
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("HmacSHA512 is not available in this JRE", e);
-        }
+                + enc.encodeToString(Pbkdf2.derive("HmacSHA512", password, salt, iterations, KEY_BYTES));
     }
 
     static byte[] sha512(byte[] password, byte[] salt) {

@@ -1,12 +1,13 @@
 package io.perch.auth.redis;
 
+import io.perch.auth.hash.Pbkdf2;
+
 import at.favre.lib.crypto.bcrypt.BCrypt;
 import at.favre.lib.crypto.bcrypt.LongPasswordStrategies;
 import io.perch.broker.plugin.ConfigEntry;
 import io.perch.broker.plugin.ConfigException;
 
 import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
@@ -193,32 +194,8 @@ final class PasswordHash {
         }
     }
 
-    /** PBKDF2 (RFC 8018) with any JDK HMAC; the JDK's SecretKeyFactory would take only char passwords. */
     byte[] pbkdf2(byte[] password, byte[] saltBytes) {
-        try {
-            Mac prf = Mac.getInstance(mac);
-            // HMAC pads its key with zeros, so one zero byte is the empty key SecretKeySpec refuses.
-            prf.init(new SecretKeySpec(password.length == 0 ? new byte[1] : password, mac));
-            int hLen = prf.getMacLength();
-            byte[] out = new byte[keyLength];
-            int blocks = (keyLength + hLen - 1) / hLen;
-            for (int i = 1; i <= blocks; i++) {
-                prf.update(saltBytes);
-                prf.update(new byte[] {(byte) (i >>> 24), (byte) (i >>> 16), (byte) (i >>> 8), (byte) i});
-                byte[] u = prf.doFinal();
-                byte[] t = u.clone();
-                for (int c = 1; c < iterations; c++) {
-                    u = prf.doFinal(u);
-                    for (int k = 0; k < t.length; k++) {
-                        t[k] ^= u[k];
-                    }
-                }
-                System.arraycopy(t, 0, out, (i - 1) * hLen, Math.min(hLen, keyLength - (i - 1) * hLen));
-            }
-            return out;
-        } catch (GeneralSecurityException x) {
-            throw new IllegalStateException(x);
-        }
+        return Pbkdf2.derive(mac, password, saltBytes, iterations, keyLength);
     }
 
     private static boolean hexEquals(String stored, byte[] computed) {

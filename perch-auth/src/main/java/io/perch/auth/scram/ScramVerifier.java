@@ -1,5 +1,7 @@
 package io.perch.auth.scram;
 
+import io.perch.auth.hash.Pbkdf2;
+
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 import java.nio.charset.StandardCharsets;
@@ -85,22 +87,7 @@ public record ScramVerifier(int iterations, byte[] salt, byte[] storedKey, byte[
      * their UTF-8 bytes (documented in the README).
      */
     static byte[] saltedPassword(byte[] password, byte[] salt, int iterations) {
-        try {
-            Mac mac = mac(password.length == 0 ? new byte[64] : password);
-            mac.update(salt);
-            mac.update(new byte[]{0, 0, 0, 1});
-            byte[] u = mac.doFinal();
-            byte[] out = u.clone();
-            for (int i = 1; i < iterations; i++) {
-                u = mac.doFinal(u);
-                for (int j = 0; j < out.length; j++) {
-                    out[j] ^= u[j];
-                }
-            }
-            return out;
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("HmacSHA256 is not available in this JRE", e);
-        }
+        return Pbkdf2.derive("HmacSHA256", password, salt, iterations, 32);
     }
 
     static byte[] hmac(byte[] key, String text) {
