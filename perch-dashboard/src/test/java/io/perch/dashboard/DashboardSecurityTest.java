@@ -6,14 +6,12 @@ import io.perch.broker.plugin.ConfigEntry;
 import io.perch.broker.plugin.ConfigException;
 import io.perch.broker.plugin.PluginContext;
 import io.perch.broker.testkit.BrokerFixture;
+import io.perch.broker.testkit.TestCertificates;
 import io.perch.dashboard.http.AdminPassword;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
-import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -22,13 +20,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.security.KeyStore;
-import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -226,39 +221,17 @@ class DashboardSecurityTest {
         assertThat(script.headers().firstValue("WWW-Authenticate")).hasValue("Bearer realm=\"Perch\"");
     }
 
-    private static boolean openssl() {
-        for (String dir : System.getenv().getOrDefault("PATH", "").split(":")) {
-            if (Files.isExecutable(Path.of(dir, "openssl"))) {
-                return true;
-            }
-        }
-        return false;
-    }
-
     private Path[] selfSigned() throws Exception {
-        assumeThat(openssl()).as("openssl on PATH").isTrue();
+        assumeThat(TestCertificates.opensslOnPath()).as("openssl on PATH").isTrue();
         Path cert = tmp.resolve("dash.pem");
         Path key = tmp.resolve("dash.key");
-        Process p = new ProcessBuilder("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-                "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
-                "-keyout", key.toString(), "-out", cert.toString()).redirectErrorStream(true)
-                .redirectOutput(tmp.resolve("openssl.log").toFile()).start();
-        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        assertThat(p.exitValue()).as(Files.readString(tmp.resolve("openssl.log"))).isZero();
+        TestCertificates.selfSigned(cert, key, "localhost");
         return new Path[]{cert, key};
     }
 
     private static HttpClient trusting(Path pem) throws Exception {
-        KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
-        ks.load(null, null);
-        try (InputStream in = Files.newInputStream(pem)) {
-            ks.setCertificateEntry("perch", CertificateFactory.getInstance("X.509").generateCertificate(in));
-        }
-        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        tmf.init(ks);
-        SSLContext ctx = SSLContext.getInstance("TLS");
-        ctx.init(null, tmf.getTrustManagers(), null);
-        return HttpClient.newBuilder().sslContext(ctx).connectTimeout(Duration.ofSeconds(10)).build();
+        return HttpClient.newBuilder().sslContext(TestCertificates.trusting(pem)).connectTimeout(Duration.ofSeconds(10))
+                .build();
     }
 
     @Test

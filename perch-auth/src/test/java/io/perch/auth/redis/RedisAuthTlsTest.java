@@ -1,15 +1,14 @@
 package io.perch.auth.redis;
 
+import io.perch.broker.testkit.TestCertificates;
 import io.perch.redis.testkit.TestRedis;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.File;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -30,24 +29,10 @@ class RedisAuthTlsTest {
 
     @BeforeAll
     static void certificate() throws Exception {
-        assumeTrue(onPath("openssl"), "openssl not installed");
+        assumeTrue(TestCertificates.opensslOnPath(), "openssl not installed");
         cert = dir.resolve("redis.pem");
         key = dir.resolve("redis.key");
-        Process p = new ProcessBuilder("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-                "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
-                "-keyout", key.toString(), "-out", cert.toString())
-                .redirectErrorStream(true).redirectOutput(dir.resolve("openssl.out").toFile()).start();
-        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        assertThat(p.exitValue()).as("openssl exit status").isZero();
-    }
-
-    private static boolean onPath(String program) {
-        for (String d : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
-            if (new File(d, program).canExecute()) {
-                return true;
-            }
-        }
-        return false;
+        TestCertificates.selfSigned(cert, key, "localhost");
     }
 
     @AfterEach

@@ -2,6 +2,7 @@ package io.perch.broker.it;
 
 import io.perch.broker.config.ListenerConfig;
 import io.perch.broker.testkit.BrokerFixture;
+import io.perch.broker.testkit.TestCertificates;
 import org.eclipse.paho.client.mqttv3.MqttClient;
 import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
 import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
@@ -9,14 +10,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLSocketFactory;
-import javax.net.ssl.TrustManagerFactory;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
-import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -34,25 +29,10 @@ class TlsListenersTest {
 
     @BeforeAll
     static void makeCertificate() throws Exception {
-        assumeTrue(Interop.onPath("openssl"), "openssl not installed");
+        assumeTrue(TestCertificates.opensslOnPath(), "openssl not installed");
         cert = dir.resolve("cert.pem");
         key = dir.resolve("key.pem");
-        Interop.run(List.of("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-                "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
-                "-keyout", key.toString(), "-out", cert.toString()), 60);
-    }
-
-    private static SSLSocketFactory trusting(Path pem) throws Exception {
-        KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
-        ks.load(null, null);
-        try (InputStream in = Files.newInputStream(pem)) {
-            ks.setCertificateEntry("perch", CertificateFactory.getInstance("X.509").generateCertificate(in));
-        }
-        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        tmf.init(ks);
-        SSLContext ctx = SSLContext.getInstance("TLS");
-        ctx.init(null, tmf.getTrustManagers(), null);
-        return ctx.getSocketFactory();
+        TestCertificates.selfSigned(cert, key, "localhost");
     }
 
     @Test
@@ -63,7 +43,7 @@ class TlsListenersTest {
                 key.toString(), null, false, 1000);
         try (BrokerFixture broker = BrokerFixture.start(b -> b.listeners(List.of(ssl, wss)))) {
             MqttConnectOptions o = new MqttConnectOptions();
-            o.setSocketFactory(trusting(cert));
+            o.setSocketFactory(TestCertificates.trusting(cert).getSocketFactory());
             MqttClient sub = new MqttClient("ssl://127.0.0.1:" + broker.broker().port("ssl"), "tls-sub", new MemoryPersistence());
             MqttClient pub = new MqttClient("wss://127.0.0.1:" + broker.broker().port("wss") + "/mqtt", "wss-pub",
                     new MemoryPersistence());

@@ -3,6 +3,7 @@ package io.perch.redis.client;
 import io.perch.broker.hook.HookPoints;
 import io.perch.broker.hook.event.PublishEvent;
 import io.perch.broker.message.Message;
+import io.perch.broker.testkit.TestCertificates;
 import io.perch.redis.testkit.Backend;
 import io.perch.redis.testkit.Events;
 import io.perch.redis.testkit.RecordingBroker;
@@ -54,36 +55,18 @@ class RedisTlsTest {
 
     @BeforeAll
     static void certificates() throws Exception {
-        assumeTrue(onPath("openssl"), "openssl not installed");
+        assumeTrue(TestCertificates.opensslOnPath(), "openssl not installed");
         cert = dir.resolve("redis.pem");
         key = dir.resolve("redis.key");
         otherCa = dir.resolve("other.pem");
-        selfSigned(cert, key, "localhost");
-        selfSigned(otherCa, dir.resolve("other.key"), "someone-else");
+        TestCertificates.selfSigned(cert, key, "localhost");
+        TestCertificates.selfSigned(otherCa, dir.resolve("other.key"), "someone-else");
         clientCert = dir.resolve("client.pem");
         clientKey = dir.resolve("client.key");
-        selfSigned(clientCert, clientKey, "perch-client");
+        TestCertificates.selfSigned(clientCert, clientKey, "perch-client");
         // What Redis accepts client certificates from: the client's own (self-signed) certificate.
         trustedByRedis = dir.resolve("clients-ca.pem");
         Files.write(trustedByRedis, Files.readAllBytes(clientCert));
-    }
-
-    private static void selfSigned(Path certFile, Path keyFile, String cn) throws Exception {
-        Process p = new ProcessBuilder("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-                "-subj", "/CN=" + cn, "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
-                "-keyout", keyFile.toString(), "-out", certFile.toString())
-                .redirectErrorStream(true).redirectOutput(dir.resolve("openssl.out").toFile()).start();
-        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        assertThat(p.exitValue()).as("openssl exit status").isZero();
-    }
-
-    private static boolean onPath(String program) {
-        for (String d : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
-            if (new File(d, program).canExecute()) {
-                return true;
-            }
-        }
-        return false;
     }
 
     @BeforeEach
