@@ -16,6 +16,7 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.perch.broker.api.BrokerService;
+import io.perch.broker.cluster.Cluster;
 import io.perch.broker.config.BrokerConfig;
 import io.perch.broker.config.ListenerConfig;
 import io.perch.broker.core.BrokerCore;
@@ -82,6 +83,12 @@ public final class Broker {
 
     /** A broker whose sessions that outlive their connection are kept by {@code persistence}. */
     public Broker(BrokerConfig config, SessionStore sessions, RetainedStore retained, SessionPersistence persistence) {
+        this(config, sessions, retained, persistence, Cluster.NONE);
+    }
+
+    /** A broker that is one node of a cluster on one Redis ({@link Cluster#NONE}: a single node). */
+    public Broker(BrokerConfig config, SessionStore sessions, RetainedStore retained, SessionPersistence persistence,
+                  Cluster cluster) {
         this.config = config;
         this.persistence = persistence;
         this.hooks = new HookRegistry(config.hooksTimeout);
@@ -91,7 +98,7 @@ public final class Broker {
         this.workers = epoll ? new EpollEventLoopGroup(config.resolvedIoThreads(), new DefaultThreadFactory("perch-io"))
                 : new NioEventLoopGroup(config.resolvedIoThreads(), new DefaultThreadFactory("perch-io"));
         this.serverChannel = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
-        this.core = new BrokerCore(config, hooks, sessions, retained, workers, persistence);
+        this.core = new BrokerCore(config, hooks, sessions, retained, workers, persistence, cluster);
         this.service = new BrokerServiceImpl(core, this);
         service.health().register("listeners", this::listenersHealth);
     }

@@ -59,7 +59,8 @@ public final class PerchServer {
         this.broker = new Broker(config.broker(),
                 stores.sessions() != null ? stores.sessions() : new MemorySessionStore(),
                 stores.retained() != null ? stores.retained() : new MemoryRetainedStore(),
-                stores.persistence() != null ? stores.persistence() : SessionPersistence.NONE);
+                stores.persistence() != null ? stores.persistence() : SessionPersistence.NONE,
+                stores.cluster() != null ? stores.cluster() : io.perch.broker.cluster.Cluster.NONE);
     }
 
     /**
@@ -73,15 +74,18 @@ public final class PerchServer {
                 "retained messages are kept by plugin {}");
         Supplied<SessionPersistence> persistence = new Supplied<>("the session persistence",
                 "sessions that outlive their connection are kept by plugin {}");
+        Supplied<io.perch.broker.cluster.Cluster> cluster = new Supplied<>("the cluster link",
+                "this node joins the cluster through plugin {}");
         for (PerchPlugin p : plugins) {
             if (p.enabled()) {
                 PluginStores s = p.stores();
                 sessions.offer(p, s.sessions());
                 retained.offer(p, s.retained());
                 persistence.offer(p, s.persistence());
+                cluster.offer(p, s.cluster());
             }
         }
-        return new PluginStores(sessions.value, retained.value, persistence.value);
+        return new PluginStores(sessions.value, retained.value, persistence.value, cluster.value);
     }
 
     /** One kind of store, taken from at most one plugin. */

@@ -1,6 +1,7 @@
 package io.perch.broker.core;
 
 import io.netty.channel.EventLoopGroup;
+import io.perch.broker.cluster.Cluster;
 import io.perch.broker.config.BrokerConfig;
 import io.perch.broker.hook.HookRegistry;
 import io.perch.broker.message.MessageIdGenerator;
@@ -20,6 +21,8 @@ import io.perch.broker.topic.SubscriptionTree;
  */
 public final class BrokerCore {
     public final BrokerConfig config;
+    /** The other nodes on the same Redis; {@link Cluster#NONE} for a single node. */
+    public final Cluster cluster;
     public final HookRegistry hooks;
     public final BrokerStats stats;
     /** Subscribers by client id (see {@link Router}). */
@@ -49,7 +52,13 @@ public final class BrokerCore {
 
     public BrokerCore(BrokerConfig config, HookRegistry hooks, SessionStore store, RetainedStore retained,
                       EventLoopGroup workers, SessionPersistence persistence) {
+        this(config, hooks, store, retained, workers, persistence, Cluster.NONE);
+    }
+
+    public BrokerCore(BrokerConfig config, HookRegistry hooks, SessionStore store, RetainedStore retained,
+                      EventLoopGroup workers, SessionPersistence persistence, Cluster cluster) {
         this.config = config;
+        this.cluster = cluster;
         this.hooks = hooks;
         this.stats = new BrokerStats();
         this.tree = new SubscriptionTree<>();

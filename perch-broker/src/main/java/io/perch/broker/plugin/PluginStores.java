@@ -1,5 +1,6 @@
 package io.perch.broker.plugin;
 
+import io.perch.broker.cluster.Cluster;
 import io.perch.broker.persist.SessionPersistence;
 import io.perch.broker.retain.RetainedStore;
 import io.perch.broker.session.SessionStore;
@@ -11,9 +12,15 @@ import io.perch.broker.session.SessionStore;
  * @param sessions    the live sessions of this process (default: a concurrent map)
  * @param retained    retained messages (default: in memory)
  * @param persistence where sessions that outlive their connection are kept (default: nowhere)
+ * @param cluster     the link to the other nodes on the same Redis (default: a single node)
  */
-public record PluginStores(SessionStore sessions, RetainedStore retained, SessionPersistence persistence) {
-    public static final PluginStores NONE = new PluginStores(null, null, null);
+public record PluginStores(SessionStore sessions, RetainedStore retained, SessionPersistence persistence,
+                           Cluster cluster) {
+    public static final PluginStores NONE = new PluginStores(null, null, null, null);
+
+    public PluginStores(SessionStore sessions, RetainedStore retained, SessionPersistence persistence) {
+        this(sessions, retained, persistence, null);
+    }
 
     public PluginStores(SessionStore sessions, RetainedStore retained) {
         this(sessions, retained, null);

@@ -1,0 +1,149 @@
+package io.perch.broker.cluster;
+
+import io.perch.broker.topic.SubscriptionTree;
+
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * Several Perch nodes on one Redis acting as one broker (docs/cluster.md). Supplied by a plugin
+ * ({@code PluginStores.cluster}) before the broker is built; {@link #NONE} when clustering is off.
+ * Redis is the only link between nodes: membership, routes, forwarding and ownership all live
+ * there, so nodes need no ports or peer lists of their own.
+ *
+ * <p>Threads: every method may be called from any broker thread and must not block; stages
+ * complete on the implementation's threads (callers resume on their own executor).
+ */
+public interface Cluster {
+    /** False for a single node: the broker then never calls anything else. */
+    boolean enabled();
+
+    /** This node's {@code node.name}. */
+    String nodeName();
+
+    /** Called once by the broker before its listeners bind: where forwarded messages and release requests go. */
+    void bind(ClusterInbound inbound);
+
+    /**
+     * The routes of the other nodes as this node last heard them: subscribers are node names
+     * (plain filters, and shared groups whose members are nodes). Read on every publish, so a
+     * local cache of what Redis holds, kept fresh by change notifications.
+     */
+    SubscriptionTree<String> remoteRoutes();
+
+    /**
+     * This node's subscription tree gained its first subscriber under {@code key} (a filter,
+     * {@code $share/g/filter} or {@code $queue/filter}). Called under the tree's lock: it must
+     * only record the change (the implementation writes it to Redis in order, shortly).
+     */
+    void routeAdded(String key);
+
+    /** This node's tree lost the last subscriber under {@code key}. Same rules as {@link #routeAdded}. */
+    void routeRemoved(String key);
+
+    /**
+     * Sends a message to another node's inbox. Completes when it is there as durably as the
+     * session store's acknowledgement setting demands (a publisher's PUBACK waits for it);
+     * exceptionally when it could not be stored.
+     */
+    CompletionStage<Void> forward(String node, Forward forward);
+
+    /**
+     * Completes once every live node has applied this node's route changes made before the
+     * call (so no node routes only to the old owner of a session this node takes over), or
+     * after the takeover timeout.
+     */
+    CompletionStage<Void> routesSeen();
+
+    /** The node that owns {@code clientId} per Redis, or null when none does. */
+    CompletionStage<String> owner(String clientId);
+
+    /**
+     * Asks {@code node} to let {@code clientId} go ({@link ClusterInbound#release}); completes
+     * when it has, or at once when that node is dead, or after the takeover timeout.
+     */
+    CompletionStage<Void> requestRelease(String node, String clientId);
+
+    /**
+     * Makes this node the owner of {@code clientId} if its owner is still {@code expected}
+     * (null: none, or this node). From then on the session store refuses writes for that client
+     * from any other node (fencing by epoch).
+     */
+    CompletionStage<Claim> claim(String clientId, String expected);
+
+    /** The session of {@code clientId} ended on this node: its ownership goes, if still this node's. */
+    void disown(String clientId);
+
+    /** Every node Redis knows, this one included, for the API and {@code ctl cluster status}. */
+    List<NodeInfo> nodes();
+
+    /** A claim's outcome: {@code won}, or the node that owns the client now. */
+    record Claim(boolean won, String owner, long epoch) {
+    }
+
+    Cluster NONE = new Cluster() {
+        private final SubscriptionTree<String> empty = new SubscriptionTree<>();
+
+        @Override
+        public boolean enabled() {
+            return false;
+        }
+
+        @Override
+        public String nodeName() {
+            return "";
+        }
+
+        @Override
+        public void bind(ClusterInbound inbound) {
+        }
+
+        @Override
+        public SubscriptionTree<String> remoteRoutes() {
+            return empty;
+        }
+
+        @Override
+        public void routeAdded(String key) {
+        }
+
+        @Override
+        public void routeRemoved(String key) {
+        }
+
+        @Override
+        public CompletionStage<Void> forward(String node, Forward forward) {
+            return CompletableFuture.failedFuture(new IllegalStateException("not clustered"));
+        }
+
+        @Override
+        public CompletionStage<Void> routesSeen() {
+            return CompletableFuture.completedFuture(null);
+        }
+
+        @Override
+        public CompletionStage<String> owner(String clientId) {
+            return CompletableFuture.completedFuture(null);
+        }
+
+        @Override
+        public CompletionStage<Void> requestRelease(String node, String clientId) {
+            return CompletableFuture.completedFuture(null);
+        }
+
+        @Override
+        public CompletionStage<Claim> claim(String clientId, String expected) {
+            return CompletableFuture.completedFuture(new Claim(true, "", 0));
+        }
+
+        @Override
+        public void disown(String clientId) {
+        }
+
+        @Override
+        public List<NodeInfo> nodes() {
+            return List.of();
+        }
+    };
+}

@@ -1,0 +1,24 @@
+package io.perch.broker.cluster;
+
+import java.util.concurrent.CompletionStage;
+
+/**
+ * What the broker does for the cluster: deliver what other nodes forward, and let a client go
+ * when another node takes it over. Implemented by the broker; called on the cluster's threads.
+ */
+public interface ClusterInbound {
+    /**
+     * Delivers a message another node forwarded to this node's subscribers only (never
+     * forwarded again, no publish hooks, not retained here: the publishing node did that).
+     * Completes when the persistent sessions here that got it have it durably: only then may
+     * the entry leave this node's inbox.
+     */
+    CompletionStage<Void> deliver(Forward forward);
+
+    /**
+     * Another node takes {@code clientId} over: its connection here (if any) is closed with
+     * "session taken over" (v5 0x8E), its session here is forgotten without deleting what the
+     * store keeps, and the stage completes once this node's writes for it are durable.
+     */
+    CompletionStage<Void> release(String clientId);
+}
