@@ -120,6 +120,11 @@ final class BrokerServiceImpl implements BrokerService {
     }
 
     @Override
+    public io.perch.broker.cluster.Cluster cluster() {
+        return core.cluster;
+    }
+
+    @Override
     public HookRegistry hooks() {
         return core.hooks;
     }

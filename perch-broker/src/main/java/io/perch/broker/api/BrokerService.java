@@ -29,6 +29,11 @@ public interface BrokerService {
     /** The node's readiness checks; plugins register theirs at start and remove them at stop. */
     HealthChecks health();
 
+    /** The other nodes on the same Redis ({@link io.perch.broker.cluster.Cluster#NONE} for a single node). */
+    default io.perch.broker.cluster.Cluster cluster() {
+        return io.perch.broker.cluster.Cluster.NONE;
+    }
+
     /** Builds a message with a fresh id and the current time, no expiry and no properties. */
     Message newMessage(String topic, byte[] payload, int qos, boolean retain, String from);
 
