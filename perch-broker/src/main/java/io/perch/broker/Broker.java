@@ -142,6 +142,9 @@ public final class Broker {
             if (persistence.durable()) {
                 core.restoreGate.close();
             }
+            if (core.cluster.enabled()) {
+                core.cluster.bind(new io.perch.broker.core.NodeInbound(core));
+            }
             for (ListenerConfig l : config.listeners) {
                 bound.add(bind(l));
             }

@@ -61,7 +61,17 @@ public final class BrokerCore {
         this.cluster = cluster;
         this.hooks = hooks;
         this.stats = new BrokerStats();
-        this.tree = new SubscriptionTree<>();
+        this.tree = cluster.enabled() ? new SubscriptionTree<>(new SubscriptionTree.RouteListener() {
+            @Override
+            public void routeAdded(String key) {
+                cluster.routeAdded(key);
+            }
+
+            @Override
+            public void routeRemoved(String key) {
+                cluster.routeRemoved(key);
+            }
+        }) : new SubscriptionTree<>();
         this.retained = retained;
         this.ids = new MessageIdGenerator(config.nodeName);
         ClientLocks locks = new ClientLocks();
@@ -70,11 +80,11 @@ public final class BrokerCore {
         this.keptSessions = new KeptSessions(config.maxStoredSessions);
         this.dormant = new DormantSessions(locks, store, persistence, tree, workers, ids, seqs, stats, config.nodeName,
                 config.mqueueStoreQos0, config.maxMqueueLen, config.maxMqueueBytes, keptSessions);
-        this.router = new Router(tree, store, dormant, config.maxQosAllowed);
+        this.router = new Router(tree, store, dormant, config.maxQosAllowed, cluster);
         this.workers = workers;
         this.publisher = new Publisher(config, hooks, retained, router, stats, workers, persistence, restoreGate);
         this.subscriptions = new Subscriptions(config, hooks, store, tree, retained, workers);
         this.sessions = new SessionManager(config, hooks, stats, store, router, workers, persistence, publisher, locks,
-                dormant, seqs, tree, keptSessions, restoreGate);
+                dormant, seqs, tree, keptSessions, restoreGate, cluster);
     }
 }

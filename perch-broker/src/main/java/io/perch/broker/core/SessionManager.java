@@ -56,11 +56,21 @@ public final class SessionManager {
     private final SubscriptionTree<String> tree;
     private final SessionHooks sessionHooks;
     private final KeptSessions keptSessions;
+    private final io.perch.broker.cluster.Cluster cluster;
 
     public SessionManager(BrokerConfig config, HookRegistry hooks, BrokerStats stats, SessionStore store,
                           Router router, ScheduledExecutorService scheduler, SessionPersistence persistence, Publisher publisher,
                           ClientLocks locks, DormantSessions dormant, AtomicLong seqs, SubscriptionTree<String> tree,
                           KeptSessions keptSessions, RestoreGate restoring) {
+        this(config, hooks, stats, store, router, scheduler, persistence, publisher, locks, dormant, seqs, tree,
+                keptSessions, restoring, io.perch.broker.cluster.Cluster.NONE);
+    }
+
+    public SessionManager(BrokerConfig config, HookRegistry hooks, BrokerStats stats, SessionStore store,
+                          Router router, ScheduledExecutorService scheduler, SessionPersistence persistence, Publisher publisher,
+                          ClientLocks locks, DormantSessions dormant, AtomicLong seqs, SubscriptionTree<String> tree,
+                          KeptSessions keptSessions, RestoreGate restoring, io.perch.broker.cluster.Cluster cluster) {
+        this.cluster = cluster;
         this.restoring = restoring;
         this.keptSessions = keptSessions;
         this.tree = tree;
@@ -105,6 +115,20 @@ public final class SessionManager {
      * what is routed to the client meanwhile is held for the loaded session.
      */
     public boolean beginLoad(String clientId, boolean cleanStart) {
+        return beginLoad(clientId, cleanStart, false);
+    }
+
+    /**
+     * As {@link #beginLoad(String, boolean)}; {@code fromOtherNode}: this node just took the
+     * client over from another node (cluster), so a session the store keeps is loaded although
+     * this node never knew it.
+     */
+    public boolean beginLoad(String clientId, boolean cleanStart, boolean fromOtherNode) {
+        if (fromOtherNode && !cleanStart) {
+            synchronized (stripe(clientId)) {
+                return store.get(clientId) == null;
+            }
+        }
         if (!cleanStart && !restoring.isOpen()) {
             synchronized (stripe(clientId)) {
                 if (store.get(clientId) != null) {
@@ -134,6 +158,11 @@ public final class SessionManager {
             dormant.loading(clientId);
             return true;
         }
+    }
+
+    /** True when this node holds the client's session, live or dormant (cluster: it owns the client id). */
+    public boolean heldHere(String clientId) {
+        return store.get(clientId) != null || dormant.contains(clientId);
     }
 
     /** A stored session whose client left (not at a crash) longer ago than its expiry interval. */
@@ -227,12 +256,18 @@ public final class SessionManager {
                 // Routed while it loaded: after what it had, unless the load read it already (same
                 // seq). Without a stored session after all, they were for subscriptions the new
                 // session does not have.
+                // By message id too: in a cluster, a message can reach the old owner (which stored
+                // it) and this node (which held it) while the session moved.
                 java.util.Set<Long> loaded = new java.util.HashSet<>();
+                java.util.Set<io.perch.broker.message.MessageId> loadedIds = new java.util.HashSet<>();
                 if (stored != null) {
-                    stored.messages().forEach(o -> loaded.add(o.seq()));
+                    stored.messages().forEach(o -> {
+                        loaded.add(o.seq());
+                        loadedIds.add(o.message().id());
+                    });
                 }
                 for (Pending p : held) {
-                    if (!loaded.contains(p.seq())) {
+                    if (!loaded.contains(p.seq()) && !loadedIds.contains(p.message().id())) {
                         result.session().offer(p);
                     }
                 }
@@ -320,6 +355,45 @@ public final class SessionManager {
         }
     }
 
+    /**
+     * Another node takes the client over (cluster): its connection here is told to go (v5 0x8E),
+     * and its session here, live or dormant, is let go without ending it: the store keeps it for
+     * the new owner, which also sends its will if it comes to that. Completes when what this node
+     * wrote for it is durable, so that the new owner reads all of it.
+     */
+    public java.util.concurrent.CompletionStage<Void> release(String clientId) {
+        java.util.concurrent.CompletionStage<Void> written = null;
+        synchronized (stripe(clientId)) {
+            List<Pending> held = dormant.take(clientId, false);
+            Session s = store.get(clientId);
+            if (s != null) {
+                SessionConnection c = s.connection();
+                if (c != null) {
+                    stats.sessionsTakenOver.increment();
+                    hooks.fire(HookPoints.SESSION_TAKENOVER, new SessionEvent(s.client(), "takenover"));
+                    log.info("client {} connected to another node: it takes the session over", clientId);
+                    s.detach(c, false);
+                }
+                store.remove(s);
+                synchronized (s) {
+                    for (String key : s.endAndTakeSubscriptions()) {
+                        tree.removeKey(key, clientId);
+                    }
+                    written = s.handOver();
+                }
+                if (c != null) {
+                    c.disconnect(SessionConnection.Close.TAKEN_OVER);
+                }
+            } else if (held != null) {
+                log.info("stored session {} moves to the node its client connected to", clientId);
+            }
+        }
+        // Every batch of this client went to the store before this point; the store's flush
+        // completes after all of them (it writes in order).
+        java.util.concurrent.CompletionStage<Void> flushed = persistence.flushed();
+        return written == null ? flushed : written.thenCombine(flushed, (a, b) -> null);
+    }
+
     /** Ends a session (kick, expiry, discard): subscriptions go, a waiting will is sent now. */
     public void end(Session s, String reason, io.perch.broker.hook.HookPoint<SessionEvent> point) {
         store.remove(s);
@@ -344,5 +418,8 @@ public final class SessionManager {
             }
         }
         hooks.fire(point, new SessionEvent(s.client(), reason));
+        if (cluster.enabled()) {
+            cluster.disown(s.clientId());
+        }
     }
 }

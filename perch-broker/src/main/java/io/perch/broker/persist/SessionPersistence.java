@@ -46,6 +46,14 @@ public interface SessionPersistence {
         void close();
     }
 
+    /**
+     * Completes once every batch handed to {@link #write} before the call is durable (or
+     * failed): a node letting a session go to another node waits for it.
+     */
+    default CompletionStage<Void> flushed() {
+        return java.util.concurrent.CompletableFuture.completedFuture(null);
+    }
+
     /** The stored session of a client, or empty. Called on CONNECT when the broker holds none. */
     CompletionStage<Optional<StoredSession>> load(String clientId);
 

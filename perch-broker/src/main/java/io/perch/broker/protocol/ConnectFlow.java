@@ -273,8 +273,57 @@ final class ConnectFlow {
 
     void accept(boolean superuser, byte[] authResponse) {
         c.superuser = superuser;
+        if (c.core.cluster.enabled() && !c.core.sessions.heldHere(c.client.clientId())) {
+            takeOver(1, authResponse);
+            return;
+        }
+        open(false, authResponse);
+    }
+
+    /** How often a CONNECT tries again when another node claimed its client id meanwhile. */
+    private static final int CLAIM_ATTEMPTS = 3;
+
+    /**
+     * Cluster: makes this node the client id's owner before the session opens. When another
+     * node owns it, that node is asked to let it go first (it closes the client's connection
+     * there and finishes its writes), then this node claims it (from then on the store refuses
+     * that node's writes for it) and loads the session from the store. Two nodes racing for
+     * one client id: one claim wins; the other CONNECT starts over against the new owner.
+     */
+    private void takeOver(int attempt, byte[] authResponse) {
+        io.perch.broker.cluster.Cluster cluster = c.core.cluster;
+        String id = c.client.clientId();
+        String me = cluster.nodeName();
+        boolean[] fromOther = new boolean[1];
+        cluster.owner(id).thenCompose(owner -> {
+            if (owner == null || owner.equals(me)) {
+                return cluster.claim(id, owner);
+            }
+            fromOther[0] = true;
+            return cluster.requestRelease(owner, id).thenCompose(v -> cluster.claim(id, owner));
+        }).whenCompleteAsync((claim, err) -> {
+            if (c.state != State.CONNECTING) {
+                return; // the client went meanwhile: its session stays where the store has it
+            }
+            if (err != null) {
+                log.warn("client {}: cannot claim it in the cluster: {}", id, err.toString());
+                refuse(ReasonCodes.SERVER_UNAVAILABLE, "cluster store unavailable");
+            } else if (!claim.won()) {
+                if (attempt < CLAIM_ATTEMPTS) {
+                    takeOver(attempt + 1, authResponse); // another node took it first: ask that one
+                } else {
+                    refuse(ReasonCodes.SERVER_BUSY, "client id claimed by another node meanwhile");
+                }
+            } else {
+                open(fromOther[0], authResponse);
+            }
+        }, c.ctx.executor());
+    }
+
+    /** @param fromOtherNode the session (if any) was another node's: the store has it, memory does not */
+    private void open(boolean fromOtherNode, byte[] authResponse) {
         SessionManager sessions = c.core.sessions;
-        if (sessions.beginLoad(c.client.clientId(), cleanStart)) {
+        if (sessions.beginLoad(c.client.clientId(), cleanStart, fromOtherNode)) {
             // A session the store keeps and this process does not hold (after a restart): load it
             // without blocking the event loop; CONNECT waits, later packets are held meanwhile.
             sessions.persistence().load(c.client.clientId()).whenCompleteAsync((stored, err) -> {

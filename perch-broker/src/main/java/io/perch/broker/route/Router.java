@@ -1,5 +1,7 @@
 package io.perch.broker.route;
 
+import io.perch.broker.cluster.Cluster;
+import io.perch.broker.cluster.Forward;
 import io.perch.broker.message.Message;
 import io.perch.broker.persist.DurableWrites;
 import io.perch.broker.message.SubscriptionOptions;
@@ -33,8 +35,18 @@ public final class Router {
     private final SessionStore sessions;
     private final NotInMemory dormant;
     private final int maxQos;
+    private final Cluster cluster;
+    /** Null on a single node. */
+    private final RemoteRouting remote;
 
     public Router(SubscriptionTree<String> tree, SessionStore sessions, NotInMemory dormant, int maxQos) {
+        this(tree, sessions, dormant, maxQos, Cluster.NONE);
+    }
+
+    /** A router that also hands messages to the other nodes of {@code cluster} that have subscribers for them. */
+    public Router(SubscriptionTree<String> tree, SessionStore sessions, NotInMemory dormant, int maxQos, Cluster cluster) {
+        this.cluster = cluster;
+        this.remote = cluster.enabled() ? new RemoteRouting(cluster) : null;
         this.tree = tree;
         this.sessions = sessions;
         this.dormant = dormant;
@@ -66,11 +78,47 @@ public final class Router {
                 }
             }
         }
+        if (remote != null) {
+            // Share groups with members on other nodes are picked among nodes too (RemoteRouting).
+            return n + remote.route(m, c.groups, this, writes);
+        }
         if (c.groups != null) {
             for (SubscriptionTree.SharedGroup<String> g : c.groups) {
                 if (dispatchShared(g.group, g.filter, m, null, g, writes)) {
                     n++;
                 }
+            }
+        }
+        return n;
+    }
+
+    /**
+     * Delivers a message another node forwarded: to this node's plain subscribers when
+     * {@code f.plain()}, and to one member here of each named share group. Never forwarded
+     * again. Returns the number of sessions (and groups) that got it.
+     */
+    public int routeForwarded(Forward f, DurableWrites writes) {
+        Message m = f.message();
+        int n = 0;
+        if (f.plain()) {
+            Collector c = new Collector(m.from());
+            tree.match(m.topic(), c);
+            if (c.single != null) {
+                if (deliver(c.single, c.singleOptions, m, null, writes)) {
+                    n++;
+                }
+            } else if (c.many != null) {
+                for (Map.Entry<String, Merged> e : c.many.entrySet()) {
+                    if (deliver(e.getKey(), e.getValue().options(), m, e.getValue().ids(), writes)) {
+                        n++;
+                    }
+                }
+            }
+        }
+        for (String key : f.groups()) {
+            io.perch.broker.topic.Topics.Parsed p = io.perch.broker.topic.Topics.parseSubscription(key);
+            if (p != null && p.isShared() && dispatchShared(p.group(), p.filter(), m, null, null, writes)) {
+                n++;
             }
         }
         return n;

@@ -46,6 +46,17 @@ final class ChangeLog {
     }
 
     /**
+     * Stops recording without deleting anything: the session now belongs to another node,
+     * which carries on from what the store holds. Returns the last batch's write (what was
+     * recorded before), or null when nothing was left to write.
+     */
+    CompletionStage<Void> stop() {
+        CompletionStage<Void> last = flush();
+        on = false;
+        return last;
+    }
+
+    /**
      * Gives a message the session accepts its seq and records it (a body first, then the
      * reference). One it accepted before (it has a seq) is already recorded.
      */

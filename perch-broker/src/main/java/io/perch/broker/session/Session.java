@@ -260,6 +260,25 @@ public final class Session {
         }
     }
 
+    /**
+     * Another node took the session over: it stops here without ending (the store keeps it for
+     * that node), its timers are cancelled and its will left to the new owner. Marked ended so
+     * that nothing routed here meanwhile is accepted. Returns the write of what was recorded
+     * before, or null. The caller holds this monitor.
+     */
+    public java.util.concurrent.CompletionStage<Void> handOver() {
+        assert Thread.holdsLock(this);
+        ended = true;
+        unkeep();
+        cancelExpiry();
+        if (willTask != null) {
+            willTask.cancel(false);
+        }
+        pendingWill = null;
+        willTask = null;
+        return changes.stop();
+    }
+
     /** The session ended: a durable store lets all of it go. The caller holds this monitor. */
     public void forget() {
         assert Thread.holdsLock(this);

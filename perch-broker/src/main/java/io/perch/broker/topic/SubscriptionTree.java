@@ -71,8 +71,38 @@ public final class SubscriptionTree<S> {
         void group(SharedGroup<S> group);
     }
 
+    /**
+     * Told when a route key (a filter, or {@code $share/g/filter}) gains its first subscriber
+     * or loses its last: a cluster node announces its routes from these. Called under the
+     * write lock, in the order the changes happen, so it must only record them.
+     */
+    public interface RouteListener {
+        RouteListener NONE = new RouteListener() {
+            @Override
+            public void routeAdded(String key) {
+            }
+
+            @Override
+            public void routeRemoved(String key) {
+            }
+        };
+
+        void routeAdded(String key);
+
+        void routeRemoved(String key);
+    }
+
     private final Node<S> root = new Node<>();
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+    private final RouteListener routes;
+
+    public SubscriptionTree() {
+        this(RouteListener.NONE);
+    }
+
+    public SubscriptionTree(RouteListener routes) {
+        this.routes = routes;
+    }
     private int plainCount;
     private int sharedCount;
 
@@ -87,6 +117,9 @@ public final class SubscriptionTree<S> {
             boolean isNew = n.subscribers.put(subscriber, options) == null;
             if (isNew) {
                 plainCount++;
+                if (n.subscribers.size() == 1) {
+                    routes.routeAdded(filter);
+                }
             }
             return isNew;
         } finally {
@@ -126,6 +159,9 @@ public final class SubscriptionTree<S> {
                 return false;
             }
             plainCount--;
+            if (n.subscribers.isEmpty()) {
+                routes.routeRemoved(filter);
+            }
             prune(filter);
             return true;
         } finally {
@@ -144,6 +180,9 @@ public final class SubscriptionTree<S> {
             boolean isNew = g.members.put(subscriber, options) == null;
             if (isNew) {
                 sharedCount++;
+                if (g.members.size() == 1) {
+                    routes.routeAdded(Topics.key(group, filter));
+                }
             }
             return isNew;
         } finally {
@@ -165,6 +204,7 @@ public final class SubscriptionTree<S> {
             sharedCount--;
             if (g.members.isEmpty()) {
                 n.shared.remove(group);
+                routes.routeRemoved(Topics.key(group, filter));
             }
             prune(filter);
             return true;
