@@ -125,6 +125,11 @@ public final class RedisSessionPersistence implements SessionPersistence {
      * group's batches are only written together, not atomically.
      */
     @Override
+    public CompletionStage<Void> flushed() {
+        return staging.barrier();
+    }
+
+    @Override
     public Group group() {
         return staging.group();
     }

@@ -163,6 +163,23 @@ final class WriteStaging {
     }
 
     /**
+     * Completes once every batch staged before it has been written: it goes in the next write,
+     * and this store's writes reach Redis one at a time, in order. Never made moot.
+     */
+    CompletableFuture<Void> barrier() {
+        Staged s = new Staged(List.of(), List.of());
+        synchronized (this) {
+            s.number = staged++;
+            waiting.add(s);
+            if (!sending) {
+                sendWhenLingered();
+            }
+        }
+        submitOutgoing(false);
+        return s.done;
+    }
+
+    /**
      * A rule's write made while this thread has a group open (a message.publish rule of a QoS 2
      * publish: its copy of the message must be stored together with the packet id) joins the
      * group: staged here, in order with the session batches, and sent in the same write.

@@ -1,0 +1,241 @@
+package io.perch.server.fault;
+
+import org.eclipse.paho.client.mqttv3.MqttCallback;
+import org.eclipse.paho.client.mqttv3.IMqttDeliveryToken;
+import org.eclipse.paho.client.mqttv3.MqttClient;
+import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
+import org.eclipse.paho.client.mqttv3.MqttException;
+import org.eclipse.paho.client.mqttv3.MqttMessage;
+import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Three Perch nodes, each its own process, on one redis-server: they act as one broker.
+ * Messages cross nodes at every QoS, a share group gets each message once in the whole
+ * cluster, a persistent session follows its client to another node with what was queued for
+ * it, two nodes racing for one client id end with one owner, and a node killed with SIGKILL
+ * is found dead and its routes removed.
+ */
+class ClusterProcessTest {
+    private static final Duration WITHIN = Duration.ofSeconds(30);
+
+    @TempDir
+    Path dir;
+
+    private RedisServerProcess redis;
+    private final List<BrokerProcess> nodes = new ArrayList<>();
+    private final List<MqttClient> clients = new ArrayList<>();
+
+    @AfterEach
+    void stop() {
+        for (MqttClient c : clients) {
+            try {
+                if (c.isConnected()) {
+                    c.disconnectForcibly(100, 100);
+                }
+                c.close(true);
+            } catch (MqttException ignored) {
+                // already gone
+            }
+        }
+        nodes.forEach(BrokerProcess::close);
+        if (redis != null) {
+            redis.close();
+        }
+    }
+
+    private void startCluster(int n) throws Exception {
+        redis = RedisServerProcess.start();
+        for (int i = 1; i <= n; i++) {
+            nodes.add(BrokerProcess.start(dir.resolve("node" + i), "perch" + i + "@127.0.0.1", List.of(
+                    "backend.redis.embedded = off",
+                    "backend.redis.pool1.server = " + redis.server(),
+                    "backend.redis.pool1.type = single",
+                    "persistence.mode = redis",
+                    "persistence.ack = redis",
+                    "persistence.pool = pool1",
+                    "cluster.enable = on",
+                    "cluster.node_timeout = 4s",
+                    "cluster.heartbeat_interval = 1s")));
+        }
+        // Every node has heard of every other one before the clients come.
+        await().atMost(WITHIN).until(() -> liveNodes().size() == n);
+    }
+
+    private List<String> liveNodes() {
+        Object r = RespProbe.command(redis.port(), "ZRANGE", "perch:cluster:nodes", "0", "-1");
+        List<String> names = new ArrayList<>();
+        if (r instanceof List<?> l) {
+            l.forEach(x -> names.add(String.valueOf(x)));
+        }
+        return names;
+    }
+
+    private MqttClient client(BrokerProcess node, String id, boolean clean, List<String> got) throws MqttException {
+        MqttClient c = new MqttClient("tcp://127.0.0.1:" + node.port(), id, new MemoryPersistence());
+        clients.add(c);
+        c.setCallback(new MqttCallback() {
+            @Override
+            public void connectionLost(Throwable cause) {
+            }
+
+            @Override
+            public void messageArrived(String topic, MqttMessage message) {
+                got.add(topic + " " + new String(message.getPayload(), StandardCharsets.UTF_8));
+            }
+
+            @Override
+            public void deliveryComplete(IMqttDeliveryToken token) {
+            }
+        });
+        MqttConnectOptions o = new MqttConnectOptions();
+        o.setCleanSession(clean);
+        o.setAutomaticReconnect(false);
+        o.setConnectionTimeout(10);
+        c.connect(o);
+        return c;
+    }
+
+    @Test
+    void messagesCrossNodesAtEveryQos() throws Exception {
+        startCluster(3);
+        List<String> got = new CopyOnWriteArrayList<>();
+        MqttClient sub = client(nodes.get(0), "sub-1", true, got);
+        sub.subscribe(new String[]{"q0/#", "q1/+", "q2/x"}, new int[]{0, 1, 2});
+        MqttClient pub2 = client(nodes.get(1), "pub-2", true, new CopyOnWriteArrayList<>());
+        MqttClient pub3 = client(nodes.get(2), "pub-3", true, new CopyOnWriteArrayList<>());
+        // The subscriber's routes reach the other nodes within a heartbeat or at once by the hint.
+        await().atMost(WITHIN).untilAsserted(() -> {
+            pub2.publish("q1/probe", "p".getBytes(StandardCharsets.UTF_8), 1, false);
+            assertThat(got).contains("q1/probe p");
+        });
+        got.clear();
+        for (int i = 0; i < 20; i++) {
+            pub2.publish("q0/a", ("a" + i).getBytes(StandardCharsets.UTF_8), 0, false);
+            pub3.publish("q1/b", ("b" + i).getBytes(StandardCharsets.UTF_8), 1, false);
+            pub3.publish("q2/x", ("c" + i).getBytes(StandardCharsets.UTF_8), 2, false);
+        }
+        await().atMost(WITHIN).untilAsserted(() -> assertThat(got).hasSize(60));
+        // In order per publisher and topic, QoS 2 exactly once.
+        assertThat(got.stream().filter(s -> s.startsWith("q2/x")).toList())
+                .containsExactlyElementsOf(java.util.stream.IntStream.range(0, 20).mapToObj(i -> "q2/x c" + i).toList());
+        assertThat(got.stream().filter(s -> s.startsWith("q1/b")).toList())
+                .containsExactlyElementsOf(java.util.stream.IntStream.range(0, 20).mapToObj(i -> "q1/b b" + i).toList());
+    }
+
+    @Test
+    void aShareGroupGetsEachMessageOnceAcrossNodes() throws Exception {
+        startCluster(3);
+        List<String> a = new CopyOnWriteArrayList<>();
+        List<String> b = new CopyOnWriteArrayList<>();
+        client(nodes.get(0), "member-a", true, a).subscribe("$share/g/jobs/#", 1);
+        client(nodes.get(1), "member-b", true, b).subscribe("$share/g/jobs/#", 1);
+        MqttClient pub = client(nodes.get(2), "pub-jobs", true, new CopyOnWriteArrayList<>());
+        // Both members' routes known on the publisher's node: each gets some of a batch.
+        AtomicInteger sent = new AtomicInteger();
+        await().atMost(WITHIN).untilAsserted(() -> {
+            for (int i = 0; i < 10; i++) {
+                pub.publish("jobs/1", ("j" + sent.getAndIncrement()).getBytes(StandardCharsets.UTF_8), 1, false);
+            }
+            assertThat(a).isNotEmpty();
+            assertThat(b).isNotEmpty();
+        });
+        await().atMost(WITHIN).untilAsserted(() -> assertThat(a.size() + b.size()).isEqualTo(sent.get()));
+        List<String> all = new ArrayList<>(a);
+        all.addAll(b);
+        assertThat(all).doesNotHaveDuplicates();
+    }
+
+    @Test
+    void aPersistentSessionFollowsItsClientToAnotherNode() throws Exception {
+        startCluster(3);
+        List<String> first = new CopyOnWriteArrayList<>();
+        MqttClient dev = client(nodes.get(0), "device-7", false, first);
+        dev.subscribe("cmd/device-7", 1);
+        dev.disconnect();
+        MqttClient pub = client(nodes.get(1), "pub-cmd", true, new CopyOnWriteArrayList<>());
+        // Queued on node 1 while the device is away: published on node 2, acknowledged.
+        await().atMost(WITHIN).until(() -> routeKnown("perch1@127.0.0.1", "cmd/device-7"));
+        for (int i = 0; i < 10; i++) {
+            pub.publish("cmd/device-7", ("m" + i).getBytes(StandardCharsets.UTF_8), 1, false);
+        }
+        List<String> later = new CopyOnWriteArrayList<>();
+        MqttClient back = client(nodes.get(2), "device-7", false, later);
+        assertThat(back.isConnected()).isTrue();
+        await().atMost(WITHIN).untilAsserted(() -> assertThat(later).containsExactlyElementsOf(
+                java.util.stream.IntStream.range(0, 10).mapToObj(i -> "cmd/device-7 m" + i).toList()));
+        assertThat(RespProbe.command(redis.port(), "HGET", "perch:owner:{device-7}", "node")).isEqualTo("perch3@127.0.0.1");
+        // Live takeover: connecting on node 1 again closes the connection on node 3.
+        MqttClient again = client(nodes.get(0), "device-7", false, new CopyOnWriteArrayList<>());
+        await().atMost(WITHIN).until(() -> !back.isConnected());
+        assertThat(again.isConnected()).isTrue();
+        assertThat(RespProbe.command(redis.port(), "HGET", "perch:owner:{device-7}", "node")).isEqualTo("perch1@127.0.0.1");
+    }
+
+    @Test
+    void twoNodesRacingForOneClientIdEndWithOneOwner() throws Exception {
+        startCluster(3);
+        for (int round = 0; round < 5; round++) {
+            String id = "racer-" + round;
+            MqttClient[] pair = new MqttClient[2];
+            Thread[] threads = new Thread[2];
+            for (int k = 0; k < 2; k++) {
+                int node = 1 + k;
+                int slot = k;
+                threads[k] = new Thread(() -> {
+                    try {
+                        pair[slot] = client(nodes.get(node), id, false, new CopyOnWriteArrayList<>());
+                    } catch (MqttException e) {
+                        // refused or closed: the other one won
+                    }
+                });
+                threads[k].start();
+            }
+            for (Thread t : threads) {
+                t.join(WITHIN.toMillis());
+            }
+            await().atMost(WITHIN).untilAsserted(() -> {
+                int connected = 0;
+                String ownerNode = null;
+                for (int k = 0; k < 2; k++) {
+                    if (pair[k] != null && pair[k].isConnected()) {
+                        connected++;
+                        ownerNode = "perch" + (2 + k) + "@127.0.0.1";
+                    }
+                }
+                assertThat(connected).as("connected clients with id " + id).isEqualTo(1);
+                assertThat(RespProbe.command(redis.port(), "HGET", "perch:owner:{" + id + "}", "node")).isEqualTo(ownerNode);
+            });
+        }
+    }
+
+    @Test
+    void aKilledNodeIsFoundDeadAndItsRoutesGo() throws Exception {
+        startCluster(3);
+        client(nodes.get(2), "sub-on-3", true, new CopyOnWriteArrayList<>()).subscribe("gone/#", 1);
+        await().atMost(WITHIN).until(() -> routeKnown("perch3@127.0.0.1", "gone/#"));
+        nodes.get(2).kill9();
+        await().atMost(WITHIN).untilAsserted(() -> {
+            assertThat(liveNodes()).containsExactlyInAnyOrder("perch1@127.0.0.1", "perch2@127.0.0.1");
+            assertThat(routeKnown("perch3@127.0.0.1", "gone/#")).isFalse();
+        });
+    }
+
+    private boolean routeKnown(String node, String key) {
+        Object r = RespProbe.command(redis.port(), "SISMEMBER", "perch:cluster:routes:" + node, key);
+        return Long.valueOf(1).equals(r);
+    }
+}
