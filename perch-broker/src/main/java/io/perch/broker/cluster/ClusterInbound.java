@@ -21,4 +21,12 @@ public interface ClusterInbound {
      * store keeps, and the stage completes once this node's writes for it are durable.
      */
     CompletionStage<Void> release(String clientId);
+
+    /**
+     * Stored sessions of a dead node that this node has claimed: they become known here as
+     * after a restart (their subscriptions routed to, their expiries and unsent wills scheduled,
+     * a session whose client was connected counting as disconnected from now); each loads when
+     * its client connects.
+     */
+    void adopt(java.util.List<io.perch.broker.persist.SessionPersistence.Dormant> sessions);
 }

@@ -37,6 +37,12 @@ public final class NodeInbound implements ClusterInbound {
     }
 
     @Override
+    public void adopt(java.util.List<io.perch.broker.persist.SessionPersistence.Dormant> sessions) {
+        core.sessions.restore(sessions);
+        log.info("took over {} stored session(s) of a dead node", sessions.size());
+    }
+
+    @Override
     public CompletionStage<Void> release(String clientId) {
         return core.sessions.release(clientId).exceptionally(e -> {
             // Refused (fenced) or failed writes: the new owner reads what the store has; it is
