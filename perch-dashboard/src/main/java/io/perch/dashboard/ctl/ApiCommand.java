@@ -19,6 +19,11 @@ abstract class ApiCommand implements Callable<Integer> {
 
     abstract void run(CtlApi api, PrintWriter out);
 
+    /** The exit status after {@link #run} succeeded: 0 unless the command says otherwise. */
+    int exitCode() {
+        return 0;
+    }
+
     /** Checks arguments before any request; throw picocli's ParameterException for a usage error (exit 2). */
     void validate() {
     }
@@ -28,7 +33,7 @@ abstract class ApiCommand implements Callable<Integer> {
         validate();
         try {
             run(root().api(), spec.commandLine().getOut());
-            return 0;
+            return exitCode();
         } catch (CtlException e) {
             spec.commandLine().getErr().println("Error: " + e.getMessage());
             spec.commandLine().getErr().flush();

@@ -5,12 +5,29 @@ import picocli.CommandLine.Command;
 
 import java.io.PrintWriter;
 
-/** {@code ctl status}: like {@code emqx_ctl status}. */
-@Command(name = "status", description = "Show whether the broker is running, its version and uptime.")
+/**
+ * {@code ctl status}: like {@code emqx_ctl status}. Exits 0 when the broker is ready, 3 when it
+ * runs but is not ready (a health check is down, e.g. Redis), 1 when it cannot be asked, so a
+ * script or a probe can tell them apart.
+ */
+@Command(name = "status", description = "Show whether the broker is running, its version and uptime.",
+        exitCodeListHeading = "%nExit status:%n",
+        exitCodeList = {"0:running and ready", "1:not reachable, or the request failed",
+                "2:usage error", "3:running but not ready (a health check is down)"})
 final class StatusCommand extends ApiCommand {
+    /** What this command tells a script or probe that the broker answered but is not ready. */
+    static final int NOT_READY = 3;
+    private boolean ready = true;
+
+    @Override
+    int exitCode() {
+        return ready ? 0 : NOT_READY;
+    }
+
     @Override
     void run(CtlApi api, PrintWriter out) {
         JsonNode s = api.get("/status").path("data");
+        ready = !s.has("ready") || s.path("ready").asBoolean();
         if (json()) {
             printJson(out, s);
             return;
