@@ -19,6 +19,7 @@ import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -41,8 +42,10 @@ import static io.perch.redis.codec.Keys.str;
  * (delivered to it before a crash or an outage, never acknowledged), then new ones.
  *
  * <p>Entries are handled in stream order: messages are handed to {@link ClusterInbound#deliver}
- * in that order (so order per publisher holds), and a page is acknowledged, in order, once
- * every deliver of it completed. A {@code release} waits for the delivers before it, then
+ * in that order (so order per publisher holds) without waiting for earlier delivers (reads go
+ * on while they are stored, up to {@value #MAX_IN_FLIGHT} in flight), and entries are
+ * acknowledged in order, each only once its deliver and every earlier one completed. A
+ * {@code release} waits for the delivers before it, then
  * {@link ClusterInbound#release}, then answers {@code released} to the requester. A
  * {@code released} completes the matching {@link #requestRelease}.
  *
@@ -64,6 +67,10 @@ public final class Inbox implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Inbox.class);
     static final int PAGE = 100;
     private static final long BLOCK_MS = 1000;
+    /** The read's BLOCK while delivers are in flight, so that their acks are not held back long. */
+    private static final long BUSY_BLOCK_MS = 10;
+    /** Delivers in flight before the reader waits for the oldest (bounds what a redelivery repeats). */
+    static final int MAX_IN_FLIGHT = 1000;
     private static final long MIN_BACKOFF_MS = 50;
     private static final long MAX_BACKOFF_MS = 2000;
     /** Beyond the BLOCK itself: how long a reply may take before the read counts as failed. */
@@ -143,10 +150,15 @@ public final class Inbox implements AutoCloseable {
         return answered.completeOnTimeout(null, takeoverTimeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
+    /** An entry handed on and not yet acknowledged: acknowledged, in order, once {@code done}. */
+    private record InFlight(String id, CompletableFuture<Void> done) {
+    }
+
     private void run(ClusterInbound inbound) {
         byte[] key = InboxKeys.inbox(me);
+        ArrayDeque<InFlight> inFlight = new ArrayDeque<>();
         RedisLink link = null;
-        boolean pending = true;
+        String pendingFrom = "0-0"; // null: reading new entries
         boolean down = false;
         long backoff = MIN_BACKOFF_MS;
         long lagAt = 0;
@@ -156,22 +168,21 @@ public final class Inbox implements AutoCloseable {
                     link = connector.connect();
                     createGroup(link.commands(), key);
                 }
-                List<StreamMessage<byte[], byte[]>> page = read(link.commands(), key, pending);
+                RedisClusterAsyncCommands<byte[], byte[]> redis = link.commands();
+                List<StreamMessage<byte[], byte[]>> page = read(redis, key, pendingFrom, !inFlight.isEmpty());
                 if (down) {
                     down = false;
                     log.info("cluster inbox {}: Redis answers again; reading on", me);
                 }
                 backoff = MIN_BACKOFF_MS;
-                if (pending && page.isEmpty()) {
-                    pending = false;
-                } else {
-                    if (pending) {
-                        redelivered.increment(page.size());
-                    }
-                    handle(link.commands(), key, page, inbound, false);
+                if (pendingFrom != null) {
+                    redelivered.increment(page.size());
+                    pendingFrom = page.isEmpty() ? null : page.get(page.size() - 1).getId();
                 }
+                handle(redis, key, page, inbound, false, inFlight);
+                ackDone(redis, key, inFlight, MAX_IN_FLIGHT);
                 if (System.nanoTime() - lagAt > 1_000_000_000L) {
-                    lag = lag(link.commands(), key);
+                    lag = lag(redis, key);
                     lagAt = System.nanoTime();
                 }
             } catch (InterruptedException e) {
@@ -182,10 +193,11 @@ public final class Inbox implements AutoCloseable {
                 }
                 if (!down) {
                     down = true;
-                    log.warn("cluster inbox {}: cannot read or acknowledge ({}); retrying until Redis answers, "
-                            + "from the first entry not acknowledged", me, String.valueOf(e));
+                    log.warn("cluster inbox {}: cannot read, deliver or acknowledge ({}); retrying until Redis "
+                            + "answers, from the first entry not acknowledged", me, String.valueOf(e));
                 }
-                pending = true;
+                inFlight.clear(); // read again from the first one not acknowledged (at least once)
+                pendingFrom = "0-0";
                 if (pause(backoff)) {
                     break;
                 }
@@ -218,11 +230,16 @@ public final class Inbox implements AutoCloseable {
         }
     }
 
-    /** Own pending entries from the start (no blocking), or new ones (blocking up to a second). */
+    /**
+     * Own pending entries after {@code pendingFrom} (no blocking), or new ones when it is null:
+     * blocking up to a second, or briefly while delivers are in flight (their acks wait for the
+     * next turn of the loop).
+     */
     private List<StreamMessage<byte[], byte[]>> read(RedisClusterAsyncCommands<byte[], byte[]> redis, byte[] key,
-                                                     boolean pending) throws Exception {
-        XReadArgs args = pending ? XReadArgs.Builder.count(PAGE) : XReadArgs.Builder.count(PAGE).block(BLOCK_MS);
-        XReadArgs.StreamOffset<byte[]> from = pending ? XReadArgs.StreamOffset.from(key, "0-0")
+                                                     String pendingFrom, boolean busy) throws Exception {
+        XReadArgs args = pendingFrom != null ? XReadArgs.Builder.count(PAGE)
+                : XReadArgs.Builder.count(PAGE).block(busy ? BUSY_BLOCK_MS : BLOCK_MS);
+        XReadArgs.StreamOffset<byte[]> from = pendingFrom != null ? XReadArgs.StreamOffset.from(key, pendingFrom)
                 : XReadArgs.StreamOffset.lastConsumed(key);
         List<StreamMessage<byte[], byte[]>> page = redis.xreadgroup(Consumer.from(utf8(InboxKeys.GROUP), utf8(me)),
                 args, from).get(BLOCK_MS + REPLY_MS, TimeUnit.MILLISECONDS);
@@ -230,37 +247,56 @@ public final class Inbox implements AutoCloseable {
     }
 
     /**
-     * Handles a page in order and acknowledges it once every deliver of it completed.
-     * {@code drained}: the inbox of a dead node, whose control records concern nobody now.
+     * Hands a page on in order, adding each entry to {@code inFlight}. {@code drained}: the inbox
+     * of a dead node, whose control records concern nobody now.
      */
     private void handle(RedisClusterAsyncCommands<byte[], byte[]> redis, byte[] key,
-                        List<StreamMessage<byte[], byte[]>> page, ClusterInbound inbound, boolean drained)
-            throws Exception {
-        List<CompletableFuture<Void>> delivering = new ArrayList<>();
-        List<String> ids = new ArrayList<>(page.size());
+                        List<StreamMessage<byte[], byte[]>> page, ClusterInbound inbound, boolean drained,
+                        ArrayDeque<InFlight> inFlight) throws Exception {
         for (StreamMessage<byte[], byte[]> m : page) {
-            if (m.getBody() == null) {
-                ids.add(m.getId()); // trimmed away (MAXLEN) while pending: nothing to deliver
-                continue;
-            }
-            InboxRecord r = StreamCodec.decode(m.getBody());
-            if (r instanceof InboxRecord.Forwarded f) {
-                delivering.add(inbound.deliver(f.forward()).toCompletableFuture());
-                forwardedIn.increment();
-            } else if (r instanceof InboxRecord.Release rel && !drained) {
-                awaitAll(delivering); // what came before the release is in the session before it goes
-                release(inbound, rel);
-            } else if (r instanceof InboxRecord.Released done && !drained) {
-                CompletableFuture<Void> waiting = releases.get(done.requestId());
-                if (waiting != null) {
-                    waiting.complete(null);
+            CompletableFuture<Void> done = DONE;
+            if (m.getBody() != null) { // null: trimmed away (MAXLEN) while pending, nothing to deliver
+                InboxRecord r = StreamCodec.decode(m.getBody());
+                if (r instanceof InboxRecord.Forwarded f) {
+                    done = inbound.deliver(f.forward()).toCompletableFuture();
+                    forwardedIn.increment();
+                } else if (r instanceof InboxRecord.Release rel && !drained) {
+                    ackDone(redis, key, inFlight, 0); // what came before the release is stored before it goes
+                    release(inbound, rel);
+                } else if (r instanceof InboxRecord.Released answer && !drained) {
+                    CompletableFuture<Void> waiting = releases.get(answer.requestId());
+                    if (waiting != null) {
+                        waiting.complete(null);
+                    }
+                } else if (r instanceof InboxRecord.Unknown u) {
+                    log.debug("cluster inbox {}: skipping an entry of type {}", me, u.type());
                 }
-            } else if (r instanceof InboxRecord.Unknown u) {
-                log.debug("cluster inbox {}: skipping an entry of type {}", me, u.type());
             }
-            ids.add(m.getId());
+            inFlight.add(new InFlight(m.getId(), done));
         }
-        awaitAll(delivering);
+    }
+
+    private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
+
+    /**
+     * Acknowledges, in one XACK, the entries at the head of {@code inFlight} whose deliver
+     * completed, waiting for the head while more than {@code keep} are in flight. A failed
+     * deliver fails the loop's turn (the entries are read again).
+     */
+    private void ackDone(RedisClusterAsyncCommands<byte[], byte[]> redis, byte[] key, ArrayDeque<InFlight> inFlight,
+                         int keep) throws Exception {
+        List<String> ids = new ArrayList<>();
+        while (!inFlight.isEmpty()) {
+            InFlight head = inFlight.peek();
+            if (!head.done().isDone()) {
+                if (inFlight.size() <= keep) {
+                    break;
+                }
+                await(head.done());
+            }
+            head.done().get(); // throws when the deliver failed
+            ids.add(inFlight.poll().id());
+        }
         if (!ids.isEmpty()) {
             redis.xack(key, utf8(InboxKeys.GROUP), ids.toArray(String[]::new)).get(REPLY_MS, TimeUnit.MILLISECONDS);
         }
@@ -279,18 +315,18 @@ public final class Inbox implements AutoCloseable {
                 .toCompletableFuture().get(REPLY_MS, TimeUnit.MILLISECONDS);
     }
 
-    /** Waits for the delivers; a failed one fails the page (it is read again). Gives up when closing. */
-    private void awaitAll(List<CompletableFuture<Void>> delivering) throws Exception {
-        CompletableFuture<Void> all = CompletableFuture.allOf(delivering.toArray(CompletableFuture[]::new));
+    /** Waits for a deliver, giving up when closing. */
+    private void await(CompletableFuture<Void> f) throws Exception {
         while (true) {
             try {
-                all.get(1, TimeUnit.SECONDS);
-                delivering.clear();
+                f.get(1, TimeUnit.SECONDS);
                 return;
             } catch (TimeoutException e) {
                 if (closing) {
                     throw new InterruptedException("closing");
                 }
+            } catch (ExecutionException e) {
+                return; // the caller reads the failure
             }
         }
     }
@@ -351,12 +387,14 @@ public final class Inbox implements AutoCloseable {
         }
         createGroup(redis, key);
         Consumer<byte[]> consumer = Consumer.from(utf8(InboxKeys.GROUP), utf8(me));
+        ArrayDeque<InFlight> inFlight = new ArrayDeque<>();
         String start = "0-0";
         do {
             ClaimedMessages<byte[], byte[]> claimed = redis.xautoclaim(key,
                     XAutoClaimArgs.Builder.xautoclaim(consumer, Duration.ZERO, start).count(PAGE))
                     .get(REPLY_MS, TimeUnit.MILLISECONDS);
-            handle(redis, key, claimed.getMessages(), inbound, true);
+            handle(redis, key, claimed.getMessages(), inbound, true, inFlight);
+            ackDone(redis, key, inFlight, MAX_IN_FLIGHT);
             start = claimed.getId();
         } while (!"0-0".equals(start));
         while (true) {
@@ -365,8 +403,10 @@ public final class Inbox implements AutoCloseable {
             if (page == null || page.isEmpty()) {
                 break;
             }
-            handle(redis, key, page, inbound, true);
+            handle(redis, key, page, inbound, true, inFlight);
+            ackDone(redis, key, inFlight, MAX_IN_FLIGHT);
         }
+        ackDone(redis, key, inFlight, 0);
         redis.del(key).get(REPLY_MS, TimeUnit.MILLISECONDS);
     }
 
