@@ -171,6 +171,11 @@ final class BatchExchange {
             RedisOp op = chunk.ops.get(i);
             // A write's replies are not read by anyone; a scripted one reports only its errors.
             List<Object> replies = new ArrayList<>(Collections.nCopies(op.calls.size(), null));
+            if (whole == null) {
+                @SuppressWarnings("unchecked")
+                List<Object> value = (List<Object>) r.value();
+                ScriptedWrites.values(chunk, value, i, replies);
+            }
             if (whole != null) {
                 out.add(new Outcome(op, whole, replies, why));
                 continue;

@@ -28,6 +28,23 @@ public final class PseudoCommands {
     public static final String ONCE = "PERCH.ONCE";
     /** See {@link #drop}. */
     public static final String DROP = "PERCH.DROP";
+    /**
+     * {@code PERCH.FENCE ownerKey epoch following}, before one client's writes: the batch script
+     * skips the {@code following} commands when the owner hash's {@code epoch} field is greater
+     * than {@code epoch} (another node claimed the client since this one did) and reports
+     * {@code {skipped, owner node, owner epoch}} for that command in its reply (see
+     * {@link ScriptedWrites#SCRIPT}); the reply of a current writer is nothing. Sent alone (a
+     * Cluster pool, or one that may not run the batch script) it is a one-key {@code EVAL} that
+     * replies {@code {0, node, epoch}} when the writer is stale and an empty list when current:
+     * the fence is then checked, but not atomically with the writes, which the pipeline sends
+     * anyway (their slots may be on other Redis nodes).
+     */
+    public static final String FENCE = "PERCH.FENCE";
+    /** Lua of the fence's test, shared by both forms: {@code e} is HMGET owner epoch node. */
+    private static final String FENCE_DIRECT = String.join("\n",
+            "local e = redis.call('HMGET', KEYS[1], 'epoch', 'node')",
+            "if tonumber(e[1] or '0') > tonumber(ARGV[1]) then return {0, e[2] or '', e[1]} end",
+            "return {}");
 
     /** Name -> Lua function (key, args...). */
     static final Map<String, String> LUA = new LinkedHashMap<>();
@@ -117,9 +134,28 @@ public final class PseudoCommands {
                 ONCE, marker, seq, following, ttlMillis);
     }
 
+    /**
+     * {@link #FENCE}: guards the {@code following} commands of the same write with the epoch
+     * this node holds for the client whose owner hash is {@code ownerKey}.
+     */
+    public static ArgvCall fence(byte[] ownerKey, long epoch, int following) {
+        byte[] e = Long.toString(epoch).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        return ArgvCall.of(r -> r.eval(FENCE_DIRECT, ScriptOutputType.MULTI, new byte[][]{ownerKey}, e),
+                FENCE, ownerKey, epoch, following);
+    }
+
     static boolean isOnce(ArgvCall call) {
+        return named(call, ONCE);
+    }
+
+    static boolean isFence(ArgvCall call) {
+        return named(call, FENCE);
+    }
+
+    private static boolean named(ArgvCall call, String command) {
         byte[] name = call.argv()[0];
-        return name.length == ONCE.length() && ONCE.equals(new String(name, java.nio.charset.StandardCharsets.US_ASCII));
+        return name.length == command.length()
+                && command.equals(new String(name, java.nio.charset.StandardCharsets.US_ASCII));
     }
 
     private static ArgvCall of(String name, byte[] key, Object... args) {

@@ -24,7 +24,8 @@ import java.util.concurrent.TimeUnit;
  */
 final class ScriptedWrites {
     /**
-     * ARGV holds each command as its argument count followed by its arguments; returns {n, error, ...} for failures.
+     * ARGV holds each command as its argument count followed by its arguments; returns {n, error, ...} for failures,
+     * and {n, {values}} for a command that reports something (a refusing PERCH.FENCE).
      * A command named like a {@link PseudoCommands} entry runs that Lua function, its errors caught as pcall would.
      */
     static final String SCRIPT = PseudoCommands.definitions() + String.join("\n",
@@ -42,6 +43,16 @@ final class ScriptedWrites {
             "      for _ = 1, tonumber(ARGV[i + 4]) do after = after + tonumber(ARGV[after]) + 1; c = c + 1 end",
             "    else",
             "      redis.call('SET', ARGV[i + 2], ARGV[i + 3], 'PX', ARGV[i + 5])",
+            "    end",
+            // PERCH.FENCE owner epoch following: a newer owner's epoch skips one client's commands,
+            // and the reply says so for this command: {its number, {skipped, node, epoch}}.
+            "  elseif name == '" + PseudoCommands.FENCE + "' then",
+            "    local e = redis.call('HMGET', ARGV[i + 2], 'epoch', 'node')",
+            "    if tonumber(e[1] or '0') > tonumber(ARGV[i + 3]) then",
+            "      local at, skip = c, tonumber(ARGV[i + 4])",
+            "      for _ = 1, skip do after = after + tonumber(ARGV[after]) + 1; c = c + 1 end",
+            "      errs[#errs + 1] = at",
+            "      errs[#errs + 1] = {skip, e[2] or '', e[1]}",
             "    end",
             "  elseif p then",
             "    local ok, res = pcall(p, unpack(ARGV, i + 2, i + argc))",
@@ -88,8 +99,11 @@ final class ScriptedWrites {
         private final Map<ByteBuffer, Command> setAppends = new HashMap<>();
         private int bytes;
 
-        /** One command of the script and the ops (indexes into {@code ops}) whose writes it carries. */
-        private record Command(List<byte[]> argv, List<Integer> owners) {
+        /**
+         * One command of the script and the ops (indexes into {@code ops}) whose writes it carries;
+         * {@code call}: its index among the first owner's calls.
+         */
+        private record Command(List<byte[]> argv, List<Integer> owners, int call) {
         }
 
         boolean full() {
@@ -103,10 +117,13 @@ final class ScriptedWrites {
         void add(RedisOp op) {
             int owner = ops.size();
             ops.add(op);
-            // An op guarded by PERCH.ONCE skips its commands as one run: none may be folded elsewhere.
-            boolean once = PseudoCommands.isOnce((ArgvCall) op.calls.get(0));
+            // An op guarded by PERCH.ONCE or PERCH.FENCE skips its commands as runs: none may be folded elsewhere.
+            boolean once = false;
             for (RedisCall c : op.calls) {
-                ArgvCall call = (ArgvCall) c;
+                once |= PseudoCommands.isOnce((ArgvCall) c) || PseudoCommands.isFence((ArgvCall) c);
+            }
+            for (int index = 0; index < op.calls.size(); index++) {
+                ArgvCall call = (ArgvCall) op.calls.get(index);
                 byte[][] argv = call.argv();
                 for (byte[] a : argv) {
                     bytes += a.length;
@@ -119,7 +136,7 @@ final class ScriptedWrites {
                     earlier.owners().add(owner);
                     continue;
                 }
-                Command cmd = new Command(new ArrayList<>(Arrays.asList(argv)), new ArrayList<>(List.of(owner)));
+                Command cmd = new Command(new ArrayList<>(Arrays.asList(argv)), new ArrayList<>(List.of(owner)), index);
                 commands.add(cmd);
                 if (appends) {
                     setAppends.put(ByteBuffer.wrap(argv[1]), cmd);
@@ -144,6 +161,9 @@ final class ScriptedWrites {
             }
             for (int i = 0; reply != null && i + 1 < reply.size(); i += 2) {
                 Object msg = reply.get(i + 1);
+                if (msg instanceof List<?>) {
+                    continue; // a value (see values), not an error
+                }
                 String text = msg instanceof byte[] b ? new String(b, StandardCharsets.UTF_8) : String.valueOf(msg);
                 for (int owner : commands.get(((Number) reply.get(i)).intValue() - 1).owners()) {
                     List<String> errs = new ArrayList<>(byOp.get(owner));
@@ -152,6 +172,21 @@ final class ScriptedWrites {
                 }
             }
             return byOp;
+        }
+    }
+
+    /**
+     * The values the script reported for commands of op {@code op} (a refusing PERCH.FENCE),
+     * put at their call's place in {@code replies}, which holds nulls for the rest.
+     */
+    static void values(Chunk chunk, List<Object> reply, int op, List<Object> replies) {
+        for (int i = 0; reply != null && i + 1 < reply.size(); i += 2) {
+            if (reply.get(i + 1) instanceof List<?> value) {
+                Chunk.Command c = chunk.commands.get(((Number) reply.get(i)).intValue() - 1);
+                if (c.owners().get(0) == op) {
+                    replies.set(c.call(), value);
+                }
+            }
         }
     }
 

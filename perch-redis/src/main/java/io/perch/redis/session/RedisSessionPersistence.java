@@ -69,6 +69,16 @@ public final class RedisSessionPersistence implements SessionPersistence {
     /** How long a marker outlives its last write: longer than any outage a replay could follow. */
     private static final long APPLIED_TTL_MS = java.time.Duration.ofDays(7).toMillis();
 
+    /** Where each client's epoch comes from in cluster mode (-1: not fenced); null: no fencing. */
+    private volatile java.util.function.ToLongFunction<String> epochOf;
+    private final AtomicLong fencedWrites = new AtomicLong();
+    private volatile io.micrometer.core.instrument.Counter fencedCounter;
+    /** Clients whose refused writes were logged (once each); bounded, then refusals are only counted. */
+    private final Set<String> fencedLogged = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private static final int FENCED_LOGGED_MAX = 10_000;
+    /** Cluster mode: restore only this node's sessions (and claim those nobody owns); null: restore all. */
+    private volatile io.perch.redis.cluster.Ownership restoreOwned;
+
     public RedisSessionPersistence(Compat compat, AckMode ack) {
         this(compat, ack, java.time.Duration.ZERO);
     }
@@ -89,6 +99,39 @@ public final class RedisSessionPersistence implements SessionPersistence {
     public void bind(PoolRuntime runtime, java.util.concurrent.ScheduledExecutorService timer) {
         staging.timer(timer);
         this.pool = runtime;
+    }
+
+    /**
+     * Cluster mode: every session batch of a client whose {@code epochOf} is 0 or more is preceded
+     * by {@code PERCH.FENCE} with that epoch, so Redis skips it once another node claimed the
+     * client (a newer epoch in {@code perch:owner:{id}}). The batch then fails with
+     * {@link FencedWriteException} (its publisher is not acknowledged), and it is counted as
+     * {@code perch.cluster.fenced_writes} (one per refused batch). On a Cluster pool the fence is
+     * checked but not atomic with the writes: they are applied anyway, and only reported.
+     * A fenced batch writes its own message bodies (not shared with other batches of the same
+     * write), so a refused batch never takes a body another batch needs with it.
+     *
+     * @param registry where the counter goes; null for none
+     */
+    public void fencing(java.util.function.ToLongFunction<String> epochOf, io.micrometer.core.instrument.MeterRegistry registry) {
+        this.fencedCounter = registry == null ? null : io.micrometer.core.instrument.Counter
+                .builder("perch.cluster.fenced_writes")
+                .description("session batches refused because another node owns the client now").register(registry);
+        this.epochOf = epochOf;
+    }
+
+    /** Session batches refused by the fence so far. */
+    public long fencedWrites() {
+        return fencedWrites.get();
+    }
+
+    /**
+     * Cluster mode: {@link #restore()} returns only the sessions {@code ownership}'s node owns,
+     * and those nobody owns (stored before clustering was on, or let go), which it claims first;
+     * sessions another node owns, or claimed by another node meanwhile, are left to it.
+     */
+    public void restoreOwned(io.perch.redis.cluster.Ownership ownership) {
+        this.restoreOwned = ownership;
     }
 
     /** Session messages skipped on load because their body was gone (expired, or lost). */
@@ -164,20 +207,28 @@ public final class RedisSessionPersistence implements SessionPersistence {
         calls.add(null); // PERCH.ONCE goes first once the write's size is known
         List<Integer> dropped = new ArrayList<>(0);
         java.util.Set<io.perch.broker.message.MessageId> bodies = new java.util.HashSet<>();
+        java.util.function.ToLongFunction<String> epochs = epochOf;
+        List<Fence> fences = new ArrayList<>(0);
         for (WriteStaging.Staged s : batches) {
             if (s.rule != null) {
                 calls.addAll(s.rule);
                 continue;
             }
+            String client = epochs == null ? null : clientOf(s.changes);
+            long epoch = client == null ? -1 : epochs.applyAsLong(client);
             SessionWrites.Writes w;
             try {
-                w = writes.translate(s.changes, bodies);
+                w = writes.translate(s.changes, epoch >= 0 ? new java.util.HashSet<>() : bodies);
             } catch (RuntimeException e) {
                 // That batch fails alone (its publisher is refused, not acknowledged); the other
                 // sessions' batches of this write go on. A bug, so it is logged in full.
                 log.error("a session write could not be translated and fails: {}", e.toString(), e);
                 s.done.completeExceptionally(e);
                 continue;
+            }
+            if (epoch >= 0 && !w.calls().isEmpty()) {
+                fences.add(new Fence(calls.size(), s, client));
+                calls.add(PseudoCommands.fence(io.perch.redis.cluster.OwnerKeys.owner(client), epoch, w.calls().size()));
             }
             for (int i : w.dropped()) {
                 dropped.add(calls.size() + i);
@@ -190,7 +241,52 @@ public final class RedisSessionPersistence implements SessionPersistence {
         calls.set(0, PseudoCommands.once(SessionKeys.applied(instance, "w"), writeNumbers.incrementAndGet(),
                 calls.size() - 1, APPLIED_TTL_MS));
         CompletableFuture<List<Object>> sent = p.pipeline().submit(RedisOp.durableWrite(FUNCTION, calls));
+        if (!fences.isEmpty()) {
+            sent = sent.thenApply(replies -> {
+                refuseFenced(fences, replies);
+                return replies;
+            });
+        }
         return dropped.isEmpty() ? sent.thenApply(r -> null) : sent.thenCompose(replies -> release(p, replies, dropped));
+    }
+
+    /** A fence in a write: where it is, and the batch it guards. */
+    private record Fence(int index, WriteStaging.Staged batch, String clientId) {
+    }
+
+    /** The client a batch is for (a batch is one session's); null when it names none. */
+    private static String clientOf(List<Change> batch) {
+        for (Change c : batch) {
+            if (c.clientId() != null) {
+                return c.clientId();
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Fails the batches whose fence replied that a newer owner exists (a list {skipped, node,
+     * epoch}; a current writer's fence replies nothing, or an empty list when sent alone).
+     * Their futures fail before the write's completes the rest.
+     */
+    private void refuseFenced(List<Fence> fences, List<Object> replies) {
+        for (Fence f : fences) {
+            if (!(replies.get(f.index()) instanceof List<?> r) || r.isEmpty()) {
+                continue;
+            }
+            String owner = r.size() > 1 && r.get(1) instanceof byte[] b ? str(b) : "?";
+            long epoch = r.size() > 2 && r.get(2) instanceof byte[] e ? Long.parseLong(str(e)) : -1;
+            FencedWriteException refused = new FencedWriteException(f.clientId(), owner, epoch);
+            fencedWrites.incrementAndGet();
+            io.micrometer.core.instrument.Counter c = fencedCounter;
+            if (c != null) {
+                c.increment();
+            }
+            if (fencedLogged.size() < FENCED_LOGGED_MAX && fencedLogged.add(f.clientId())) {
+                log.warn("{}", refused.getMessage());
+            }
+            f.batch().done.completeExceptionally(refused);
+        }
     }
 
     /**
@@ -336,7 +432,9 @@ public final class RedisSessionPersistence implements SessionPersistence {
             if (clients.isEmpty()) {
                 return CompletableFuture.completedFuture(null);
             }
-            List<RedisCall> reads = new ArrayList<>(clients.size() * 3);
+            io.perch.redis.cluster.Ownership owned = restoreOwned;
+            int per = owned == null ? 3 : 4;
+            List<RedisCall> reads = new ArrayList<>(clients.size() * per);
             for (byte[] c : clients) {
                 String id = str(c);
                 byte[] session = SessionKeys.session(id);
@@ -345,22 +443,49 @@ public final class RedisSessionPersistence implements SessionPersistence {
                 reads.add(r -> r.hgetall(session));
                 reads.add(r -> r.hgetall(subs));
                 reads.add(r -> r.hlen(outKey));
+                if (owned != null) {
+                    byte[] owner = io.perch.redis.cluster.OwnerKeys.owner(id);
+                    reads.add(r -> r.hget(owner, NODE));
+                }
             }
             return p.read(FUNCTION, reads).thenCompose(rs -> {
+                List<CompletableFuture<Dormant>> found = new ArrayList<>(clients.size());
                 for (int i = 0; i < clients.size(); i++) {
-                    Map<String, byte[]> hash = texts(rs.get(3 * i));
+                    Map<String, byte[]> hash = texts(rs.get(per * i));
                     if (hash.isEmpty()) {
                         continue; // deleted between the index read and this one
                     }
-                    out.add(new Dormant(str(clients.get(i)), longField(hash, "disconnected_at"), longField(hash, "expiry"),
-                            subscriptions(rs.get(3 * i + 1)), ((Number) rs.get(3 * i + 2)).longValue(),
-                            WillFields.read(hash), (int) longField(hash, "proto")));
+                    String id = str(clients.get(i));
+                    Dormant d = new Dormant(id, longField(hash, "disconnected_at"), longField(hash, "expiry"),
+                            subscriptions(rs.get(per * i + 1)), ((Number) rs.get(per * i + 2)).longValue(),
+                            WillFields.read(hash), (int) longField(hash, "proto"));
+                    if (owned == null) {
+                        found.add(CompletableFuture.completedFuture(d));
+                        continue;
+                    }
+                    Object node = rs.get(per * i + 3);
+                    if (node instanceof byte[] n && owned.node().equals(str(n))) {
+                        found.add(CompletableFuture.completedFuture(d));
+                    } else if (node == null) {
+                        // Nobody owns it (stored before clustering, or let go): the first node to claim it restores it.
+                        found.add(owned.claim(id, null).toCompletableFuture().thenApply(c -> c.won() ? d : null));
+                    }
                 }
-                return clients.size() < RESTORE_PAGE ? CompletableFuture.completedFuture(null)
-                        : page(p, clients.get(clients.size() - 1), out);
+                return CompletableFuture.allOf(found.toArray(CompletableFuture[]::new)).thenCompose(v -> {
+                    for (CompletableFuture<Dormant> f : found) {
+                        Dormant d = f.join();
+                        if (d != null) {
+                            out.add(d);
+                        }
+                    }
+                    return clients.size() < RESTORE_PAGE ? CompletableFuture.completedFuture(null)
+                            : page(p, clients.get(clients.size() - 1), out);
+                });
             });
         });
     }
+
+    private static final byte[] NODE = io.perch.redis.codec.Keys.utf8("node");
 
     private static Map<String, SubscriptionOptions> subscriptions(Object reply) {
         Map<String, SubscriptionOptions> subs = new LinkedHashMap<>();
