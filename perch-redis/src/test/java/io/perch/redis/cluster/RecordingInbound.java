@@ -27,6 +27,14 @@ final class RecordingInbound implements ClusterInbound {
         return onDeliver.apply(forward);
     }
 
+    /** The sessions of dead nodes handed to this node, in order. */
+    final List<io.perch.broker.persist.SessionPersistence.Dormant> adopted = new CopyOnWriteArrayList<>();
+
+    @Override
+    public void adopt(List<io.perch.broker.persist.SessionPersistence.Dormant> sessions) {
+        adopted.addAll(sessions);
+    }
+
     @Override
     public CompletionStage<Void> release(String clientId) {
         released.add(clientId);
