@@ -437,12 +437,7 @@ public final class RedisSessionPersistence implements SessionPersistence {
             List<RedisCall> reads = new ArrayList<>(clients.size() * per);
             for (byte[] c : clients) {
                 String id = str(c);
-                byte[] session = SessionKeys.session(id);
-                byte[] subs = SessionKeys.subs(id);
-                byte[] outKey = SessionKeys.out(id);
-                reads.add(r -> r.hgetall(session));
-                reads.add(r -> r.hgetall(subs));
-                reads.add(r -> r.hlen(outKey));
+                addDormantReads(id, reads);
                 if (owned != null) {
                     byte[] owner = io.perch.redis.cluster.OwnerKeys.owner(id);
                     reads.add(r -> r.hget(owner, NODE));
@@ -451,14 +446,11 @@ public final class RedisSessionPersistence implements SessionPersistence {
             return p.read(FUNCTION, reads).thenCompose(rs -> {
                 List<CompletableFuture<Dormant>> found = new ArrayList<>(clients.size());
                 for (int i = 0; i < clients.size(); i++) {
-                    Map<String, byte[]> hash = texts(rs.get(per * i));
-                    if (hash.isEmpty()) {
+                    String id = str(clients.get(i));
+                    Dormant d = dormant(id, rs, per * i);
+                    if (d == null) {
                         continue; // deleted between the index read and this one
                     }
-                    String id = str(clients.get(i));
-                    Dormant d = new Dormant(id, longField(hash, "disconnected_at"), longField(hash, "expiry"),
-                            subscriptions(rs.get(per * i + 1)), ((Number) rs.get(per * i + 2)).longValue(),
-                            WillFields.read(hash), (int) longField(hash, "proto"));
                     if (owned == null) {
                         found.add(CompletableFuture.completedFuture(d));
                         continue;
@@ -486,6 +478,51 @@ public final class RedisSessionPersistence implements SessionPersistence {
     }
 
     private static final byte[] NODE = io.perch.redis.codec.Keys.utf8("node");
+
+    /** The three reads {@link #dormant(String, List, int)} needs for one client. */
+    private static void addDormantReads(String id, List<RedisCall> reads) {
+        byte[] session = SessionKeys.session(id);
+        byte[] subs = SessionKeys.subs(id);
+        byte[] outKey = SessionKeys.out(id);
+        reads.add(r -> r.hgetall(session));
+        reads.add(r -> r.hgetall(subs));
+        reads.add(r -> r.hlen(outKey));
+    }
+
+    /** A stored session as start-up knows it, from its three reads at {@code at}; null when it is gone. */
+    private static Dormant dormant(String id, List<Object> rs, int at) {
+        Map<String, byte[]> hash = texts(rs.get(at));
+        if (hash.isEmpty()) {
+            return null;
+        }
+        return new Dormant(id, longField(hash, "disconnected_at"), longField(hash, "expiry"),
+                subscriptions(rs.get(at + 1)), ((Number) rs.get(at + 2)).longValue(), WillFields.read(hash),
+                (int) longField(hash, "proto"));
+    }
+
+    /**
+     * The stored sessions of the given clients as start-up knows them (those not stored are left
+     * out): a node that claimed a dead node's clients makes them known with these.
+     */
+    public CompletionStage<List<Dormant>> dormant(List<String> clientIds) {
+        if (clientIds.isEmpty()) {
+            return CompletableFuture.completedFuture(List.of());
+        }
+        PoolRuntime p = pool();
+        List<RedisCall> reads = new ArrayList<>(clientIds.size() * 3);
+        clientIds.forEach(id -> addDormantReads(id, reads));
+        staging.flush(); // the reads go behind every write staged before them
+        return p.read(FUNCTION, reads).thenApply(rs -> {
+            List<Dormant> out = new ArrayList<>(clientIds.size());
+            for (int i = 0; i < clientIds.size(); i++) {
+                Dormant d = dormant(clientIds.get(i), rs, 3 * i);
+                if (d != null) {
+                    out.add(d);
+                }
+            }
+            return out;
+        });
+    }
 
     private static Map<String, SubscriptionOptions> subscriptions(Object reply) {
         Map<String, SubscriptionOptions> subs = new LinkedHashMap<>();
