@@ -1,6 +1,5 @@
 package io.perch.redis.cluster;
 
-import io.lettuce.core.ScriptOutputType;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.perch.broker.cluster.NodeInfo;
@@ -11,7 +10,6 @@ import io.perch.redis.config.PoolType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -365,13 +363,8 @@ public final class Membership implements AutoCloseable {
         }
     }
 
-    /** EVAL on {@code l}; the reply as a list. A reply later than the reply timeout fails the stage. */
     private CompletableFuture<List<Object>> eval(RedisLink l, String script, List<String> keys, List<String> args) {
-        byte[][] k = keys.stream().map(Membership::bytes).toArray(byte[][]::new);
-        byte[][] a = args.stream().map(Membership::bytes).toArray(byte[][]::new);
-        CompletableFuture<List<Object>> f = l.commands().<List<Object>>eval(script, ScriptOutputType.MULTI, k, a)
-                .toCompletableFuture();
-        return f.orTimeout(replyTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        return Lua.eval(l, script, keys, args, replyTimeout);
     }
 
     private <T> T await(CompletableFuture<T> f) {
@@ -386,12 +379,12 @@ public final class Membership implements AutoCloseable {
         }
     }
 
-    static byte[] bytes(String s) {
-        return s.getBytes(StandardCharsets.UTF_8);
+    private static byte[] bytes(String s) {
+        return Lua.bytes(s);
     }
 
-    static String str(Object o) {
-        return o instanceof byte[] b ? new String(b, StandardCharsets.UTF_8) : String.valueOf(o);
+    private static String str(Object o) {
+        return Lua.str(o);
     }
 
     private static Map<String, String> hash(Object o) {
