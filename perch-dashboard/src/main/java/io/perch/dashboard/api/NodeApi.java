@@ -75,7 +75,56 @@ public final class NodeApi {
         return m;
     }
 
+    /**
+     * This node with its full local details; when clustered, every other node Redis knows too,
+     * with what it announced (its heartbeat, liveness and details), so one dashboard lists them all.
+     */
     public Response nodes(Request req) {
+        io.perch.broker.cluster.Cluster cluster = broker.cluster();
+        if (!cluster.enabled()) {
+            return json.ok(List.of(localNode()));
+        }
+        List<Map<String, Object>> out = new java.util.ArrayList<>();
+        boolean selfListed = false;
+        long now = System.currentTimeMillis();
+        for (io.perch.broker.cluster.NodeInfo n : cluster.nodes()) {
+            if (n.name().equals(broker.nodeName())) {
+                Map<String, Object> m = localNode();
+                heartbeat(m, n, now);
+                out.add(m);
+                selfListed = true;
+            } else {
+                out.add(remoteNode(n, now));
+            }
+        }
+        if (!selfListed) {
+            out.add(0, localNode()); // not heartbeated yet, or Redis unreachable: this node still runs
+        }
+        return json.ok(out);
+    }
+
+    private static Map<String, Object> remoteNode(io.perch.broker.cluster.NodeInfo n, long now) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("node", n.name());
+        m.put("name", n.name());
+        m.put("node_status", n.alive() ? "Running" : "Stopped");
+        if (n.details().containsKey("version")) {
+            m.put("version", n.details().get("version"));
+        }
+        heartbeat(m, n, now);
+        m.put("details", n.details());
+        return m;
+    }
+
+    /** Heartbeat time (Redis's clock) and its age by this node's clock, for {@code ctl cluster status}. */
+    private static void heartbeat(Map<String, Object> m, io.perch.broker.cluster.NodeInfo n, long now) {
+        m.put("heartbeat", Times.format(n.heartbeatAt()));
+        m.put("heartbeat_at", n.heartbeatAt());
+        m.put("heartbeat_age_ms", Math.max(0, now - n.heartbeatAt()));
+        m.put("alive", n.alive());
+    }
+
+    private Map<String, Object> localNode() {
         Runtime rt = Runtime.getRuntime();
         BrokerStats.Gauges g = broker.stats().gauges();
         Map<String, Object> m = new LinkedHashMap<>();
@@ -102,7 +151,7 @@ public final class NodeApi {
         }
         m.put("io_threads", broker.ioThreads());
         m.put("listeners", broker.listeners().stream().map(NodeApi::nodeListener).toList());
-        return json.ok(List.of(m));
+        return m;
     }
 
     /** The JVM's recent CPU use, 0..1 of the whole machine; null when the platform does not tell. */

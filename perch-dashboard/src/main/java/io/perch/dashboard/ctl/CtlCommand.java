@@ -16,7 +16,8 @@ import picocli.CommandLine.ScopeType;
 @Command(name = "ctl", mixinStandardHelpOptions = true, scope = ScopeType.INHERIT,
         description = "Manage a running Perch broker through its REST API (like emqx_ctl).",
         subcommands = {StatusCommand.class, ClientsCommand.class, SubscriptionsCommand.class, TopicsCommand.class,
-                RetainedCommand.class, PluginsCommand.class, BackendsCommand.class, AdminsCommand.class, LogCommand.class})
+                RetainedCommand.class, PluginsCommand.class, BackendsCommand.class, AdminsCommand.class, LogCommand.class,
+                ClusterCommand.class})
 public final class CtlCommand implements Runnable {
     @Option(names = "--url", scope = ScopeType.INHERIT, defaultValue = "${env:PERCH_CTL_URL:-http://127.0.0.1:18083}",
             description = "Dashboard URL (env PERCH_CTL_URL; default ${DEFAULT-VALUE}).")

@@ -31,7 +31,7 @@ import static org.awaitility.Awaitility.await;
 class InboxRedisTest {
     private static final Duration WAIT = Duration.ofSeconds(15);
     private final TestRedis redis = TestRedis.start();
-    private final ClusterRig rig = new ClusterRig(redis);
+    private final NodePool rig = new NodePool(redis);
     private final ExecutorService drainer = Executors.newSingleThreadExecutor();
     private final Set<String> dead = ConcurrentHashMap.newKeySet();
     private final List<Inbox> inboxes = new ArrayList<>();

@@ -13,8 +13,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** Claims, losses and disowns of client ownership against a real Redis: the epoch only grows. */
 class OwnershipRedisTest {
     private final TestRedis redis = TestRedis.start();
-    private final ClusterRig rigA = new ClusterRig(redis);
-    private final ClusterRig rigB = new ClusterRig(redis);
+    private final NodePool rigA = new NodePool(redis);
+    private final NodePool rigB = new NodePool(redis);
     private final Ownership a = new Ownership("a", rigA.pool);
     private final Ownership b = new Ownership("b", rigB.pool);
 

@@ -1,0 +1,213 @@
+package io.perch.dashboard.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.perch.broker.api.BrokerService;
+import io.perch.broker.cluster.Cluster;
+import io.perch.broker.cluster.ClusterInbound;
+import io.perch.broker.cluster.Forward;
+import io.perch.broker.cluster.NodeInfo;
+import io.perch.broker.plugin.ConfigEntry;
+import io.perch.broker.plugin.PluginContext;
+import io.perch.broker.testkit.BrokerFixture;
+import io.perch.broker.topic.SubscriptionTree;
+import io.perch.dashboard.DashboardPlugin;
+import io.perch.dashboard.ctl.CtlCommand;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * /api/v4/nodes and {@code ctl cluster status} when the broker is one node of a cluster. The
+ * cluster is a fixed list (the API's shape is under test here; the Redis parts are tested
+ * against redis-server in perch-redis).
+ */
+class ClusterNodesApiTest {
+    private static final String PASSWORD = "cluster-secret";
+
+    @TempDir
+    Path tmp;
+
+    private BrokerFixture broker;
+    private DashboardPlugin plugin;
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    /** Two other nodes besides this one: one alive, one that stopped heartbeating. */
+    private static final class FixedCluster implements Cluster {
+        final String self;
+        final long now = System.currentTimeMillis();
+
+        FixedCluster(String self) {
+            this.self = self;
+        }
+
+        @Override
+        public boolean enabled() {
+            return true;
+        }
+
+        @Override
+        public String nodeName() {
+            return self;
+        }
+
+        @Override
+        public List<NodeInfo> nodes() {
+            return List.of(new NodeInfo(self, true, now - 300, Map.of("version", "x")),
+                    new NodeInfo("n2", true, now - 800, Map.of("version", "1.2.3", "listeners", "mqtt:tcp:0.0.0.0:1883")),
+                    new NodeInfo("n3", false, now - 60_000, Map.of("version", "1.2.2")));
+        }
+
+        @Override
+        public void bind(ClusterInbound inbound) {
+        }
+
+        @Override
+        public SubscriptionTree<String> remoteRoutes() {
+            return new SubscriptionTree<>();
+        }
+
+        @Override
+        public void routeAdded(String key) {
+        }
+
+        @Override
+        public void routeRemoved(String key) {
+        }
+
+        @Override
+        public CompletionStage<Void> forward(String node, Forward forward) {
+            return CompletableFuture.completedFuture(null);
+        }
+
+        @Override
+        public CompletionStage<Void> routesSeen() {
+            return CompletableFuture.completedFuture(null);
+        }
+
+        @Override
+        public CompletionStage<String> owner(String clientId) {
+            return CompletableFuture.completedFuture(null);
+        }
+
+        @Override
+        public CompletionStage<Void> requestRelease(String node, String clientId) {
+            return CompletableFuture.completedFuture(null);
+        }
+
+        @Override
+        public CompletionStage<Claim> claim(String clientId, String expected) {
+            return CompletableFuture.completedFuture(new Claim(true, self, 1));
+        }
+
+        @Override
+        public void disown(String clientId) {
+        }
+    }
+
+    @BeforeEach
+    void start() throws Exception {
+        broker = BrokerFixture.start();
+        BrokerService real = broker.broker().service();
+        Cluster cluster = new FixedCluster(real.nodeName());
+        // The running broker, except that it is one node of the fixed cluster.
+        BrokerService clustered = (BrokerService) Proxy.newProxyInstance(BrokerService.class.getClassLoader(),
+                new Class<?>[] {BrokerService.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("cluster") && method.getParameterCount() == 0) {
+                        return cluster;
+                    }
+                    try {
+                        return method.invoke(real, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        plugin = new DashboardPlugin();
+        plugin.configure(List.of(new ConfigEntry("dashboard.listener.http", "127.0.0.1:0", "test.conf", 1),
+                new ConfigEntry("dashboard.default_user.password", PASSWORD, "test.conf", 2)));
+        plugin.start(new PluginContext(clustered, registry, tmp, tmp));
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        if (plugin != null) {
+            plugin.stop();
+        }
+        broker.close();
+        registry.close();
+    }
+
+    private JsonNode get(String path) throws Exception {
+        HttpRequest r = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + plugin.port() + path))
+                .header("Authorization", "Basic " + Base64.getEncoder()
+                        .encodeToString(("admin:" + PASSWORD).getBytes(StandardCharsets.UTF_8))).GET().build();
+        HttpResponse<String> res = http.send(r, HttpResponse.BodyHandlers.ofString());
+        assertThat(res.statusCode()).isEqualTo(200);
+        return new ObjectMapper().readTree(res.body());
+    }
+
+    @Test
+    void nodesListsEveryClusterNodeWithThisOneInFull() throws Exception {
+        JsonNode nodes = get("/api/v4/nodes").get("data");
+        assertThat(nodes).hasSize(3);
+        JsonNode self = nodes.get(0);
+        assertThat(self.get("node").asText()).isEqualTo(broker.broker().service().nodeName());
+        assertThat(self.get("node_status").asText()).isEqualTo("Running");
+        assertThat(self.has("memory_total")).as("this node keeps its local details").isTrue();
+        assertThat(self.has("listeners")).isTrue();
+        assertThat(self.get("heartbeat_age_ms").asLong()).isBetween(300L, 60_000L);
+
+        JsonNode n2 = nodes.get(1);
+        assertThat(n2.get("node").asText()).isEqualTo("n2");
+        assertThat(n2.get("node_status").asText()).isEqualTo("Running");
+        assertThat(n2.get("version").asText()).isEqualTo("1.2.3");
+        assertThat(n2.get("details").get("listeners").asText()).isEqualTo("mqtt:tcp:0.0.0.0:1883");
+        assertThat(n2.has("heartbeat")).isTrue();
+
+        JsonNode n3 = nodes.get(2);
+        assertThat(n3.get("node_status").asText()).isEqualTo("Stopped");
+        assertThat(n3.get("alive").asBoolean()).isFalse();
+        assertThat(n3.get("heartbeat_age_ms").asLong()).isGreaterThanOrEqualTo(60_000L);
+    }
+
+    @Test
+    void ctlClusterStatusPrintsOneLinePerNode() {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cmd = new CommandLine(new CtlCommand());
+        cmd.setOut(new PrintWriter(out, true));
+        cmd.setErr(new PrintWriter(err, true));
+        int exit = cmd.execute("--url", "http://127.0.0.1:" + plugin.port(), "--user", "admin", "--password", PASSWORD,
+                "cluster", "status");
+        assertThat(exit).as(err.toString()).isZero();
+        List<String> lines = out.toString().lines().toList();
+        assertThat(lines).hasSize(3);
+        assertThat(lines.get(1)).startsWith("n2").contains("running").containsPattern("heartbeat \\d+\\.\\ds ago");
+        assertThat(lines.get(2)).startsWith("n3").contains("stopped").containsPattern("heartbeat 6\\ds ago");
+        assertThat(out.toString()).doesNotContain(PASSWORD);
+    }
+}

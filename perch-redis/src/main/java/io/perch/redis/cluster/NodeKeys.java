@@ -1,0 +1,37 @@
+package io.perch.redis.cluster;
+
+/**
+ * The Redis keys of cluster membership and routes (docs/cluster.md). Constants only. All live
+ * in one pool that is a single server or a Sentinel set, so one Lua script may touch several.
+ */
+public final class NodeKeys {
+    /** Sorted set: node name -> epoch ms (Redis server clock) of its last heartbeat. */
+    public static final String NODES = "perch:cluster:nodes";
+    /** Pub/sub channel of hints that may be lost: "routes node version", "left node", "dead node". */
+    public static final String HINTS = "perch:cluster:hints";
+    /** Hash: node -> version of its route set, bumped with every applied batch of changes. */
+    public static final String ROUTES_VERSION = "perch:cluster:routes:version";
+
+    private NodeKeys() {
+    }
+
+    /** Hash: instance, version, started_at, heartbeat and the node's announced details. */
+    public static String node(String name) {
+        return "perch:cluster:node:" + name;
+    }
+
+    /** Set: the route keys (filters, $share/g/f, $queue/f) that node has subscribers for. */
+    public static String routes(String name) {
+        return "perch:cluster:routes:" + name;
+    }
+
+    /** Hash: other node -> the version of its routes this node has applied. */
+    public static String seen(String name) {
+        return "perch:cluster:seen:" + name;
+    }
+
+    /** String: which live node reaps the dead one (SET NX PX node_timeout). */
+    public static String reap(String dead) {
+        return "perch:cluster:reap:" + dead;
+    }
+}
