@@ -65,7 +65,7 @@ public final class Membership implements AutoCloseable {
     private final String name;
     private final ClusterConfig config;
     private final ScheduledExecutorService executor;
-    private final String instance = UUID.randomUUID().toString();
+    private final String instance;
     /** Field/value pairs announced in the node's hash besides instance and heartbeat. */
     private final List<String> announced;
     private final List<Listener> listeners = new CopyOnWriteArrayList<>();
@@ -93,6 +93,17 @@ public final class Membership implements AutoCloseable {
      */
     public Membership(PoolConnector connector, String name, ClusterConfig config, Map<String, String> details,
                       ScheduledExecutorService executor, MeterRegistry registry) {
+        this(connector, name, config, details, executor, registry, UUID.randomUUID().toString());
+    }
+
+    /**
+     * @param instance what tells this node apart from another process started with the same
+     *                 node.name: kept in the node's data dir, so the same node restarted after a
+     *                 crash (its old heartbeat still fresh) is let in, and a second node is not
+     */
+    public Membership(PoolConnector connector, String name, ClusterConfig config, Map<String, String> details,
+                      ScheduledExecutorService executor, MeterRegistry registry, String instance) {
+        this.instance = instance;
         if (connector.config().type() == PoolType.CLUSTER) {
             throw new IllegalArgumentException("cluster.pool must be a single or sentinel pool; pool "
                     + connector.config().name() + " is a Redis Cluster");
@@ -127,7 +138,7 @@ public final class Membership implements AutoCloseable {
         return name;
     }
 
-    /** The random id of this process, telling it apart from another started with the same node.name. */
+    /** The id telling this node apart from another started with the same node.name. */
     public String instance() {
         return instance;
     }

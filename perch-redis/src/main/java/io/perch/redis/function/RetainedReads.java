@@ -41,7 +41,7 @@ public final class RetainedReads {
     }
 
     /** The retained messages of {@code topics}; with {@code deadlines}, also when Redis drops each. */
-    static CompletableFuture<List<Found>> read(PoolRuntime pool, String fn, List<String> topics, boolean deadlines) {
+    public static CompletableFuture<List<Found>> read(PoolRuntime pool, String fn, List<String> topics, boolean deadlines) {
         if (topics.isEmpty()) {
             return CompletableFuture.completedFuture(List.of());
         }

@@ -15,6 +15,10 @@ import io.perch.redis.client.Durability;
 import io.perch.redis.client.PoolConnector;
 import io.perch.redis.config.BackendConfig;
 import io.perch.redis.config.BackendConfigParser;
+import io.perch.redis.config.ClusterConfig;
+import io.perch.redis.config.ClusterConfigParser;
+import io.perch.redis.cluster.RedisCluster;
+import io.perch.broker.plugin.ConfigException;
 import io.perch.redis.config.PersistenceConfig;
 import io.perch.redis.config.PersistenceConfigParser;
 import io.perch.redis.config.PoolConfig;
@@ -58,6 +62,8 @@ public final class RedisBackendPlugin implements PerchPlugin {
     private RedisSessionPersistence sessionStore;
     /** Made at configure when a pool holds retained messages (see {@link RetainedRules#storePool}), bound at start. */
     private RedisRetainedStore retainedStore;
+    /** Made at configure when {@code cluster.enable = on} (the broker is built with it), started at start. */
+    private RedisCluster cluster;
     private ClientResources resources;
     private ExecutorService brokerSide;
     private ScheduledExecutorService timer;
@@ -78,15 +84,17 @@ public final class RedisBackendPlugin implements PerchPlugin {
 
     @Override
     public List<String> configPrefixes() {
-        return List.of(BackendConfigParser.PREFIX, PersistenceConfigParser.PREFIX);
+        return List.of(BackendConfigParser.PREFIX, PersistenceConfigParser.PREFIX, ClusterConfigParser.PREFIX);
     }
 
     @Override
     public void configure(List<ConfigEntry> entries) {
         List<ConfigEntry> backend = new ArrayList<>();
         List<ConfigEntry> persist = new ArrayList<>();
+        List<ConfigEntry> clustered = new ArrayList<>();
         for (ConfigEntry e : entries) {
-            (e.key().startsWith(PersistenceConfigParser.PREFIX) ? persist : backend).add(e);
+            (e.key().startsWith(PersistenceConfigParser.PREFIX) ? persist
+                    : e.key().startsWith(ClusterConfigParser.PREFIX) ? clustered : backend).add(e);
         }
         config = new BackendConfigParser().parse(backend);
         persistence = new PersistenceConfigParser().parse(persist, config.pools().keySet());
@@ -94,6 +102,40 @@ public final class RedisBackendPlugin implements PerchPlugin {
                 persistence.linger()) : null;
         String retainPool = RetainedRules.storePool(config.rules(), persistence);
         retainedStore = retainPool == null ? null : new RedisRetainedStore(retainPool);
+        ClusterConfig cc = ClusterConfigParser.parse(clustered);
+        cluster = cc.enabled() ? new RedisCluster(cc) : null;
+        if (cluster != null) {
+            checkCluster(cc, clustered);
+        }
+    }
+
+    /**
+     * Nodes share sessions through the session store, so a cluster needs one, on the cluster's
+     * own pool (ownership fencing and the session writes must reach the same Redis).
+     */
+    private void checkCluster(ClusterConfig cc, List<ConfigEntry> entries) {
+        ConfigEntry enable = entries.stream().filter(e -> e.key().equals("cluster.enable")).reduce((a, b) -> b).orElseThrow();
+        if (!config.pools().containsKey(cc.pool())) {
+            throw new ConfigException(enable, "the cluster pool " + cc.pool() + " is not configured; add backend.redis."
+                    + cc.pool() + ".server = host:port (or set cluster.pool to a configured pool)");
+        }
+        if (config.pools().get(cc.pool()).type() == PoolType.CLUSTER) {
+            throw new ConfigException(enable, "cluster.pool " + cc.pool() + " is a Redis Cluster pool; Perch nodes "
+                    + "share a single or sentinel Redis for now");
+        }
+        if (sessionStore == null || !persistence.pool().equals(cc.pool())) {
+            throw new ConfigException(enable, "nodes share their sessions through Redis: set persistence.mode = redis and "
+                    + "persistence.pool = " + cc.pool());
+        }
+        if (config.pools().get(cc.pool()).embedded()) {
+            throw new ConfigException(enable, "the cluster pool " + cc.pool() + " is the embedded Redis, which only this "
+                    + "node can reach; point backend.redis." + cc.pool() + ".server at a Redis every node reaches");
+        }
+    }
+
+    /** The link to the other nodes when {@code cluster.enable = on}. */
+    public Optional<RedisCluster> cluster() {
+        return Optional.ofNullable(cluster);
     }
 
     /**
@@ -104,7 +146,7 @@ public final class RedisBackendPlugin implements PerchPlugin {
     @Override
     public PluginStores stores() {
         return sessionStore == null && retainedStore == null ? PluginStores.NONE
-                : new PluginStores(null, retainedStore, sessionStore);
+                : new PluginStores(null, retainedStore, sessionStore, cluster);
     }
 
     /** The retained store this plugin supplies, if any. */
@@ -167,6 +209,12 @@ public final class RedisBackendPlugin implements PerchPlugin {
             if (retainedStore != null) {
                 retainedStore.bind(new RetainedRules(config.rules()), pools, config.compat(), timer);
                 log.info("Redis backend: retained messages are kept in pool {}", retainedStore.poolName());
+            }
+            if (cluster != null) {
+                String pool = cluster.config().pool();
+                cluster.start(context.broker().nodeName(), pools.get(pool), connectors.get(pool), sessionStore,
+                        retainedStore, context.metrics(), Map.of("host", java.net.InetAddress.getLocalHost().getHostName()),
+                        context.dataDir());
             }
             BackendContext ctx = new BackendContext(context.broker(), config.compat(), brokerSide, timer,
                     persistence.ack().kind() != io.perch.redis.config.AckMode.Kind.NONE);
@@ -269,6 +317,9 @@ public final class RedisBackendPlugin implements PerchPlugin {
 
     @Override
     public void stop() {
+        if (cluster != null) {
+            cluster.stop();
+        }
         if (health != null) {
             for (String pool : pools.keySet()) {
                 health.unregister("redis:" + pool);

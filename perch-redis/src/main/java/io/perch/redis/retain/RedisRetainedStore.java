@@ -4,6 +4,7 @@ import io.perch.broker.message.Message;
 import io.perch.broker.retain.RetainedStore;
 import io.perch.redis.codec.Compat;
 import io.perch.redis.function.PoolRuntime;
+import io.perch.redis.client.RedisCall;
 import io.perch.redis.function.RetainedReads;
 import io.perch.redis.function.RetainedWrites;
 import org.slf4j.Logger;
@@ -58,6 +59,8 @@ public final class RedisRetainedStore implements RetainedStore {
     private Set<String> touchedWhileLoading = new HashSet<>();
     private volatile RetainedRules rules;
     private volatile Binding binding;
+    /** Cluster: told (topic, deleted) once a change of this node is in Redis, so the other nodes re-read it. */
+    private volatile java.util.function.BiConsumer<String, Boolean> announce;
 
     private record Binding(PoolRuntime pool, List<PoolRuntime> deletePools, Compat compat,
                            ScheduledExecutorService timer, ScheduledFuture<?> sweep) {
@@ -85,6 +88,70 @@ public final class RedisRetainedStore implements RetainedStore {
         binding = new Binding(pools.get(poolName), deletePools, compat, timer, sweep);
         timer.schedule(() -> ready.complete(null), READY_WAIT_MS, TimeUnit.MILLISECONDS);
         load();
+    }
+
+    /**
+     * Cluster: {@code announce} hears of each retained change this node makes, once Redis has
+     * it (a read behind the write on the same pool: the pool answers in order).
+     */
+    public void onChange(java.util.function.BiConsumer<String, Boolean> announce) {
+        this.announce = announce;
+    }
+
+    private void announced(Binding b, String topic, boolean deleted) {
+        java.util.function.BiConsumer<String, Boolean> a = announce;
+        if (a == null || b == null || !inRedis(topic)) {
+            return;
+        }
+        RedisCall behind = r -> r.ping();
+        b.pool().read(LOAD, List.of(behind)).whenComplete((v, e) -> a.accept(topic, deleted));
+    }
+
+    /** Cluster: another node changed {@code topic}'s retained message; the cache takes what Redis has now. */
+    public CompletionStage<Void> refresh(String topic) {
+        Binding b = binding;
+        if (b == null) {
+            return CompletableFuture.completedFuture(null);
+        }
+        return RetainedReads.read(b.pool(), LOAD, List.of(topic), true).thenAccept(found -> {
+            synchronized (lock) {
+                touch(topic);
+                if (found.isEmpty()) {
+                    cache.remove(topic);
+                } else {
+                    cache.put(found.get(0).message(), found.get(0).deadline());
+                }
+            }
+        });
+    }
+
+    /**
+     * Cluster: this node missed changes (its place in the feed was trimmed away): the cache
+     * becomes what Redis holds. Entries not in Redis ($ topics) stay.
+     */
+    public CompletionStage<Void> reload() {
+        Binding b = binding;
+        if (b == null) {
+            return CompletableFuture.completedFuture(null);
+        }
+        Set<String> seen = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        return RetainedReads.all(b.pool(), LOAD, found -> {
+            synchronized (lock) {
+                for (RetainedReads.Found f : found) {
+                    seen.add(f.message().topic());
+                    cache.put(f.message(), f.deadline());
+                }
+            }
+        }).thenRun(() -> {
+            synchronized (lock) {
+                for (Message m : cache.list(0, Integer.MAX_VALUE)) {
+                    if (inRedis(m.topic()) && !seen.contains(m.topic())) {
+                        cache.remove(m.topic());
+                    }
+                }
+            }
+            log.info("Redis backend: retained messages reloaded from pool {} ({} in Redis)", poolName, seen.size());
+        });
     }
 
     /** The plugin stops: the cache keeps answering, Redis is no longer written. */
@@ -161,6 +228,9 @@ public final class RedisRetainedStore implements RetainedStore {
         if (redis && ttl == 0) {
             RetainedWrites.put(b.pool(), m, b.compat());
         }
+        if (redis) {
+            announced(b, m.topic(), false); // with a TTL, the rule's write went first on the same pool
+        }
     }
 
     @Override
@@ -171,6 +241,7 @@ public final class RedisRetainedStore implements RetainedStore {
             for (PoolRuntime p : b.deletePools()) {
                 RetainedWrites.delete(p, topic);
             }
+            announced(b, topic, true);
         }
         return had;
     }
@@ -187,6 +258,7 @@ public final class RedisRetainedStore implements RetainedStore {
                     RetainedWrites.delete(p, topic);
                 }
             }
+            announced(b, topic, true);
         }
     }
 

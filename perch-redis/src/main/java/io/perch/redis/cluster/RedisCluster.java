@@ -1,0 +1,271 @@
+package io.perch.redis.cluster;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.perch.broker.cluster.Cluster;
+import io.perch.broker.cluster.ClusterInbound;
+import io.perch.broker.cluster.Forward;
+import io.perch.broker.cluster.NodeInfo;
+import io.perch.broker.topic.SubscriptionTree;
+import io.perch.redis.client.PoolConnector;
+import io.perch.redis.config.ClusterConfig;
+import io.perch.redis.function.PoolRuntime;
+import io.perch.redis.retain.RedisRetainedStore;
+import io.perch.redis.session.RedisSessionPersistence;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * This node's link to the other Perch nodes on the same Redis (docs/cluster.md), made of:
+ * {@link Membership} (who is alive), {@link RouteTable} (which node subscribes to what),
+ * {@link Outbox} and {@link Inbox} (forwarding and release requests through Streams),
+ * {@link Ownership} (which node owns a client id; the session store fences the others' writes)
+ * and {@link RetainedFeed} (retained changes, so every node's cache agrees with Redis).
+ *
+ * <p>Built by the Redis backend plugin before the broker (the broker is made with it), started
+ * with the plugin, bound by the broker before its listeners. Threads: its parts say theirs;
+ * the fields here are written once by {@link #start} and {@link #bind} before clients come.
+ */
+public final class RedisCluster implements Cluster {
+    private static final Logger log = LoggerFactory.getLogger(RedisCluster.class);
+    private static final SubscriptionTree<String> NO_ROUTES = new SubscriptionTree<>();
+
+    private final ClusterConfig config;
+    private volatile String node = "";
+    private ScheduledExecutorService executor;
+    private ExecutorService drainer;
+    private Membership membership;
+    private volatile RouteTable routes;
+    private Outbox outbox;
+    private volatile Inbox inbox;
+    private Ownership ownership;
+    private RetainedFeed retainedFeed;
+    private RedisSessionPersistence sessions;
+    private volatile ClusterInbound inbound;
+
+    public RedisCluster(ClusterConfig config) {
+        this.config = config;
+    }
+
+    public ClusterConfig config() {
+        return config;
+    }
+
+    /**
+     * Joins the cluster through the {@code cluster.pool}: announces this node (refused when a
+     * live node already has its name), starts the route table, claims and fences through the
+     * session store, and keeps the retained cache in step with the other nodes. Blocks until
+     * Redis answered the join.
+     *
+     * @param dataDir where this node keeps its instance id (so a restart after a crash is the same node)
+     */
+    public void start(String nodeName, PoolRuntime pool, PoolConnector connector, RedisSessionPersistence sessions,
+                      RedisRetainedStore retained, MeterRegistry registry, Map<String, String> details, Path dataDir) {
+        this.node = nodeName;
+        this.sessions = sessions;
+        executor = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "perch-cluster"));
+        drainer = Executors.newSingleThreadExecutor(r -> daemon(r, "perch-cluster-drain"));
+        membership = new Membership(connector, nodeName, config, details, executor, registry, instance(dataDir));
+        membership.join();
+        RouteTable table = new RouteTable(connector, membership, executor, registry);
+        table.start();
+        routes = table;
+        outbox = new Outbox(pool, config.inboxMaxLen(), registry);
+        ownership = new Ownership(nodeName, pool);
+        sessions.fencing(ownership::epochOf, registry);
+        sessions.restoreOwned(ownership);
+        inbox = new Inbox(nodeName, connector, outbox, n -> membership.liveOthers().contains(n), config.takeoverTimeout(),
+                drainer, registry);
+        membership.addListener(this::takeOverDeadNode);
+        if (retained != null) {
+            retainedFeed = new RetainedFeed(connector, nodeName, executor, new RetainedFeed.Listener() {
+                @Override
+                public void changed(String topic) {
+                    retained.refresh(topic);
+                }
+
+                @Override
+                public void reloadAll() {
+                    retained.reload();
+                }
+            }, Duration.ofSeconds(1), registry);
+            retainedFeed.start();
+            RetainedFeed feed = retainedFeed;
+            retained.onChange(feed::published);
+        }
+        log.info("Cluster: node {} is one of {} node(s) on pool {}", nodeName, membership.nodes().size(), pool.name());
+    }
+
+    /**
+     * The instance id kept in {@code data/cluster/instance}: the same node restarted (after a
+     * crash, its last heartbeat still fresh) joins again; another process with the same name
+     * and another data dir is refused.
+     */
+    private static String instance(Path dataDir) {
+        Path file = dataDir.resolve("cluster").resolve("instance");
+        try {
+            if (Files.exists(file)) {
+                String id = Files.readString(file).trim();
+                if (!id.isEmpty()) {
+                    return id;
+                }
+            }
+            Files.createDirectories(file.getParent());
+            String id = java.util.UUID.randomUUID().toString();
+            Files.writeString(file, id + "\n");
+            return id;
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot keep the cluster instance id in " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * A dead node's clients become this node's (each claimed from it; a claim lost means another
+     * node or the client itself was faster), its stored sessions known here with their wills
+     * and expiries, and what its inbox still held is delivered here. Idempotent: the reap is
+     * retried when it fails.
+     */
+    private CompletionStage<Void> takeOverDeadNode(String dead) {
+        ClusterInbound in = inbound;
+        if (in == null) {
+            return CompletableFuture.failedFuture(new IllegalStateException("not bound to the broker yet"));
+        }
+        return ownership.ownedBy(dead).thenCompose(ids -> {
+            List<CompletableFuture<String>> claims = new ArrayList<>(ids.size());
+            for (String id : ids) {
+                claims.add(ownership.claim(id, dead).toCompletableFuture().thenApply(c -> c.won() ? id : null));
+            }
+            return CompletableFuture.allOf(claims.toArray(CompletableFuture[]::new)).thenCompose(v -> {
+                List<String> won = new ArrayList<>();
+                claims.forEach(c -> {
+                    if (c.join() != null) {
+                        won.add(c.join());
+                    }
+                });
+                return sessions.dormant(won);
+            });
+        }).thenCompose(dormant -> {
+            if (!dormant.isEmpty()) {
+                in.adopt(dormant);
+            }
+            log.info("Cluster: node {} is dead; {} of its stored session(s) are this node's now", dead, dormant.size());
+            return inbox.drainDeadNode(dead, in);
+        });
+    }
+
+    @Override
+    public boolean enabled() {
+        return config.enabled();
+    }
+
+    @Override
+    public String nodeName() {
+        return node;
+    }
+
+    @Override
+    public void bind(ClusterInbound inbound) {
+        this.inbound = inbound;
+        inbox.start(inbound);
+    }
+
+    @Override
+    public SubscriptionTree<String> remoteRoutes() {
+        RouteTable t = routes;
+        return t == null ? NO_ROUTES : t.tree();
+    }
+
+    @Override
+    public void routeAdded(String key) {
+        routes.added(key);
+    }
+
+    @Override
+    public void routeRemoved(String key) {
+        routes.removed(key);
+    }
+
+    @Override
+    public CompletionStage<Void> forward(String node, Forward forward) {
+        return outbox.forward(node, forward);
+    }
+
+    @Override
+    public CompletionStage<Void> routesSeen() {
+        return routes.routesSeen(config.takeoverTimeout());
+    }
+
+    @Override
+    public CompletionStage<String> owner(String clientId) {
+        return ownership.owner(clientId);
+    }
+
+    @Override
+    public CompletionStage<Void> requestRelease(String node, String clientId) {
+        return inbox.requestRelease(node, clientId);
+    }
+
+    @Override
+    public CompletionStage<Claim> claim(String clientId, String expected) {
+        return ownership.claim(clientId, expected);
+    }
+
+    @Override
+    public void disown(String clientId) {
+        ownership.disown(clientId);
+    }
+
+    @Override
+    public List<NodeInfo> nodes() {
+        return membership == null ? List.of() : membership.nodes();
+    }
+
+    /** Leaves the cluster (the others drop this node's routes at once) and stops every part. */
+    public void stop() {
+        if (membership != null) {
+            try {
+                membership.leave();
+            } catch (RuntimeException e) {
+                log.warn("Cluster: could not announce that node {} leaves ({}); the others find it dead after {}",
+                        node, e.toString(), config.nodeTimeout());
+            }
+        }
+        for (AutoCloseable c : new AutoCloseable[]{inbox, retainedFeed, routes, membership}) {
+            if (c != null) {
+                try {
+                    c.close();
+                } catch (Exception e) {
+                    log.debug("Cluster: closing {}: {}", c.getClass().getSimpleName(), e.toString());
+                }
+            }
+        }
+        if (executor != null) {
+            executor.shutdownNow();
+            drainer.shutdownNow();
+            try {
+                executor.awaitTermination(2, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private static Thread daemon(Runnable r, String name) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
+    }
+}
