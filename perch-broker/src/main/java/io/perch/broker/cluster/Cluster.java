@@ -72,6 +72,15 @@ public interface Cluster {
      */
     CompletionStage<Claim> claim(String clientId, String expected);
 
+    /**
+     * False when another node has asked for {@code clientId} since this node last claimed it:
+     * a CONNECT here whose claim came first must not open the session after all. Checked under
+     * the client id's lock, as a release is handled.
+     */
+    default boolean holds(String clientId) {
+        return true;
+    }
+
     /** The session of {@code clientId} ended on this node: its ownership goes, if still this node's. */
     void disown(String clientId);
 

@@ -95,6 +95,8 @@ public final class SessionManager {
     /** @param session null when the CONNECT is refused: it would make one stored session too many */
     public record Opened(Session session, boolean present) {
         static final Opened OVER_STORED_SESSIONS = new Opened(null, false);
+        /** Cluster: another node claimed the client id after this CONNECT did; that one wins. */
+        public static final Opened CLAIMED_ELSEWHERE = new Opened(null, true);
 
         public boolean refused() {
             return session == null;
@@ -197,6 +199,10 @@ public final class SessionManager {
         String id = info.clientId();
         Opened result;
         synchronized (stripe(id)) {
+            if (cluster.enabled() && !cluster.holds(id)) {
+                restoring.loadedEarly(id);
+                return Opened.CLAIMED_ELSEWHERE; // released already: the session is the other node's
+            }
             restoring.loadedEarly(id);
             if (stored != null && expiredWhileDown(stored)) {
                 // Read by this CONNECT before the broker's own read reached it: gone, as it would be.

@@ -345,6 +345,11 @@ final class ConnectFlow {
     }
 
     private void opened(SessionManager.Opened opened, byte[] authResponse) {
+        if (opened == SessionManager.Opened.CLAIMED_ELSEWHERE) {
+            // A CONNECT with the same client id reached another node just after this one: it wins.
+            refuse(ReasonCodes.SERVER_BUSY, "client id taken over by another node");
+            return;
+        }
         if (opened.refused()) {
             // A new persistent session past mqtt.max_stored_sessions: v5 0x97, v3 3 (server
             // unavailable). KeptSessions logs when refusing starts and ends, not per client.

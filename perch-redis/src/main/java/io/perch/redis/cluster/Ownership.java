@@ -63,6 +63,12 @@ public final class Ownership {
     private final PoolRuntime pool;
     /** The epoch of this node's claim of each client it claimed and has not disowned. */
     private final Map<String, Long> epochs = new ConcurrentHashMap<>();
+    /**
+     * Clients another node asked this one to let go since this node's last claim of them: a
+     * CONNECT here that claimed one just before must not open its session after all (the other
+     * node's claim came later and wins). Their epochs stay, so late writes stay fenced.
+     */
+    private final Set<String> letGo = ConcurrentHashMap.newKeySet();
 
     public Ownership(String me, PoolRuntime pool) {
         this.me = me;
@@ -103,6 +109,7 @@ public final class Ownership {
                         return CompletableFuture.completedFuture(claim);
                     }
                     epochs.put(clientId, epoch);
+                    letGo.remove(clientId);
                     if (!pool.isCluster()) {
                         return CompletableFuture.completedFuture(claim);
                     }
@@ -154,6 +161,21 @@ public final class Ownership {
                     byte[] id = utf8(clientId);
                     return write(List.of(r -> r.srem(mine, id))).thenApply(r -> true);
                 });
+    }
+
+    /** Another node asked for {@code clientId}: this node holds it no more (see {@link #letGo}). */
+    public void released(String clientId) {
+        letGo.add(clientId);
+    }
+
+    /** False when another node asked for the client since this node last claimed it. */
+    public boolean holds(String clientId) {
+        return !letGo.contains(clientId);
+    }
+
+    /** A stored session this node owned before it restarted: its writes carry that claim's epoch. */
+    public void restored(String clientId, long epoch) {
+        epochs.put(clientId, epoch);
     }
 
     /**

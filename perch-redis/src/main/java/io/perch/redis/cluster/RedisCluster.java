@@ -178,8 +178,30 @@ public final class RedisCluster implements Cluster {
 
     @Override
     public void bind(ClusterInbound inbound) {
-        this.inbound = inbound;
-        inbox.start(inbound);
+        ClusterInbound marked = new ClusterInbound() {
+            @Override
+            public CompletionStage<Void> deliver(Forward forward) {
+                return inbound.deliver(forward);
+            }
+
+            @Override
+            public CompletionStage<Void> release(String clientId) {
+                ownership.released(clientId); // first: a CONNECT here that claimed it just before opens nothing
+                return inbound.release(clientId);
+            }
+
+            @Override
+            public void adopt(List<io.perch.broker.persist.SessionPersistence.Dormant> sessions) {
+                inbound.adopt(sessions);
+            }
+        };
+        this.inbound = marked;
+        inbox.start(marked);
+    }
+
+    @Override
+    public boolean holds(String clientId) {
+        return ownership.holds(clientId);
     }
 
     @Override

@@ -33,6 +33,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 import static io.perch.redis.codec.Keys.str;
+import static io.perch.redis.codec.Keys.utf8;
 
 /**
  * Sessions that outlive their connection, kept in one Redis pool (key layout: {@link SessionKeys},
@@ -440,7 +441,7 @@ public final class RedisSessionPersistence implements SessionPersistence {
                 addDormantReads(id, reads);
                 if (owned != null) {
                     byte[] owner = io.perch.redis.cluster.OwnerKeys.owner(id);
-                    reads.add(r -> r.hget(owner, NODE));
+                    reads.add(r -> r.hmget(owner, NODE, EPOCH));
                 }
             }
             return p.read(FUNCTION, reads).thenCompose(rs -> {
@@ -455,8 +456,13 @@ public final class RedisSessionPersistence implements SessionPersistence {
                         found.add(CompletableFuture.completedFuture(d));
                         continue;
                     }
-                    Object node = rs.get(per * i + 3);
+                    @SuppressWarnings("unchecked")
+                    List<io.lettuce.core.KeyValue<byte[], byte[]>> owner =
+                            (List<io.lettuce.core.KeyValue<byte[], byte[]>>) rs.get(per * i + 3);
+                    Object node = owner.get(0).getValueOrElse(null);
                     if (node instanceof byte[] n && owned.node().equals(str(n))) {
+                        // Its writes carry the epoch of this node's claim, so the fence still holds.
+                        owned.restored(id, Long.parseLong(str(owner.get(1).getValueOrElse(utf8("0")))));
                         found.add(CompletableFuture.completedFuture(d));
                     } else if (node == null) {
                         // Nobody owns it (stored before clustering, or let go): the first node to claim it restores it.
@@ -478,6 +484,7 @@ public final class RedisSessionPersistence implements SessionPersistence {
     }
 
     private static final byte[] NODE = io.perch.redis.codec.Keys.utf8("node");
+    private static final byte[] EPOCH = io.perch.redis.codec.Keys.utf8("epoch");
 
     /** The three reads {@link #dormant(String, List, int)} needs for one client. */
     private static void addDormantReads(String id, List<RedisCall> reads) {
