@@ -160,6 +160,41 @@ class ClusterProcessTest {
     }
 
     @Test
+    void retainedMessagesAreTheSameOnEveryNode() throws Exception {
+        startCluster(3);
+        MqttClient pub = client(nodes.get(1), "pub-retain", true, new CopyOnWriteArrayList<>());
+        pub.publish("status/door", "open".getBytes(StandardCharsets.UTF_8), 1, true);
+        for (int n : new int[]{0, 2}) {
+            List<String> got = new CopyOnWriteArrayList<>();
+            await().atMost(WITHIN).untilAsserted(() -> {
+                MqttClient sub = client(nodes.get(n), "late-" + n + "-" + got.size() + "-" + System.nanoTime(), true, got);
+                sub.subscribe("status/#", 1);
+                assertThat(got).contains("status/door open");
+            });
+        }
+        // A change on one node replaces what the others' caches hold; an empty retained message deletes it.
+        pub.publish("status/door", "closed".getBytes(StandardCharsets.UTF_8), 1, true);
+        List<String> after = new CopyOnWriteArrayList<>();
+        await().atMost(WITHIN).untilAsserted(() -> {
+            after.clear();
+            MqttClient sub = client(nodes.get(2), "later-" + System.nanoTime(), true, after);
+            sub.subscribe("status/#", 1);
+            await().atMost(Duration.ofSeconds(2)).until(() -> !after.isEmpty());
+            assertThat(after).containsExactly("status/door closed");
+        });
+        pub.publish("status/door", new byte[0], 1, true);
+        await().atMost(WITHIN).untilAsserted(() -> {
+            List<String> none = new CopyOnWriteArrayList<>();
+            MqttClient sub = client(nodes.get(0), "last-" + System.nanoTime(), true, none);
+            sub.subscribe("status/#", 1);
+            MqttClient probe = client(nodes.get(0), "probe-" + System.nanoTime(), true, new CopyOnWriteArrayList<>());
+            probe.publish("status/probe", "p".getBytes(StandardCharsets.UTF_8), 1, false);
+            await().atMost(Duration.ofSeconds(5)).until(() -> none.contains("status/probe p"));
+            assertThat(none).containsExactly("status/probe p");
+        });
+    }
+
+    @Test
     void aPersistentSessionFollowsItsClientToAnotherNode() throws Exception {
         startCluster(3);
         List<String> first = new CopyOnWriteArrayList<>();
