@@ -278,7 +278,7 @@ public final class DormantSessions implements NotInMemory {
             }
             e.kept++;
             e.keptBytes += size;
-            long seq = seqs.incrementAndGet();
+            long seq = io.perch.broker.session.Seqs.next(seqs);
             writes.add(persistence.write(List.of(new Change.MessageAdded(p.message()), new Change.SessionMessageAdded(
                     clientId, seq, p.message().id(), p.qos(), p.retain(), p.subscriptionIds(), p.shareGroup(),
                     p.shareFilter()))));
@@ -299,6 +299,33 @@ public final class DormantSessions implements NotInMemory {
                 e.loading = new ArrayList<>();
             }
         }
+    }
+
+    /**
+     * Cluster: this node is about to take the client over from another node. Its stored
+     * subscriptions are routed to here from now on, and what comes is written and held, as for
+     * a session that loads; its expiry and will stay the other node's until the load. False
+     * when the client is already here (live or dormant).
+     */
+    boolean prepareTakeover(Dormant d) {
+        String id = d.clientId();
+        synchronized (locks.of(id)) {
+            if (live.get(id) != null || byId.containsKey(id)) {
+                return false;
+            }
+            Entry e = new Entry(d);
+            e.loading = new ArrayList<>();
+            byId.put(id, e);
+            keptSessions.add();
+            d.subscriptions().forEach((key, o) -> tree.addKey(key, id, o));
+            return true;
+        }
+    }
+
+    /** The subscriptions a dormant entry routes to, or null when there is none. */
+    java.util.Set<String> subscriptionKeys(String clientId) {
+        Entry e = byId.get(clientId);
+        return e == null ? null : e.dormant.subscriptions().keySet();
     }
 
     /** The load failed: the session stays dormant; what was held is in the store already. */

@@ -162,6 +162,26 @@ public final class SessionManager {
         }
     }
 
+    /**
+     * Cluster: before asking the node that holds the client to let it go, this node routes to the
+     * client's stored subscriptions and keeps what comes (written to the store and held for the
+     * load), so nothing published while the session moves misses it. False when the client is
+     * here already. Undo with {@link #abandonTakeover} if the CONNECT does not open the session.
+     */
+    public boolean prepareTakeover(StoredSession stored) {
+        return dormant.prepareTakeover(new SessionPersistence.Dormant(stored.clientId(), stored.disconnectedAt(),
+                stored.expiryIntervalSeconds(), stored.subscriptions(), 0, null, stored.protocolVersion()));
+    }
+
+    /** The CONNECT that prepared a takeover went (closed, refused, lost its claim): this node stops routing to it. */
+    public void abandonTakeover(String clientId) {
+        synchronized (stripe(clientId)) {
+            if (store.get(clientId) == null) {
+                dormant.take(clientId, false); // what it held is in the store: the owner's load finds it
+            }
+        }
+    }
+
     /** True when this node holds the client's session, live or dormant (cluster: it owns the client id). */
     public boolean heldHere(String clientId) {
         return store.get(clientId) != null || dormant.contains(clientId);
@@ -213,6 +233,18 @@ public final class SessionManager {
             if (stored == null) {
                 dormant.runDue(id); // a clean start, or a CONNECT that did not load: what fell due goes first
             }
+            if (stored != null && !cleanStart) {
+                // Routed to by what the entry knew (taken over from another node: read before that
+                // node let go); the loaded subscriptions are the truth.
+                java.util.Set<String> known = dormant.subscriptionKeys(id);
+                if (known != null) {
+                    for (String key : List.copyOf(known)) {
+                        if (!stored.subscriptions().containsKey(key)) {
+                            tree.removeKey(key, id);
+                        }
+                    }
+                }
+            }
             List<Pending> held = dormant.take(id, stored != null && !cleanStart);
             if (held != null && cleanStart) {
                 persistence.write(List.of(new Change.SessionDeleted(id))); // a clean start discards it (MQTT-3.1.2-4)
@@ -239,6 +271,8 @@ public final class SessionManager {
                 existing.expiryIntervalSeconds(expirySeconds);
                 result = new Opened(existing, true);
             } else if (stored != null && existing == null) {
+                stored.messages().stream().mapToLong(StoredSession.Outbound::seq).max()
+                        .ifPresent(top -> io.perch.broker.session.Seqs.seen(seqs, top));
                 Session s = newSession(id, info);
                 s.restore(stored, expirySeconds);
                 stored.subscriptions().forEach((key, o) -> tree.addKey(key, id, o));

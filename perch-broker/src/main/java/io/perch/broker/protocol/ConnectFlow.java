@@ -300,24 +300,56 @@ final class ConnectFlow {
                 return cluster.claim(id, owner);
             }
             fromOther[0] = true;
-            return cluster.requestRelease(owner, id).thenCompose(v -> cluster.claim(id, owner));
+            return prepareTakeover(cluster).thenCompose(v -> cluster.requestRelease(owner, id))
+                    .thenCompose(v -> cluster.claim(id, owner));
         }).whenCompleteAsync((claim, err) -> {
             if (c.state != State.CONNECTING) {
-                return; // the client went meanwhile: its session stays where the store has it
+                abandonTakeover(); // the client went meanwhile: its session stays where the store has it
+                return;
             }
             if (err != null) {
+                abandonTakeover();
                 log.warn("client {}: cannot claim it in the cluster: {}", id, err.toString());
                 refuse(ReasonCodes.SERVER_UNAVAILABLE, "cluster store unavailable");
             } else if (!claim.won()) {
                 if (attempt < CLAIM_ATTEMPTS) {
                     takeOver(attempt + 1, authResponse); // another node took it first: ask that one
                 } else {
+                    abandonTakeover();
                     refuse(ReasonCodes.SERVER_BUSY, "client id claimed by another node meanwhile");
                 }
             } else {
                 open(fromOther[0], authResponse);
             }
         }, c.ctx.executor());
+    }
+
+    /** This CONNECT routes to its client's stored subscriptions here while the session moves (cluster). */
+    private boolean takeoverPrepared;
+
+    /**
+     * Before the old node lets a kept session go: its stored subscriptions are routed to here
+     * and what comes is kept, and every node has heard of those routes, so a message published
+     * while the session moves reaches it on one node or the other (the load keeps one copy).
+     */
+    private java.util.concurrent.CompletionStage<Void> prepareTakeover(io.perch.broker.cluster.Cluster cluster) {
+        if (cleanStart || takeoverPrepared) {
+            return java.util.concurrent.CompletableFuture.completedFuture(null); // a clean start keeps nothing
+        }
+        return c.core.sessions.persistence().load(c.client.clientId()).thenCompose(stored -> {
+            if (stored.isPresent() && c.core.sessions.prepareTakeover(stored.get())) {
+                takeoverPrepared = true;
+                return cluster.routesSeen();
+            }
+            return java.util.concurrent.CompletableFuture.completedFuture(null);
+        });
+    }
+
+    private void abandonTakeover() {
+        if (takeoverPrepared) {
+            takeoverPrepared = false;
+            c.core.sessions.abandonTakeover(c.client.clientId());
+        }
     }
 
     /** @param fromOtherNode the session (if any) was another node's: the store has it, memory does not */

@@ -72,7 +72,7 @@ final class ChangeLog {
         if (!on) {
             return p;
         }
-        Pending q = p.seq() != 0 ? p : p.withSeq(seqs.incrementAndGet());
+        Pending q = p.seq() != 0 ? p : p.withSeq(Seqs.next(seqs));
         add(new Change.MessageAdded(q.message()));
         add(new Change.SessionMessageAdded(clientId, q.seq(), q.message().id(), q.qos(), q.retain(),
                 q.subscriptionIds(), q.shareGroup(), q.shareFilter()));

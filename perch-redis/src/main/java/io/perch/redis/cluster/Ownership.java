@@ -64,11 +64,13 @@ public final class Ownership {
     /** The epoch of this node's claim of each client it claimed and has not disowned. */
     private final Map<String, Long> epochs = new ConcurrentHashMap<>();
     /**
-     * Clients another node asked this one to let go since this node's last claim of them: a
-     * CONNECT here that claimed one just before must not open its session after all (the other
-     * node's claim came later and wins). Their epochs stay, so late writes stay fenced.
+     * Clients another node asked this one to let go, with the epoch Redis held then: a claim of
+     * this node with that epoch or an older one is over, so a CONNECT here that claimed just
+     * before must not open its session after all (the other node asked later and wins). By
+     * epoch, not by order of arrival: the release can be read here before the claim's reply.
+     * The epochs stay, so late writes stay fenced.
      */
-    private final Set<String> letGo = ConcurrentHashMap.newKeySet();
+    private final Map<String, Long> letGo = new ConcurrentHashMap<>();
 
     public Ownership(String me, PoolRuntime pool) {
         this.me = me;
@@ -109,7 +111,7 @@ public final class Ownership {
                         return CompletableFuture.completedFuture(claim);
                     }
                     epochs.put(clientId, epoch);
-                    letGo.remove(clientId);
+                    letGo.computeIfPresent(clientId, (k, gone) -> gone < epoch ? null : gone); // a newer claim
                     if (!pool.isCluster()) {
                         return CompletableFuture.completedFuture(claim);
                     }
@@ -163,14 +165,27 @@ public final class Ownership {
                 });
     }
 
-    /** Another node asked for {@code clientId}: this node holds it no more (see {@link #letGo}). */
-    public void released(String clientId) {
-        letGo.add(clientId);
+    /**
+     * Another node asked for {@code clientId}: every claim of this node up to the epoch Redis
+     * holds now is over (see {@link #letGo}). Completes once that is recorded.
+     */
+    public CompletionStage<Void> released(String clientId) {
+        byte[] hash = OwnerKeys.owner(clientId);
+        return pool.read(FUNCTION, List.of(r -> r.hget(hash, utf8("epoch")))).thenAccept(replies -> {
+            Object e = replies.get(0);
+            long epoch = e instanceof byte[] b ? Long.parseLong(str(b)) : 0;
+            letGo.merge(clientId, epoch, Math::max);
+        });
     }
 
-    /** False when another node asked for the client since this node last claimed it. */
+    /** False when another node asked for the client since this node's last claim of it. */
     public boolean holds(String clientId) {
-        return !letGo.contains(clientId);
+        Long gone = letGo.get(clientId);
+        if (gone == null) {
+            return true;
+        }
+        Long mine = epochs.get(clientId);
+        return mine != null && mine > gone;
     }
 
     /** A stored session this node owned before it restarted: its writes carry that claim's epoch. */

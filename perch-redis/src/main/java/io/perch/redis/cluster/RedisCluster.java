@@ -186,8 +186,9 @@ public final class RedisCluster implements Cluster {
 
             @Override
             public CompletionStage<Void> release(String clientId) {
-                ownership.released(clientId); // first: a CONNECT here that claimed it just before opens nothing
-                return inbound.release(clientId);
+                // First: a CONNECT here that claimed it just before opens nothing.
+                return ownership.released(clientId).exceptionally(e -> null)
+                        .thenCompose(v -> inbound.release(clientId));
             }
 
             @Override

@@ -351,20 +351,42 @@ public final class RedisSessionPersistence implements SessionPersistence {
                     String id = ids.get(i);
                     MessageHash.read(h, id).ifPresent(m -> messages.put(id, m));
                 }
-                return Optional.of(stored(clientId, hash, replies.get(1), entries, messages, replies.get(3)));
+                List<Change> repeats = new ArrayList<>(0);
+                StoredSession loaded = stored(clientId, hash, replies.get(1), entries, messages, replies.get(3), repeats);
+                if (!repeats.isEmpty()) {
+                    log.info("stored session {}: {} message(s) stored twice while it moved between nodes; one copy kept",
+                            clientId, repeats.size());
+                    write(repeats); // fenced like any write of the client: only its owner removes them
+                }
+                return Optional.of(loaded);
             });
         });
     }
 
+    /**
+     * @param repeats where the deletes of repeated entries go: one message stored twice for the
+     *                session with the same retain flag (in a cluster, by the node that let the
+     *                session go and the node that took it over, or by a redelivered inbox entry);
+     *                the lowest seq is kept. A retained copy (retain set) and a live one of the same
+     *                message are both kept: a resubscribe delivers the retained message again.
+     */
     private StoredSession stored(String clientId, Map<String, byte[]> hash, Object subs, Map<Long, OutEntry> entries,
-                                 Map<String, Message> messages, Object rel) {
+                                 Map<String, Message> messages, Object rel, List<Change> repeats) {
         List<StoredSession.Outbound> outbound = new ArrayList<>(entries.size());
         int missing = 0;
+        // Of repeated entries, the one in flight (it has a packet id the client may hold) stays, else the first.
+        Map<String, Long> keep = new java.util.HashMap<>(entries.size() * 2);
+        entries.forEach((seq, o) -> keep.merge(o.messageId() + (o.retain() ? "|r" : "|"), seq,
+                (a, b) -> entries.get(a).packetId() == 0 && entries.get(b).packetId() != 0 ? b : a));
         for (Map.Entry<Long, OutEntry> e : entries.entrySet()) {
             OutEntry o = e.getValue();
             Message m = messages.get(o.messageId());
             if (m == null) {
                 missing++;
+                continue;
+            }
+            if (keep.get(o.messageId() + (o.retain() ? "|r" : "|")) != e.getKey().longValue()) {
+                repeats.add(new Change.SessionMessageDeleted(clientId, e.getKey(), m.id()));
                 continue;
             }
             outbound.add(new StoredSession.Outbound(e.getKey(), m, o.qos(), o.retain(), o.subscriptionIds(),
@@ -383,7 +405,11 @@ public final class RedisSessionPersistence implements SessionPersistence {
                 awaiting.add(Integer.parseInt(str((byte[]) m)));
             }
         }
-        outbound.sort(Comparator.comparingLong(StoredSession.Outbound::seq));
+        // In publish order (message ids grow with the publishing node's clock), then seq: in a
+        // cluster, the node that let a session go and the node that took it over routed what
+        // came meanwhile at their own pace, so their seqs need not follow the publisher's order.
+        outbound.sort(Comparator.comparing((StoredSession.Outbound o) -> o.message().id())
+                .thenComparingLong(StoredSession.Outbound::seq));
         return new StoredSession(clientId, intField(hash, "proto"), longField(hash, "expiry"),
                 longField(hash, "disconnected_at"), subscriptions(subs), List.copyOf(outbound), Set.copyOf(awaiting),
                 WillFields.read(hash), longField(hash, "created_at"));
