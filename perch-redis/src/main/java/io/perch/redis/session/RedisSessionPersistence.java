@@ -367,17 +367,21 @@ public final class RedisSessionPersistence implements SessionPersistence {
      * @param repeats where the deletes of repeated entries go: one message stored twice for the
      *                session with the same retain flag (in a cluster, by the node that let the
      *                session go and the node that took it over, or by a redelivered inbox entry);
-     *                the lowest seq is kept. A retained copy (retain set) and a live one of the same
+     *                the one in flight is kept, else the highest seq. A retained copy (retain set) and a live one of the same
      *                message are both kept: a resubscribe delivers the retained message again.
      */
     private StoredSession stored(String clientId, Map<String, byte[]> hash, Object subs, Map<Long, OutEntry> entries,
                                  Map<String, Message> messages, Object rel, List<Change> repeats) {
         List<StoredSession.Outbound> outbound = new ArrayList<>(entries.size());
         int missing = 0;
-        // Of repeated entries, the one in flight (it has a packet id the client may hold) stays, else the first.
+        // Of repeated entries, the one in flight (it has a packet id the client may hold) stays,
+        // else the last. The last keeps publish order: a session moving between nodes has
+        // messages only the old node stored (published first), then ones both stored, then ones
+        // only the new node stored (published after the old one let go, so with higher seqs);
+        // of each pair the higher seq is above every older message of either node.
         Map<String, Long> keep = new java.util.HashMap<>(entries.size() * 2);
         entries.forEach((seq, o) -> keep.merge(o.messageId() + (o.retain() ? "|r" : "|"), seq,
-                (a, b) -> entries.get(a).packetId() == 0 && entries.get(b).packetId() != 0 ? b : a));
+                (a, b) -> entries.get(a).packetId() != 0 ? a : entries.get(b).packetId() != 0 ? b : Math.max(a, b)));
         for (Map.Entry<Long, OutEntry> e : entries.entrySet()) {
             OutEntry o = e.getValue();
             Message m = messages.get(o.messageId());
@@ -405,11 +409,7 @@ public final class RedisSessionPersistence implements SessionPersistence {
                 awaiting.add(Integer.parseInt(str((byte[]) m)));
             }
         }
-        // In publish order (message ids grow with the publishing node's clock), then seq: in a
-        // cluster, the node that let a session go and the node that took it over routed what
-        // came meanwhile at their own pace, so their seqs need not follow the publisher's order.
-        outbound.sort(Comparator.comparing((StoredSession.Outbound o) -> o.message().id())
-                .thenComparingLong(StoredSession.Outbound::seq));
+        outbound.sort(Comparator.comparingLong(StoredSession.Outbound::seq));
         return new StoredSession(clientId, intField(hash, "proto"), longField(hash, "expiry"),
                 longField(hash, "disconnected_at"), subscriptions(subs), List.copyOf(outbound), Set.copyOf(awaiting),
                 WillFields.read(hash), longField(hash, "created_at"));

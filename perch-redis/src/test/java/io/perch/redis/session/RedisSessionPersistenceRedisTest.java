@@ -73,11 +73,18 @@ class RedisSessionPersistenceRedisTest extends RedisBackendTest {
                 // The retained replay of the same message (a resubscribe) is a delivery of its own.
                 new Change.SessionMessageAdded("d1", 13, m.id(), 1, true, new int[0], null, null));
         StoredSession s = load("d1").orElseThrow();
-        assertThat(s.messages()).extracting(StoredSession.Outbound::seq).containsExactly(10L, 11L, 13L);
-        // The repeat's delete was staged before that load returned: the next read goes behind it.
+        assertThat(s.messages()).extracting(StoredSession.Outbound::seq).containsExactly(11L, 12L, 13L);
+        // An entry in flight (the client may hold its packet id) is the one kept, whatever its seq.
+        Message sent = message("cmd/d1", "sent");
+        write(new Change.MessageAdded(sent), queued("d1", 20, sent),
+                new Change.SessionMessageUpdated("d1", 20, 7, io.perch.broker.persist.Phase.SENT),
+                new Change.MessageAdded(sent), queued("d1", 21, sent));
         assertThat(load("d1").orElseThrow().messages()).extracting(StoredSession.Outbound::seq)
-                .containsExactly(10L, 11L, 13L);
-        assertThat(redis.cli().hkeys("perch:out:{d1}")).hasSize(3);
+                .containsExactly(11L, 12L, 13L, 20L);
+        // The repeats' deletes were staged before that load returned: the next read goes behind them.
+        assertThat(load("d1").orElseThrow().messages()).extracting(StoredSession.Outbound::seq)
+                .containsExactly(11L, 12L, 13L, 20L);
+        assertThat(redis.cli().hkeys("perch:out:{d1}")).containsExactlyInAnyOrder("11", "12", "13", "20");
     }
 
     @Test
