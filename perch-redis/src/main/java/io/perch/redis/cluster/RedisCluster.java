@@ -238,7 +238,54 @@ public final class RedisCluster implements Cluster {
 
     @Override
     public CompletionStage<Void> requestRelease(String node, String clientId) {
-        return inbox.requestRelease(node, clientId);
+        return inbox.requestRelease(node, clientId).thenCompose(v -> untilReapedIfDead(node));
+    }
+
+    /**
+     * A node that did not answer because it died: wait until it is reaped, so that its sessions
+     * and what its inbox still held have gone to the reaping node, and the CONNECT takes its
+     * client from there (its claim against the dead node then loses, and it asks the new
+     * owner). Without this, the client's messages still unread in the dead node's inbox would
+     * go to a node that no longer has its session. A node that is merely slow (it heartbeated
+     * lately) is not waited for: the fence keeps its late writes out. Bounded by twice
+     * {@code node_timeout}.
+     */
+    private CompletionStage<Void> untilReapedIfDead(String node) {
+        if (!silent(node)) {
+            return CompletableFuture.completedFuture(null);
+        }
+        log.info("Cluster: node {} does not answer and has not heartbeated lately; waiting until it is found dead "
+                + "and its sessions are taken over", node);
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        pollUntilReaped(node, System.nanoTime() + config.nodeTimeout().multipliedBy(2).toNanos(), done);
+        return done;
+    }
+
+    /** Looks again after each heartbeat interval, on the cluster's executor, until reaped, heard from, or the deadline. */
+    private void pollUntilReaped(String node, long deadline, CompletableFuture<Void> done) {
+        try {
+            executor.schedule(() -> {
+                if (known(node) && silent(node) && System.nanoTime() < deadline) {
+                    pollUntilReaped(node, deadline, done);
+                } else {
+                    done.complete(null);
+                }
+            }, config.heartbeatInterval().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException stopping) {
+            done.complete(null);
+        }
+    }
+
+    /** Still listed in Redis (not reaped yet). */
+    private boolean known(String node) {
+        return membership.nodes().stream().anyMatch(n -> n.name().equals(node));
+    }
+
+    /** Listed, and its last heartbeat older than three intervals (by Redis's clock). */
+    private boolean silent(String node) {
+        long quiet = config.heartbeatInterval().toMillis() * 3;
+        return membership.nodes().stream().anyMatch(n -> n.name().equals(node)
+                && (!n.alive() || membership.serverNow() - n.heartbeatAt() > quiet));
     }
 
     @Override

@@ -71,10 +71,10 @@ final class CrashRun implements AutoCloseable {
             }
         }
         broker = BrokerProcess.start(home, "fault@127.0.0.1", config);
-        subscriber = new FaultSubscriber("fault-sub", broker, ledger, new String[] {topicQos1, topicQos2}, new int[] {1, 2});
+        subscriber = new FaultSubscriber("fault-sub", broker::port, ledger, new String[] {topicQos1, topicQos2}, new int[] {1, 2});
         clients.add(subscriber);
-        publishers.add(new FaultPublisher("fault-pub-q1", broker, ledger, topicQos1, 1, messagesPerPublisher));
-        publishers.add(new FaultPublisher("fault-pub-q2", broker, ledger, topicQos2, 2, messagesPerPublisher));
+        publishers.add(new FaultPublisher("fault-pub-q1", broker::port, ledger, topicQos1, 1, messagesPerPublisher));
+        publishers.add(new FaultPublisher("fault-pub-q2", broker::port, ledger, topicQos2, 2, messagesPerPublisher));
         clients.addAll(publishers);
     }
 

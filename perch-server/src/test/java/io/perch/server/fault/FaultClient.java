@@ -27,16 +27,17 @@ abstract class FaultClient implements AutoCloseable {
 
     final String id;
     final Ledger ledger;
-    private final BrokerProcess broker;
+    /** Where to connect now; negative while no broker is up (a restart, or a cluster node to move to). */
+    private final java.util.function.IntSupplier port;
     final MqttAsyncClient client;
     private final MqttConnectOptions options = new MqttConnectOptions();
     private final List<Boolean> sessionPresent = new CopyOnWriteArrayList<>();
     private final Thread keeper;
     private volatile boolean running = true;
 
-    FaultClient(String id, BrokerProcess broker, Ledger ledger, int maxInflight) throws MqttException {
+    FaultClient(String id, java.util.function.IntSupplier port, Ledger ledger, int maxInflight) throws MqttException {
         this.id = id;
-        this.broker = broker;
+        this.port = port;
         this.ledger = ledger;
         // The URI given here is never used: each connect names the current port in the options.
         this.client = new MqttAsyncClient("tcp://127.0.0.1:1", id, new MemoryPersistence());
@@ -102,12 +103,12 @@ abstract class FaultClient implements AutoCloseable {
                 LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(200));
                 continue;
             }
-            int port = broker.port();
-            if (port < 0) {
+            int now = port.getAsInt();
+            if (now < 0) {
                 pace(20); // the broker is restarting
                 continue;
             }
-            options.setServerURIs(new String[] {"tcp://127.0.0.1:" + port});
+            options.setServerURIs(new String[] {"tcp://127.0.0.1:" + now});
             try {
                 IMqttToken t = client.connect(options);
                 t.waitForCompletion(CONNECT_WAIT_MS);

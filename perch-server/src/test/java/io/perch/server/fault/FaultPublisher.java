@@ -15,9 +15,9 @@ final class FaultPublisher extends FaultClient {
     private final Thread publishing;
     private volatile long handedOver;
 
-    FaultPublisher(String id, BrokerProcess broker, Ledger ledger, String topic, int qos, long count)
+    FaultPublisher(String id, java.util.function.IntSupplier port, Ledger ledger, String topic, int qos, long count)
             throws MqttException {
-        super(id, broker, ledger, 32);
+        super(id, port, ledger, 32);
         this.topic = topic;
         this.qos = qos;
         this.count = count;

@@ -14,8 +14,8 @@ final class FaultSubscriber extends FaultClient {
     private final int[] qos;
     private final AtomicInteger resubscribed = new AtomicInteger();
 
-    FaultSubscriber(String id, BrokerProcess broker, Ledger ledger, String[] filters, int[] qos) throws MqttException {
-        super(id, broker, ledger, 10);
+    FaultSubscriber(String id, java.util.function.IntSupplier port, Ledger ledger, String[] filters, int[] qos) throws MqttException {
+        super(id, port, ledger, 10);
         this.filters = filters.clone();
         this.qos = qos.clone();
     }
