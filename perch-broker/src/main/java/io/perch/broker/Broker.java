@@ -143,6 +143,7 @@ public final class Broker {
                 core.restoreGate.close();
             }
             if (core.cluster.enabled()) {
+                io.perch.broker.session.Seqs.writer(core.seqs, core.cluster.writerId());
                 core.cluster.bind(new io.perch.broker.core.NodeInbound(core));
             }
             for (ListenerConfig l : config.listeners) {

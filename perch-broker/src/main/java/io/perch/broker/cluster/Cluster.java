@@ -22,6 +22,15 @@ public interface Cluster {
     /** This node's {@code node.name}. */
     String nodeName();
 
+    /**
+     * This node's writer id (1-1023), different from every other live node's: the low bits of
+     * the seqs it gives session messages ({@code io.perch.broker.session.Seqs}), so two nodes
+     * writing for one session never use the same seq. 0 for a single node.
+     */
+    default int writerId() {
+        return 0;
+    }
+
     /** Called once by the broker before its listeners bind: where forwarded messages and release requests go. */
     void bind(ClusterInbound inbound);
 
@@ -64,6 +73,16 @@ public interface Cluster {
      * when it has, or at once when that node is dead, or after the takeover timeout.
      */
     CompletionStage<Void> requestRelease(String node, String clientId);
+
+    /**
+     * When {@code node} has stopped heartbeating: waits until it is found dead and reaped (its
+     * sessions and unread inbox taken over by the reaping node) and completes with true; at once
+     * with false for a node that is alive. A takeover from a dead node takes the session from the
+     * reaping node instead, so what the dead node had not delivered reaches it first, in order.
+     */
+    default CompletionStage<Boolean> reapedIfDead(String node) {
+        return CompletableFuture.completedFuture(false);
+    }
 
     /**
      * Makes this node the owner of {@code clientId} if its owner is still {@code expected}

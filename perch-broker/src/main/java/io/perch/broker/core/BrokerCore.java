@@ -42,6 +42,8 @@ public final class BrokerCore {
     /** Who was recently logged for malformed packets or protocol errors (logged once per window). */
     public final RecentOffenders offenders = new RecentOffenders();
     public final long startedAt = System.currentTimeMillis();
+    /** The seqs durable sessions give the messages they accept ({@link io.perch.broker.session.Seqs}). */
+    public final AtomicLong seqs;
     /** Closed by the broker while it reads the stored sessions with its listeners already bound. */
     public final RestoreGate restoreGate = new RestoreGate();
 
@@ -76,7 +78,8 @@ public final class BrokerCore {
         this.ids = new MessageIdGenerator(config.nodeName);
         ClientLocks locks = new ClientLocks();
         // Keys durable sessions' messages: increasing, and seeded from the clock, so across restarts too.
-        AtomicLong seqs = new AtomicLong(System.currentTimeMillis() * 1000);
+        AtomicLong seqs = io.perch.broker.session.Seqs.counter();
+        this.seqs = seqs;
         this.keptSessions = new KeptSessions(config.maxStoredSessions);
         this.dormant = new DormantSessions(locks, store, persistence, tree, workers, ids, seqs, stats, config.nodeName,
                 config.mqueueStoreQos0, config.maxMqueueLen, config.maxMqueueBytes, keptSessions);

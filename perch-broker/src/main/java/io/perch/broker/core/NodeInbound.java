@@ -32,6 +32,7 @@ public final class NodeInbound implements ClusterInbound {
         if (core.router.routeForwarded(forward, writes) == 0) {
             // Its subscribers here left after the sending node looked (its routes lag by a moment).
             core.stats.messagesDroppedNoSubscribers.increment();
+            log.debug("a message forwarded to {} found no subscriber here", forward.message().topic());
         }
         return writes.all();
     }

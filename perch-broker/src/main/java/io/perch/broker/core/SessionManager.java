@@ -182,6 +182,17 @@ public final class SessionManager {
         }
     }
 
+    /**
+     * A takeover claimed the client, but its CONNECT went before the session opened: this node
+     * owns the session now, so it stays here as a stored session (routed to, written for) until
+     * its client connects; what was held for it is in the store already.
+     */
+    public void keepTakenOver(String clientId) {
+        synchronized (stripe(clientId)) {
+            dormant.loadFailed(clientId);
+        }
+    }
+
     /** True when this node holds the client's session, live or dormant (cluster: it owns the client id). */
     public boolean heldHere(String clientId) {
         return store.get(clientId) != null || dormant.contains(clientId);

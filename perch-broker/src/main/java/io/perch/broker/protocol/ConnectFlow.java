@@ -300,11 +300,20 @@ final class ConnectFlow {
                 return cluster.claim(id, owner);
             }
             fromOther[0] = true;
-            return prepareTakeover(cluster).thenCompose(v -> cluster.requestRelease(owner, id))
-                    .thenCompose(v -> cluster.claim(id, owner));
+            // A dead owner: once it is reaped, this claim against it loses and the next attempt
+            // takes the session from the reaping node (which has what the dead one had not delivered).
+            return cluster.reapedIfDead(owner).thenCompose(gone -> gone ? cluster.claim(id, owner)
+                    : prepareTakeover(cluster).thenCompose(v -> cluster.requestRelease(owner, id))
+                            .thenCompose(v -> cluster.claim(id, owner)));
         }).whenCompleteAsync((claim, err) -> {
             if (c.state != State.CONNECTING) {
-                abandonTakeover(); // the client went meanwhile: its session stays where the store has it
+                if (err == null && claim.won() && takeoverPrepared) {
+                    // This node owns the session now: it stays here, stored and routed to, until its client comes.
+                    takeoverPrepared = false;
+                    c.core.sessions.keepTakenOver(id);
+                } else {
+                    abandonTakeover(); // the client went meanwhile: its session stays where the store has it
+                }
                 return;
             }
             if (err != null) {

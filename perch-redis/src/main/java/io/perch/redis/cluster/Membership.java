@@ -76,6 +76,8 @@ public final class Membership implements AutoCloseable {
     private final AtomicBoolean ticking = new AtomicBoolean();
     /** Dead nodes this node is reaping now (listeners running), so a slow takeover is not started twice. */
     private final Set<String> reaping = ConcurrentHashMap.newKeySet();
+    /** The renewals of the reap locks this node holds (executor thread). */
+    private final Map<String, ScheduledFuture<?>> locksKept = new ConcurrentHashMap<>();
     private volatile RedisLink link;
     private volatile ScheduledFuture<?> beat;
     private volatile List<NodeInfo> nodes = List.of();
@@ -291,6 +293,21 @@ public final class Membership implements AutoCloseable {
         }
     }
 
+    /** Extends this node's reap lock of {@code dead} by node_timeout, if it still holds it. */
+    private void keepLock(RedisLink l, String dead) {
+        try {
+            eval(l, MembershipScripts.KEEP_LOCK, List.of(NodeKeys.reap(dead)),
+                    List.of(name, String.valueOf(config.nodeTimeout().toMillis())))
+                    .whenComplete((r, e) -> {
+                        if (e != null) {
+                            log.debug("Cluster: could not extend the reap lock of {} ({})", dead, e.toString());
+                        }
+                    });
+        } catch (RuntimeException e) {
+            log.debug("Cluster: could not extend the reap lock of {} ({})", dead, e.toString());
+        }
+    }
+
     /** Takes the reap lock of a dead node; whoever gets it tells the listeners, then forgets the node. */
     private void reap(NodeInfo dead) {
         RedisLink l = link;
@@ -304,6 +321,11 @@ public final class Membership implements AutoCloseable {
             }
             log.warn("Cluster: node {} has not heartbeated for {} ms (node_timeout {} ms); node {} takes over what it held",
                     dead.name(), lastServerNow - dead.heartbeatAt(), config.nodeTimeout().toMillis(), name);
+            // The lock outlives node_timeout only while this node works on it: a takeover that
+            // takes longer (a big inbox to deliver) must not be started again by another node.
+            ScheduledFuture<?> keep = executor.scheduleWithFixedDelay(() -> keepLock(l, dead.name()),
+                    config.heartbeatInterval().toMillis(), config.heartbeatInterval().toMillis(), TimeUnit.MILLISECONDS);
+            locksKept.put(dead.name(), keep);
             List<CompletableFuture<Void>> all = new ArrayList<>();
             for (Listener li : listeners) {
                 try {
@@ -321,6 +343,10 @@ public final class Membership implements AutoCloseable {
                         return removed;
                     });
         }, executor).whenCompleteAsync((removed, e) -> {
+            ScheduledFuture<?> keep = locksKept.remove(dead.name());
+            if (keep != null) {
+                keep.cancel(false);
+            }
             reaping.remove(dead.name());
             if (e != null) {
                 log.warn("Cluster: reaping node {} failed; tried again after node_timeout: {}", dead.name(), e.toString());

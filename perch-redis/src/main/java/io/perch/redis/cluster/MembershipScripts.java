@@ -74,4 +74,10 @@ final class MembershipScripts {
             + "redis.call('HDEL', KEYS[4], ARGV[1])\n"
             + "redis.call('PUBLISH', '" + NodeKeys.HINTS + "', ARGV[4])\n"
             + "return 1\n";
+
+    /** Extends a reap lock its holder still holds. KEYS: the lock. ARGV: holder, ms. Returns 1 when extended. */
+    static final String KEEP_LOCK = "if redis.call('GET', KEYS[1]) == ARGV[1] then\n"
+            + "  return {redis.call('PEXPIRE', KEYS[1], ARGV[2])}\n"
+            + "end\n"
+            + "return {0}\n";
 }

@@ -9,6 +9,8 @@ public final class NodeKeys {
     public static final String NODES = "perch:cluster:nodes";
     /** Pub/sub channel of hints that may be lost: "routes node version", "left node", "dead node". */
     public static final String HINTS = "perch:cluster:hints";
+    /** Counter of the writer ids nodes take at start (the low bits of their session seqs). */
+    public static final String WRITER_IDS = "perch:cluster:writer_ids";
     /** Hash: node -> version of its route set, bumped with every applied batch of changes. */
     public static final String ROUTES_VERSION = "perch:cluster:routes:version";
 

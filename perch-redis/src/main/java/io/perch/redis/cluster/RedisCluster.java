@@ -42,9 +42,12 @@ import java.util.concurrent.TimeUnit;
 public final class RedisCluster implements Cluster {
     private static final Logger log = LoggerFactory.getLogger(RedisCluster.class);
     private static final SubscriptionTree<String> NO_ROUTES = new SubscriptionTree<>();
+    /** How long a takeover from a dead node waits for its reaper beyond the time to find it dead. */
+    private static final Duration REAP_WAIT = Duration.ofSeconds(60);
 
     private final ClusterConfig config;
     private volatile String node = "";
+    private volatile int writerId;
     private ScheduledExecutorService executor;
     private ExecutorService drainer;
     private Membership membership;
@@ -80,6 +83,7 @@ public final class RedisCluster implements Cluster {
         drainer = Executors.newSingleThreadExecutor(r -> daemon(r, "perch-cluster-drain"));
         membership = new Membership(connector, nodeName, config, details, executor, registry, instance(dataDir));
         membership.join();
+        writerId = writerId(connector);
         RouteTable table = new RouteTable(connector, membership, executor, registry);
         table.start();
         routes = table;
@@ -110,6 +114,24 @@ public final class RedisCluster implements Cluster {
     }
 
     /**
+     * A writer id for this run: a counter in Redis, 1-1023 round robin, so live nodes differ
+     * unless 1,023 other starts happened while one of them ran.
+     */
+    private static int writerId(PoolConnector connector) {
+        try (io.perch.redis.client.RedisLink l = connector.connect()) {
+            long n = l.commands().incr(Lua.bytes(NodeKeys.WRITER_IDS)).get(5, TimeUnit.SECONDS);
+            return (int) ((n - 1) % 1023) + 1;
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot get a cluster writer id from Redis: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public int writerId() {
+        return writerId;
+    }
+
+    /**
      * The instance id kept in {@code data/cluster/instance}: the same node restarted (after a
      * crash, its last heartbeat still fresh) joins again; another process with the same name
      * and another data dir is refused.
@@ -133,36 +155,55 @@ public final class RedisCluster implements Cluster {
     }
 
     /**
-     * A dead node's clients become this node's (each claimed from it; a claim lost means another
-     * node or the client itself was faster), its stored sessions known here with their wills
-     * and expiries, and what its inbox still held is delivered here. Idempotent: the reap is
-     * retried when it fails.
+     * A dead node's clients become this node's: their stored sessions become known here (routed
+     * to, wills and expiries scheduled), what its inbox still held is delivered to them, and
+     * only then are they claimed. In that order because a CONNECT elsewhere waits for the dead
+     * node to be reaped, then asks whoever owns the client: it must find the inbox delivered.
+     * A claim lost (the client's CONNECT elsewhere gave up waiting and claimed it) lets that
+     * session go here again. Idempotent: the reap is retried when it fails.
      */
     private CompletionStage<Void> takeOverDeadNode(String dead) {
         ClusterInbound in = inbound;
         if (in == null) {
             return CompletableFuture.failedFuture(new IllegalStateException("not bound to the broker yet"));
         }
-        return ownership.ownedBy(dead).thenCompose(ids -> {
-            List<CompletableFuture<String>> claims = new ArrayList<>(ids.size());
-            for (String id : ids) {
-                claims.add(ownership.claim(id, dead).toCompletableFuture().thenApply(c -> c.won() ? id : null));
-            }
-            return CompletableFuture.allOf(claims.toArray(CompletableFuture[]::new)).thenCompose(v -> {
-                List<String> won = new ArrayList<>();
-                claims.forEach(c -> {
-                    if (c.join() != null) {
-                        won.add(c.join());
-                    }
-                });
-                return sessions.dormant(won);
-            });
+        List<String> ids = new ArrayList<>();
+        return ownership.ownedBy(dead).thenCompose(owned -> {
+            ids.addAll(owned);
+            return sessions.dormant(ids);
         }).thenCompose(dormant -> {
             if (!dormant.isEmpty()) {
                 in.adopt(dormant);
             }
-            log.info("Cluster: node {} is dead; {} of its stored session(s) are this node's now", dead, dormant.size());
-            return inbox.drainDeadNode(dead, in);
+            log.info("Cluster: node {} is dead; this node takes over its {} stored session(s)", dead, dormant.size());
+            // Until every node routes the adopted sessions here, their messages still go to the
+            // dead node's inbox; then its routes go, and what reached its inbox is delivered here.
+            return routes.routesSeen(config.takeoverTimeout());
+        }).thenCompose(v -> routes.forget(dead)).thenCompose(v -> drainUntilQuiet(dead, in)).thenCompose(v -> {
+            List<CompletableFuture<Void>> claims = new ArrayList<>(ids.size());
+            for (String id : ids) {
+                claims.add(ownership.claim(id, dead).toCompletableFuture().thenCompose(c -> c.won()
+                        ? CompletableFuture.<Void>completedFuture(null)
+                        : in.release(id).toCompletableFuture()));
+            }
+            return CompletableFuture.allOf(claims.toArray(CompletableFuture[]::new))
+                    .thenRun(() -> log.info("Cluster: what node {}'s inbox held is delivered; its {} client(s) claimed",
+                            dead, ids.size()));
+        });
+    }
+
+    /**
+     * Delivers the dead node's inbox, waits two heartbeat intervals (every node re-reads routes
+     * each interval, or at once on the "dead" hint), and delivers what came meanwhile: a node
+     * that forwarded to the dead node just before it heard that its routes were gone still gets
+     * its message delivered. Each drain deletes the stream; an XADD later still than that makes
+     * it again and is not delivered (docs/cluster.md).
+     */
+    private CompletionStage<Void> drainUntilQuiet(String dead, ClusterInbound in) {
+        return inbox.drainDeadNode(dead, in).thenCompose(delivered -> {
+            CompletableFuture<Void> later = new CompletableFuture<>();
+            executor.schedule(() -> later.complete(null), config.heartbeatInterval().toMillis() * 2, TimeUnit.MILLISECONDS);
+            return later.thenCompose(v -> inbox.drainDeadNode(dead, in));
         });
     }
 
@@ -238,7 +279,7 @@ public final class RedisCluster implements Cluster {
 
     @Override
     public CompletionStage<Void> requestRelease(String node, String clientId) {
-        return inbox.requestRelease(node, clientId).thenCompose(v -> untilReapedIfDead(node));
+        return inbox.requestRelease(node, clientId).thenCompose(v -> reapedIfDead(node)).thenApply(gone -> null);
     }
 
     /**
@@ -248,31 +289,32 @@ public final class RedisCluster implements Cluster {
      * owner). Without this, the client's messages still unread in the dead node's inbox would
      * go to a node that no longer has its session. A node that is merely slow (it heartbeated
      * lately) is not waited for: the fence keeps its late writes out. Bounded by twice
-     * {@code node_timeout}.
+     * {@code node_timeout} plus {@link #REAP_WAIT} for the reaper to deliver the dead node's inbox.
      */
-    private CompletionStage<Void> untilReapedIfDead(String node) {
+    @Override
+    public CompletionStage<Boolean> reapedIfDead(String node) {
         if (!silent(node)) {
-            return CompletableFuture.completedFuture(null);
+            return CompletableFuture.completedFuture(false);
         }
         log.info("Cluster: node {} does not answer and has not heartbeated lately; waiting until it is found dead "
                 + "and its sessions are taken over", node);
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        pollUntilReaped(node, System.nanoTime() + config.nodeTimeout().multipliedBy(2).toNanos(), done);
+        CompletableFuture<Boolean> done = new CompletableFuture<>();
+        pollUntilReaped(node, System.nanoTime() + REAP_WAIT.plus(config.nodeTimeout().multipliedBy(2)).toNanos(), done);
         return done;
     }
 
     /** Looks again after each heartbeat interval, on the cluster's executor, until reaped, heard from, or the deadline. */
-    private void pollUntilReaped(String node, long deadline, CompletableFuture<Void> done) {
+    private void pollUntilReaped(String node, long deadline, CompletableFuture<Boolean> done) {
         try {
             executor.schedule(() -> {
                 if (known(node) && silent(node) && System.nanoTime() < deadline) {
                     pollUntilReaped(node, deadline, done);
                 } else {
-                    done.complete(null);
+                    done.complete(!known(node));
                 }
             }, config.heartbeatInterval().toMillis(), TimeUnit.MILLISECONDS);
         } catch (java.util.concurrent.RejectedExecutionException stopping) {
-            done.complete(null);
+            done.complete(false);
         }
     }
 

@@ -40,4 +40,10 @@ final class RouteScripts {
 
     /** KEYS: version hash, a node's route set. ARGV: node. Returns {version or "0", members}, read together. */
     static final String READ = "return {redis.call('HGET', KEYS[1], ARGV[1]) or '0', redis.call('SMEMBERS', KEYS[2])}\n";
+
+    /** A dead node's routes go. KEYS: its route set, the version hash. ARGV: node. */
+    static final String FORGET = "redis.call('DEL', KEYS[1])\n"
+            + "redis.call('HDEL', KEYS[2], ARGV[1])\n"
+            + "redis.call('PUBLISH', '" + NodeKeys.HINTS + "', 'dead ' .. ARGV[1])\n"
+            + "return 1\n";
 }

@@ -148,6 +148,19 @@ public final class RouteTable implements AutoCloseable {
         kick();
     }
 
+    /**
+     * A dead node's reaper: its routes leave Redis (and, by the "dead" hint and the next poll,
+     * every node's cache), so nothing more is forwarded to it.
+     */
+    public CompletionStage<Void> forget(String node) {
+        RedisLink l = link;
+        if (l == null) {
+            return CompletableFuture.failedFuture(new IllegalStateException("route table not started"));
+        }
+        return Lua.eval(l, RouteScripts.FORGET, List.of(NodeKeys.routes(node), NodeKeys.ROUTES_VERSION), List.of(node),
+                replyTimeout).thenApply(r -> null);
+    }
+
     /** The other nodes' routes; subscribers are node names. */
     public SubscriptionTree<String> tree() {
         return tree;
@@ -406,7 +419,7 @@ public final class RouteTable implements AutoCloseable {
 
     /**
      * Every membership tick: re-reads any node whose version differs from the cached one, drops
-     * the dead and the gone, and rewrites this node's set when Redis holds an older version
+     * the gone (left, or reaped), and rewrites this node's set when Redis holds an older version
      * than it wrote (data lost). Executor thread.
      */
     void poll() {
@@ -428,6 +441,8 @@ public final class RouteTable implements AutoCloseable {
             }
             Map<String, Long> versions = new HashMap<>();
             m.forEach((k, v) -> versions.put(Lua.str(k), Long.parseLong(Lua.str(v))));
+            // A dead node's routes stay until its reaper removes them: what is routed to it
+            // meanwhile waits in its inbox, which the reaper delivers to the sessions it took over.
             Set<String> dead = new HashSet<>();
             for (NodeInfo n : membership.nodes()) {
                 if (!n.alive()) {
@@ -435,7 +450,7 @@ public final class RouteTable implements AutoCloseable {
                 }
             }
             for (String node : new ArrayList<>(remote.keySet())) {
-                if (!versions.containsKey(node) || dead.contains(node)) {
+                if (!versions.containsKey(node)) {
                     drop(node);
                 }
             }

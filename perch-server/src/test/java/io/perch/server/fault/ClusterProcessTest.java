@@ -323,7 +323,15 @@ class ClusterProcessTest {
             Duration drain = Duration.ofSeconds(90);
             await("every message acknowledged").atMost(drain)
                     .until(() -> q1.allHandedOver() && q2.allHandedOver() && ledger.ackedCount() == perPublisher * 2L);
-            await("every acknowledged message delivered").atMost(drain).until(() -> ledger.ackedNotDelivered() == 0);
+            try {
+                await("every acknowledged message delivered").atMost(drain).until(() -> ledger.ackedNotDelivered() == 0);
+            } catch (org.awaitility.core.ConditionTimeoutException e) {
+                throw new AssertionError("not every acknowledged message was delivered within " + drain + ": "
+                        + ledger.summarize().line() + "\n" + ledger.summarize().problems()
+                        + "\nleft in the dead node's inbox: " + RespProbe.command(redis.port(), "XLEN",
+                        "perch:cluster:inbox:perch2@127.0.0.1") + ", stored for the subscriber: "
+                        + RespProbe.command(redis.port(), "HLEN", "perch:out:{k-sub}"), e);
+            }
             Ledger.Summary summary = ledger.summarize();
             System.out.println("cluster fault run: node killed mid-stream, " + summary.line()
                     + " subscriber session present " + sub.sessionPresent());
