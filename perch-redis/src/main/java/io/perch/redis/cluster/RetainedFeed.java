@@ -194,7 +194,9 @@ public final class RetainedFeed implements AutoCloseable {
         long length = fields.get("length") instanceof Long n ? n : 0;
         if (lastId == null) {
             lastId = lastGenerated; // start at the end: the store loaded everything before
-            position = added;
+            // No stream yet: nothing was ever added, so reading from its start misses nothing
+            // (without this, its first entry looked like a gap before Redis 7's counts were known).
+            position = fields.isEmpty() ? 0 : added;
             return;
         }
         boolean gap;
