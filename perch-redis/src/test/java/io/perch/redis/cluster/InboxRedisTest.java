@@ -187,6 +187,7 @@ class InboxRedisTest {
         forward("b", "t0");
         await().atMost(WAIT).until(() -> b.delivered.size() == 1);
 
+        redis.kill(); // a restart of the same server: same port, same AOF
         redis.restart();
         await().atMost(WAIT).until(rig.pipeline::isUp);
         forward("b", "t1", "t2");
