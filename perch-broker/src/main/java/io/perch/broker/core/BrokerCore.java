@@ -82,7 +82,7 @@ public final class BrokerCore {
         this.seqs = seqs;
         this.keptSessions = new KeptSessions(config.maxStoredSessions);
         this.dormant = new DormantSessions(locks, store, persistence, tree, workers, ids, seqs, stats, config.nodeName,
-                config.mqueueStoreQos0, config.maxMqueueLen, config.maxMqueueBytes, keptSessions);
+                config.mqueueStoreQos0, config.maxMqueueLen, config.maxMqueueBytes, keptSessions, cluster);
         this.router = new Router(tree, store, dormant, config.maxQosAllowed, cluster);
         this.workers = workers;
         this.publisher = new Publisher(config, hooks, retained, router, stats, workers, persistence, restoreGate);

@@ -120,11 +120,22 @@ public final class DormantSessions implements NotInMemory {
     private final BrokerStats stats;
     private final String node;
     private final boolean storeQos0;
+    private final io.perch.broker.cluster.Cluster cluster;
 
     public DormantSessions(ClientLocks locks, SessionStore live, SessionPersistence persistence,
                            SubscriptionTree<String> tree, ScheduledExecutorService scheduler, MessageIdGenerator ids,
                            AtomicLong seqs, BrokerStats stats, String node, boolean storeQos0, int maxQueue,
                            long maxQueueBytes, KeptSessions keptSessions) {
+        this(locks, live, persistence, tree, scheduler, ids, seqs, stats, node, storeQos0, maxQueue, maxQueueBytes,
+                keptSessions, io.perch.broker.cluster.Cluster.NONE);
+    }
+
+    /** @param cluster told when a stored session ends here, so its client id is this node's no more */
+    public DormantSessions(ClientLocks locks, SessionStore live, SessionPersistence persistence,
+                           SubscriptionTree<String> tree, ScheduledExecutorService scheduler, MessageIdGenerator ids,
+                           AtomicLong seqs, BrokerStats stats, String node, boolean storeQos0, int maxQueue,
+                           long maxQueueBytes, KeptSessions keptSessions, io.perch.broker.cluster.Cluster cluster) {
+        this.cluster = cluster;
         this.maxQueue = maxQueue;
         this.maxQueueBytes = maxQueueBytes;
         this.keptSessions = keptSessions;
@@ -379,6 +390,9 @@ public final class DormantSessions implements NotInMemory {
         stats.sessionsExpired.increment();
         log.info("stored session {} expired", clientId);
         persistence.write(List.of(new Change.SessionDeleted(clientId)));
+        if (cluster.enabled()) {
+            cluster.disown(clientId); // its client id is nobody's now (and leaves this node's owned set)
+        }
     }
 
     /**

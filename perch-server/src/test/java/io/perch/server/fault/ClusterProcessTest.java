@@ -57,10 +57,11 @@ class ClusterProcessTest {
         }
     }
 
-    private void startCluster(int n) throws Exception {
+    private void startCluster(int n, String... extra) throws Exception {
         redis = RedisServerProcess.start();
         for (int i = 1; i <= n; i++) {
-            nodes.add(BrokerProcess.start(dir.resolve("node" + i), "perch" + i + "@127.0.0.1", List.of(
+            List<String> lines = new ArrayList<>(List.of(extra));
+            lines.addAll(List.of(
                     // Unbounded session queues: a full queue drops acknowledged messages by design
                     // (counted), which would hide what a node's death costs.
                     "zone.external.max_mqueue_len = 0",
@@ -72,7 +73,8 @@ class ClusterProcessTest {
                     "persistence.pool = pool1",
                     "cluster.enable = on",
                     "cluster.node_timeout = 4s",
-                    "cluster.heartbeat_interval = 1s")));
+                    "cluster.heartbeat_interval = 1s"));
+            nodes.add(BrokerProcess.start(dir.resolve("node" + i), "perch" + i + "@127.0.0.1", lines));
         }
         // Every node has heard of every other one before the clients come.
         await().atMost(WITHIN).until(() -> liveNodes().size() == n);
@@ -341,6 +343,32 @@ class ClusterProcessTest {
             assertThat(present.subList(1, present.size())).as("the session followed the client to node 3")
                     .containsOnly(true);
         }
+    }
+
+    /**
+     * A stored session that expires gives up its client id: after the node that holds it is
+     * killed and restarted (the session comes back dormant, or the reaping node adopts it), its
+     * expiry clears the owner and leaves every node's owned set, so neither grows with clients
+     * that are gone.
+     */
+    @Test
+    void anExpiredStoredSessionIsNobodysAfterANodeRestart() throws Exception {
+        startCluster(2, "zone.external.session_expiry_interval = 3s");
+        MqttClient c = client(nodes.get(0), "expiring-1", false, new CopyOnWriteArrayList<>());
+        c.subscribe("e/#", 1);
+        c.disconnect();
+        assertThat(RespProbe.command(redis.port(), "SISMEMBER", "perch:cluster:owned:perch1@127.0.0.1", "expiring-1"))
+                .isEqualTo(1L);
+        nodes.get(0).kill9();
+        nodes.get(0).restart();
+        await().atMost(WITHIN).untilAsserted(() -> {
+            assertThat(RespProbe.command(redis.port(), "HGET", "perch:owner:{expiring-1}", "node")).isNull();
+            for (String n : List.of("perch1@127.0.0.1", "perch2@127.0.0.1")) {
+                assertThat(RespProbe.command(redis.port(), "SISMEMBER", "perch:cluster:owned:" + n, "expiring-1"))
+                        .isEqualTo(0L);
+            }
+            assertThat(RespProbe.command(redis.port(), "EXISTS", "perch:session:{expiring-1}")).isEqualTo(0L);
+        });
     }
 
     @Test
