@@ -65,8 +65,6 @@ public interface Cluster {
      */
     CompletionStage<Void> routesSeen();
 
-    /** The node that owns {@code clientId} per Redis, or null when none does. */
-    CompletionStage<String> owner(String clientId);
 
     /**
      * Asks {@code node} to let {@code clientId} go ({@link ClusterInbound#release}); completes
@@ -110,7 +108,14 @@ public interface Cluster {
     record Claim(boolean won, String owner, long epoch) {
     }
 
-    Cluster NONE = new Cluster() {
+    /** A single node: nothing to tell anybody. */
+    Cluster NONE = new Single();
+
+    /**
+     * A node alone: no other node's routes, nothing to forward, every claim won. {@link #NONE};
+     * open so that a test can be one node of a cluster it describes (its {@link #nodes()}).
+     */
+    class Single implements Cluster {
         private final SubscriptionTree<String> empty = new SubscriptionTree<>();
 
         @Override
@@ -150,10 +155,6 @@ public interface Cluster {
             return CompletableFuture.completedFuture(null);
         }
 
-        @Override
-        public CompletionStage<String> owner(String clientId) {
-            return CompletableFuture.completedFuture(null);
-        }
 
         @Override
         public CompletionStage<Void> requestRelease(String node, String clientId) {
@@ -173,5 +174,5 @@ public interface Cluster {
         public List<NodeInfo> nodes() {
             return List.of();
         }
-    };
+    }
 }

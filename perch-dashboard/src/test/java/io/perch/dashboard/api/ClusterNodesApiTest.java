@@ -6,13 +6,10 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.perch.broker.api.BrokerService;
 import io.perch.broker.cluster.Cluster;
-import io.perch.broker.cluster.ClusterInbound;
-import io.perch.broker.cluster.Forward;
 import io.perch.broker.cluster.NodeInfo;
 import io.perch.broker.plugin.ConfigEntry;
 import io.perch.broker.plugin.PluginContext;
 import io.perch.broker.testkit.BrokerFixture;
-import io.perch.broker.topic.SubscriptionTree;
 import io.perch.dashboard.DashboardPlugin;
 import io.perch.dashboard.ctl.CtlCommand;
 import org.junit.jupiter.api.AfterEach;
@@ -35,8 +32,6 @@ import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -56,8 +51,8 @@ class ClusterNodesApiTest {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-    /** Two other nodes besides this one: one alive, one that stopped heartbeating. */
-    private static final class FixedCluster implements Cluster {
+    /** This node and two others, one alive, one that stopped heartbeating; otherwise a single node. */
+    private static final class FixedCluster extends Cluster.Single {
         final String self;
         final long now = System.currentTimeMillis();
 
@@ -80,52 +75,6 @@ class ClusterNodesApiTest {
             return List.of(new NodeInfo(self, true, now - 300, Map.of("version", "x")),
                     new NodeInfo("n2", true, now - 800, Map.of("version", "1.2.3", "listeners", "mqtt:tcp:0.0.0.0:1883")),
                     new NodeInfo("n3", false, now - 60_000, Map.of("version", "1.2.2")));
-        }
-
-        @Override
-        public void bind(ClusterInbound inbound) {
-        }
-
-        @Override
-        public SubscriptionTree<String> remoteRoutes() {
-            return new SubscriptionTree<>();
-        }
-
-        @Override
-        public void routeAdded(String key) {
-        }
-
-        @Override
-        public void routeRemoved(String key) {
-        }
-
-        @Override
-        public CompletionStage<Void> forward(String node, Forward forward) {
-            return CompletableFuture.completedFuture(null);
-        }
-
-        @Override
-        public CompletionStage<Void> routesSeen() {
-            return CompletableFuture.completedFuture(null);
-        }
-
-        @Override
-        public CompletionStage<String> owner(String clientId) {
-            return CompletableFuture.completedFuture(null);
-        }
-
-        @Override
-        public CompletionStage<Void> requestRelease(String node, String clientId) {
-            return CompletableFuture.completedFuture(null);
-        }
-
-        @Override
-        public CompletionStage<Claim> claim(String clientId, String expected) {
-            return CompletableFuture.completedFuture(new Claim(true, self, 1));
-        }
-
-        @Override
-        public void disown(String clientId) {
         }
     }
 
