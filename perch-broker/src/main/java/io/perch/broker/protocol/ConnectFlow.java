@@ -274,38 +274,29 @@ final class ConnectFlow {
     void accept(boolean superuser, byte[] authResponse) {
         c.superuser = superuser;
         if (c.core.cluster.enabled() && !c.core.sessions.heldHere(c.client.clientId())) {
-            takeOver(1, authResponse);
+            takeOver(1, null, authResponse);
             return;
         }
         open(false, authResponse);
     }
 
-    /** How often a CONNECT tries again when another node claimed its client id meanwhile. */
-    private static final int CLAIM_ATTEMPTS = 3;
+    /** How many claims a CONNECT makes: the first finds the owner, then one per node it asks. */
+    private static final int CLAIM_ATTEMPTS = 4;
 
     /**
-     * Cluster: makes this node the client id's owner before the session opens. When another
-     * node owns it, that node is asked to let it go first (it closes the client's connection
-     * there and finishes its writes), then this node claims it (from then on the store refuses
-     * that node's writes for it) and loads the session from the store. Two nodes racing for
-     * one client id: one claim wins; the other CONNECT starts over against the new owner.
+     * Cluster: makes this node the client id's owner before the session opens. The first claim
+     * expects no owner (or this node), and when it loses it names the owner: that node is asked
+     * to let the client go (it closes the client's connection there and finishes its writes),
+     * and the claim is made again against it (from then on the store refuses that node's writes
+     * for it); the session then loads from the store. Two nodes racing for one client id: one
+     * claim wins; the other CONNECT asks the new owner.
+     *
+     * @param expected the owner this claim takes over from, or null (none, or this node)
      */
-    private void takeOver(int attempt, byte[] authResponse) {
+    private void takeOver(int attempt, String expected, byte[] authResponse) {
         io.perch.broker.cluster.Cluster cluster = c.core.cluster;
         String id = c.client.clientId();
-        String me = cluster.nodeName();
-        boolean[] fromOther = new boolean[1];
-        cluster.owner(id).thenCompose(owner -> {
-            if (owner == null || owner.equals(me)) {
-                return cluster.claim(id, owner);
-            }
-            fromOther[0] = true;
-            // A dead owner: once it is reaped, this claim against it loses and the next attempt
-            // takes the session from the reaping node (which has what the dead one had not delivered).
-            return cluster.reapedIfDead(owner).thenCompose(gone -> gone ? cluster.claim(id, owner)
-                    : prepareTakeover(cluster).thenCompose(v -> cluster.requestRelease(owner, id))
-                            .thenCompose(v -> cluster.claim(id, owner)));
-        }).whenCompleteAsync((claim, err) -> {
+        cluster.claim(id, expected).whenCompleteAsync((claim, err) -> {
             if (c.state != State.CONNECTING) {
                 if (err == null && claim.won() && takeoverPrepared) {
                     // This node owns the session now: it stays here, stored and routed to, until its client comes.
@@ -320,17 +311,37 @@ final class ConnectFlow {
                 abandonTakeover();
                 log.warn("client {}: cannot claim it in the cluster: {}", id, err.toString());
                 refuse(ReasonCodes.SERVER_UNAVAILABLE, "cluster store unavailable");
-            } else if (!claim.won()) {
-                if (attempt < CLAIM_ATTEMPTS) {
-                    takeOver(attempt + 1, authResponse); // another node took it first: ask that one
-                } else {
-                    abandonTakeover();
-                    refuse(ReasonCodes.SERVER_BUSY, "client id claimed by another node meanwhile");
-                }
+            } else if (claim.won()) {
+                open(expected != null && !expected.equals(cluster.nodeName()), authResponse);
+            } else if (attempt < CLAIM_ATTEMPTS) {
+                askOwner(cluster, attempt, claim.owner(), authResponse);
             } else {
-                open(fromOther[0], authResponse);
+                abandonTakeover();
+                refuse(ReasonCodes.SERVER_BUSY, "client id claimed by another node meanwhile");
             }
         }, c.ctx.executor());
+    }
+
+    /**
+     * Another node owns the client: it is asked to let it go, then claimed from. A dead owner is
+     * waited for until reaped; the claim against it then loses, naming the reaping node (which
+     * has what the dead one had not delivered), and that one is asked next.
+     */
+    private void askOwner(io.perch.broker.cluster.Cluster cluster, int attempt, String owner, byte[] authResponse) {
+        String id = c.client.clientId();
+        cluster.reapedIfDead(owner).thenCompose(gone -> gone ? java.util.concurrent.CompletableFuture.<Void>completedFuture(null)
+                : prepareTakeover(cluster).thenCompose(v -> cluster.requestRelease(owner, id)))
+                .whenCompleteAsync((v, err) -> {
+                    if (err != null && c.state == State.CONNECTING) {
+                        abandonTakeover();
+                        log.warn("client {}: cannot take it over from node {}: {}", id, owner, err.toString());
+                        refuse(ReasonCodes.SERVER_UNAVAILABLE, "cluster store unavailable");
+                    } else if (err == null) {
+                        takeOver(attempt + 1, owner, authResponse);
+                    } else {
+                        abandonTakeover();
+                    }
+                }, c.ctx.executor());
     }
 
     /** This CONNECT routes to its client's stored subscriptions here while the session moves (cluster). */

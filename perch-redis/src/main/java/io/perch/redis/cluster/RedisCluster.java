@@ -272,10 +272,6 @@ public final class RedisCluster implements Cluster {
         return routes.routesSeen(config.takeoverTimeout());
     }
 
-    @Override
-    public CompletionStage<String> owner(String clientId) {
-        return ownership.owner(clientId);
-    }
 
     @Override
     public CompletionStage<Void> requestRelease(String node, String clientId) {
