@@ -49,12 +49,14 @@ import static io.perch.redis.codec.Keys.str;
  * {@link ClusterInbound#release}, then answers {@code released} to the requester. A
  * {@code released} completes the matching {@link #requestRelease}.
  *
- * <p>Delivery is at least once: an entry delivered and not yet acknowledged when the node
- * crashes, or when a deliver or an XACK fails, is delivered again (from the first entry not
- * acknowledged on: later ones of its page too). Such re-reads are counted
- * ({@code perch.cluster.inbox.redelivered}); the broker's de-duplication by message id is
- * what stands between them and a subscriber. Exactly once would need the acknowledgement
- * recorded atomically with the sessions' writes, which is left to a later increment.
+ * <p>Within one run of the node an entry is handed on once: the reader remembers the last
+ * entry it handed on ({@code handedUpTo}), and an entry read again at or below it (its XACK
+ * failed, or a Redis failover lost the group's position or the acknowledgements, so Redis
+ * offers it again) is only acknowledged, not delivered again. Only a deliver that failed
+ * rewinds that mark, so the failed entry and those after it are delivered again. Across a
+ * crash of the node delivery is at least once: an entry delivered and not yet acknowledged is
+ * delivered again by the next run, or by the node that reaps this one. Entries read again are
+ * counted ({@code perch.cluster.inbox.redelivered}, only those handed on again).
  *
  * <p>Redis down: logged once per outage, retried with a growing pause; the group keeps the
  * position, and nothing read is lost (it stays pending until acknowledged).
@@ -157,6 +159,7 @@ public final class Inbox implements AutoCloseable {
     private void run(ClusterInbound inbound) {
         byte[] key = InboxKeys.inbox(me);
         ArrayDeque<InFlight> inFlight = new ArrayDeque<>();
+        Handed handed = new Handed();
         RedisLink link = null;
         String pendingFrom = "0-0"; // null: reading new entries
         boolean down = false;
@@ -175,11 +178,11 @@ public final class Inbox implements AutoCloseable {
                     log.info("cluster inbox {}: Redis answers again; reading on", me);
                 }
                 backoff = MIN_BACKOFF_MS;
+                int handedOn = handle(redis, key, page, inbound, handed, inFlight);
                 if (pendingFrom != null) {
-                    redelivered.increment(page.size());
+                    redelivered.increment(handedOn); // delivered before, by a crashed run or before a failed deliver
                     pendingFrom = page.isEmpty() ? null : page.get(page.size() - 1).getId();
                 }
-                handle(redis, key, page, inbound, false, inFlight);
                 ackDone(redis, key, inFlight, MAX_IN_FLIGHT);
                 if (System.nanoTime() - lagAt > 1_000_000_000L) {
                     lag = lag(redis, key);
@@ -196,7 +199,12 @@ public final class Inbox implements AutoCloseable {
                     log.warn("cluster inbox {}: cannot read, deliver or acknowledge ({}); retrying until Redis "
                             + "answers, from the first entry not acknowledged", me, String.valueOf(e));
                 }
-                inFlight.clear(); // read again from the first one not acknowledged (at least once)
+                if (e instanceof DeliverFailed f) {
+                    // That entry and every later one are delivered again; earlier ones were acknowledged.
+                    handed.rewind(f.entryId);
+                    inFlight.clear();
+                }
+                // Read again from the first entry not acknowledged; those handed on already are only acknowledged.
                 pendingFrom = "0-0";
                 if (pause(backoff)) {
                     break;
@@ -247,13 +255,24 @@ public final class Inbox implements AutoCloseable {
     }
 
     /**
-     * Hands a page on in order, adding each entry to {@code inFlight}. {@code drained}: the inbox
-     * of a dead node, whose control records concern nobody now.
+     * Hands a page on in order, adding each entry to {@code inFlight}. {@code handed}: this
+     * node's own inbox, where entries handed on before are skipped (only acknowledged); null for
+     * the inbox of a dead node, whose control records concern nobody now. Returns how many
+     * entries it handed on.
      */
-    private void handle(RedisClusterAsyncCommands<byte[], byte[]> redis, byte[] key,
-                        List<StreamMessage<byte[], byte[]>> page, ClusterInbound inbound, boolean drained,
+    private int handle(RedisClusterAsyncCommands<byte[], byte[]> redis, byte[] key,
+                        List<StreamMessage<byte[], byte[]>> page, ClusterInbound inbound, Handed handed,
                         ArrayDeque<InFlight> inFlight) throws Exception {
+        boolean drained = handed == null;
+        int handedOn = 0;
         for (StreamMessage<byte[], byte[]> m : page) {
+            if (handed != null && !handed.first(m.getId())) {
+                if (!handed.waiting(inFlight, m.getId())) {
+                    inFlight.add(new InFlight(m.getId(), DONE)); // its XACK was lost: acknowledge it again
+                }
+                continue;
+            }
+            handedOn++;
             CompletableFuture<Void> done = DONE;
             if (m.getBody() != null) { // null: trimmed away (MAXLEN) while pending, nothing to deliver
                 InboxRecord r = StreamCodec.decode(m.getBody());
@@ -274,9 +293,59 @@ public final class Inbox implements AutoCloseable {
             }
             inFlight.add(new InFlight(m.getId(), done));
         }
+        return handedOn;
     }
 
     private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
+
+    /** A deliver failed: that entry, and every one after it, must be delivered again. */
+    private static final class DeliverFailed extends Exception {
+        final String entryId;
+
+        DeliverFailed(String entryId, Throwable cause) {
+            super("delivering inbox entry " + entryId + " failed: " + cause, cause);
+            this.entryId = entryId;
+        }
+    }
+
+    /**
+     * The last entry of this node's inbox handed on in this run (reader thread only). Stream ids
+     * only grow, and entries are handed on in order, so one id tells which were.
+     */
+    private static final class Handed {
+        private long ms = -1;
+        private long seq = -1;
+
+        /** True (and remembered) when {@code id} is after every entry handed on so far. */
+        boolean first(String id) {
+            int dash = id.indexOf('-');
+            long m = Long.parseLong(id, 0, dash, 10);
+            long s = Long.parseLong(id, dash + 1, id.length(), 10);
+            if (m < ms || (m == ms && s <= seq)) {
+                return false;
+            }
+            ms = m;
+            seq = s;
+            return true;
+        }
+
+        /** The entries from {@code failedId} on were not all delivered: they are handed on again. */
+        void rewind(String failedId) {
+            int dash = failedId.indexOf('-');
+            ms = Long.parseLong(failedId, 0, dash, 10);
+            seq = Long.parseLong(failedId, dash + 1, failedId.length(), 10) - 1;
+        }
+
+        /** Whether {@code id} still waits in {@code inFlight} for its deliver (its ack will come). */
+        boolean waiting(ArrayDeque<InFlight> inFlight, String id) {
+            for (InFlight f : inFlight) {
+                if (f.id().equals(id)) {
+                    return true;
+                }
+            }
+            return false;
+        }
+    }
 
     /**
      * Acknowledges, in one XACK, the entries at the head of {@code inFlight} whose deliver
@@ -294,7 +363,11 @@ public final class Inbox implements AutoCloseable {
                 }
                 await(head.done());
             }
-            head.done().get(); // throws when the deliver failed
+            try {
+                head.done().get();
+            } catch (ExecutionException e) {
+                throw new DeliverFailed(head.id(), e.getCause());
+            }
             ids.add(inFlight.poll().id());
         }
         if (!ids.isEmpty()) {
@@ -393,7 +466,7 @@ public final class Inbox implements AutoCloseable {
             ClaimedMessages<byte[], byte[]> claimed = redis.xautoclaim(key,
                     XAutoClaimArgs.Builder.xautoclaim(consumer, Duration.ZERO, start).count(PAGE))
                     .get(REPLY_MS, TimeUnit.MILLISECONDS);
-            handle(redis, key, claimed.getMessages(), inbound, true, inFlight);
+            handle(redis, key, claimed.getMessages(), inbound, null, inFlight);
             ackDone(redis, key, inFlight, MAX_IN_FLIGHT);
             start = claimed.getId();
         } while (!"0-0".equals(start));
@@ -403,7 +476,7 @@ public final class Inbox implements AutoCloseable {
             if (page == null || page.isEmpty()) {
                 break;
             }
-            handle(redis, key, page, inbound, true, inFlight);
+            handle(redis, key, page, inbound, null, inFlight);
             ackDone(redis, key, inFlight, MAX_IN_FLIGHT);
         }
         ackDone(redis, key, inFlight, 0);

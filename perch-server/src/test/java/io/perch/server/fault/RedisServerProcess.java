@@ -58,10 +58,15 @@ final class RedisServerProcess implements AutoCloseable {
      * the master counts as down after 1 s, a failed failover is retried after 5 s.
      */
     static RedisServerProcess sentinel(String master, int masterPort) throws IOException {
+        return sentinel(master, masterPort, 1);
+    }
+
+    /** The same, one of several Sentinels that need {@code quorum} of them to agree the master is down. */
+    static RedisServerProcess sentinel(String master, int masterPort, int quorum) throws IOException {
         Path dir = Files.createTempDirectory("perch-fault-sentinel");
         Path conf = dir.resolve("sentinel.conf"); // Sentinel rewrites its file: it must be its own, writable
         Files.writeString(conf, String.join("\n",
-                "sentinel monitor " + master + " 127.0.0.1 " + masterPort + " 1",
+                "sentinel monitor " + master + " 127.0.0.1 " + masterPort + " " + quorum,
                 "sentinel down-after-milliseconds " + master + " 1000",
                 "sentinel failover-timeout " + master + " 5000",
                 "sentinel parallel-syncs " + master + " 1", ""));
