@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.perch.broker.api.BrokerService;
 import io.perch.dashboard.api.BackendsApi;
 import io.perch.dashboard.api.ClientsApi;
+import io.perch.dashboard.api.ClusterApi;
 import io.perch.dashboard.api.HealthApi;
 import io.perch.dashboard.api.LogApi;
 import io.perch.dashboard.api.MqttApi;
@@ -25,6 +26,7 @@ import io.perch.dashboard.metrics.PrometheusApi;
 
 import java.util.Map;
 import java.util.OptionalLong;
+import java.util.concurrent.Executor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,10 +41,20 @@ final class ApiRoutes {
     private ApiRoutes() {
     }
 
+    /**
+     * @param clusterWork where answers from other nodes are merged (the dashboard's own thread,
+     *                    never an event loop); used only when the broker is clustered
+     */
     static Router build(DashboardConfig cfg, BrokerService broker, MeterRegistry registry, Auth auth,
-                        LoginThrottle throttle, Json json, StatsHighWater highWater, MetricsHistory history) {
+                        LoginThrottle throttle, Json json, StatsHighWater highWater, MetricsHistory history,
+                        Executor clusterWork) {
         NodeApi node = new NodeApi(broker, json, auth.admin(), highWater);
         ClientsApi clients = new ClientsApi(broker, json);
+        ClusterApi cluster = new ClusterApi(broker, clients, json, clusterWork);
+        boolean clustered = broker.cluster().enabled();
+        if (clustered) {
+            cluster.serve();
+        }
         TopicsApi topics = new TopicsApi(broker, json);
         MqttApi mqtt = new MqttApi(broker, json);
         BackendsApi backends = new BackendsApi(registry, json);
@@ -70,11 +82,24 @@ final class ApiRoutes {
         r.add(GET, v4 + "/metrics", node::metrics);
         r.add(GET, v4 + "/metrics/history", history::history);
         r.add(GET, v4 + "/listeners", node::listeners);
-        r.add(GET, v4 + "/clients", clients::list);
-        r.add(GET, v4 + "/clients/{clientid}", clients::get);
-        r.add(DELETE, v4 + "/clients/{clientid}", clients::kick);
-        r.add(GET, v4 + "/subscriptions", clients::subscriptions);
-        r.add(GET, v4 + "/subscriptions/{clientid}", clients::subscriptionsOfClient);
+        if (clustered) {
+            // Every node's, as EMQ X 4's API answers in a cluster.
+            r.addAsync(GET, v4 + "/clients", cluster::clients);
+            r.addAsync(GET, v4 + "/clients/{clientid}", cluster::client);
+            r.addAsync(DELETE, v4 + "/clients/{clientid}", cluster::kick);
+            r.addAsync(GET, v4 + "/subscriptions", cluster::subscriptions);
+            r.addAsync(GET, v4 + "/subscriptions/{clientid}", cluster::subscriptionsOfClient);
+        } else {
+            r.add(GET, v4 + "/clients", clients::list);
+            r.add(GET, v4 + "/clients/{clientid}", clients::get);
+            r.add(DELETE, v4 + "/clients/{clientid}", clients::kick);
+            r.add(GET, v4 + "/subscriptions", clients::subscriptions);
+            r.add(GET, v4 + "/subscriptions/{clientid}", clients::subscriptionsOfClient);
+        }
+        r.addAsync(GET, v4 + "/nodes/{node}/clients", cluster::nodeClients);
+        r.addAsync(GET, v4 + "/nodes/{node}/clients/{clientid}", cluster::nodeClient);
+        r.addAsync(GET, v4 + "/nodes/{node}/subscriptions", cluster::nodeSubscriptions);
+        r.addAsync(GET, v4 + "/nodes/{node}/subscriptions/{clientid}", cluster::nodeSubscriptionsOfClient);
         r.add(GET, v4 + "/routes", topics::routes);
         r.add(GET, v4 + "/routes/{topic*}", topics::route);
         r.add(GET, v4 + "/mqtt/retained", topics::retainedList);

@@ -43,6 +43,8 @@ public final class DashboardPlugin implements PerchPlugin {
     private DashboardConfig config = DashboardConfig.defaults();
     private HttpServer server;
     private ScheduledExecutorService statsTimer;
+    /** Merges what other nodes answer for cluster-wide API calls, off the event loops. */
+    private java.util.concurrent.ExecutorService clusterWork;
     private HttpServer httpsServer;
     private Clock clock = Clock.systemUTC();
     private AutoCloseable metricsBinding;
@@ -126,8 +128,13 @@ public final class DashboardPlugin implements PerchPlugin {
                 log.debug("sampling the metrics history failed", e);
             }
         }, every, every, TimeUnit.MILLISECONDS);
+        clusterWork = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "perch-dashboard-cluster");
+            t.setDaemon(true);
+            return t;
+        });
         HttpHandler handler = new HttpHandler(ApiRoutes.build(config, context.broker(), context.metrics(), auth, throttle,
-                json, highWater, history), auth, throttle, json);
+                json, highWater, history, clusterWork), auth, throttle, json);
         try {
             if (config.httpEnabled()) {
                 server = bind("dashboard.listener.http", config.host(), config.port(), handler, null);
@@ -240,9 +247,14 @@ public final class DashboardPlugin implements PerchPlugin {
             server.close();
             server = null;
         }
+
         if (httpsServer != null) {
             httpsServer.close();
             httpsServer = null;
+        }
+        if (clusterWork != null) {
+            clusterWork.shutdownNow();
+            clusterWork = null;
         }
         if (metricsBinding != null) {
             try {

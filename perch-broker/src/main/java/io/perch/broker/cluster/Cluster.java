@@ -104,6 +104,32 @@ public interface Cluster {
     /** Every node Redis knows, this one included, for the API and {@code ctl cluster status}. */
     List<NodeInfo> nodes();
 
+    /**
+     * Asks {@code node} to run the handler it {@link #serve serves} under {@code method} with
+     * {@code request}, for admin queries (the REST API answering for the whole cluster). Never
+     * blocks; completes with the handler's reply, or exceptionally with a
+     * {@link ClusterCallException}: {@code answered() == false} when the node did not answer within
+     * {@code cluster.rpc_timeout} (dead, unreachable, or the request was lost), true when its
+     * handler failed. Loss is acceptable: a caller reports such a node as unavailable.
+     */
+    default CompletionStage<byte[]> call(String node, String method, byte[] request) {
+        return CompletableFuture.failedFuture(new ClusterCallException(node, false, "not clustered"));
+    }
+
+    /**
+     * Serves {@code method} to the other nodes' {@link #call}s (replacing any earlier handler).
+     * Handlers run on the implementation's own thread, never a broker or Netty thread; they
+     * must not block. A single node has nobody to answer, so it keeps nothing.
+     */
+    default void serve(String method, CallHandler handler) {
+    }
+
+    /** Answers one {@link #call}: request bytes in, reply bytes out; an exception goes back to the caller. */
+    @FunctionalInterface
+    interface CallHandler {
+        byte[] handle(byte[] request) throws Exception;
+    }
+
     /** A claim's outcome: {@code won}, or the node that owns the client now. */
     record Claim(boolean won, String owner, long epoch) {
     }

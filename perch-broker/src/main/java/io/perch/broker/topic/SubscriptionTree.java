@@ -363,6 +363,42 @@ public final class SubscriptionTree<S> {
         }
     }
 
+    /**
+     * Walks every (filter, subscriber) pair: plain subscribers and share group members, each
+     * under its filter (a subscriber in several groups of one filter comes once per group).
+     */
+    public void forEachSubscriber(BiConsumer<String, S> consumer) {
+        lock.readLock().lock();
+        try {
+            ArrayDeque<Map.Entry<String, Node<S>>> stack = new ArrayDeque<>();
+            stack.push(Map.entry("", root));
+            while (!stack.isEmpty()) {
+                Map.Entry<String, Node<S>> top = stack.pop();
+                String prefix = top.getKey();
+                Node<S> n = top.getValue();
+                if (n.subscribers != null) {
+                    for (S s : n.subscribers.keySet()) {
+                        consumer.accept(prefix, s);
+                    }
+                }
+                if (n.shared != null) {
+                    for (SharedGroup<S> g : n.shared.values()) {
+                        for (S s : g.members.keySet()) {
+                            consumer.accept(prefix, s);
+                        }
+                    }
+                }
+                if (n.children != null) {
+                    for (Map.Entry<String, Node<S>> e : n.children.entrySet()) {
+                        stack.push(Map.entry(n == root ? e.getKey() : prefix + "/" + e.getKey(), e.getValue()));
+                    }
+                }
+            }
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
     public int size() {
         lock.readLock().lock();
         try {

@@ -110,4 +110,18 @@ class SubscriptionTreeTest {
         assertThat(filters).containsExactly("x=1");
         assertThat(tree.size()).isEqualTo(1);
     }
+
+    @Test
+    void everySubscriberIsWalkedUnderItsFilter() {
+        SubscriptionTree<String> tree = new SubscriptionTree<>();
+        tree.add("a/+", "n1", QOS1);
+        tree.add("a/+", "n2", QOS1);
+        tree.addShared("g", "a/+", "n3", QOS1);
+        tree.add("#", "n1", QOS1);
+        tree.add("b", "n2", QOS1);
+        tree.remove("b", "n2");
+        List<String> pairs = new ArrayList<>();
+        tree.forEachSubscriber((f, s) -> pairs.add(f + "@" + s));
+        assertThat(pairs).containsExactlyInAnyOrder("a/+@n1", "a/+@n2", "a/+@n3", "#@n1");
+    }
 }

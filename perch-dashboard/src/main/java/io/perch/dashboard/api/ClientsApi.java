@@ -34,6 +34,38 @@ public final class ClientsApi {
      * {@code _page}/{@code _limit}, so {@code meta.count} counts what matched.
      */
     public Response list(Request req) {
+        return json.page(req, matching(req).stream().map(this::client).toList());
+    }
+
+    /**
+     * This node's part of a cluster-wide list: how many clients match, and the first {@code take}
+     * of them in the requested order, each with its sort key (so the asking node can merge).
+     */
+    public NodePart listPart(Request req, int take) {
+        List<ClientView> all = matching(req);
+        String sort = req.query("_sort") == null ? "clientid" : req.query("_sort");
+        List<NodePart.Row> rows = new ArrayList<>(Math.min(take, all.size()));
+        for (ClientView c : all.subList(0, Math.min(take, all.size()))) {
+            Object key = switch (sort) {
+                case "username" -> c.username();
+                case "connected_at" -> c.connectedAt();
+                case "created_at" -> c.createdAt();
+                default -> c.clientId();
+            };
+            rows.add(new NodePart.Row(key, client(c)));
+        }
+        return new NodePart(all.size(), rows);
+    }
+
+    /** How rows of several nodes' {@link #listPart}s merge: the order {@link #list} sorts by. */
+    public static Comparator<NodePart.Row> listOrder(Request req) {
+        Comparator<NodePart.Row> c = Comparator.comparing(NodePart.Row::key, NodePart::compareKeys)
+                .thenComparing(r -> String.valueOf(r.item().get("clientid")));
+        return "desc".equals(req.query("_order")) ? c.reversed() : c;
+    }
+
+    /** The clients that match the query's filters, in its order; throws ApiException on a bad parameter. */
+    private List<ClientView> matching(Request req) {
         Predicate<ClientView> p = c -> true;
         String id = req.query("clientid");
         String user = req.query("username");
@@ -74,9 +106,7 @@ public final class ClientsApi {
             };
             p = p.and(c -> c.protocolVersion() == v);
         }
-        List<Map<String, Object>> out = broker.clients().stream().filter(p)
-                .sorted(order(req.query("_sort"), req.query("_order"))).map(this::client).toList();
-        return json.page(req, out);
+        return broker.clients().stream().filter(p).sorted(order(req.query("_sort"), req.query("_order"))).toList();
     }
 
     private static Comparator<ClientView> order(String sort, String order) {
@@ -99,9 +129,14 @@ public final class ClientsApi {
 
     /** EMQ X 4 answers a one-element list here. */
     public Response get(Request req) {
-        ClientView c = broker.client(req.param("clientid"))
+        Map<String, Object> c = find(req.param("clientid"))
                 .orElseThrow(() -> ApiException.clientNotOnline("client not found: " + req.param("clientid")));
-        return json.ok(List.of(client(c)));
+        return json.ok(List.of(c));
+    }
+
+    /** The client as {@link #get} shows it, if this node knows it. */
+    public java.util.Optional<Map<String, Object>> find(String clientId) {
+        return broker.client(clientId).map(this::client);
     }
 
     public Response kick(Request req) {
@@ -111,7 +146,36 @@ public final class ClientsApi {
         return json.ok(null);
     }
 
+    /** Disconnects the client if it is on this node; false when it is not. */
+    public boolean kickHere(String clientId) {
+        return broker.kick(clientId);
+    }
+
     public Response subscriptions(Request req) {
+        return json.page(req, subscriptionRows(req));
+    }
+
+    /**
+     * This node's part of a cluster-wide subscription list: the count and the first {@code take}
+     * in {@link #subscriptions}' order (client id, then topic), keyed by client id.
+     */
+    public NodePart subscriptionsPart(Request req, int take) {
+        List<Map<String, Object>> all = subscriptionRows(req);
+        List<NodePart.Row> rows = new ArrayList<>(Math.min(take, all.size()));
+        for (Map<String, Object> m : all.subList(0, Math.min(take, all.size()))) {
+            rows.add(new NodePart.Row(m.get("clientid"), m));
+        }
+        return new NodePart(all.size(), rows);
+    }
+
+    /** How rows of several nodes' {@link #subscriptionsPart}s merge. */
+    public static Comparator<NodePart.Row> subscriptionOrder() {
+        return Comparator.comparing(NodePart.Row::key, NodePart::compareKeys)
+                .thenComparing(r -> String.valueOf(r.item().get("topic")));
+    }
+
+    /** Every subscription of the clients here (in client id order, then topic), filtered by the query. */
+    private List<Map<String, Object>> subscriptionRows(Request req) {
         String topic = req.query("topic");
         String clientId = req.query("clientid");
         List<Map<String, Object>> out = new ArrayList<>();
@@ -123,13 +187,23 @@ public final class ClientsApi {
         if (topic != null) {
             out.removeIf(s -> !topic.equals(s.get("topic")));
         }
-        return json.page(req, out);
+        return out;
     }
 
     public Response subscriptionsOfClient(Request req) {
+        return json.ok(subscriptionsHere(req.param("clientid")));
+    }
+
+    /** The client's subscriptions on this node (empty when it has none or is not here). */
+    public List<Map<String, Object>> subscriptionsHere(String clientId) {
         List<Map<String, Object>> out = new ArrayList<>();
-        subscriptionsOf(req.param("clientid"), out);
-        return json.ok(out);
+        subscriptionsOf(clientId, out);
+        return out;
+    }
+
+    /** True when this node holds the client's session (connected or not). */
+    public boolean knows(String clientId) {
+        return broker.client(clientId).isPresent();
     }
 
     private void subscriptionsOf(String clientId, List<Map<String, Object>> out) {

@@ -63,6 +63,19 @@ abstract class ApiCommand implements Callable<Integer> {
         }
     }
 
+    /**
+     * In a cluster, a list misses the entries of nodes that did not answer: says which on stderr
+     * (stdout keeps only the table or JSON, for scripts).
+     */
+    void warnUnavailable(JsonNode answer) {
+        PrintWriter err = spec.commandLine().getErr();
+        for (JsonNode n : answer.path("unavailable_nodes")) {
+            err.println("Warning: node " + n.path("node").asText() + " did not answer (" + n.path("reason").asText()
+                    + "); its entries are missing");
+        }
+        err.flush();
+    }
+
     static void printJson(PrintWriter out, JsonNode data) {
         try {
             out.println(CtlApi.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(data));

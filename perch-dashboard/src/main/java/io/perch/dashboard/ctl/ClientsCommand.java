@@ -27,7 +27,9 @@ final class ClientsCommand {
     static final class List extends ApiCommand {
         @Override
         void run(CtlApi api, PrintWriter out) {
-            print(out, api.get("/clients").path("data"), table());
+            JsonNode answer = api.get("/clients");
+            print(out, answer.path("data"), table());
+            warnUnavailable(answer);
         }
     }
 

@@ -1,5 +1,6 @@
 package io.perch.dashboard.ctl;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
@@ -23,7 +24,9 @@ final class SubscriptionsCommand {
     static final class List extends ApiCommand {
         @Override
         void run(CtlApi api, PrintWriter out) {
-            print(out, api.get("/subscriptions").path("data"), table());
+            JsonNode answer = api.get("/subscriptions");
+            print(out, answer.path("data"), table());
+            warnUnavailable(answer);
         }
     }
 
@@ -34,7 +37,9 @@ final class SubscriptionsCommand {
 
         @Override
         void run(CtlApi api, PrintWriter out) {
-            print(out, api.get("/subscriptions/" + CtlApi.segment(clientId)).path("data"), table());
+            JsonNode answer = api.get("/subscriptions/" + CtlApi.segment(clientId));
+            print(out, answer.path("data"), table());
+            warnUnavailable(answer);
         }
     }
 

@@ -47,6 +47,40 @@ public final class Json {
         return Response.json(200, bytes(m));
     }
 
+    /**
+     * A page built elsewhere (merged from several nodes): {@code data} is the page itself and
+     * {@code count} the total; {@code unavailable}, when not empty, names the nodes that did
+     * not answer and why (their entries are missing).
+     */
+    public Response page(int page, int limit, List<?> data, long count, List<?> unavailable) {
+        Map<String, Object> meta = new LinkedHashMap<>();
+        meta.put("page", page);
+        meta.put("limit", limit);
+        meta.put("count", count);
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("code", 0);
+        m.put("data", data);
+        m.put("meta", meta);
+        if (!unavailable.isEmpty()) {
+            m.put("unavailable_nodes", unavailable);
+        }
+        return Response.json(200, bytes(m));
+    }
+
+    /** {@link #ok} with the nodes that did not answer, when there are any. */
+    public Response ok(Object data, List<?> unavailable) {
+        if (unavailable.isEmpty()) {
+            return ok(data);
+        }
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("code", 0);
+        if (data != null) {
+            m.put("data", data);
+        }
+        m.put("unavailable_nodes", unavailable);
+        return Response.json(200, bytes(m));
+    }
+
     public Response error(ApiException e) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("code", e.code());

@@ -8,6 +8,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 
 /**
  * Method + path pattern routing, enough for the v4 API without a web framework. Patterns are
@@ -22,23 +24,41 @@ public final class Router {
         Response handle(Request request) throws Exception;
     }
 
-    /** A matched route: the handler, the request with its path parameters, and whether auth applies. */
-    public record Match(Handler handler, Request request, boolean authenticated) {
+    /**
+     * A handler whose answer comes later (it waits for other nodes): it must return at once,
+     * never block, and may complete on any thread; the answer is written on the connection's
+     * event loop.
+     */
+    @FunctionalInterface
+    public interface AsyncHandler {
+        CompletionStage<Response> handle(Request request) throws Exception;
     }
 
-    private record Route(HttpMethod method, String[] segments, Handler handler, boolean authenticated) {
+    /** A matched route: the handler, the request with its path parameters, and whether auth applies. */
+    public record Match(AsyncHandler handler, Request request, boolean authenticated) {
+    }
+
+    private record Route(HttpMethod method, String[] segments, AsyncHandler handler, boolean authenticated) {
     }
 
     private final List<Route> routes = new ArrayList<>();
 
     public Router add(HttpMethod method, String pattern, Handler handler) {
+        return addAsync(method, pattern, sync(handler));
+    }
+
+    public Router addAsync(HttpMethod method, String pattern, AsyncHandler handler) {
         routes.add(new Route(method, split(pattern), handler, true));
         return this;
     }
 
+    private static AsyncHandler sync(Handler h) {
+        return req -> CompletableFuture.completedFuture(h.handle(req));
+    }
+
     /** A route that needs no credentials (login, the UI's static files, optionally /metrics). */
     public Router addPublic(HttpMethod method, String pattern, Handler handler) {
-        routes.add(new Route(method, split(pattern), handler, false));
+        routes.add(new Route(method, split(pattern), sync(handler), false));
         return this;
     }
 

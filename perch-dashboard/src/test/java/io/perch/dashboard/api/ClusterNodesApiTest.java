@@ -111,11 +111,15 @@ class ClusterNodesApiTest {
     }
 
     private JsonNode get(String path) throws Exception {
+        return get(path, 200);
+    }
+
+    private JsonNode get(String path, int status) throws Exception {
         HttpRequest r = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + plugin.port() + path))
                 .header("Authorization", "Basic " + Base64.getEncoder()
                         .encodeToString(("admin:" + PASSWORD).getBytes(StandardCharsets.UTF_8))).GET().build();
         HttpResponse<String> res = http.send(r, HttpResponse.BodyHandlers.ofString());
-        assertThat(res.statusCode()).isEqualTo(200);
+        assertThat(res.statusCode()).as(res.body()).isEqualTo(status);
         return new ObjectMapper().readTree(res.body());
     }
 
@@ -158,5 +162,40 @@ class ClusterNodesApiTest {
         assertThat(lines.get(1)).startsWith("n2").contains("running").containsPattern("heartbeat \\d+\\.\\ds ago");
         assertThat(lines.get(2)).startsWith("n3").contains("stopped").containsPattern("heartbeat 6\\ds ago");
         assertThat(out.toString()).doesNotContain(PASSWORD);
+    }
+
+    /**
+     * n2 is listed alive but answers no call (this fixed cluster has no Redis) and n3 stopped
+     * heartbeating: the lists answer with this node's part and name both, a lookup of a client
+     * no node that answered has is 503, and ctl says which nodes are missing.
+     */
+    @Test
+    void nodesThatDoNotAnswerAreReportedNotFailed() throws Exception {
+        JsonNode clients = get("/api/v4/clients");
+        assertThat(clients.get("meta").get("count").asInt()).isZero();
+        assertThat(clients.get("unavailable_nodes")).hasSize(2);
+        assertThat(clients.get("unavailable_nodes").get(0).get("node").asText()).isEqualTo("n2");
+        assertThat(clients.get("unavailable_nodes").get(0).get("reason").asText()).isEqualTo("not clustered");
+        assertThat(clients.get("unavailable_nodes").get(1).get("node").asText()).isEqualTo("n3");
+        assertThat(clients.get("unavailable_nodes").get(1).get("reason").asText()).contains("no heartbeat");
+        assertThat(get("/api/v4/subscriptions").get("unavailable_nodes")).hasSize(2);
+        assertThat(get("/api/v4/clients/nobody", 503).get("message").asText())
+                .contains("not on the nodes that answered").contains("n2 (not clustered)");
+        assertThat(get("/api/v4/nodes/n2/clients", 503).get("message").asText()).isEqualTo("node n2 did not answer: not clustered");
+        assertThat(get("/api/v4/nodes/n9/clients", 404).get("code").asInt()).isEqualTo(404);
+        assertThat(get("/api/v4/nodes/" + broker.broker().service().nodeName() + "/clients").get("data")).isEmpty();
+        assertThat(get("/api/v4/clients?_sort=age", 400).get("code").asInt()).isEqualTo(108);
+
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cmd = new CommandLine(new CtlCommand());
+        cmd.setOut(new PrintWriter(out, true));
+        cmd.setErr(new PrintWriter(err, true));
+        int exit = cmd.execute("--url", "http://127.0.0.1:" + plugin.port(), "--user", "admin", "--password", PASSWORD,
+                "clients", "list");
+        assertThat(exit).isZero();
+        assertThat(out.toString()).startsWith("CLIENT ID").doesNotContain("Warning");
+        assertThat(err.toString()).contains("Warning: node n2 did not answer (not clustered); its entries are missing")
+                .contains("Warning: node n3 did not answer");
     }
 }

@@ -32,6 +32,16 @@ public final class NodeKeys {
         return "perch:cluster:seen:" + name;
     }
 
+    /** Pub/sub channel of a node's admin calls ({@link Rpc}): requests to it and notices of replies for it. */
+    public static String rpc(String name) {
+        return "perch:cluster:rpc:" + name;
+    }
+
+    /** String, expiring: the reply to call {@code id} of node {@code caller}, taken (GETDEL) by the caller. */
+    public static String rpcReply(String caller, String id) {
+        return "perch:cluster:rpc:reply:" + caller + ":" + id;
+    }
+
     /** String: which live node reaps the dead one (SET NX PX node_timeout). */
     public static String reap(String dead) {
         return "perch:cluster:reap:" + dead;

@@ -32,7 +32,8 @@ import java.util.concurrent.TimeUnit;
  * This node's link to the other Perch nodes on the same Redis (docs/cluster.md), made of:
  * {@link Membership} (who is alive), {@link RouteTable} (which node subscribes to what),
  * {@link Outbox} and {@link Inbox} (forwarding and release requests through Streams),
- * {@link Ownership} (which node owns a client id; the session store fences the others' writes)
+ * {@link Ownership} (which node owns a client id; the session store fences the others' writes),
+ * {@link Rpc} (admin queries answered by another node)
  * and {@link RetainedFeed} (retained changes, so every node's cache agrees with Redis).
  *
  * <p>Built by the Redis backend plugin before the broker (the broker is made with it), started
@@ -58,6 +59,9 @@ public final class RedisCluster implements Cluster {
     private RetainedFeed retainedFeed;
     private RedisSessionPersistence sessions;
     private volatile ClusterInbound inbound;
+    private volatile Rpc rpc;
+    /** Every handler served, also before {@link #start} (a plugin may register first); handed to {@link Rpc} there. */
+    private final Map<String, CallHandler> early = new java.util.concurrent.ConcurrentHashMap<>();
 
     public RedisCluster(ClusterConfig config) {
         this.config = config;
@@ -94,6 +98,10 @@ public final class RedisCluster implements Cluster {
         inbox = new Inbox(nodeName, connector, outbox, n -> membership.liveOthers().contains(n), config.takeoverTimeout(),
                 drainer, registry);
         membership.addListener(this::takeOverDeadNode);
+        Rpc calls = new Rpc(connector, nodeName, config.rpcTimeout());
+        calls.start();
+        rpc = calls;
+        early.forEach(calls::serve); // after publishing rpc: a serve() racing with start is kept either way
         if (retained != null) {
             retainedFeed = new RetainedFeed(connector, nodeName, executor, new RetainedFeed.Listener() {
                 @Override
@@ -337,6 +345,29 @@ public final class RedisCluster implements Cluster {
     }
 
     @Override
+    public CompletionStage<byte[]> call(String node, String method, byte[] request) {
+        Rpc r = rpc;
+        if (r == null) {
+            return CompletableFuture.failedFuture(new io.perch.broker.cluster.ClusterCallException(node, false,
+                    "the cluster is not started"));
+        }
+        return r.call(node, method, request);
+    }
+
+    @Override
+    public void serve(String method, CallHandler handler) {
+        if (handler == null) {
+            early.remove(method);
+        } else {
+            early.put(method, handler);
+        }
+        Rpc r = rpc;
+        if (r != null) {
+            r.serve(method, handler);
+        }
+    }
+
+    @Override
     public List<NodeInfo> nodes() {
         return membership == null ? List.of() : membership.nodes();
     }
@@ -351,7 +382,7 @@ public final class RedisCluster implements Cluster {
                         node, e.toString(), config.nodeTimeout());
             }
         }
-        for (AutoCloseable c : new AutoCloseable[]{inbox, retainedFeed, routes, membership}) {
+        for (AutoCloseable c : new AutoCloseable[]{rpc, inbox, retainedFeed, routes, membership}) {
             if (c != null) {
                 try {
                     c.close();

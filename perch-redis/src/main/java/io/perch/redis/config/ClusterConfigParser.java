@@ -26,6 +26,7 @@ public final class ClusterConfigParser {
         Duration heartbeat = ClusterConfig.DEFAULT_HEARTBEAT_INTERVAL;
         long inboxMaxLen = ClusterConfig.DEFAULT_INBOX_MAX_LEN;
         Duration takeover = ClusterConfig.DEFAULT_TAKEOVER_TIMEOUT;
+        Duration rpc = ClusterConfig.DEFAULT_RPC_TIMEOUT;
         // Kept to name the right line when the two times disagree.
         ConfigEntry timeoutLine = null;
         ConfigEntry heartbeatLine = null;
@@ -52,8 +53,10 @@ public final class ClusterConfigParser {
                 }
                 case "inbox.max_len" -> inboxMaxLen = positiveLong(e, v);
                 case "takeover_timeout" -> takeover = positive(e);
+                case "rpc_timeout" -> rpc = positive(e);
                 default -> throw new ConfigException(e, "unknown key; cluster settings are cluster.enable, cluster.pool, "
-                        + "cluster.node_timeout, cluster.heartbeat_interval, cluster.inbox.max_len and cluster.takeover_timeout");
+                        + "cluster.node_timeout, cluster.heartbeat_interval, cluster.inbox.max_len, "
+                        + "cluster.takeover_timeout and cluster.rpc_timeout");
             }
         }
         // Three missed heartbeats must not make a live node dead: a GC pause or a slow Redis
@@ -64,7 +67,7 @@ public final class ClusterConfigParser {
                     + " ms) must be less than a third of cluster.node_timeout (" + nodeTimeout.toMillis()
                     + " ms), so that a node missing a heartbeat or two is not taken for dead");
         }
-        return new ClusterConfig(enabled, pool, nodeTimeout, heartbeat, inboxMaxLen, takeover);
+        return new ClusterConfig(enabled, pool, nodeTimeout, heartbeat, inboxMaxLen, takeover, rpc);
     }
 
     private static String value(ConfigEntry e) {

@@ -25,7 +25,7 @@ import java.util.concurrent.TimeUnit;
  */
 final class ClusterRig implements AutoCloseable {
     static final ClusterConfig FAST = new ClusterConfig(true, "pool1", Duration.ofMillis(1500), Duration.ofMillis(100),
-            1000, Duration.ofSeconds(2));
+            1000, Duration.ofSeconds(2), Duration.ofSeconds(1));
 
     final TestRedis redis = TestRedis.start();
     final ClientResources resources = DefaultClientResources.builder().ioThreadPoolSize(2).computationThreadPoolSize(1).build();

@@ -24,14 +24,16 @@ class ClusterConfigParserTest {
         assertThat(c.heartbeatInterval()).isEqualTo(Duration.ofSeconds(1));
         assertThat(c.inboxMaxLen()).isEqualTo(1_000_000);
         assertThat(c.takeoverTimeout()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(c.rpcTimeout()).isEqualTo(Duration.ofSeconds(5));
     }
 
     @Test
     void everyKeyIsRead() {
         ClusterConfig c = parse("cluster.enable = on", "cluster.pool = pool2", "cluster.node_timeout = 30s",
-                "cluster.heartbeat_interval = 500ms", "cluster.inbox.max_len = 5000", "cluster.takeover_timeout = 2");
+                "cluster.heartbeat_interval = 500ms", "cluster.inbox.max_len = 5000", "cluster.takeover_timeout = 2",
+                "cluster.rpc_timeout = 1500ms");
         assertThat(c).isEqualTo(new ClusterConfig(true, "pool2", Duration.ofSeconds(30), Duration.ofMillis(500), 5000,
-                Duration.ofSeconds(2)));
+                Duration.ofSeconds(2), Duration.ofMillis(1500)));
         assertThat(parse("cluster.enable = off").enabled()).isFalse();
         assertThat(parse("cluster.enable = true").enabled()).isTrue();
     }
@@ -45,12 +47,15 @@ class ClusterConfigParserTest {
         assertThatThrownBy(() -> parse("cluster.node_timeout = 0")).hasMessageContaining("at least 1 ms");
         assertThatThrownBy(() -> parse("cluster.heartbeat_interval = -1s")).hasMessageContaining("cluster.heartbeat_interval");
         assertThatThrownBy(() -> parse("cluster.takeover_timeout = x")).hasMessageContaining("cluster.takeover_timeout");
+        assertThatThrownBy(() -> parse("", "", "cluster.rpc_timeout = 0")).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("test.conf:3").hasMessageContaining("cluster.rpc_timeout")
+                .hasMessageContaining("at least 1 ms");
         assertThatThrownBy(() -> parse("cluster.inbox.max_len = 0")).hasMessageContaining("cluster.inbox.max_len")
                 .hasMessageContaining("at least 1");
         assertThatThrownBy(() -> parse("cluster.inbox.max_len = lots")).hasMessageContaining("test.conf:1");
         assertThatThrownBy(() -> parse("cluster.pool = ")).hasMessageContaining("cluster.pool");
         assertThatThrownBy(() -> parse("cluster.nodes = a,b")).hasMessageContaining("unknown key")
-                .hasMessageContaining("cluster.node_timeout");
+                .hasMessageContaining("cluster.node_timeout").hasMessageContaining("cluster.rpc_timeout");
     }
 
     @Test

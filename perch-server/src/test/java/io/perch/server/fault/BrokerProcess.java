@@ -22,6 +22,7 @@ import static org.awaitility.Awaitility.await;
  */
 final class BrokerProcess implements AutoCloseable {
     private static final Pattern TCP_BOUND = Pattern.compile("listener tcp:external \\(tcp\\) on 127\\.0\\.0\\.1:(\\d+)");
+    private static final Pattern DASHBOARD_BOUND = Pattern.compile("dashboard listening on http://127\\.0\\.0\\.1:(\\d+)/");
     /** What a JVM killed by SIGKILL exits with on Linux (128 + 9). */
     static final int SIGKILL_EXIT = 137;
     private static final Duration START_WITHIN = Duration.ofSeconds(60);
@@ -84,6 +85,13 @@ final class BrokerProcess implements AutoCloseable {
         port = lines().stream().map(TCP_BOUND::matcher).filter(Matcher::find)
                 .mapToInt(m -> Integer.parseInt(m.group(1))).findFirst()
                 .orElseThrow(() -> new IllegalStateException("no tcp listener in the log:\n" + tail(40)));
+    }
+
+    /** The dashboard's HTTP port of the running broker (its REST API), from its log. */
+    int dashboardPort() {
+        return output().stream().map(DASHBOARD_BOUND::matcher).filter(Matcher::find)
+                .mapToInt(m -> Integer.parseInt(m.group(1))).findFirst()
+                .orElseThrow(() -> new IllegalStateException("no dashboard listener in the log:\n" + tail(40)));
     }
 
     /** The TCP port of the running broker, or -1 while it is down. */

@@ -383,6 +383,89 @@ class ClusterProcessTest {
         });
     }
 
+    /**
+     * The REST API of a node without clients answers for the whole cluster: clients and
+     * subscriptions of the other nodes with their node, paging across nodes, a client found and
+     * kicked where it is, one node's list, the routes with their nodes, and a node that stops
+     * answering reported as unavailable.
+     */
+    @Test
+    void theRestApiAnswersForTheWholeCluster() throws Exception {
+        startCluster(3);
+        String n1 = "perch1@127.0.0.1";
+        String n2 = "perch2@127.0.0.1";
+        client(nodes.get(0), "api-a1", true, new CopyOnWriteArrayList<>()).subscribe("api/a/#", 1);
+        client(nodes.get(0), "api-a2", true, new CopyOnWriteArrayList<>());
+        client(nodes.get(1), "api-b1", true, new CopyOnWriteArrayList<>()).subscribe("api/b/+", 2);
+        MqttClient b2 = client(nodes.get(1), "api-b2", true, new CopyOnWriteArrayList<>());
+        ApiClient api3 = new ApiClient(nodes.get(2));
+
+        ApiClient.Answer all = api3.get("/clients");
+        assertThat(all.status()).isEqualTo(200);
+        assertThat(all.texts("clientid")).containsExactly("api-a1", "api-a2", "api-b1", "api-b2");
+        assertThat(all.texts("node")).containsExactly(n1, n1, n2, n2);
+        assertThat(all.body().path("meta").path("count").asInt()).isEqualTo(4);
+        assertThat(all.body().has("unavailable_nodes")).isFalse();
+        // Paging across nodes: each client exactly once, in order, the count the cluster's.
+        for (int limit : new int[]{1, 3}) {
+            List<String> paged = new ArrayList<>();
+            for (int page = 1; page <= 4; page++) {
+                ApiClient.Answer p = api3.get("/clients?_page=" + page + "&_limit=" + limit);
+                assertThat(p.body().path("meta").path("count").asInt()).isEqualTo(4);
+                paged.addAll(p.texts("clientid"));
+            }
+            assertThat(paged).as("limit " + limit).containsExactly("api-a1", "api-a2", "api-b1", "api-b2");
+        }
+        assertThat(api3.get("/clients?_order=desc&_limit=2").texts("clientid")).containsExactly("api-b2", "api-b1");
+        ApiClient.Answer filtered = api3.get("/clients?_like_clientid=b");
+        assertThat(filtered.texts("clientid")).containsExactly("api-b1", "api-b2");
+        assertThat(filtered.body().path("meta").path("count").asInt()).isEqualTo(2);
+        assertThat(api3.get("/clients?conn_state=maybe").status()).isEqualTo(400);
+
+        // One node's clients, one client wherever it is.
+        ApiClient.Answer ofN1 = api3.get("/nodes/" + n1 + "/clients");
+        assertThat(ofN1.texts("clientid")).containsExactly("api-a1", "api-a2");
+        assertThat(ofN1.body().path("meta").path("count").asInt()).isEqualTo(2);
+        assertThat(api3.get("/nodes/" + n2 + "/clients/api-b1").texts("node")).containsExactly(n2);
+        assertThat(api3.get("/nodes/" + n2 + "/clients/api-a1").status()).isEqualTo(404);
+        assertThat(api3.get("/nodes/nobody@nowhere/clients").status()).isEqualTo(404);
+        ApiClient.Answer a1 = api3.get("/clients/api-a1");
+        assertThat(a1.status()).isEqualTo(200);
+        assertThat(a1.texts("node")).containsExactly(n1);
+        assertThat(api3.get("/clients/nobody").status()).isEqualTo(404);
+
+        // Subscriptions of every node; one client's, wherever it is.
+        ApiClient.Answer subs = api3.get("/subscriptions");
+        assertThat(subs.texts("topic")).containsExactly("api/a/#", "api/b/+");
+        assertThat(subs.texts("node")).containsExactly(n1, n2);
+        assertThat(subs.body().path("meta").path("count").asInt()).isEqualTo(2);
+        assertThat(api3.get("/subscriptions/api-b1").texts("topic")).containsExactly("api/b/+");
+        assertThat(api3.get("/nodes/" + n1 + "/subscriptions").texts("clientid")).containsExactly("api-a1");
+
+        // Routes with the nodes that have them (other nodes' routes arrive by hint or heartbeat).
+        await().atMost(WITHIN).untilAsserted(() -> {
+            ApiClient.Answer routes = api3.get("/routes");
+            List<String> pairs = new ArrayList<>();
+            routes.body().path("data").forEach(r -> pairs.add(r.path("topic").asText() + " " + r.path("node").asText()));
+            assertThat(pairs).contains("api/a/# " + n1, "api/b/+ " + n2);
+        });
+
+        // A kick from another node disconnects the client where it is.
+        ApiClient api1 = new ApiClient(nodes.get(0));
+        assertThat(api1.delete("/clients/api-b2").status()).isEqualTo(200);
+        await().atMost(WITHIN).until(() -> !b2.isConnected());
+        await().atMost(WITHIN).until(() -> api3.get("/clients/api-b2").status() == 404);
+        assertThat(api1.delete("/clients/api-b2").status()).isEqualTo(404);
+
+        // A node that stops answering is reported, not a 500 and not a hang.
+        nodes.get(1).kill9();
+        ApiClient.Answer without = api3.get("/clients");
+        assertThat(without.status()).isEqualTo(200);
+        assertThat(without.texts("clientid")).containsExactly("api-a1", "api-a2");
+        assertThat(without.body().path("unavailable_nodes").path(0).path("node").asText()).isEqualTo(n2);
+        assertThat(api3.get("/clients/api-b1").status()).isEqualTo(503);
+    }
+
     private boolean routeKnown(String node, String key) {
         Object r = RespProbe.command(redis.port(), "SISMEMBER", "perch:cluster:routes:" + node, key);
         return Long.valueOf(1).equals(r);
