@@ -147,12 +147,20 @@ public final class PoolConnector implements AutoCloseable {
         return new RedisLink(c, c.async(), disconnects::get, true);
     }
 
-    /** A pub/sub connection for the subscription channel (not for clusters). */
+    /**
+     * A pub/sub connection. On a Redis Cluster a PUBLISH on any master reaches the subscribers
+     * of every node, so one connection (to a node Lettuce picks) hears every channel.
+     */
     public StatefulRedisPubSubConnection<String, String> connectPubSub() {
-        if (client == null) {
-            throw new IllegalStateException("no subscription channel on a cluster pool");
+        if (clusterClient != null) {
+            return clusterClient.connectPubSub(StringCodec.UTF8);
         }
         return client.connectPubSub(StringCodec.UTF8, dataUri());
+    }
+
+    /** Whether this pool is a Redis Cluster (its keys spread over masters by slot). */
+    public boolean isCluster() {
+        return clusterClient != null;
     }
 
     @Override

@@ -6,7 +6,6 @@ import io.perch.broker.cluster.NodeInfo;
 import io.perch.redis.client.PoolConnector;
 import io.perch.redis.client.RedisLink;
 import io.perch.redis.config.ClusterConfig;
-import io.perch.redis.config.PoolType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -87,7 +86,7 @@ public final class Membership implements AutoCloseable {
     private boolean conflicted;
 
     /**
-     * @param connector the {@code cluster.pool}'s connector (a single or Sentinel pool)
+     * @param connector the {@code cluster.pool}'s connector
      * @param details   what this node announces for display (listeners, api...); {@code version}
      *                  defaults to this jar's version, {@code started_at} to now
      * @param executor  where heartbeats and reaps run; a single thread is enough
@@ -106,10 +105,6 @@ public final class Membership implements AutoCloseable {
     public Membership(PoolConnector connector, String name, ClusterConfig config, Map<String, String> details,
                       ScheduledExecutorService executor, MeterRegistry registry, String instance) {
         this.instance = instance;
-        if (connector.config().type() == PoolType.CLUSTER) {
-            throw new IllegalArgumentException("cluster.pool must be a single or sentinel pool; pool "
-                    + connector.config().name() + " is a Redis Cluster");
-        }
         this.connector = connector;
         this.name = name;
         this.config = config;

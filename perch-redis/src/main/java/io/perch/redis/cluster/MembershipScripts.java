@@ -2,8 +2,9 @@ package io.perch.redis.cluster;
 
 /**
  * The Lua scripts of {@link Membership}. Each reads Redis's own clock ({@code TIME}), so every node
- * judges heartbeats by one clock whatever the skew between the nodes' hosts. They touch keys
- * beyond KEYS (the hashes of other nodes), which is why a Redis Cluster pool is refused.
+ * judges heartbeats by one clock whatever the skew between the nodes' hosts. {@code BEAT} reads
+ * keys beyond KEYS (the hashes of other nodes): legal on a Redis Cluster because every key it
+ * touches carries the hash tag {@code {cluster}} and so lives in the slot of its KEYS.
  */
 final class MembershipScripts {
     private MembershipScripts() {
@@ -53,7 +54,7 @@ final class MembershipScripts {
             + "for i = 1, #list, 2 do\n"
             + "  out[#out + 1] = list[i]\n"
             + "  out[#out + 1] = list[i + 1]\n"
-            + "  out[#out + 1] = redis.call('HGETALL', 'perch:cluster:node:' .. list[i])\n"
+            + "  out[#out + 1] = redis.call('HGETALL', 'perch:{cluster}:node:' .. list[i])\n"
             + "end\n"
             + "return out\n";
 

@@ -7,7 +7,6 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.perch.redis.client.PoolConnector;
 import io.perch.redis.client.RedisLink;
-import io.perch.redis.config.PoolType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -72,9 +71,6 @@ public final class RetainedFeed implements AutoCloseable {
      */
     public RetainedFeed(PoolConnector connector, String nodeName, ScheduledExecutorService executor, Listener listener,
                         Duration block, MeterRegistry registry) {
-        if (connector.config().type() == PoolType.CLUSTER) {
-            throw new IllegalArgumentException("cluster.pool must be a single or sentinel pool");
-        }
         this.connector = connector;
         this.me = nodeName;
         this.executor = executor;

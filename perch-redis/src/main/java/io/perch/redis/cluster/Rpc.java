@@ -32,7 +32,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * <ul>
  *   <li>a request is a PUBLISH on the target's channel {@link NodeKeys#rpc}: {@code call}, id,
  *       caller, method, base64 body. PUBLISH says how many listened, so a node that is not
- *       subscribed fails the call at once;</li>
+ *       subscribed fails the call at once (on a single or Sentinel pool; on a Redis Cluster it
+ *       counts one master's subscribers only, and the timeout tells);</li>
  *   <li>the target runs the handler on its own thread, SETs the reply under
  *       {@link NodeKeys#rpcReply} (expiring), then PUBLISHes {@code done} and the id on the
  *       caller's channel; both on one connection, so the key is there before the notice;</li>
@@ -129,7 +130,9 @@ final class Rpc implements AutoCloseable {
             l.commands().publish(Lua.bytes(NodeKeys.rpc(node)), Lua.bytes(msg)).whenComplete((listeners, e) -> {
                 if (e != null) {
                     fail(id, new ClusterCallException(node, false, "the request could not be sent: " + Lua.why(e)));
-                } else if (listeners == 0) {
+                } else if (listeners == 0 && !connector.isCluster()) {
+                    // On a Redis Cluster PUBLISH counts only the receiving master's subscribers: there
+                    // a node that is not listening is found by the timeout.
                     fail(id, new ClusterCallException(node, false, "the node is not listening"));
                 }
             });

@@ -119,10 +119,6 @@ public final class RedisBackendPlugin implements PerchPlugin {
             throw new ConfigException(enable, "the cluster pool " + cc.pool() + " is not configured; add backend.redis."
                     + cc.pool() + ".server = host:port (or set cluster.pool to a configured pool)");
         }
-        if (config.pools().get(cc.pool()).type() == PoolType.CLUSTER) {
-            throw new ConfigException(enable, "cluster.pool " + cc.pool() + " is a Redis Cluster pool; Perch nodes "
-                    + "share a single or sentinel Redis for now");
-        }
         if (sessionStore == null || !persistence.pool().equals(cc.pool())) {
             throw new ConfigException(enable, "nodes share their sessions through Redis: set persistence.mode = redis and "
                     + "persistence.pool = " + cc.pool());

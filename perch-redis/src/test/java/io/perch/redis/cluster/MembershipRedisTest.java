@@ -1,11 +1,6 @@
 package io.perch.redis.cluster;
 
 import io.perch.broker.cluster.NodeInfo;
-import io.perch.redis.client.PoolConnector;
-import io.perch.redis.config.HostPort;
-import io.perch.redis.config.PoolConfig;
-import io.perch.redis.config.PoolType;
-import io.perch.redis.config.TlsConfig;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -156,14 +151,5 @@ class MembershipRedisTest {
         rig.redis.cli().flushall();
         await().atMost(Duration.ofSeconds(5)).until(() -> a.instance().equals(rig.redis.cli().hget(NodeKeys.node("a"), "instance")));
         assertThat(rig.redis.cli().hgetall(NodeKeys.node("a"))).containsKeys("version", "started_at", "listeners");
-    }
-
-    @Test
-    void aRedisClusterPoolIsRefused() {
-        PoolConfig pc = new PoolConfig("pool1", PoolType.CLUSTER, List.of(new HostPort("127.0.0.1", rig.redis.port())),
-                null, 1, 0, null, null, null, TlsConfig.OFF);
-        PoolConnector connector = rig.keep(new PoolConnector(pc, rig.resources, Duration.ofSeconds(1)));
-        assertThatThrownBy(() -> new Membership(connector, "a", ClusterRig.FAST, Map.of(), rig.executor("x"), null))
-                .hasMessageContaining("cluster.pool must be a single or sentinel pool");
     }
 }

@@ -81,7 +81,7 @@ class ClusterProcessTest {
     }
 
     private List<String> liveNodes() {
-        Object r = RespProbe.command(redis.port(), "ZRANGE", "perch:cluster:nodes", "0", "-1");
+        Object r = RespProbe.command(redis.port(), "ZRANGE", "perch:{cluster}:nodes", "0", "-1");
         List<String> names = new ArrayList<>();
         if (r instanceof List<?> l) {
             l.forEach(x -> names.add(String.valueOf(x)));
@@ -467,7 +467,7 @@ class ClusterProcessTest {
     }
 
     private boolean routeKnown(String node, String key) {
-        Object r = RespProbe.command(redis.port(), "SISMEMBER", "perch:cluster:routes:" + node, key);
+        Object r = RespProbe.command(redis.port(), "SISMEMBER", "perch:{cluster}:routes:" + node, key);
         return Long.valueOf(1).equals(r);
     }
 }

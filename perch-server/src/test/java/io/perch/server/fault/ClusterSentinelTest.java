@@ -89,7 +89,7 @@ class ClusterSentinelTest {
             sub.start();
             await().atMost(WITHIN).until(() -> sub.connected()
                     && Long.valueOf(1).equals(RespProbe.command(master.port(), "SISMEMBER",
-                    "perch:cluster:routes:perch2@127.0.0.1", "s/q2")));
+                    "perch:{cluster}:routes:perch2@127.0.0.1", "s/q2")));
             q1.start();
             q2.start();
             await().atMost(WITHIN).until(() -> ledger.ackedCount() >= perPublisher * 2L / 3);
@@ -121,7 +121,7 @@ class ClusterSentinelTest {
     }
 
     private static List<String> liveNodes(RedisServerProcess redis) {
-        Object r = RespProbe.command(redis.port(), "ZRANGE", "perch:cluster:nodes", "0", "-1");
+        Object r = RespProbe.command(redis.port(), "ZRANGE", "perch:{cluster}:nodes", "0", "-1");
         List<String> names = new ArrayList<>();
         if (r instanceof List<?> l) {
             l.forEach(x -> names.add(String.valueOf(x)));
