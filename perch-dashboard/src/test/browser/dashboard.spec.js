@@ -59,6 +59,7 @@ async function run(page) {
     // The stats poll fills the cards; the Paho client of the Java test makes at least one connection.
     await page.waitForFunction(() => /^\d+$/.test(document.getElementById('st-conn').textContent)
       && Number(document.getElementById('st-conn').textContent) >= 1);
+    await page.waitForFunction(() => Number(document.getElementById('chart-msg').dataset.samples || 0) >= 4);
     await shot(page, '02-overview');
   });
 

@@ -1,41 +1,6 @@
 // One function per page: each fills <main> and returns a cleanup (timers) for when the user leaves.
 const Pages = {};
 
-Pages.overview = (main) => {
-  const stat = (label, id) => el('div', { class: 'card stat' }, el('div', { class: 'label' }, label), el('div', { class: 'value', id }, '–'));
-  const connCanvas = el('canvas', { role: 'img', 'aria-label': 'Connections over the last two minutes' });
-  const rateCanvas = el('canvas', { role: 'img', 'aria-label': 'Messages in and out per second' });
-  main.append(el('h1', {}, 'Overview'),
-    el('div', { class: 'grid' }, stat('Connections', 'st-conn'), stat('Subscriptions', 'st-subs'), stat('Topics', 'st-topics'),
-      stat('Retained', 'st-retained'), stat('Messages in/s', 'st-in'), stat('Messages out/s', 'st-out')),
-    el('div', { class: 'charts' }, el('div', { class: 'card' }, el('h2', {}, 'Connections'), connCanvas),
-      el('div', { class: 'card' }, el('h2', {}, 'Message rate'), rateCanvas)));
-  const conn = new LineChart(connCanvas, [{ label: 'connections', color: '#0b5cad' }]);
-  const rate = new LineChart(rateCanvas, [{ label: 'in/s', color: '#186a2e' }, { label: 'out/s', color: '#b3470b' }]);
-  let last = null;
-  const tick = async () => {
-    try {
-      const [s, m] = await Promise.all([Api.get('/stats'), Api.get('/metrics')]);
-      const st = s.data[0].stats, mt = m.data[0].metrics, now = Date.now();
-      const set = (id, v) => { document.getElementById(id).textContent = v; };
-      set('st-conn', st['connections.count']); set('st-subs', st['subscriptions.count']);
-      set('st-topics', st['topics.count']); set('st-retained', st['retained.count']);
-      let inRate = 0, outRate = 0;
-      if (last) {
-        const dt = (now - last.t) / 1000;
-        inRate = Math.round((mt['messages.received'] - last.in) / dt * 10) / 10;
-        outRate = Math.round((mt['messages.sent'] - last.out) / dt * 10) / 10;
-      }
-      last = { t: now, in: mt['messages.received'], out: mt['messages.sent'] };
-      set('st-in', inRate); set('st-out', outRate);
-      conn.push([st['connections.count']]); rate.push([inRate, outRate]);
-    } catch (e) { /* a failed poll is retried on the next tick */ }
-  };
-  tick();
-  const timer = setInterval(tick, 2000);
-  return () => clearInterval(timer);
-};
-
 Pages.clients = (main) => {
   const search = el('input', { id: 'client-search', type: 'search', placeholder: 'client id contains…' });
   const result = el('div', { class: 'card' });

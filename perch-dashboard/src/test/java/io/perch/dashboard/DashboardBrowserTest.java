@@ -46,7 +46,9 @@ class DashboardBrowserTest {
 
         DashboardPlugin plugin = new DashboardPlugin();
         plugin.configure(List.of(new ConfigEntry("dashboard.listener.http", "127.0.0.1:0", "test.conf", 1),
-                new ConfigEntry("dashboard.default_user.password", PASSWORD, "test.conf", 2)));
+                new ConfigEntry("dashboard.default_user.password", PASSWORD, "test.conf", 2),
+                // Samples every half second, so the charts have a history within the test's time.
+                new ConfigEntry("dashboard.history_interval", "500ms", "test.conf", 3)));
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         try (BrokerFixture fixture = BrokerFixture.start()) {
             plugin.start(new PluginContext(fixture.broker().service(), registry, tmp, tmp));
