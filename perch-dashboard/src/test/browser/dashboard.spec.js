@@ -129,6 +129,11 @@ async function run(page) {
   await step('backends', async () => {
     await nav('Redis backend').click();
     await page.getByRole('heading', { name: 'Redis backend', level: 1 }).waitFor();
+    // One pool reaches its Redis, the other's server is not there: the page says which, and since when.
+    await page.locator('section[data-state="up"]').filter({ hasText: 'Pool pool1' }).waitFor();
+    await page.locator('section[data-state="down"]').filter({ hasText: 'Pool pool2' }).waitFor();
+    await waitText(page.getByRole('region', { name: 'Redis server of pool1' }), 'master');
+    await page.getByRole('row').filter({ hasText: 'on_message_publish' }).filter({ hasText: 'sensors/#' }).waitFor();
     await shot(page, '08-backends');
   });
 

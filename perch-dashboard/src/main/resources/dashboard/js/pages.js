@@ -63,21 +63,6 @@ Pages.retained = async (main) => {
   load();
 };
 
-Pages.backends = async (main) => {
-  main.append(el('h1', {}, 'Redis backend'));
-  const r = await Api.get('/backends');
-  if (!r.data.length) {
-    main.append(el('div', { class: 'card' }, el('p', {}, 'No Redis backend is running (no backend.redis.* metrics). Configure backend.redis.* in etc/perch.conf.')));
-    return;
-  }
-  for (const b of r.data) {
-    main.append(el('div', { class: 'card' }, el('h2', {}, b.backend),
-      table([{ title: 'Meter', key: 'name' },
-        { title: 'Tags', render: m => Object.entries(m.tags).map(([k, v]) => k + '=' + v).join(', ') },
-        { title: 'Values', render: m => Object.entries(m.values).map(([k, v]) => k + ': ' + v).join(', ') }], b.meters, b.backend)));
-  }
-};
-
 // Change the dashboard password (PUT /api/v4/change_pwd/{user}); every token is revoked, so log in again.
 Pages.password = (main) => {
   main.append(el('h1', {}, 'Dashboard password'));

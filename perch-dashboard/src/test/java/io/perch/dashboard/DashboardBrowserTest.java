@@ -7,6 +7,9 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.perch.broker.plugin.ConfigEntry;
 import io.perch.broker.plugin.PluginContext;
 import io.perch.broker.testkit.BrokerFixture;
+import io.perch.redis.plugin.RedisBackendPlugin;
+import io.perch.redis.testkit.ConfFile;
+import io.perch.redis.testkit.TestRedis;
 import org.eclipse.paho.client.mqttv3.MqttClient;
 import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
 import org.eclipse.paho.client.mqttv3.MqttMessage;
@@ -50,8 +53,15 @@ class DashboardBrowserTest {
                 // Samples every half second, so the charts have a history within the test's time.
                 new ConfigEntry("dashboard.history_interval", "500ms", "test.conf", 3)));
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        try (BrokerFixture fixture = BrokerFixture.start()) {
+        // The Redis page shows one pool on a real redis-server and one whose server is not there (down).
+        RedisBackendPlugin backend = new RedisBackendPlugin();
+        try (BrokerFixture fixture = BrokerFixture.start(); TestRedis redis = TestRedis.start()) {
             plugin.start(new PluginContext(fixture.broker().service(), registry, tmp, tmp));
+            backend.configure(ConfFile.lines("backend.redis.embedded = off", "backend.redis.pool1.server = " + redis.server(),
+                    "backend.redis.pool2.server = 127.0.0.1:" + TestRedis.freePort(), "persistence.pool = pool1",
+                    "backend.redis.hook.message.publish.1 = {\"action\": {\"function\": \"on_message_publish\"}, "
+                            + "\"topic\": \"sensors/#\", \"pool\": \"pool1\"}"));
+            backend.start(new PluginContext(fixture.broker().service(), registry, tmp, tmp));
             MqttClient watcher = new MqttClient(fixture.tcpUri(), "paho-watcher", new MemoryPersistence());
             try {
                 watcher.connect(new MqttConnectOptions());
@@ -78,6 +88,7 @@ class DashboardBrowserTest {
                 }
                 watcher.close(true);
                 plugin.stop();
+                backend.stop();
             }
         } finally {
             registry.close();
