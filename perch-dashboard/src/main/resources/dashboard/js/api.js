@@ -38,10 +38,11 @@ function el(tag, attrs, ...children) {
   return e;
 }
 
+// A table inside its own scrolling box, so a wide one scrolls within its card on a phone.
 function table(columns, rows, caption) {
-  return el('table', {},
+  return el('div', { class: 'scroll' }, el('table', {},
     el('caption', { class: 'skip' }, caption || ''),
     el('thead', {}, el('tr', {}, columns.map(c => el('th', { scope: 'col' }, c.title)))),
     el('tbody', {}, rows.length ? rows.map(r => el('tr', {}, columns.map(c => el('td', {}, c.render ? c.render(r) : r[c.key]))))
-      : el('tr', {}, el('td', { colspan: columns.length }, 'Nothing here yet.'))));
+      : el('tr', {}, el('td', { colspan: columns.length }, t('nothing'))))));
 }

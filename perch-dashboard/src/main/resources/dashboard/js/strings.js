@@ -50,6 +50,10 @@ const Strings = {
     'subs.title': 'Subscriptions', 'subs.count': '{n} subscription(s)', 'subs.topic': 'Topic', 'subs.qos': 'QoS',
     'topics.title': 'Topics', 'topics.topic': 'Topic', 'topics.node': 'Node', 'topics.subscribers': 'Subscribers',
     'retained.title': 'Retained messages', 'retained.payload': 'Payload', 'retained.from': 'From', 'retained.at': 'Published at',
+    'password.title': 'Dashboard password', 'password.mismatch': 'The new passwords do not match.',
+    'password.changed': 'Password changed. Every session was logged out: log in again.', 'password.user': 'User',
+    'password.current': 'Current password', 'password.new': 'New password (at least 8 characters)',
+    'password.again': 'New password again', 'password.submit': 'Change password',
     'retained.delete': 'Delete', 'retained.deleteLabel': 'Delete retained message on {topic}', 'retained.base64': '(base64)'
   }
 };
