@@ -168,6 +168,21 @@ async function run(page) {
     await page.setViewportSize({ width: 1280, height: 800 });
   });
 
+  await step('dark', async () => {
+    // The palette follows the system's prefers-color-scheme; the charts take the same colours.
+    await page.emulateMedia({ colorScheme: 'dark' });
+    for (const [hash, link, title] of [PAGES[0], PAGES[5]]) {
+      await nav(link).click();
+      await page.getByRole('heading', { name: title, level: 1 }).waitFor();
+      if (hash === 'overview') await page.waitForFunction(() => Number(document.getElementById('chart-msg').dataset.samples || 0) >= 2);
+      if (hash === 'backends') await page.locator('section[data-state="down"]').first().waitFor();
+      const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+      if (bg !== 'rgb(17, 22, 28)') throw new Error('dark mode not applied: body background ' + bg);
+      await shot(page, 'dark-' + hash);
+    }
+    await page.emulateMedia({ colorScheme: 'light' });
+  });
+
   await step('logout', async () => {
     await page.getByRole('button', { name: 'Log out' }).click();
     await page.locator('#login-view').getByLabel('Password').waitFor();

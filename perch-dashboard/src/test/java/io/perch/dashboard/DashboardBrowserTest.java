@@ -75,14 +75,14 @@ class DashboardBrowserTest {
                 assertThat(run.exit).as(run.output).isZero();
                 JsonNode result = new ObjectMapper().readTree(run.resultLine());
                 assertThat(texts(result.get("steps"))).containsExactly("login", "overview", "reload", "clients", "websocket",
-                        "subscriptions", "topics", "retained", "backends", "phone", "logout");
+                        "subscriptions", "topics", "retained", "backends", "phone", "dark", "logout");
                 assertThat(result.get("foreignRequests")).as("requests to other hosts").isEmpty();
                 assertThat(result.get("samplesAfterReload").asInt()).isGreaterThanOrEqualTo(result.get("samplesBeforeReload").asInt())
                         .isGreaterThanOrEqualTo(4);
                 assertThat(result.get("wsPort").asInt()).isEqualTo(fixture.wsPort());
                 assertThat(result.get("received").asText()).startsWith("received  sub_client/downlink  qos 1  hello from the browser");
                 assertThat(result.get("consoleErrors")).isEmpty();
-                assertThat(texts(result.get("screenshots"))).hasSize(16)
+                assertThat(texts(result.get("screenshots"))).hasSize(18)
                         .allSatisfy(f -> assertThat(Files.size(Path.of(f))).isGreaterThan(1000));
                 assertThat(run.output).doesNotContain(PASSWORD);
             } finally {
