@@ -1,8 +1,9 @@
 // Drives the Perch dashboard in Debian's Chromium the way a user follows the EMQ X walkthrough:
 // log in, look at the overview and the clients, then Tools -> WebSocket: connect `sub_client`,
 // subscribe to `sub_client/downlink` at QoS 1, publish to it and see the message arrive.
-// Saves one screenshot per page under perch-dashboard/target/screenshots/ and fails on any
-// console error or uncaught page error.
+// Then checks that the charts' history survives a reload and shows every page at a phone's
+// width (390 px). Saves one screenshot per page and width under perch-dashboard/target/screenshots/
+// and fails on any console error, uncaught page error or request to a host other than the broker's.
 //
 // Usage: node dashboard.spec.js <baseUrl> <user> <password> [expectedWsPort]
 // Prints "PASS <step>" per step and, last, "RESULT <json>"; exits 0 only when every step passed.
@@ -23,7 +24,11 @@ const CHROMIUM = process.env.PERCH_CHROMIUM || '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
-const result = { steps: [], screenshots: [], consoleErrors: [], wsPort: null, received: null };
+const result = { steps: [], screenshots: [], consoleErrors: [], wsPort: null, received: null, foreignRequests: [],
+  samplesBeforeReload: null, samplesAfterReload: null };
+const PAGES = [['overview', 'Overview', 'Overview'], ['clients', 'Clients', 'Clients'], ['subscriptions', 'Subscriptions', 'Subscriptions'],
+  ['topics', 'Topics', 'Topics'], ['retained', 'Retained', 'Retained messages'], ['backends', 'Redis backend', 'Redis backend'],
+  ['websocket', 'WebSocket', 'WebSocket client'], ['password', 'Password', 'Dashboard password']];
 
 async function step(name, fn) {
   await fn();
@@ -59,7 +64,18 @@ async function run(page) {
     // The stats poll fills the cards; the Paho client of the Java test makes at least one connection.
     await page.waitForFunction(() => /^\d+$/.test(document.getElementById('st-conn').textContent)
       && Number(document.getElementById('st-conn').textContent) >= 1);
+    await page.waitForFunction(() => Number(document.getElementById('chart-msg').dataset.samples || 0) >= 4);
     await shot(page, '02-overview');
+  });
+
+  await step('reload', async () => {
+    // The charts draw the broker's history, not the tab's: a reload shows at least what was there.
+    const samples = () => page.evaluate(() => Number(document.getElementById('chart-msg').dataset.samples || 0));
+    result.samplesBeforeReload = await samples();
+    await page.reload();
+    await page.getByRole('heading', { name: 'Overview', level: 1 }).waitFor();
+    await page.waitForFunction((n) => Number(document.getElementById('chart-msg').dataset.samples || 0) >= n, result.samplesBeforeReload);
+    result.samplesAfterReload = await samples();
   });
 
   await step('clients', async () => {
@@ -128,12 +144,48 @@ async function run(page) {
   await step('backends', async () => {
     await nav('Redis backend').click();
     await page.getByRole('heading', { name: 'Redis backend', level: 1 }).waitFor();
+    // One pool reaches its Redis, the other's server is not there: the page says which, and since when.
+    await page.locator('section[data-state="up"]').filter({ hasText: 'Pool pool1' }).waitFor();
+    await page.locator('section[data-state="down"]').filter({ hasText: 'Pool pool2' }).waitFor();
+    await waitText(page.getByRole('region', { name: 'Redis server of pool1' }), 'master');
+    await page.getByRole('row').filter({ hasText: 'on_message_publish' }).filter({ hasText: 'sensors/#' }).waitFor();
     await shot(page, '08-backends');
+  });
+
+  await step('phone', async () => {
+    // Every page at a phone's width: the menu folds behind its button, nothing widens the page.
+    await page.setViewportSize({ width: 390, height: 844 });
+    for (const [hash, link, title] of PAGES) {
+      await page.getByRole('button', { name: 'Menu' }).click();
+      await nav(link).click();
+      await page.getByRole('heading', { name: title, level: 1 }).waitFor();
+      if (hash === 'overview') await page.waitForFunction(() => Number(document.getElementById('chart-msg').dataset.samples || 0) >= 2);
+      if (hash === 'backends') await page.locator('section[data-state="down"]').first().waitFor();
+      const wide = await page.evaluate(() => document.documentElement.scrollWidth);
+      if (wide > 390) throw new Error(hash + ' is ' + wide + ' px wide at 390 px');
+      await shot(page, 'phone-' + hash);
+    }
+    await page.setViewportSize({ width: 1280, height: 800 });
+  });
+
+  await step('dark', async () => {
+    // The palette follows the system's prefers-color-scheme; the charts take the same colours.
+    await page.emulateMedia({ colorScheme: 'dark' });
+    for (const [hash, link, title] of [PAGES[0], PAGES[5]]) {
+      await nav(link).click();
+      await page.getByRole('heading', { name: title, level: 1 }).waitFor();
+      if (hash === 'overview') await page.waitForFunction(() => Number(document.getElementById('chart-msg').dataset.samples || 0) >= 2);
+      if (hash === 'backends') await page.locator('section[data-state="down"]').first().waitFor();
+      const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+      if (bg !== 'rgb(17, 22, 28)') throw new Error('dark mode not applied: body background ' + bg);
+      await shot(page, 'dark-' + hash);
+    }
+    await page.emulateMedia({ colorScheme: 'light' });
   });
 
   await step('logout', async () => {
     await page.getByRole('button', { name: 'Log out' }).click();
-    await page.getByLabel('Password').waitFor();
+    await page.locator('#login-view').getByLabel('Password').waitFor();
   });
 }
 
@@ -153,6 +205,13 @@ async function run(page) {
     });
     page.on('pageerror', (e) => result.consoleErrors.push('pageerror: ' + e.message));
     page.on('dialog', (d) => d.dismiss());
+    // Nothing may come from or go to any host but the broker's (the page bundles its scripts).
+    const host = new URL(baseUrl).hostname;
+    page.on('request', (r) => {
+      const u = new URL(r.url());
+      if (u.protocol !== 'data:' && u.protocol !== 'blob:' && u.hostname !== host) result.foreignRequests.push(r.url());
+    });
+    page.on('websocket', (w) => { if (new URL(w.url()).hostname !== host) result.foreignRequests.push(w.url()); });
     await run(page);
   } catch (e) {
     failure = e;
@@ -163,6 +222,10 @@ async function run(page) {
   console.log('RESULT ' + JSON.stringify(result));
   if (failure) {
     console.error('FAIL after ' + (result.steps.length ? result.steps[result.steps.length - 1] : 'start') + ': ' + failure.message);
+    process.exit(1);
+  }
+  if (result.foreignRequests.length) {
+    console.error('FAIL requests to other hosts: ' + result.foreignRequests.join(' | '));
     process.exit(1);
   }
   if (result.consoleErrors.length) {

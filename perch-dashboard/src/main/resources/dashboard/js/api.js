@@ -34,14 +34,15 @@ function el(tag, attrs, ...children) {
     else if (v === true) e.setAttribute(k, '');
     else if (v !== false && v != null) e.setAttribute(k, v);
   }
-  for (const c of children.flat()) e.append(c instanceof Node ? c : document.createTextNode(c == null ? '' : String(c)));
+  for (const c of children.flat(Infinity)) e.append(c instanceof Node ? c : document.createTextNode(c == null ? '' : String(c)));
   return e;
 }
 
+// A table inside its own scrolling box, so a wide one scrolls within its card on a phone.
 function table(columns, rows, caption) {
-  return el('table', {},
+  return el('div', { class: 'scroll' }, el('table', {},
     el('caption', { class: 'skip' }, caption || ''),
     el('thead', {}, el('tr', {}, columns.map(c => el('th', { scope: 'col' }, c.title)))),
     el('tbody', {}, rows.length ? rows.map(r => el('tr', {}, columns.map(c => el('td', {}, c.render ? c.render(r) : r[c.key]))))
-      : el('tr', {}, el('td', { colspan: columns.length }, 'Nothing here yet.'))));
+      : el('tr', {}, el('td', { colspan: columns.length }, t('nothing'))))));
 }

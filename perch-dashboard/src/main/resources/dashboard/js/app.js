@@ -18,6 +18,7 @@
     const name = (location.hash.replace(/^#\//, '') || 'overview');
     const page = Pages[name] || Pages.overview;
     if (cleanup) { cleanup(); cleanup = null; }
+    setMenu(false);
     main.replaceChildren();
     document.querySelectorAll('nav a').forEach(a => {
       if (a.getAttribute('href') === '#/' + name) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
@@ -38,6 +39,10 @@
       if (!location.hash) location.hash = '#/overview'; else route();
     } catch (e) { err.textContent = e.message; }
   });
+  // On a phone the menu folds behind a button (style.css); choosing a page folds it again.
+  const header = document.querySelector('header'), toggle = document.getElementById('menu-toggle');
+  function setMenu(open) { header.classList.toggle('open', open); toggle.setAttribute('aria-expanded', String(open)); }
+  toggle.addEventListener('click', () => setMenu(!header.classList.contains('open')));
   document.getElementById('logout').addEventListener('click', () => { showLogin(); });
   window.addEventListener('hashchange', route);
   route();

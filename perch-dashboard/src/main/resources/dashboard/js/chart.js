@@ -1,38 +1,64 @@
-// A small line chart on canvas: the dashboard ships no chart library (no outside assets).
-class LineChart {
-  constructor(canvas, series) { this.canvas = canvas; this.series = series; this.points = series.map(() => []); this.max = 60; }
-  push(values) {
-    values.forEach((v, i) => { this.points[i].push(v); if (this.points[i].length > this.max) this.points[i].shift(); });
-    this.draw();
-  }
-  draw() {
-    const c = this.canvas, dpr = window.devicePixelRatio || 1;
-    const w = c.clientWidth, h = c.clientHeight;
-    c.width = w * dpr; c.height = h * dpr;
-    const g = c.getContext('2d'); g.scale(dpr, dpr);
-    g.clearRect(0, 0, w, h);
-    // Round the scale up to a multiple of 4 so the five grid lines read as whole numbers.
-    const pad = 36, top = Math.max(4, Math.ceil(Math.max(...this.points.flat(), 0) * 1.15 / 4) * 4);
-    g.strokeStyle = '#dde1e6'; g.fillStyle = '#4a5360'; g.font = '11px sans-serif'; g.lineWidth = 1;
-    for (let i = 0; i <= 4; i++) {
-      const y = 8 + (h - 28) * i / 4;
-      g.beginPath(); g.moveTo(pad, y); g.lineTo(w - 8, y); g.stroke();
-      g.fillText(String(top * (4 - i) / 4), 2, y + 4);
-    }
-    this.series.forEach((s, i) => {
-      const pts = this.points[i];
-      g.strokeStyle = s.color; g.lineWidth = 2; g.beginPath();
-      pts.forEach((v, j) => {
-        const x = pad + (w - pad - 8) * j / (this.max - 1), y = 8 + (h - 28) * (1 - v / top);
-        j ? g.lineTo(x, y) : g.moveTo(x, y);
-      });
-      g.stroke();
-      // Mark the newest value, so a chart with one sample (just opened) is not blank.
-      if (pts.length) {
-        const j = pts.length - 1, x = pad + (w - pad - 8) * j / (this.max - 1), y = 8 + (h - 28) * (1 - pts[j] / top);
-        g.fillStyle = s.color; g.beginPath(); g.arc(x, y, 3, 0, 2 * Math.PI); g.fill();
-      }
-      g.fillStyle = s.color; g.fillText(s.label + ': ' + (pts.length ? pts[pts.length - 1] : 0), pad + 110 * i, h - 6);
+// Time-series charts drawn by uPlot (vendor/uPlot.iife.min.js, MIT, bundled: no outside host).
+// A TimeChart keeps its own copy of the samples it shows; the page hands it the whole history.
+
+// Colours come from the stylesheet, so light and dark mode stay in one place (style.css).
+function cssVar(name) { return getComputedStyle(document.documentElement).getPropertyValue(name).trim(); }
+
+// Axis labels: seconds on a short span, minutes on a long one, always 24 h.
+function timeTicks(u, splits) {
+  const span = u.scales.x.max - u.scales.x.min;
+  return splits.map(s => (s == null ? '' : Fmt.time(s * 1000).slice(0, span < 300 ? 8 : 5)));
+}
+
+class TimeChart {
+  /**
+   * @param host   the element the chart fills (its width is followed)
+   * @param opts   { integer: true } for counts (no 0.25 connection on the axis)
+   * @param series [{ label, key, color, scale?, fmt? }]: key is the sample field
+   */
+  constructor(host, opts, series) {
+    this.host = host;
+    this.series = series;
+    const fg = cssVar('--muted'), grid = cssVar('--grid');
+    const scales = { x: { time: true } };
+    const axes = [{ stroke: fg, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 }, values: timeTicks,
+      incrs: [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600], space: 70 }];
+    const used = [...new Set(series.map(s => s.scale || 'y'))];
+    // Away from the chart the legend shows the newest values; over it, the values under the cursor.
+    const shown = (u, v, si, idx) => (idx == null ? u.data[si][u.data[0].length - 1] : v);
+    used.forEach((sc, i) => {
+      scales[sc] = { auto: true, range: (u, min, max) => [0, max > 0 ? max * 1.1 : 1] };
+      axes.push({ scale: sc, side: i === 0 ? 3 : 1, stroke: fg, size: 56,
+        grid: { show: i === 0, stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 },
+        values: (u, splits) => splits.map(v => Fmt.dec(v)),
+        incrs: opts.integer && sc === 'y' ? [1, 2, 5, 10, 20, 50, 100, 200, 500, 1e3, 2e3, 5e3, 1e4, 2e4, 5e4, 1e5, 2e5, 5e5, 1e6] : undefined });
     });
+    this.plot = new uPlot({
+      width: Math.max(200, host.clientWidth), height: 220,
+      scales, axes,
+      cursor: { drag: { x: false, y: false } },
+      series: [{ label: t('chart.time'), value: (u, v, si, idx) => { const x = shown(u, v, si, idx); return x == null ? '–' : Fmt.time(x * 1000); } },
+        ...series.map(s => ({ label: s.label, stroke: cssVar(s.color), width: 2, scale: s.scale || 'y', spanGaps: false,
+          points: { show: (u) => u.data[0].length < 3 },
+          value: (u, v, si, idx) => { const x = shown(u, v, si, idx); return x == null ? '–' : (s.fmt || Fmt.dec)(x); } }))]
+    }, this.empty(), host);
+    // uPlot draws at a fixed size; follow the card as the window (or phone) turns.
+    this.resize = new ResizeObserver(() => this.plot.setSize({ width: Math.max(200, host.clientWidth), height: 220 }));
+    this.resize.observe(host);
   }
+
+  empty() { return [[], ...this.series.map(() => [])]; }
+
+  /** Shows these samples (oldest first); a missing field is a gap, not a zero. */
+  setSamples(samples) {
+    const data = this.empty();
+    for (const s of samples) {
+      data[0].push(s.ts / 1000);
+      this.series.forEach((sr, i) => data[i + 1].push(s[sr.key] == null ? null : s[sr.key]));
+    }
+    this.plot.setData(data);
+    this.host.dataset.samples = String(samples.length); // for the browser test and for curious operators
+  }
+
+  destroy() { this.resize.disconnect(); this.plot.destroy(); }
 }

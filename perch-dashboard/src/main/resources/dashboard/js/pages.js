@@ -1,121 +1,73 @@
 // One function per page: each fills <main> and returns a cleanup (timers) for when the user leaves.
 const Pages = {};
 
-Pages.overview = (main) => {
-  const stat = (label, id) => el('div', { class: 'card stat' }, el('div', { class: 'label' }, label), el('div', { class: 'value', id }, '–'));
-  const connCanvas = el('canvas', { role: 'img', 'aria-label': 'Connections over the last two minutes' });
-  const rateCanvas = el('canvas', { role: 'img', 'aria-label': 'Messages in and out per second' });
-  main.append(el('h1', {}, 'Overview'),
-    el('div', { class: 'grid' }, stat('Connections', 'st-conn'), stat('Subscriptions', 'st-subs'), stat('Topics', 'st-topics'),
-      stat('Retained', 'st-retained'), stat('Messages in/s', 'st-in'), stat('Messages out/s', 'st-out')),
-    el('div', { class: 'charts' }, el('div', { class: 'card' }, el('h2', {}, 'Connections'), connCanvas),
-      el('div', { class: 'card' }, el('h2', {}, 'Message rate'), rateCanvas)));
-  const conn = new LineChart(connCanvas, [{ label: 'connections', color: '#0b5cad' }]);
-  const rate = new LineChart(rateCanvas, [{ label: 'in/s', color: '#186a2e' }, { label: 'out/s', color: '#b3470b' }]);
-  let last = null;
-  const tick = async () => {
-    try {
-      const [s, m] = await Promise.all([Api.get('/stats'), Api.get('/metrics')]);
-      const st = s.data[0].stats, mt = m.data[0].metrics, now = Date.now();
-      const set = (id, v) => { document.getElementById(id).textContent = v; };
-      set('st-conn', st['connections.count']); set('st-subs', st['subscriptions.count']);
-      set('st-topics', st['topics.count']); set('st-retained', st['retained.count']);
-      let inRate = 0, outRate = 0;
-      if (last) {
-        const dt = (now - last.t) / 1000;
-        inRate = Math.round((mt['messages.received'] - last.in) / dt * 10) / 10;
-        outRate = Math.round((mt['messages.sent'] - last.out) / dt * 10) / 10;
-      }
-      last = { t: now, in: mt['messages.received'], out: mt['messages.sent'] };
-      set('st-in', inRate); set('st-out', outRate);
-      conn.push([st['connections.count']]); rate.push([inRate, outRate]);
-    } catch (e) { /* a failed poll is retried on the next tick */ }
-  };
-  tick();
-  const timer = setInterval(tick, 2000);
-  return () => clearInterval(timer);
-};
-
 Pages.clients = (main) => {
-  const search = el('input', { id: 'client-search', type: 'search', placeholder: 'client id contains…' });
+  const search = el('input', { id: 'client-search', type: 'search', placeholder: t('clients.searchHint') });
   const result = el('div', { class: 'card' });
   const details = el('div', { class: 'card', id: 'client-details', hidden: true });
   const load = async () => {
     const q = search.value.trim() ? '?_like_clientid=' + encodeURIComponent(search.value.trim()) : '';
     const r = await Api.get('/clients' + q);
-    result.replaceChildren(el('p', {}, r.meta.count + ' client(s)'), table([
-      { title: 'Client ID', render: c => el('button', { class: 'secondary', onclick: () => show(c) }, c.clientid) },
-      { title: 'Username', key: 'username' }, { title: 'IP address', render: c => c.ip_address + ':' + c.port },
-      { title: 'Status', render: c => el('span', {}, el('span', { class: 'status-dot' + (c.connected ? ' on' : '') }), c.connected ? 'connected' : 'disconnected') },
-      { title: 'Keepalive', key: 'keepalive' }, { title: 'Subscriptions', key: 'subscriptions_cnt' },
-      { title: 'Connected at', key: 'connected_at' },
-      { title: 'Actions', render: c => el('button', { class: 'danger', 'aria-label': 'Kick out ' + c.clientid, onclick: () => kick(c.clientid) }, 'Kick out') }
-    ], r.data, 'Clients'));
+    result.replaceChildren(el('p', {}, t('clients.count', { n: r.meta.count })), table([
+      { title: t('clients.id'), render: c => el('button', { class: 'link', onclick: () => show(c) }, c.clientid) },
+      { title: t('clients.username'), key: 'username' }, { title: t('clients.ip'), render: c => c.ip_address + ':' + c.port },
+      { title: t('clients.status'), render: c => el('span', {}, el('span', { class: 'status-dot' + (c.connected ? ' on' : '') }), t(c.connected ? 'clients.connected' : 'clients.disconnected')) },
+      { title: t('clients.protocol'), render: c => Fmt.protocol(c.proto_ver) },
+      { title: t('clients.keepalive'), key: 'keepalive' }, { title: t('clients.subs'), key: 'subscriptions_cnt' },
+      { title: t('clients.connectedAt'), key: 'connected_at' },
+      // Kicking a disconnected session would only discard it: no destructive button that does not do what it says.
+      { title: t('clients.actions'), render: c => (c.connected ? el('button', { class: 'danger', 'aria-label': t('clients.kickLabel', { id: c.clientid }), onclick: () => kick(c.clientid) }, t('clients.kick')) : '') }
+    ], r.data, t('clients.title')));
   };
   const show = async (c) => {
     const subs = await Api.get('/subscriptions/' + encodeURIComponent(c.clientid)).catch(() => ({ data: [] }));
     details.hidden = false;
-    details.replaceChildren(el('h2', {}, 'Client ' + c.clientid),
-      table([{ title: 'Field', key: 'k' }, { title: 'Value', key: 'v' }], Object.entries(c).map(([k, v]) => ({ k, v: v == null ? '—' : String(v) })), 'Client details'),
-      el('h2', {}, 'Subscriptions'), table([{ title: 'Topic', key: 'topic' }, { title: 'QoS', key: 'qos' }], subs.data, 'Subscriptions'));
+    details.replaceChildren(el('h2', {}, t('clients.details', { id: c.clientid })),
+      table([{ title: t('clients.field'), key: 'k' }, { title: t('clients.value'), key: 'v' }], Object.entries(c).map(([k, v]) => ({ k, v: v == null ? '—' : k === 'proto_ver' ? Fmt.protocol(v) : String(v) })), t('clients.details', { id: c.clientid })),
+      el('h2', {}, t('subs.title')), table([{ title: t('subs.topic'), key: 'topic' }, { title: t('subs.qos'), key: 'qos' }], subs.data, t('subs.title')));
     details.focus();
   };
   const kick = async (id) => {
-    if (!confirm('Kick out ' + id + '?')) return;
+    if (!confirm(t('clients.kickConfirm', { id }))) return;
     await Api.del('/clients/' + encodeURIComponent(id)).catch(e => alert(e.message));
     details.hidden = true; load();
   };
   search.addEventListener('input', () => load());
   details.tabIndex = -1;
-  main.append(el('h1', {}, 'Clients'), el('div', { class: 'card' }, el('label', { for: 'client-search' }, 'Search'), search), result, details);
+  main.append(el('h1', {}, t('clients.title')), el('div', { class: 'card' }, el('label', { for: 'client-search' }, t('clients.search')), search), result, details);
   load();
 };
 
 Pages.subscriptions = async (main) => {
-  main.append(el('h1', {}, 'Subscriptions'));
+  main.append(el('h1', {}, t('subs.title')));
   const r = await Api.get('/subscriptions');
-  main.append(el('div', { class: 'card' }, el('p', {}, r.meta.count + ' subscription(s)'), table([{ title: 'Client ID', key: 'clientid' }, { title: 'Topic', key: 'topic' }, { title: 'QoS', key: 'qos' }], r.data, 'Subscriptions')));
+  main.append(el('div', { class: 'card' }, el('p', {}, t('subs.count', { n: r.meta.count })), table([{ title: t('clients.id'), key: 'clientid' }, { title: t('subs.topic'), key: 'topic' }, { title: t('subs.qos'), key: 'qos' }], r.data, t('subs.title'))));
 };
 
 Pages.topics = async (main) => {
-  main.append(el('h1', {}, 'Topics'));
+  main.append(el('h1', {}, t('topics.title')));
   const r = await Api.get('/routes');
-  main.append(el('div', { class: 'card' }, table([{ title: 'Topic', key: 'topic' }, { title: 'Node', key: 'node' }, { title: 'Subscribers', key: 'subscribers' }], r.data, 'Routes')));
+  main.append(el('div', { class: 'card' }, table([{ title: t('topics.topic'), key: 'topic' }, { title: t('topics.node'), key: 'node' }, { title: t('topics.subscribers'), key: 'subscribers' }], r.data, t('topics.title'))));
 };
 
 Pages.retained = async (main) => {
-  main.append(el('h1', {}, 'Retained messages'));
+  main.append(el('h1', {}, t('retained.title')));
   const box = el('div', { class: 'card' });
   main.append(box);
   const load = async () => {
     const r = await Api.get('/mqtt/retained');
-    box.replaceChildren(table([{ title: 'Topic', key: 'topic' }, { title: 'QoS', key: 'qos' },
-      { title: 'Payload', render: m => el('pre', {}, m.payload + (m.encoding === 'base64' ? ' (base64)' : '')) },
-      { title: 'From', key: 'from_clientid' }, { title: 'Published at', key: 'publish_at' },
-      { title: 'Actions', render: m => el('button', { class: 'danger', 'aria-label': 'Delete retained message on ' + m.topic, onclick: async () => { await Api.del('/mqtt/retained/' + encodeURIComponent(m.topic)); load(); } }, 'Delete') }],
-      r.data, 'Retained messages'));
+    box.replaceChildren(table([{ title: t('topics.topic'), key: 'topic' }, { title: t('subs.qos'), key: 'qos' },
+      { title: t('retained.payload'), render: m => el('pre', {}, m.payload + (m.encoding === 'base64' ? ' ' + t('retained.base64') : '')) },
+      { title: t('retained.from'), key: 'from_clientid' }, { title: t('retained.at'), key: 'publish_at' },
+      { title: t('clients.actions'), render: m => el('button', { class: 'danger', 'aria-label': t('retained.deleteLabel', { topic: m.topic }), onclick: async () => { await Api.del('/mqtt/retained/' + encodeURIComponent(m.topic)); load(); } }, t('retained.delete')) }],
+      r.data, t('retained.title')));
   };
   load();
 };
 
-Pages.backends = async (main) => {
-  main.append(el('h1', {}, 'Redis backend'));
-  const r = await Api.get('/backends');
-  if (!r.data.length) {
-    main.append(el('div', { class: 'card' }, el('p', {}, 'No Redis backend is running (no backend.redis.* metrics). Configure backend.redis.* in etc/perch.conf.')));
-    return;
-  }
-  for (const b of r.data) {
-    main.append(el('div', { class: 'card' }, el('h2', {}, b.backend),
-      table([{ title: 'Meter', key: 'name' },
-        { title: 'Tags', render: m => Object.entries(m.tags).map(([k, v]) => k + '=' + v).join(', ') },
-        { title: 'Values', render: m => Object.entries(m.values).map(([k, v]) => k + ': ' + v).join(', ') }], b.meters, b.backend)));
-  }
-};
-
 // Change the dashboard password (PUT /api/v4/change_pwd/{user}); every token is revoked, so log in again.
 Pages.password = (main) => {
-  main.append(el('h1', {}, 'Dashboard password'));
+  main.append(el('h1', {}, t('password.title')));
   const user = el('input', { id: 'pw-user', autocomplete: 'username', value: 'admin', required: true });
   const oldPw = el('input', { id: 'pw-old', type: 'password', autocomplete: 'current-password', required: true });
   const newPw = el('input', { id: 'pw-new', type: 'password', autocomplete: 'new-password', minlength: '8', required: true });
@@ -124,18 +76,18 @@ Pages.password = (main) => {
   const form = el('form', { class: 'card', onsubmit: async (ev) => {
     ev.preventDefault();
     msg.textContent = '';
-    if (newPw.value !== again.value) { msg.textContent = 'The new passwords do not match.'; return; }
+    if (newPw.value !== again.value) { msg.textContent = t('password.mismatch'); return; }
     try {
       await Api.put('/change_pwd/' + encodeURIComponent(user.value), { old_pwd: oldPw.value, new_pwd: newPw.value });
       oldPw.value = newPw.value = again.value = '';
-      msg.textContent = 'Password changed. Every session was logged out: log in again.';
+      msg.textContent = t('password.changed');
       setTimeout(() => Api.onUnauthorized(), 1500);
     } catch (e) { msg.textContent = e.message; }
   } },
-    el('label', { for: 'pw-user' }, 'User'), user,
-    el('label', { for: 'pw-old' }, 'Current password'), oldPw,
-    el('label', { for: 'pw-new' }, 'New password (at least 8 characters)'), newPw,
-    el('label', { for: 'pw-again' }, 'New password again'), again,
-    el('button', { type: 'submit' }, 'Change password'), msg);
+    el('label', { for: 'pw-user' }, t('password.user')), user,
+    el('label', { for: 'pw-old' }, t('password.current')), oldPw,
+    el('label', { for: 'pw-new' }, t('password.new')), newPw,
+    el('label', { for: 'pw-again' }, t('password.again')), again,
+    el('button', { type: 'submit' }, t('password.submit')), msg);
   main.append(form);
 };

@@ -33,6 +33,7 @@ final class BrokerServiceImpl implements BrokerService {
     private final BrokerCore core;
     private final Broker broker;
     private final io.perch.broker.health.HealthChecks health = new io.perch.broker.health.HealthChecks();
+    private final io.perch.broker.status.BackendStatuses backends = new io.perch.broker.status.BackendStatuses();
 
     BrokerServiceImpl(BrokerCore core, Broker broker) {
         this.core = core;
@@ -117,6 +118,11 @@ final class BrokerServiceImpl implements BrokerService {
     @Override
     public io.perch.broker.health.HealthChecks health() {
         return health;
+    }
+
+    @Override
+    public io.perch.broker.status.BackendStatuses backends() {
+        return backends;
     }
 
     @Override

@@ -57,7 +57,7 @@ final class ApiRoutes {
         }
         TopicsApi topics = new TopicsApi(broker, json);
         MqttApi mqtt = new MqttApi(broker, json);
-        BackendsApi backends = new BackendsApi(registry, json);
+        BackendsApi backends = new BackendsApi(broker, registry, json);
         PrometheusApi prometheus = new PrometheusApi(registry);
         HealthApi health = new HealthApi(broker, json);
         LogApi logs = new LogApi(json);

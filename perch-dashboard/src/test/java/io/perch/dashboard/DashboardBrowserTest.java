@@ -7,6 +7,9 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.perch.broker.plugin.ConfigEntry;
 import io.perch.broker.plugin.PluginContext;
 import io.perch.broker.testkit.BrokerFixture;
+import io.perch.redis.plugin.RedisBackendPlugin;
+import io.perch.redis.testkit.ConfFile;
+import io.perch.redis.testkit.TestRedis;
 import org.eclipse.paho.client.mqttv3.MqttClient;
 import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
 import org.eclipse.paho.client.mqttv3.MqttMessage;
@@ -46,10 +49,19 @@ class DashboardBrowserTest {
 
         DashboardPlugin plugin = new DashboardPlugin();
         plugin.configure(List.of(new ConfigEntry("dashboard.listener.http", "127.0.0.1:0", "test.conf", 1),
-                new ConfigEntry("dashboard.default_user.password", PASSWORD, "test.conf", 2)));
+                new ConfigEntry("dashboard.default_user.password", PASSWORD, "test.conf", 2),
+                // Samples every half second, so the charts have a history within the test's time.
+                new ConfigEntry("dashboard.history_interval", "500ms", "test.conf", 3)));
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        try (BrokerFixture fixture = BrokerFixture.start()) {
+        // The Redis page shows one pool on a real redis-server and one whose server is not there (down).
+        RedisBackendPlugin backend = new RedisBackendPlugin();
+        try (BrokerFixture fixture = BrokerFixture.start(); TestRedis redis = TestRedis.start()) {
             plugin.start(new PluginContext(fixture.broker().service(), registry, tmp, tmp));
+            backend.configure(ConfFile.lines("backend.redis.embedded = off", "backend.redis.pool1.server = " + redis.server(),
+                    "backend.redis.pool2.server = 127.0.0.1:" + TestRedis.freePort(), "persistence.pool = pool1",
+                    "backend.redis.hook.message.publish.1 = {\"action\": {\"function\": \"on_message_publish\"}, "
+                            + "\"topic\": \"sensors/#\", \"pool\": \"pool1\"}"));
+            backend.start(new PluginContext(fixture.broker().service(), registry, tmp, tmp));
             MqttClient watcher = new MqttClient(fixture.tcpUri(), "paho-watcher", new MemoryPersistence());
             try {
                 watcher.connect(new MqttConnectOptions());
@@ -62,12 +74,15 @@ class DashboardBrowserTest {
                 Run run = runSpec("http://127.0.0.1:" + plugin.port() + "/", fixture.wsPort());
                 assertThat(run.exit).as(run.output).isZero();
                 JsonNode result = new ObjectMapper().readTree(run.resultLine());
-                assertThat(texts(result.get("steps"))).containsExactly("login", "overview", "clients", "websocket",
-                        "subscriptions", "topics", "retained", "backends", "logout");
+                assertThat(texts(result.get("steps"))).containsExactly("login", "overview", "reload", "clients", "websocket",
+                        "subscriptions", "topics", "retained", "backends", "phone", "dark", "logout");
+                assertThat(result.get("foreignRequests")).as("requests to other hosts").isEmpty();
+                assertThat(result.get("samplesAfterReload").asInt()).isGreaterThanOrEqualTo(result.get("samplesBeforeReload").asInt())
+                        .isGreaterThanOrEqualTo(4);
                 assertThat(result.get("wsPort").asInt()).isEqualTo(fixture.wsPort());
                 assertThat(result.get("received").asText()).startsWith("received  sub_client/downlink  qos 1  hello from the browser");
                 assertThat(result.get("consoleErrors")).isEmpty();
-                assertThat(texts(result.get("screenshots"))).hasSize(8)
+                assertThat(texts(result.get("screenshots"))).hasSize(18)
                         .allSatisfy(f -> assertThat(Files.size(Path.of(f))).isGreaterThan(1000));
                 assertThat(run.output).doesNotContain(PASSWORD);
             } finally {
@@ -76,6 +91,7 @@ class DashboardBrowserTest {
                 }
                 watcher.close(true);
                 plugin.stop();
+                backend.stop();
             }
         } finally {
             registry.close();

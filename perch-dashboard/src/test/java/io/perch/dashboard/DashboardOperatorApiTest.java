@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
 import io.perch.broker.plugin.ConfigEntry;
+import io.perch.dashboard.api.MetricsHistory;
 import org.eclipse.paho.client.mqttv3.MqttClient;
 import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
 import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
@@ -110,6 +111,7 @@ class DashboardOperatorApiTest {
         assertThat(send("/api/v4/metrics/history", null).statusCode()).isEqualTo(401);
         JsonNode empty = get("/api/v4/metrics/history");
         assertThat(empty.at("/data/interval_ms").asLong()).isEqualTo(Duration.ofHours(1).toMillis());
+        assertThat(empty.at("/data/capacity").asInt()).isEqualTo(MetricsHistory.CAPACITY);
         assertThat(empty.at("/data/samples")).isEmpty();
 
         // What the Redis backend registers, in the dashboard's registry.

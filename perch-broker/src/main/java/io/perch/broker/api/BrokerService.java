@@ -29,6 +29,9 @@ public interface BrokerService {
     /** The node's readiness checks; plugins register theirs at start and remove them at stop. */
     HealthChecks health();
 
+    /** What the storage backends report about themselves; backend plugins register at start, remove at stop. */
+    io.perch.broker.status.BackendStatuses backends();
+
     /** The other nodes on the same Redis ({@link io.perch.broker.cluster.Cluster#NONE} for a single node). */
     default io.perch.broker.cluster.Cluster cluster() {
         return io.perch.broker.cluster.Cluster.NONE;

@@ -149,6 +149,7 @@ public final class MetricsHistory {
         }
         Map<String, Object> data = new LinkedHashMap<>();
         data.put("interval_ms", intervalMillis);
+        data.put("capacity", CAPACITY);
         data.put("samples", since(since));
         return json.ok(data);
     }

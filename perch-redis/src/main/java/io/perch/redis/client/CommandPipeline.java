@@ -64,6 +64,8 @@ public final class CommandPipeline implements AutoCloseable {
     private final PipelineLink redis;
     /** Durable writes the barrier did not confirm. */
     private final Counter notDurable;
+    /** Whether the last batch lost a read to a broken connection; worker thread only. */
+    private boolean lostRead;
     /** Whether the last barrier fell short; worker thread only, so that the log says each change once. */
     private boolean durabilityFailing;
 
@@ -131,6 +133,30 @@ public final class CommandPipeline implements AutoCloseable {
     /** True while the last exchange with Redis succeeded. */
     public boolean isUp() {
         return redis.isUp();
+    }
+
+    /** Epoch ms when {@link #isUp()} last changed (or the pipeline was made). */
+    public long since() {
+        return redis.since();
+    }
+
+    /** Why the last connect or exchange failed; null when none has. */
+    public String lastError() {
+        return redis.lastError();
+    }
+
+    /** Writes that were waiting when Redis last came back. */
+    public long lastReplay() {
+        return redis.lastReplay();
+    }
+
+    /** Writes replayed after outages since start. */
+    public long replayedTotal() {
+        return redis.replayedTotal();
+    }
+
+    public int maxBacklog() {
+        return maxBacklog;
     }
 
     /**
@@ -262,6 +288,10 @@ public final class CommandPipeline implements AutoCloseable {
             if (!retry.isEmpty()) {
                 markDown("lost during a write");
                 putBack(retry, true);
+            } else if (lostRead) {
+                // A read that found Redis gone (on an idle pool, say) says so too, so isUp() and
+                // the operator's status page do not keep saying "up" until the next write.
+                markDown("lost during a read");
             }
         }
     }
@@ -348,6 +378,7 @@ public final class CommandPipeline implements AutoCloseable {
 
     /** Sends a batch and waits for it; returns the ops to retry (connection lost), in order. */
     private List<RedisOp> execute(List<RedisOp> batch) {
+        lostRead = false;
         List<RedisOp> retry = new ArrayList<>();
         List<RedisOp> unscripted = new ArrayList<>();
         long started = System.nanoTime();
@@ -371,6 +402,7 @@ public final class CommandPipeline implements AutoCloseable {
                 notDurable.increment();
                 complete = () -> done(op, o.replies(), o.error());
             } else if (o.kind() == BatchExchange.Kind.LOST) {
+                lostRead = true;
                 complete = () -> fail(op, new IllegalStateException("Redis pool " + pool + " is unreachable"));
             } else {
                 complete = () -> done(op, o.replies(), o.error());

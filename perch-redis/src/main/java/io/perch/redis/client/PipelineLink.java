@@ -35,6 +35,13 @@ final class PipelineLink implements AutoCloseable {
     private volatile boolean up;
     /** Set once a connect or exchange failed; until then (start-up) reads wait for the first connection. */
     private volatile boolean knownDown;
+    // For the operator's status page; written by the worker thread only, read by any.
+    /** Epoch ms when {@link #up} last changed, or when the link was made. */
+    private volatile long since = System.currentTimeMillis();
+    private volatile String lastError;
+    /** Writes waiting when Redis last came back, and all replayed since start. */
+    private volatile long lastReplay;
+    private volatile long replayedTotal;
 
     /** Counts each failed (re)connect attempt (backend.redis.connect.failed). */
     private final Runnable connectFailed;
@@ -79,6 +86,22 @@ final class PipelineLink implements AutoCloseable {
         return knownDown;
     }
 
+    long since() {
+        return since;
+    }
+
+    String lastError() {
+        return lastError;
+    }
+
+    long lastReplay() {
+        return lastReplay;
+    }
+
+    long replayedTotal() {
+        return replayedTotal;
+    }
+
     RedisLink link() {
         return link;
     }
@@ -117,7 +140,10 @@ final class PipelineLink implements AutoCloseable {
         checkDurability();
         up = true;
         knownDown = false;
+        since = System.currentTimeMillis();
         int n = pending.getAsInt();
+        lastReplay = n;
+        replayedTotal += n;
         log.info("Redis pool {} is reachable{}", pool, n > 0 ? "; replaying " + n + " queued writes" : "");
         return true;
     }
@@ -143,9 +169,11 @@ final class PipelineLink implements AutoCloseable {
             // Once per outage (also when Redis is not there at start-up); the retries are counted, not logged.
             log.warn("Redis pool {} is unreachable ({}); retrying, MQTT goes on, writes are kept for replay "
                     + "(backend.redis.connect.failed counts the attempts)", pool, why);
+            since = System.currentTimeMillis();
         } else {
             log.debug("Redis pool {} still unreachable: {}", pool, why);
         }
+        lastError = why;
         up = false;
         knownDown = true;
     }

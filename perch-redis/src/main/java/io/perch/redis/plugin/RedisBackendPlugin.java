@@ -74,6 +74,10 @@ public final class RedisBackendPlugin implements PerchPlugin {
     private EmbeddedRedis embedded;
     /** Where this plugin's readiness checks are registered (one per pool), to remove them at stop. */
     private HealthChecks health;
+    /** Where this plugin's status is registered, to remove it at stop. */
+    private io.perch.broker.status.BackendStatuses statuses;
+    /** How old the status page's Redis INFO may get before it is asked for again. */
+    private static final Duration INFO_EVERY = Duration.ofSeconds(10);
     /** How long a readiness probe waits for PING. */
     private static final Duration HEALTH_PROBE = Duration.ofSeconds(1);
 
@@ -229,6 +233,16 @@ public final class RedisBackendPlugin implements PerchPlugin {
             for (PoolRuntime pool : pools.values()) {
                 health.register("redis:" + pool.config().name(), () -> probe(pool));
             }
+            RedisStatus status = new RedisStatus(pools, config.rules(), sessionStore != null ? persistence.pool() : null);
+            statuses = context.broker().backends();
+            statuses.register("redis", status);
+            timer.scheduleWithFixedDelay(() -> {
+                try {
+                    status.refreshInfo(INFO_EVERY.toMillis());
+                } catch (RuntimeException e) { // a thrown task would never run again
+                    log.debug("Redis backend: asking for INFO failed", e);
+                }
+            }, 0, 1, TimeUnit.SECONDS);
             log.info("Redis backend started: {} pool(s), {} rule(s){}", pools.size(), config.rules().size(),
                     config.compat() == io.perch.redis.codec.Compat.EMQX4 ? ", EMQ X 4 compatible writes" : "");
         } catch (Exception e) {
@@ -313,6 +327,10 @@ public final class RedisBackendPlugin implements PerchPlugin {
 
     @Override
     public void stop() {
+        if (statuses != null) {
+            statuses.unregister("redis");
+            statuses = null;
+        }
         if (cluster != null) {
             cluster.stop();
         }

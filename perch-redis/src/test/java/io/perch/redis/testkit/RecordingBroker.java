@@ -77,6 +77,13 @@ public final class RecordingBroker implements BrokerService {
     }
 
     private final io.perch.broker.health.HealthChecks health = new io.perch.broker.health.HealthChecks();
+    private final io.perch.broker.status.BackendStatuses backends = new io.perch.broker.status.BackendStatuses();
+
+    @Override
+    public io.perch.broker.status.BackendStatuses backends() {
+        return backends;
+    }
+
 
     @Override
     public io.perch.broker.health.HealthChecks health() {

@@ -1,0 +1,66 @@
+// Every user-visible string of the dashboard's pages, in one map, so a translation is one more map.
+// t('key', { name: value }) fills {name} placeholders; an unknown key shows itself, so it is noticed.
+const Strings = {
+  en: {
+    yes: 'yes', no: 'no', none: 'none', nothing: 'Nothing here yet.', loading: 'Loading…',
+    since: '{time} ({ago} ago)',
+    // Overview
+    'overview.title': 'Overview',
+    'stat.connections': 'Connections', 'stat.subscriptions': 'Subscriptions', 'stat.topics': 'Topics',
+    'stat.retained': 'Retained', 'stat.in': 'Messages in/s', 'stat.out': 'Messages out/s',
+    'stat.stored': 'Stored sessions', 'stat.queued': 'Queued messages',
+    'node.title': 'Node', 'node.name': 'Name', 'node.version': 'Version', 'node.uptime': 'Uptime',
+    'node.java': 'Runtime', 'node.heap': 'JVM heap', 'node.heap.value': '{used} of {max}',
+    'node.cpu': 'CPU (this process)', 'node.loops': 'Event loops', 'node.load': 'Load (1 min)',
+    'listeners.title': 'Listeners', 'listeners.name': 'Name', 'listeners.type': 'Type', 'listeners.address': 'Address',
+    'listeners.connections': 'Connections', 'listeners.max': 'Limit',
+    'chart.connections': 'Connections', 'chart.messages': 'Messages per second', 'chart.redis': 'Redis round trip and backlog',
+    'chart.time': 'Time', 'chart.conn': 'connections', 'chart.sessions': 'sessions',
+    'chart.in': 'in/s', 'chart.out': 'out/s', 'chart.dropped': 'dropped/s',
+    'chart.latency': 'round trip (ms)', 'chart.backlog': 'backlog (writes)',
+    'chart.note': 'The broker samples every {every} and keeps the last hour; hover a chart for its values.',
+    'chart.empty': 'The first sample comes within {every}.',
+    'chart.noredis': 'No Redis backend is running: nothing to chart.',
+    // Redis backend
+    'backends.title': 'Redis backend',
+    'backends.none': 'No Redis backend is running. Configure backend.redis.* in etc/perch.conf.',
+    'pool.title': 'Pool {name}', 'pool.state': 'State', 'pool.up': 'up', 'pool.down': 'down', 'pool.since': 'Since',
+    'pool.server': 'Server', 'pool.mode': 'Mode', 'pool.latency.mean': 'Round trip (mean since start)', 'pool.latency.max': 'Slowest batch (last 2 min)',
+    'pool.backlog': 'Writes waiting (backlog)', 'pool.backlog.value': '{n} of at most {max}', 'pool.replayed': 'Replayed when Redis came back',
+    'pool.replayed.value': '{last} last time, {total} since start',
+    'pool.dropped': 'Writes dropped (backlog full)', 'pool.connectFailed': 'Failed connection attempts',
+    'pool.lastError': 'Last error', 'pool.durability': 'A write counts as done on', 'pool.durability.reply': "Redis's reply", 'pool.roles': 'Holds',
+    'redis.title': 'Redis server', 'redis.version': 'Redis version', 'redis.memory': 'Used memory',
+    'redis.maxmemory': 'Memory limit', 'redis.aof': 'Append-only file (AOF)', 'redis.role': 'Role',
+    'redis.replicas': 'Connected replicas', 'redis.uptime': 'Redis uptime', 'redis.clients': 'Connected clients',
+    'redis.asked': 'Read at', 'redis.title.pool': 'Redis server of {name}', 'meters.title': 'All backend meters',
+    'meters.meter': 'Meter', 'meters.tags': 'Tags', 'meters.values': 'Values', 'redis.unknown': 'Not known yet: Redis has not answered INFO.',
+    'redis.on': 'on', 'redis.off': 'off', 'redis.unlimited': 'no limit',
+    'rules.title': 'Rules', 'rules.hook': 'Hook', 'rules.function': 'Function', 'rules.topic': 'Topic', 'rules.pool': 'Pool',
+    'rules.rate': 'Runs/s', 'rules.success': 'Succeeded', 'rules.failure': 'Failed', 'rules.none': 'No rules are loaded.',
+    'sessions.title': 'Durable sessions', 'sessions.stored': 'Stored sessions', 'sessions.queued': 'Messages queued in sessions',
+    'sessions.pool': 'Kept in pool', 'sessions.memory': 'Sessions are kept in memory only (persistence.mode = memory).',
+    // Clients and lists
+    'clients.title': 'Clients', 'clients.search': 'Search', 'clients.searchHint': 'client id contains…', 'clients.count': '{n} client(s)',
+    'clients.id': 'Client ID', 'clients.username': 'Username', 'clients.ip': 'IP address', 'clients.status': 'Status',
+    'clients.protocol': 'Protocol', 'clients.keepalive': 'Keepalive', 'clients.subs': 'Subscriptions', 'clients.connectedAt': 'Connected at',
+    'clients.actions': 'Actions', 'clients.connected': 'connected', 'clients.disconnected': 'disconnected',
+    'clients.kick': 'Kick out', 'clients.kickLabel': 'Kick out {id}', 'clients.kickConfirm': 'Kick out {id}?',
+    'clients.details': 'Client {id}', 'clients.field': 'Field', 'clients.value': 'Value',
+    'subs.title': 'Subscriptions', 'subs.count': '{n} subscription(s)', 'subs.topic': 'Topic', 'subs.qos': 'QoS',
+    'topics.title': 'Topics', 'topics.topic': 'Topic', 'topics.node': 'Node', 'topics.subscribers': 'Subscribers',
+    'retained.title': 'Retained messages', 'retained.payload': 'Payload', 'retained.from': 'From', 'retained.at': 'Published at',
+    'password.title': 'Dashboard password', 'password.mismatch': 'The new passwords do not match.',
+    'password.changed': 'Password changed. Every session was logged out: log in again.', 'password.user': 'User',
+    'password.current': 'Current password', 'password.new': 'New password (at least 8 characters)',
+    'password.again': 'New password again', 'password.submit': 'Change password',
+    'retained.delete': 'Delete', 'retained.deleteLabel': 'Delete retained message on {topic}', 'retained.base64': '(base64)'
+  }
+};
+const Lang = Strings[(navigator.language || 'en').slice(0, 2)] ? (navigator.language || 'en').slice(0, 2) : 'en';
+
+function t(key, vars) {
+  const s = Strings[Lang][key] != null ? Strings[Lang][key] : Strings.en[key];
+  if (s == null) return key;
+  return vars ? s.replace(/\{(\w+)\}/g, (m, k) => (vars[k] != null ? String(vars[k]) : m)) : s;
+}
