@@ -169,12 +169,18 @@ public final class SessionManager {
      * here already. Undo with {@link #abandonTakeover} if the CONNECT does not open the session.
      */
     public boolean prepareTakeover(StoredSession stored) {
-        return dormant.prepareTakeover(new SessionPersistence.Dormant(stored.clientId(), stored.disconnectedAt(),
+        long from = seqs.get(); // taken before routing starts: every message kept from then on has a higher seq
+        boolean prepared = dormant.prepareTakeover(new SessionPersistence.Dormant(stored.clientId(), stored.disconnectedAt(),
                 stored.expiryIntervalSeconds(), stored.subscriptions(), 0, null, stored.protocolVersion()));
+        if (prepared) {
+            persistence.takingOver(stored.clientId(), from);
+        }
+        return prepared;
     }
 
     /** The CONNECT that prepared a takeover went (closed, refused, lost its claim): this node stops routing to it. */
     public void abandonTakeover(String clientId) {
+        persistence.takingOver(clientId, -1);
         synchronized (stripe(clientId)) {
             if (store.get(clientId) == null) {
                 dormant.take(clientId, false); // what it held is in the store: the owner's load finds it

@@ -54,6 +54,16 @@ public interface SessionPersistence {
         return java.util.concurrent.CompletableFuture.completedFuture(null);
     }
 
+    /**
+     * Cluster: this node starts keeping messages for {@code clientId}, whose session another
+     * node holds, and the seqs it gives them are {@code fromSeq} or more ({@code -1}: it gave
+     * the takeover up). The next {@link #load} of that client orders what the other nodes stored
+     * before what this node kept from then on, whatever their seqs (another node's inbox may lag
+     * this one's, so its seqs do not tell publish order against this node's).
+     */
+    default void takingOver(String clientId, long fromSeq) {
+    }
+
     /** The stored session of a client, or empty. Called on CONNECT when the broker holds none. */
     CompletionStage<Optional<StoredSession>> load(String clientId);
 

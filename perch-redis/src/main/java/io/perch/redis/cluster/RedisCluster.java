@@ -88,6 +88,7 @@ public final class RedisCluster implements Cluster {
         membership = new Membership(connector, nodeName, config, details, executor, registry, instance(dataDir));
         membership.join();
         writerId = writerId(connector);
+        sessions.ownWriter(writerId);
         RouteTable table = new RouteTable(connector, membership, executor, registry);
         table.start();
         routes = table;

@@ -77,6 +77,13 @@ public final class RedisSessionPersistence implements SessionPersistence {
     /** Clients whose refused writes were logged (once each); bounded, then refusals are only counted. */
     private final Set<String> fencedLogged = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private static final int FENCED_LOGGED_MAX = 10_000;
+    /**
+     * Cluster mode: this node's writer id (the low bits of the seqs it gives), so a load can tell
+     * the entries this node stored from those of the nodes that held the session before; -1: none.
+     */
+    private volatile int ownWriter = -1;
+    /** Cluster mode: client id -> the first seq this node gave while taking it over (see {@link #takingOver}). */
+    private final Map<String, Long> takeovers = new java.util.concurrent.ConcurrentHashMap<>();
     /** Cluster mode: restore only this node's sessions (and claim those nobody owns); null: restore all. */
     private volatile io.perch.redis.cluster.Ownership restoreOwned;
 
@@ -121,6 +128,14 @@ public final class RedisSessionPersistence implements SessionPersistence {
         this.epochOf = epochOf;
     }
 
+    /**
+     * Cluster mode: this node writes seqs with {@code writerId} in their low bits, so a load
+     * after {@link #takingOver} can tell what this node kept from what the others stored.
+     */
+    public void ownWriter(int writerId) {
+        this.ownWriter = writerId;
+    }
+
     /** Session batches refused by the fence so far. */
     public long fencedWrites() {
         return fencedWrites.get();
@@ -138,6 +153,15 @@ public final class RedisSessionPersistence implements SessionPersistence {
     /** Session messages skipped on load because their body was gone (expired, or lost). */
     public long missingBodies() {
         return missingBodies.get();
+    }
+
+    @Override
+    public void takingOver(String clientId, long fromSeq) {
+        if (fromSeq < 0) {
+            takeovers.remove(clientId);
+        } else {
+            takeovers.put(clientId, fromSeq);
+        }
     }
 
     @Override
@@ -374,14 +398,24 @@ public final class RedisSessionPersistence implements SessionPersistence {
                                  Map<String, Message> messages, Object rel, List<Change> repeats) {
         List<StoredSession.Outbound> outbound = new ArrayList<>(entries.size());
         int missing = 0;
-        // Of repeated entries, the one in flight (it has a packet id the client may hold) stays,
-        // else the last. The last keeps publish order: a session moving between nodes has
-        // messages only the old node stored (published first), then ones both stored, then ones
-        // only the new node stored (published after the old one let go, so with higher seqs);
-        // of each pair the higher seq is above every older message of either node.
+        // A session that moves from node A to this node B has messages only A stored (published
+        // first, before B routed to the session), then ones both stored, then ones only B
+        // stored (published after A let go). Seqs of two nodes do not compare in that order:
+        // A's inbox may lag B's, so A can store a message later than B stores a newer one. So
+        // of a repeated entry the one in flight stays (it has a packet id the client may hold),
+        // else the one another node stored, and the entries other nodes stored come first, in
+        // seq order, then those this node kept since it began taking the session over: A's
+        // order for everything A had, then B's for the rest. Without a takeover (a single node,
+        // a restart) this is plain seq order and the highest seq of a repeat.
+        int own = ownWriter;
+        Long from = takeovers.remove(clientId);
+        long kept = from == null || own < 0 ? Long.MAX_VALUE : from;
+        java.util.function.LongPredicate mine = seq -> seq >= kept
+                && (seq & ((1L << io.perch.broker.session.Seqs.WRITER_BITS) - 1)) == own;
         Map<String, Long> keep = new java.util.HashMap<>(entries.size() * 2);
         entries.forEach((seq, o) -> keep.merge(o.messageId() + (o.retain() ? "|r" : "|"), seq,
-                (a, b) -> entries.get(a).packetId() != 0 ? a : entries.get(b).packetId() != 0 ? b : Math.max(a, b)));
+                (a, b) -> entries.get(a).packetId() != 0 ? a : entries.get(b).packetId() != 0 ? b
+                        : mine.test(a) != mine.test(b) ? (mine.test(a) ? b : a) : Math.max(a, b)));
         for (Map.Entry<Long, OutEntry> e : entries.entrySet()) {
             OutEntry o = e.getValue();
             Message m = messages.get(o.messageId());
@@ -409,7 +443,8 @@ public final class RedisSessionPersistence implements SessionPersistence {
                 awaiting.add(Integer.parseInt(str((byte[]) m)));
             }
         }
-        outbound.sort(Comparator.comparingLong(StoredSession.Outbound::seq));
+        outbound.sort(Comparator.<StoredSession.Outbound>comparingInt(o -> mine.test(o.seq()) ? 1 : 0)
+                .thenComparingLong(StoredSession.Outbound::seq));
         return new StoredSession(clientId, intField(hash, "proto"), longField(hash, "expiry"),
                 longField(hash, "disconnected_at"), subscriptions(subs), List.copyOf(outbound), Set.copyOf(awaiting),
                 WillFields.read(hash), longField(hash, "created_at"));

@@ -87,6 +87,40 @@ class RedisSessionPersistenceRedisTest extends RedisBackendTest {
         assertThat(redis.cli().hkeys("perch:out:{d1}")).containsExactlyInAnyOrder("11", "12", "13", "20");
     }
 
+    /**
+     * A session moving from node A (writer 1) to this node B (writer 2): A's inbox lagged, so A
+     * stored m2 and m3 later, by the clock, than B stored m3 and m4. The load gives A's order for
+     * what A had, then what only B kept, and of m3 (both stored it) A's copy.
+     */
+    @Test
+    void aTakeoverLoadsWhatTheOldNodeStoredBeforeWhatThisNodeKept() {
+        store.ownWriter(2);
+        long base = 1_000_000L << io.perch.broker.session.Seqs.WRITER_BITS;
+        long a = 1;
+        long b = 2;
+        Message m1 = message("t", "m1");
+        Message m2 = message("t", "m2");
+        Message m3 = message("t", "m3");
+        Message m4 = message("t", "m4");
+        write(new Change.SessionSaved("mv", 5, 3600, 0),
+                new Change.MessageAdded(m1), queued("mv", base + (100 << 10) + a, m1),
+                new Change.MessageAdded(m2), queued("mv", base + (400 << 10) + a, m2),
+                new Change.MessageAdded(m3), queued("mv", base + (500 << 10) + a, m3));
+        long from = base + (200 << 10) + b;
+        store.takingOver("mv", from);
+        write(new Change.MessageAdded(m3), queued("mv", base + (300 << 10) + b, m3),
+                new Change.MessageAdded(m4), queued("mv", base + (350 << 10) + b, m4));
+
+        StoredSession s = load("mv").orElseThrow();
+
+        assertThat(s.messages()).extracting(o -> new String(o.message().payload(), StandardCharsets.UTF_8))
+                .containsExactly("m1", "m2", "m3", "m4");
+        assertThat(s.messages().get(2).seq()).as("of m3, the old node's copy").isEqualTo(base + (500 << 10) + a);
+        // Without a takeover under way (a later load, a restart) it is plain seq order again.
+        assertThat(load("mv").orElseThrow().messages()).extracting(StoredSession.Outbound::seq)
+                .isSorted();
+    }
+
     @Test
     void aWrittenSessionLoadsBackAsWritten() {
         Message plain = message("a/b", "one");
