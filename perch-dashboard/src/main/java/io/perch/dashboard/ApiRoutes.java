@@ -6,6 +6,8 @@ import io.perch.broker.api.BrokerService;
 import io.perch.dashboard.api.BackendsApi;
 import io.perch.dashboard.api.ClientsApi;
 import io.perch.dashboard.api.ClusterApi;
+import io.perch.dashboard.api.ClusterNodeApi;
+import io.perch.dashboard.api.NodeCalls;
 import io.perch.dashboard.api.HealthApi;
 import io.perch.dashboard.api.LogApi;
 import io.perch.dashboard.api.MqttApi;
@@ -50,10 +52,13 @@ final class ApiRoutes {
                         Executor clusterWork) {
         NodeApi node = new NodeApi(broker, json, auth.admin(), highWater);
         ClientsApi clients = new ClientsApi(broker, json);
-        ClusterApi cluster = new ClusterApi(broker, clients, json, clusterWork);
+        NodeCalls calls = new NodeCalls(broker, json, clusterWork);
+        ClusterApi cluster = new ClusterApi(broker, clients, json, calls);
+        ClusterNodeApi clusterNodes = new ClusterNodeApi(broker, node, json, calls);
         boolean clustered = broker.cluster().enabled();
         if (clustered) {
             cluster.serve();
+            clusterNodes.serve();
         }
         TopicsApi topics = new TopicsApi(broker, json);
         MqttApi mqtt = new MqttApi(broker, json);
@@ -75,13 +80,25 @@ final class ApiRoutes {
         r.add(PUT, v4 + "/log/level", logs::set);
         r.add(PUT, v4 + "/change_pwd/{username}", req -> changePassword(req, auth, throttle, json));
         r.add(GET, v4 + "/status", node::status);
-        r.add(GET, v4 + "/brokers", node::brokers);
-        r.add(GET, v4 + "/brokers/{node}", node::broker);
         r.add(GET, v4 + "/nodes", node::nodes);
-        r.add(GET, v4 + "/stats", node::stats);
-        r.add(GET, v4 + "/metrics", node::metrics);
         r.add(GET, v4 + "/metrics/history", history::history);
-        r.add(GET, v4 + "/listeners", node::listeners);
+        r.addAsync(GET, v4 + "/nodes/{node}/stats", clusterNodes::nodeStats);
+        r.addAsync(GET, v4 + "/nodes/{node}/metrics", clusterNodes::nodeMetrics);
+        r.addAsync(GET, v4 + "/nodes/{node}/listeners", clusterNodes::nodeListeners);
+        if (clustered) {
+            // Every node's, as EMQ X 4's API answers in a cluster.
+            r.addAsync(GET, v4 + "/brokers", clusterNodes::brokers);
+            r.addAsync(GET, v4 + "/brokers/{node}", clusterNodes::broker);
+            r.addAsync(GET, v4 + "/stats", clusterNodes::stats);
+            r.addAsync(GET, v4 + "/metrics", clusterNodes::metrics);
+            r.addAsync(GET, v4 + "/listeners", clusterNodes::listeners);
+        } else {
+            r.add(GET, v4 + "/brokers", node::brokers);
+            r.add(GET, v4 + "/brokers/{node}", node::broker);
+            r.add(GET, v4 + "/stats", node::stats);
+            r.add(GET, v4 + "/metrics", node::metrics);
+            r.add(GET, v4 + "/listeners", node::listeners);
+        }
         if (clustered) {
             // Every node's, as EMQ X 4's API answers in a cluster.
             r.addAsync(GET, v4 + "/clients", cluster::clients);

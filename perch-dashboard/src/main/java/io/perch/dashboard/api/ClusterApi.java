@@ -4,8 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.netty.handler.codec.http.HttpMethod;
 import io.perch.broker.api.BrokerService;
 import io.perch.broker.cluster.Cluster;
-import io.perch.broker.cluster.ClusterCallException;
-import io.perch.broker.cluster.NodeInfo;
 import io.perch.dashboard.http.ApiException;
 import io.perch.dashboard.http.Json;
 import io.perch.dashboard.http.Request;
@@ -20,9 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.Executor;
 
 /**
  * The clients and subscriptions endpoints answered for the whole cluster, as EMQ X 4's are:
@@ -33,7 +29,7 @@ import java.util.concurrent.Executor;
  * {@code unavailable_nodes} (or, for one client or one node, answered with 503).
  *
  * <p>Threads: handlers start on the dashboard's event loop and never wait there; what other
- * nodes answer is merged on {@code work}, the dashboard's own cluster thread. No mutable state.
+ * nodes answer is merged on the dashboard's cluster thread ({@link NodeCalls}). No mutable state.
  */
 public final class ClusterApi {
     private static final Logger log = LoggerFactory.getLogger(ClusterApi.class);
@@ -47,13 +43,13 @@ public final class ClusterApi {
     private final BrokerService broker;
     private final ClientsApi clients;
     private final Json json;
-    private final Executor work;
+    private final NodeCalls calls;
 
-    public ClusterApi(BrokerService broker, ClientsApi clients, Json json, Executor work) {
+    public ClusterApi(BrokerService broker, ClientsApi clients, Json json, NodeCalls calls) {
         this.broker = broker;
         this.clients = clients;
         this.json = json;
-        this.work = work;
+        this.calls = calls;
     }
 
     /** What another node asks of this one; the handlers run on the cluster's thread. */
@@ -98,10 +94,10 @@ public final class ClusterApi {
                                            Comparator<NodePart.Row> order) {
         Paging p = Paging.of(req);
         NodePart mine = local.apply(p.take()); // first: a bad parameter is answered 400 before any node is asked
-        return askOthers(method, listRequest(req, p.take())).thenApply(answers -> {
+        return calls.askOthers(method, listRequest(req, p.take())).thenApply(answers -> {
             List<NodePart> parts = new ArrayList<>(List.of(mine));
             List<Map<String, Object>> unavailable = new ArrayList<>();
-            for (Answer a : answers) {
+            for (NodeCalls.Answer a : answers) {
                 if (a.reply() != null) {
                     parts.add(NodePart.fromJson(a.reply(), json.mapper()));
                 } else {
@@ -134,8 +130,8 @@ public final class ClusterApi {
         if (here.isPresent()) {
             return CompletableFuture.completedFuture(json.ok(List.of(here.get())));
         }
-        return askOthers(CLIENT, Map.of("clientid", id)).thenApply(answers -> {
-            for (Answer a : answers) {
+        return calls.askOthers(CLIENT, Map.of("clientid", id)).thenApply(answers -> {
+            for (NodeCalls.Answer a : answers) {
                 if (a.reply() != null && a.reply().has("client")) {
                     return json.ok(List.of(a.reply().get("client")));
                 }
@@ -150,8 +146,8 @@ public final class ClusterApi {
         if (clients.kickHere(id)) {
             return CompletableFuture.completedFuture(json.ok(null));
         }
-        return askOthers(KICK, Map.of("clientid", id)).thenApply(answers -> {
-            for (Answer a : answers) {
+        return calls.askOthers(KICK, Map.of("clientid", id)).thenApply(answers -> {
+            for (NodeCalls.Answer a : answers) {
                 if (a.reply() != null && a.reply().path("kicked").asBoolean()) {
                     log.info("dashboard: client {} kicked on node {}", id, a.node());
                     return json.ok(null);
@@ -162,7 +158,7 @@ public final class ClusterApi {
     }
 
     /** 404 when every node answered that it does not have the client; 503 when one did not answer. */
-    private static ApiException notFound(String id, List<Answer> answers) {
+    private static ApiException notFound(String id, List<NodeCalls.Answer> answers) {
         List<String> silent = answers.stream().filter(a -> a.reply() == null).map(a -> a.node() + " (" + a.error() + ")").toList();
         if (silent.isEmpty()) {
             return ApiException.clientNotOnline("client not found: " + id);
@@ -177,10 +173,10 @@ public final class ClusterApi {
         if (clients.knows(id)) {
             return CompletableFuture.completedFuture(json.ok(clients.subscriptionsHere(id)));
         }
-        return askOthers(CLIENT_SUBSCRIPTIONS, Map.of("clientid", id)).thenApply(answers -> {
+        return calls.askOthers(CLIENT_SUBSCRIPTIONS, Map.of("clientid", id)).thenApply(answers -> {
             List<Object> out = new ArrayList<>();
             List<Map<String, Object>> unavailable = new ArrayList<>();
-            for (Answer a : answers) {
+            for (NodeCalls.Answer a : answers) {
                 if (a.reply() == null) {
                     unavailable.add(a.unavailable());
                 } else if (a.reply().path("known").asBoolean()) {
@@ -211,7 +207,7 @@ public final class ClusterApi {
         }
         Paging p = Paging.of(req);
         validate.apply(0); // a bad parameter is answered 400 here, not by the other node
-        return askOne(node, method, listRequest(req, p.take()))
+        return calls.askOne(node, method, listRequest(req, p.take()))
                 .thenApply(reply -> window(p, List.of(NodePart.fromJson(reply, json.mapper())), order, List.of()));
     }
 
@@ -222,7 +218,7 @@ public final class ClusterApi {
         if (node.equals(broker.nodeName())) {
             return CompletableFuture.completedFuture(clients.get(req));
         }
-        return askOne(node, CLIENT, Map.of("clientid", id)).thenApply(reply -> {
+        return calls.askOne(node, CLIENT, Map.of("clientid", id)).thenApply(reply -> {
             if (!reply.has("client")) {
                 throw ApiException.clientNotOnline("client not found on " + node + ": " + id);
             }
@@ -236,7 +232,7 @@ public final class ClusterApi {
         if (node.equals(broker.nodeName())) {
             return CompletableFuture.completedFuture(clients.subscriptionsOfClient(req));
         }
-        return askOne(node, CLIENT_SUBSCRIPTIONS, Map.of("clientid", req.param("clientid")))
+        return calls.askOne(node, CLIENT_SUBSCRIPTIONS, Map.of("clientid", req.param("clientid")))
                 .thenApply(reply -> json.ok(reply.path("data")));
     }
 
@@ -258,65 +254,6 @@ public final class ClusterApi {
         Map<String, List<String>> q = new LinkedHashMap<>();
         body.path("query").fields().forEachRemaining(e -> q.put(e.getKey(), List.of(e.getValue().asText())));
         return new Request(HttpMethod.GET, "/", Map.of(), q, new byte[0]);
-    }
-
-    /** One node's answer to a call: {@code reply}, or null and why it is missing. */
-    private record Answer(String node, JsonNode reply, String error) {
-        Map<String, Object> unavailable() {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("node", node);
-            m.put("reason", error);
-            return m;
-        }
-    }
-
-    /** Asks every other node Redis lists; completes on {@code work} once each answered, failed or timed out. */
-    private CompletableFuture<List<Answer>> askOthers(String method, Object request) {
-        byte[] body = json.bytes(request);
-        List<CompletableFuture<Answer>> calls = new ArrayList<>();
-        for (NodeInfo n : broker.cluster().nodes()) {
-            if (n.name().equals(broker.nodeName())) {
-                continue;
-            }
-            if (!n.alive()) {
-                calls.add(CompletableFuture.completedFuture(new Answer(n.name(), null,
-                        "no heartbeat within cluster.node_timeout")));
-                continue;
-            }
-            calls.add(broker.cluster().call(n.name(), method, body).toCompletableFuture()
-                    .handle((bytes, e) -> answer(n.name(), method, bytes, e)));
-        }
-        return CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new))
-                .thenApplyAsync(v -> calls.stream().map(CompletableFuture::join).toList(), work);
-    }
-
-    private Answer answer(String node, String method, byte[] bytes, Throwable e) {
-        if (e == null) {
-            try {
-                return new Answer(node, json.mapper().readTree(bytes), null);
-            } catch (java.io.IOException bad) {
-                return new Answer(node, null, "its answer is not JSON");
-            }
-        }
-        Throwable c = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
-        String why = c instanceof ClusterCallException cce ? cce.getMessage() : c.toString();
-        log.debug("dashboard: node {} gave no answer to {}: {}", node, method, why);
-        return new Answer(node, null, why);
-    }
-
-    /** Asks one node: 404 when Redis does not list it, 503 when it does not answer. */
-    private CompletableFuture<JsonNode> askOne(String node, String method, Object request) {
-        if (broker.cluster().nodes().stream().noneMatch(n -> n.name().equals(node))) {
-            return CompletableFuture.failedFuture(ApiException.notFound("no such node: " + node));
-        }
-        return broker.cluster().call(node, method, json.bytes(request)).toCompletableFuture()
-                .handleAsync((bytes, e) -> {
-                    Answer a = answer(node, method, bytes, e);
-                    if (a.reply() == null) {
-                        throw new ApiException(503, ApiException.UNKNOWN, "node " + node + " did not answer: " + a.error());
-                    }
-                    return a.reply();
-                }, work);
     }
 
     /** {@code _page} (from 1) and {@code _limit} as {@link Json#page} reads them; each node sends its first {@code take}. */

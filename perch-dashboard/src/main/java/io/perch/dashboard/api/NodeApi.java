@@ -63,7 +63,8 @@ public final class NodeApi {
         return json.ok(brokerInfo());
     }
 
-    private Map<String, Object> brokerInfo() {
+    /** EMQ X 4's {@code /brokers} entry of this node. */
+    public Map<String, Object> brokerInfo() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("datetime", Times.format(System.currentTimeMillis()));
         m.put("node", broker.nodeName());
@@ -239,8 +240,12 @@ public final class NodeApi {
     }
 
     public Response listeners(Request req) {
-        List<Map<String, Object>> ls = broker.listeners().stream().map(NodeApi::listener).toList();
-        return json.ok(List.of(Map.of("node", broker.nodeName(), "listeners", ls)));
+        return json.ok(List.of(Map.of("node", broker.nodeName(), "listeners", listenersHere())));
+    }
+
+    /** This node's listeners as EMQ X 4's {@code /listeners} entry lists them. */
+    public List<Map<String, Object>> listenersHere() {
+        return broker.listeners().stream().map(NodeApi::listener).toList();
     }
 
     private static Map<String, Object> listener(ListenerView l) {

@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -450,6 +451,25 @@ class ClusterProcessTest {
             assertThat(pairs).contains("api/a/# " + n1, "api/b/+ " + n2);
         });
 
+        // Stats, metrics, brokers and listeners: an entry per node, each with its own figures.
+        String n3 = "perch3@127.0.0.1";
+        ApiClient.Answer stats = api3.get("/stats");
+        assertThat(stats.texts("node")).containsExactlyInAnyOrder(n1, n2, n3);
+        Map<String, Integer> connections = new java.util.HashMap<>();
+        stats.body().path("data").forEach(e -> connections.put(e.path("node").asText(),
+                e.path("stats").path("connections.count").asInt()));
+        assertThat(connections).containsEntry(n1, 2).containsEntry(n2, 2).containsEntry(n3, 0);
+        assertThat(api3.get("/metrics").texts("node")).containsExactlyInAnyOrder(n1, n2, n3);
+        assertThat(api3.get("/brokers").texts("node")).containsExactlyInAnyOrder(n1, n2, n3);
+        assertThat(api3.get("/brokers/" + n1).body().path("data").path("node").asText()).isEqualTo(n1);
+        ApiClient.Answer listeners = api3.get("/listeners");
+        assertThat(listeners.texts("node")).containsExactlyInAnyOrder(n1, n2, n3);
+        listeners.body().path("data").forEach(e -> assertThat(e.path("listeners").size()).as(e.toString()).isPositive());
+        ApiClient.Answer statsOfN2 = api3.get("/nodes/" + n2 + "/stats");
+        assertThat(statsOfN2.texts("node")).containsExactly(n2);
+        assertThat(statsOfN2.body().path("data").path(0).path("stats").path("connections.count").asInt()).isEqualTo(2);
+        assertThat(api3.get("/nodes/nobody@nowhere/metrics").status()).isEqualTo(404);
+
         // A kick from another node disconnects the client where it is.
         ApiClient api1 = new ApiClient(nodes.get(0));
         assertThat(api1.delete("/clients/api-b2").status()).isEqualTo(200);
@@ -464,6 +484,11 @@ class ClusterProcessTest {
         assertThat(without.texts("clientid")).containsExactly("api-a1", "api-a2");
         assertThat(without.body().path("unavailable_nodes").path(0).path("node").asText()).isEqualTo(n2);
         assertThat(api3.get("/clients/api-b1").status()).isEqualTo(503);
+        ApiClient.Answer statsWithout = api3.get("/stats");
+        assertThat(statsWithout.status()).isEqualTo(200);
+        assertThat(statsWithout.texts("node")).containsExactlyInAnyOrder(n1, n3);
+        assertThat(statsWithout.body().path("unavailable_nodes").path(0).path("node").asText()).isEqualTo(n2);
+        assertThat(api3.get("/nodes/" + n2 + "/stats").status()).isEqualTo(503);
     }
 
     private boolean routeKnown(String node, String key) {
