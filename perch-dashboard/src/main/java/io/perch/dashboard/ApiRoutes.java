@@ -6,6 +6,7 @@ import io.perch.broker.api.BrokerService;
 import io.perch.dashboard.api.BackendsApi;
 import io.perch.dashboard.api.ClientsApi;
 import io.perch.dashboard.api.ClusterApi;
+import io.perch.dashboard.api.ClusterMqttApi;
 import io.perch.dashboard.api.ClusterNodeApi;
 import io.perch.dashboard.api.NodeCalls;
 import io.perch.dashboard.api.HealthApi;
@@ -52,16 +53,18 @@ final class ApiRoutes {
                         Executor clusterWork) {
         NodeApi node = new NodeApi(broker, json, auth.admin(), highWater);
         ClientsApi clients = new ClientsApi(broker, json);
+        MqttApi mqtt = new MqttApi(broker, json);
         NodeCalls calls = new NodeCalls(broker, json, clusterWork);
         ClusterApi cluster = new ClusterApi(broker, clients, json, calls);
         ClusterNodeApi clusterNodes = new ClusterNodeApi(broker, node, json, calls);
+        ClusterMqttApi clusterMqtt = new ClusterMqttApi(broker, mqtt, json, calls);
         boolean clustered = broker.cluster().enabled();
         if (clustered) {
             cluster.serve();
             clusterNodes.serve();
+            clusterMqtt.serve();
         }
         TopicsApi topics = new TopicsApi(broker, json);
-        MqttApi mqtt = new MqttApi(broker, json);
         BackendsApi backends = new BackendsApi(broker, registry, json);
         PrometheusApi prometheus = new PrometheusApi(registry);
         HealthApi health = new HealthApi(broker, json);
@@ -123,8 +126,13 @@ final class ApiRoutes {
         r.add(GET, v4 + "/mqtt/retained/{topic*}", topics::retainedGet);
         r.add(DELETE, v4 + "/mqtt/retained/{topic*}", topics::retainedDelete);
         r.add(POST, v4 + "/mqtt/publish", mqtt::publish);
-        r.add(POST, v4 + "/mqtt/subscribe", mqtt::subscribe);
-        r.add(POST, v4 + "/mqtt/unsubscribe", mqtt::unsubscribe);
+        if (clustered) {
+            r.addAsync(POST, v4 + "/mqtt/subscribe", clusterMqtt::subscribe);
+            r.addAsync(POST, v4 + "/mqtt/unsubscribe", clusterMqtt::unsubscribe);
+        } else {
+            r.add(POST, v4 + "/mqtt/subscribe", mqtt::subscribe);
+            r.add(POST, v4 + "/mqtt/unsubscribe", mqtt::unsubscribe);
+        }
         r.add(POST, v4 + "/mqtt/publish_batch", mqtt::publishBatch);
         r.add(POST, v4 + "/mqtt/subscribe_batch", mqtt::subscribeBatch);
         r.add(POST, v4 + "/mqtt/unsubscribe_batch", mqtt::unsubscribeBatch);

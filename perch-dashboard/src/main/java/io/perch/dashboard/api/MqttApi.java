@@ -106,7 +106,7 @@ public final class MqttApi {
         }
     }
 
-    private void subscribeOne(JsonNode b) {
+    void subscribeOne(JsonNode b) {
         String clientId = clientId(b);
         int qos = qos(b);
         for (String t : topics(b)) {
@@ -116,7 +116,7 @@ public final class MqttApi {
         }
     }
 
-    private void unsubscribeOne(JsonNode b) {
+    void unsubscribeOne(JsonNode b) {
         String clientId = clientId(b);
         if (broker.client(clientId).isEmpty()) {
             throw ApiException.clientNotOnline("client not online: " + clientId);

@@ -43,10 +43,19 @@ final class ApiClient {
         return send("DELETE", path);
     }
 
+    /** POST with a JSON body. */
+    Answer post(String path, String json) throws Exception {
+        return send("POST", path, HttpRequest.BodyPublishers.ofString(json));
+    }
+
     private Answer send(String method, String path) throws Exception {
+        return send(method, path, HttpRequest.BodyPublishers.noBody());
+    }
+
+    private Answer send(String method, String path, HttpRequest.BodyPublisher body) throws Exception {
         HttpRequest req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/v4" + path))
                 .timeout(Duration.ofSeconds(30)).header("Authorization", BASIC)
-                .method(method, HttpRequest.BodyPublishers.noBody()).build();
+                .header("Content-Type", "application/json").method(method, body).build();
         HttpResponse<byte[]> r = HTTP.send(req, HttpResponse.BodyHandlers.ofByteArray());
         return new Answer(r.statusCode(), MAPPER.readTree(r.body()));
     }

@@ -396,7 +396,8 @@ class ClusterProcessTest {
         String n1 = "perch1@127.0.0.1";
         String n2 = "perch2@127.0.0.1";
         client(nodes.get(0), "api-a1", true, new CopyOnWriteArrayList<>()).subscribe("api/a/#", 1);
-        client(nodes.get(0), "api-a2", true, new CopyOnWriteArrayList<>());
+        List<String> a2got = new CopyOnWriteArrayList<>();
+        client(nodes.get(0), "api-a2", true, a2got);
         client(nodes.get(1), "api-b1", true, new CopyOnWriteArrayList<>()).subscribe("api/b/+", 2);
         MqttClient b2 = client(nodes.get(1), "api-b2", true, new CopyOnWriteArrayList<>());
         ApiClient api3 = new ApiClient(nodes.get(2));
@@ -469,6 +470,21 @@ class ClusterProcessTest {
         assertThat(statsOfN2.texts("node")).containsExactly(n2);
         assertThat(statsOfN2.body().path("data").path(0).path("stats").path("connections.count").asInt()).isEqualTo(2);
         assertThat(api3.get("/nodes/nobody@nowhere/metrics").status()).isEqualTo(404);
+
+        // Subscribe and unsubscribe a client of node 1 through node 3's API.
+        assertThat(api3.post("/mqtt/subscribe", "{\"clientid\":\"api-a2\",\"topic\":\"api/sub/x\",\"qos\":1}")
+                .status()).isEqualTo(200);
+        MqttClient probe = client(nodes.get(2), "api-probe", true, new CopyOnWriteArrayList<>());
+        probe.publish("api/sub/x", "via-api".getBytes(StandardCharsets.UTF_8), 1, false);
+        await().atMost(WITHIN).until(() -> a2got.contains("api/sub/x via-api"));
+        assertThat(api3.post("/mqtt/unsubscribe", "{\"clientid\":\"api-a2\",\"topic\":\"api/sub/x\"}")
+                .status()).isEqualTo(200);
+        await().atMost(WITHIN).until(() -> api3.get("/subscriptions/api-a2").texts("topic").isEmpty());
+        assertThat(api3.post("/mqtt/subscribe", "{\"clientid\":\"nobody\",\"topic\":\"x\"}").status())
+                .isEqualTo(404);
+        assertThat(api3.post("/mqtt/subscribe", "{\"topic\":\"x\"}").status()).isEqualTo(400);
+        probe.disconnect();
+        await().atMost(WITHIN).until(() -> api3.get("/clients/api-probe").status() == 404);
 
         // A kick from another node disconnects the client where it is.
         ApiClient api1 = new ApiClient(nodes.get(0));
