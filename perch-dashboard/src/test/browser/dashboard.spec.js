@@ -3,7 +3,8 @@
 // subscribe to `sub_client/downlink` at QoS 1, publish to it and see the message arrive.
 // Then checks that the charts' history survives a reload and shows every page at a phone's
 // width (390 px). Saves one screenshot per page and width under perch-dashboard/target/screenshots/
-// and fails on any console error, uncaught page error or request to a host other than the broker's.
+// and fails on any console error, uncaught page error or request to a host other than the broker's
+// (harness.js).
 //
 // Then, as an operator: pages through a few hundred clients (the Java test connects them) and
 // filters them, subscribes a client to a topic from its details, publishes to it with MQTT 5
@@ -12,50 +13,25 @@
 // Usage: node dashboard.spec.js <baseUrl> <user> <password> [expectedWsPort] [fleetSize]
 // Prints "PASS <step>" per step and, last, "RESULT <json>"; exits 0 only when every step passed.
 // The password is never printed.
-const fs = require('fs');
-const os = require('os');
-const path = require('path');
-const { chromium } = require('playwright-core');
+const { Harness, waitText } = require('./harness');
 
 const [baseUrl, user, password, wsPort, fleetArg] = process.argv.slice(2);
 const FLEET = Number(fleetArg || 0);
 if (!baseUrl || !user || !password) {
-  console.error('usage: node dashboard.spec.js <baseUrl> <user> <password> [expectedWsPort]');
+  console.error('usage: node dashboard.spec.js <baseUrl> <user> <password> [expectedWsPort] [fleetSize]');
   process.exit(2);
 }
-const SHOTS = path.resolve(__dirname, '../../../target/screenshots');
-const CHROMIUM = process.env.PERCH_CHROMIUM || '/usr/bin/chromium';
-// Flags keep Chromium off the network (this machine has none) and quiet in a container.
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-
-const result = { steps: [], screenshots: [], consoleErrors: [], wsPort: null, received: null, foreignRequests: [],
-  samplesBeforeReload: null, samplesAfterReload: null, clientsTotal: null, filteredTotal: null, clientRequestsWhileTyping: null,
-  published: null, dialogs: [] };
+const h = new Harness(baseUrl, { wsPort: null, received: null, samplesBeforeReload: null, samplesAfterReload: null,
+  clientsTotal: null, filteredTotal: null, clientRequestsWhileTyping: null, published: null });
+const result = h.result;
+const step = (name, fn) => h.step(name, fn);
+const shot = (page, name) => h.shot(page, name);
 const PAGES = [['overview', 'Overview', 'Overview'], ['clients', 'Clients', 'Clients'], ['subscriptions', 'Subscriptions', 'Subscriptions'],
   ['topics', 'Topics', 'Topics'], ['retained', 'Retained', 'Retained messages'], ['backends', 'Redis backend', 'Redis backend'],
   ['websocket', 'WebSocket', 'WebSocket client'], ['password', 'Password', 'Dashboard password'],
   ['publish', 'Publish', 'Publish'], ['nodes', 'Nodes', 'Nodes']];
 
-async function step(name, fn) {
-  await fn();
-  result.steps.push(name);
-  console.log('PASS ' + name);
-}
-
-async function shot(page, name) {
-  const file = path.join(SHOTS, name + '.png');
-  await page.screenshot({ path: file, fullPage: true });
-  result.screenshots.push(file);
-}
-
-// Auto-waiting assertion on text: polls until the locator's text contains `text`.
-async function waitText(locator, text) {
-  await locator.filter({ hasText: text }).first().waitFor();
-}
-
 let clientRequests = 0; // GET /api/v4/clients?... so far, to see that typing is debounced
-const provokedErrors = []; // API paths the test expects a 400 from, to see the page show the error
 
 // The operator's console: paging, filters, subscriptions, publish, retained, nodes.
 async function operatorSteps(page, nav) {
@@ -106,7 +82,7 @@ async function operatorSteps(page, nav) {
     await waitText(details.getByRole('status'), 'Subscribed paho-target to console/downlink.');
     await details.getByRole('row').filter({ hasText: 'console/downlink' }).waitFor();
     // An error from the API is shown where the user acted: an invalid filter is refused.
-    provokedErrors.push('/api/v4/mqtt/subscribe');
+    h.provoked.push('/api/v4/mqtt/subscribe');
     await details.getByLabel('Topic').fill('bad/#/filter');
     await details.getByRole('button', { name: 'Add subscription' }).click();
     await waitText(details.locator('.error'), 'not a valid topic filter: bad/#/filter');
@@ -119,7 +95,7 @@ async function operatorSteps(page, nav) {
     await page.getByRole('heading', { name: 'Publish', level: 1 }).waitFor();
     const status = page.locator('#publish-msg');
     // A wildcard topic is refused by the API, and the page says why.
-    provokedErrors.push('/api/v4/mqtt/publish');
+    h.provoked.push('/api/v4/mqtt/publish');
     await page.getByLabel('Topic', { exact: true }).fill('console/#');
     await page.getByRole('button', { name: 'Publish', exact: true }).click();
     await waitText(status, 'a topic name may not contain wildcards: console/#');
@@ -334,53 +310,9 @@ async function run(page) {
   });
 }
 
-(async () => {
-  fs.mkdirSync(SHOTS, { recursive: true });
-  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'perch-chromium-'));
-  let context;
-  let failure = null;
-  try {
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM, headless: true, args: ARGS, viewport: { width: 1280, height: 800 },
-    });
-    const page = context.pages()[0] || await context.newPage();
-    page.setDefaultTimeout(15000);
-    page.on('console', (m) => {
-      // Chromium logs every 4xx answer; those the test provokes on purpose are not errors.
-      const provoked = m.text().includes('status of 400') && provokedErrors.some(p => (m.location().url || '').endsWith(p));
-      if (m.type() === 'error' && !provoked) result.consoleErrors.push(m.text() + (m.location().url ? ' at ' + m.location().url : ''));
-    });
-    page.on('pageerror', (e) => result.consoleErrors.push('pageerror: ' + e.message));
-    // Confirmations are accepted and kept, so the test can check what the user was asked.
-    page.on('dialog', (d) => { result.dialogs.push(d.message()); d.accept(); });
-    page.on('request', (r) => {
-      if (/\/api\/v4\/clients\?/.test(r.url())) clientRequests++;
-    });
-    // Nothing may come from or go to any host but the broker's (the page bundles its scripts).
-    const host = new URL(baseUrl).hostname;
-    page.on('request', (r) => {
-      const u = new URL(r.url());
-      if (u.protocol !== 'data:' && u.protocol !== 'blob:' && u.hostname !== host) result.foreignRequests.push(r.url());
-    });
-    page.on('websocket', (w) => { if (new URL(w.url()).hostname !== host) result.foreignRequests.push(w.url()); });
-    await run(page);
-  } catch (e) {
-    failure = e;
-  } finally {
-    if (context) await context.close().catch(() => {});
-    fs.rmSync(profile, { recursive: true, force: true });
-  }
-  console.log('RESULT ' + JSON.stringify(result));
-  if (failure) {
-    console.error('FAIL after ' + (result.steps.length ? result.steps[result.steps.length - 1] : 'start') + ': ' + failure.message);
-    process.exit(1);
-  }
-  if (result.foreignRequests.length) {
-    console.error('FAIL requests to other hosts: ' + result.foreignRequests.join(' | '));
-    process.exit(1);
-  }
-  if (result.consoleErrors.length) {
-    console.error('FAIL console errors: ' + result.consoleErrors.join(' | '));
-    process.exit(1);
-  }
-})();
+h.run(async (page) => {
+  page.on('request', (r) => {
+    if (/\/api\/v4\/clients\?/.test(r.url())) clientRequests++;
+  });
+  await run(page);
+});

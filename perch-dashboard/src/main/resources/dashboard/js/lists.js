@@ -96,7 +96,8 @@ class PagedList {
     try {
       r = await Api.get(path + '?' + q);
     } catch (e) {
-      if (seq === this.seq) this.error.textContent = e.message;
+      // Only the error: the rows of the previous request would pass for the answer to this one.
+      if (seq === this.seq) { this.error.textContent = e.message; this.summary.textContent = ''; this.body.replaceChildren(); this.banner.replaceChildren(); }
       return;
     }
     if (seq !== this.seq) return; // a newer request is on its way

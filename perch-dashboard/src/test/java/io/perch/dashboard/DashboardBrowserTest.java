@@ -158,6 +158,50 @@ class DashboardBrowserTest {
         }
     }
 
+    /**
+     * The broker as one node of a fixed three-node cluster ({@link FixedCluster}: n2 listed but
+     * not answering, n3 without a heartbeat): the lists show a node column and filter and name
+     * the nodes that did not answer; the Nodes page lists all three. See {@code cluster.spec.js}.
+     */
+    @Test
+    void inAClusterTheListsShowNodesAndWhichDidNotAnswer() throws Exception {
+        assumeTrue(new File("/usr/bin/chromium").canExecute(), "chromium not installed (apt-get install chromium)");
+        assumeTrue(onPath("node"), "node not installed");
+        assumeTrue(new File(DIR, "node_modules/playwright-core").isDirectory(), "run npm ci in perch-dashboard/src/test/browser");
+
+        DashboardPlugin plugin = new DashboardPlugin();
+        plugin.configure(List.of(new ConfigEntry("dashboard.listener.http", "127.0.0.1:0", "test.conf", 1),
+                new ConfigEntry("dashboard.default_user.password", PASSWORD, "test.conf", 2)));
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        try (BrokerFixture fixture = BrokerFixture.start()) {
+            var svc = fixture.broker().service();
+            plugin.start(new PluginContext(FixedCluster.around(svc), registry, tmp, tmp));
+            MqttClient local = new MqttClient(fixture.tcpUri(), "node-local", new MemoryPersistence());
+            try {
+                local.connect(new MqttConnectOptions());
+                local.subscribe("local/topic", 0);
+                Run run = runScript("cluster.spec.js", "http://127.0.0.1:" + plugin.port() + "/", "admin", PASSWORD, svc.nodeName());
+                assertThat(run.exit).as(run.output).isZero();
+                JsonNode result = new ObjectMapper().readTree(run.resultLine());
+                assertThat(texts(result.get("steps"))).containsExactly("login", "clients", "subscriptions", "nodes", "phone");
+                assertThat(texts(result.get("nodeOptions"))).containsExactly("all nodes", svc.nodeName() + " (this node)", "n2", "n3");
+                assertThat(result.get("foreignRequests")).isEmpty();
+                assertThat(result.get("consoleErrors")).isEmpty();
+                assertThat(texts(result.get("screenshots"))).hasSize(4)
+                        .allSatisfy(f -> assertThat(Files.size(Path.of(f))).isGreaterThan(1000));
+                assertThat(run.output).doesNotContain(PASSWORD);
+            } finally {
+                if (local.isConnected()) {
+                    local.disconnectForcibly(0, 1000);
+                }
+                local.close(true);
+                plugin.stop();
+            }
+        } finally {
+            registry.close();
+        }
+    }
+
     private record Run(int exit, String output) {
         String resultLine() {
             return output.lines().filter(l -> l.startsWith("RESULT ")).map(l -> l.substring(7)).findFirst()
@@ -166,8 +210,13 @@ class DashboardBrowserTest {
     }
 
     private static Run runSpec(String baseUrl, int wsPort) throws Exception {
-        Process p = new ProcessBuilder("node", "dashboard.spec.js", baseUrl, "admin", PASSWORD, String.valueOf(wsPort), String.valueOf(FLEET))
-                .directory(DIR).redirectErrorStream(true).start();
+        return runScript("dashboard.spec.js", baseUrl, "admin", PASSWORD, String.valueOf(wsPort), String.valueOf(FLEET));
+    }
+
+    private static Run runScript(String... scriptAndArgs) throws Exception {
+        List<String> cmd = new java.util.ArrayList<>(List.of("node"));
+        cmd.addAll(List.of(scriptAndArgs));
+        Process p = new ProcessBuilder(cmd).directory(DIR).redirectErrorStream(true).start();
         // Read while it runs so a full pipe can never stall the browser.
         CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> {
             try {
