@@ -3,48 +3,155 @@
 // subscribe to `sub_client/downlink` at QoS 1, publish to it and see the message arrive.
 // Then checks that the charts' history survives a reload and shows every page at a phone's
 // width (390 px). Saves one screenshot per page and width under perch-dashboard/target/screenshots/
-// and fails on any console error, uncaught page error or request to a host other than the broker's.
+// and fails on any console error, uncaught page error or request to a host other than the broker's
+// (harness.js).
 //
-// Usage: node dashboard.spec.js <baseUrl> <user> <password> [expectedWsPort]
+// Then, as an operator: pages through a few hundred clients (the Java test connects them) and
+// filters them, subscribes a client to a topic from its details, publishes to it with MQTT 5
+// properties, deletes a retained message, removes the subscription, and looks at the nodes.
+//
+// Usage: node dashboard.spec.js <baseUrl> <user> <password> [expectedWsPort] [fleetSize]
 // Prints "PASS <step>" per step and, last, "RESULT <json>"; exits 0 only when every step passed.
 // The password is never printed.
-const fs = require('fs');
-const os = require('os');
-const path = require('path');
-const { chromium } = require('playwright-core');
+const { Harness, waitText } = require('./harness');
 
-const [baseUrl, user, password, wsPort] = process.argv.slice(2);
+const [baseUrl, user, password, wsPort, fleetArg] = process.argv.slice(2);
+const FLEET = Number(fleetArg || 0);
 if (!baseUrl || !user || !password) {
-  console.error('usage: node dashboard.spec.js <baseUrl> <user> <password> [expectedWsPort]');
+  console.error('usage: node dashboard.spec.js <baseUrl> <user> <password> [expectedWsPort] [fleetSize]');
   process.exit(2);
 }
-const SHOTS = path.resolve(__dirname, '../../../target/screenshots');
-const CHROMIUM = process.env.PERCH_CHROMIUM || '/usr/bin/chromium';
-// Flags keep Chromium off the network (this machine has none) and quiet in a container.
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-
-const result = { steps: [], screenshots: [], consoleErrors: [], wsPort: null, received: null, foreignRequests: [],
-  samplesBeforeReload: null, samplesAfterReload: null };
+const h = new Harness(baseUrl, { wsPort: null, received: null, samplesBeforeReload: null, samplesAfterReload: null,
+  clientsTotal: null, filteredTotal: null, clientRequestsWhileTyping: null, published: null });
+const result = h.result;
+const step = (name, fn) => h.step(name, fn);
+const shot = (page, name) => h.shot(page, name);
 const PAGES = [['overview', 'Overview', 'Overview'], ['clients', 'Clients', 'Clients'], ['subscriptions', 'Subscriptions', 'Subscriptions'],
   ['topics', 'Topics', 'Topics'], ['retained', 'Retained', 'Retained messages'], ['backends', 'Redis backend', 'Redis backend'],
-  ['websocket', 'WebSocket', 'WebSocket client'], ['password', 'Password', 'Dashboard password']];
+  ['websocket', 'WebSocket', 'WebSocket client'], ['password', 'Password', 'Dashboard password'],
+  ['publish', 'Publish', 'Publish'], ['nodes', 'Nodes', 'Nodes']];
 
-async function step(name, fn) {
-  await fn();
-  result.steps.push(name);
-  console.log('PASS ' + name);
-}
+let clientRequests = 0; // GET /api/v4/clients?... so far, to see that typing is debounced
 
-async function shot(page, name) {
-  const file = path.join(SHOTS, name + '.png');
-  await page.screenshot({ path: file, fullPage: true });
-  result.screenshots.push(file);
-}
+// The operator's console: paging, filters, subscriptions, publish, retained, nodes.
+async function operatorSteps(page, nav) {
+  const list = (id) => page.locator('section.list[data-count]').filter({ has: page.locator('#' + id + '-size') });
+  const count = async (id) => Number(await list(id).getAttribute('data-count'));
+  const firstIds = (n) => page.locator('section.list tbody tr td:first-child').evaluateAll((tds, n) => tds.slice(0, n).map(td => td.textContent), n);
 
-// Auto-waiting assertion on text: polls until the locator's text contains `text`.
-async function waitText(locator, text) {
-  await locator.filter({ hasText: text }).first().waitFor();
+  await step('paging', async () => {
+    await nav('Clients').click();
+    await page.getByRole('heading', { name: 'Clients', level: 1 }).waitFor();
+    const id = page.getByLabel('Client ID');
+    await id.fill('load-');
+    await waitText(page.getByRole('status').filter({ hasText: 'clients' }), '1–20 of ' + FLEET + ' clients');
+    result.clientsTotal = await count('clients');
+    const page1 = await firstIds(20);
+    if (page1[0] !== 'load-001' || page1[19] !== 'load-020') throw new Error('page 1 shows ' + page1.join(' '));
+    await page.getByRole('button', { name: 'Next' }).click();
+    await waitText(page.getByRole('status').filter({ hasText: 'clients' }), '21–40 of ' + FLEET + ' clients');
+    const page2 = await firstIds(20);
+    if (page2.some(x => page1.includes(x)) || page2[0] !== 'load-021') throw new Error('page 2 shows ' + page2.join(' '));
+    await waitText(page.locator('.page-of'), 'page 2 of ' + Math.ceil(FLEET / 20));
+    await shot(page, '09-clients-page2');
+    // Typing a filter fetches once typing pauses, not per keystroke; it starts again at page 1.
+    await id.fill('');
+    await waitText(page.getByRole('status').filter({ hasText: 'clients' }), '1–20 of');
+    const before = clientRequests;
+    await id.pressSequentially('load-1', { delay: 40 });
+    await waitText(page.getByRole('status').filter({ hasText: 'clients' }), '1–20 of 100 clients');
+    result.clientRequestsWhileTyping = clientRequests - before;
+    if (result.clientRequestsWhileTyping > 2) throw new Error(result.clientRequestsWhileTyping + ' requests while typing 6 characters');
+    result.filteredTotal = await count('clients');
+    // Sorting by a column header asks the broker (descending on the second click).
+    await page.getByRole('button', { name: 'Client ID' }).click(); // already sorted by it: now descending
+    await page.waitForFunction(() => document.querySelector('section.list tbody td').textContent === 'load-199');
+    await page.getByLabel('Per page').selectOption('50');
+    await waitText(page.locator('.page-of'), 'page 1 of 2');
+    await shot(page, '10-clients-filtered');
+  });
+
+  await step('subscribe', async () => {
+    await page.getByLabel('Client ID').fill('paho-target');
+    await page.getByRole('row').filter({ hasText: 'paho-target' }).getByRole('button', { name: 'paho-target', exact: true }).click();
+    const details = page.getByRole('region', { name: 'Client paho-target' });
+    await details.getByRole('heading', { name: 'Client paho-target' }).waitFor();
+    await details.getByLabel('Topic').fill('console/downlink');
+    await details.getByLabel('QoS').selectOption('1');
+    await details.getByRole('button', { name: 'Add subscription' }).click();
+    await waitText(details.getByRole('status'), 'Subscribed paho-target to console/downlink.');
+    await details.getByRole('row').filter({ hasText: 'console/downlink' }).waitFor();
+    // An error from the API is shown where the user acted: an invalid filter is refused.
+    h.provoked.push('/api/v4/mqtt/subscribe');
+    await details.getByLabel('Topic').fill('bad/#/filter');
+    await details.getByRole('button', { name: 'Add subscription' }).click();
+    await waitText(details.locator('.error'), 'not a valid topic filter: bad/#/filter');
+    await details.getByLabel('Topic').fill('');
+    await shot(page, '11-client-details');
+  });
+
+  await step('publish', async () => {
+    await nav('Publish').click();
+    await page.getByRole('heading', { name: 'Publish', level: 1 }).waitFor();
+    const status = page.locator('#publish-msg');
+    // A wildcard topic is refused by the API, and the page says why.
+    h.provoked.push('/api/v4/mqtt/publish');
+    await page.getByLabel('Topic', { exact: true }).fill('console/#');
+    await page.getByRole('button', { name: 'Publish', exact: true }).click();
+    await waitText(status, 'a topic name may not contain wildcards: console/#');
+    result.published = 'hello from the console ' + Date.now();
+    await page.getByLabel('Topic', { exact: true }).fill('console/downlink');
+    await page.getByLabel('Payload', { exact: true }).fill(result.published);
+    await page.getByLabel('QoS').selectOption('1');
+    await page.getByText('MQTT 5 properties').click();
+    await page.getByLabel('Content type').fill('text/plain');
+    await page.getByLabel('User properties (key=value, one a line)').fill('source=dashboard');
+    await page.getByRole('button', { name: 'Publish', exact: true }).click();
+    await waitText(status, 'Published to console/downlink.');
+    await shot(page, '12-publish');
+  });
+
+  await step('retained-delete', async () => {
+    await nav('Retained').click();
+    await page.getByRole('heading', { name: 'Retained messages', level: 1 }).waitFor();
+    await page.getByRole('row').filter({ hasText: 'sensors/room1/temp' }).waitFor();
+    // The broker's $SYS messages only when asked for.
+    if (await page.getByRole('row').filter({ hasText: '$SYS/test/info' }).count()) throw new Error('$SYS shown by default');
+    await page.getByLabel('Show $SYS messages').check();
+    await page.getByRole('row').filter({ hasText: '$SYS/test/info' }).waitFor();
+    await page.getByLabel('Show $SYS messages').uncheck();
+    await page.getByRole('row').filter({ hasText: '$SYS/test/info' }).waitFor({ state: 'detached' });
+    await page.getByLabel('Topic filter').fill('sensors/#');
+    await waitText(page.getByRole('status').filter({ hasText: 'retained' }), '1–1 of 1 retained message');
+    await page.getByRole('button', { name: 'Delete retained message on sensors/room1/temp' }).click();
+    await waitText(page.getByRole('status'), 'Deleted the retained message on sensors/room1/temp.');
+    await page.getByRole('row').filter({ hasText: 'sensors/room1/temp' }).waitFor({ state: 'detached' });
+    await shot(page, '13-retained-deleted');
+  });
+
+  await step('unsubscribe', async () => {
+    // The published message has reached paho-target (the broker counts it) before it is unsubscribed.
+    await page.waitForFunction(async () => {
+      const r = await fetch('/api/v4/clients/paho-target', { headers: { Authorization: 'Bearer ' + sessionStorage.getItem('perch.token') } });
+      return (await r.json()).data[0].send_msg >= 1;
+    }, null, { polling: 200 });
+    await nav('Clients').click();
+    await page.getByLabel('Client ID').fill('paho-target');
+    await page.getByRole('row').filter({ hasText: 'paho-target' }).getByRole('button', { name: 'paho-target', exact: true }).click();
+    const details = page.getByRole('region', { name: 'Client paho-target' });
+    await details.getByRole('button', { name: 'Remove subscription console/downlink' }).click();
+    await waitText(details.getByRole('status'), 'Unsubscribed paho-target from console/downlink.');
+    await details.getByRole('row').filter({ hasText: 'console/downlink' }).waitFor({ state: 'detached' });
+  });
+
+  await step('nodes', async () => {
+    await nav('Nodes').click();
+    await page.getByRole('heading', { name: 'Nodes', level: 1 }).waitFor();
+    const row = page.getByRole('row').filter({ hasText: 'this node' });
+    await waitText(row, 'running');
+    await page.locator('[data-nodes="1"]').waitFor();
+    await shot(page, '14-nodes');
+  });
 }
 
 async function run(page) {
@@ -81,10 +188,12 @@ async function run(page) {
   await step('clients', async () => {
     await nav('Clients').click();
     await page.getByRole('heading', { name: 'Clients', level: 1 }).waitFor();
+    // Hundreds of clients are connected: find this one with the client id filter.
+    await page.getByLabel('Client ID').fill('paho-watcher');
     const row = page.getByRole('row').filter({ hasText: 'paho-watcher' });
     await waitText(row, 'connected');
+    await row.getByRole('button', { name: 'Kick out paho-watcher' }).waitFor(); // action buttons name their client
     await row.getByRole('button', { name: 'paho-watcher', exact: true }).click();
-    await page.getByRole('button', { name: 'Kick out paho-watcher' }).waitFor(); // action buttons name their client
     await page.getByRole('heading', { name: 'Client paho-watcher' }).waitFor();
     await shot(page, '03-clients');
   });
@@ -152,6 +261,8 @@ async function run(page) {
     await shot(page, '08-backends');
   });
 
+  await operatorSteps(page, nav);
+
   await step('phone', async () => {
     // Every page at a phone's width: the menu folds behind its button, nothing widens the page.
     await page.setViewportSize({ width: 390, height: 844 });
@@ -161,10 +272,20 @@ async function run(page) {
       await page.getByRole('heading', { name: title, level: 1 }).waitFor();
       if (hash === 'overview') await page.waitForFunction(() => Number(document.getElementById('chart-msg').dataset.samples || 0) >= 2);
       if (hash === 'backends') await page.locator('section[data-state="down"]').first().waitFor();
+      if (hash === 'nodes') await page.locator('[data-nodes]').waitFor();
       const wide = await page.evaluate(() => document.documentElement.scrollWidth);
       if (wide > 390) throw new Error(hash + ' is ' + wide + ' px wide at 390 px');
       await shot(page, 'phone-' + hash);
     }
+    // A client's details with its subscription form, at a phone's width.
+    await page.getByRole('button', { name: 'Menu' }).click();
+    await nav('Clients').click();
+    await page.getByLabel('Client ID').fill('paho-target');
+    await page.getByRole('row').filter({ hasText: 'paho-target' }).getByRole('button', { name: 'paho-target', exact: true }).click();
+    await page.getByRole('heading', { name: 'Client paho-target' }).waitFor();
+    const wide = await page.evaluate(() => document.documentElement.scrollWidth);
+    if (wide > 390) throw new Error('client details are ' + wide + ' px wide at 390 px');
+    await shot(page, 'phone-client-details');
     await page.setViewportSize({ width: 1280, height: 800 });
   });
 
@@ -189,47 +310,9 @@ async function run(page) {
   });
 }
 
-(async () => {
-  fs.mkdirSync(SHOTS, { recursive: true });
-  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'perch-chromium-'));
-  let context;
-  let failure = null;
-  try {
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM, headless: true, args: ARGS, viewport: { width: 1280, height: 800 },
-    });
-    const page = context.pages()[0] || await context.newPage();
-    page.setDefaultTimeout(15000);
-    page.on('console', (m) => {
-      if (m.type() === 'error') result.consoleErrors.push(m.text() + (m.location().url ? ' at ' + m.location().url : ''));
-    });
-    page.on('pageerror', (e) => result.consoleErrors.push('pageerror: ' + e.message));
-    page.on('dialog', (d) => d.dismiss());
-    // Nothing may come from or go to any host but the broker's (the page bundles its scripts).
-    const host = new URL(baseUrl).hostname;
-    page.on('request', (r) => {
-      const u = new URL(r.url());
-      if (u.protocol !== 'data:' && u.protocol !== 'blob:' && u.hostname !== host) result.foreignRequests.push(r.url());
-    });
-    page.on('websocket', (w) => { if (new URL(w.url()).hostname !== host) result.foreignRequests.push(w.url()); });
-    await run(page);
-  } catch (e) {
-    failure = e;
-  } finally {
-    if (context) await context.close().catch(() => {});
-    fs.rmSync(profile, { recursive: true, force: true });
-  }
-  console.log('RESULT ' + JSON.stringify(result));
-  if (failure) {
-    console.error('FAIL after ' + (result.steps.length ? result.steps[result.steps.length - 1] : 'start') + ': ' + failure.message);
-    process.exit(1);
-  }
-  if (result.foreignRequests.length) {
-    console.error('FAIL requests to other hosts: ' + result.foreignRequests.join(' | '));
-    process.exit(1);
-  }
-  if (result.consoleErrors.length) {
-    console.error('FAIL console errors: ' + result.consoleErrors.join(' | '));
-    process.exit(1);
-  }
-})();
+h.run(async (page) => {
+  page.on('request', (r) => {
+    if (/\/api\/v4\/clients\?/.test(r.url())) clientRequests++;
+  });
+  await run(page);
+});

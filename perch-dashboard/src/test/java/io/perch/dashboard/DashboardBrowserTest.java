@@ -23,6 +23,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -37,6 +38,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 class DashboardBrowserTest {
     private static final File DIR = new File("src/test/browser");
     private static final String PASSWORD = "browser-secret";
+    private static final int FLEET = 300;
 
     @TempDir
     Path tmp;
@@ -63,26 +65,52 @@ class DashboardBrowserTest {
                             + "\"topic\": \"sensors/#\", \"pool\": \"pool1\"}"));
             backend.start(new PluginContext(fixture.broker().service(), registry, tmp, tmp));
             MqttClient watcher = new MqttClient(fixture.tcpUri(), "paho-watcher", new MemoryPersistence());
-            try {
+            var target = new org.eclipse.paho.mqttv5.client.MqttClient(fixture.tcpUri(), "paho-target",
+                    new org.eclipse.paho.mqttv5.client.persist.MemoryPersistence());
+            List<org.eclipse.paho.mqttv5.common.MqttMessage> toTarget = new CopyOnWriteArrayList<>();
+            // Pages of the Clients list to turn: FLEET clients besides the few the test names.
+            try (ClientFleet fleet = ClientFleet.connect(fixture.tcpUri(), "load-", FLEET, "fleet")) {
                 watcher.connect(new MqttConnectOptions());
                 watcher.subscribe("sensors/#", 1);
                 MqttMessage retained = new MqttMessage("21.5".getBytes(StandardCharsets.UTF_8));
                 retained.setQos(1);
                 retained.setRetained(true);
                 watcher.publish("sensors/room1/temp", retained);
+                MqttMessage sys = new MqttMessage("test".getBytes(StandardCharsets.UTF_8));
+                sys.setRetained(true);
+                watcher.publish("$SYS/test/info", sys);
+                // The page subscribes this MQTT 5 client to console/downlink and publishes to it.
+                target.setCallback(new Received(toTarget));
+                target.connect();
 
                 Run run = runSpec("http://127.0.0.1:" + plugin.port() + "/", fixture.wsPort());
                 assertThat(run.exit).as(run.output).isZero();
                 JsonNode result = new ObjectMapper().readTree(run.resultLine());
                 assertThat(texts(result.get("steps"))).containsExactly("login", "overview", "reload", "clients", "websocket",
-                        "subscriptions", "topics", "retained", "backends", "phone", "dark", "logout");
+                        "subscriptions", "topics", "retained", "backends", "paging", "subscribe", "publish",
+                        "retained-delete", "unsubscribe", "nodes", "phone", "dark", "logout");
+                var svc = fixture.broker().service();
+                // What the page did reached the broker and a real subscriber.
+                assertThat(toTarget).singleElement().satisfies(m -> {
+                    assertThat(new String(m.getPayload(), StandardCharsets.UTF_8)).isEqualTo(result.get("published").asText());
+                    assertThat(m.getQos()).isEqualTo(1);
+                    assertThat(m.getProperties().getContentType()).isEqualTo("text/plain");
+                    assertThat(m.getProperties().getUserProperties()).extracting(u -> u.getKey() + "=" + u.getValue())
+                            .containsExactly("source=dashboard");
+                });
+                assertThat(svc.subscriptions("paho-target")).doesNotContainKey("console/downlink");
+                assertThat(svc.retained().get("sensors/room1/temp")).isEmpty();
+                assertThat(svc.retained().get("$SYS/test/info")).isPresent();
+                assertThat(result.get("dialogs").toString()).contains("Delete the retained message on sensors/room1/temp?");
+                assertThat(result.get("clientsTotal").asInt()).isEqualTo(FLEET);
+                assertThat(result.get("filteredTotal").asInt()).isEqualTo(100);
                 assertThat(result.get("foreignRequests")).as("requests to other hosts").isEmpty();
                 assertThat(result.get("samplesAfterReload").asInt()).isGreaterThanOrEqualTo(result.get("samplesBeforeReload").asInt())
                         .isGreaterThanOrEqualTo(4);
                 assertThat(result.get("wsPort").asInt()).isEqualTo(fixture.wsPort());
                 assertThat(result.get("received").asText()).startsWith("received  sub_client/downlink  qos 1  hello from the browser");
                 assertThat(result.get("consoleErrors")).isEmpty();
-                assertThat(texts(result.get("screenshots"))).hasSize(18)
+                assertThat(texts(result.get("screenshots"))).hasSize(27)
                         .allSatisfy(f -> assertThat(Files.size(Path.of(f))).isGreaterThan(1000));
                 assertThat(run.output).doesNotContain(PASSWORD);
             } finally {
@@ -90,8 +118,84 @@ class DashboardBrowserTest {
                     watcher.disconnectForcibly(0, 1000);
                 }
                 watcher.close(true);
+                if (target.isConnected()) {
+                    target.disconnectForcibly(0, 1000, false);
+                }
+                target.close(true);
                 plugin.stop();
                 backend.stop();
+            }
+        } finally {
+            registry.close();
+        }
+    }
+
+    /** Keeps what an MQTT 5 client receives. */
+    private record Received(List<org.eclipse.paho.mqttv5.common.MqttMessage> into) implements org.eclipse.paho.mqttv5.client.MqttCallback {
+        @Override
+        public void messageArrived(String topic, org.eclipse.paho.mqttv5.common.MqttMessage m) {
+            into.add(m);
+        }
+
+        @Override
+        public void disconnected(org.eclipse.paho.mqttv5.client.MqttDisconnectResponse r) {
+        }
+
+        @Override
+        public void mqttErrorOccurred(org.eclipse.paho.mqttv5.common.MqttException e) {
+        }
+
+        @Override
+        public void deliveryComplete(org.eclipse.paho.mqttv5.client.IMqttToken t) {
+        }
+
+        @Override
+        public void connectComplete(boolean reconnect, String uri) {
+        }
+
+        @Override
+        public void authPacketArrived(int reason, org.eclipse.paho.mqttv5.common.packet.MqttProperties p) {
+        }
+    }
+
+    /**
+     * The broker as one node of a fixed three-node cluster ({@link FixedCluster}: n2 listed but
+     * not answering, n3 without a heartbeat): the lists show a node column and filter and name
+     * the nodes that did not answer; the Nodes page lists all three. See {@code cluster.spec.js}.
+     */
+    @Test
+    void inAClusterTheListsShowNodesAndWhichDidNotAnswer() throws Exception {
+        assumeTrue(new File("/usr/bin/chromium").canExecute(), "chromium not installed (apt-get install chromium)");
+        assumeTrue(onPath("node"), "node not installed");
+        assumeTrue(new File(DIR, "node_modules/playwright-core").isDirectory(), "run npm ci in perch-dashboard/src/test/browser");
+
+        DashboardPlugin plugin = new DashboardPlugin();
+        plugin.configure(List.of(new ConfigEntry("dashboard.listener.http", "127.0.0.1:0", "test.conf", 1),
+                new ConfigEntry("dashboard.default_user.password", PASSWORD, "test.conf", 2)));
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        try (BrokerFixture fixture = BrokerFixture.start()) {
+            var svc = fixture.broker().service();
+            plugin.start(new PluginContext(FixedCluster.around(svc), registry, tmp, tmp));
+            MqttClient local = new MqttClient(fixture.tcpUri(), "node-local", new MemoryPersistence());
+            try {
+                local.connect(new MqttConnectOptions());
+                local.subscribe("local/topic", 0);
+                Run run = runScript("cluster.spec.js", "http://127.0.0.1:" + plugin.port() + "/", "admin", PASSWORD, svc.nodeName());
+                assertThat(run.exit).as(run.output).isZero();
+                JsonNode result = new ObjectMapper().readTree(run.resultLine());
+                assertThat(texts(result.get("steps"))).containsExactly("login", "clients", "subscriptions", "nodes", "phone");
+                assertThat(texts(result.get("nodeOptions"))).containsExactly("all nodes", svc.nodeName() + " (this node)", "n2", "n3");
+                assertThat(result.get("foreignRequests")).isEmpty();
+                assertThat(result.get("consoleErrors")).isEmpty();
+                assertThat(texts(result.get("screenshots"))).hasSize(4)
+                        .allSatisfy(f -> assertThat(Files.size(Path.of(f))).isGreaterThan(1000));
+                assertThat(run.output).doesNotContain(PASSWORD);
+            } finally {
+                if (local.isConnected()) {
+                    local.disconnectForcibly(0, 1000);
+                }
+                local.close(true);
+                plugin.stop();
             }
         } finally {
             registry.close();
@@ -106,8 +210,13 @@ class DashboardBrowserTest {
     }
 
     private static Run runSpec(String baseUrl, int wsPort) throws Exception {
-        Process p = new ProcessBuilder("node", "dashboard.spec.js", baseUrl, "admin", PASSWORD, String.valueOf(wsPort))
-                .directory(DIR).redirectErrorStream(true).start();
+        return runScript("dashboard.spec.js", baseUrl, "admin", PASSWORD, String.valueOf(wsPort), String.valueOf(FLEET));
+    }
+
+    private static Run runScript(String... scriptAndArgs) throws Exception {
+        List<String> cmd = new java.util.ArrayList<>(List.of("node"));
+        cmd.addAll(List.of(scriptAndArgs));
+        Process p = new ProcessBuilder(cmd).directory(DIR).redirectErrorStream(true).start();
         // Read while it runs so a full pipe can never stall the browser.
         CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> {
             try {

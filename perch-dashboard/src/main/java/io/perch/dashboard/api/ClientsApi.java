@@ -174,19 +174,32 @@ public final class ClientsApi {
                 .thenComparing(r -> String.valueOf(r.item().get("topic")));
     }
 
-    /** Every subscription of the clients here (in client id order, then topic), filtered by the query. */
+    /**
+     * Every subscription of the clients here (in client id order, then topic), filtered by the
+     * query: exact {@code clientid}, {@code topic} and {@code qos}; substrings
+     * {@code _like_clientid} and {@code _like_topic}.
+     */
     private List<Map<String, Object>> subscriptionRows(Request req) {
         String topic = req.query("topic");
         String clientId = req.query("clientid");
+        String likeId = req.query("_like_clientid");
+        String likeTopic = req.query("_like_topic");
+        String qosText = req.query("qos");
+        int qos = qosText == null ? -1 : switch (qosText) {
+            case "0" -> 0;
+            case "1" -> 1;
+            case "2" -> 2;
+            default -> throw ApiException.badParam("qos must be 0, 1 or 2");
+        };
         List<Map<String, Object>> out = new ArrayList<>();
         for (ClientView c : broker.clients()) {
-            if (clientId == null || clientId.equals(c.clientId())) {
+            if ((clientId == null || clientId.equals(c.clientId())) && (likeId == null || c.clientId().contains(likeId))) {
                 subscriptionsOf(c.clientId(), out);
             }
         }
-        if (topic != null) {
-            out.removeIf(s -> !topic.equals(s.get("topic")));
-        }
+        out.removeIf(s -> (topic != null && !topic.equals(s.get("topic")))
+                || (likeTopic != null && !((String) s.get("topic")).contains(likeTopic))
+                || (qos >= 0 && qos != (int) s.get("qos")));
         return out;
     }
 

@@ -2,7 +2,11 @@ package io.perch.dashboard.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.perch.broker.api.BrokerService;
+import io.perch.broker.message.Message;
+import io.perch.broker.message.PublishProperties;
 import io.perch.broker.message.SubscriptionOptions;
+import io.perch.broker.message.UserProperty;
+import io.perch.broker.topic.Topics;
 import io.perch.dashboard.http.ApiException;
 import io.perch.dashboard.http.Json;
 import io.perch.dashboard.http.Request;
@@ -20,7 +24,8 @@ import java.util.Map;
 /**
  * {@code /mqtt/publish|subscribe|unsubscribe} and their {@code _batch} forms, with EMQ X 4's
  * bodies: {@code topic} or comma-separated {@code topics}, {@code clientid}, {@code qos},
- * {@code retain}, {@code payload}, {@code encoding} (plain or base64). Batch forms take a JSON
+ * {@code retain}, {@code payload}, {@code encoding} (plain or base64), and Perch's addition
+ * {@code properties} (MQTT 5, see {@link #properties}). Batch forms take a JSON
  * array and answer one {@code {"topic","code"}} per item, so one bad item does not hide the rest.
  */
 public final class MqttApi {
@@ -97,8 +102,14 @@ public final class MqttApi {
         boolean retain = b.path("retain").asBoolean(false);
         String from = b.path("clientid").asText("http_api");
         byte[] payload = payload(b);
+        Properties props = properties(b.path("properties"));
         for (String t : topics) {
-            broker.publish(broker.newMessage(t, payload, qos, retain, from)).whenComplete((n, err) -> {
+            Message m = broker.newMessage(t, payload, qos, retain, from);
+            if (props != null) {
+                m = new Message(m.id(), t, payload, qos, retain, from, m.username(), m.timestamp(),
+                        props.expirySeconds() > 0 ? m.timestamp() + props.expirySeconds() * 1000 : 0, props.publish());
+            }
+            broker.publish(m).whenComplete((n, err) -> {
                 if (err != null) {
                     log.warn("API publish to {} failed", t, err);
                 }
@@ -106,10 +117,91 @@ public final class MqttApi {
         }
     }
 
+    /** MQTT 5 PUBLISH properties, passed on to MQTT 5 subscribers; expiry in seconds (0 = none). */
+    private record Properties(long expirySeconds, PublishProperties publish) {
+    }
+
+    /**
+     * {@code properties}, as EMQ X 5's publish API names them: {@code payload_format_indicator}
+     * (0 or 1), {@code message_expiry_interval} (seconds), {@code content_type},
+     * {@code response_topic}, {@code correlation_data} (text) and {@code user_properties}
+     * (an object of strings). Null when absent or empty.
+     */
+    private static Properties properties(JsonNode p) {
+        if (p.isMissingNode() || p.isNull()) {
+            return null;
+        }
+        if (!p.isObject()) {
+            throw ApiException.badParam("properties must be an object");
+        }
+        java.util.Set<String> known = java.util.Set.of("payload_format_indicator", "message_expiry_interval",
+                "content_type", "response_topic", "correlation_data", "user_properties");
+        p.fieldNames().forEachRemaining(f -> {
+            if (!known.contains(f)) {
+                throw ApiException.badParam("unknown property " + f + "; known: " + String.join(", ", new java.util.TreeSet<>(known)));
+            }
+        });
+        Integer format = null;
+        if (p.hasNonNull("payload_format_indicator")) {
+            JsonNode f = p.get("payload_format_indicator");
+            if (!f.canConvertToInt() || (f.asInt() != 0 && f.asInt() != 1)) {
+                throw ApiException.badParam("payload_format_indicator must be 0 or 1");
+            }
+            format = f.asInt();
+        }
+        long expiry = 0;
+        if (p.hasNonNull("message_expiry_interval")) {
+            JsonNode e = p.get("message_expiry_interval");
+            if (!e.canConvertToLong() || e.asLong() < 0 || e.asLong() > 0xFFFFFFFFL) {
+                throw ApiException.badParam("message_expiry_interval must be 0..4294967295 seconds");
+            }
+            expiry = e.asLong();
+        }
+        String responseTopic = text(p, "response_topic");
+        if (responseTopic != null && (responseTopic.contains("+") || responseTopic.contains("#"))) {
+            throw new ApiException(400, ApiException.BAD_TOPIC, "a response topic may not contain wildcards: " + responseTopic);
+        }
+        String correlation = text(p, "correlation_data");
+        List<UserProperty> user = new ArrayList<>();
+        JsonNode u = p.path("user_properties");
+        if (!u.isMissingNode() && !u.isNull()) {
+            if (!u.isObject()) {
+                throw ApiException.badParam("user_properties must be an object of strings");
+            }
+            u.fields().forEachRemaining(e -> {
+                if (!e.getValue().isTextual()) {
+                    throw ApiException.badParam("user property " + e.getKey() + " must be a string");
+                }
+                user.add(new UserProperty(e.getKey(), e.getValue().asText()));
+            });
+        }
+        return new Properties(expiry, new PublishProperties(format, text(p, "content_type"), responseTopic,
+                correlation == null ? null : correlation.getBytes(StandardCharsets.UTF_8), List.copyOf(user)));
+    }
+
+    private static String text(JsonNode p, String field) {
+        JsonNode v = p.path(field);
+        if (v.isMissingNode() || v.isNull() || (v.isTextual() && v.asText().isEmpty())) {
+            return null;
+        }
+        if (!v.isTextual()) {
+            throw ApiException.badParam(field + " must be a string");
+        }
+        return v.asText();
+    }
+
     void subscribeOne(JsonNode b) {
         String clientId = clientId(b);
         int qos = qos(b);
-        for (String t : topics(b)) {
+        List<String> topics = topics(b);
+        for (String t : topics) {
+            // Checked here: the broker answers an invalid filter as it does a missing client (false).
+            Topics.Parsed parsed = Topics.parseSubscription(t);
+            if (parsed == null || !Topics.isValidFilter(parsed.filter(), 0)) {
+                throw new ApiException(400, ApiException.BAD_TOPIC, "not a valid topic filter: " + t);
+            }
+        }
+        for (String t : topics) {
             if (!broker.subscribe(clientId, t, SubscriptionOptions.ofQos(qos))) {
                 throw ApiException.clientNotOnline("client not online: " + clientId);
             }

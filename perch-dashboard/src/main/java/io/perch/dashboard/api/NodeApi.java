@@ -49,6 +49,8 @@ public final class NodeApi {
         m.put("default_password", admin.isDefault());
         // Where to change it: the config line (file:line) or the stored hash file; never the password.
         m.put("password_source", admin.source());
+        // The UI shows node columns and filters only when there is more than one node to tell apart.
+        m.put("clustered", broker.cluster().enabled());
         return json.ok(m);
     }
 

@@ -30,8 +30,16 @@ public final class TopicsApi {
         this.json = json;
     }
 
+    /** Filters: exact {@code topic} and {@code node}, substring {@code _like_topic}; before the page. */
     public Response routes(Request req) {
-        return json.page(req, routes());
+        String topic = req.query("topic");
+        String node = req.query("node");
+        String like = req.query("_like_topic");
+        List<Map<String, Object>> all = routes();
+        all.removeIf(r -> (topic != null && !topic.equals(r.get("topic")))
+                || (node != null && !node.equals(r.get("node")))
+                || (like != null && !((String) r.get("topic")).contains(like)));
+        return json.page(req, all);
     }
 
     public Response route(Request req) {
@@ -82,9 +90,14 @@ public final class TopicsApi {
         int limit = Math.max(1, Math.min(10000, req.queryInt("_limit", 1000)));
         int offset = (page - 1) * limit;
         boolean includeSys = "true".equals(req.query("_include_sys"));
+        String filter = req.query("_match_topic");
         List<Message> messages;
         int count;
-        if (includeSys) {
+        if (filter != null && !filter.isEmpty()) {
+            List<Message> matched = matching(filter, includeSys);
+            count = matched.size();
+            messages = matched.subList(Math.min(offset, count), Math.min(offset + limit, count));
+        } else if (includeSys) {
             messages = broker.retained().list(offset, limit);
             count = broker.retained().size();
         } else {
@@ -101,6 +114,26 @@ public final class TopicsApi {
         body.put("data", messages.stream().map(TopicsApi::retained).toList());
         body.put("meta", meta);
         return Response.json(200, json.bytes(body));
+    }
+
+    /**
+     * The retained messages whose topic matches an MQTT filter, in topic order: the store answers
+     * a filter with a literal prefix without scanning every topic, so this stays cheap on a big store.
+     */
+    private List<Message> matching(String filter, boolean includeSys) {
+        if (!io.perch.broker.topic.Topics.isValidFilter(filter, 0)) {
+            throw new ApiException(400, ApiException.BAD_TOPIC, "not a valid topic filter: " + filter);
+        }
+        try {
+            return broker.retained().match(filter).toCompletableFuture().get(5, TimeUnit.SECONDS).stream()
+                    .filter(m -> includeSys || !isSys(m.topic()))
+                    .sorted(java.util.Comparator.comparing(Message::topic)).toList();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ApiException(500, ApiException.UNKNOWN, "interrupted");
+        } catch (ExecutionException | TimeoutException e) {
+            throw new ApiException(500, ApiException.UNKNOWN, "cannot match the retained messages: " + e);
+        }
     }
 
     static boolean isSys(String topic) {

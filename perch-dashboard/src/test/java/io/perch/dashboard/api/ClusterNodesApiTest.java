@@ -5,12 +5,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.perch.broker.api.BrokerService;
-import io.perch.broker.cluster.Cluster;
-import io.perch.broker.cluster.NodeInfo;
 import io.perch.broker.plugin.ConfigEntry;
 import io.perch.broker.plugin.PluginContext;
 import io.perch.broker.testkit.BrokerFixture;
 import io.perch.dashboard.DashboardPlugin;
+import io.perch.dashboard.FixedCluster;
 import io.perch.dashboard.ctl.CtlCommand;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -20,8 +19,6 @@ import picocli.CommandLine;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Proxy;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -31,7 +28,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
-import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -51,50 +47,11 @@ class ClusterNodesApiTest {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-    /** This node and two others, one alive, one that stopped heartbeating; otherwise a single node. */
-    private static final class FixedCluster extends Cluster.Single {
-        final String self;
-        final long now = System.currentTimeMillis();
-
-        FixedCluster(String self) {
-            this.self = self;
-        }
-
-        @Override
-        public boolean enabled() {
-            return true;
-        }
-
-        @Override
-        public String nodeName() {
-            return self;
-        }
-
-        @Override
-        public List<NodeInfo> nodes() {
-            return List.of(new NodeInfo(self, true, now - 300, Map.of("version", "x")),
-                    new NodeInfo("n2", true, now - 800, Map.of("version", "1.2.3", "listeners", "mqtt:tcp:0.0.0.0:1883")),
-                    new NodeInfo("n3", false, now - 60_000, Map.of("version", "1.2.2")));
-        }
-    }
-
     @BeforeEach
     void start() throws Exception {
         broker = BrokerFixture.start();
-        BrokerService real = broker.broker().service();
-        Cluster cluster = new FixedCluster(real.nodeName());
-        // The running broker, except that it is one node of the fixed cluster.
-        BrokerService clustered = (BrokerService) Proxy.newProxyInstance(BrokerService.class.getClassLoader(),
-                new Class<?>[] {BrokerService.class}, (proxy, method, args) -> {
-                    if (method.getName().equals("cluster") && method.getParameterCount() == 0) {
-                        return cluster;
-                    }
-                    try {
-                        return method.invoke(real, args);
-                    } catch (InvocationTargetException e) {
-                        throw e.getCause();
-                    }
-                });
+        // This node and two others, one alive, one that stopped heartbeating; otherwise a single node.
+        BrokerService clustered = FixedCluster.around(broker.broker().service());
         plugin = new DashboardPlugin();
         plugin.configure(List.of(new ConfigEntry("dashboard.listener.http", "127.0.0.1:0", "test.conf", 1),
                 new ConfigEntry("dashboard.default_user.password", PASSWORD, "test.conf", 2)));
