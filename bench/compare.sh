@@ -449,7 +449,10 @@ done
 D="$SECONDS_PER_RUN"
 # Publishing runs WARMUP + D seconds; rates and latency count only the last D (JIT warm-up of
 # the bench and of a JVM broker stays out of the numbers; totals and shares cover all of it).
-COMMON=(-i 0 --quiet --duration "$(awk -v a="$D" -v b="$WARMUP" 'BEGIN { print a + b }')" --warmup "$WARMUP")
+# The drain (wait for missing copies) outlasts Moquette's 5 s resend of unacknowledged messages;
+# it only lengthens runs that miss copies, and rates run to the last copy either way.
+DRAIN=(--drain 6000)
+COMMON=(-i 0 --quiet --duration "$(awk -v a="$D" -v b="$WARMUP" 'BEGIN { print a + b }')" --warmup "$WARMUP" "${DRAIN[@]}")
 
 # One unmeasured pass of QoS 1 load: a JVM broker's JIT compiles for about 8 s under load (C2
 # thread time, measured), longer than any one run's warm-up.
@@ -498,7 +501,7 @@ want latency && scenario latency "5,000 msg/s QoS 1: p99 latency (lower better)"
 # 100 topics hold a retained message each; 1,000 subscribers then connect to b/ret/#: copies per
 # second from their first connect to the last of the 100,000 copies.
 want retained && scenario retained "retained: 100 topics -> 1,000 new subs (copies/s)" deliverRate rate \
-  pubsub -P 100 -S 1000 -q 1 --count 1 --retain --subs-after -t "b/ret/%i" --sub-topic "b/ret/#" -i 0 --quiet
+  pubsub -P 100 -S 1000 -q 1 --count 1 --retain --subs-after -t "b/ret/%i" --sub-topic "b/ret/#" -i 0 --quiet "${DRAIN[@]}"
 want ws && scenario ws "WebSocket QoS 1 1->1 (delivered msg/s)" deliverRate rate \
   pubsub -P 1 -S 1 -q 1 -t "b/ws/%i" @WS "${COMMON[@]}"
 # Persistent sessions where the durable store matters: a twin of each broker with its store on
@@ -521,7 +524,7 @@ if want persist; then
   done
   SLOTS=("${TWINS[@]}")
   scenario persist "persistent, 10 subs away: publish $(fmt_int "$PERSIST_COUNT") QoS 1 (acked msg/s)" ackRate rate \
-    pubsub -P 1 -S 10 -q 1 --no-clean --subs-away --count "$PERSIST_COUNT" -t "b/away/%i" --sub-topic "b/away/#" -i 0 --quiet
+    pubsub -P 1 -S 10 -q 1 --no-clean --subs-away --count "$PERSIST_COUNT" -t "b/away/%i" --sub-topic "b/away/#" -i 0 --quiet "${DRAIN[@]}"
   second_row persist "persistent, subs back: queued copies (delivered msg/s)" deliverRate rate
   for s in "${TWINS[@]}"; do stop_slot "$s"; done
   SLOTS=("${BASE[@]}")

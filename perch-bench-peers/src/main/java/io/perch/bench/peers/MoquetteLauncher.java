@@ -21,6 +21,12 @@ public final class MoquetteLauncher {
     /** Moquette refuses packets over 8,092 bytes (64 KiB over WebSocket) by default: the 64 KiB scenario needs more. */
     private static final int MAX_MESSAGE_BYTES = 1 << 20;
 
+    /**
+     * Its session loops take commands from bounded queues (1,024 by default) and drop what does not
+     * fit, messages included: lifted like Mosquitto's queue limits in bench/compare.sh.
+     */
+    private static final int SESSION_QUEUE_SIZE = 1 << 20;
+
     private MoquetteLauncher() {
     }
 
@@ -53,6 +59,7 @@ public final class MoquetteLauncher {
         p.setProperty(BrokerConstants.DATA_PATH_PROPERTY_NAME, Files.createDirectories(a.data()).toString());
         p.setProperty(BrokerConstants.NETTY_MAX_BYTES_PROPERTY_NAME, Integer.toString(MAX_MESSAGE_BYTES));
         p.setProperty(BrokerConstants.WEB_SOCKET_MAX_FRAME_SIZE_PROPERTY_NAME, Integer.toString(MAX_MESSAGE_BYTES));
+        p.setProperty(BrokerConstants.SESSION_QUEUE_SIZE, Integer.toString(SESSION_QUEUE_SIZE));
         // Otherwise it reports to telemetry.moquette.io at start.
         p.setProperty(BrokerConstants.ENABLE_TELEMETRY_NAME, "false");
         Server server = new Server();
