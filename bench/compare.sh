@@ -242,8 +242,9 @@ start_perch() { # slot [redis]
     "zone.external.max_inflight=65535"
     "zone.external.max_mqueue_len=10000000"
   )
-  # The Redis-backed Perch gets its own embedded redis-server on a free port.
-  [ "$redis" != 0 ] && sets+=("backend.redis.pool1.server=127.0.0.1:$(free_port)")
+  # The Redis-backed Perch gets its own embedded redis-server on a free port (with an address
+  # instead of "embedded", Perch only waits for a Redis there and starts none).
+  [ "$redis" != 0 ] && sets+=("backend.redis.pool1.server=embedded" "backend.redis.embedded.port=$(free_port)")
   # shellcheck disable=SC2206
   [ -n "${PERCH_SET:-}" ] && sets+=(${PERCH_SET})
   local args=(start -c "$etc/perch.conf")
