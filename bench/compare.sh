@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
-# Runs the same MQTT load scenarios against Perch and Mosquitto on this machine and prints one
-# table: scenario | Perch | Mosquitto | ratio. Every broker and client runs on loopback; everything
-# started here is stopped on exit. See bench/README.md for the scenarios and the options.
+# Runs the same MQTT load scenarios against Perch and its peers on this machine and prints one
+# table: scenario | Perch | Mosquitto | ... | ratio (Perch / the best peer). Every broker and client
+# runs on loopback; everything started here is stopped on exit. See bench/README.md.
 #
-#   bench/compare.sh [--seconds N] [--warmup N] [--scenarios a,b,...] [--brokers A,B] [--conns N]
+#   bench/compare.sh [--seconds N] [--warmup N] [--scenarios a,b,...] [--brokers A,B,...] [--conns N]
 #                    [--redis] [--durable] [--keep DIR]
 #
 # A broker is "perch" (bin/perch start on free ports), "mosquitto" (Debian's, installed with apt if
-# missing, on free ports, limits lifted) or "HOST:TCP[:WS[:PID]]" (already running; PID enables
-# the memory row). Environment: BENCH_SECONDS, BENCH_WARMUP, BENCH_SCENARIOS, BENCH_BROKERS, BENCH_CONNS,
+# missing, on free ports, limits lifted), "hivemq" (HiveMQ CE) or "moquette" (both embedded, from
+# perch-bench-peers) or "HOST:TCP[:WS[:PID]]" (already running; PID enables the memory row).
+# Environment: BENCH_SECONDS, BENCH_WARMUP, BENCH_SCENARIOS, BENCH_BROKERS, BENCH_CONNS,
 # BENCH_REDIS=1, BENCH_DURABLE=1 (ACK mode: BENCH_DURABLE_ACK, default redis), PERCH_SET (extra "key=value ..." for bin/perch start), BENCH_JAVA_OPTS,
 # WARM_PASS (seconds of unmeasured QoS 1 load per broker before the throughput rows; 8, 0 = none).
 set -euo pipefail
@@ -16,7 +17,7 @@ set -euo pipefail
 ROOT="$(cd -P "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SECONDS_PER_RUN="${BENCH_SECONDS:-10}"
 WARMUP="${BENCH_WARMUP:-2}"
-SCENARIOS="${BENCH_SCENARIOS:-conn,qos0,qos1,qos2,fanin,fanout,many,latency,ws,redis}"
+SCENARIOS="${BENCH_SCENARIOS:-conn,qos0,qos1,qos2,fanin,fanout,fanout100,pubs1000,large,many,latency,retained,ws,persist,redis}"
 BROKERS="${BENCH_BROKERS:-perch,mosquitto}"
 CONNS="${BENCH_CONNS:-10000}"
 REDIS="${BENCH_REDIS:-0}"
@@ -24,7 +25,7 @@ DURABLE="${BENCH_DURABLE:-0}"
 KEEP=""
 
 usage() {
-  sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 
@@ -122,17 +123,44 @@ bench() { # out-json log-file args...
     "$@" --json >"$out" 2>"$err"
 }
 
-# ---- brokers ------------------------------------------------------------------------------
-# Each started broker is described by LABEL, HOST, TCP, WS and PID arrays indexed 0 (A) and 1 (B).
+PEERS_JAR=""
+ensure_peers() {
+  PEERS_JAR="$(ls "$ROOT"/perch-bench-peers/target/perch-bench-peers-*.jar 2>/dev/null | grep -v -e '-tests' | head -1 || true)"
+  if [ -z "$PEERS_JAR" ] || [ ! -d "$ROOT/perch-bench-peers/target/lib" ]; then
+    log "building perch-bench-peers (HiveMQ CE and Moquette launchers)"
+    (cd "$ROOT" && mvn -B -q -pl perch-bench-peers -am -DskipTests package)
+    PEERS_JAR="$(ls "$ROOT"/perch-bench-peers/target/perch-bench-peers-*.jar | grep -v -e '-tests' | head -1)"
+  fi
+}
 
-LABEL=() HOST=() TCP=() WS=() PID=()
+# ---- brokers ------------------------------------------------------------------------------
+# Each broker is described by LABEL, HOST, TCP, WS and PID arrays indexed by slot: 0.. in --brokers
+# order (SLOTS), the twins with their durable store on for the persist row at 50.. (TWINS), the
+# Perch of the redis and --durable rows at 90 and 91. SLOT_PIDS: what stop_slot ends.
+
+LABEL=() HOST=() TCP=() WS=() PID=() SLOT_PIDS=() KIND=()
+SLOTS=() TWINS=()
+
+# Stops one broker this script started (TERM, then KILL after 5 s), e.g. a twin after its row.
+stop_slot() {
+  local pid
+  for pid in ${SLOT_PIDS[$1]:-}; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in ${SLOT_PIDS[$1]:-}; do
+    for _ in $(seq 50); do
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.1
+    done
+    kill -KILL "$pid" 2>/dev/null || true
+  done
+  SLOT_PIDS[$1]=""
+}
 
 mosquitto_bin() {
   command -v mosquitto 2>/dev/null || { [ -x /usr/sbin/mosquitto ] && echo /usr/sbin/mosquitto; } || true
 }
 
-start_mosquitto() { # slot label
-  local bin tcp ws conf pid
+start_mosquitto() { # slot label [persist]
+  local bin tcp ws conf pid persist="persistence false"
   bin="$(mosquitto_bin)"
   if [ -z "$bin" ]; then
     log "installing Debian's mosquitto"
@@ -146,11 +174,17 @@ start_mosquitto() { # slot label
   tcp=$(free_port)
   ws=$(free_port)
   conf="$WORK/mosquitto-$1.conf"
+  if [ "${3:-}" = persist ]; then
+    # Its store is written at exit and every autosave_interval (default 30 min): kept in memory meanwhile.
+    persist="persistence true
+persistence_location $WORK/mosquitto-data-$1/"
+    mkdir -p "$WORK/mosquitto-data-$1"
+  fi
   # Limits lifted so that Mosquitto queues rather than drops: the comparison is of speed,
   # not of default limits.
   cat >"$conf" <<EOF
 allow_anonymous true
-persistence false
+$persist
 max_queued_messages 0
 max_queued_bytes 0
 max_inflight_messages 0
@@ -166,6 +200,7 @@ EOF
   "$bin" -c "$conf" >"$WORK/mosquitto-$1.log" 2>&1 &
   pid=$!
   STARTED+=("$pid")
+  SLOT_PIDS[$1]="$pid"
   wait_port "$tcp" 20 "$pid" || die "mosquitto did not start: $(cat "$WORK/mosquitto-$1.log")"
   wait_port "$ws" 20 "$pid" || die "mosquitto websockets listener did not start"
   LABEL[$1]=$2 HOST[$1]=127.0.0.1 TCP[$1]=$tcp WS[$1]=$ws PID[$1]=$pid
@@ -207,8 +242,9 @@ start_perch() { # slot [redis]
     "zone.external.max_inflight=65535"
     "zone.external.max_mqueue_len=10000000"
   )
-  # The Redis-backed Perch gets its own embedded redis-server on a free port.
-  [ "$redis" != 0 ] && sets+=("backend.redis.pool1.server=127.0.0.1:$(free_port)")
+  # The Redis-backed Perch gets its own embedded redis-server on a free port (with an address
+  # instead of "embedded", Perch only waits for a Redis there and starts none).
+  [ "$redis" != 0 ] && sets+=("backend.redis.pool1.server=embedded" "backend.redis.embedded.port=$(free_port)")
   # shellcheck disable=SC2206
   [ -n "${PERCH_SET:-}" ] && sets+=(${PERCH_SET})
   local args=(start -c "$etc/perch.conf")
@@ -218,14 +254,41 @@ start_perch() { # slot [redis]
   "$ROOT/bin/perch" "${args[@]}" >"$WORK/perch-$1.out" 2>&1 &
   launcher=$!
   STARTED+=("$launcher")
+  SLOT_PIDS[$1]="$launcher"
   wait_port "$tcp" 300 "$launcher" || die "Perch did not start: $(tail -20 "$WORK/perch-$1.out")"
   wait_port "$ws" 20 "$launcher" || die "Perch websocket listener did not start"
   # bin/perch execs java, but ask the kernel which process owns the port in case it forks.
   pid="$(pid_on_port "$tcp")"
   pid="${pid:-$launcher}"
-  [ "$pid" = "$launcher" ] || STARTED+=("$pid")
+  [ "$pid" = "$launcher" ] || { STARTED+=("$pid"); SLOT_PIDS[$1]="$launcher $pid"; }
   LABEL[$1]=Perch HOST[$1]=127.0.0.1 TCP[$1]=$tcp WS[$1]=$ws PID[$1]=$pid
   log "Perch: tcp $tcp, ws $ws, pid $pid (a JVM: its RSS includes heap and JIT)"
+}
+
+# HiveMQ CE or Moquette, embedded in a JVM of their own (perch-bench-peers), with the heap
+# options bin/perch gives Perch. "persist": their durable store on (HiveMQ's file persistence,
+# Moquette's H2 store).
+start_peer() { # slot hivemq|moquette [persist]
+  local tcp ws pid main label data="$WORK/$2-data-$1"
+  ensure_peers
+  case "$2" in
+    hivemq) main=io.perch.bench.peers.HiveMqLauncher label="HiveMQ CE" ;;
+    moquette) main=io.perch.bench.peers.MoquetteLauncher label=Moquette ;;
+  esac
+  tcp=$(free_port)
+  ws=$(free_port)
+  local args=(--port "$tcp" --ws-port "$ws" --data "$data")
+  [ "${3:-}" = persist ] && args+=(--persist)
+  # shellcheck disable=SC2086
+  java ${PEER_JAVA_OPTS:--Xms64m -XX:MaxRAMPercentage=50} -cp "$PEERS_JAR:$ROOT/perch-bench-peers/target/lib/*" \
+    "$main" "${args[@]}" >"$WORK/$2-$1.log" 2>&1 &
+  pid=$!
+  STARTED+=("$pid")
+  SLOT_PIDS[$1]="$pid"
+  wait_port "$tcp" 120 "$pid" || die "$label did not start: $(tail -20 "$WORK/$2-$1.log")"
+  wait_port "$ws" 20 "$pid" || die "$label websocket listener did not start"
+  LABEL[$1]=$label HOST[$1]=127.0.0.1 TCP[$1]=$tcp WS[$1]=$ws PID[$1]=$pid
+  log "$label: tcp $tcp, ws $ws, pid $pid${3:+ ($3)} (a JVM: its RSS includes heap and JIT)"
 }
 
 use_external() { # slot spec
@@ -236,15 +299,21 @@ use_external() { # slot spec
   wait_port "$tcp" 5 || die "nothing listens on $host:$tcp"
 }
 
-start_broker() { # slot spec
+start_broker() { # slot spec [persist]
+  KIND[$1]=$2
   case "$2" in
-    perch) start_perch "$1" ;;
-    mosquitto)
-      local label=Mosquitto
-      [ "$1" -eq 1 ] && [ "${LABEL[0]:-}" = Mosquitto ] && label="Mosquitto#2"
-      start_mosquitto "$1" "$label" ;;
+    perch) start_perch "$1" ${3:+durable} ;;
+    mosquitto) start_mosquitto "$1" Mosquitto "${3:-}" ;;
+    hivemq | moquette) start_peer "$1" "$2" "${3:-}" ;;
     *) use_external "$1" "$2" ;;
   esac
+  # The same broker twice (to check the script itself): tell the columns apart.
+  local s n=1
+  for s in "${SLOTS[@]}"; do
+    [ "$s" != "$1" ] && [ "${LABEL[$s]:-}" = "${LABEL[$1]}" ] && n=$((n + 1))
+  done
+  [ "$n" -gt 1 ] && LABEL[$1]="${LABEL[$1]}#$n"
+  return 0
 }
 
 # ---- scenarios ----------------------------------------------------------------------------
@@ -253,7 +322,11 @@ field() { sed -n "s/.*\"$2\": \([^,}]*\).*/\1/p" "$1"; }
 
 fmt_int() { printf "%.0f" "$1" | sed ':a;s/\B[0-9]\{3\}\>/,&/;ta'; }
 
-# The cell for one run: the metric, plus the delivered share when it fell short, or FAIL.
+# "100" only when every owed copy arrived: 99.999 shows as 99.99.
+fmt_share() { awk -v s="$1" 'BEGIN { if (s >= 100) print "100"; else printf "%.2f", int(s * 100) / 100 }'; }
+
+# The cell for one run: the metric, the delivered share where copies were owed ("123,456 (100 %)"),
+# dup=N for duplicates, conn-fail when a connection failed, FAIL when the run produced no result.
 cell() { # json metric kind rc
   local json=$1 metric=$2 kind=$3 rc=$4 v share dups
   v="$(field "$json" "$metric" 2>/dev/null || true)"
@@ -266,29 +339,57 @@ cell() { # json metric kind rc
   esac
   share="$(field "$json" deliveredShare)"
   dups="$(field "$json" duplicates)"
-  if [ -n "$share" ] && [ "$share" != null ] && [ "$share" != "100.000" ]; then v="$v (${share%?}%)"; fi
+  if [ -n "$share" ] && [ "$share" != null ]; then v="$v ($(fmt_share "$share") %)"; fi
   if [ -n "$dups" ] && [ "$dups" != 0 ]; then v="$v dup=$dups"; fi
   [ "$rc" -eq 0 ] || v="$v conn-fail"
   echo "$v"
 }
 
-ROWS=()
-add_row() { ROWS+=("$1|$2|$3|$4"); }
-
 ratio() { # a b (plain numbers)
   awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || a == "null" || b == "null" || b + 0 == 0) print "-"; else printf "%.2f", a / b }'
 }
 
-# Runs one scenario on both brokers, alternating which goes first, and adds the table row.
+ROWS=()          # "label|one cell per column|ratio"
+CELLS=() VALS=() # of the scenario being run, indexed by slot
+
+# The subject's figure over the best of the others (the highest; the lowest where lower is better).
+ratio_best() { # low|high subject others...
+  local dir=$1 subj=$2
+  shift 2
+  awk -v dir="$dir" -v subj="$subj" -v others="$*" 'BEGIN {
+    n = split(others, o, " "); best = ""
+    for (i = 1; i <= n; i++) {
+      if (o[i] == "-") continue
+      if (best == "" || (dir == "low" ? o[i] + 0 < best + 0 : o[i] + 0 > best + 0)) best = o[i]
+    }
+    if (subj == "-" || best == "" || best + 0 == 0) print "-"; else printf "%.2f", subj / best }'
+}
+
+# Adds the row of CELLS and VALS over SLOTS (the columns, in order) with the subject's ratio.
+add_row() { # label kind
+  local r="$1" k s v subj="-" others=() dir=high
+  case "$2" in ms | bytes) dir=low ;; esac
+  for k in "${!SLOTS[@]}"; do
+    s=${SLOTS[$k]}
+    v=${VALS[$s]:-}
+    [ -n "$v" ] && [ "$v" != null ] || v="-"
+    r="$r|${CELLS[$s]:-n/a}"
+    if [ "$k" -eq "$SUBJECT" ]; then subj=$v; else others+=("$v"); fi
+  done
+  ROWS+=("$r|$(ratio_best "$dir" "$subj" "${others[@]}")")
+}
+
+# Runs one scenario on every broker of SLOTS, one after the other, starting one column further
+# each scenario (no broker always goes first), and adds the table row.
 ORDER=0
 # In the bench arguments, @WS switches to the broker's WebSocket port and @PID adds --watch-pid.
 scenario() { # id label metric kind bench-args...
-  local name=$1 label=$2 metric=$3 kind=$4
+  local name=$1 label=$2 metric=$3 kind=$4 n=${#SLOTS[@]} k slot
   shift 4
-  local slots=(0 1) vals=() cells=() slot i
+  CELLS=() VALS=()
   ORDER=$((ORDER + 1))
-  [ $((ORDER % 2)) -eq 0 ] && slots=(1 0)
-  for slot in "${slots[@]}"; do
+  for ((k = 0; k < n; k++)); do
+    slot=${SLOTS[$(((k + ORDER - 1) % n))]}
     local args=() a port="${TCP[$slot]}"
     for a in "$@"; do
       case "$a" in
@@ -299,14 +400,27 @@ scenario() { # id label metric kind bench-args...
     done
     local json="$WORK/$name-$slot.json" err="$WORK/$name-$slot.log" rc=0
     if [ -z "$port" ]; then
-      echo "" >"$json"; cells[$slot]="n/a"; vals[$slot]=""; continue
+      echo "" >"$json"; CELLS[$slot]="n/a"; VALS[$slot]=""; continue
     fi
     log "$label on ${LABEL[$slot]}"
     bench "$json" "$err" "${args[@]}" -h "${HOST[$slot]}" -p "$port" || rc=$?
-    cells[$slot]="$(cell "$json" "$metric" "$kind" "$rc")"
-    vals[$slot]="$(field "$json" "$metric" 2>/dev/null || true)"
+    CELLS[$slot]="$(cell "$json" "$metric" "$kind" "$rc")"
+    VALS[$slot]="$(field "$json" "$metric" 2>/dev/null || true)"
   done
-  add_row "$label" "${cells[0]}" "${cells[1]}" "$(ratio "${vals[0]}" "${vals[1]}")"
+  add_row "$label" "$kind"
+}
+
+# A second row from the runs of the scenario just run: another metric of the same JSON files.
+second_row() { # id label metric kind
+  local slot
+  CELLS=() VALS=()
+  for slot in "${SLOTS[@]}"; do
+    if [ -s "$WORK/$1-$slot.json" ]; then
+      CELLS[$slot]="$(cell "$WORK/$1-$slot.json" "$3" "$4" 0)"
+      VALS[$slot]="$(field "$WORK/$1-$slot.json" "$3")"
+    fi
+  done
+  add_row "$2" "$4"
 }
 
 want() { [[ ",$SCENARIOS," == *",$1,"* ]]; }
@@ -321,32 +435,47 @@ if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt $((CONNS + 1000)) ]; 
 fi
 
 ensure_bench
-IFS=, read -r broker_a broker_b <<<"$BROKERS"
-[ -n "${broker_b:-}" ] || die "--brokers needs two brokers, e.g. perch,mosquitto"
-start_broker 0 "$broker_a"
-start_broker 1 "$broker_b"
+IFS=, read -ra SPECS <<<"$BROKERS"
+[ "${#SPECS[@]}" -ge 2 ] || die "--brokers needs two brokers or more, e.g. perch,mosquitto"
+for k in "${!SPECS[@]}"; do
+  SLOTS+=("$k")
+  start_broker "$k" "${SPECS[$k]}"
+done
+# The ratio column is Perch's (the first perch), else the first broker's.
+SUBJECT=0
+for k in "${!SLOTS[@]}"; do
+  if [ "${KIND[$k]}" = perch ]; then SUBJECT=$k; break; fi
+done
 
 D="$SECONDS_PER_RUN"
 # Publishing runs WARMUP + D seconds; rates and latency count only the last D (JIT warm-up of
 # the bench and of a JVM broker stays out of the numbers; totals and shares cover all of it).
-COMMON=(-i 0 --quiet --duration "$(awk -v a="$D" -v b="$WARMUP" 'BEGIN { print a + b }')" --warmup "$WARMUP")
+# The drain (wait for missing copies) outlasts Moquette's 5 s resend of unacknowledged messages;
+# it only lengthens runs that miss copies, and rates run to the last copy either way.
+DRAIN=(--drain 6000)
+COMMON=(-i 0 --quiet --duration "$(awk -v a="$D" -v b="$WARMUP" 'BEGIN { print a + b }')" --warmup "$WARMUP" "${DRAIN[@]}")
 
-# Memory first, while both brokers are fresh: RSS freed by earlier runs would hide the growth.
+# One unmeasured pass of QoS 1 load: a JVM broker's JIT compiles for about 8 s under load (C2
+# thread time, measured), longer than any one run's warm-up.
+warm_pass() { # slot
+  log "warm-up pass on ${LABEL[$1]} (${WARM_PASS:-8} s, not measured)"
+  bench "$WORK/warm-$1.json" "$WORK/warm-$1.log" pubsub -P 1 -S 1 -q 1 -t "b/warm/%i" -i 0 --quiet \
+    --duration "${WARM_PASS:-8}" -h "${HOST[$1]}" -p "${TCP[$1]}" || true
+}
+
+# Memory first, while the brokers are fresh: RSS freed by earlier runs would hide the growth.
 if want conn; then
   scenario conn "$CONNS idle conns: memory/conn (lower better)" rssPerConnBytes bytes \
     conn -c "$CONNS" -i 0 --max-connecting 500 --duration 2 --quiet @PID
-  add_row "$CONNS idle conns: connect rate" "$(cell "$WORK/conn-0.json" connectRate connrate 0)" \
-    "$(cell "$WORK/conn-1.json" connectRate connrate 0)" \
-    "$(ratio "$(field "$WORK/conn-0.json" connectRate)" "$(field "$WORK/conn-1.json" connectRate)")"
+  second_row conn "$CONNS idle conns: connect rate" connectRate connrate
 fi
-# One unmeasured pass per broker before the throughput rows: a JVM broker's JIT compiles for
-# about 8 s under load (C2 thread time, measured), longer than any one run's warm-up. Both
-# brokers get it; the memory row above stays on fresh processes.
-if [ "${WARM_PASS:-8}" -gt 0 ] && { want qos0 || want qos1 || want qos2 || want fanin || want fanout || want many || want latency || want ws; }; then
-  for slot in 0 1; do
-    log "warm-up pass on ${LABEL[$slot]} (${WARM_PASS:-8} s, not measured)"
-    bench "$WORK/warm-$slot.json" "$WORK/warm-$slot.log" pubsub -P 1 -S 1 -q 1 -t "b/warm/%i" -i 0 --quiet \
-      --duration "${WARM_PASS:-8}" -h "${HOST[$slot]}" -p "${TCP[$slot]}" || true
+# Every broker gets the warm-up pass; the memory row above stays on fresh processes.
+if [ "${WARM_PASS:-8}" -gt 0 ]; then
+  for s in qos0 qos1 qos2 fanin fanout fanout100 pubs1000 large many latency retained ws; do
+    if want "$s"; then
+      for slot in "${SLOTS[@]}"; do warm_pass "$slot"; done
+      break
+    fi
   done
 fi
 want qos0 && scenario qos0 "QoS 0 1->1 saturate (delivered msg/s)" deliverRate rate \
@@ -359,19 +488,57 @@ want fanin && scenario fanin "fan-in 10->1 QoS 1 (delivered msg/s)" deliverRate 
   pubsub -P 10 -S 1 -q 1 -t "b/in/%i" --sub-topic "b/in/+" "${COMMON[@]}"
 want fanout && scenario fanout "fan-out 1->10 QoS 1 (delivered msg/s)" deliverRate rate \
   pubsub -P 1 -S 10 -q 1 -t "b/out" --sub-topic "b/out" "${COMMON[@]}"
+want fanout100 && scenario fanout100 "fan-out 1->100 QoS 0 (delivered msg/s)" deliverRate rate \
+  pubsub -P 1 -S 100 -q 0 -t "b/out100" --sub-topic "b/out100" "${COMMON[@]}"
+TOTAL_RATE="${BENCH_TOTAL_RATE:-10000}"
+want pubs1000 && scenario pubs1000 "1,000 pubs at $(fmt_int "$TOTAL_RATE") msg/s in all -> 1 sub QoS 1: p99 latency (lower better)" \
+  latencyP99Ms ms pubsub -P 1000 -S 1 -q 1 --total-rate "$TOTAL_RATE" -t "b/pubs/%i" --sub-topic "b/pubs/+" "${COMMON[@]}"
+want large && scenario large "64 KiB payloads QoS 1 1->1 (delivered msg/s)" deliverRate rate \
+  pubsub -P 1 -S 1 -q 1 -s 65536 -t "b/big/%i" "${COMMON[@]}"
 want many && scenario many "100->100 pairs QoS 1 (delivered msg/s)" deliverRate rate \
   pubsub -P 100 -S 100 -q 1 -t "b/pair/%i" "${COMMON[@]}"
 want latency && scenario latency "5,000 msg/s QoS 1: p99 latency (lower better)" latencyP99Ms ms \
   pubsub -P 1 -S 1 -q 1 --rate 5000 -t "b/lat/%i" "${COMMON[@]}"
+# 100 topics hold a retained message each; 1,000 subscribers then connect to b/ret/#: copies per
+# second from their first connect to the last of the 100,000 copies.
+want retained && scenario retained "retained: 100 topics -> 1,000 new subs (copies/s)" deliverRate rate \
+  pubsub -P 100 -S 1000 -q 1 --count 1 --retain --subs-after -t "b/ret/%i" --sub-topic "b/ret/#" -i 0 --quiet "${DRAIN[@]}"
 want ws && scenario ws "WebSocket QoS 1 1->1 (delivered msg/s)" deliverRate rate \
   pubsub -P 1 -S 1 -q 1 -t "b/ws/%i" @WS "${COMMON[@]}"
+# Persistent sessions where the durable store matters: a twin of each broker with its store on
+# (Perch persistence.mode=redis, HiveMQ file persistence, Mosquitto persistence true, Moquette H2),
+# fresh, warmed up, then stopped. 10 subscribers (clean session 0) subscribe and leave; one
+# publisher sends PERSIST_COUNT QoS 1 messages; they come back to the queued copies.
+PERSIST_COUNT="${BENCH_PERSIST_COUNT:-10000}"
+if want persist; then
+  BASE=("${SLOTS[@]}")
+  TWINS=()
+  for k in "${!BASE[@]}"; do
+    case "${KIND[$k]}" in
+      perch | mosquitto | hivemq | moquette)
+        start_broker $((50 + k)) "${KIND[$k]}" persist
+        LABEL[$((50 + k))]=${LABEL[$k]}
+        TWINS+=($((50 + k)))
+        [ "${WARM_PASS:-8}" -gt 0 ] && warm_pass $((50 + k)) ;;
+      *) TWINS+=($((50 + k))); TCP[$((50 + k))]="" ;; # an external broker: n/a
+    esac
+  done
+  SLOTS=("${TWINS[@]}")
+  scenario persist "persistent, 10 subs away: publish $(fmt_int "$PERSIST_COUNT") QoS 1 (acked msg/s)" ackRate rate \
+    pubsub -P 1 -S 10 -q 1 --no-clean --subs-away --count "$PERSIST_COUNT" -t "b/away/%i" --sub-topic "b/away/#" -i 0 --quiet "${DRAIN[@]}"
+  second_row persist "persistent, subs back: queued copies (delivered msg/s)" deliverRate rate
+  for s in "${TWINS[@]}"; do stop_slot "$s"; done
+  SLOTS=("${BASE[@]}")
+fi
 PERSISTED=""
 if want redis; then
-  if [ "$REDIS" = 1 ]; then
+  if [ "$REDIS" = 1 ] && [ "${KIND[0]}" != perch ]; then
+    PERSISTED="persisted QoS 1 (Redis backend): skipped, the first broker must be perch"
+  elif [ "$REDIS" = 1 ]; then
     # A second Perch with the shipped emqx_backend_redis.conf (every QoS 1 message written to
     # its own embedded Redis: hash, TTL, sorted set) against the plain Perch, back to back.
-    start_perch 2 1
-    LABEL[2]="Perch+Redis"
+    start_perch 90 1
+    LABEL[90]="Perch+Redis"
     plain="$WORK/redis-plain.json" persisted="$WORK/redis-persisted.json"
     log "QoS 1 on Perch without and with the Redis backend"
     # This Perch is a fresh JVM: its JIT compiles for about 8 s of load (C2 thread time, measured),
@@ -379,7 +546,7 @@ if want redis; then
     rw=$(( WARMUP > 8 ? WARMUP : 8 ))
     RCOMMON=(-i 0 --quiet --duration "$(awk -v a="$D" -v b="$rw" 'BEGIN { print a + b }')" --warmup "$rw")
     bench "$plain" "$WORK/redis-plain.log" pubsub -P 1 -S 1 -q 1 -t "b/plain/%i" "${RCOMMON[@]}" -h 127.0.0.1 -p "${TCP[0]}" || true
-    bench "$persisted" "$WORK/redis-persisted.log" pubsub -P 1 -S 1 -q 1 -t "b/persist/%i" "${RCOMMON[@]}" -h 127.0.0.1 -p "${TCP[2]}" || true
+    bench "$persisted" "$WORK/redis-persisted.log" pubsub -P 1 -S 1 -q 1 -t "b/persist/%i" "${RCOMMON[@]}" -h 127.0.0.1 -p "${TCP[90]}" || true
     PERSISTED="persisted QoS 1 1->1 (Redis backend on): $(cell "$persisted" deliverRate rate 0) msg/s against $(cell "$plain" deliverRate rate 0) msg/s without it = $(ratio "$(field "$persisted" deliverRate)" "$(field "$plain" deliverRate)") of Perch's own QoS 1"
   else
     PERSISTED="persisted QoS 1 (Redis backend): skipped, run with --redis (or BENCH_REDIS=1)"
@@ -388,12 +555,12 @@ fi
 
 DURABLE_ROWS=()
 if [ "$DURABLE" = 1 ]; then
-  if [ "${LABEL[0]}" != Perch ]; then
+  if [ "${KIND[0]}" != perch ]; then
     DURABLE_ROWS+=("durable sessions: skipped, the first broker must be perch (memory mode) to compare with")
   else
     # A Perch whose persistent sessions live in Redis (its own embedded redis-server), against
     # the first Perch (memory mode), same load with persistent publishers and subscribers.
-    start_perch 3 durable
+    start_perch 91 durable
     rw=$(( WARMUP > 8 ? WARMUP : 8 ))
     DCOMMON=(-i 0 --quiet --no-clean -x 3600 --duration "$(awk -v a="$D" -v b="$rw" 'BEGIN { print a + b }')" --warmup "$rw")
     # In the bench arguments @ becomes a topic prefix of each run's own.
@@ -402,7 +569,7 @@ if [ "$DURABLE" = 1 ]; then
       shift 2
       log "$label: memory mode, then persistence.mode=redis"
       bench "$mem" "$WORK/durable-$id-mem.log" "${@//@/b\/dm-$id}" "${DCOMMON[@]}" -h 127.0.0.1 -p "${TCP[0]}" || true
-      bench "$red" "$WORK/durable-$id-redis.log" "${@//@/b\/dr-$id}" "${DCOMMON[@]}" -h 127.0.0.1 -p "${TCP[3]}" || true
+      bench "$red" "$WORK/durable-$id-redis.log" "${@//@/b\/dr-$id}" "${DCOMMON[@]}" -h 127.0.0.1 -p "${TCP[91]}" || true
       DURABLE_ROWS+=("$label, persistent sessions: $(cell "$red" deliverRate rate 0) msg/s durable (ack=${BENCH_DURABLE_ACK:-redis}) against $(cell "$mem" deliverRate rate 0) msg/s in memory = $(ratio "$(field "$red" deliverRate)" "$(field "$mem" deliverRate)")")
     }
     durable_row qos1 "QoS 1 1->1" pubsub -P 1 -S 1 -q 1 -t "@/%i"
@@ -413,23 +580,36 @@ fi
 
 # ---- the table ----------------------------------------------------------------------------
 
-w1=8 w2=${#LABEL[0]} w3=${#LABEL[1]}
+COLS=(scenario)
+for s in "${SLOTS[@]}"; do COLS+=("${LABEL[$s]}"); done
+COLS+=(ratio)
+WIDTHS=()
+for k in "${!COLS[@]}"; do WIDTHS[$k]=${#COLS[$k]}; done
 for r in "${ROWS[@]}"; do
-  IFS='|' read -r s a b _ <<<"$r"
-  [ ${#s} -gt $w1 ] && w1=${#s}
-  [ ${#a} -gt $w2 ] && w2=${#a}
-  [ ${#b} -gt $w3 ] && w3=${#b}
+  IFS='|' read -ra f <<<"$r"
+  for k in "${!f[@]}"; do [ ${#f[$k]} -gt "${WIDTHS[$k]:-0}" ] && WIDTHS[$k]=${#f[$k]}; done
 done
+print_row() { # fields...
+  local f=("$@") k last=$((${#COLS[@]} - 1)) line
+  line="$(printf "%-${WIDTHS[0]}s" "${f[0]}")"
+  for ((k = 1; k < last; k++)); do line="$line | $(printf "%${WIDTHS[$k]}s" "${f[$k]:-}")"; done
+  echo "$line | ${f[$last]:-}"
+}
 echo
 echo "Perch bench: ${D} s measured after ${WARMUP} s warm-up per run (and one ${WARM_PASS:-8} s warm-up pass per broker), $(nproc) cores, brokers and clients on this host"
-printf "%-${w1}s | %${w2}s | %${w3}s | %s\n" scenario "${LABEL[0]}" "${LABEL[1]}" "ratio"
-printf "%s\n" "$(printf '%*s' $((w1 + w2 + w3 + 16)) '' | tr ' ' '-')"
+print_row "${COLS[@]}"
+total=0
+for w in "${WIDTHS[@]}"; do total=$((total + w + 3)); done
+printf "%s\n" "$(printf '%*s' "$total" '' | tr ' ' '-')"
 for r in "${ROWS[@]}"; do
-  IFS='|' read -r s a b q <<<"$r"
-  printf "%-${w1}s | %${w2}s | %${w3}s | %s\n" "$s" "$a" "$b" "$q"
+  IFS='|' read -ra f <<<"$r"
+  print_row "${f[@]}"
 done
 echo
-echo "ratio = ${LABEL[0]} / ${LABEL[1]}. Cells show the delivered share when under 100%, dup=N for duplicates."
+others=()
+for k in "${!SLOTS[@]}"; do [ "$k" -eq "$SUBJECT" ] || others+=("${LABEL[${SLOTS[$k]}]}"); done
+echo "ratio = ${LABEL[${SLOTS[$SUBJECT]}]} / the best of $(IFS=,; echo "${others[*]}" | sed 's/,/, /g') per row (the highest; the lowest where lower is better)."
+echo "Cells: the figure, then the delivered share (copies received / copies owed) where copies were owed; dup=N for duplicates."
 [ -n "$PERSISTED" ] && echo "$PERSISTED"
 for r in "${DURABLE_ROWS[@]}"; do echo "$r"; done
 true

@@ -23,6 +23,7 @@ final class PubCommand extends RunCommand {
                 .ratePerPub(publish.ratePerPublisher(clients))
                 .countPerPub(publish.count)
                 .inflight(publish.inflight)
+                .retain(publish.retain)
                 .durationMillis(run.durationMillis(publish.count > 0));
     }
 }

@@ -30,6 +30,9 @@ public final class PublishOptions {
             description = "Unacknowledged QoS 1/2 messages per publisher, at most (default: ${DEFAULT-VALUE}).")
     int inflight;
 
+    @Option(names = "--retain", description = "Publish with the RETAIN flag.")
+    boolean retain;
+
     double ratePerPublisher(int publishers) {
         if (totalRate != null) {
             return publishers > 0 ? totalRate / publishers : 0;

@@ -45,6 +45,7 @@ public final class BenchClient extends ChannelInboundHandlerAdapter {
     private final Receiver receiver;
     private final String filter;
     private final int subQos;
+    private final boolean resume;
 
     private ChannelHandlerContext ctx;
     private ScheduledFuture<?> connackTimeout;
@@ -67,8 +68,9 @@ public final class BenchClient extends ChannelInboundHandlerAdapter {
         this.topic = pub == null ? null : Topics.expand(pub.topicTemplate(), index, clientId);
         this.publisher = pub == null ? null
                 : new Publisher(index, topic, pub.qos(), pub.payloadSize(), pub.rate(), pub.count(), pub.inflight(),
-                        counters, () -> events.publisherDone(this));
-        this.receiver = sub == null ? null : new Receiver(counters, latency);
+                        pub.retain(), counters, () -> events.publisherDone(this));
+        this.receiver = sub == null ? null : new Receiver(counters, sub.resume() ? null : latency);
+        this.resume = sub != null && sub.resume();
         this.filter = sub == null ? null : Topics.expand(sub.filterTemplate(), index, clientId);
         this.subQos = sub == null ? 0 : sub.qos();
     }
@@ -89,6 +91,11 @@ public final class BenchClient extends ChannelInboundHandlerAdapter {
     /** The expanded publish topic, or null for a client that does not publish. */
     public String topic() {
         return topic;
+    }
+
+    /** When this subscriber last received a PUBLISH ({@code System.nanoTime()}), 0 if never or not a subscriber. */
+    public long lastDeliveryNanos() {
+        return receiver == null ? 0 : receiver.lastDeliveryNanos();
     }
 
     /** Runs {@code task} on this client's event loop (no-op before the channel exists). */
@@ -286,7 +293,10 @@ public final class BenchClient extends ChannelInboundHandlerAdapter {
             publisher.attach(ctx, receiveMaximum(ack.variableHeader().properties()));
         }
         events.connected(this);
-        if (filter != null) {
+        if (resume) {
+            // The session kept the subscription only if the broker kept the session.
+            events.subscribed(this, ack.variableHeader().isSessionPresent());
+        } else if (filter != null) {
             ctx.writeAndFlush(Connects.subscribe(filter, subQos), ctx.voidPromise());
         }
     }

@@ -55,7 +55,7 @@ final class Publisher {
     private ScheduledFuture<?> ticker;
 
     Publisher(int index, String topic, int qos, int payloadSize, double rate, long count, int window,
-              Counters counters, Runnable onDone) {
+              boolean retain, Counters counters, Runnable onDone) {
         this.index = index;
         this.topic = topic;
         this.qos = MqttQoS.valueOf(qos);
@@ -66,7 +66,7 @@ final class Publisher {
         this.counters = counters;
         this.onDone = onDone;
         // The encoder recomputes the remaining length, so one fixed header serves every PUBLISH.
-        this.publishHeader = new MqttFixedHeader(MqttMessageType.PUBLISH, false, this.qos, false, 0);
+        this.publishHeader = new MqttFixedHeader(MqttMessageType.PUBLISH, false, this.qos, retain, 0);
     }
 
     /** Called on CONNACK: the broker's Receive Maximum (MQTT 5) may narrow the window. */

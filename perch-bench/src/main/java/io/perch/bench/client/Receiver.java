@@ -14,6 +14,7 @@ import io.perch.bench.stats.Latency;
 import io.perch.bench.stats.SequenceWindow;
 
 import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Subscribing side of one client: stamps in, acks out, on the channel's event loop.
@@ -31,7 +32,10 @@ final class Receiver {
     private static final int MAX_PUBLISHER = 1 << 20;
 
     private final Counters counters;
+    /** Null when latency means nothing here (messages queued while the subscriber was away). */
     private final Latency latency;
+    /** Written on the loop, read by the run when it ends: an ordered store, no fence per message. */
+    private final AtomicLong lastDelivery = new AtomicLong();
     /** One window per publisher index, grown on demand. */
     private SequenceWindow[] windows = new SequenceWindow[4];
 
@@ -44,10 +48,12 @@ final class Receiver {
         long now = System.nanoTime();
         try {
             counters.delivered.increment();
+            lastDelivery.lazySet(now);
             ByteBuf payload = msg.payload();
             if (Stamp.isStamped(payload)) {
                 long took = now - Stamp.sendNanos(payload);
-                if (took >= 0) {
+                // A retained copy's age is how long it was kept, not how long delivery took.
+                if (took >= 0 && latency != null && !msg.fixedHeader().isRetain()) {
                     latency.record(took);
                 }
                 track(Stamp.publisher(payload), Stamp.sequence(payload));
@@ -66,6 +72,10 @@ final class Receiver {
         } finally {
             msg.release();
         }
+    }
+
+    long lastDeliveryNanos() {
+        return lastDelivery.get();
     }
 
     void onPubRel(ChannelHandlerContext ctx, int packetId) {

@@ -42,6 +42,8 @@ public final class BenchRun implements ClientEvents {
     private final AtomicLong lastOutcomeNanos = new AtomicLong();
     private final Map<String, LongAdder> failureReasons = new ConcurrentHashMap<>();
     private final Map<BenchClient, Boolean> subscribedOk = new ConcurrentHashMap<>();
+    /** Topics that got at least one message: each holds one retained message for late subscribers. */
+    private final java.util.Set<String> topicsSent = ConcurrentHashMap.newKeySet();
     /** Publishers already counted down: a publisher that finishes and later drops counts once. */
     private final java.util.Set<BenchClient> finished = ConcurrentHashMap.newKeySet();
     /** Opens once the latches below exist, so {@link #awaitSubscribed} can wait on them. */
@@ -59,43 +61,44 @@ public final class BenchRun implements ClientEvents {
     }
 
     public BenchResult run() throws InterruptedException {
+        if (spec.join() == SubscriberJoin.AWAY && settings.cleanStart()) {
+            throw new IllegalArgumentException("subscribers away need persistent sessions: --no-clean "
+                    + "(and --session-expiry with MQTT 5)");
+        }
         try (Transport transport = new Transport(settings, spec.threads())) {
-            List<BenchClient> subs = new ArrayList<>();
+            List<BenchClient> subs = subscribers(false);
             List<BenchClient> pubs = new ArrayList<>();
-            List<BenchClient> all = new ArrayList<>();
-            for (int i = 0; i < spec.subscribers(); i++) {
-                subs.add(new BenchClient(i, "sub", settings, this, counters, latency, null,
-                        new SubscribeSpec(spec.subTopic(), spec.subQos())));
-            }
+            List<BenchClient> idle = new ArrayList<>();
             for (int i = 0; i < spec.publishers(); i++) {
                 pubs.add(new BenchClient(i, "pub", settings, this, counters, latency,
                         new PublishSpec(spec.pubTopic(), spec.qos(), spec.payloadSize(), spec.ratePerPub(),
-                                spec.countPerPub(), spec.inflight()), null));
+                                spec.countPerPub(), spec.inflight(), spec.retain()), null));
             }
-            all.addAll(subs);
-            all.addAll(pubs);
             for (int i = 0; i < spec.idle(); i++) {
-                all.add(new BenchClient(i, "conn", settings, this, counters, latency, null, null));
+                idle.add(new BenchClient(i, "conn", settings, this, counters, latency, null, null));
             }
-            outcomes = new CountDownLatch(all.size());
-            subAcks = new CountDownLatch(subs.size());
-            ready.countDown();
+            // Who connects first: everybody, or (subscribers joining after publishing) all but them.
+            List<BenchClient> first = new ArrayList<>();
+            if (spec.join() != SubscriberJoin.AFTER) {
+                first.addAll(subs);
+            }
+            if (spec.join() != SubscriberJoin.AWAY) {
+                first.addAll(pubs);
+                first.addAll(idle);
+            }
             publishersDone = new CountDownLatch(spec.countPerPub() > 0 ? pubs.size() : 0);
-            status("%s: %d clients to %s:%d (%s%s%s, MQTT %s, %d threads, %s)", spec.mode(), all.size(),
-                    settings.host(), settings.port(), settings.webSocket() ? "ws" : "tcp",
-                    settings.tls() ? "+tls" : "", settings.webSocket() ? " " + settings.wsPath() : "",
-                    settings.mqttVersion() == 5 ? "5" : "3.1.1", spec.threads(), transport.transportName());
+            status("%s: %d clients to %s:%d (%s%s%s, MQTT %s, %d threads, %s%s)", spec.mode(),
+                    subs.size() + pubs.size() + idle.size(), settings.host(), settings.port(),
+                    settings.webSocket() ? "ws" : "tcp", settings.tls() ? "+tls" : "",
+                    settings.webSocket() ? " " + settings.wsPath() : "",
+                    settings.mqttVersion() == 5 ? "5" : "3.1.1", spec.threads(), transport.transportName(),
+                    spec.join() == SubscriberJoin.BEFORE ? "" : ", subscribers " + spec.join().name().toLowerCase(
+                            java.util.Locale.ROOT));
 
             long rssBefore = spec.watchPid() > 0 ? Rss.bytes(spec.watchPid()) : -1;
-            long t0 = System.nanoTime();
-            lastOutcomeNanos.set(t0);
             connector = new Connector(transport, spec.connectInterval(), spec.maxConnecting());
-            connector.connectAll(all);
-            awaitConnects(all.size(), t0);
-            if (!subAcks.await(SUBACK_WAIT_MS, TimeUnit.MILLISECONDS)) {
-                status("gave up waiting for %d SUBACKs", subAcks.getCount());
-            }
-            double connectSeconds = (lastOutcomeNanos.get() - t0) / 1e9;
+            int attempts = first.size();
+            double connectSeconds = connectGroup(first);
             reportFailures();
             long rssAfter = -1;
             if (rssBefore >= 0) {
@@ -104,16 +107,112 @@ public final class BenchRun implements ClientEvents {
                 rssAfter = Rss.bytes(spec.watchPid());
             }
 
-            Phase phase = pubs.isEmpty() ? hold() : publish(pubs, subs);
-            BenchResult result = new BenchResult(spec.mode(), transport.transportName(), all.size(),
+            Phase phase;
+            List<BenchClient> late = List.of();
+            if (pubs.isEmpty()) {
+                phase = hold();
+            } else if (spec.join() == SubscriberJoin.BEFORE) {
+                phase = publish(pubs, subs.isEmpty() ? null : grantedFilters(subs), true);
+            } else {
+                List<String> filters = null;
+                if (spec.join() == SubscriberJoin.AWAY) {
+                    // Subscribed; now away, so the broker queues in their sessions what comes next.
+                    filters = grantedFilters(subs);
+                    disconnect(subs);
+                    attempts += pubs.size() + idle.size();
+                    connectSeconds += connectGroup(concat(pubs, idle));
+                }
+                Phase published = publish(pubs, filters, false);
+                late = spec.join() == SubscriberJoin.AWAY ? subscribers(true) : subs;
+                attempts += late.size();
+                phase = rejoin(published, late);
+            }
+            BenchResult result = new BenchResult(spec.mode(), transport.transportName(), attempts,
                     connected.get(), failed.get(), counters.dropped.sum(), connectSeconds, phase.window,
                     phase.sent, counters.acked.sum(), counters.rejected.sum(),
                     counters.delivered.sum(), counters.duplicates.sum(), counters.outOfOrder.sum(),
                     counters.foreign.sum(), phase.expected, latency.total(), rssBefore, rssAfter);
-            disconnect(all);
+            disconnect(concat(first, concat(pubs, late)));
             return result;
         }
     }
+
+    /** Subscribing clients; {@code resume}: coming back to their sessions (same client ids, no SUBSCRIBE). */
+    private List<BenchClient> subscribers(boolean resume) {
+        List<BenchClient> subs = new ArrayList<>();
+        for (int i = 0; i < spec.subscribers(); i++) {
+            subs.add(new BenchClient(i, "sub", settings, this, counters, latency, null,
+                    new SubscribeSpec(spec.subTopic(), spec.subQos(), resume)));
+        }
+        return subs;
+    }
+
+    private static List<BenchClient> concat(List<BenchClient> a, List<BenchClient> b) {
+        List<BenchClient> all = new ArrayList<>(a);
+        for (BenchClient c : b) {
+            if (!all.contains(c)) {
+                all.add(c);
+            }
+        }
+        return all;
+    }
+
+    /** Connects {@code group}, waits for every outcome and SUBACK; returns the seconds connecting took. */
+    private double connectGroup(List<BenchClient> group) throws InterruptedException {
+        long t0 = System.nanoTime();
+        lastOutcomeNanos.set(t0);
+        outcomes = new CountDownLatch(group.size());
+        subAcks = new CountDownLatch((int) group.stream().filter(c -> c.filter() != null).count());
+        ready.countDown();
+        connector.connectAll(group);
+        awaitConnects(group.size(), t0);
+        if (!subAcks.await(SUBACK_WAIT_MS, TimeUnit.MILLISECONDS)) {
+            status("gave up waiting for %d SUBACKs", subAcks.getCount());
+        }
+        return (lastOutcomeNanos.get() - t0) / 1e9;
+    }
+
+    private List<String> grantedFilters(List<BenchClient> subs) {
+        List<String> filters = new ArrayList<>();
+        for (BenchClient s : subs) {
+            if (Boolean.TRUE.equals(subscribedOk.get(s))) {
+                filters.add(s.filter());
+            }
+        }
+        return filters;
+    }
+
+    /**
+     * The subscribers (re)join after every publish was acknowledged; rates run from the start of
+     * their connecting to the last copy they received. Owed: with subscribers away, every message
+     * once per filter that was subscribed before they left (a lost session shows as lost copies);
+     * joining after, the one retained message of each topic, per filter granted now.
+     */
+    private Phase rejoin(Phase published, List<BenchClient> late)
+            throws InterruptedException {
+        long joinStart = System.nanoTime();
+        status("subscribers %s", spec.join() == SubscriberJoin.AWAY ? "coming back" : "joining");
+        connectGroup(late);
+        reportFailures();
+        long expected = 0;
+        if (spec.join() == SubscriberJoin.AWAY) {
+            expected = published.expected;
+        } else {
+            List<String> filters = grantedFilters(late);
+            for (String topic : topicsSent) {
+                expected += io.perch.bench.topic.Topics.copiesOwed(topic, filters);
+            }
+        }
+        drain(published.sent, expected, joinStart, new Progress(counters, latency, joinStart));
+        long last = joinStart;
+        for (BenchClient s : late) {
+            last = Math.max(last, s.lastDeliveryNanos());
+        }
+        BenchResult.Window w = published.window;
+        return new Phase(new BenchResult.Window(0, w.publishSeconds(), (last - joinStart) / 1e9, w.sent(), w.acked(),
+                counters.delivered.sum()), published.sent, expected);
+    }
+
 
     private record Phase(BenchResult.Window window, long sent, long expected) {
     }
@@ -143,13 +242,12 @@ public final class BenchRun implements ClientEvents {
         return new Phase(BenchResult.whole(seconds, seconds, 0, 0, counters.delivered.sum()), 0, -1);
     }
 
-    private Phase publish(List<BenchClient> pubs, List<BenchClient> subs) throws InterruptedException {
-        List<String> filters = new ArrayList<>();
-        for (BenchClient s : subs) {
-            if (Boolean.TRUE.equals(subscribedOk.get(s))) {
-                filters.add(s.filter());
-            }
-        }
+    /**
+     * Publishes, then waits for the acks and, with {@code copiesNow}, for the owed copies.
+     *
+     * @param filters the subscriptions owed copies of what is sent, null when nobody is (pub)
+     */
+    private Phase publish(List<BenchClient> pubs, List<String> filters, boolean copiesNow) throws InterruptedException {
         long start = System.nanoTime();
         Progress progress = new Progress(counters, latency, start);
         pubs.forEach(BenchClient::startPublishing);
@@ -183,17 +281,20 @@ public final class BenchRun implements ClientEvents {
             }
         }
         long sent = 0;
-        long expected = subs.isEmpty() ? -1 : 0;
+        long expected = filters == null ? -1 : 0;
         for (BenchClient p : pubs) {
             long n = p.stopPublishing().join();
             sent += n;
-            if (!subs.isEmpty()) {
+            if (n > 0) {
+                topicsSent.add(p.topic());
+            }
+            if (filters != null) {
                 expected += n * io.perch.bench.topic.Topics.copiesOwed(p.topic(), filters);
             }
         }
         long pubEnd = System.nanoTime();
         Snapshot atEnd = Snapshot.take(counters, pubEnd);
-        long lastDelivery = drain(sent, expected, pubEnd, progress);
+        long lastDelivery = drain(sent, copiesNow ? expected : -1, pubEnd, progress);
         if (from == null) {
             from = new Snapshot(start, 0, 0, 0);
         }
@@ -306,7 +407,8 @@ public final class BenchRun implements ClientEvents {
     public void subscribed(BenchClient client, boolean granted) {
         subscribedOk.put(client, granted);
         if (!granted) {
-            failureReasons.computeIfAbsent("subscription refused", r -> new LongAdder()).increment();
+            failureReasons.computeIfAbsent("subscription refused (or, coming back, the session was not kept)",
+                    r -> new LongAdder()).increment();
         }
         subAcks.countDown();
     }

@@ -16,11 +16,15 @@ import io.perch.bench.payload.Stamp;
  * @param warmupMillis    publishing time before rates and latency start counting
  * @param drainMillis     after publishing stops, how long without a new delivery ends the wait
  * @param watchPid        a broker pid whose VmRSS is sampled before and after connecting; 0 none
+ * @param retain          publishes carry the RETAIN flag
+ * @param join            when the subscribers are there: before publishing, after it (retained
+ *                        messages only) or away during it (persistent sessions)
  */
 public record RunSpec(String mode, int publishers, int subscribers, int idle, int qos, int subQos,
                       int payloadSize, String pubTopic, String subTopic, double ratePerPub, long countPerPub,
                       int inflight, long durationMillis, long warmupMillis, long connectInterval, int maxConnecting,
-                      long drainMillis, int threads, boolean progress, long watchPid) {
+                      long drainMillis, int threads, boolean progress, long watchPid, boolean retain,
+                      SubscriberJoin join) {
 
     public RunSpec {
         if (qos < 0 || qos > 2 || subQos < 0 || subQos > 2) {
@@ -32,6 +36,15 @@ public record RunSpec(String mode, int publishers, int subscribers, int idle, in
         }
         if (inflight < 1 || inflight > 65535) {
             throw new IllegalArgumentException("inflight must be 1..65535");
+        }
+        if (join != SubscriberJoin.BEFORE && (qos == 0 || subscribers == 0 || publishers == 0)) {
+            // Only an acknowledged message is known to be in the broker when the subscribers come.
+            throw new IllegalArgumentException("subscribers joining " + join.name().toLowerCase(java.util.Locale.ROOT)
+                    + " publishing need publishers, subscribers and QoS 1 or 2");
+        }
+        if (join == SubscriberJoin.AFTER && !retain) {
+            throw new IllegalArgumentException("subscribers joining after publishing need --retain: "
+                    + "they receive retained messages only");
         }
         if (maxConnecting < 1) {
             throw new IllegalArgumentException("max connecting must be at least 1");
@@ -69,6 +82,8 @@ public record RunSpec(String mode, int publishers, int subscribers, int idle, in
         private int threads = Runtime.getRuntime().availableProcessors();
         private boolean progress;
         private long watchPid;
+        private boolean retain;
+        private SubscriberJoin join = SubscriberJoin.BEFORE;
 
         private Builder(String mode) {
             this.mode = mode;
@@ -93,12 +108,14 @@ public record RunSpec(String mode, int publishers, int subscribers, int idle, in
         public Builder threads(int n) { threads = n; return this; }
         public Builder progress(boolean on) { progress = on; return this; }
         public Builder watchPid(long pid) { watchPid = pid; return this; }
+        public Builder retain(boolean on) { retain = on; return this; }
+        public Builder join(SubscriberJoin j) { join = j; return this; }
 
         public RunSpec build() {
             return new RunSpec(mode, publishers, subscribers, idle, qos, subQos < 0 ? qos : subQos, payloadSize,
                     pubTopic, subTopic == null ? pubTopic : subTopic, ratePerPub, countPerPub, inflight,
                     durationMillis, warmupMillis, connectInterval, maxConnecting, drainMillis, Math.max(1, threads), progress,
-                    watchPid);
+                    watchPid, retain, join);
         }
     }
 }
