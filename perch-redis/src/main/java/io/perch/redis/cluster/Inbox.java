@@ -266,7 +266,7 @@ public final class Inbox implements AutoCloseable {
         boolean drained = handed == null;
         int handedOn = 0;
         for (StreamMessage<byte[], byte[]> m : page) {
-            if (handed != null && !handed.first(m.getId())) {
+            if (handed != null && handed.already(m.getId())) {
                 if (!handed.waiting(inFlight, m.getId())) {
                     inFlight.add(new InFlight(m.getId(), DONE)); // its XACK was lost: acknowledge it again
                 }
@@ -292,6 +292,10 @@ public final class Inbox implements AutoCloseable {
                 }
             }
             inFlight.add(new InFlight(m.getId(), done));
+            if (handed != null) {
+                // Marked once handled: a release that failed half way is handled again when re-read.
+                handed.mark(m.getId());
+            }
         }
         return handedOn;
     }
@@ -316,17 +320,19 @@ public final class Inbox implements AutoCloseable {
         private long ms = -1;
         private long seq = -1;
 
-        /** True (and remembered) when {@code id} is after every entry handed on so far. */
-        boolean first(String id) {
+        /** True when {@code id} is at or before the last entry handed on. */
+        boolean already(String id) {
             int dash = id.indexOf('-');
             long m = Long.parseLong(id, 0, dash, 10);
             long s = Long.parseLong(id, dash + 1, id.length(), 10);
-            if (m < ms || (m == ms && s <= seq)) {
-                return false;
-            }
-            ms = m;
-            seq = s;
-            return true;
+            return m < ms || (m == ms && s <= seq);
+        }
+
+        /** {@code id} was handed on (entries are handed on in stream order). */
+        void mark(String id) {
+            int dash = id.indexOf('-');
+            ms = Long.parseLong(id, 0, dash, 10);
+            seq = Long.parseLong(id, dash + 1, id.length(), 10);
         }
 
         /** The entries from {@code failedId} on were not all delivered: they are handed on again. */
