@@ -34,7 +34,7 @@ class LaunchersTest {
 
     @Test
     @org.junit.jupiter.api.Disabled("flaky in full builds on 2 busy cores: Moquette 0.17 dropped a connection or a copy "
-            + "under this load in 2 of 4 runs on 2026-11-29, cause not found yet; run it alone with -Dtest=LaunchersTest")
+            + "under this load in 2 of 4 runs on 2026-11-29, cause not found yet; remove this annotation to run it")
     void moquetteWithoutAndWithPersistence() throws Exception {
         for (boolean persist : new boolean[] {false, true}) {
             PeerArgs a = new PeerArgs(freePort(), freePort(), dir.resolve("moquette-" + persist), persist);
