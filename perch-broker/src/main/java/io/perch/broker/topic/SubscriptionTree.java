@@ -334,6 +334,42 @@ public final class SubscriptionTree<S> {
 
     /** Walks every filter that has subscribers: (filter, plain + shared member count). */
     public void forEachFilter(BiConsumer<String, Integer> consumer) {
+        walk((filter, n) -> {
+            int count = (n.subscribers == null ? 0 : n.subscribers.size());
+            if (n.shared != null) {
+                for (SharedGroup<S> g : n.shared.values()) {
+                    count += g.members.size();
+                }
+            }
+            if (count > 0) {
+                consumer.accept(filter, count);
+            }
+        });
+    }
+
+    /**
+     * Walks every (filter, subscriber) pair: plain subscribers and share group members, each
+     * under its filter (a subscriber in several groups of one filter comes once per group).
+     */
+    public void forEachSubscriber(BiConsumer<String, S> consumer) {
+        walk((filter, n) -> {
+            if (n.subscribers != null) {
+                for (S s : n.subscribers.keySet()) {
+                    consumer.accept(filter, s);
+                }
+            }
+            if (n.shared != null) {
+                for (SharedGroup<S> g : n.shared.values()) {
+                    for (S s : g.members.keySet()) {
+                        consumer.accept(filter, s);
+                    }
+                }
+            }
+        });
+    }
+
+    /** Every node with its filter, under the read lock. */
+    private void walk(BiConsumer<String, Node<S>> visit) {
         lock.readLock().lock();
         try {
             // An explicit stack, as in match: filters may be as deep as max_topic_levels allows.
@@ -343,51 +379,7 @@ public final class SubscriptionTree<S> {
                 Map.Entry<String, Node<S>> top = stack.pop();
                 String prefix = top.getKey();
                 Node<S> n = top.getValue();
-                int count = (n.subscribers == null ? 0 : n.subscribers.size());
-                if (n.shared != null) {
-                    for (SharedGroup<S> g : n.shared.values()) {
-                        count += g.members.size();
-                    }
-                }
-                if (count > 0) {
-                    consumer.accept(prefix, count);
-                }
-                if (n.children != null) {
-                    for (Map.Entry<String, Node<S>> e : n.children.entrySet()) {
-                        stack.push(Map.entry(n == root ? e.getKey() : prefix + "/" + e.getKey(), e.getValue()));
-                    }
-                }
-            }
-        } finally {
-            lock.readLock().unlock();
-        }
-    }
-
-    /**
-     * Walks every (filter, subscriber) pair: plain subscribers and share group members, each
-     * under its filter (a subscriber in several groups of one filter comes once per group).
-     */
-    public void forEachSubscriber(BiConsumer<String, S> consumer) {
-        lock.readLock().lock();
-        try {
-            ArrayDeque<Map.Entry<String, Node<S>>> stack = new ArrayDeque<>();
-            stack.push(Map.entry("", root));
-            while (!stack.isEmpty()) {
-                Map.Entry<String, Node<S>> top = stack.pop();
-                String prefix = top.getKey();
-                Node<S> n = top.getValue();
-                if (n.subscribers != null) {
-                    for (S s : n.subscribers.keySet()) {
-                        consumer.accept(prefix, s);
-                    }
-                }
-                if (n.shared != null) {
-                    for (SharedGroup<S> g : n.shared.values()) {
-                        for (S s : g.members.keySet()) {
-                            consumer.accept(prefix, s);
-                        }
-                    }
-                }
+                visit.accept(prefix, n);
                 if (n.children != null) {
                     for (Map.Entry<String, Node<S>> e : n.children.entrySet()) {
                         stack.push(Map.entry(n == root ? e.getKey() : prefix + "/" + e.getKey(), e.getValue()));
