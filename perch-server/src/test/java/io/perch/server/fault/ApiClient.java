@@ -35,6 +35,17 @@ final class ApiClient {
         }
     }
 
+    /** The nodes where the cluster-wide client list has {@code clientId} connected (the brokers' view). */
+    List<String> connectedOn(String clientId) throws Exception {
+        List<String> nodes = new ArrayList<>();
+        get("/clients?clientid=" + clientId).body().path("data").forEach(d -> {
+            if (d.path("connected").asBoolean()) {
+                nodes.add(d.path("node").asText());
+            }
+        });
+        return nodes;
+    }
+
     Answer get(String path) throws Exception {
         return send("GET", path);
     }
