@@ -390,9 +390,15 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
     }
 
     @Override
+    public boolean fits(Pending p) {
+        // MQTT-3.1.2-25: never send a packet larger than the client allows
+        return clientMaxPacketSize <= 0 || PublishSize.estimate(p, helper.isV5()) <= clientMaxPacketSize;
+    }
+
+    @Override
     public boolean sendPublish(Pending p, int packetId, boolean dup) {
-        if (clientMaxPacketSize > 0 && PublishSize.estimate(p, helper.isV5()) > clientMaxPacketSize) {
-            return false; // MQTT-3.1.2-25: never send a packet larger than the client allows
+        if (!fits(p)) {
+            return false;
         }
         outbound.publish(p, packetId, dup);
         return true;

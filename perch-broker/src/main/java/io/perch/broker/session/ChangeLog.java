@@ -7,6 +7,7 @@ import io.perch.broker.persist.SessionPersistence;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -22,6 +23,8 @@ final class ChangeLog {
     private final AtomicLong seqs;
     private boolean on;
     private List<Change> batch;
+    /** Completed once the batch being built is durable; made only when someone waits for it. */
+    private CompletableFuture<Void> batchDurable;
 
     /** @param seqs the broker's sequence: increasing across sessions and, seeded from the clock, across restarts */
     ChangeLog(String clientId, SessionPersistence store, AtomicLong seqs) {
@@ -111,6 +114,20 @@ final class ChangeLog {
         }
     }
 
+    /**
+     * When the batch being built (with what was just recorded) is durable; null when nothing
+     * is recorded. Fails when its write fails.
+     */
+    CompletableFuture<Void> whenDurable() {
+        if (!on) {
+            return null;
+        }
+        if (batchDurable == null) {
+            batchDurable = new CompletableFuture<>();
+        }
+        return batchDurable;
+    }
+
     /** Any other change (session saved or deleted, will), when on. */
     void add(Change c) {
         if (batch == null) {
@@ -124,11 +141,26 @@ final class ChangeLog {
      * the batch is durable, or null when there was nothing to write.
      */
     CompletionStage<Void> flush() {
+        CompletableFuture<Void> waiting = batchDurable;
+        batchDurable = null;
         if (batch == null) {
+            if (waiting != null) {
+                waiting.complete(null); // nothing was recorded after all
+            }
             return null;
         }
         List<Change> b = batch;
         batch = null;
-        return store.write(b);
+        CompletionStage<Void> written = store.write(b);
+        if (waiting != null) {
+            written.whenComplete((v, e) -> {
+                if (e == null) {
+                    waiting.complete(null);
+                } else {
+                    waiting.completeExceptionally(e);
+                }
+            });
+        }
+        return written;
     }
 }

@@ -51,7 +51,7 @@ final class Delivery {
         this.maxQueue = maxQueue;
         this.maxQueueBytes = maxQueueBytes;
         this.storeQos0 = storeQos0;
-        this.inflight = new Inflight(stats);
+        this.inflight = new Inflight(stats, session);
         this.queue = new SessionQueue(maxQueue, maxQueueBytes);
     }
 
@@ -238,14 +238,21 @@ final class Delivery {
     private List<Event> send(SessionConnection conn, Pending p, List<Event> events) {
         ChangeLog changes = session.changes();
         int id = 0;
+        InflightEntry entry = null;
+        java.util.concurrent.CompletableFuture<Void> after = null;
         if (p.qos() > 0) {
             p = changes.accepted(p); // a no-op for one that was queued: it has its seq
             id = inflight.add(p);
             changes.sent(p, id);
+            entry = inflight.get(id);
+            if (p.qos() == 2) {
+                after = changes.whenDurable(); // null unless the store keeps this session
+                entry.sentWrite = after;
+            }
         } else {
             changes.removed(p); // QoS 0 from the queue: gone once written
         }
-        if (!conn.sendPublish(p, id, false)) {
+        if (!inflight.publish(conn, p, entry, id, after)) {
             if (id != 0) {
                 inflight.remove(id);
                 changes.removed(p);

@@ -21,11 +21,15 @@ import java.util.Map;
 final class Inflight {
     private final LinkedHashMap<Integer, InflightEntry> entries = new LinkedHashMap<>();
     private final BrokerStats stats;
+    private final Session session;
+    private final HeldPublishes held;
     private int nextPacketId = 1;
     private int heldBack;
 
-    Inflight(BrokerStats stats) {
+    Inflight(BrokerStats stats, Session session) {
         this.stats = stats;
+        this.session = session;
+        this.held = new HeldPublishes(session, this);
     }
 
     int size() {
@@ -34,6 +38,16 @@ final class Inflight {
 
     InflightEntry get(int packetId) {
         return entries.get(packetId);
+    }
+
+    /**
+     * Hands a PUBLISH to the connection, now or once the store has what it waits for
+     * ({@link HeldPublishes}); {@code entry} is null for QoS 0. Returns false when the client's
+     * maximum packet size forbids it.
+     */
+    boolean publish(SessionConnection conn, Pending p, InflightEntry entry, int packetId,
+                    java.util.concurrent.CompletableFuture<Void> after) {
+        return held.publish(conn, p, entry, packetId, false, after);
     }
 
     /** Records a message about to be sent; returns its packet id. */
@@ -124,7 +138,7 @@ final class Inflight {
         long now = System.currentTimeMillis();
         for (Map.Entry<Integer, InflightEntry> e : entries.entrySet()) {
             InflightEntry entry = e.getValue();
-            if (!entry.heldBack && now - entry.sentAt >= olderThanMillis) {
+            if (!entry.heldBack && !entry.writePending() && now - entry.sentAt >= olderThanMillis) {
                 resend(conn, e.getKey(), entry);
             }
         }
@@ -141,8 +155,34 @@ final class Inflight {
                 conn.sendPubrel(packetId);
             }
         } else {
-            conn.sendPublish(entry.pending, packetId, true);
+            java.util.concurrent.CompletableFuture<Void> w = entry.sentWrite;
+            if (w != null && w.isCompletedExceptionally()) {
+                w = rewrite(entry, packetId);
+            }
+            held.publish(conn, entry.pending, entry, packetId, true, w);
             stats.messagesRetried.increment();
+        }
+    }
+
+    /** Records a QoS 2 entry's packet id again after the store failed to take it; returns the new write to wait for. */
+    private java.util.concurrent.CompletableFuture<Void> rewrite(InflightEntry entry, int packetId) {
+        ChangeLog changes = session.changes();
+        changes.sent(entry.pending, packetId);
+        entry.sentWrite = changes.whenDurable();
+        return entry.sentWrite;
+    }
+
+    /**
+     * Sends again the entries whose packet id the store failed to take, once it has it (the
+     * caller flushes the session's changes). Held-back entries wait for quota as before.
+     */
+    void resendUnwritten(SessionConnection conn) {
+        for (Map.Entry<Integer, InflightEntry> e : entries.entrySet()) {
+            InflightEntry entry = e.getValue();
+            java.util.concurrent.CompletableFuture<Void> w = entry.sentWrite;
+            if (!entry.heldBack && !entry.released && w != null && w.isCompletedExceptionally()) {
+                resend(conn, e.getKey(), entry);
+            }
         }
     }
 

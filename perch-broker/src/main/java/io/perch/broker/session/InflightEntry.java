@@ -14,8 +14,19 @@ final class InflightEntry {
      * crash before the write would resend the PUBLISH (MQTT-4.3.3: never after PUBREC).
      */
     java.util.concurrent.CompletableFuture<Void> releaseWrite;
+    /**
+     * A QoS 2 entry's write of its packet id ({@code SENT}) while it is not yet known durable,
+     * else null: its PUBLISH waits for it ({@link HeldPublishes}). Failed: written again before
+     * the next resend.
+     */
+    java.util.concurrent.CompletableFuture<Void> sentWrite;
     boolean heldBack;
     long sentAt;
+
+    /** True while its first PUBLISH may still be held for the store: nothing to retry yet. */
+    boolean writePending() {
+        return sentWrite != null && !sentWrite.isDone();
+    }
 
     InflightEntry(Pending pending, long sentAt) {
         this.pending = pending;

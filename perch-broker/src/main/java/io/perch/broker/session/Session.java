@@ -636,6 +636,7 @@ public final class Session {
     /** MQTT 3 only: resend what has waited longer than the retry interval on a live connection. */
     public synchronized void retry(long olderThanMillis) {
         delivery.retry(olderThanMillis);
+        changes.flush(); // a QoS 2 packet id the store failed to take is written again first
     }
 
     // ---- inbound QoS 2 -----------------------------------------------------------------

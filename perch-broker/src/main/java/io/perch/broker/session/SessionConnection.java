@@ -8,6 +8,11 @@ public interface SessionConnection {
     /** Sends a PUBLISH (packet id 0 for QoS 0). Returns false when the client's maximum packet size forbids it. */
     boolean sendPublish(Pending pending, int packetId, boolean dup);
 
+    /** False when the client's maximum packet size forbids this PUBLISH (checked before one is held back). */
+    default boolean fits(Pending pending) {
+        return true;
+    }
+
     void sendPubrel(int packetId);
 
     /**

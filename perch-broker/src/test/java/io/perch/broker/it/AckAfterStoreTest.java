@@ -2,6 +2,7 @@ package io.perch.broker.it;
 
 import io.netty.handler.codec.mqtt.MqttMessage;
 import io.netty.handler.codec.mqtt.MqttMessageType;
+import io.netty.handler.codec.mqtt.MqttPublishMessage;
 import io.netty.handler.codec.mqtt.MqttProperties;
 import io.netty.handler.codec.mqtt.MqttQoS;
 import io.netty.handler.codec.mqtt.MqttSubscriptionOption;
@@ -167,6 +168,104 @@ class AckAfterStoreTest {
         assertThat(again.ping()).as("the resend waits for the same write").isEmpty();
         gate.complete(null);
         assertThat(RawClient.packetId(again.expect(MqttMessageType.PUBREL))).isEqualTo(id);
+    }
+
+    /** The stored subscriber "keeper" back online, and a subscriber kept in memory only whose copy shows routing is done. */
+    private RawClient[] keeperAndWatcher() {
+        RawClient keeper = client();
+        assertThat(keeper.connect(RawClient.v5("keeper", false, 60)
+                .properties(RawClient.props(MqttProperties.MqttPropertyType.SESSION_EXPIRY_INTERVAL, 3600)).build())
+                .variableHeader().isSessionPresent()).isTrue();
+        RawClient watcher = client();
+        watcher.connect(RawClient.v5("watcher", true, 60).build());
+        watcher.subscribe(1, MqttProperties.NO_PROPERTIES, "kept/#", MqttSubscriptionOption.onlyFromQos(MqttQoS.EXACTLY_ONCE));
+        return new RawClient[] {keeper, watcher};
+    }
+
+    /**
+     * A QoS 2 PUBLISH to a stored session goes out once the store has its packet id: a crash
+     * before that write would bring the session back with the message under no id, sent again
+     * under a new one (delivered twice). A QoS 1 PUBLISH sent meanwhile waits behind it, in order.
+     */
+    @Test
+    void aQos2PublishToAStoredSessionWaitsUntilTheStoreHasItsPacketId() {
+        RawClient[] clients = keeperAndWatcher();
+        RawClient keeper = clients[0];
+        RawClient watcher = clients[1];
+        RawClient pub = publisherV5("pub", false);
+        CompletableFuture<Void> gate = new CompletableFuture<>();
+        store.writeGate = gate;
+        pub.publish("kept/q2", 2, "held", 1);
+        pub.publish("kept/q1", 1, "behind", 2);
+        assertThat(RawClient.text(watcher.expectPublish())).isEqualTo("held");
+        assertThat(RawClient.text(watcher.expectPublish())).isEqualTo("behind");
+        assertThat(keeper.ping()).as("no PUBLISH before the store has the packet id").isEmpty();
+
+        gate.complete(null);
+        MqttPublishMessage first = keeper.expectPublish();
+        assertThat(RawClient.text(first)).isEqualTo("held");
+        assertThat(first.fixedHeader().qosLevel()).isEqualTo(MqttQoS.EXACTLY_ONCE);
+        assertThat(first.fixedHeader().isDup()).isFalse();
+        assertThat(RawClient.text(keeper.expectPublish())).isEqualTo("behind");
+        // The id the client got is the one the store has.
+        int id = RawClient.packetId(first);
+        assertThat(store.log).anyMatch(c -> c instanceof Change.SessionMessageUpdated u && u.clientId().equals("keeper")
+                && u.packetId() == id && u.phase() == io.perch.broker.persist.Phase.SENT);
+    }
+
+    /** Only QoS 2 waits: a QoS 1 repeat is allowed, so its PUBLISH does not wait for the store. */
+    @Test
+    void aQos1PublishToAStoredSessionDoesNotWaitForTheStore() {
+        RawClient keeper = keeperAndWatcher()[0];
+        RawClient pub = publisherV5("pub", false);
+        store.writeGate = new CompletableFuture<>();
+        pub.publish("kept/q1", 1, "at once", 1);
+        assertThat(RawClient.text(keeper.expectPublish())).isEqualTo("at once");
+        assertThat(pub.ping()).as("the publisher still waits for the store").isEmpty();
+    }
+
+    /** A client that reconnects while its QoS 2 PUBLISH waits gets it once, after the store has the id. */
+    @Test
+    void aHeldQos2PublishGoesToTheNextConnectionOnceStored() {
+        RawClient[] clients = keeperAndWatcher();
+        RawClient pub = publisherV5("pub", false);
+        CompletableFuture<Void> gate = new CompletableFuture<>();
+        store.writeGate = gate;
+        pub.publish("kept/q2", 2, "held", 1);
+        assertThat(RawClient.text(clients[1].expectPublish())).isEqualTo("held");
+        assertThat(clients[0].ping()).isEmpty();
+        clients[0].close();
+
+        RawClient again = client();
+        assertThat(again.connect(RawClient.v5("keeper", false, 60)
+                .properties(RawClient.props(MqttProperties.MqttPropertyType.SESSION_EXPIRY_INTERVAL, 3600)).build())
+                .variableHeader().isSessionPresent()).isTrue();
+        assertThat(again.ping()).as("the resend waits for the same write").isEmpty();
+        gate.complete(null);
+        MqttPublishMessage resent = again.expectPublish();
+        assertThat(RawClient.text(resent)).isEqualTo("held");
+        assertThat(again.ping()).as("once").isEmpty();
+    }
+
+    /** A packet id the store failed to take is written again, and only then is the PUBLISH sent. */
+    @Test
+    void aQos2PacketIdTheStoreFailedToTakeIsWrittenAgainBeforeThePublish() {
+        RawClient[] clients = keeperAndWatcher();
+        RawClient pub = publisherV5("pub", false);
+        store.writeGate = CompletableFuture.failedFuture(new IllegalStateException("backlog full"));
+        pub.publish("kept/q2", 2, "retried", 1);
+        assertThat(RawClient.reasonCode(pub.expect(MqttMessageType.PUBREC))).isEqualTo(0x97);
+        assertThat(RawClient.text(clients[1].expectPublish())).isEqualTo("retried");
+        assertThat(clients[0].ping()).as("not sent under an id the store does not have").isEmpty();
+        long sentRecords = store.log.stream().filter(c -> c instanceof Change.SessionMessageUpdated u
+                && u.clientId().equals("keeper")).count();
+
+        store.writeGate = CompletableFuture.completedFuture(null);
+        MqttPublishMessage p = clients[0].expectPublish(); // after the rewrite, a second later
+        assertThat(RawClient.text(p)).isEqualTo("retried");
+        assertThat(store.log.stream().filter(c -> c instanceof Change.SessionMessageUpdated u
+                && u.clientId().equals("keeper")).count()).as("the id written again").isGreaterThan(sentRecords);
+        assertThat(clients[0].ping()).as("once").isEmpty();
     }
 
     /**
