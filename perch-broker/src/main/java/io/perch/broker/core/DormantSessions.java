@@ -73,10 +73,13 @@ public final class DormantSessions implements NotInMemory {
         long keptBytes;
         /** Non-null while the client's session loads: what was routed to it meanwhile, in order. */
         List<Pending> loading;
+        /** The last inbox entry it accepted per inbox: stored ones, then those written since. */
+        final io.perch.broker.cluster.ForwardMarks forwardMarks;
 
         Entry(Dormant dormant) {
             this.dormant = dormant;
             this.kept = dormant.messages();
+            this.forwardMarks = io.perch.broker.cluster.ForwardMarks.of(dormant.forwardMarks());
         }
 
         void cancel() {
@@ -258,6 +261,11 @@ public final class DormantSessions implements NotInMemory {
      */
     @Override
     public boolean offer(String clientId, Pending p, DurableWrites writes) {
+        return offer(clientId, p, writes, null);
+    }
+
+    @Override
+    public boolean offer(String clientId, Pending p, DurableWrites writes, io.perch.broker.cluster.InboxPosition read) {
         synchronized (locks.of(clientId)) {
             Entry e = byId.get(clientId);
             if (e == null) {
@@ -265,8 +273,18 @@ public final class DormantSessions implements NotInMemory {
                 if (s == null) {
                     return false;
                 }
-                writes.add(s.offer(p));
+                writes.add(read == null ? s.offer(p) : s.offerForwarded(p, read));
                 return true;
+            }
+            Change mark = null;
+            if (read != null) {
+                if (e.forwardMarks.seen(read)) {
+                    return true; // an inbox entry read again after a crash: the session took it already
+                }
+                e.forwardMarks.mark(read);
+                if (p.qos() == 2) {
+                    mark = new Change.ForwardMarked(clientId, read.inbox(), read.entryId());
+                }
             }
             if (p.message().isExpired(System.currentTimeMillis()) || (p.qos() == 0 && !storeQos0)) {
                 return true; // as a session in memory would: not kept for an offline client
@@ -290,9 +308,10 @@ public final class DormantSessions implements NotInMemory {
             e.kept++;
             e.keptBytes += size;
             long seq = io.perch.broker.session.Seqs.next(seqs);
-            writes.add(persistence.write(List.of(new Change.MessageAdded(p.message()), new Change.SessionMessageAdded(
-                    clientId, seq, p.message().id(), p.qos(), p.retain(), p.subscriptionIds(), p.shareGroup(),
-                    p.shareFilter()))));
+            Change added = new Change.SessionMessageAdded(clientId, seq, p.message().id(), p.qos(), p.retain(),
+                    p.subscriptionIds(), p.shareGroup(), p.shareFilter());
+            writes.add(persistence.write(mark == null ? List.of(new Change.MessageAdded(p.message()), added)
+                    : List.of(mark, new Change.MessageAdded(p.message()), added)));
             if (e.loading != null) {
                 // Written as well, so that the acknowledgement may wait for it; the loaded session
                 // takes it from here unless the load already read it (same seq).

@@ -53,6 +53,14 @@ public sealed interface Change {
     }
 
     /**
+     * The session accepted a QoS 2 message forwarded by another node, read from {@code inbox}
+     * at {@code entryId}: written with the message, so that the entry read again after a crash
+     * is known to be had ({@link io.perch.broker.cluster.ForwardMarks}).
+     */
+    record ForwardMarked(String clientId, String inbox, String entryId) implements Change {
+    }
+
+    /**
      * The message was sent (with this packet id) or released (QoS 2). A SENT message went out
      * at least once, so after a restore it is resent with DUP set.
      */

@@ -82,7 +82,12 @@ public interface SessionPersistence {
      */
     record Dormant(String clientId, long disconnectedAt, long expiryIntervalSeconds,
                    Map<String, SubscriptionOptions> subscriptions, long messages, StoredSession.StoredWill will,
-                   int protocolVersion) {
+                   int protocolVersion, Map<String, String> forwardMarks) {
+        public Dormant(String clientId, long disconnectedAt, long expiryIntervalSeconds,
+                       Map<String, SubscriptionOptions> subscriptions, long messages, StoredSession.StoredWill will,
+                       int protocolVersion) {
+            this(clientId, disconnectedAt, expiryIntervalSeconds, subscriptions, messages, will, protocolVersion, Map.of());
+        }
     }
 
     /** The store that keeps nothing beyond the live sessions (today's behaviour). */

@@ -13,10 +13,20 @@ import java.util.Set;
  *
  * @param messages the outbound messages in seq order (in-flight ones carry their packet ids)
  * @param will     the will of the connection that was open when the session was saved, or null
+ * @param forwardMarks the last inbox entry (id) per inbox whose QoS 2 message it accepted
+ *                 ({@link io.perch.broker.cluster.ForwardMarks}); empty outside a cluster
  */
 public record StoredSession(String clientId, int protocolVersion, long expiryIntervalSeconds, long disconnectedAt,
                             Map<String, SubscriptionOptions> subscriptions, List<Outbound> messages,
-                            Set<Integer> awaitingRel, StoredWill will, long createdAt) {
+                            Set<Integer> awaitingRel, StoredWill will, long createdAt,
+                            Map<String, String> forwardMarks) {
+
+    public StoredSession(String clientId, int protocolVersion, long expiryIntervalSeconds, long disconnectedAt,
+                         Map<String, SubscriptionOptions> subscriptions, List<Outbound> messages,
+                         Set<Integer> awaitingRel, StoredWill will, long createdAt) {
+        this(clientId, protocolVersion, expiryIntervalSeconds, disconnectedAt, subscriptions, messages, awaitingRel,
+                will, createdAt, Map.of());
+    }
 
     /** A stored session whose creation time is not known (0). */
     public StoredSession(String clientId, int protocolVersion, long expiryIntervalSeconds, long disconnectedAt,

@@ -14,4 +14,12 @@ public interface NotInMemory {
      * not for it. The store write it starts is added to {@code writes}.
      */
     boolean offer(String clientId, Pending p, DurableWrites writes);
+
+    /**
+     * A message another node forwarded, read at {@code read} (null for none): a session that
+     * accepted that inbox entry already does not take it again.
+     */
+    default boolean offer(String clientId, Pending p, DurableWrites writes, io.perch.broker.cluster.InboxPosition read) {
+        return offer(clientId, p, writes);
+    }
 }

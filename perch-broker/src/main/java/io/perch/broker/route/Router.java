@@ -104,17 +104,18 @@ public final class Router {
             Collector c = new Collector(m.from());
             tree.match(m.topic(), c);
             if (c.single != null) {
-                if (deliver(c.single, c.singleOptions, m, null, writes)) {
+                if (deliver(c.single, c.singleOptions, m, null, writes, f.read())) {
                     n++;
                 }
             } else if (c.many != null) {
                 for (Map.Entry<String, Merged> e : c.many.entrySet()) {
-                    if (deliver(e.getKey(), e.getValue().options(), m, e.getValue().ids(), writes)) {
+                    if (deliver(e.getKey(), e.getValue().options(), m, e.getValue().ids(), writes, f.read())) {
                         n++;
                     }
                 }
             }
         }
+        // A share group's pick is not marked: read again, the entry may go to another member.
         for (String key : f.groups()) {
             io.perch.broker.topic.Topics.Parsed p = io.perch.broker.topic.Topics.parseSubscription(key);
             if (p != null && p.isShared() && dispatchShared(p.group(), p.filter(), m, null, null, writes)) {
@@ -139,13 +140,19 @@ public final class Router {
     }
 
     private boolean deliver(String clientId, SubscriptionOptions o, Message m, int[] ids, DurableWrites writes) {
+        return deliver(clientId, o, m, ids, writes, null);
+    }
+
+    /** {@code read}: where this node read a forwarded message (so that a session takes an entry once), else null. */
+    private boolean deliver(String clientId, SubscriptionOptions o, Message m, int[] ids, DurableWrites writes,
+                            io.perch.broker.cluster.InboxPosition read) {
         Pending p = pending(m, o, ids, null, null);
         Session s = sessions.get(clientId);
         if (s == null) {
             // A stored session not in memory (kept for it), or one that ended since the match (dropped).
-            return dormant.offer(clientId, p, writes);
+            return dormant.offer(clientId, p, writes, read);
         }
-        writes.add(s.offerLive(p));
+        writes.add(read == null ? s.offerLive(p) : s.offerForwarded(p, read));
         return true;
     }
 

@@ -73,6 +73,8 @@ public final class Session {
     private boolean ended;
     /** Live messages held back behind stored backlogs being paged in; null while none is. */
     private BacklogHold hold;
+    /** The last inbox entry accepted per inbox (cluster): a forward read again is not taken twice. */
+    private final io.perch.broker.cluster.ForwardMarks forwardMarks = new io.perch.broker.cluster.ForwardMarks();
     private final ChangeLog changes;
     private final KeptSessions keptSessions;
     /** Whether this session is counted in {@link #keptSessions} (it outlives its connection). */
@@ -210,6 +212,7 @@ public final class Session {
         subscriptions.putAll(stored.subscriptions());
         delivery.restore(stored.messages());
         stored.awaitingRel().forEach(awaitingRel::restore);
+        io.perch.broker.cluster.ForwardMarks.of(stored.forwardMarks()).copyInto(forwardMarks);
         disconnectedAt = stored.disconnectedAt();
         if (stored.createdAt() > 0) {
             createdAt = stored.createdAt();
@@ -458,9 +461,34 @@ public final class Session {
      * backlog is done, so that it comes after the stored messages.
      */
     public CompletionStage<Void> offerLive(Pending p) {
+        return offerLive(p, null);
+    }
+
+    /**
+     * A message another node forwarded, read from an inbox at {@code read}: as
+     * {@link #offerLive(Pending)}, unless this session accepted that entry already (read again
+     * after a crash, {@link io.perch.broker.cluster.ForwardMarks}); then nothing happens and
+     * null is returned. The mark of a QoS 2 message is stored in the message's own write.
+     */
+    public CompletionStage<Void> offerForwarded(Pending p, io.perch.broker.cluster.InboxPosition read) {
+        return offerLive(p, read);
+    }
+
+    private CompletionStage<Void> offerLive(Pending p, io.perch.broker.cluster.InboxPosition read) {
         List<Event> events = null;
         CompletionStage<Void> stored;
         synchronized (this) {
+            if (read != null) {
+                if (forwardMarks.seen(read)) {
+                    log.debug("session {}: inbox entry {} of {} was taken before; not again", clientId,
+                            read.entryId(), read.inbox());
+                    return null;
+                }
+                forwardMarks.mark(read);
+                if (p.qos() == 2 && changes.isOn()) {
+                    changes.add(new Change.ForwardMarked(clientId, read.inbox(), read.entryId()));
+                }
+            }
             if (hold != null && p.qos() > 0 && !p.isShared() && hold.holds(p.message().topic())) {
                 hold.park(changes.accepted(p));
                 if (hold.parked() > holdLimit()) {

@@ -42,6 +42,14 @@ public final class BrokerFixture implements AutoCloseable {
     public static BrokerFixture start(Consumer<BrokerConfig.Builder> tune, Consumer<Broker> beforeStart,
                                       io.perch.broker.persist.SessionPersistence persistence,
                                       io.perch.broker.retain.RetainedStore retained) {
+        return start(tune, beforeStart, persistence, retained, io.perch.broker.cluster.Cluster.NONE);
+    }
+
+    /** As above, as one node of {@code cluster} (a test's stand-in for the other nodes). */
+    public static BrokerFixture start(Consumer<BrokerConfig.Builder> tune, Consumer<Broker> beforeStart,
+                                      io.perch.broker.persist.SessionPersistence persistence,
+                                      io.perch.broker.retain.RetainedStore retained,
+                                      io.perch.broker.cluster.Cluster cluster) {
         BrokerConfig.Builder b = BrokerConfig.builder()
                 .nodeName("test@127.0.0.1")
                 .listeners(List.of(ListenerConfig.tcp("127.0.0.1", 0), ListenerConfig.ws("127.0.0.1", 0, "/mqtt")))
@@ -49,7 +57,8 @@ public final class BrokerFixture implements AutoCloseable {
                 // Several loops even on a small machine, so the tests cross threads as a big broker does.
                 .ioThreads(4);
         tune.accept(b);
-        Broker broker = new Broker(b.build(), new io.perch.broker.session.MemorySessionStore(), retained, persistence);
+        Broker broker = new Broker(b.build(), new io.perch.broker.session.MemorySessionStore(), retained, persistence,
+                cluster);
         beforeStart.accept(broker);
         broker.start();
         return new BrokerFixture(broker);

@@ -29,6 +29,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
  */
 public final class MapPersistence implements SessionPersistence {
     private static final class Stored {
+        final Map<String, String> forwardMarks = new java.util.HashMap<>();
         int protocolVersion;
         long expiry;
         long disconnectedAt;
@@ -117,6 +118,8 @@ public final class MapPersistence implements SessionPersistence {
                     o.retain(), o.subscriptionIds(), o.shareGroup(), o.shareFilter(), u.packetId(), u.phase()));
         } else if (c instanceof Change.SessionMessageDeleted d) {
             session(d.clientId()).messages.remove(d.seq());
+        } else if (c instanceof Change.ForwardMarked m) {
+            session(m.clientId()).forwardMarks.put(m.inbox(), m.entryId());
         } else if (c instanceof Change.AwaitingRelAdded a) {
             session(a.clientId()).awaitingRel.add(a.packetId());
         } else if (c instanceof Change.AwaitingRelDeleted d) {
@@ -178,7 +181,8 @@ public final class MapPersistence implements SessionPersistence {
             synchronized (this) {
                 List<Dormant> out = new ArrayList<>();
                 sessions.forEach((id, s) -> out.add(new Dormant(id, s.disconnectedAt, s.expiry,
-                        Map.copyOf(s.subscriptions), s.messages.size(), s.will, s.protocolVersion)));
+                        Map.copyOf(s.subscriptions), s.messages.size(), s.will, s.protocolVersion,
+                        Map.copyOf(s.forwardMarks))));
                 return out;
             }
         });
@@ -197,6 +201,7 @@ public final class MapPersistence implements SessionPersistence {
 
     private static StoredSession snapshot(String clientId, Stored s) {
         return new StoredSession(clientId, s.protocolVersion, s.expiry, s.disconnectedAt, Map.copyOf(s.subscriptions),
-                List.copyOf(s.messages.values()), Set.copyOf(s.awaitingRel), s.will, s.createdAt);
+                List.copyOf(s.messages.values()), Set.copyOf(s.awaitingRel), s.will, s.createdAt,
+                Map.copyOf(s.forwardMarks));
     }
 }

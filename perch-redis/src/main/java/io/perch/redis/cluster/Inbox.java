@@ -12,6 +12,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.perch.broker.cluster.ClusterInbound;
+import io.perch.broker.cluster.InboxPosition;
 import io.perch.redis.client.PoolConnector;
 import io.perch.redis.client.RedisLink;
 import org.slf4j.Logger;
@@ -178,7 +179,7 @@ public final class Inbox implements AutoCloseable {
                     log.info("cluster inbox {}: Redis answers again; reading on", me);
                 }
                 backoff = MIN_BACKOFF_MS;
-                int handedOn = handle(redis, key, page, inbound, handed, inFlight);
+                int handedOn = handle(redis, key, me, page, inbound, handed, inFlight);
                 if (pendingFrom != null) {
                     redelivered.increment(handedOn); // delivered before, by a crashed run or before a failed deliver
                     pendingFrom = page.isEmpty() ? null : page.get(page.size() - 1).getId();
@@ -260,7 +261,7 @@ public final class Inbox implements AutoCloseable {
      * the inbox of a dead node, whose control records concern nobody now. Returns how many
      * entries it handed on.
      */
-    private int handle(RedisClusterAsyncCommands<byte[], byte[]> redis, byte[] key,
+    private int handle(RedisClusterAsyncCommands<byte[], byte[]> redis, byte[] key, String inbox,
                         List<StreamMessage<byte[], byte[]>> page, ClusterInbound inbound, Handed handed,
                         ArrayDeque<InFlight> inFlight) throws Exception {
         boolean drained = handed == null;
@@ -277,7 +278,8 @@ public final class Inbox implements AutoCloseable {
             if (m.getBody() != null) { // null: trimmed away (MAXLEN) while pending, nothing to deliver
                 InboxRecord r = StreamCodec.decode(m.getBody());
                 if (r instanceof InboxRecord.Forwarded f) {
-                    done = inbound.deliver(f.forward()).toCompletableFuture();
+                    // Where it was read: a session that took this entry before a crash does not take it again.
+                    done = inbound.deliver(f.forward().readAt(InboxPosition.of(inbox, m.getId()))).toCompletableFuture();
                     forwardedIn.increment();
                 } else if (r instanceof InboxRecord.Release rel && !drained) {
                     ackDone(redis, key, inFlight, 0); // what came before the release is stored before it goes
@@ -451,7 +453,7 @@ public final class Inbox implements AutoCloseable {
     public CompletionStage<Void> drainDeadNode(String deadNode, ClusterInbound inbound) {
         return CompletableFuture.runAsync(() -> {
             try (RedisLink link = connector.connect()) {
-                drain(link.commands(), InboxKeys.inbox(deadNode), inbound);
+                drain(link.commands(), deadNode, inbound);
             } catch (Exception e) {
                 throw new java.util.concurrent.CompletionException("draining the inbox of node " + deadNode
                         + " failed: " + e, e);
@@ -459,8 +461,9 @@ public final class Inbox implements AutoCloseable {
         }, drainer);
     }
 
-    private void drain(RedisClusterAsyncCommands<byte[], byte[]> redis, byte[] key, ClusterInbound inbound)
+    private void drain(RedisClusterAsyncCommands<byte[], byte[]> redis, String deadNode, ClusterInbound inbound)
             throws Exception {
+        byte[] key = InboxKeys.inbox(deadNode);
         if (redis.exists(key).get(REPLY_MS, TimeUnit.MILLISECONDS) == 0) {
             return;
         }
@@ -472,7 +475,7 @@ public final class Inbox implements AutoCloseable {
             ClaimedMessages<byte[], byte[]> claimed = redis.xautoclaim(key,
                     XAutoClaimArgs.Builder.xautoclaim(consumer, Duration.ZERO, start).count(PAGE))
                     .get(REPLY_MS, TimeUnit.MILLISECONDS);
-            handle(redis, key, claimed.getMessages(), inbound, null, inFlight);
+            handle(redis, key, deadNode, claimed.getMessages(), inbound, null, inFlight);
             ackDone(redis, key, inFlight, MAX_IN_FLIGHT);
             start = claimed.getId();
         } while (!"0-0".equals(start));
@@ -482,7 +485,7 @@ public final class Inbox implements AutoCloseable {
             if (page == null || page.isEmpty()) {
                 break;
             }
-            handle(redis, key, page, inbound, null, inFlight);
+            handle(redis, key, deadNode, page, inbound, null, inFlight);
             ackDone(redis, key, inFlight, MAX_IN_FLIGHT);
         }
         ackDone(redis, key, inFlight, 0);

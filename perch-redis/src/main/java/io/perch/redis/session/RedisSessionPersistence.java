@@ -354,7 +354,7 @@ public final class RedisSessionPersistence implements SessionPersistence {
         staging.flush(); // the read goes behind every write staged before it
         return p.read(FUNCTION, reads).thenCompose(replies -> {
             Map<String, byte[]> hash = texts(replies.get(0));
-            if (hash.isEmpty()) {
+            if (!hash.containsKey("proto")) { // none, or only a mark written as the session went
                 return CompletableFuture.completedFuture(Optional.<StoredSession>empty());
             }
             Map<Long, OutEntry> entries = new java.util.TreeMap<>();
@@ -447,7 +447,7 @@ public final class RedisSessionPersistence implements SessionPersistence {
                 .thenComparingLong(StoredSession.Outbound::seq));
         return new StoredSession(clientId, intField(hash, "proto"), longField(hash, "expiry"),
                 longField(hash, "disconnected_at"), subscriptions(subs), List.copyOf(outbound), Set.copyOf(awaiting),
-                WillFields.read(hash), longField(hash, "created_at"));
+                WillFields.read(hash), longField(hash, "created_at"), SessionWrites.forwardMarks(hash));
     }
 
     @Override
@@ -560,12 +560,12 @@ public final class RedisSessionPersistence implements SessionPersistence {
     /** A stored session as start-up knows it, from its three reads at {@code at}; null when it is gone. */
     private static Dormant dormant(String id, List<Object> rs, int at) {
         Map<String, byte[]> hash = texts(rs.get(at));
-        if (hash.isEmpty()) {
+        if (!hash.containsKey("proto")) { // none, or only a mark written as the session went
             return null;
         }
         return new Dormant(id, longField(hash, "disconnected_at"), longField(hash, "expiry"),
                 subscriptions(rs.get(at + 1)), ((Number) rs.get(at + 2)).longValue(), WillFields.read(hash),
-                (int) longField(hash, "proto"));
+                (int) longField(hash, "proto"), SessionWrites.forwardMarks(hash));
     }
 
     /**

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
+import static io.perch.redis.codec.Keys.str;
 import static io.perch.redis.codec.Keys.utf8;
 
 /**
@@ -164,6 +165,11 @@ final class SessionWrites {
         } else if (c instanceof Change.SessionMessageDeleted d) {
             calls.add(hdel(SessionKeys.out(d.clientId()), seq(d.seq())));
             calls.add(PseudoCommands.unref(SessionKeys.body(compat.id(d.messageId()))));
+        } else if (c instanceof Change.ForwardMarked m) {
+            byte[] key = SessionKeys.session(m.clientId());
+            byte[] f = utf8(FORWARD_MARK + m.inbox());
+            byte[] v = utf8(m.entryId());
+            calls.add(ArgvCall.of(r -> r.hset(key, f, v), "HSET", key, f, v));
         } else if (c instanceof Change.AwaitingRelAdded a) {
             byte[] key = SessionKeys.rel(a.clientId());
             byte[] m = utf8(Integer.toString(a.packetId()));
@@ -228,6 +234,23 @@ final class SessionWrites {
 
     private static byte[] seq(long seq) {
         return utf8(Long.toString(seq));
+    }
+
+    /** Session hash field prefix: {@code fwd:<inbox>} = the last entry id of that inbox whose QoS 2 message the session took. */
+    static final String FORWARD_MARK = "fwd:";
+
+    /** The forward marks of a session hash: inbox -> entry id. */
+    static Map<String, String> forwardMarks(Map<String, byte[]> hash) {
+        Map<String, String> marks = null;
+        for (Map.Entry<String, byte[]> e : hash.entrySet()) {
+            if (e.getKey().startsWith(FORWARD_MARK)) {
+                if (marks == null) {
+                    marks = new java.util.HashMap<>(2);
+                }
+                marks.put(e.getKey().substring(FORWARD_MARK.length()), str(e.getValue()));
+            }
+        }
+        return marks == null ? Map.of() : marks;
     }
 
     private static RedisCall hset(byte[] key, List<byte[]> kv) {

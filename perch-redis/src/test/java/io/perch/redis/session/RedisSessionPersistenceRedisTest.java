@@ -92,6 +92,28 @@ class RedisSessionPersistenceRedisTest extends RedisBackendTest {
      * stored m2 and m3 later, by the clock, than B stored m3 and m4. The load gives A's order for
      * what A had, then what only B kept, and of m3 (both stored it) A's copy.
      */
+    /**
+     * The last inbox entry per inbox whose QoS 2 message a session took (cluster) is kept in the
+     * session hash as {@code fwd:<inbox>}, loaded with the session and known at restore, so that
+     * an entry read again after a crash is not taken twice. A hash holding only a mark (written
+     * as the session went) is no session.
+     */
+    @Test
+    void forwardMarksAreStoredWithTheSessionAndReadBack() {
+        Message m = message("f/x", "fwd");
+        write(new Change.SessionSaved("fm", 5, 3600, 0),
+                new Change.ForwardMarked("fm", "node-a", "1700000000000-3"), new Change.MessageAdded(m), queued("fm", 1, m),
+                new Change.ForwardMarked("fm", "node-b", "1700000000009-0"),
+                new Change.ForwardMarked("fm", "node-a", "1700000000001-0"));
+        assertThat(load("fm").orElseThrow().forwardMarks())
+                .containsOnly(Map.entry("node-a", "1700000000001-0"), Map.entry("node-b", "1700000000009-0"));
+        assertThat(restore()).filteredOn(d -> d.clientId().equals("fm")).singleElement()
+                .satisfies(d -> assertThat(d.forwardMarks()).containsEntry("node-a", "1700000000001-0"));
+
+        write(new Change.SessionDeleted("fm"), new Change.ForwardMarked("fm", "node-a", "1700000000002-0"));
+        assertThat(load("fm")).isEmpty();
+    }
+
     @Test
     void aTakeoverLoadsWhatTheOldNodeStoredBeforeWhatThisNodeKept() {
         store.ownWriter(2);

@@ -1,0 +1,166 @@
+package io.perch.broker.it;
+
+import io.netty.handler.codec.mqtt.MqttMessageType;
+import io.netty.handler.codec.mqtt.MqttProperties;
+import io.netty.handler.codec.mqtt.MqttPublishMessage;
+import io.netty.handler.codec.mqtt.MqttQoS;
+import io.netty.handler.codec.mqtt.MqttSubscriptionOption;
+import io.perch.broker.cluster.Cluster;
+import io.perch.broker.cluster.ClusterInbound;
+import io.perch.broker.cluster.Forward;
+import io.perch.broker.cluster.InboxPosition;
+import io.perch.broker.message.Message;
+import io.perch.broker.message.MessageId;
+import io.perch.broker.message.PublishProperties;
+import io.perch.broker.persist.Change;
+import io.perch.broker.retain.MemoryRetainedStore;
+import io.perch.broker.testkit.BrokerFixture;
+import io.perch.broker.testkit.MapPersistence;
+import io.perch.broker.testkit.RawClient;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * In a cluster, an inbox entry a node delivered and had not yet acknowledged when it died is
+ * read again (by its restart, or by the node that reaps it). A session that took the entry
+ * already must not take it again: for QoS 2 that would be a second delivery of a message the
+ * client may have completed. The broker here is one node of a cluster stand-in whose inbox the
+ * test plays: it hands forwards in with their inbox positions, as the Redis inbox does.
+ */
+class ForwardedOnceTest {
+    private static final String INBOX = "test@127.0.0.1";
+
+    /** A node of a cluster nobody else is in: what would come from the inbox comes from the test. */
+    private static final class Node extends Cluster.Single {
+        volatile ClusterInbound inbound;
+
+        @Override
+        public boolean enabled() {
+            return true;
+        }
+
+        @Override
+        public String nodeName() {
+            return INBOX;
+        }
+
+        @Override
+        public void bind(ClusterInbound in) {
+            this.inbound = in;
+        }
+    }
+
+    private final MapPersistence store = new MapPersistence();
+    private final List<RawClient> open = new ArrayList<>();
+    private Node node;
+    private BrokerFixture broker;
+    private long ids;
+
+    @AfterEach
+    void stop() {
+        open.forEach(RawClient::close);
+        if (broker != null) {
+            broker.close();
+        }
+    }
+
+    private void startBroker() {
+        node = new Node();
+        broker = BrokerFixture.start(b -> { }, b -> { }, store, new MemoryRetainedStore(), node);
+    }
+
+    private void restart() {
+        open.forEach(RawClient::close);
+        open.clear();
+        broker.close();
+        startBroker();
+    }
+
+    private RawClient keeper(boolean present) {
+        RawClient c = RawClient.open(broker.tcpPort());
+        open.add(c);
+        assertThat(c.connect(RawClient.v5("keeper", false, 60)
+                .properties(RawClient.props(MqttProperties.MqttPropertyType.SESSION_EXPIRY_INTERVAL, 3600)).build())
+                .variableHeader().isSessionPresent()).isEqualTo(present);
+        return c;
+    }
+
+    /** Hands in a QoS 2 message as the inbox would, read at {@code entryId}; waits until it is stored. */
+    private void forward(String text, String entryId) throws Exception {
+        Message m = new Message(new MessageId(7, ++ids), "f/x", text.getBytes(), 2, false, "elsewhere", null, 0, 0,
+                PublishProperties.NONE);
+        node.inbound.deliver(new Forward(m, true, List.of(), InboxPosition.of(INBOX, entryId)))
+                .toCompletableFuture().get(5, TimeUnit.SECONDS);
+    }
+
+    /** Receives one QoS 2 message and completes its exchange; returns its text. */
+    private static String receive(RawClient c) {
+        MqttPublishMessage p = c.expectPublish();
+        int id = RawClient.packetId(p);
+        c.pubrec(id);
+        c.expect(MqttMessageType.PUBREL);
+        c.pubcomp(id);
+        return RawClient.text(p);
+    }
+
+    private RawClient subscribedKeeper() {
+        RawClient k = keeper(false);
+        k.subscribe(1, MqttProperties.NO_PROPERTIES, "f/#", MqttSubscriptionOption.onlyFromQos(MqttQoS.EXACTLY_ONCE));
+        return k;
+    }
+
+    @Test
+    void anEntryReadAgainIsNotDeliveredTwiceToAConnectedSession() throws Exception {
+        startBroker();
+        RawClient k = subscribedKeeper();
+        forward("one", "1700000000000-0");
+        assertThat(receive(k)).isEqualTo("one");
+
+        forward("one", "1700000000000-0"); // read again: the node's XACK had not happened
+        forward("two", "1700000000000-1");
+        assertThat(receive(k)).isEqualTo("two");
+        assertThat(k.ping()).isEmpty();
+        assertThat(store.log).contains(new Change.ForwardMarked("keeper", INBOX, "1700000000000-1"));
+    }
+
+    @Test
+    void anEntryCompletedBeforeARestartIsNotDeliveredAgainAfterIt() throws Exception {
+        startBroker();
+        RawClient k = subscribedKeeper();
+        forward("one", "1700000000000-5");
+        assertThat(receive(k)).isEqualTo("one");
+        k.disconnect(0, null);
+
+        restart();
+        // Read again while the session is stored and not in memory, then once it is back.
+        forward("one", "1700000000000-5");
+        RawClient back = keeper(true);
+        forward("one", "1700000000000-5");
+        forward("three", "1700000000001-0");
+        assertThat(receive(back)).isEqualTo("three");
+        assertThat(back.ping()).isEmpty();
+    }
+
+    @Test
+    void entriesAfterTheMarkAreDeliveredToASessionNotInMemory() throws Exception {
+        startBroker();
+        RawClient k = subscribedKeeper();
+        forward("one", "1700000000000-5");
+        assertThat(receive(k)).isEqualTo("one");
+        k.disconnect(0, null);
+
+        restart();
+        forward("one", "1700000000000-5");
+        forward("two", "1700000000000-6");
+        forward("two", "1700000000000-6");
+        RawClient back = keeper(true);
+        assertThat(receive(back)).isEqualTo("two");
+        assertThat(back.ping()).isEmpty();
+    }
+}
