@@ -18,10 +18,10 @@ import java.util.concurrent.TimeUnit;
  * asks for the same id). A QoS 0 or 1 PUBLISH waits for nothing of its own, but one sent while
  * another is held goes behind it, so the client still gets the session's order.
  *
- * <p>A held PUBLISH whose write failed is not sent (that could repeat it): its entry stays in
- * flight and is written and sent again a second later, on the v3 retry, or on the client's next
- * connection. One held for a connection that is no longer the session's is dropped: the next
- * connection resends the in-flight window.
+ * <p>A held PUBLISH whose write failed stays where it is, and what came after it waits on: its
+ * packet id is written again a second later, and it goes once that write is durable. Sending it
+ * anyway could repeat it; skipping it would reorder. One held for a connection that is no
+ * longer the session's is dropped: the next connection resends the in-flight window.
  *
  * <p>Part of its session's state, guarded by the session's monitor. A write's completion takes
  * that monitor on the store's thread to send what became ready.
@@ -31,8 +31,27 @@ final class HeldPublishes {
     private static final long REWRITE_AFTER_MS = 1_000;
 
     /** One PUBLISH: {@code entry} is null for QoS 0; {@code after} is the write it waits for, null for none. */
-    private record Held(SessionConnection conn, Pending pending, InflightEntry entry, int packetId, boolean dup,
-                        CompletableFuture<Void> after) {
+    private static final class Held {
+        final SessionConnection conn;
+        final Pending pending;
+        final InflightEntry entry;
+        final int packetId;
+        final boolean dup;
+        CompletableFuture<Void> after;
+
+        Held(SessionConnection conn, Pending pending, InflightEntry entry, int packetId, boolean dup,
+             CompletableFuture<Void> after) {
+            this.conn = conn;
+            this.pending = pending;
+            this.entry = entry;
+            this.packetId = packetId;
+            this.dup = dup;
+            this.after = after;
+        }
+
+        boolean failed() {
+            return after != null && after.isCompletedExceptionally();
+        }
     }
 
     private final Session session;
@@ -69,6 +88,12 @@ final class HeldPublishes {
             queue = new ArrayDeque<>();
         }
         queue.add(new Held(conn, p, entry, packetId, dup, after));
+        watch(after);
+        return true;
+    }
+
+    /** Releases what is ready once {@code after} completes (once per write: a batch's PUBLISHes share it). */
+    private void watch(CompletableFuture<Void> after) {
         if (after != null && after != watched) {
             watched = after;
             after.whenComplete((v, e) -> {
@@ -77,40 +102,42 @@ final class HeldPublishes {
                 }
             });
         }
-        return true;
     }
 
     /** Sends the held PUBLISHes that are ready, in order (caller holds the monitor). */
     private void release() {
         while (!isEmpty()) {
             Held h = queue.peek();
+            if (stale(h)) {
+                queue.poll(); // another connection resends it; or it was completed or handed on meanwhile
+                continue;
+            }
             if (h.after != null && !h.after.isDone()) {
                 return;
             }
-            queue.poll();
-            if (h.conn != session.connection() || h.entry != null && inflight.get(h.packetId) != h.entry) {
-                continue; // another connection resends it; or it was completed or handed on meanwhile
-            }
-            if (h.after != null && h.after.isCompletedExceptionally()) {
+            if (h.failed()) {
                 failed();
-                continue;
+                return; // what comes after waits: the session's order holds
             }
+            queue.poll();
             if (h.entry != null && h.entry.sentWrite == h.after) {
                 h.entry.sentWrite = null;
             }
             h.conn.sendPublish(h.pending, h.packetId, h.dup);
         }
-        if (isEmpty()) {
-            watched = null;
-        }
+        watched = null;
+    }
+
+    private boolean stale(Held h) {
+        return h.conn != session.connection() || h.entry != null && inflight.get(h.packetId) != h.entry;
     }
 
     private void failed() {
         long now = System.currentTimeMillis();
         if (now - lastFailureLog > 10_000) {
             lastFailureLog = now;
-            log.warn("session {}: the store did not take a QoS 2 packet id; the PUBLISH waits and is written again",
-                    session.clientId());
+            log.warn("session {}: the store did not take a QoS 2 packet id; its PUBLISH, and what follows, waits"
+                    + " for it to be written again", session.clientId());
         }
         if (rewriteScheduled) {
             return;
@@ -121,14 +148,33 @@ final class HeldPublishes {
                 CompletableFuture.delayedExecutor(REWRITE_AFTER_MS, TimeUnit.MILLISECONDS));
     }
 
+    /** Writes the failed packet ids again; their PUBLISHes go once that is durable. */
     private void rewrite() {
         synchronized (session) {
             rewriteScheduled = false;
-            SessionConnection conn = session.connection();
-            if (conn != null) {
-                inflight.resendUnwritten(conn);
+            if (isEmpty()) {
+                return;
+            }
+            for (java.util.Iterator<Held> it = queue.iterator(); it.hasNext(); ) {
+                Held h = it.next();
+                if (!h.failed()) {
+                    continue;
+                }
+                CompletableFuture<Void> w = stale(h) ? null : inflight.rewrite(h.entry, h.packetId);
+                if (w == null) {
+                    // Stale, or the store no longer keeps the session (it moved to another node):
+                    // not sent from here; a connection that has the session resends it.
+                    it.remove();
+                } else {
+                    h.after = w;
+                }
             }
             session.changes().flush();
+            watched = null;
+            for (Held h : queue) {
+                watch(h.after);
+            }
+            release();
         }
     }
 }

@@ -158,32 +158,24 @@ final class Inflight {
             java.util.concurrent.CompletableFuture<Void> w = entry.sentWrite;
             if (w != null && w.isCompletedExceptionally()) {
                 w = rewrite(entry, packetId);
+                if (w == null) {
+                    return; // the store no longer keeps the session: not sent from here
+                }
             }
             held.publish(conn, entry.pending, entry, packetId, true, w);
             stats.messagesRetried.increment();
         }
     }
 
-    /** Records a QoS 2 entry's packet id again after the store failed to take it; returns the new write to wait for. */
-    private java.util.concurrent.CompletableFuture<Void> rewrite(InflightEntry entry, int packetId) {
+    /**
+     * Records a QoS 2 entry's packet id again after the store failed to take it; returns the
+     * new write to wait for, null when the store no longer keeps the session.
+     */
+    java.util.concurrent.CompletableFuture<Void> rewrite(InflightEntry entry, int packetId) {
         ChangeLog changes = session.changes();
         changes.sent(entry.pending, packetId);
         entry.sentWrite = changes.whenDurable();
         return entry.sentWrite;
-    }
-
-    /**
-     * Sends again the entries whose packet id the store failed to take, once it has it (the
-     * caller flushes the session's changes). Held-back entries wait for quota as before.
-     */
-    void resendUnwritten(SessionConnection conn) {
-        for (Map.Entry<Integer, InflightEntry> e : entries.entrySet()) {
-            InflightEntry entry = e.getValue();
-            java.util.concurrent.CompletableFuture<Void> w = entry.sentWrite;
-            if (!entry.heldBack && !entry.released && w != null && w.isCompletedExceptionally()) {
-                resend(conn, e.getKey(), entry);
-            }
-        }
     }
 
     /** Removes and returns unreleased messages that came through a shared subscription. */

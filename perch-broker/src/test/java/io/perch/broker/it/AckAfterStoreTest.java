@@ -247,7 +247,10 @@ class AckAfterStoreTest {
         assertThat(again.ping()).as("once").isEmpty();
     }
 
-    /** A packet id the store failed to take is written again, and only then is the PUBLISH sent. */
+    /**
+     * A packet id the store failed to take is written again, and only then is the PUBLISH sent;
+     * what the session sends meanwhile waits behind it, in order.
+     */
     @Test
     void aQos2PacketIdTheStoreFailedToTakeIsWrittenAgainBeforeThePublish() {
         RawClient[] clients = keeperAndWatcher();
@@ -255,17 +258,24 @@ class AckAfterStoreTest {
         store.writeGate = CompletableFuture.failedFuture(new IllegalStateException("backlog full"));
         pub.publish("kept/q2", 2, "retried", 1);
         assertThat(RawClient.reasonCode(pub.expect(MqttMessageType.PUBREC))).isEqualTo(0x97);
+        pub.publish("kept/q1", 1, "after", 2);
+        assertThat(RawClient.reasonCode(pub.expect(MqttMessageType.PUBACK))).isEqualTo(0x97);
         assertThat(RawClient.text(clients[1].expectPublish())).isEqualTo("retried");
-        assertThat(clients[0].ping()).as("not sent under an id the store does not have").isEmpty();
-        long sentRecords = store.log.stream().filter(c -> c instanceof Change.SessionMessageUpdated u
-                && u.clientId().equals("keeper")).count();
+        assertThat(RawClient.text(clients[1].expectPublish())).isEqualTo("after");
+        assertThat(clients[0].ping()).as("not sent under an id the store does not have, nor overtaken").isEmpty();
+        long sentRecords = sentRecordsOf("keeper");
 
         store.writeGate = CompletableFuture.completedFuture(null);
         MqttPublishMessage p = clients[0].expectPublish(); // after the rewrite, a second later
         assertThat(RawClient.text(p)).isEqualTo("retried");
-        assertThat(store.log.stream().filter(c -> c instanceof Change.SessionMessageUpdated u
-                && u.clientId().equals("keeper")).count()).as("the id written again").isGreaterThan(sentRecords);
+        assertThat(sentRecordsOf("keeper")).as("the id written again").isGreaterThan(sentRecords);
+        assertThat(RawClient.text(clients[0].expectPublish())).isEqualTo("after");
         assertThat(clients[0].ping()).as("once").isEmpty();
+    }
+
+    private long sentRecordsOf(String clientId) {
+        return store.log.stream().filter(c -> c instanceof Change.SessionMessageUpdated u
+                && u.clientId().equals(clientId) && u.phase() == io.perch.broker.persist.Phase.SENT).count();
     }
 
     /**
