@@ -573,6 +573,7 @@ if [ "$DURABLE" = 1 ]; then
       DURABLE_ROWS+=("$label, persistent sessions: $(cell "$red" deliverRate rate 0) msg/s durable (ack=${BENCH_DURABLE_ACK:-redis}) against $(cell "$mem" deliverRate rate 0) msg/s in memory = $(ratio "$(field "$red" deliverRate)" "$(field "$mem" deliverRate)")")
     }
     durable_row qos1 "QoS 1 1->1" pubsub -P 1 -S 1 -q 1 -t "@/%i"
+    durable_row qos2 "QoS 2 1->1" pubsub -P 1 -S 1 -q 2 -t "@/%i"
     durable_row fanin "fan-in 10->1 QoS 1" pubsub -P 10 -S 1 -q 1 -t "@/%i" --sub-topic "@/+"
     durable_row fanout "fan-out 1->10 QoS 1" pubsub -P 1 -S 10 -q 1 -t "@" --sub-topic "@"
   fi
