@@ -27,6 +27,11 @@ public interface ClusterInbound {
      * after a restart (their subscriptions routed to, their expiries and unsent wills scheduled,
      * a session whose client was connected counting as disconnected from now); each loads when
      * its client connects.
+     *
+     * <p>What the dead node's inbox still holds ({@code deadNode}, at most about
+     * {@code inboxEntries} entries) is delivered to them afterwards, while new messages already
+     * come here: those inbox entries were published first, so they get seqs reserved now, below
+     * every seq given from now on (else a subscriber would get them after newer ones).
      */
-    void adopt(java.util.List<io.perch.broker.persist.SessionPersistence.Dormant> sessions);
+    void adopt(String deadNode, long inboxEntries, java.util.List<io.perch.broker.persist.SessionPersistence.Dormant> sessions);
 }

@@ -75,6 +75,8 @@ public final class DormantSessions implements NotInMemory {
         List<Pending> loading;
         /** The last inbox entry it accepted per inbox: stored ones, then those written since. */
         final io.perch.broker.cluster.ForwardMarks forwardMarks;
+        /** Taken over from a dead node: the seqs reserved for what its inbox held; else null. */
+        DrainSeqs drain;
 
         Entry(Dormant dormant) {
             this.dormant = dormant;
@@ -160,7 +162,38 @@ public final class DormantSessions implements NotInMemory {
      * plus the delay when its client was connected when the process stopped), at the latest
      * when the session expires.
      */
+    /**
+     * The seqs reserved for a dead node's inbox when its sessions were taken over here: below
+     * every seq given since, so that what it held (published first) loads before what came
+     * here meanwhile. Past the reservation, seqs are given as usual. Thread-safe.
+     */
+    static final class DrainSeqs {
+        private final String inbox;
+        private final java.util.concurrent.atomic.AtomicLong next;
+        private final long end;
+
+        DrainSeqs(String inbox, long first, long count) {
+            this.inbox = inbox;
+            this.next = new java.util.concurrent.atomic.AtomicLong(first);
+            this.end = first + count * io.perch.broker.session.Seqs.step();
+        }
+
+        /** A reserved seq for an entry read from that inbox, or 0 (none, or none left). */
+        long take(io.perch.broker.cluster.InboxPosition read) {
+            if (read == null || !read.inbox().equals(inbox)) {
+                return 0;
+            }
+            long s = next.getAndAdd(io.perch.broker.session.Seqs.step());
+            return s < end ? s : 0;
+        }
+    }
+
     void restore(List<Dormant> stored, Publisher publisher, RestoreGate gate) {
+        restore(stored, publisher, gate, null);
+    }
+
+    /** {@code drain}: the sessions are a dead node's, taken over ({@link DrainSeqs}); null at start. */
+    void restore(List<Dormant> stored, Publisher publisher, RestoreGate gate, DrainSeqs drain) {
         this.publisher = publisher;
         long now = System.currentTimeMillis();
         for (Dormant d : stored) {
@@ -170,6 +203,7 @@ public final class DormantSessions implements NotInMemory {
                     continue; // its client started clean before the restore got here
                 }
                 Entry e = new Entry(d);
+                e.drain = drain;
                 if (gate.isLoadingEarly(id)) {
                     e.loading = new ArrayList<>(); // its CONNECT is reading it: hold what comes for it
                 }
@@ -307,7 +341,8 @@ public final class DormantSessions implements NotInMemory {
             }
             e.kept++;
             e.keptBytes += size;
-            long seq = io.perch.broker.session.Seqs.next(seqs);
+            long reserved = e.drain == null ? 0 : e.drain.take(read);
+            long seq = reserved != 0 ? reserved : io.perch.broker.session.Seqs.next(seqs);
             Change added = new Change.SessionMessageAdded(clientId, seq, p.message().id(), p.qos(), p.retain(),
                     p.subscriptionIds(), p.shareGroup(), p.shareFilter());
             writes.add(persistence.write(mark == null ? List.of(new Change.MessageAdded(p.message()), added)

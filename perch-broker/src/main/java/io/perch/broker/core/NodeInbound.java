@@ -38,8 +38,9 @@ public final class NodeInbound implements ClusterInbound {
     }
 
     @Override
-    public void adopt(java.util.List<io.perch.broker.persist.SessionPersistence.Dormant> sessions) {
-        core.sessions.restore(sessions);
+    public void adopt(String deadNode, long inboxEntries,
+                      java.util.List<io.perch.broker.persist.SessionPersistence.Dormant> sessions) {
+        core.sessions.adopt(deadNode, inboxEntries, sessions);
         log.info("took over {} stored session(s) of a dead node", sessions.size());
     }
 

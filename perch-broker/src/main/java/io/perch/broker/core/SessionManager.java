@@ -355,6 +355,13 @@ public final class SessionManager {
         dormant.restore(stored, publisher, restoring);
     }
 
+    /** A dead node's stored sessions, taken over here; its inbox is delivered to them next (see ClusterInbound#adopt). */
+    public void adopt(String deadNode, long inboxEntries, List<SessionPersistence.Dormant> stored) {
+        DormantSessions.DrainSeqs drain = new DormantSessions.DrainSeqs(deadNode,
+                io.perch.broker.session.Seqs.reserve(seqs, inboxEntries), inboxEntries);
+        dormant.restore(stored, publisher, restoring, drain);
+    }
+
     /** The connection of a session closed (not by takeover): hand on shared messages, then end or keep the session. */
     public void connectionClosed(Session s, SessionConnection conn) {
         // Under the client id's stripe, like open(): a takeover either finds this connection

@@ -36,6 +36,26 @@ public final class Seqs {
         }
     }
 
+    /**
+     * Reserves the next {@code count} seqs (the counter jumps past them) and returns the first;
+     * the others follow it by {@link #step()}. Every seq given later is above them all.
+     */
+    public static long reserve(AtomicLong seqs, long count) {
+        long first = next(seqs);
+        while (true) {
+            long prev = seqs.get();
+            long next = prev + (count << WRITER_BITS);
+            if (seqs.compareAndSet(prev, next)) {
+                return first;
+            }
+        }
+    }
+
+    /** From one seq of a node to its next. */
+    public static long step() {
+        return 1L << WRITER_BITS;
+    }
+
     /** A session loaded with seqs up to {@code highest}: later ones come after them. */
     public static void seen(AtomicLong seqs, long highest) {
         while (true) {

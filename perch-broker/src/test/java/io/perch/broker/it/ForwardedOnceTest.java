@@ -5,8 +5,6 @@ import io.netty.handler.codec.mqtt.MqttProperties;
 import io.netty.handler.codec.mqtt.MqttPublishMessage;
 import io.netty.handler.codec.mqtt.MqttQoS;
 import io.netty.handler.codec.mqtt.MqttSubscriptionOption;
-import io.perch.broker.cluster.Cluster;
-import io.perch.broker.cluster.ClusterInbound;
 import io.perch.broker.cluster.Forward;
 import io.perch.broker.cluster.InboxPosition;
 import io.perch.broker.message.Message;
@@ -16,6 +14,7 @@ import io.perch.broker.persist.Change;
 import io.perch.broker.retain.MemoryRetainedStore;
 import io.perch.broker.testkit.BrokerFixture;
 import io.perch.broker.testkit.MapPersistence;
+import io.perch.broker.testkit.OneNodeCluster;
 import io.perch.broker.testkit.RawClient;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -31,34 +30,18 @@ import static org.assertj.core.api.Assertions.assertThat;
  * read again (by its restart, or by the node that reaps it). A session that took the entry
  * already must not take it again: for QoS 2 that would be a second delivery of a message the
  * client may have completed. The broker here is one node of a cluster stand-in whose inbox the
- * test plays: it hands forwards in with their inbox positions, as the Redis inbox does.
+ * test plays ({@link OneNodeCluster}): it hands forwards in with their inbox positions, as the
+ * Redis inbox does.
+ *
+ * <p>Also here: a dead node's inbox, delivered to the sessions this node took over from it,
+ * comes before what was published to them meanwhile.
  */
 class ForwardedOnceTest {
     private static final String INBOX = "test@127.0.0.1";
 
-    /** A node of a cluster nobody else is in: what would come from the inbox comes from the test. */
-    private static final class Node extends Cluster.Single {
-        volatile ClusterInbound inbound;
-
-        @Override
-        public boolean enabled() {
-            return true;
-        }
-
-        @Override
-        public String nodeName() {
-            return INBOX;
-        }
-
-        @Override
-        public void bind(ClusterInbound in) {
-            this.inbound = in;
-        }
-    }
-
     private final MapPersistence store = new MapPersistence();
     private final List<RawClient> open = new ArrayList<>();
-    private Node node;
+    private OneNodeCluster node;
     private BrokerFixture broker;
     private long ids;
 
@@ -71,7 +54,7 @@ class ForwardedOnceTest {
     }
 
     private void startBroker() {
-        node = new Node();
+        node = new OneNodeCluster(INBOX);
         broker = BrokerFixture.start(b -> { }, b -> { }, store, new MemoryRetainedStore(), node);
     }
 
@@ -95,7 +78,7 @@ class ForwardedOnceTest {
     private void forward(String text, String entryId) throws Exception {
         Message m = new Message(new MessageId(7, ++ids), "f/x", text.getBytes(), 2, false, "elsewhere", null, 0, 0,
                 PublishProperties.NONE);
-        node.inbound.deliver(new Forward(m, true, List.of(), InboxPosition.of(INBOX, entryId)))
+        node.inbound().deliver(new Forward(m, true, List.of(), InboxPosition.of(INBOX, entryId)))
                 .toCompletableFuture().get(5, TimeUnit.SECONDS);
     }
 
@@ -106,6 +89,7 @@ class ForwardedOnceTest {
         c.pubrec(id);
         c.expect(MqttMessageType.PUBREL);
         c.pubcomp(id);
+        assertThat(c.ping()).as("nothing else").isEmpty(); // and the PUBCOMP was handled
         return RawClient.text(p);
     }
 
@@ -162,5 +146,35 @@ class ForwardedOnceTest {
         RawClient back = keeper(true);
         assertThat(receive(back)).isEqualTo("two");
         assertThat(back.ping()).isEmpty();
+    }
+
+    /**
+     * A dead node's sessions are taken over here and routed to at once; what its inbox still
+     * held is delivered to them afterwards. It was published first, so it loads first.
+     */
+    @Test
+    void aDeadNodesInboxLoadsBeforeWhatWasPublishedMeanwhile() throws Exception {
+        startBroker();
+        RawClient k = subscribedKeeper();
+        k.disconnect(0, null);
+        restart(); // the session is in the store, not in memory, as a dead node's is here
+        var dormant = store.restore().toCompletableFuture().get(5, TimeUnit.SECONDS).stream()
+                .filter(d -> d.clientId().equals("keeper")).toList();
+        node.inbound().adopt("dead@127.0.0.1", 100, dormant);
+
+        RawClient pub = RawClient.open(broker.tcpPort());
+        open.add(pub);
+        pub.connect(RawClient.v5("pub", true, 60).build());
+        pub.publish("f/x", 2, "published meanwhile", 1);
+        pub.expect(MqttMessageType.PUBREC);
+        Message old = new Message(new MessageId(7, ++ids), "f/x", "from the dead inbox".getBytes(), 2, false,
+                "elsewhere", null, 0, 0, PublishProperties.NONE);
+        node.inbound().deliver(new Forward(old, true, List.of(), InboxPosition.of("dead@127.0.0.1", "1700000000000-0")))
+                .toCompletableFuture().get(5, TimeUnit.SECONDS);
+
+        RawClient back = keeper(true);
+        String first = RawClient.text(back.expectPublish());
+        String second = RawClient.text(back.expectPublish());
+        assertThat(List.of(first, second)).containsExactly("from the dead inbox", "published meanwhile");
     }
 }

@@ -182,7 +182,8 @@ public final class RedisCluster implements Cluster {
             return sessions.dormant(ids);
         }).thenCompose(dormant -> {
             if (!dormant.isEmpty()) {
-                in.adopt(dormant);
+                // Room for its inbox and what the second drain finds (an inbox holds about max_len).
+                in.adopt(dead, 2 * config.inboxMaxLen(), dormant);
             }
             log.info("Cluster: node {} is dead; this node takes over its {} stored session(s)", dead, dormant.size());
             // Until every node routes the adopted sessions here, their messages still go to the
@@ -242,8 +243,9 @@ public final class RedisCluster implements Cluster {
             }
 
             @Override
-            public void adopt(List<io.perch.broker.persist.SessionPersistence.Dormant> sessions) {
-                inbound.adopt(sessions);
+            public void adopt(String deadNode, long inboxEntries,
+                              List<io.perch.broker.persist.SessionPersistence.Dormant> sessions) {
+                inbound.adopt(deadNode, inboxEntries, sessions);
             }
         };
         this.inbound = marked;

@@ -31,7 +31,7 @@ final class RecordingInbound implements ClusterInbound {
     final List<io.perch.broker.persist.SessionPersistence.Dormant> adopted = new CopyOnWriteArrayList<>();
 
     @Override
-    public void adopt(List<io.perch.broker.persist.SessionPersistence.Dormant> sessions) {
+    public void adopt(String deadNode, long inboxEntries, List<io.perch.broker.persist.SessionPersistence.Dormant> sessions) {
         adopted.addAll(sessions);
     }
 
