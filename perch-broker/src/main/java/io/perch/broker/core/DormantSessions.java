@@ -165,7 +165,10 @@ public final class DormantSessions implements NotInMemory {
     /**
      * The seqs reserved for a dead node's inbox when its sessions were taken over here: below
      * every seq given since, so that what it held (published first) loads before what came
-     * here meanwhile. Past the reservation, seqs are given as usual. Thread-safe.
+     * here meanwhile. They carry writer id 0, not this node's: a CONNECT here that began to take
+     * the session over before the reap keeps its own messages, which its load puts after every
+     * other node's, and the inbox's must come before those too. Past the reservation, seqs are
+     * given as usual. Thread-safe.
      */
     static final class DrainSeqs {
         private final String inbox;
@@ -184,7 +187,7 @@ public final class DormantSessions implements NotInMemory {
                 return 0;
             }
             long s = next.getAndAdd(io.perch.broker.session.Seqs.step());
-            return s < end ? s : 0;
+            return s < end ? io.perch.broker.session.Seqs.asNoWriter(s) : 0;
         }
     }
 

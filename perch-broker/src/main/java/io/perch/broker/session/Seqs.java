@@ -51,6 +51,15 @@ public final class Seqs {
         }
     }
 
+    /**
+     * The seq with writer id 0, which no cluster node writes as (they are 1-1023): what a node
+     * stores for a dead node's sessions from its inbox does not count as its own in a load
+     * (see {@code RedisSessionPersistence} on takeovers).
+     */
+    public static long asNoWriter(long seq) {
+        return seq & ~WRITER_MASK;
+    }
+
     /** From one seq of a node to its next. */
     public static long step() {
         return 1L << WRITER_BITS;

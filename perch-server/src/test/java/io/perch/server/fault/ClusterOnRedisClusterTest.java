@@ -239,6 +239,7 @@ class ClusterOnRedisClusterTest {
             Ledger.Summary summary = ledger.summarize();
             System.out.println("cluster on a Redis Cluster, node killed mid-stream: " + summary.line()
                     + " subscriber session present " + sub.sessionPresent());
+            System.out.print(summary.problems()); // what went wrong, with examples (order is reported, not asserted)
             assertThat(summary.lost()).as(summary.problems()).isZero();
             assertThat(summary.duplicatesQos2()).as(summary.problems()).isZero();
             assertThat(summary.unexpected()).as(summary.problems()).isZero();

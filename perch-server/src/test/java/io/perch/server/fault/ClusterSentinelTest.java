@@ -111,6 +111,7 @@ class ClusterSentinelTest {
             Ledger.Summary summary = ledger.summarize();
             System.out.println("cluster sentinel failover: " + summary.line() + " promoted " + promoted.server()
                     + " subscriber session present " + sub.sessionPresent());
+            System.out.print(summary.problems()); // what went wrong, with examples (order is reported, not asserted)
             assertThat(summary.lost()).as(summary.problems()).isZero();
             assertThat(summary.duplicatesQos2()).as(summary.problems()).isZero();
             assertThat(summary.unexpected()).as(summary.problems()).isZero();
