@@ -8,7 +8,8 @@
 //
 // Then, as an operator: pages through a few hundred clients (the Java test connects them) and
 // filters them, subscribes a client to a topic from its details, publishes to it with MQTT 5
-// properties, deletes a retained message, removes the subscription, and looks at the nodes.
+// properties, deletes a retained message, removes the subscription, looks at the nodes and
+// finds a warning in the node's recent log.
 //
 // Usage: node dashboard.spec.js <baseUrl> <user> <password> [expectedWsPort] [fleetSize]
 // Prints "PASS <step>" per step and, last, "RESULT <json>"; exits 0 only when every step passed.
@@ -22,14 +23,14 @@ if (!baseUrl || !user || !password) {
   process.exit(2);
 }
 const h = new Harness(baseUrl, { wsPort: null, received: null, samplesBeforeReload: null, samplesAfterReload: null,
-  clientsTotal: null, filteredTotal: null, clientRequestsWhileTyping: null, published: null });
+  clientsTotal: null, filteredTotal: null, clientRequestsWhileTyping: null, published: null, logRows: null });
 const result = h.result;
 const step = (name, fn) => h.step(name, fn);
 const shot = (page, name) => h.shot(page, name);
 const PAGES = [['overview', 'Overview', 'Overview'], ['clients', 'Clients', 'Clients'], ['subscriptions', 'Subscriptions', 'Subscriptions'],
   ['topics', 'Topics', 'Topics'], ['retained', 'Retained', 'Retained messages'], ['backends', 'Redis backend', 'Redis backend'],
   ['websocket', 'WebSocket', 'WebSocket client'], ['password', 'Password', 'Dashboard password'],
-  ['publish', 'Publish', 'Publish'], ['nodes', 'Nodes', 'Nodes']];
+  ['publish', 'Publish', 'Publish'], ['nodes', 'Nodes', 'Nodes'], ['log', 'Log', 'Log']];
 
 let clientRequests = 0; // GET /api/v4/clients?... so far, to see that typing is debounced
 
@@ -151,6 +152,20 @@ async function operatorSteps(page, nav) {
     await waitText(row, 'running');
     await page.locator('[data-nodes="1"]').waitFor();
     await shot(page, '14-nodes');
+  });
+
+  await step('log', async () => {
+    // The node's recent log: the Java test logged a warning before the run; narrowing finds it.
+    await nav('Log').click();
+    await page.getByRole('heading', { name: 'Log', level: 1 }).waitFor();
+    await page.getByLabel('Level').selectOption('warn');
+    await page.getByLabel('Search').fill('a line for the log page');
+    const row = page.getByRole('row').filter({ hasText: 'a line for the log page' });
+    await waitText(row, 'warn');
+    // The search narrows the list once typing pauses: only that line is left.
+    await page.waitForFunction(() => document.querySelectorAll('section.list tbody tr').length === 1);
+    result.logRows = await page.locator('section.list tbody tr').allTextContents();
+    await shot(page, '15-log');
   });
 }
 

@@ -76,6 +76,12 @@ const Strings = {
     'nodes.running': 'running', 'nodes.stopped': 'no heartbeat', 'nodes.heartbeat': 'Last heartbeat', 'nodes.ago': '{age} ago',
     'nodes.clustered': 'Clustered: the nodes share Redis and each announces itself with a heartbeat; connections are known for this node only.',
     'nodes.single': 'A single node (cluster.enable = off).',
+    // Log
+    'log.title': 'Log', 'log.levelFilter': 'Level', 'log.search': 'Search', 'log.searchHint': 'text in the message or logger',
+    'log.level.all': 'all', 'log.level.error': 'errors', 'log.level.warn': 'warnings and worse', 'log.level.info': 'info and worse',
+    'log.level.debug': 'debug and worse', 'log.time': 'Time', 'log.levelCol': 'Level', 'log.logger': 'Logger', 'log.message': 'Message',
+    'log.summary': 'Newest first, at most 100: {shown} shown. This node keeps its last {kept} lines ({logged} logged since it started).',
+    'log.note': 'This node only, from memory; the log files under log.dir hold everything. The log level is set by log.level (or PUT /api/v4/log/level until restart).',
     'password.title': 'Dashboard password', 'password.mismatch': 'The new passwords do not match.',
     'password.changed': 'Password changed. Every session was logged out: log in again.', 'password.user': 'User',
     'password.current': 'Current password', 'password.new': 'New password (at least 8 characters)',

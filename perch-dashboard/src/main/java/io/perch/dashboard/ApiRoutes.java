@@ -11,6 +11,7 @@ import io.perch.dashboard.api.ClusterNodeApi;
 import io.perch.dashboard.api.NodeCalls;
 import io.perch.dashboard.api.HealthApi;
 import io.perch.dashboard.api.LogApi;
+import io.perch.dashboard.api.RecentLog;
 import io.perch.dashboard.api.MqttApi;
 import io.perch.dashboard.api.MetricsHistory;
 import io.perch.dashboard.api.NodeApi;
@@ -50,7 +51,7 @@ final class ApiRoutes {
      */
     static Router build(DashboardConfig cfg, BrokerService broker, MeterRegistry registry, Auth auth,
                         LoginThrottle throttle, Json json, StatsHighWater highWater, MetricsHistory history,
-                        Executor clusterWork) {
+                        Executor clusterWork, RecentLog recentLog) {
         NodeApi node = new NodeApi(broker, json, auth.admin(), highWater);
         ClientsApi clients = new ClientsApi(broker, json);
         MqttApi mqtt = new MqttApi(broker, json);
@@ -68,7 +69,7 @@ final class ApiRoutes {
         BackendsApi backends = new BackendsApi(broker, registry, json);
         PrometheusApi prometheus = new PrometheusApi(registry);
         HealthApi health = new HealthApi(broker, json);
-        LogApi logs = new LogApi(json);
+        LogApi logs = new LogApi(json, recentLog);
         StaticFiles ui = new StaticFiles("dashboard");
         StaticFiles openapi = new StaticFiles("dashboard-api");
         String v4 = "/api/v4";
@@ -81,6 +82,7 @@ final class ApiRoutes {
         r.addPublic(GET, v4 + "/health/readiness", health::readiness);
         r.add(GET, v4 + "/log/level", logs::get);
         r.add(PUT, v4 + "/log/level", logs::set);
+        r.add(GET, v4 + "/log/recent", logs::recent);
         r.add(PUT, v4 + "/change_pwd/{username}", req -> changePassword(req, auth, throttle, json));
         r.add(GET, v4 + "/status", node::status);
         r.add(GET, v4 + "/nodes", node::nodes);

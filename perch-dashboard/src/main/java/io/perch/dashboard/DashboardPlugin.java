@@ -7,6 +7,7 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.perch.broker.plugin.ConfigException;
 import io.perch.dashboard.api.MetricsHistory;
+import io.perch.dashboard.api.RecentLog;
 import io.perch.dashboard.api.NodeApi;
 import io.perch.dashboard.api.StatsHighWater;
 import io.perch.dashboard.http.AdminPassword;
@@ -48,7 +49,11 @@ public final class DashboardPlugin implements PerchPlugin {
     private HttpServer httpsServer;
     private Clock clock = Clock.systemUTC();
     private AutoCloseable metricsBinding;
+    /** Log lines the dashboard's log viewer keeps (about 400 KB at 200 bytes a line). */
+    static final int RECENT_LOG_LINES = 2000;
     private MetricsHistory history;
+    /** The log viewer's lines; null when logback is not the backend or before start. */
+    private RecentLog recentLog;
 
     @Override
     public String name() {
@@ -133,8 +138,9 @@ public final class DashboardPlugin implements PerchPlugin {
             t.setDaemon(true);
             return t;
         });
+        recentLog = RecentLog.attach(RECENT_LOG_LINES);
         HttpHandler handler = new HttpHandler(ApiRoutes.build(config, context.broker(), context.metrics(), auth, throttle,
-                json, highWater, history, clusterWork), auth, throttle, json);
+                json, highWater, history, clusterWork, recentLog), auth, throttle, json);
         try {
             if (config.httpEnabled()) {
                 server = bind("dashboard.listener.http", config.host(), config.port(), handler, null);
@@ -239,6 +245,10 @@ public final class DashboardPlugin implements PerchPlugin {
 
     @Override
     public void stop() {
+        if (recentLog != null) {
+            recentLog.detach();
+            recentLog = null;
+        }
         if (statsTimer != null) {
             statsTimer.shutdownNow();
             statsTimer = null;

@@ -83,12 +83,14 @@ class DashboardBrowserTest {
                 target.setCallback(new Received(toTarget));
                 target.connect();
 
+                // What the Log page looks for (a warning, whatever level other tests left the root logger at).
+                org.slf4j.LoggerFactory.getLogger("io.perch.test.Browser").warn("browser test: a line for the log page");
                 Run run = runSpec("http://127.0.0.1:" + plugin.port() + "/", fixture.wsPort());
                 assertThat(run.exit).as(run.output).isZero();
                 JsonNode result = new ObjectMapper().readTree(run.resultLine());
                 assertThat(texts(result.get("steps"))).containsExactly("login", "overview", "reload", "clients", "websocket",
                         "subscriptions", "topics", "retained", "backends", "paging", "subscribe", "publish",
-                        "retained-delete", "unsubscribe", "nodes", "phone", "dark", "logout");
+                        "retained-delete", "unsubscribe", "nodes", "log", "phone", "dark", "logout");
                 var svc = fixture.broker().service();
                 // What the page did reached the broker and a real subscriber.
                 assertThat(toTarget).singleElement().satisfies(m -> {
@@ -110,7 +112,8 @@ class DashboardBrowserTest {
                 assertThat(result.get("wsPort").asInt()).isEqualTo(fixture.wsPort());
                 assertThat(result.get("received").asText()).startsWith("received  sub_client/downlink  qos 1  hello from the browser");
                 assertThat(result.get("consoleErrors")).isEmpty();
-                assertThat(texts(result.get("screenshots"))).hasSize(27)
+                assertThat(texts(result.get("logRows"))).as("only the matching warning").singleElement().asString().contains("warn");
+                assertThat(texts(result.get("screenshots"))).hasSize(29)
                         .allSatisfy(f -> assertThat(Files.size(Path.of(f))).isGreaterThan(1000));
                 assertThat(run.output).doesNotContain(PASSWORD);
             } finally {

@@ -9,6 +9,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -22,9 +23,39 @@ public final class LogApi {
     private static final Logger log = LoggerFactory.getLogger(LogApi.class);
 
     private final Json json;
+    private final RecentLog recent;
 
-    public LogApi(Json json) {
+    /** @param recent the node's recent log lines; null when logback is not the backend */
+    public LogApi(Json json, RecentLog recent) {
         this.json = json;
+        this.recent = recent;
+    }
+
+    /**
+     * {@code GET /api/v4/log/recent?level=warn&q=redis&_limit=200}: this node's most recent log
+     * lines, newest first: at least {@code level} (error, warn, info, debug, trace; all when
+     * absent), containing {@code q} in the message, logger or error, at most {@code _limit}
+     * (default 200, at most the lines kept). {@code meta} says how many lines are kept and how
+     * many were logged since start.
+     */
+    public Response recent(Request req) {
+        if (recent == null) {
+            throw ApiException.badParam("the recent log is kept only with logback as the logging backend");
+        }
+        String level = req.query("level");
+        if (level != null && !level.isBlank() && !level.equalsIgnoreCase("all") && RecentLog.rank(level) < 0) {
+            throw ApiException.badParam("level must be error, warn, info, debug, trace or all");
+        }
+        int limit = req.queryInt("_limit", 200);
+        if (limit < 1) {
+            throw ApiException.badParam("_limit must be 1 or more");
+        }
+        List<RecentLog.Line> lines = recent.newest(level, req.query("q"), Math.min(limit, recent.capacity()));
+        Map<String, Object> meta = new LinkedHashMap<>();
+        meta.put("kept", recent.capacity());
+        meta.put("logged", recent.total());
+        meta.put("count", lines.size());
+        return json.ok(lines, meta);
     }
 
     public Response get(Request req) {

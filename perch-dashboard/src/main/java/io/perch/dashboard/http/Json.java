@@ -67,6 +67,15 @@ public final class Json {
         return Response.json(200, bytes(m));
     }
 
+    /** {@code {"code":0,"data":...,"meta":{...}}} */
+    public Response ok(Object data, Map<String, ?> meta) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("code", 0);
+        m.put("data", data);
+        m.put("meta", meta);
+        return Response.json(200, bytes(m));
+    }
+
     /** {@link #ok} with the nodes that did not answer, when there are any. */
     public Response ok(Object data, List<?> unavailable) {
         if (unavailable.isEmpty()) {

@@ -172,6 +172,37 @@ class HealthApiTest {
         assertThat(ctl("log", "set-level", "loud").exit()).isEqualTo(1);
     }
 
+    /** The log viewer's API: this node's recent lines, newest first, narrowed by level and text. */
+    @Test
+    void recentLogLinesAreServedNewestFirstByLevelAndText() throws Exception {
+        String marker = "recent-log-" + System.nanoTime();
+        org.slf4j.Logger l = LoggerFactory.getLogger("io.perch.test.RecentLog");
+        l.warn("{} first", marker);
+        l.info("{} routine", marker);
+        l.warn("{} second", marker, new IllegalStateException("why"));
+        assertThat(send("GET", "/api/v4/log/recent", null, null).statusCode()).isEqualTo(401);
+
+        HttpResponse<String> warn = send("GET", "/api/v4/log/recent?level=warn&q=" + marker, null, BASIC);
+        assertThat(warn.statusCode()).as(warn.body()).isEqualTo(200);
+        JsonNode data = mapper.readTree(warn.body()).path("data");
+        assertThat(data).hasSize(2);
+        assertThat(data.get(0).path("message").asText()).isEqualTo(marker + " second");
+        assertThat(data.get(0).path("level").asText()).isEqualTo("warn");
+        assertThat(data.get(0).path("logger").asText()).isEqualTo("io.perch.test.RecentLog");
+        assertThat(data.get(0).path("error").asText()).isEqualTo("java.lang.IllegalStateException: why");
+        assertThat(data.get(1).path("message").asText()).isEqualTo(marker + " first");
+        JsonNode meta = mapper.readTree(warn.body()).path("meta");
+        assertThat(meta.path("kept").asInt()).isEqualTo(2000);
+        assertThat(meta.path("logged").asLong()).isGreaterThanOrEqualTo(2);
+
+        JsonNode one = mapper.readTree(send("GET", "/api/v4/log/recent?level=all&_limit=1&q=" + marker.toUpperCase(java.util.Locale.ROOT),
+                null, BASIC).body()).path("data");
+        assertThat(one).hasSize(1);
+        assertThat(one.get(0).path("message").asText()).isEqualTo(marker + " second");
+        assertThat(send("GET", "/api/v4/log/recent?level=loud", null, BASIC).statusCode()).isEqualTo(400);
+        assertThat(send("GET", "/api/v4/log/recent?_limit=0", null, BASIC).statusCode()).isEqualTo(400);
+    }
+
     @Test
     void helpOnEveryCtlSubcommandExitsZero() {
         for (String[] args : List.of(new String[]{"--help"}, new String[]{"log", "--help"},
