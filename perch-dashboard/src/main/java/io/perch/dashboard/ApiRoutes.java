@@ -136,8 +136,13 @@ final class ApiRoutes {
             r.add(POST, v4 + "/mqtt/unsubscribe", mqtt::unsubscribe);
         }
         r.add(POST, v4 + "/mqtt/publish_batch", mqtt::publishBatch);
-        r.add(POST, v4 + "/mqtt/subscribe_batch", mqtt::subscribeBatch);
-        r.add(POST, v4 + "/mqtt/unsubscribe_batch", mqtt::unsubscribeBatch);
+        if (clustered) {
+            r.addAsync(POST, v4 + "/mqtt/subscribe_batch", clusterMqtt::subscribeBatch);
+            r.addAsync(POST, v4 + "/mqtt/unsubscribe_batch", clusterMqtt::unsubscribeBatch);
+        } else {
+            r.add(POST, v4 + "/mqtt/subscribe_batch", mqtt::subscribeBatch);
+            r.add(POST, v4 + "/mqtt/unsubscribe_batch", mqtt::unsubscribeBatch);
+        }
         r.add(GET, v4 + "/backends", backends::list);
         r.add(GET, v4 + "/prometheus", prometheus::scrape);
         // The API description is public, like the UI's files: it holds no data.

@@ -78,7 +78,7 @@ public final class MqttApi {
         List<Map<String, Object>> results = new ArrayList<>();
         for (JsonNode item : arr) {
             Map<String, Object> r = new LinkedHashMap<>();
-            r.put("topic", item.path("topic").asText(item.path("topics").asText("")));
+            r.put("topic", batchTopic(item));
             try {
                 op.apply(item);
                 r.put("code", 0);
@@ -89,6 +89,11 @@ public final class MqttApi {
             results.add(r);
         }
         return json.ok(results);
+    }
+
+    /** What a batch result names an item by: its {@code topic}, else its {@code topics}. */
+    static String batchTopic(JsonNode item) {
+        return item.path("topic").asText(item.path("topics").asText(""));
     }
 
     private void publishOne(JsonNode b) {

@@ -478,6 +478,16 @@ class ClusterProcessTest {
         assertThat(api3.post("/mqtt/subscribe", "{\"clientid\":\"nobody\",\"topic\":\"x\"}").status())
                 .isEqualTo(404);
         assertThat(api3.post("/mqtt/subscribe", "{\"topic\":\"x\"}").status()).isEqualTo(400);
+        // The batch forms, item by item wherever each client is, answered in the items' order.
+        ApiClient.Answer batch = api3.post("/mqtt/subscribe_batch", "[{\"clientid\":\"api-a2\",\"topic\":\"api/batch/x\",\"qos\":1},"
+                + "{\"clientid\":\"nobody\",\"topic\":\"api/batch/y\"},{\"clientid\":\"api-a2\"}]");
+        assertThat(batch.status()).isEqualTo(200);
+        assertThat(batch.texts("topic")).containsExactly("api/batch/x", "api/batch/y", "");
+        assertThat(batch.texts("code")).containsExactly("0", "112", "107"); // done on node 1; on no node; no topic
+        await().atMost(WITHIN).until(() -> api3.get("/subscriptions/api-a2").texts("topic").contains("api/batch/x"));
+        assertThat(api3.post("/mqtt/unsubscribe_batch", "[{\"clientid\":\"api-a2\",\"topic\":\"api/batch/x\"}]")
+                .texts("code")).containsExactly("0");
+        await().atMost(WITHIN).until(() -> api3.get("/subscriptions/api-a2").texts("topic").isEmpty());
         probe.disconnect();
         await().atMost(WITHIN).until(() -> api3.get("/clients/api-probe").status() == 404);
 
