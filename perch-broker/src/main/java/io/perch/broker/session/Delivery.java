@@ -152,6 +152,7 @@ final class Delivery {
             return send(conn, p, events);
         }
         if (conn == null && p.qos() == 0 && !storeQos0) {
+            stats.messagesDroppedQos0Offline.increment();
             return add(events, DROPPED, p.message(), "qos0_offline");
         }
         return enqueue(p, events);
@@ -257,6 +258,7 @@ final class Delivery {
                 inflight.remove(id);
                 changes.removed(p);
             }
+            stats.messagesDroppedTooLarge.increment();
             return add(events, DROPPED, p.message(), "too_large_for_client");
         }
         messagesOut++;

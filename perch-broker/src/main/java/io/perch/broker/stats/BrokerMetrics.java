@@ -64,6 +64,10 @@ public final class BrokerMetrics {
         counter(registry, "perch.messages.dropped.queue_full", "messages dropped because a session queue was full",
                 stats.messagesDroppedQueueFull);
         counter(registry, "perch.messages.dropped.expired", "messages expired before delivery", stats.messagesDroppedExpired);
+        counter(registry, "perch.messages.dropped.qos0_offline", "QoS 0 messages not kept for a client that is away "
+                + "(mqueue_store_qos0 off)", stats.messagesDroppedQos0Offline);
+        counter(registry, "perch.messages.dropped.too_large", "messages larger than the client's Maximum Packet Size",
+                stats.messagesDroppedTooLarge);
         counter(registry, "perch.messages.retried", "messages resent", stats.messagesRetried);
         counter(registry, "perch.messages.acked", "deliveries acknowledged", stats.messagesAcked);
         counter(registry, "perch.auth.failures", "authentication failures", stats.authFailures);

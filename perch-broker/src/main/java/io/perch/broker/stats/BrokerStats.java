@@ -37,6 +37,10 @@ public final class BrokerStats {
     public final LongAdder messagesDroppedNoSubscribers = new LongAdder();
     public final LongAdder messagesDroppedQueueFull = new LongAdder();
     public final LongAdder messagesDroppedExpired = new LongAdder();
+    /** QoS 0 for a session whose client is away, with mqueue_store_qos0 off. */
+    public final LongAdder messagesDroppedQos0Offline = new LongAdder();
+    /** Larger than the client's Maximum Packet Size (MQTT-3.1.2-25). */
+    public final LongAdder messagesDroppedTooLarge = new LongAdder();
     public final LongAdder messagesRetried = new LongAdder();
     public final LongAdder messagesAcked = new LongAdder();
     /** QoS 1/2 publishes refused because the session store did not take them (never acknowledged as stored). */

@@ -201,6 +201,8 @@ class Mqtt5FeaturesTest extends BrokerTest {
         assertThat(small.texts()).containsExactly("fits");
         assertThat(large.await(2)).hasSize(2);
         assertThat(c.getState().isConnected()).isTrue();
+        // Counted by its reason (perch_messages_dropped_too_large_total), not silently lost.
+        assertThat(broker.broker().service().stats().messagesDroppedTooLarge.sum()).isEqualTo(1);
     }
 
     @Test
