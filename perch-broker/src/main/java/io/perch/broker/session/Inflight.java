@@ -157,10 +157,7 @@ final class Inflight {
         } else {
             java.util.concurrent.CompletableFuture<Void> w = entry.sentWrite;
             if (w != null && w.isCompletedExceptionally()) {
-                w = rewrite(entry, packetId);
-                if (w == null) {
-                    return; // the store no longer keeps the session: not sent from here
-                }
+                w = rewrite(entry, packetId); // null: the store no longer keeps the session, nothing to wait for
             }
             held.publish(conn, entry.pending, entry, packetId, true, w);
             stats.messagesRetried.increment();
