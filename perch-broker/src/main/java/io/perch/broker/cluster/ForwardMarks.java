@@ -10,10 +10,11 @@ import java.util.Map;
  * stored with the message ({@code Change.ForwardMarked}); a QoS 1 one read again may repeat,
  * as QoS 1 allows.
  *
- * <p>A session marks an entry when it accepts it, before its write is durable: an entry read
- * again within a run because its deliver failed (a write Redis applied but no replica confirmed,
- * say) is not taken a second time by a session that holds it already; the session still has the
- * message and delivers it to its client.
+ * <p>A session in memory marks an entry when it accepts it, before its write is durable: an
+ * entry read again within a run because its deliver failed (a write Redis applied but no replica
+ * confirmed, say) is not taken a second time by a session that holds it already; the session
+ * still has the message and delivers it to its client. A stored session not in memory marks it
+ * only once its write succeeded: that write is its only copy.
  *
  * <p>Not thread-safe: guarded by its owner's lock (the session's monitor, or the client id's
  * lock for a session not in memory).

@@ -19,6 +19,7 @@ import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.ScheduledExecutorService;
@@ -318,7 +319,6 @@ public final class DormantSessions implements NotInMemory {
                 if (e.forwardMarks.seen(read)) {
                     return true; // an inbox entry read again after a crash: the session took it already
                 }
-                e.forwardMarks.mark(read);
                 if (p.qos() == 2) {
                     mark = new Change.ForwardMarked(clientId, read.inbox(), read.entryId());
                 }
@@ -348,8 +348,20 @@ public final class DormantSessions implements NotInMemory {
             long seq = reserved != 0 ? reserved : io.perch.broker.session.Seqs.next(seqs);
             Change added = new Change.SessionMessageAdded(clientId, seq, p.message().id(), p.qos(), p.retain(),
                     p.subscriptionIds(), p.shareGroup(), p.shareFilter());
-            writes.add(persistence.write(mark == null ? List.of(new Change.MessageAdded(p.message()), added)
-                    : List.of(mark, new Change.MessageAdded(p.message()), added)));
+            CompletionStage<Void> stored = persistence.write(mark == null
+                    ? List.of(new Change.MessageAdded(p.message()), added)
+                    : List.of(new Change.MessageAdded(p.message()), added, mark));
+            writes.add(stored);
+            if (read != null) {
+                // Taken once stored, not before: the write is this session's only copy, and an entry
+                // whose write failed (refused by a stale fence, say) is delivered again, not skipped.
+                Entry taken = e;
+                stored.thenRun(() -> {
+                    synchronized (locks.of(clientId)) {
+                        taken.forwardMarks.mark(read);
+                    }
+                });
+            }
             if (e.loading != null) {
                 // Written as well, so that the acknowledgement may wait for it; the loaded session
                 // takes it from here unless the load already read it (same seq).

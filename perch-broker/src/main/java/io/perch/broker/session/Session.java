@@ -485,9 +485,6 @@ public final class Session {
                     return null;
                 }
                 forwardMarks.mark(read);
-                if (p.qos() == 2 && changes.isOn()) {
-                    changes.add(new Change.ForwardMarked(clientId, read.inbox(), read.entryId()));
-                }
             }
             if (hold != null && p.qos() > 0 && !p.isShared() && hold.holds(p.message().topic())) {
                 hold.park(changes.accepted(p));
@@ -500,6 +497,11 @@ public final class Session {
                 }
             } else {
                 events = delivery.offer(p);
+            }
+            if (read != null && p.qos() == 2 && changes.isOn()) {
+                // After the message's own changes: a write not applied whole (Redis Cluster) never
+                // has the mark without the message.
+                changes.add(new Change.ForwardMarked(clientId, read.inbox(), read.entryId()));
             }
             stored = changes.flush();
         }
