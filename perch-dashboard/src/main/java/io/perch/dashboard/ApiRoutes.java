@@ -128,18 +128,16 @@ final class ApiRoutes {
         r.add(GET, v4 + "/mqtt/retained/{topic*}", topics::retainedGet);
         r.add(DELETE, v4 + "/mqtt/retained/{topic*}", topics::retainedDelete);
         r.add(POST, v4 + "/mqtt/publish", mqtt::publish);
-        if (clustered) {
-            r.addAsync(POST, v4 + "/mqtt/subscribe", clusterMqtt::subscribe);
-            r.addAsync(POST, v4 + "/mqtt/unsubscribe", clusterMqtt::unsubscribe);
-        } else {
-            r.add(POST, v4 + "/mqtt/subscribe", mqtt::subscribe);
-            r.add(POST, v4 + "/mqtt/unsubscribe", mqtt::unsubscribe);
-        }
         r.add(POST, v4 + "/mqtt/publish_batch", mqtt::publishBatch);
         if (clustered) {
+            // Wherever the client is connected, as EMQ X 4's do.
+            r.addAsync(POST, v4 + "/mqtt/subscribe", clusterMqtt::subscribe);
+            r.addAsync(POST, v4 + "/mqtt/unsubscribe", clusterMqtt::unsubscribe);
             r.addAsync(POST, v4 + "/mqtt/subscribe_batch", clusterMqtt::subscribeBatch);
             r.addAsync(POST, v4 + "/mqtt/unsubscribe_batch", clusterMqtt::unsubscribeBatch);
         } else {
+            r.add(POST, v4 + "/mqtt/subscribe", mqtt::subscribe);
+            r.add(POST, v4 + "/mqtt/unsubscribe", mqtt::unsubscribe);
             r.add(POST, v4 + "/mqtt/subscribe_batch", mqtt::subscribeBatch);
             r.add(POST, v4 + "/mqtt/unsubscribe_batch", mqtt::unsubscribeBatch);
         }
