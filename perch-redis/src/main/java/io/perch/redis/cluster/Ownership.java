@@ -22,7 +22,9 @@ import static io.perch.redis.codec.Keys.utf8;
 /**
  * Which node owns which client: hash {@code perch:owner:{id}} ({@code node}, {@code epoch}) and a
  * set per node of the ids it owns ({@link OwnerKeys}). A claim bumps the epoch; the session
- * store refuses writes carrying an older one (the fence, {@code PseudoCommands.FENCE}).
+ * store refuses writes carrying an older one (the fence, {@code PseudoCommands.FENCE}). A claim by
+ * the node that holds the current epoch keeps that epoch (it fences nobody, and would fence the
+ * node's own writes in flight).
  *
  * <p>The epoch only grows: a disown clears {@code node} and keeps the hash, because a fence
  * compares numbers, and a hash deleted and claimed anew would start again at 1, letting a
@@ -38,12 +40,22 @@ import static io.perch.redis.codec.Keys.utf8;
  */
 public final class Ownership {
     private static final String FUNCTION = "cluster.owner";
-    /** KEYS: owner hash, my set, expected's set (or none); ARGV: me, expected ('' for none), client. */
+    /**
+     * KEYS: owner hash, my set, expected's set (or none); ARGV: me, expected ('' for none), client,
+     * the epoch this node holds (-1 for none). A claim by the holder of the current epoch keeps it.
+     */
     static final String CLAIM = String.join("\n",
             "local cur = redis.call('HGET', KEYS[1], 'node')",
             "local me, expected = ARGV[1], ARGV[2]",
             "if cur and cur ~= '' and cur ~= me and cur ~= expected then",
             "  return {0, cur, tonumber(redis.call('HGET', KEYS[1], 'epoch') or '0')}",
+            "end",
+            "if cur == me then",
+            "  local held = tonumber(redis.call('HGET', KEYS[1], 'epoch') or '0')",
+            "  if held == tonumber(ARGV[4]) then",
+            "    if KEYS[2] then redis.call('SADD', KEYS[2], ARGV[3]) end",
+            "    return {1, me, held, cur}",
+            "  end",
             "end",
             "local epoch = redis.call('HINCRBY', KEYS[1], 'epoch', 1)",
             "redis.call('HSET', KEYS[1], 'node', me)",
@@ -98,7 +110,12 @@ public final class Ownership {
         byte[][] keys = pool.isCluster() ? new byte[][]{hash}
                 : exp.isEmpty() || exp.equals(me) ? new byte[][]{hash, OwnerKeys.owned(me)}
                 : new byte[][]{hash, OwnerKeys.owned(me), OwnerKeys.owned(exp)};
-        byte[][] args = {utf8(me), utf8(exp), utf8(clientId)};
+        // This node's own claim is not made anew: its writes in flight carry that epoch, and a
+        // newer one would fence them (a reaper's writes to a dead node's session when its client
+        // comes back here, or a session's last writes when its client reconnects here). Unless
+        // another node asked for the client since: then only a newer claim holds it again.
+        long held = holds(clientId) ? epochOf(clientId) : -1;
+        byte[][] args = {utf8(me), utf8(exp), utf8(clientId), utf8(Long.toString(held))};
         return write(List.of(r -> r.eval(CLAIM, ScriptOutputType.MULTI, keys, args)))
                 .thenCompose(replies -> {
                     List<?> r = (List<?>) replies.get(0);

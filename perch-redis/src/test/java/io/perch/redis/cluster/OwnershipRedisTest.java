@@ -10,7 +10,11 @@ import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** Claims, losses and disowns of client ownership against a real Redis: the epoch only grows. */
+/**
+ * Claims, losses and disowns of client ownership against a real Redis: the epoch only grows,
+ * and only when the claim takes the client from someone (another node, another process of the
+ * same name, or a claim another node has asked to end).
+ */
 class OwnershipRedisTest {
     private final TestRedis redis = TestRedis.start();
     private final NodePool rigA = new NodePool(redis);
@@ -32,19 +36,40 @@ class OwnershipRedisTest {
     @Test
     void aClaimWinsOnlyOverTheExpectedOwner() {
         assertThat(join(a.claim("x", null))).isEqualTo(new Cluster.Claim(true, "a", 1));
-        assertThat(join(a.claim("x", null))).as("a claim of one's own client").isEqualTo(new Cluster.Claim(true, "a", 2));
-        assertThat(join(b.claim("x", null))).as("expected none, a owns it").isEqualTo(new Cluster.Claim(false, "a", 2));
-        assertThat(join(b.claim("x", "c"))).isEqualTo(new Cluster.Claim(false, "a", 2));
+        assertThat(join(b.claim("x", null))).as("expected none, a owns it").isEqualTo(new Cluster.Claim(false, "a", 1));
+        assertThat(join(b.claim("x", "c"))).isEqualTo(new Cluster.Claim(false, "a", 1));
         assertThat(b.epochOf("x")).isEqualTo(-1);
 
-        assertThat(join(b.claim("x", "a"))).isEqualTo(new Cluster.Claim(true, "b", 3));
+        assertThat(join(b.claim("x", "a"))).isEqualTo(new Cluster.Claim(true, "b", 2));
 
         assertThat(join(a.owner("x"))).isEqualTo("b");
-        assertThat(b.epochOf("x")).isEqualTo(3);
-        assertThat(a.epochOf("x")).as("a has not heard: its writes carry the old epoch").isEqualTo(2);
+        assertThat(b.epochOf("x")).isEqualTo(2);
+        assertThat(a.epochOf("x")).as("a has not heard: its writes carry the old epoch").isEqualTo(1);
         assertThat(redis.cli().smembers("perch:cluster:owned:b")).containsExactly("x");
         assertThat(redis.cli().smembers("perch:cluster:owned:a")).isEmpty();
-        assertThat(redis.cli().hgetall("perch:owner:{x}")).containsEntry("node", "b").containsEntry("epoch", "3");
+        assertThat(redis.cli().hgetall("perch:owner:{x}")).containsEntry("node", "b").containsEntry("epoch", "2");
+    }
+
+    @Test
+    void theHoldersClaimKeepsItsEpochSoItsWritesInFlightStayCurrent() {
+        assertThat(join(a.claim("x", null))).isEqualTo(new Cluster.Claim(true, "a", 1));
+        assertThat(join(a.claim("x", null))).as("a claim of one's own client").isEqualTo(new Cluster.Claim(true, "a", 1));
+        assertThat(join(a.claim("x", "dead"))).as("a reaper's client coming back to it").isEqualTo(new Cluster.Claim(true, "a", 1));
+        assertThat(a.epochOf("x")).isEqualTo(1);
+
+        Ownership restarted = new Ownership("a", rigB.pool); // same name, not holding the claim: a new one
+        assertThat(join(restarted.claim("x", null))).isEqualTo(new Cluster.Claim(true, "a", 2));
+        assertThat(join(a.claim("x", null))).as("a's epoch is no longer current").isEqualTo(new Cluster.Claim(true, "a", 3));
+    }
+
+    @Test
+    void aClaimAfterAnotherNodeAskedForTheClientIsNew() {
+        join(a.claim("x", null));
+        join(a.released("x")); // b asked; b has not claimed (yet)
+        assertThat(a.holds("x")).isFalse();
+
+        assertThat(join(a.claim("x", null))).isEqualTo(new Cluster.Claim(true, "a", 2));
+        assertThat(a.holds("x")).as("a newer claim than the one b asked for").isTrue();
     }
 
     @Test
