@@ -2,8 +2,10 @@ package io.perch.redis.client;
 
 import io.lettuce.core.ScriptOutputType;
 
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -37,7 +39,7 @@ public final class PseudoCommands {
      * Cluster pool, or one that may not run the batch script) it is a one-key {@code EVAL} that
      * replies {@code {0, node, epoch}} when the writer is stale and an empty list when current:
      * the fence is then checked, but not atomically with the writes, which the pipeline sends
-     * anyway (their slots may be on other Redis nodes).
+     * anyway. A Redis Cluster pool uses {@link #fencedRun} instead.
      */
     public static final String FENCE = "PERCH.FENCE";
     /** Lua of the fence's test, shared by both forms: {@code e} is HMGET owner epoch node. */
@@ -126,6 +128,59 @@ public final class PseudoCommands {
         System.arraycopy(others, 0, parts, 4, others.length);
         return ArgvCall.of(alone, parts);
     }
+
+    /**
+     * A Redis Cluster's fence: the fence and one client's commands on its slot (its keys share
+     * the owner hash's hash tag) as one {@code EVAL} there, so a stale writer's commands are not
+     * applied at all. Replies {@code {0, node, epoch}} when refused (nothing ran), else
+     * {@code {1, reply...}} with each command's reply in order (nil as 0); a command's error
+     * fails the call after the others ran, as in a pipeline. {@code PERCH.DROP} deletes its keys
+     * and replies the message ids they named, which the caller releases (their bodies live in
+     * other slots).
+     */
+    public static RedisCall fencedRun(byte[] ownerKey, long epoch, List<ArgvCall> calls) {
+        List<byte[]> args = new ArrayList<>(1 + calls.size() * 6);
+        args.add(Long.toString(epoch).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        for (ArgvCall c : calls) {
+            byte[][] argv = c.argv();
+            args.add(Integer.toString(argv.length).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            args.addAll(Arrays.asList(argv));
+        }
+        byte[][] keys = {ownerKey};
+        byte[][] argv = args.toArray(byte[][]::new);
+        return r -> r.eval(FENCED_RUN, ScriptOutputType.MULTI, keys, argv);
+    }
+
+    /** KEYS[1]: the owner hash; ARGV: the epoch, then each command as its argument count and arguments. */
+    private static final String FENCED_RUN = definitions() + String.join("\n",
+            "pseudo['" + DROP + "'] = function(k, pattern, prefix, ...)",
+            "  local ids = {}",
+            "  for _, v in ipairs(redis.call('HVALS', k)) do",
+            "    local id = string.match(v, pattern)",
+            "    if id then ids[#ids + 1] = id end",
+            "  end",
+            "  redis.call('DEL', k, ...)",
+            "  return ids",
+            "end",
+            "local e = redis.call('HMGET', KEYS[1], 'epoch', 'node')",
+            "if tonumber(e[1] or '0') > tonumber(ARGV[1]) then return {0, e[2] or '', e[1]} end",
+            "local out, err, i, n = {1}, nil, 2, #ARGV",
+            "while i <= n do",
+            "  local argc = tonumber(ARGV[i])",
+            "  local p, r = pseudo[ARGV[i + 1]], nil",
+            "  if p then",
+            "    local ok, res = pcall(p, unpack(ARGV, i + 2, i + argc))",
+            "    if ok then r = res elseif type(res) == 'table' and res.err then r = res else r = {err = tostring(res)} end",
+            "  else",
+            "    r = redis.pcall(unpack(ARGV, i + 1, i + argc))",
+            "  end",
+            "  if type(r) == 'table' and r.err then err = err or r.err; r = 0 end",
+            "  if r == nil or r == false then r = 0 end",
+            "  out[#out + 1] = r",
+            "  i = i + argc + 1",
+            "end",
+            "if err then return redis.error_reply(err) end",
+            "return out");
 
     /** {@link #ONCE}: guards the {@code following} commands of the same write. */
     public static ArgvCall once(byte[] marker, long seq, int following, long ttlMillis) {

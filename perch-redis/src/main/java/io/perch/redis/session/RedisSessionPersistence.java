@@ -114,8 +114,9 @@ public final class RedisSessionPersistence implements SessionPersistence {
      * by {@code PERCH.FENCE} with that epoch, so Redis skips it once another node claimed the
      * client (a newer epoch in {@code perch:owner:{id}}). The batch then fails with
      * {@link FencedWriteException} (its publisher is not acknowledged), and it is counted as
-     * {@code perch.cluster.fenced_writes} (one per refused batch). On a Cluster pool the fence is
-     * checked but not atomic with the writes: they are applied anyway, and only reported.
+     * {@code perch.cluster.fenced_writes} (one per refused batch). On a Redis Cluster pool the
+     * fence and the client's own keys go as one script on its slot, and what lives elsewhere
+     * follows as {@link SlotFence} says: a refused batch changes no session key there either.
      * A fenced batch writes its own message bodies (not shared with other batches of the same
      * write), so a refused batch never takes a body another batch needs with it.
      *
@@ -251,8 +252,15 @@ public final class RedisSessionPersistence implements SessionPersistence {
                 s.done.completeExceptionally(e);
                 continue;
             }
+            if (epoch >= 0 && !w.calls().isEmpty() && p.isCluster()) {
+                SlotFence.Split split = SlotFence.split(io.perch.redis.cluster.OwnerKeys.owner(client), epoch, w);
+                fences.add(new Fence(calls.size(), s, client, split));
+                calls.add(split.script());
+                calls.addAll(split.beside());
+                continue;
+            }
             if (epoch >= 0 && !w.calls().isEmpty()) {
-                fences.add(new Fence(calls.size(), s, client));
+                fences.add(new Fence(calls.size(), s, client, null));
                 calls.add(PseudoCommands.fence(io.perch.redis.cluster.OwnerKeys.owner(client), epoch, w.calls().size()));
             }
             for (int i : w.dropped()) {
@@ -266,17 +274,51 @@ public final class RedisSessionPersistence implements SessionPersistence {
         calls.set(0, PseudoCommands.once(SessionKeys.applied(instance, "w"), writeNumbers.incrementAndGet(),
                 calls.size() - 1, APPLIED_TTL_MS));
         CompletableFuture<List<Object>> sent = p.pipeline().submit(RedisOp.durableWrite(FUNCTION, calls));
-        if (!fences.isEmpty()) {
-            sent = sent.thenApply(replies -> {
-                refuseFenced(fences, replies);
-                return replies;
-            });
+        if (fences.isEmpty()) {
+            return dropped.isEmpty() ? sent.thenApply(r -> null) : sent.thenCompose(replies -> release(p, idsOf(replies, dropped)));
         }
-        return dropped.isEmpty() ? sent.thenApply(r -> null) : sent.thenCompose(replies -> release(p, replies, dropped));
+        return sent.thenCompose(replies -> {
+            refuseFenced(fences, replies);
+            List<Object> ids = idsOf(replies, dropped);
+            List<RedisCall> after = new ArrayList<>();
+            for (Fence f : fences) {
+                if (f.split() == null || f.batch().done.isDone()) {
+                    continue; // not split, or refused: nothing of it goes after
+                }
+                List<Object> script = asList(replies.get(f.index()));
+                for (int at : f.split().dropped()) {
+                    ids.add(at > 0 ? script.get(at) : new Later(after.size() - 1 - at));
+                }
+                after.addAll(f.split().after());
+            }
+            if (after.isEmpty()) {
+                return release(p, ids);
+            }
+            return p.pipeline().submit(RedisOp.durableWrite(FUNCTION, after))
+                    .thenCompose(later -> release(p, ids.stream().map(i -> i instanceof Later l ? later.get(l.index()) : i).toList()));
+        });
     }
 
-    /** A fence in a write: where it is, and the batch it guards. */
-    private record Fence(int index, WriteStaging.Staged batch, String clientId) {
+    /** A fence in a write: where it is, the batch it guards, and on a Redis Cluster how it was split. */
+    private record Fence(int index, WriteStaging.Staged batch, String clientId, SlotFence.Split split) {
+    }
+
+    /** A reply still to come, in the write that follows the fences ({@link SlotFence}). */
+    private record Later(int index) {
+    }
+
+    private static List<Object> idsOf(List<Object> replies, List<Integer> dropped) {
+        List<Object> ids = new ArrayList<>(dropped.size());
+        for (int i : dropped) {
+            ids.add(replies.get(i));
+        }
+        return ids;
+    }
+
+    private static List<Object> asList(Object reply) {
+        @SuppressWarnings("unchecked")
+        List<Object> list = reply instanceof List<?> l ? (List<Object>) l : List.of();
+        return list;
     }
 
     /** The client a batch is for (a batch is one session's); null when it names none. */
@@ -296,7 +338,8 @@ public final class RedisSessionPersistence implements SessionPersistence {
      */
     private void refuseFenced(List<Fence> fences, List<Object> replies) {
         for (Fence f : fences) {
-            if (!(replies.get(f.index()) instanceof List<?> r) || r.isEmpty()) {
+            if (!(replies.get(f.index()) instanceof List<?> r) || r.isEmpty()
+                    || f.split() != null && !(r.get(0) instanceof Number n && n.longValue() == 0)) {
                 continue;
             }
             String owner = r.size() > 1 && r.get(1) instanceof byte[] b ? str(b) : "?";
@@ -319,10 +362,9 @@ public final class RedisSessionPersistence implements SessionPersistence {
      * replied, so other sessions' writes may come between: harmless, since a body is re-written
      * whole on every add and only the count decides when it goes.
      */
-    private CompletableFuture<Void> release(PoolRuntime p, List<Object> replies, List<Integer> dropped) {
+    private CompletableFuture<Void> release(PoolRuntime p, List<Object> dropReplies) {
         List<RedisCall> unrefs = new ArrayList<>();
-        for (int i : dropped) {
-            Object r = replies.get(i);
+        for (Object r : dropReplies) {
             if (r instanceof List<?> ids) {
                 for (Object id : ids) {
                     unrefs.add(PseudoCommands.unref(SessionKeys.body(str((byte[]) id))));

@@ -110,4 +110,42 @@ class ClusterSessionStoreTest {
                 .containsExactlyInAnyOrder("c2", "c3", "c4", "c5", "c6");
         assertThat(left).allSatisfy(d -> assertThat(d.messages()).isEqualTo(1));
     }
+
+    @Test
+    void aStaleWritersSessionChangesAreNotAppliedAndItsReleasesNotSent() {
+        java.util.Map<String, Long> epochs = new java.util.concurrent.ConcurrentHashMap<>();
+        io.micrometer.core.instrument.simple.SimpleMeterRegistry registry = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+        ((io.perch.redis.session.RedisSessionPersistence) store).fencing(c -> epochs.getOrDefault(c, -1L), registry);
+        Message kept = message("kept");
+        epochs.put("c1", 1L);
+        cluster.cli().hset("perch:owner:{c1}", java.util.Map.of("node", "a", "epoch", "1"));
+        write(new Change.SessionSaved("c1", 5, 3600, 0), new Change.MessageAdded(kept), queued("c1", 1, kept));
+        assertThat(cluster.cli().hget(body(kept), "refs")).isEqualTo("1");
+
+        cluster.cli().hset("perch:owner:{c1}", java.util.Map.of("node", "b", "epoch", "2")); // b claimed it
+        Message late = message("late");
+        java.util.concurrent.CompletableFuture<Void> stale = store.write(List.of(
+                        new Change.SessionSaved("c1", 5, 3600, 1_000),
+                        new Change.MessageAdded(late), queued("c1", 2, late),
+                        new Change.SessionMessageDeleted("c1", 1, kept.id()),
+                        new Change.SubscriptionAdded("c1", "late/#", SubscriptionOptions.ofQos(1))))
+                .toCompletableFuture().orTimeout(10, TimeUnit.SECONDS);
+
+        org.assertj.core.api.Assertions.assertThatThrownBy(stale::join).cause()
+                .isInstanceOf(io.perch.redis.session.FencedWriteException.class)
+                .hasMessage("writes for client c1 refused: node b owns it now (epoch 2)");
+        assertThat(cluster.cli().hgetall("perch:session:{c1}")).as("session hash untouched")
+                .containsEntry("disconnected_at", "0");
+        assertThat(cluster.cli().hkeys("perch:out:{c1}")).containsExactly("1");
+        assertThat(cluster.cli().exists("perch:subs:{c1}")).isZero();
+        assertThat(cluster.cli().hget(body(kept), "refs")).as("the owner's body not released by the stale writer").isEqualTo("1");
+        assertThat(cluster.cli().zscore("perch:expiry", "c1")).as("no expiry indexed for a connected session").isNull();
+        assertThat(registry.get("perch.cluster.fenced_writes").counter().count()).isEqualTo(1);
+
+        epochs.put("c1", 2L); // the current owner: everything applies, deletes included
+        write(new Change.SessionMessageDeleted("c1", 1, kept.id()), new Change.SessionDeleted("c1"));
+        assertThat(cluster.cli().exists(body(kept))).isZero();
+        assertThat(load("c1")).isEmpty();
+        assertThat(cluster.cli().zscore("perch:sessions", "c1")).isNull();
+    }
 }
