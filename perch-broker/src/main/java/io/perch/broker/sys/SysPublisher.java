@@ -21,9 +21,11 @@ import java.util.concurrent.TimeUnit;
 /**
  * {@code $SYS/brokers/<node>/...} topics as EMQ X 4 names them: version, sysdescr, uptime,
  * datetime, stats/* counts, metrics/* totals and per-second rates over the last interval,
- * and client connected/disconnected events (JSON). Published retained at
- * {@code broker.sys_interval}; $SYS topics are never matched by a leading wildcard, so
- * subscribers ask for them explicitly.
+ * and client connected/disconnected events (JSON); and {@code $SYS/brokers}, the running
+ * nodes. Published retained at {@code broker.sys_interval}; in a cluster they reach
+ * subscribers on every node like any message, while the retained copies stay in each node's
+ * memory. $SYS topics are never matched by a leading wildcard, so subscribers ask for them
+ * explicitly.
  */
 public final class SysPublisher {
     private final BrokerCore core;
@@ -46,6 +48,7 @@ public final class SysPublisher {
         long period = core.config.sysInterval.toMillis();
         publish("version", service.version());
         publish("sysdescr", "Perch MQTT broker");
+        publishBrokers();
         if (period > 0) {
             lastAt = System.currentTimeMillis();
             task = core.workers.scheduleAtFixedRate(this::tick, period, period, TimeUnit.MILLISECONDS);
@@ -76,6 +79,11 @@ public final class SysPublisher {
         BrokerStats s = core.stats;
         BrokerStats.Gauges g = s.gauges();
         long now = System.currentTimeMillis();
+        // Again each interval, as EMQ X does: a node's retained $SYS copies stay in its memory,
+        // so a subscriber on another node learns them from the next tick.
+        publish("version", service.version());
+        publish("sysdescr", "Perch MQTT broker");
+        publishBrokers();
         publish("uptime", (now - service.startedAt()) / 1000 + " seconds");
         publish("datetime", Instant.ofEpochMilli(now).toString());
         if (g != null) {
@@ -102,6 +110,21 @@ public final class SysPublisher {
         lastReceived = received;
         lastSent = sent;
         lastDropped = dropped;
+    }
+
+    /** {@code $SYS/brokers}: the running nodes' names, comma-separated (this node's alone when not clustered). */
+    private void publishBrokers() {
+        List<String> running = new ArrayList<>();
+        for (io.perch.broker.cluster.NodeInfo n : core.cluster.nodes()) {
+            if (n.alive()) {
+                running.add(n.name());
+            }
+        }
+        if (!running.contains(core.config.nodeName)) {
+            running.add(0, core.config.nodeName);
+        }
+        Message m = service.newMessage("$SYS/brokers", String.join(",", running).getBytes(StandardCharsets.UTF_8), 0, true, "$SYS");
+        core.publisher.publish(null, m);
     }
 
     private void publish(String suffix, String value) {

@@ -35,6 +35,13 @@ class SysTopicsTest extends BrokerTest {
         v3.awaitMatch(m -> m.topic().equals(SYS + "stats/sessions/count") && m.text().equals("2"));
         v3.awaitMatch(m -> m.topic().equals(SYS + "stats/subscriptions/count") && m.text().equals("2"));
         v3.awaitMatch(m -> m.topic().equals(SYS + "metrics/messages/received") && Long.parseLong(m.text()) == 0);
+
+        // $SYS/brokers: the running nodes, retained (one node when not clustered).
+        Inbox late = new Inbox();
+        clients.v3("sys-late", late).subscribe("$SYS/brokers", 0);
+        Inbox.Msg brokers = late.awaitMatch(m -> m.topic().equals("$SYS/brokers"));
+        assertThat(brokers.text()).isEqualTo("test@127.0.0.1");
+        assertThat(brokers.retained()).isTrue();
     }
 
     @Test

@@ -203,6 +203,29 @@ class ClusterProcessTest {
     }
 
     @Test
+    void eachNodePublishesItsOwnSysTopicsAndEveryNodeSeesThem() throws Exception {
+        startCluster(3, "broker.sys_interval = 1s");
+        List<String> got = new CopyOnWriteArrayList<>();
+        MqttClient sub = client(nodes.get(0), "sys-watcher", true, got);
+        sub.subscribe(new String[]{"$SYS/brokers", "$SYS/brokers/+/version", "$SYS/brokers/+/uptime",
+                "$SYS/brokers/+/clients/+/connected"}, new int[]{0, 0, 0, 0});
+        List<String> names = List.of("perch1@127.0.0.1", "perch2@127.0.0.1", "perch3@127.0.0.1");
+        // Each node publishes its own each second; they reach a subscriber on any node like any message.
+        await().atMost(WITHIN).untilAsserted(() -> {
+            assertThat(got).anyMatch(s -> s.startsWith("$SYS/brokers ") && List.of(s.substring(13).split(","))
+                    .containsAll(names));
+            for (String n : names) {
+                assertThat(got).anyMatch(s -> s.startsWith("$SYS/brokers/" + n + "/version "));
+                assertThat(got).anyMatch(s -> s.matches("\\$SYS/brokers/" + java.util.regex.Pattern.quote(n) + "/uptime \\d+ seconds"));
+            }
+        });
+        client(nodes.get(2), "sys-newcomer", true, new CopyOnWriteArrayList<>());
+        await().atMost(WITHIN).untilAsserted(() -> assertThat(got)
+                .anyMatch(s -> s.startsWith("$SYS/brokers/perch3@127.0.0.1/clients/sys-newcomer/connected {\"clientid\":\"sys-newcomer\"")));
+        assertThat(got).noneMatch(s -> s.contains("/clients/sys-newcomer/") && !s.contains("/perch3@127.0.0.1/"));
+    }
+
+    @Test
     void aPersistentSessionFollowsItsClientToAnotherNode() throws Exception {
         startCluster(3);
         List<String> first = new CopyOnWriteArrayList<>();
