@@ -34,4 +34,11 @@ public interface ClusterInbound {
      * every seq given from now on (else a subscriber would get them after newer ones).
      */
     void adopt(String deadNode, long inboxEntries, java.util.List<io.perch.broker.persist.SessionPersistence.Dormant> sessions);
+
+    /**
+     * What {@code deadNode}'s inbox held is delivered. Until then an entry read from it reaches
+     * only the sessions adopted from it: this node's own subscribers had it through their own inbox.
+     */
+    default void drained(String deadNode) {
+    }
 }

@@ -231,6 +231,9 @@ public final class DormantSessions implements NotInMemory {
                 Entry old = byId.put(id, e);
                 if (old != null) {
                     old.cancel();
+                    if (e.loading == null) {
+                        e.loading = old.loading; // its CONNECT is reading it (a reap tried again): still held for it
+                    }
                 } else {
                     keptSessions.add(); // stored already: over the bound or not, it is not refused
                 }

@@ -45,6 +45,11 @@ public final class NodeInbound implements ClusterInbound {
     }
 
     @Override
+    public void drained(String deadNode) {
+        core.router.drained(deadNode);
+    }
+
+    @Override
     public CompletionStage<Void> release(String clientId) {
         return core.sessions.release(clientId).exceptionally(e -> {
             // Refused (fenced) or failed writes: the new owner reads what the store has; it is

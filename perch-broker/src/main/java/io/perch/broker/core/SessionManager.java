@@ -128,7 +128,13 @@ public final class SessionManager {
     public boolean beginLoad(String clientId, boolean cleanStart, boolean fromOtherNode) {
         if (fromOtherNode && !cleanStart) {
             synchronized (stripe(clientId)) {
-                return store.get(clientId) == null;
+                if (store.get(clientId) != null) {
+                    return false;
+                }
+                // Dormant here when this node reaped the node the client was on (or prepared this
+                // takeover): what is routed to it while the load reads is held for the loaded session.
+                dormant.loading(clientId);
+                return true;
             }
         }
         if (!cleanStart && !restoring.isOpen()) {
@@ -359,6 +365,7 @@ public final class SessionManager {
     public void adopt(String deadNode, long inboxEntries, List<SessionPersistence.Dormant> stored) {
         DormantSessions.DrainSeqs drain = new DormantSessions.DrainSeqs(deadNode,
                 io.perch.broker.session.Seqs.reserve(seqs, inboxEntries), inboxEntries);
+        router.adopted(deadNode, stored.stream().map(SessionPersistence.Dormant::clientId).toList());
         dormant.restore(stored, publisher, restoring, drain);
     }
 

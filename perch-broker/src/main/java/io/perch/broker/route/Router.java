@@ -38,6 +38,7 @@ public final class Router {
     private final Cluster cluster;
     /** Null on a single node. */
     private final RemoteRouting remote;
+    private final AdoptedSessions adopted = new AdoptedSessions();
 
     public Router(SubscriptionTree<String> tree, SessionStore sessions, NotInMemory dormant, int maxQos) {
         this(tree, sessions, dormant, maxQos, Cluster.NONE);
@@ -102,6 +103,10 @@ public final class Router {
         int n = 0;
         if (f.plain()) {
             Collector c = new Collector(m.from());
+            io.perch.broker.cluster.InboxPosition read = f.read();
+            if (read != null && !read.inbox().equals(cluster.nodeName())) {
+                c.only = adopted.from(read.inbox()); // a dead node's inbox: for the sessions taken over from it
+            }
             tree.match(m.topic(), c);
             if (c.single != null) {
                 if (deliver(c.single, c.singleOptions, m, null, writes, f.read())) {
@@ -123,6 +128,16 @@ public final class Router {
             }
         }
         return n;
+    }
+
+    /** This node took these stored sessions over from {@code deadNode}; its inbox is delivered next. */
+    public void adopted(String deadNode, List<String> clientIds) {
+        adopted.adopted(deadNode, clientIds);
+    }
+
+    /** What {@code deadNode}'s inbox held is delivered here. */
+    public void drained(String deadNode) {
+        adopted.drained(deadNode);
     }
 
     /** What a subscriber with these options gets of a message (its one subscription), outside routing. */
@@ -221,6 +236,8 @@ public final class Router {
     /** Collects matches; allocates a map only when more than one plain subscription matched. */
     private static final class Collector implements SubscriptionTree.Matches<String> {
         private final String publisher;
+        /** When set, the only subscribers that count. */
+        java.util.Set<String> only;
         String single;
         SubscriptionOptions singleOptions;
         HashMap<String, Merged> many;
@@ -232,7 +249,7 @@ public final class Router {
 
         @Override
         public void subscriber(String s, SubscriptionOptions o) {
-            if (o.noLocal() && s.equals(publisher)) {
+            if (o.noLocal() && s.equals(publisher) || only != null && !only.contains(s)) {
                 return;
             }
             if (single == null && many == null) {

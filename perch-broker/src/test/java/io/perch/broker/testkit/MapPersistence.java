@@ -175,17 +175,26 @@ public final class MapPersistence implements SessionPersistence {
     /** What {@link #restore} waits for: a test holds it back to see what a broker does while it reads. */
     public volatile CompletableFuture<Void> restoreGate = CompletableFuture.completedFuture(null);
 
+    /** Sessions a restore leaves out, as a cluster node's store leaves out other nodes' sessions. */
+    public final java.util.Set<String> restoreLeavesOut = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    /** What a restore would give for these clients (a dead node's sessions, for a test to adopt). */
+    public List<Dormant> dormant(String... clientIds) {
+        java.util.Set<String> wanted = java.util.Set.of(clientIds);
+        return restoreAll().stream().filter(d -> wanted.contains(d.clientId())).toList();
+    }
+
     @Override
     public CompletionStage<List<Dormant>> restore() {
-        return restoreGate.thenApply(v -> {
-            synchronized (this) {
-                List<Dormant> out = new ArrayList<>();
-                sessions.forEach((id, s) -> out.add(new Dormant(id, s.disconnectedAt, s.expiry,
-                        Map.copyOf(s.subscriptions), s.messages.size(), s.will, s.protocolVersion,
-                        Map.copyOf(s.forwardMarks))));
-                return out;
-            }
-        });
+        return restoreGate.thenApply(v -> restoreAll().stream().filter(d -> !restoreLeavesOut.contains(d.clientId())).toList());
+    }
+
+    private synchronized List<Dormant> restoreAll() {
+        List<Dormant> out = new ArrayList<>();
+        sessions.forEach((id, s) -> out.add(new Dormant(id, s.disconnectedAt, s.expiry,
+                Map.copyOf(s.subscriptions), s.messages.size(), s.will, s.protocolVersion,
+                Map.copyOf(s.forwardMarks))));
+        return out;
     }
 
     /** Whether a session is stored for this client. */

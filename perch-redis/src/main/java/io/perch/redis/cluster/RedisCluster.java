@@ -197,6 +197,7 @@ public final class RedisCluster implements Cluster {
                         : in.release(id).toCompletableFuture()));
             }
             return CompletableFuture.allOf(claims.toArray(CompletableFuture[]::new))
+                    .thenRun(() -> in.drained(dead))
                     .thenRun(() -> log.info("Cluster: what node {}'s inbox held is delivered; its {} client(s) claimed",
                             dead, ids.size()));
         });
@@ -246,6 +247,11 @@ public final class RedisCluster implements Cluster {
             public void adopt(String deadNode, long inboxEntries,
                               List<io.perch.broker.persist.SessionPersistence.Dormant> sessions) {
                 inbound.adopt(deadNode, inboxEntries, sessions);
+            }
+
+            @Override
+            public void drained(String deadNode) {
+                inbound.drained(deadNode);
             }
         };
         this.inbound = marked;
