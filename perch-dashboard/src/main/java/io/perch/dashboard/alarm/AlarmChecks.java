@@ -112,7 +112,8 @@ public final class AlarmChecks {
             d.put(REASONS[i], dropsWhileRaised[i]);
         }
         d.put("last_check", total);
-        out.add(new Condition(DROPPED, sum + " messages dropped since the alarm was raised (session queue full, too large for the client, or QoS 0 for a client away)", d));
+        out.add(new Condition(DROPPED, "Messages dropped since the alarm was raised: " + sum
+                + " (session queue full, too large for the client, or QoS 0 for a client away)", d));
     }
 
     private void connections(List<Condition> out) {
@@ -133,7 +134,7 @@ public final class AlarmChecks {
         d.put("connections", open);
         d.put("max_connections", max);
         d.put("percent", Math.round(open * 1000.0 / max) / 10.0);
-        out.add(new Condition(name, open + " connections open, more than 90 % of the " + max + " that " + what
+        out.add(new Condition(name, "Connections open: " + open + ", more than 90 % of the " + max + " that " + what
                 + " allows", d));
     }
 }
