@@ -203,11 +203,11 @@ class DashboardBrowserTest {
                 Run run = runScript("cluster.spec.js", "http://127.0.0.1:" + plugin.port() + "/", "admin", PASSWORD, svc.nodeName());
                 assertThat(run.exit).as(run.output).isZero();
                 JsonNode result = new ObjectMapper().readTree(run.resultLine());
-                assertThat(texts(result.get("steps"))).containsExactly("login", "clients", "subscriptions", "nodes", "phone");
+                assertThat(texts(result.get("steps"))).containsExactly("login", "clients", "subscriptions", "nodes", "listeners", "phone");
                 assertThat(texts(result.get("nodeOptions"))).containsExactly("all nodes", svc.nodeName() + " (this node)", "n2", "n3");
                 assertThat(result.get("foreignRequests")).isEmpty();
                 assertThat(result.get("consoleErrors")).isEmpty();
-                assertThat(texts(result.get("screenshots"))).hasSize(4)
+                assertThat(texts(result.get("screenshots"))).hasSize(6)
                         .allSatisfy(f -> assertThat(Files.size(Path.of(f))).isGreaterThan(1000));
                 assertThat(run.output).doesNotContain(PASSWORD);
             } finally {
