@@ -1,7 +1,7 @@
 // The dashboard when the broker is one node of a cluster (DashboardBrowserTest runs it against
 // a broker in a fixed three-node cluster: n2 listed alive but not answering, n3 without a
 // heartbeat). The lists show a node column, a node filter and a warning naming the nodes that
-// did not answer; the Nodes page lists all three, this one marked. Screenshots at 1280 and 390 px.
+// did not answer; the Nodes page lists all three, this one marked; the Listeners page has a node column. Screenshots at 1280 and 390 px.
 //
 // Usage: node cluster.spec.js <baseUrl> <user> <password> <thisNode>
 const { Harness, waitText, login } = require('./harness');
@@ -56,14 +56,26 @@ h.run(async (page) => {
     await h.shot(page, 'cluster-nodes');
   });
 
+  await h.step('listeners', async () => {
+    // An entry per node: a node column, and the node that did not answer named.
+    await nav('Listeners').click();
+    await page.getByRole('heading', { name: 'Listeners', level: 1 }).waitFor();
+    await page.getByRole('columnheader', { name: 'Node' }).waitFor();
+    await page.getByRole('row').filter({ hasText: 'MQTT over TCP' }).filter({ hasText: self }).waitFor();
+    await waitText(banner, 'n2');
+    await h.shot(page, 'cluster-listeners');
+  });
+
   await h.step('phone', async () => {
     await page.setViewportSize({ width: 390, height: 844 });
-    for (const [link, title, name] of [['Clients', 'Clients', 'clients'], ['Nodes', 'Nodes', 'nodes']]) {
+    for (const [link, title, name] of [['Clients', 'Clients', 'clients'], ['Nodes', 'Nodes', 'nodes'],
+    ['Listeners', 'Listeners', 'listeners']]) {
       await page.getByRole('button', { name: 'Menu' }).click();
       await nav(link).click();
       await page.getByRole('heading', { name: title, level: 1 }).waitFor();
       if (name === 'clients') await waitText(banner, 'n3');
       if (name === 'nodes') await page.locator('[data-nodes="3"]').waitFor();
+      if (name === 'listeners') await page.locator('[data-listeners]').waitFor();
       const wide = await page.evaluate(() => document.documentElement.scrollWidth);
       if (wide > 390) throw new Error(name + ' is ' + wide + ' px wide at 390 px');
       await h.shot(page, 'phone-cluster-' + name);

@@ -9,7 +9,9 @@
 // Then, as an operator: pages through a few hundred clients (the Java test connects them) and
 // filters them, subscribes a client to a topic from its details, publishes to it with MQTT 5
 // properties, deletes a retained message, removes the subscription, looks at the nodes and
-// finds a warning in the node's recent log.
+// finds a warning in the node's recent log, reads the listeners, and sees the alarm of the pool that
+// is down, the history of a drop the Java test caused (a message too large for its subscriber) and
+// clears that history.
 //
 // Usage: node dashboard.spec.js <baseUrl> <user> <password> [expectedWsPort] [fleetSize]
 // Prints "PASS <step>" per step and, last, "RESULT <json>"; exits 0 only when every step passed.
@@ -30,7 +32,8 @@ const shot = (page, name) => h.shot(page, name);
 const PAGES = [['overview', 'Overview', 'Overview'], ['clients', 'Clients', 'Clients'], ['subscriptions', 'Subscriptions', 'Subscriptions'],
   ['topics', 'Topics', 'Topics'], ['retained', 'Retained', 'Retained messages'], ['backends', 'Redis backend', 'Redis backend'],
   ['websocket', 'WebSocket', 'WebSocket client'], ['password', 'Password', 'Dashboard password'],
-  ['publish', 'Publish', 'Publish'], ['nodes', 'Nodes', 'Nodes'], ['log', 'Log', 'Log']];
+  ['publish', 'Publish', 'Publish'], ['nodes', 'Nodes', 'Nodes'], ['log', 'Log', 'Log'],
+  ['listeners', 'Listeners', 'Listeners'], ['alarms', /^Alarms/, 'Alarms']];
 
 let clientRequests = 0; // GET /api/v4/clients?... so far, to see that typing is debounced
 
@@ -166,6 +169,32 @@ async function operatorSteps(page, nav) {
     await page.waitForFunction(() => document.querySelectorAll('section.list tbody tr').length === 1);
     result.logRows = await page.locator('section.list tbody tr').allTextContents();
     await shot(page, '15-log');
+  });
+
+  await step('listeners', async () => {
+    await nav('Listeners').click();
+    await page.getByRole('heading', { name: 'Listeners', level: 1 }).waitFor();
+    await page.locator('[data-listeners="2"]').waitFor();
+    await page.getByRole('row').filter({ hasText: 'MQTT over TCP' }).filter({ hasText: 'none (plain text)' }).waitFor();
+    await page.getByRole('row').filter({ hasText: 'MQTT over WebSocket' }).filter({ hasText: '/mqtt' }).waitFor();
+    await shot(page, '16-listeners');
+  });
+
+  await step('alarms', async () => {
+    // pool2's server is not there: an active alarm, counted in the menu.
+    await nav(/^Alarms/).click();
+    await page.getByRole('heading', { name: 'Alarms', level: 1 }).waitFor();
+    await page.locator('#alarm-count:not([hidden])').waitFor();
+    await page.getByRole('row').filter({ hasText: 'redis_pool_down/pool2' }).filter({ hasText: 'ago' }).waitFor();
+    await shot(page, '17-alarms');
+    // The drop the Java test caused was raised and cleared: it is in the history.
+    await page.getByRole('tab', { name: 'History' }).click();
+    await page.getByRole('row').filter({ hasText: 'messages_dropped' }).filter({ hasText: 'too large: 1' }).waitFor({ timeout: 30000 });
+    await shot(page, '18-alarms-history');
+    await page.getByRole('button', { name: 'Clear history' }).click();
+    await waitText(page.locator('section.list .summary'), 'No cleared alarms match.');
+    await page.getByRole('tab', { name: 'Active now' }).click();
+    await page.getByRole('row').filter({ hasText: 'redis_pool_down/pool2' }).waitFor();
   });
 }
 
@@ -307,7 +336,7 @@ async function run(page) {
   await step('dark', async () => {
     // The palette follows the system's prefers-color-scheme; the charts take the same colours.
     await page.emulateMedia({ colorScheme: 'dark' });
-    for (const [hash, link, title] of [PAGES[0], PAGES[5]]) {
+    for (const [hash, link, title] of PAGES.filter(p => ['overview', 'backends', 'alarms'].includes(p[0]))) {
       await nav(link).click();
       await page.getByRole('heading', { name: title, level: 1 }).waitFor();
       if (hash === 'overview') await page.waitForFunction(() => Number(document.getElementById('chart-msg').dataset.samples || 0) >= 2);

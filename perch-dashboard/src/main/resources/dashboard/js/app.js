@@ -24,6 +24,7 @@
       if (a.getAttribute('href') === '#/' + name) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
     });
     try { cleanup = (await page(main)) || null; } catch (e) { main.append(el('p', { class: 'error', role: 'alert' }, e.message)); }
+    AlarmBadge.refresh();
     Api.get('/status').then(r => {
       document.getElementById('default-password-source').textContent = r.data.password_source || '';
       document.getElementById('default-password-banner').hidden = !r.data.default_password;
@@ -45,5 +46,7 @@
   toggle.addEventListener('click', () => setMenu(!header.classList.contains('open')));
   document.getElementById('logout').addEventListener('click', () => { showLogin(); });
   window.addEventListener('hashchange', route);
+  // The menu's alarm count follows new alarms on any page, not only on page changes.
+  setInterval(() => { if (Api.token) AlarmBadge.refresh(); }, 15000);
   route();
 })();

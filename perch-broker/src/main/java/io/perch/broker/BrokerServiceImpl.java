@@ -272,9 +272,15 @@ final class BrokerServiceImpl implements BrokerService {
         for (Broker.Bound b : broker.bound()) {
             var l = b.config();
             out.add(new ListenerView(l.name(), l.type(), l.host(), b.port(), l.wsPath(), b.counter().open(),
-                    l.maxConnections()));
+                    l.maxConnections(), l.isTls() && l.verifyPeer(), l.maxConnPerIp(), l.maxConnRate()));
         }
         return out;
+    }
+
+    @Override
+    public int maxConnections() {
+        var node = broker.nodeConnections();
+        return node == null ? 0 : node.max();
     }
 
     @Override

@@ -3,6 +3,8 @@ package io.perch.dashboard;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.perch.broker.api.BrokerService;
+import io.perch.dashboard.alarm.AlarmBook;
+import io.perch.dashboard.api.AlarmsApi;
 import io.perch.dashboard.api.BackendsApi;
 import io.perch.dashboard.api.ClientsApi;
 import io.perch.dashboard.api.ClusterApi;
@@ -51,7 +53,7 @@ final class ApiRoutes {
      */
     static Router build(DashboardConfig cfg, BrokerService broker, MeterRegistry registry, Auth auth,
                         LoginThrottle throttle, Json json, StatsHighWater highWater, MetricsHistory history,
-                        Executor clusterWork, RecentLog recentLog) {
+                        Executor clusterWork, RecentLog recentLog, AlarmBook alarmBook) {
         NodeApi node = new NodeApi(broker, json, auth.admin(), highWater);
         ClientsApi clients = new ClientsApi(broker, json);
         MqttApi mqtt = new MqttApi(broker, json);
@@ -70,6 +72,7 @@ final class ApiRoutes {
         PrometheusApi prometheus = new PrometheusApi(registry);
         HealthApi health = new HealthApi(broker, json);
         LogApi logs = new LogApi(json, recentLog);
+        AlarmsApi alarms = new AlarmsApi(alarmBook, json);
         StaticFiles ui = new StaticFiles("dashboard");
         StaticFiles openapi = new StaticFiles("dashboard-api");
         String v4 = "/api/v4";
@@ -83,6 +86,8 @@ final class ApiRoutes {
         r.add(GET, v4 + "/log/level", logs::get);
         r.add(PUT, v4 + "/log/level", logs::set);
         r.add(GET, v4 + "/log/recent", logs::recent);
+        r.add(GET, v4 + "/alarms", alarms::list);
+        r.add(DELETE, v4 + "/alarms/deactivated", alarms::clearHistory);
         r.add(PUT, v4 + "/change_pwd/{username}", req -> changePassword(req, auth, throttle, json));
         r.add(GET, v4 + "/status", node::status);
         r.add(GET, v4 + "/nodes", node::nodes);

@@ -29,20 +29,23 @@ import java.util.List;
  * @param metricsAuth     whether {@code /metrics} asks for Basic auth like the API does
  * @param tokenTtl        how long a token from {@code POST /api/v4/auth} is valid
  * @param historyInterval how often the metrics history ({@code GET /api/v4/metrics/history}) takes a sample
+ * @param alarmInterval   how often the alarm conditions ({@code GET /api/v4/alarms}) are checked
  */
 public record DashboardConfig(boolean enabled, String host, int port, String httpsHost, int httpsPort,
                               ConfigEntry https, ConfigEntry certFile, ConfigEntry keyFile,
                               String login, String passwordHash, String passwordWhere, boolean defaultPassword,
-                              boolean metricsAuth, Duration tokenTtl, Duration historyInterval) {
+                              boolean metricsAuth, Duration tokenTtl, Duration historyInterval,
+                              Duration alarmInterval) {
     public static final String DEFAULT_LOGIN = "admin";
     public static final String DEFAULT_PASSWORD = "public";
     public static final Duration DEFAULT_TOKEN_TTL = Duration.ofHours(12);
     public static final Duration DEFAULT_HISTORY_INTERVAL = Duration.ofSeconds(5);
+    public static final Duration DEFAULT_ALARM_INTERVAL = Duration.ofSeconds(5);
     static final String BUILT_IN = "the built-in default (dashboard.default_user.password is not set)";
     static final List<String> KEYS = List.of("dashboard.enable", "dashboard.listener.http", "dashboard.listener.https",
             "dashboard.listener.https.certfile", "dashboard.listener.https.keyfile", "dashboard.default_user.login",
             "dashboard.default_user.password", "dashboard.metrics_auth", "dashboard.token_ttl",
-            "dashboard.history_interval");
+            "dashboard.history_interval", "dashboard.alarms.check_interval");
 
     public static DashboardConfig defaults() {
         return parse(List.of());
@@ -72,6 +75,7 @@ public record DashboardConfig(boolean enabled, String host, int port, String htt
         boolean metricsAuth = false;
         Duration tokenTtl = DEFAULT_TOKEN_TTL;
         Duration historyInterval = DEFAULT_HISTORY_INTERVAL;
+        Duration alarmInterval = DEFAULT_ALARM_INTERVAL;
         for (ConfigEntry e : entries) {
             String v = e.value() == null ? "" : e.value().trim();
             switch (e.key()) {
@@ -123,6 +127,12 @@ public record DashboardConfig(boolean enabled, String host, int port, String htt
                         throw new ConfigException(e, "the history needs an interval of at least 1ms (e.g. 5s)");
                     }
                 }
+                case "dashboard.alarms.check_interval" -> {
+                    alarmInterval = ConfigDurations.parse(e);
+                    if (alarmInterval.toMillis() < 1) {
+                        throw new ConfigException(e, "alarms need a check interval of at least 1ms (e.g. 5s)");
+                    }
+                }
                 // A misspelt password key (password, pasword, passwd, pwd, secret) must not print its value either.
                 default -> throw new ConfigException(e.key().matches(".*(pas|pwd|secret).*") ? masked(e) : e,
                         "unknown dashboard key; known keys: " + String.join(", ", KEYS));
@@ -140,7 +150,7 @@ public record DashboardConfig(boolean enabled, String host, int port, String htt
         String hash = MosquittoHash.hash7(pw.getBytes(StandardCharsets.UTF_8), MosquittoHash.DEFAULT_ITERATIONS);
         return new DashboardConfig(enabled, host, port, httpsHost, httpsPort, https, certFile, keyFile, login, hash,
                 password == null ? BUILT_IN : password.where(), DEFAULT_PASSWORD.equals(pw), metricsAuth, tokenTtl,
-                historyInterval);
+                historyInterval, alarmInterval);
     }
 
     /** ConfigException prints the value; a password line's value is replaced first. */
@@ -187,6 +197,6 @@ public record DashboardConfig(boolean enabled, String host, int port, String htt
     public String toString() {
         return "DashboardConfig[http=" + (httpEnabled() ? host + ":" + port : "off")
                 + ", https=" + (httpsEnabled() ? httpsHost + ":" + httpsPort : "off")
-                + ", login=" + login + ", metricsAuth=" + metricsAuth + ", tokenTtl=" + tokenTtl + ", historyInterval=" + historyInterval + "]";
+                + ", login=" + login + ", metricsAuth=" + metricsAuth + ", tokenTtl=" + tokenTtl + ", historyInterval=" + historyInterval + ", alarmInterval=" + alarmInterval + "]";
     }
 }

@@ -6,6 +6,8 @@ import io.perch.broker.plugin.PluginContext;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.perch.broker.plugin.ConfigException;
+import io.perch.dashboard.alarm.AlarmBook;
+import io.perch.dashboard.alarm.AlarmChecks;
 import io.perch.dashboard.api.MetricsHistory;
 import io.perch.dashboard.api.RecentLog;
 import io.perch.dashboard.api.NodeApi;
@@ -44,6 +46,8 @@ public final class DashboardPlugin implements PerchPlugin {
     private DashboardConfig config = DashboardConfig.defaults();
     private HttpServer server;
     private ScheduledExecutorService statsTimer;
+    /** The only thread that checks alarm conditions and raises or clears alarms. */
+    private ScheduledExecutorService alarmTimer;
     /** Merges what other nodes answer for cluster-wide API calls, off the event loops. */
     private java.util.concurrent.ExecutorService clusterWork;
     private HttpServer httpsServer;
@@ -139,8 +143,9 @@ public final class DashboardPlugin implements PerchPlugin {
             return t;
         });
         recentLog = RecentLog.attach(RECENT_LOG_LINES);
+        AlarmBook alarms = startAlarms(context, json);
         HttpHandler handler = new HttpHandler(ApiRoutes.build(config, context.broker(), context.metrics(), auth, throttle,
-                json, highWater, history, clusterWork, recentLog), auth, throttle, json);
+                json, highWater, history, clusterWork, recentLog, alarms), auth, throttle, json);
         try {
             if (config.httpEnabled()) {
                 server = bind("dashboard.listener.http", config.host(), config.port(), handler, null);
@@ -166,6 +171,28 @@ public final class DashboardPlugin implements PerchPlugin {
                     : "set dashboard.default_user.password there");
             log.warn("**********************************************************************");
         }
+    }
+
+    /**
+     * Alarms are checked on their own thread, so a slow backend snapshot never delays the stats
+     * sampling; the first check runs at once, then every {@code dashboard.alarms.check_interval}.
+     */
+    private AlarmBook startAlarms(PluginContext context, Json json) {
+        AlarmBook book = new AlarmBook(context.broker(), json.mapper(), AlarmBook.DEFAULT_HISTORY);
+        AlarmChecks checks = new AlarmChecks(context.broker(), book, System::currentTimeMillis);
+        alarmTimer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "perch-dashboard-alarms");
+            t.setDaemon(true);
+            return t;
+        });
+        alarmTimer.scheduleWithFixedDelay(() -> {
+            try {
+                checks.check();
+            } catch (RuntimeException e) {
+                log.debug("checking alarms failed", e);
+            }
+        }, 0, config.alarmInterval().toMillis(), TimeUnit.MILLISECONDS);
+        return book;
     }
 
     /** The HTTPS certificate and key must exist and belong together (perch check); nothing is bound. */
@@ -252,6 +279,10 @@ public final class DashboardPlugin implements PerchPlugin {
         if (statsTimer != null) {
             statsTimer.shutdownNow();
             statsTimer = null;
+        }
+        if (alarmTimer != null) {
+            alarmTimer.shutdownNow();
+            alarmTimer = null;
         }
         if (server != null) {
             server.close();

@@ -53,7 +53,9 @@ class DashboardBrowserTest {
         plugin.configure(List.of(new ConfigEntry("dashboard.listener.http", "127.0.0.1:0", "test.conf", 1),
                 new ConfigEntry("dashboard.default_user.password", PASSWORD, "test.conf", 2),
                 // Samples every half second, so the charts have a history within the test's time.
-                new ConfigEntry("dashboard.history_interval", "500ms", "test.conf", 3)));
+                new ConfigEntry("dashboard.history_interval", "500ms", "test.conf", 3),
+                // Alarms raise and clear within the test's time.
+                new ConfigEntry("dashboard.alarms.check_interval", "500ms", "test.conf", 4)));
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         // The Redis page shows one pool on a real redis-server and one whose server is not there (down).
         RedisBackendPlugin backend = new RedisBackendPlugin();
@@ -64,6 +66,7 @@ class DashboardBrowserTest {
                     "backend.redis.hook.message.publish.1 = {\"action\": {\"function\": \"on_message_publish\"}, "
                             + "\"topic\": \"sensors/#\", \"pool\": \"pool1\"}"));
             backend.start(new PluginContext(fixture.broker().service(), registry, tmp, tmp));
+            var svc = fixture.broker().service();
             MqttClient watcher = new MqttClient(fixture.tcpUri(), "paho-watcher", new MemoryPersistence());
             var target = new org.eclipse.paho.mqttv5.client.MqttClient(fixture.tcpUri(), "paho-target",
                     new org.eclipse.paho.mqttv5.client.persist.MemoryPersistence());
@@ -83,6 +86,20 @@ class DashboardBrowserTest {
                 target.setCallback(new Received(toTarget));
                 target.connect();
 
+                // One message dropped as too large for its subscriber: the Alarms page's history shows it.
+                var small = new org.eclipse.paho.mqttv5.client.MqttClient(fixture.tcpUri(), "paho-small",
+                        new org.eclipse.paho.mqttv5.client.persist.MemoryPersistence());
+                var smallOptions = new org.eclipse.paho.mqttv5.client.MqttConnectionOptions();
+                smallOptions.setMaximumPacketSize(64L);
+                small.connect(smallOptions);
+                small.subscribe("alarm/big", 0);
+                long tooLarge = svc.stats().messagesDroppedTooLarge.sum();
+                watcher.publish("alarm/big", new MqttMessage(new byte[512]));
+                org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+                        .until(() -> svc.stats().messagesDroppedTooLarge.sum() > tooLarge);
+                small.disconnect();
+                small.close();
+
                 // What the Log page looks for (a warning, whatever level other tests left the root logger at).
                 org.slf4j.LoggerFactory.getLogger("io.perch.test.Browser").warn("browser test: a line for the log page");
                 Run run = runSpec("http://127.0.0.1:" + plugin.port() + "/", fixture.wsPort());
@@ -90,8 +107,7 @@ class DashboardBrowserTest {
                 JsonNode result = new ObjectMapper().readTree(run.resultLine());
                 assertThat(texts(result.get("steps"))).containsExactly("login", "overview", "reload", "clients", "websocket",
                         "subscriptions", "topics", "retained", "backends", "paging", "subscribe", "publish",
-                        "retained-delete", "unsubscribe", "nodes", "log", "phone", "dark", "logout");
-                var svc = fixture.broker().service();
+                        "retained-delete", "unsubscribe", "nodes", "log", "listeners", "alarms", "phone", "dark", "logout");
                 // What the page did reached the broker and a real subscriber.
                 assertThat(toTarget).singleElement().satisfies(m -> {
                     assertThat(new String(m.getPayload(), StandardCharsets.UTF_8)).isEqualTo(result.get("published").asText());
@@ -103,7 +119,8 @@ class DashboardBrowserTest {
                 assertThat(svc.subscriptions("paho-target")).doesNotContainKey("console/downlink");
                 assertThat(svc.retained().get("sensors/room1/temp")).isEmpty();
                 assertThat(svc.retained().get("$SYS/test/info")).isPresent();
-                assertThat(result.get("dialogs").toString()).contains("Delete the retained message on sensors/room1/temp?");
+                assertThat(result.get("dialogs").toString()).contains("Delete the retained message on sensors/room1/temp?",
+                        "Forget every cleared alarm?");
                 assertThat(result.get("clientsTotal").asInt()).isEqualTo(FLEET);
                 assertThat(result.get("filteredTotal").asInt()).isEqualTo(100);
                 assertThat(result.get("foreignRequests")).as("requests to other hosts").isEmpty();
@@ -113,7 +130,7 @@ class DashboardBrowserTest {
                 assertThat(result.get("received").asText()).startsWith("received  sub_client/downlink  qos 1  hello from the browser");
                 assertThat(result.get("consoleErrors")).isEmpty();
                 assertThat(texts(result.get("logRows"))).as("only the matching warning").singleElement().asString().contains("warn");
-                assertThat(texts(result.get("screenshots"))).hasSize(29)
+                assertThat(texts(result.get("screenshots"))).hasSize(35)
                         .allSatisfy(f -> assertThat(Files.size(Path.of(f))).isGreaterThan(1000));
                 assertThat(run.output).doesNotContain(PASSWORD);
             } finally {
@@ -186,11 +203,11 @@ class DashboardBrowserTest {
                 Run run = runScript("cluster.spec.js", "http://127.0.0.1:" + plugin.port() + "/", "admin", PASSWORD, svc.nodeName());
                 assertThat(run.exit).as(run.output).isZero();
                 JsonNode result = new ObjectMapper().readTree(run.resultLine());
-                assertThat(texts(result.get("steps"))).containsExactly("login", "clients", "subscriptions", "nodes", "phone");
+                assertThat(texts(result.get("steps"))).containsExactly("login", "clients", "subscriptions", "nodes", "listeners", "phone");
                 assertThat(texts(result.get("nodeOptions"))).containsExactly("all nodes", svc.nodeName() + " (this node)", "n2", "n3");
                 assertThat(result.get("foreignRequests")).isEmpty();
                 assertThat(result.get("consoleErrors")).isEmpty();
-                assertThat(texts(result.get("screenshots"))).hasSize(4)
+                assertThat(texts(result.get("screenshots"))).hasSize(6)
                         .allSatisfy(f -> assertThat(Files.size(Path.of(f))).isGreaterThan(1000));
                 assertThat(run.output).doesNotContain(PASSWORD);
             } finally {

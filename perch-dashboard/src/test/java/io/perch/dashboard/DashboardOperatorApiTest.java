@@ -336,4 +336,14 @@ class DashboardOperatorApiTest {
                         List.of(new ConfigEntry("dashboard.history_interval", "0s", "t.conf", 7))))
                 .isInstanceOf(io.perch.broker.plugin.ConfigException.class).hasMessageContaining("t.conf:7");
     }
+
+    @Test
+    void alarmCheckIntervalIsADurationAboveZero() {
+        assertThat(DashboardConfig.defaults().alarmInterval()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(DashboardConfig.parse(List.of(new ConfigEntry("dashboard.alarms.check_interval", "250ms", "t.conf", 1)))
+                .alarmInterval()).isEqualTo(Duration.ofMillis(250));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> DashboardConfig.parse(
+                        List.of(new ConfigEntry("dashboard.alarms.check_interval", "0s", "t.conf", 4))))
+                .isInstanceOf(io.perch.broker.plugin.ConfigException.class).hasMessageContaining("t.conf:4");
+    }
 }

@@ -98,6 +98,14 @@ public interface BrokerService {
 
     List<ListenerView> listeners();
 
+    /**
+     * node.max_connections as resolved at start (auto: from the open-file limit), counted across
+     * all listeners; 0 when not known.
+     */
+    default int maxConnections() {
+        return 0;
+    }
+
     /** The event loops serving MQTT connections ({@code node.io_threads} resolved); 0 when unknown. */
     default int ioThreads() {
         return 0;

@@ -263,6 +263,12 @@ public final class NodeApi {
         m.put("max_conns", l.maxConnections());
         m.put("acceptors", 1);
         m.put("shutdown_count", List.of());
+        // Perch's additions, for the dashboard's listeners page.
+        m.put("type", l.type());
+        m.put("tls", l.type().equals("ssl") || l.type().equals("wss"));
+        m.put("verify_peer", l.verifyPeer());
+        m.put("max_conn_per_ip", l.maxConnPerIp());
+        m.put("max_conn_rate", l.maxConnRate());
         return m;
     }
 }
