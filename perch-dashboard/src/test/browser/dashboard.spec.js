@@ -13,6 +13,10 @@
 // is down, the history of a drop the Java test caused (a message too large for its subscriber) and
 // clears that history.
 //
+// Users and ACL (the broker runs the auth plugin on a password file and an ACL file): adds an MQTT
+// user from the Users page, changes its password, adds and deletes another; on the ACL page checks
+// that a publish the file denies is shown denied with the deciding rule.
+//
 // Usage: node dashboard.spec.js <baseUrl> <user> <password> [expectedWsPort] [fleetSize]
 // Prints "PASS <step>" per step and, last, "RESULT <json>"; exits 0 only when every step passed.
 // The password is never printed.
@@ -25,7 +29,7 @@ if (!baseUrl || !user || !password) {
   process.exit(2);
 }
 const h = new Harness(baseUrl, { wsPort: null, received: null, samplesBeforeReload: null, samplesAfterReload: null,
-  clientsTotal: null, filteredTotal: null, clientRequestsWhileTyping: null, published: null, logRows: null });
+  clientsTotal: null, filteredTotal: null, clientRequestsWhileTyping: null, published: null, logRows: null, aclCheck: null });
 const result = h.result;
 const step = (name, fn) => h.step(name, fn);
 const shot = (page, name) => h.shot(page, name);
@@ -33,7 +37,8 @@ const PAGES = [['overview', 'Overview', 'Overview'], ['clients', 'Clients', 'Cli
   ['topics', 'Topics', 'Topics'], ['retained', 'Retained', 'Retained messages'], ['backends', 'Redis backend', 'Redis backend'],
   ['websocket', 'WebSocket', 'WebSocket client'], ['password', 'Password', 'Dashboard password'],
   ['publish', 'Publish', 'Publish'], ['nodes', 'Nodes', 'Nodes'], ['log', 'Log', 'Log'],
-  ['listeners', 'Listeners', 'Listeners'], ['alarms', /^Alarms/, 'Alarms']];
+  ['listeners', 'Listeners', 'Listeners'], ['alarms', /^Alarms/, 'Alarms'],
+  ['users', 'Users', 'MQTT users'], ['acl', 'ACL', 'Access control']];
 
 let clientRequests = 0; // GET /api/v4/clients?... so far, to see that typing is debounced
 
@@ -196,6 +201,54 @@ async function operatorSteps(page, nav) {
     await page.getByRole('tab', { name: 'Active now' }).click();
     await page.getByRole('row').filter({ hasText: 'redis_pool_down/pool2' }).waitFor();
   });
+
+  await authSteps(page, nav);
+}
+
+// The Users and ACL pages: the Java test checks afterwards that a real client logs in as the user
+// added here, with the password set here.
+async function authSteps(page, nav) {
+  await step('users', async () => {
+    await nav('Users').click();
+    await page.getByRole('heading', { name: 'MQTT users', level: 1 }).waitFor();
+    await page.getByRole('row').filter({ hasText: 'operator' }).waitFor();
+    const add = page.getByRole('form', { name: 'Add user' });
+    for (const u of ['browser-user', 'short-lived']) {
+      await add.getByLabel('Username').fill(u);
+      await add.getByLabel('Password').fill('first-' + u);
+      await add.getByRole('button', { name: 'Add user' }).click();
+      await waitText(page.locator('#users-msg'), 'Added ' + u + '.');
+      await page.getByRole('row').filter({ hasText: u }).waitFor();
+    }
+    await page.getByRole('button', { name: 'Change the password of browser-user' }).click();
+    await page.getByLabel('New password').fill('browser-user-pw2');
+    await page.locator('#user-change').getByRole('button', { name: 'Change password' }).click();
+    await waitText(page.locator('#users-msg'), 'Changed the password of browser-user.');
+    await page.getByRole('button', { name: 'Delete user short-lived' }).click();
+    await waitText(page.locator('#users-msg'), 'Deleted short-lived.');
+    await page.getByRole('row').filter({ hasText: 'short-lived' }).waitFor({ state: 'detached' });
+    await page.locator('#f-user').fill('browser');
+    await waitText(page.getByRole('status').filter({ hasText: 'user' }), '1–1 of 1 user');
+    await page.locator('#f-user').fill('');
+    await waitText(page.getByRole('status').filter({ hasText: 'users' }), '1–2 of 2 users');
+    await shot(page, '19-users');
+  });
+
+  await step('acl', async () => {
+    await nav('ACL').click();
+    await page.getByRole('heading', { name: 'Access control', level: 1 }).waitFor();
+    await page.locator('#acl-rules').getByRole('row').filter({ hasText: 'sensors/locked/#' }).waitFor();
+    await waitText(page.locator('#source-file'), 'EMQ X acl.conf');
+    const form = page.locator('#acl-check');
+    await form.getByLabel('Username').fill('sensor');
+    await form.getByLabel('Topic').fill('sensors/locked/door');
+    await form.getByLabel('Action').selectOption('publish');
+    await form.getByRole('button', { name: 'Check' }).click();
+    await page.locator('#acl-result[data-result="deny"]').waitFor();
+    await waitText(page.locator('#acl-result'), '{deny, all, publish, ["sensors/locked/#"]}.');
+    result.aclCheck = await page.locator('#acl-result').textContent();
+    await shot(page, '20-acl');
+  });
 }
 
 async function run(page) {
@@ -317,6 +370,8 @@ async function run(page) {
       if (hash === 'overview') await page.waitForFunction(() => Number(document.getElementById('chart-msg').dataset.samples || 0) >= 2);
       if (hash === 'backends') await page.locator('section[data-state="down"]').first().waitFor();
       if (hash === 'nodes') await page.locator('[data-nodes]').waitFor();
+      if (hash === 'acl') await page.locator('#acl-rules table').waitFor();
+      if (hash === 'users') await page.locator('section.list[data-count]').waitFor();
       const wide = await page.evaluate(() => document.documentElement.scrollWidth);
       if (wide > 390) throw new Error(hash + ' is ' + wide + ' px wide at 390 px');
       await shot(page, 'phone-' + hash);
@@ -336,11 +391,13 @@ async function run(page) {
   await step('dark', async () => {
     // The palette follows the system's prefers-color-scheme; the charts take the same colours.
     await page.emulateMedia({ colorScheme: 'dark' });
-    for (const [hash, link, title] of PAGES.filter(p => ['overview', 'backends', 'alarms'].includes(p[0]))) {
+    for (const [hash, link, title] of PAGES.filter(p => ['overview', 'backends', 'alarms', 'users', 'acl'].includes(p[0]))) {
       await nav(link).click();
       await page.getByRole('heading', { name: title, level: 1 }).waitFor();
       if (hash === 'overview') await page.waitForFunction(() => Number(document.getElementById('chart-msg').dataset.samples || 0) >= 2);
       if (hash === 'backends') await page.locator('section[data-state="down"]').first().waitFor();
+      if (hash === 'acl') await page.locator('#acl-rules table').waitFor();
+      if (hash === 'users') await page.locator('section.list[data-count]').waitFor();
       const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
       if (bg !== 'rgb(17, 22, 28)') throw new Error('dark mode not applied: body background ' + bg);
       await shot(page, 'dark-' + hash);

@@ -42,7 +42,7 @@ final class AclChain {
             return CompletableFuture.completedFuture(result(ev, cached));
         }
         long generation = cache.generation();
-        return ask(0, ev, true).thenApply(o -> {
+        return ask(0, ev, true, false).thenApply(o -> {
             if (o.cacheable()) {
                 cache.put(who(ev.client()), ev.action(), ev.topic(), o.decision(), generation);
             }
@@ -54,35 +54,62 @@ final class AclChain {
      * A decision, and whether it may be cached: only when every source asked for it allows
      * caching (one that fell through a token's ACL could change when the token ends).
      */
-    private record Outcome(AclCheckEvent.Decision decision, boolean cacheable) {
+    private record Outcome(AclCheckEvent.Decision decision, boolean cacheable, String source, String rule) {
+    }
+
+    /** What {@link #explain} found: the decision (IGNORE: no source decided), which source, which rule. */
+    record Explanation(AclCheckEvent.Decision decision, String source, String rule) {
+    }
+
+    /**
+     * What the sources decide for this client, access and topic, the cache left aside (the
+     * dashboard's "check access"): the same walk as a client's check, naming the deciding
+     * source and, when it can say, the rule.
+     */
+    CompletionStage<Explanation> explain(ClientInfo client, AclCheckEvent.Action action, String topic) {
+        return ask(0, new AclCheckEvent(client, action, topic, AclCheckEvent.Decision.IGNORE), false, true)
+                .thenApply(o -> new Explanation(o.decision(), o.source(), o.rule()));
     }
 
     private static HookResult<AclCheckEvent> result(AclCheckEvent ev, AclCheckEvent.Decision d) {
         return d == AclCheckEvent.Decision.IGNORE ? HookResult.ok() : HookResult.stop(ev.decide(d));
     }
 
-    private CompletionStage<Outcome> ask(int i, AclCheckEvent ev, boolean cacheable) {
+    /** @param explain ask each source for its deciding rule too (and count nothing: a dashboard check is no client's) */
+    private CompletionStage<Outcome> ask(int i, AclCheckEvent ev, boolean cacheable, boolean explain) {
         if (i == sources.size()) {
-            metrics.acl("none", "nomatch");
-            return CompletableFuture.completedFuture(new Outcome(AclCheckEvent.Decision.IGNORE, cacheable));
+            if (!explain) {
+                metrics.acl("none", "nomatch");
+            }
+            return CompletableFuture.completedFuture(new Outcome(AclCheckEvent.Decision.IGNORE, cacheable, null, null));
         }
         AclSource source = sources.get(i);
         boolean stillCacheable = cacheable && source.cacheable();
-        CompletionStage<AclCheckEvent.Decision> d;
+        CompletionStage<Outcome> asked;
         try {
-            d = source.check(ev.client(), ev.action(), ev.topic());
+            // A client's check takes the decision alone: no extra stage on the hot path.
+            asked = explain
+                    ? source.explain(ev.client(), ev.action(), ev.topic()).handle((v, e) -> e == null
+                            ? new Outcome(v.decision(), stillCacheable, source.name(), v.rule()) : error(source, ev, e))
+                    : source.check(ev.client(), ev.action(), ev.topic()).handle((d, e) -> e == null
+                            ? new Outcome(d, stillCacheable, source.name(), null) : error(source, ev, e));
         } catch (RuntimeException e) {
-            d = CompletableFuture.failedFuture(e);
+            asked = CompletableFuture.completedFuture(error(source, ev, e));
         }
-        return d.handle((decision, e) -> e == null ? new Outcome(decision, stillCacheable)
-                        : new Outcome(failed(source, ev.client(), e), false)) // an error is not remembered
-                .thenCompose(o -> {
-                    if (o.decision() == AclCheckEvent.Decision.IGNORE) {
-                        return ask(i + 1, ev, o.cacheable());
-                    }
-                    metrics.acl(source.name(), o.decision() == AclCheckEvent.Decision.ALLOW ? "allow" : "deny");
-                    return CompletableFuture.completedFuture(o);
-                });
+        return asked.thenCompose(o -> {
+            if (o.decision() == AclCheckEvent.Decision.IGNORE) {
+                return ask(i + 1, ev, o.cacheable(), explain);
+            }
+            if (!explain) {
+                metrics.acl(source.name(), o.decision() == AclCheckEvent.Decision.ALLOW ? "allow" : "deny");
+            }
+            return CompletableFuture.completedFuture(o);
+        });
+    }
+
+    /** A source that failed denies, and the denial is not remembered. */
+    private Outcome error(AclSource source, AclCheckEvent ev, Throwable e) {
+        return new Outcome(failed(source, ev.client(), e), false, source.name(), null);
     }
 
     private AclCheckEvent.Decision failed(AclSource source, ClientInfo client, Throwable e) {

@@ -59,6 +59,8 @@ public final class AuthPlugin implements PerchPlugin {
     private int cacheMax = 32;
     private Duration cacheTtl = Duration.ofMinutes(1);
     private ScheduledExecutorService timer;
+    private AuthAdmin admin;
+    private io.perch.broker.api.PluginServices services;
 
     @Override
     public String name() {
@@ -201,8 +203,10 @@ public final class AuthPlugin implements PerchPlugin {
             registrations.add(hooks.register(HookPoints.CLIENT_AUTHENTICATE, PRIORITY, "auth.chain",
                     (AuthenticateEvent ev) -> chain.call(ev)));
         }
+        AclChain aclChain = null;
         if (!acl.isEmpty()) {
             AclChain chain = new AclChain(acl, new AclCache(cacheEnabled, cacheMax, cacheTtl, System::nanoTime), metrics);
+            aclChain = chain;
             registrations.add(hooks.register(HookPoints.CLIENT_CHECK_ACL, PRIORITY, "auth.acl",
                     (AclCheckEvent ev) -> chain.call(ev)));
             registrations.add(hooks.register(HookPoints.CLIENT_DISCONNECTED, PRIORITY, "auth.acl_cache",
@@ -217,12 +221,21 @@ public final class AuthPlugin implements PerchPlugin {
                     (EnhancedAuthEvent ev) -> scramAuth.call(ev)));
             timer.scheduleWithFixedDelay(scramAuth::sweep, 30, 30, java.util.concurrent.TimeUnit.SECONDS);
         }
+        // The dashboard's view of users and ACL rules; it looks the service up on each request.
+        admin = new AuthAdmin(context.broker(), kinds.stream().map(SourceKind::name).toList(), configured,
+                new AuthAdmin.Cache(cacheEnabled, cacheMax, cacheTtl), aclChain);
+        services = context.broker().services();
+        services.register(AuthAdmin.class, admin);
         log.info("authentication chain: {} (authentication: {}; ACL: {})", String.join(", ", configured.keySet()),
                 auth.stream().map(AuthSource::name).toList(), acl.stream().map(AclSource::name).toList());
     }
 
     @Override
     public void stop() {
+        if (services != null) {
+            services.unregister(AuthAdmin.class, admin);
+            services = null;
+        }
         registrations.forEach(HookRegistry.Registration::close);
         registrations.clear();
         configured.values().forEach(Sources::close);

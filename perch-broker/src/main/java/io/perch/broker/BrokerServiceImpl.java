@@ -34,6 +34,7 @@ final class BrokerServiceImpl implements BrokerService {
     private final Broker broker;
     private final io.perch.broker.health.HealthChecks health = new io.perch.broker.health.HealthChecks();
     private final io.perch.broker.status.BackendStatuses backends = new io.perch.broker.status.BackendStatuses();
+    private final io.perch.broker.api.PluginServices services = new io.perch.broker.api.PluginServices();
 
     BrokerServiceImpl(BrokerCore core, Broker broker) {
         this.core = core;
@@ -123,6 +124,17 @@ final class BrokerServiceImpl implements BrokerService {
     @Override
     public io.perch.broker.status.BackendStatuses backends() {
         return backends;
+    }
+
+    @Override
+    public io.perch.broker.api.PluginServices services() {
+        return services;
+    }
+
+    @Override
+    public io.perch.broker.api.AccessSettings access() {
+        return new io.perch.broker.api.AccessSettings(core.config.allowAnonymous, core.config.aclNoMatchAllow,
+                core.config.aclDenyDisconnect);
     }
 
     @Override

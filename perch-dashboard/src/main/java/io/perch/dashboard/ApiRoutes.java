@@ -5,6 +5,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.perch.broker.api.BrokerService;
 import io.perch.dashboard.alarm.AlarmBook;
 import io.perch.dashboard.api.AlarmsApi;
+import io.perch.dashboard.api.AclApi;
+import io.perch.dashboard.api.AuthUsersApi;
 import io.perch.dashboard.api.BackendsApi;
 import io.perch.dashboard.api.ClientsApi;
 import io.perch.dashboard.api.ClusterApi;
@@ -148,6 +150,16 @@ final class ApiRoutes {
         }
         r.add(GET, v4 + "/backends", backends::list);
         r.add(GET, v4 + "/prometheus", prometheus::scrape);
+        // MQTT users of the password file and ACL rules (the auth plugin's, through PluginServices).
+        AuthUsersApi authUsers = new AuthUsersApi(broker, json);
+        AclApi acl = new AclApi(broker, json);
+        r.add(GET, v4 + "/auth/sources", authUsers::sources);
+        r.add(GET, v4 + "/auth/users", authUsers::list);
+        r.add(POST, v4 + "/auth/users", authUsers::add);
+        r.add(PUT, v4 + "/auth/users/{username}", authUsers::change);
+        r.add(DELETE, v4 + "/auth/users/{username}", authUsers::delete);
+        r.add(GET, v4 + "/acl/rules", acl::rules);
+        r.addAsync(POST, v4 + "/acl/check", acl::check);
         // The API description is public, like the UI's files: it holds no data.
         r.addPublic(GET, v4 + "/openapi.json", req -> openapi.serve(req.withParam("file", "openapi.json")));
         if (cfg.metricsAuth()) {

@@ -59,7 +59,16 @@ class DashboardBrowserTest {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         // The Redis page shows one pool on a real redis-server and one whose server is not there (down).
         RedisBackendPlugin backend = new RedisBackendPlugin();
-        try (BrokerFixture fixture = BrokerFixture.start(); TestRedis redis = TestRedis.start()) {
+        // The Users and ACL pages: the auth plugin on a password file and an ACL file; allow_anonymous
+        // stays on, so the other steps' clients (no username) still connect, and the ACL allows what they do.
+        io.perch.auth.AuthPlugin auth = authPlugin();
+        try (BrokerFixture fixture = BrokerFixture.start(b -> { }, b -> {
+            try {
+                auth.start(new PluginContext(b.service(), registry, tmp, tmp));
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }); TestRedis redis = TestRedis.start()) {
             plugin.start(new PluginContext(fixture.broker().service(), registry, tmp, tmp));
             backend.configure(ConfFile.lines("backend.redis.embedded = off", "backend.redis.pool1.server = " + redis.server(),
                     "backend.redis.pool2.server = 127.0.0.1:" + TestRedis.freePort(), "persistence.pool = pool1",
@@ -107,7 +116,8 @@ class DashboardBrowserTest {
                 JsonNode result = new ObjectMapper().readTree(run.resultLine());
                 assertThat(texts(result.get("steps"))).containsExactly("login", "overview", "reload", "clients", "websocket",
                         "subscriptions", "topics", "retained", "backends", "paging", "subscribe", "publish",
-                        "retained-delete", "unsubscribe", "nodes", "log", "listeners", "alarms", "phone", "dark", "logout");
+                        "retained-delete", "unsubscribe", "nodes", "log", "listeners", "alarms", "users", "acl", "phone",
+                        "dark", "logout");
                 // What the page did reached the broker and a real subscriber.
                 assertThat(toTarget).singleElement().satisfies(m -> {
                     assertThat(new String(m.getPayload(), StandardCharsets.UTF_8)).isEqualTo(result.get("published").asText());
@@ -130,7 +140,15 @@ class DashboardBrowserTest {
                 assertThat(result.get("received").asText()).startsWith("received  sub_client/downlink  qos 1  hello from the browser");
                 assertThat(result.get("consoleErrors")).isEmpty();
                 assertThat(texts(result.get("logRows"))).as("only the matching warning").singleElement().asString().contains("warn");
-                assertThat(texts(result.get("screenshots"))).hasSize(35)
+                // What the Users page did is in the password file, and a real client logs in with it.
+                String passwd = Files.readString(tmp.resolve("etc/passwd"));
+                assertThat(passwd).contains("browser-user:$7$").doesNotContain("short-lived").doesNotContain("browser-user-pw2");
+                org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+                        .until(() -> canConnect(fixture.tcpUri(), "browser-user", "browser-user-pw2"));
+                assertThat(canConnect(fixture.tcpUri(), "browser-user", "first-browser-user")).as("the first password").isFalse();
+                assertThat(result.get("dialogs").toString()).contains("Delete user short-lived?");
+                assertThat(result.get("aclCheck").asText()).contains("denied").contains("the file source");
+                assertThat(texts(result.get("screenshots"))).hasSize(41)
                         .allSatisfy(f -> assertThat(Files.size(Path.of(f))).isGreaterThan(1000));
                 assertThat(run.output).doesNotContain(PASSWORD);
             } finally {
@@ -146,7 +164,45 @@ class DashboardBrowserTest {
                 backend.stop();
             }
         } finally {
+            auth.stop();
             registry.close();
+        }
+    }
+
+    /** The auth plugin on etc/passwd (user operator) and an EMQ X etc/acl.conf under tmp, reloaded every 200 ms. */
+    private io.perch.auth.AuthPlugin authPlugin() throws Exception {
+        Files.createDirectories(tmp.resolve("etc"));
+        Files.writeString(tmp.resolve("etc/passwd"), "operator:"
+                + io.perch.auth.file.MosquittoHash.hash7("operator-pw".getBytes(StandardCharsets.UTF_8), 10) + "\n");
+        Files.writeString(tmp.resolve("etc/acl.conf"), """
+                {allow, {user, "sensor"}, publish, ["sensors/%u/#"]}.
+                {deny, all, publish, ["sensors/locked/#"]}.
+                {deny, all, subscribe, [{eq, "#"}]}.
+                {allow, all}.
+                """);
+        io.perch.auth.AuthPlugin auth = new io.perch.auth.AuthPlugin();
+        auth.configure(List.of(new ConfigEntry("auth.file.password_file", "etc/passwd", "test.conf", 10),
+                new ConfigEntry("auth.file.reload_interval", "200ms", "test.conf", 11),
+                new ConfigEntry("acl_file", "etc/acl.conf", "test.conf", 12)));
+        return auth;
+    }
+
+    /** Whether a real MQTT client logs in with these credentials. */
+    private static boolean canConnect(String uri, String user, String password) {
+        try {
+            MqttClient c = new MqttClient(uri, "login-" + System.nanoTime(), new MemoryPersistence());
+            try {
+                MqttConnectOptions o = new MqttConnectOptions();
+                o.setUserName(user);
+                o.setPassword(password.toCharArray());
+                c.connect(o);
+                c.disconnect();
+                return true;
+            } finally {
+                c.close(true);
+            }
+        } catch (org.eclipse.paho.client.mqttv3.MqttException e) {
+            return false;
         }
     }
 

@@ -34,6 +34,17 @@ public final class AclFileSource implements AclSource {
     }
 
     @Override
+    public CompletionStage<Verdict> explain(ClientInfo client, AclCheckEvent.Action action, String topic) {
+        AclRules.Match m = rules.match(client, action, topic);
+        return CompletableFuture.completedFuture(new Verdict(m.decision(), m.rule()));
+    }
+
+    /** The rules in force (the last good version of the file). */
+    public AclRules rules() {
+        return rules;
+    }
+
+    @Override
     public void onChange(Runnable listener) {
         listeners.add(listener);
     }

@@ -24,15 +24,31 @@ import java.util.List;
 public final class EmqxAclFile implements AclRules {
     /** One topic of a rule: a filter with placeholders, or a literal ({@code eq}). */
     private record TopicSpec(String text, boolean eq) {
+        String written() {
+            String q = '"' + text.replace("\\", "\\\\").replace("\"", "\\\"") + '"';
+            return eq ? "{eq, " + q + "}" : q;
+        }
     }
 
     private record Rule(boolean allow, Who who, boolean publish, boolean subscribe, List<TopicSpec> topics) {
+        /** The rule as acl.conf writes it (comments and spacing aside). */
+        AclRules.Rule view() {
+            String permission = allow ? "allow" : "deny";
+            String access = publish && subscribe ? "pubsub" : publish ? "publish" : "subscribe";
+            List<String> t = topics == null ? List.of() : topics.stream().map(TopicSpec::written).toList();
+            String text = who instanceof Who.All && topics == null && publish && subscribe ? "{" + permission + ", all}."
+                    : "{" + permission + ", " + who.text() + ", " + access + ", "
+                    + (topics == null ? "all" : "[" + String.join(", ", t) + "]") + "}.";
+            return new AclRules.Rule(permission, who.text(), access, topics == null ? List.of("all") : t, text);
+        }
     }
 
     private final List<Rule> rules;
+    private final List<AclRules.Rule> views;
 
     private EmqxAclFile(List<Rule> rules) {
         this.rules = List.copyOf(rules);
+        this.views = this.rules.stream().map(Rule::view).toList();
     }
 
     public static EmqxAclFile read(Path file) throws IOException {
@@ -171,16 +187,22 @@ public final class EmqxAclFile implements AclRules {
     }
 
     @Override
-    public AclCheckEvent.Decision check(ClientInfo client, AclCheckEvent.Action action, String topic) {
+    public Match match(ClientInfo client, AclCheckEvent.Action action, String topic) {
         boolean publish = action == AclCheckEvent.Action.PUBLISH;
         String requested = publish ? topic : TopicPatterns.subscribed(topic);
-        for (Rule r : rules) {
+        for (int i = 0; i < rules.size(); i++) {
+            Rule r = rules.get(i);
             if ((publish ? !r.publish() : !r.subscribe()) || !r.who().matches(client) || !covers(r, client, requested)) {
                 continue;
             }
-            return r.allow() ? AclCheckEvent.Decision.ALLOW : AclCheckEvent.Decision.DENY;
+            return new Match(r.allow() ? AclCheckEvent.Decision.ALLOW : AclCheckEvent.Decision.DENY, views.get(i).text());
         }
-        return AclCheckEvent.Decision.IGNORE;
+        return Match.NONE;
+    }
+
+    @Override
+    public List<AclRules.Rule> rules() {
+        return views;
     }
 
     private static boolean covers(Rule r, ClientInfo client, String requested) {
@@ -200,10 +222,5 @@ public final class EmqxAclFile implements AclRules {
             }
         }
         return false;
-    }
-
-    @Override
-    public int size() {
-        return rules.size();
     }
 }

@@ -22,17 +22,30 @@ import java.util.Map;
  * set {@code acl_nomatch = deny}. Immutable.
  */
 public final class MosquittoAclFile implements AclRules {
-    private record Line(boolean read, boolean write, boolean deny, String topic) {
+    /** One topic or pattern line; {@code text} is the line as written. */
+    private record Line(boolean read, boolean write, boolean deny, String topic, String text) {
+        AclRules.Rule view(String who) {
+            String action = read && write ? "pubsub" : write ? "publish" : "subscribe";
+            return new AclRules.Rule(deny ? "deny" : "allow", who, action, List.of(topic), text);
+        }
     }
 
     private final List<Line> anonymous;
     private final Map<String, List<Line>> users;
     private final List<Line> patterns;
 
+    private final List<AclRules.Rule> views = new ArrayList<>();
+
     private MosquittoAclFile(List<Line> anonymous, Map<String, List<Line>> users, List<Line> patterns) {
         this.anonymous = anonymous;
         this.users = users;
         this.patterns = patterns;
+        anonymous.forEach(l -> views.add(l.view("anonymous")));
+        users.forEach((u, lines) -> lines.forEach(l -> {
+            AclRules.Rule v = l.view("user " + u);
+            views.add(new AclRules.Rule(v.permission(), v.who(), v.action(), v.topics(), text(l, u)));
+        }));
+        patterns.forEach(l -> views.add(l.view("all (pattern)")));
     }
 
     public static MosquittoAclFile read(Path file) throws IOException {
@@ -58,18 +71,20 @@ public final class MosquittoAclFile implements AclRules {
                     }
                     current = users.computeIfAbsent(kw[1].strip(), u -> new ArrayList<>());
                 }
-                case "topic" -> current.add(access(kw, where));
-                case "pattern" -> patterns.add(access(kw, where));
+                case "topic" -> current.add(access(kw, where, line));
+                case "pattern" -> patterns.add(access(kw, where, line));
                 default -> throw new IllegalArgumentException(where + "expected 'user', 'topic' or 'pattern', found '"
                         + kw[0] + "'");
             }
         }
         users.replaceAll((u, l) -> List.copyOf(l));
-        return new MosquittoAclFile(List.copyOf(anonymous), Map.copyOf(users), List.copyOf(patterns));
+        // File order kept: the dashboard lists the rules as the file has them.
+        return new MosquittoAclFile(List.copyOf(anonymous), java.util.Collections.unmodifiableMap(users),
+                List.copyOf(patterns));
     }
 
     /** {@code [read|write|readwrite|deny] topic}; the topic may contain spaces, as in Mosquitto. */
-    private static Line access(String[] kw, String where) {
+    private static Line access(String[] kw, String where, String text) {
         if (kw.length < 2) {
             throw new IllegalArgumentException(where + "'" + kw[0] + "' needs a topic");
         }
@@ -84,23 +99,23 @@ public final class MosquittoAclFile implements AclRules {
             case "readwrite" -> { }
             case "deny" -> deny = true;
             default -> {
-                return new Line(true, true, false, kw[1].strip());
+                return new Line(true, true, false, kw[1].strip(), text);
             }
         }
         if (rest.length < 2 || rest[1].isBlank()) {
             throw new IllegalArgumentException(where + "'" + kw[0] + " " + rest[0] + "' needs a topic");
         }
         topic = rest[1].strip();
-        return new Line(read, write, deny, topic);
+        return new Line(read, write, deny, topic, text);
     }
 
     @Override
-    public AclCheckEvent.Decision check(ClientInfo client, AclCheckEvent.Action action, String topic) {
+    public Match match(ClientInfo client, AclCheckEvent.Action action, String topic) {
         boolean publish = action == AclCheckEvent.Action.PUBLISH;
         String requested = publish ? topic : TopicPatterns.subscribed(topic);
         String user = client.username();
         List<Line> own = user == null || user.isEmpty() ? anonymous : users.getOrDefault(user, List.of());
-        boolean granted = false;
+        String granted = null; // the first granting line's text
         for (List<Line> set : List.of(own, patterns)) {
             boolean isPattern = set == patterns;
             for (Line l : set) {
@@ -109,16 +124,23 @@ public final class MosquittoAclFile implements AclRules {
                     continue;
                 }
                 if (l.deny()) {
-                    return AclCheckEvent.Decision.DENY;
+                    return new Match(AclCheckEvent.Decision.DENY, text(l, isPattern ? null : user));
                 }
-                granted |= publish ? l.write() : l.read();
+                if (granted == null && (publish ? l.write() : l.read())) {
+                    granted = text(l, isPattern ? null : user);
+                }
             }
         }
-        return granted ? AclCheckEvent.Decision.ALLOW : AclCheckEvent.Decision.IGNORE;
+        return granted == null ? Match.NONE : new Match(AclCheckEvent.Decision.ALLOW, granted);
+    }
+
+    /** The line's text as {@link #rules} lists it (a user's lines are prefixed with {@code user U:}). */
+    private static String text(Line l, String user) {
+        return user == null || user.isEmpty() ? l.text() : "user " + user + ": " + l.text();
     }
 
     @Override
-    public int size() {
-        return anonymous.size() + patterns.size() + users.values().stream().mapToInt(List::size).sum();
+    public List<AclRules.Rule> rules() {
+        return java.util.Collections.unmodifiableList(views);
     }
 }

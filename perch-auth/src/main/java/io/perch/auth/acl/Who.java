@@ -10,10 +10,26 @@ import java.util.List;
 sealed interface Who permits Who.All, Who.User, Who.Client, Who.Anonymous, Who.Ip, Who.And, Who.Or {
     boolean matches(ClientInfo c);
 
+    /** As EMQ X's acl.conf writes it, e.g. {@code {user, "alice"}}. */
+    String text();
+
+    private static String quoted(String s) {
+        return '"' + s.replace("\\", "\\\\").replace("\"", "\\\"") + '"';
+    }
+
+    private static String joined(List<Who> parts) {
+        return String.join(", ", parts.stream().map(Who::text).toList());
+    }
+
     record All() implements Who {
         @Override
         public boolean matches(ClientInfo c) {
             return true;
+        }
+
+        @Override
+        public String text() {
+            return "all";
         }
     }
 
@@ -22,12 +38,22 @@ sealed interface Who permits Who.All, Who.User, Who.Client, Who.Anonymous, Who.I
         public boolean matches(ClientInfo c) {
             return name.equals(c.username());
         }
+
+        @Override
+        public String text() {
+            return "{user, " + quoted(name) + "}";
+        }
     }
 
     record Client(String id) implements Who {
         @Override
         public boolean matches(ClientInfo c) {
             return id.equals(c.clientId());
+        }
+
+        @Override
+        public String text() {
+            return "{client, " + quoted(id) + "}";
         }
     }
 
@@ -37,10 +63,15 @@ sealed interface Who permits Who.All, Who.User, Who.Client, Who.Anonymous, Who.I
         public boolean matches(ClientInfo c) {
             return c.username() == null || c.username().isEmpty();
         }
+
+        @Override
+        public String text() {
+            return "anonymous";
+        }
     }
 
     /** An address or a CIDR range ({@code 192.168.0.0/16}, IPv4 or IPv6). */
-    record Ip(byte[] network, int prefix) implements Who {
+    record Ip(byte[] network, int prefix, String cidr) implements Who {
         static Ip parse(String cidr) {
             int slash = cidr.indexOf('/');
             String host = slash < 0 ? cidr : cidr.substring(0, slash);
@@ -64,7 +95,12 @@ sealed interface Who permits Who.All, Who.User, Who.Client, Who.Anonymous, Who.I
                     throw new IllegalArgumentException("bad prefix length in " + cidr);
                 }
             }
-            return new Ip(addr, prefix);
+            return new Ip(addr, prefix, cidr);
+        }
+
+        @Override
+        public String text() {
+            return "{ipaddr, " + quoted(cidr) + "}";
         }
 
         @Override
@@ -105,12 +141,22 @@ sealed interface Who permits Who.All, Who.User, Who.Client, Who.Anonymous, Who.I
         public boolean matches(ClientInfo c) {
             return all.stream().allMatch(w -> w.matches(c));
         }
+
+        @Override
+        public String text() {
+            return "{'and', [" + joined(all) + "]}";
+        }
     }
 
     record Or(List<Who> any) implements Who {
         @Override
         public boolean matches(ClientInfo c) {
             return any.stream().anyMatch(w -> w.matches(c));
+        }
+
+        @Override
+        public String text() {
+            return "{'or', [" + joined(any) + "]}";
         }
     }
 }

@@ -80,8 +80,10 @@ public final class FileKind implements SourceKind {
         private final Duration reload;
         private final PasswordFileSource auth;
         private final AclFileSource acl;
+        private final Set<String> superusers;
         private WatchedFile<PasswordFile> passwordFile;
         private WatchedFile<AclRules> aclFile;
+        private PasswordFileUsers users;
 
         FileSources(ConfigEntry passwordEntry, ConfigEntry aclEntry, boolean mosquittoAcl, Set<String> superusers,
                     Duration reload) {
@@ -89,6 +91,7 @@ public final class FileKind implements SourceKind {
             this.aclEntry = aclEntry;
             this.mosquittoAcl = mosquittoAcl;
             this.reload = reload;
+            this.superusers = superusers;
             this.auth = passwordEntry == null ? null : new PasswordFileSource(superusers);
             this.acl = aclEntry == null ? null : new AclFileSource();
         }
@@ -99,6 +102,7 @@ public final class FileKind implements SourceKind {
                 passwordFile = new WatchedFile<>(context.resolve(passwordEntry.value().strip()), PasswordFile::read, auth::use);
                 startWatch(passwordFile, passwordEntry, context, "a password file written by mosquitto_passwd "
                         + "or bin/perch passwd");
+                users = new PasswordFileUsers(passwordFile, superusers, auth);
             }
             if (aclEntry != null) {
                 WatchedFile.Parser<AclRules> parser = mosquittoAcl ? MosquittoAclFile::read : EmqxAclFile::read;
@@ -142,6 +146,36 @@ public final class FileKind implements SourceKind {
         @Override
         public AuthSource auth() {
             return auth;
+        }
+
+        @Override
+        public PasswordFileUsers passwordFile() {
+            return users;
+        }
+
+        @Override
+        public java.util.Map<String, Object> describe() {
+            java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+            if (passwordFile != null) {
+                java.util.Map<String, Object> p = new java.util.LinkedHashMap<>();
+                p.put("path", passwordFile.file().toString());
+                p.put("users", users.loadedUsers());
+                p.put("superusers", List.copyOf(superusers));
+                p.put("loaded_at", passwordFile.loadedAt());
+                p.put("last_error", passwordFile.lastError());
+                m.put("password_file", p);
+            }
+            if (aclFile != null) {
+                java.util.Map<String, Object> a = new java.util.LinkedHashMap<>();
+                a.put("path", aclFile.file().toString());
+                a.put("format", mosquittoAcl ? "mosquitto" : "emqx");
+                a.put("rules", acl.rules().size());
+                a.put("loaded_at", aclFile.loadedAt());
+                a.put("last_error", aclFile.lastError());
+                m.put("acl_file", a);
+            }
+            m.put("reload_interval_ms", reload.toMillis());
+            return m;
         }
 
         @Override

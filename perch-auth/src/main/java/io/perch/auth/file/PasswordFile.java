@@ -69,6 +69,21 @@ public final class PasswordFile {
         return List.copyOf(stored.keySet());
     }
 
+    /**
+     * The kind of hash held for {@code user} ({@code PBKDF2-SHA512} for $7$, {@code SHA512}
+     * for $6$, {@code SCRAM-SHA-256}), or null for an unknown user; never the hash itself.
+     */
+    public String hashKind(String user) {
+        Credential c = parsed.get(user);
+        if (c == null) {
+            return null;
+        }
+        if (c.scram() != null) {
+            return "SCRAM-SHA-256";
+        }
+        return stored.get(user).startsWith("$7$") ? "PBKDF2-SHA512" : "SHA512";
+    }
+
     /** This file with {@code user}'s password set (added, or replaced in place). */
     public PasswordFile with(String user, String hash) {
         if (user.isEmpty() || user.indexOf(':') >= 0 || user.indexOf('\n') >= 0) {

@@ -38,6 +38,11 @@ final class PasswordFileSource implements AuthSource {
         file = f;
     }
 
+    /** The version in force. */
+    PasswordFile file() {
+        return file;
+    }
+
     @Override
     public String name() {
         return "file";

@@ -21,7 +21,9 @@ import java.util.function.Consumer;
  * client out.
  *
  * <p>Threads: {@link #start} on the starting thread, reloads on the timer; {@code parsed}
- * receives each good version and publishes it (a volatile field of its owner).
+ * receives each good version and publishes it (a volatile field of its owner). The load
+ * status ({@link #loadedAt}, {@link #lastError}) is written by the reading thread and read by
+ * any (volatile).
  */
 public final class WatchedFile<T> implements AutoCloseable {
     /** Reads and parses the file; throws IOException or IllegalArgumentException naming the line. */
@@ -37,6 +39,8 @@ public final class WatchedFile<T> implements AutoCloseable {
     private ScheduledFuture<?> poll;
     private long stamp = Long.MIN_VALUE;
     private long size = -1;
+    private volatile long loadedAt;
+    private volatile String lastError;
 
     public WatchedFile(Path file, Parser<T> parser, Consumer<T> parsed) {
         this.file = file;
@@ -57,6 +61,7 @@ public final class WatchedFile<T> implements AutoCloseable {
         try {
             read(false);
         } catch (IOException | RuntimeException e) {
+            lastError = e.getMessage();
             log.error("{} changed but cannot be used, the previous version stays in force: {}", file, e.getMessage());
         }
     }
@@ -69,6 +74,7 @@ public final class WatchedFile<T> implements AutoCloseable {
             if (first) {
                 throw new IOException(file + " cannot be read: " + e.getMessage(), e);
             }
+            lastError = file + " cannot be read: " + e;
             if (size != -2) {
                 log.error("{} cannot be read ({}); the previous version stays in force", file, e.toString());
                 size = -2;
@@ -83,6 +89,8 @@ public final class WatchedFile<T> implements AutoCloseable {
         stamp = m;
         size = a.size();
         parsed.accept(value);
+        loadedAt = System.currentTimeMillis();
+        lastError = null;
         if (!first) {
             log.info("{} reloaded", file);
         }
@@ -90,6 +98,16 @@ public final class WatchedFile<T> implements AutoCloseable {
 
     public Path file() {
         return file;
+    }
+
+    /** Epoch milliseconds of the last successful read; 0 before the first. */
+    public long loadedAt() {
+        return loadedAt;
+    }
+
+    /** Why the last attempt to read a changed file failed (the previous version stays), or null. */
+    public String lastError() {
+        return lastError;
     }
 
     @Override

@@ -56,6 +56,29 @@ final class JwtSources implements Sources {
         return settings;
     }
 
+    /** Which kinds of key verify tokens (the PEM and JWKS paths, never the secret) and how tokens are read. */
+    @Override
+    public java.util.Map<String, Object> describe() {
+        java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+        List<String> kinds = new ArrayList<>();
+        if (settings.secret() != null) {
+            kinds.add("hmac secret");
+        }
+        if (settings.pubkey() != null) {
+            kinds.add("public key");
+            m.put("pubkey", settings.pubkey().value().trim());
+        }
+        if (settings.jwks() != null) {
+            kinds.add("jwks");
+            m.put("jwks", settings.jwks().value().trim());
+        }
+        m.put("keys", kinds);
+        m.put("from", settings.fromUsername() ? "username" : "password");
+        m.put("verify_claims", settings.verifyClaims());
+        m.put("acl_claim_name", settings.aclClaim());
+        return m;
+    }
+
     /** perch check: the key files load (nothing is scheduled). */
     @Override
     public void check(Path home) {

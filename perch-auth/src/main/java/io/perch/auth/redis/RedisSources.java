@@ -26,6 +26,18 @@ final class RedisSources implements Sources {
         return settings;
     }
 
+    /** The commands and hash as configured (they name keys and fields, never a password). */
+    @Override
+    public java.util.Map<String, Object> describe() {
+        java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+        m.put("auth_cmd", settings.authCmd() == null ? null : settings.authCmd().toString());
+        m.put("password_hash", settings.authCmd() == null ? null : String.valueOf(settings.hash()));
+        m.put("super_cmd", settings.superCmd() == null ? null : settings.superCmd().toString());
+        m.put("acl_cmd", settings.aclCmd() == null ? null : settings.aclCmd().toString());
+        m.put("query_timeout_ms", settings.queryTimeout().toMillis());
+        return m;
+    }
+
     @Override
     public void start(Context context) {
         redis = new RedisQueries(resolved(settings.pool(), context), settings.queryTimeout());

@@ -15,6 +15,18 @@ public interface AclSource extends AutoCloseable {
 
     CompletionStage<AclCheckEvent.Decision> check(ClientInfo client, AclCheckEvent.Action action, String topic);
 
+    /** A decision and the text of the rule that took it, when the source can name one (else null). */
+    record Verdict(AclCheckEvent.Decision decision, String rule) {
+    }
+
+    /**
+     * {@link #check} with the deciding rule, for the dashboard's "check access" (never on the
+     * hot path). The default names no rule.
+     */
+    default CompletionStage<Verdict> explain(ClientInfo client, AclCheckEvent.Action action, String topic) {
+        return check(client, action, topic).thenApply(d -> new Verdict(d, null));
+    }
+
     /**
      * Called with a runnable that the source runs whenever its rules change (a file reloaded):
      * cached decisions are then dropped. The default never changes.

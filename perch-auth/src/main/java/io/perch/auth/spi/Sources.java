@@ -45,6 +45,19 @@ public interface Sources extends AutoCloseable {
         return null;
     }
 
+    /**
+     * What the dashboard shows of this source: its settings and state as JSON-ready values
+     * (files, counts, load times, commands, key kinds), never a secret or a hash.
+     */
+    default java.util.Map<String, Object> describe() {
+        return java.util.Map.of();
+    }
+
+    /** The password file's users, when this source has a password file; else null. */
+    default io.perch.auth.file.PasswordFileUsers passwordFile() {
+        return null;
+    }
+
     /** SCRAM-SHA-256 verifiers for MQTT 5 enhanced authentication, or null. */
     default ScramVerifiers scram() {
         return null;

@@ -32,6 +32,12 @@ public interface BrokerService {
     /** What the storage backends report about themselves; backend plugins register at start, remove at stop. */
     io.perch.broker.status.BackendStatuses backends();
 
+    /** What plugins offer one another (the auth plugin's users and ACL, say); register at start, remove at stop. */
+    PluginServices services();
+
+    /** allow_anonymous, acl_nomatch and acl_deny_action as configured. */
+    AccessSettings access();
+
     /** The other nodes on the same Redis ({@link io.perch.broker.cluster.Cluster#NONE} for a single node). */
     default io.perch.broker.cluster.Cluster cluster() {
         return io.perch.broker.cluster.Cluster.NONE;

@@ -78,6 +78,17 @@ public final class RecordingBroker implements BrokerService {
 
     private final io.perch.broker.health.HealthChecks health = new io.perch.broker.health.HealthChecks();
     private final io.perch.broker.status.BackendStatuses backends = new io.perch.broker.status.BackendStatuses();
+    private final io.perch.broker.api.PluginServices services = new io.perch.broker.api.PluginServices();
+
+    @Override
+    public io.perch.broker.api.PluginServices services() {
+        return services;
+    }
+
+    @Override
+    public io.perch.broker.api.AccessSettings access() {
+        return new io.perch.broker.api.AccessSettings(true, true, false);
+    }
 
     @Override
     public io.perch.broker.status.BackendStatuses backends() {
