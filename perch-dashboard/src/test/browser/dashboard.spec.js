@@ -53,14 +53,14 @@ async function operatorSteps(page, nav) {
     await page.getByRole('heading', { name: 'Clients', level: 1 }).waitFor();
     const id = page.getByLabel('Client ID');
     await id.fill('load-');
-    await waitText(page.getByRole('status').filter({ hasText: 'clients' }), '1–20 of ' + FLEET + ' clients');
+    await waitText(page.getByRole('status').filter({ hasText: 'clients' }), '1–20 of ' + FLEET.toLocaleString('en') + ' clients');
     result.clientsTotal = await count('clients');
     const page1 = await firstIds(20);
-    if (page1[0] !== 'load-001' || page1[19] !== 'load-020') throw new Error('page 1 shows ' + page1.join(' '));
+    if (page1[0] !== 'load-0001' || page1[19] !== 'load-0020') throw new Error('page 1 shows ' + page1.join(' '));
     await page.getByRole('button', { name: 'Next' }).click();
-    await waitText(page.getByRole('status').filter({ hasText: 'clients' }), '21–40 of ' + FLEET + ' clients');
+    await waitText(page.getByRole('status').filter({ hasText: 'clients' }), '21–40 of ' + FLEET.toLocaleString('en') + ' clients');
     const page2 = await firstIds(20);
-    if (page2.some(x => page1.includes(x)) || page2[0] !== 'load-021') throw new Error('page 2 shows ' + page2.join(' '));
+    if (page2.some(x => page1.includes(x)) || page2[0] !== 'load-0021') throw new Error('page 2 shows ' + page2.join(' '));
     await waitText(page.locator('.page-of'), 'page 2 of ' + Math.ceil(FLEET / 20));
     await shot(page, '09-clients-page2');
     // Typing a filter fetches once typing pauses, not per keystroke; it starts again at page 1.
@@ -68,15 +68,15 @@ async function operatorSteps(page, nav) {
     await waitText(page.getByRole('status').filter({ hasText: 'clients' }), '1–20 of');
     const before = clientRequests;
     await id.pressSequentially('load-1', { delay: 40 });
-    await waitText(page.getByRole('status').filter({ hasText: 'clients' }), '1–20 of 100 clients');
+    await waitText(page.getByRole('status').filter({ hasText: 'clients' }), '1–20 of 1,000 clients');
     result.clientRequestsWhileTyping = clientRequests - before;
     if (result.clientRequestsWhileTyping > 2) throw new Error(result.clientRequestsWhileTyping + ' requests while typing 6 characters');
     result.filteredTotal = await count('clients');
     // Sorting by a column header asks the broker (descending on the second click).
     await page.getByRole('button', { name: 'Client ID' }).click(); // already sorted by it: now descending
-    await page.waitForFunction(() => document.querySelector('section.list tbody td').textContent === 'load-199');
+    await page.waitForFunction(() => document.querySelector('section.list tbody td').textContent === 'load-1999');
     await page.getByLabel('Per page').selectOption('50');
-    await waitText(page.locator('.page-of'), 'page 1 of 2');
+    await waitText(page.locator('.page-of'), 'page 1 of 20');
     await shot(page, '10-clients-filtered');
   });
 

@@ -38,7 +38,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 class DashboardBrowserTest {
     private static final File DIR = new File("src/test/browser");
     private static final String PASSWORD = "browser-secret";
-    private static final int FLEET = 300;
+    private static final int FLEET = 2000;
 
     @TempDir
     Path tmp;
@@ -132,7 +132,7 @@ class DashboardBrowserTest {
                 assertThat(result.get("dialogs").toString()).contains("Delete the retained message on sensors/room1/temp?",
                         "Forget every cleared alarm?");
                 assertThat(result.get("clientsTotal").asInt()).isEqualTo(FLEET);
-                assertThat(result.get("filteredTotal").asInt()).isEqualTo(100);
+                assertThat(result.get("filteredTotal").asInt()).isEqualTo(1000);
                 assertThat(result.get("foreignRequests")).as("requests to other hosts").isEmpty();
                 assertThat(result.get("samplesAfterReload").asInt()).isGreaterThanOrEqualTo(result.get("samplesBeforeReload").asInt())
                         .isGreaterThanOrEqualTo(4);
