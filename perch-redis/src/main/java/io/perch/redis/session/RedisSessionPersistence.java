@@ -235,6 +235,9 @@ public final class RedisSessionPersistence implements SessionPersistence {
         java.util.Set<io.perch.broker.message.MessageId> bodies = new java.util.HashSet<>();
         java.util.function.ToLongFunction<String> epochs = epochOf;
         List<Fence> fences = new ArrayList<>(0);
+        // Redis Cluster: forward marks of unfenced batches, sent once the rest is stored (see below).
+        List<RedisCall> marks = new ArrayList<>(0);
+        boolean cluster = p.isCluster();
         for (WriteStaging.Staged s : batches) {
             if (s.rule != null) {
                 calls.addAll(s.rule);
@@ -263,24 +266,40 @@ public final class RedisSessionPersistence implements SessionPersistence {
                 fences.add(new Fence(calls.size(), s, client, null));
                 calls.add(PseudoCommands.fence(io.perch.redis.cluster.OwnerKeys.owner(client), epoch, w.calls().size()));
             }
+            if (cluster && !w.marks().isEmpty()) {
+                // A mark says "this session has that inbox entry": stored before the message's body
+                // (on another master) and the process killed in between, the entry would be skipped
+                // when read again and the message lost. So it goes once the write replied.
+                for (int i = 0; i < w.calls().size(); i++) {
+                    if (w.marks().contains(i)) {
+                        marks.add(w.calls().get(i));
+                        continue;
+                    }
+                    if (w.dropped().contains(i)) {
+                        dropped.add(calls.size());
+                    }
+                    calls.add(w.calls().get(i));
+                }
+                continue;
+            }
             for (int i : w.dropped()) {
                 dropped.add(calls.size() + i);
             }
             calls.addAll(w.calls());
         }
-        if (calls.size() == 1) {
+        if (calls.size() == 1 && marks.isEmpty()) {
             return CompletableFuture.completedFuture(null);
         }
         calls.set(0, PseudoCommands.once(SessionKeys.applied(instance, "w"), writeNumbers.incrementAndGet(),
                 calls.size() - 1, APPLIED_TTL_MS));
         CompletableFuture<List<Object>> sent = p.pipeline().submit(RedisOp.durableWrite(FUNCTION, calls));
-        if (fences.isEmpty()) {
+        if (fences.isEmpty() && marks.isEmpty()) {
             return dropped.isEmpty() ? sent.thenApply(r -> null) : sent.thenCompose(replies -> release(p, idsOf(replies, dropped)));
         }
         return sent.thenCompose(replies -> {
             refuseFenced(fences, replies);
             List<Object> ids = idsOf(replies, dropped);
-            List<RedisCall> after = new ArrayList<>();
+            List<RedisCall> after = new ArrayList<>(marks);
             for (Fence f : fences) {
                 if (f.split() == null || f.batch().done.isDone()) {
                     continue; // not split, or refused: nothing of it goes after

@@ -64,8 +64,15 @@ final class SessionWrites {
         this.compat = compat;
     }
 
-    /** The writes of one batch, and where in them the session deletes are (their replies hold message ids). */
-    record Writes(List<RedisCall> calls, List<Integer> dropped) {
+    /**
+     * The writes of one batch; where in them the session deletes are (their replies hold message
+     * ids); and where the forward marks are ({@link Change.ForwardMarked}), which on a Redis
+     * Cluster must go only once the rest is stored (see RedisSessionPersistence).
+     */
+    record Writes(List<RedisCall> calls, List<Integer> dropped, List<Integer> marks) {
+        Writes(List<RedisCall> calls, List<Integer> dropped) {
+            this(calls, dropped, List.of());
+        }
     }
 
     Writes translate(List<Change> batch) {
@@ -80,6 +87,7 @@ final class SessionWrites {
     Writes translate(List<Change> batch, java.util.Set<io.perch.broker.message.MessageId> bodiesWritten) {
         List<RedisCall> calls = new ArrayList<>(batch.size() * 2);
         List<Integer> dropped = new ArrayList<>(0);
+        List<Integer> marks = new ArrayList<>(0);
         Map<Long, Change.SessionMessageUpdated> folded = foldedUpdates(batch);
         List<io.perch.broker.message.MessageId> mine = new ArrayList<>(0);
         try {
@@ -93,13 +101,16 @@ final class SessionWrites {
                     }
                     mine.add(m.message().id());
                 }
+                if (c instanceof Change.ForwardMarked) {
+                    marks.add(calls.size());
+                }
                 add(c, calls, dropped, folded);
             }
         } catch (RuntimeException e) {
             mine.forEach(bodiesWritten::remove); // not written after all: a later batch writes them
             throw e;
         }
-        return new Writes(calls, dropped);
+        return new Writes(calls, dropped, marks);
     }
 
     /**

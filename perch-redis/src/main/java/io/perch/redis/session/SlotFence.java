@@ -17,9 +17,10 @@ import java.util.List;
  *       session changes are not applied at all;</li>
  *   <li>what only adds to a message body (its fields, a reference, its expiry), sent beside the
  *       script: a stale writer's body costs at most a reference that is never released;</li>
- *   <li>the rest (the session indexes, body releases), sent only once the script replied that the
- *       fence let it through: a stale writer must not take a body the owner still needs, nor
- *       touch the indexes of a session that is no longer its own.</li>
+ *   <li>the rest (the session indexes, body releases, forward marks), sent only once the script
+ *       replied that the fence let it through: a stale writer must not take a body the owner
+ *       still needs, nor touch the indexes of a session that is no longer its own; and a mark
+ *       must not be stored before the message it marks, body included.</li>
  * </ul>
  * Stateless.
  */
@@ -51,7 +52,9 @@ final class SlotFence {
         for (int i = 0; i < calls.size(); i++) {
             RedisCall c = calls.get(i);
             boolean wantsReply = w.dropped().contains(i);
-            if (c instanceof ArgvCall a && a.argv().length > 1 && SlotHash.getSlot(a.argv()[1]) == slot) {
+            if (w.marks().contains(i)) {
+                after.add(c); // a forward mark only once the message it marks is stored (bodies are elsewhere)
+            } else if (c instanceof ArgvCall a && a.argv().length > 1 && SlotHash.getSlot(a.argv()[1]) == slot) {
                 if (wantsReply) {
                     dropped.add(1 + inside.size());
                 }

@@ -148,4 +148,33 @@ class ClusterSessionStoreTest {
         assertThat(load("c1")).isEmpty();
         assertThat(cluster.cli().zscore("perch:sessions", "c1")).isNull();
     }
+
+    /**
+     * A forward mark says the session took an inbox entry, so a mark stored while the message's
+     * body (on another master) was not would make the entry be skipped when read again, and the
+     * message lost: found in long node-kill runs, where a node killed mid-write left 5 QoS 2
+     * messages marked without bodies. The mark goes only once the rest of the write is stored;
+     * here the body's write fails (the key holds a string), and the mark is not stored.
+     */
+    @Test
+    void aForwardMarkIsStoredOnlyOnceItsMessageIs() {
+        java.util.Map<String, Long> epochs = new java.util.concurrent.ConcurrentHashMap<>();
+        ((io.perch.redis.session.RedisSessionPersistence) store).fencing(c -> epochs.getOrDefault(c, -1L), null);
+        epochs.put("fenced", 1L);
+        cluster.cli().hset("perch:owner:{fenced}", java.util.Map.of("node", "a", "epoch", "1"));
+        for (String cid : List.of("plain", "fenced")) {
+            Message m = message("marked-" + cid);
+            cluster.cli().set(body(m), "not a hash"); // its HSET fails on that master: WRONGTYPE
+            java.util.concurrent.CompletableFuture<Void> failed = store.write(List.of(new Change.SessionSaved(cid, 5, 3600, 0),
+                    new Change.MessageAdded(m), queued(cid, 1, m), new Change.ForwardMarked(cid, "node-a", "1700000000000-0")))
+                    .toCompletableFuture().orTimeout(10, TimeUnit.SECONDS);
+            org.assertj.core.api.Assertions.assertThatThrownBy(failed::join).as(cid).hasMessageContaining("WRONGTYPE");
+            assertThat(cluster.cli().hget("perch:session:{" + cid + "}", "fwd:node-a")).as(cid).isNull();
+
+            cluster.cli().del(body(m));
+            write(new Change.MessageAdded(m), queued(cid, 2, m), new Change.ForwardMarked(cid, "node-a", "1700000000000-1"));
+            assertThat(cluster.cli().hget("perch:session:{" + cid + "}", "fwd:node-a")).as(cid).isEqualTo("1700000000000-1");
+            assertThat(load(cid).orElseThrow().forwardMarks()).as(cid).containsEntry("node-a", "1700000000000-1");
+        }
+    }
 }
