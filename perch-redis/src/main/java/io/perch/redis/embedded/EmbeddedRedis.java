@@ -94,7 +94,8 @@ public final class EmbeddedRedis {
             // Keep the command line (with --dir) as started, so an orphan is recognisable.
             args.addAll(List.of("--set-proc-title", "no"));
         }
-        RedisProcess p = RedisProcess.start(bin.binary(), conf, config.bind(), config.port(), dir, args, Duration.ofSeconds(30));
+        RedisProcess p = RedisProcess.start(bin.binary(), conf, config.bind(), config.port(), dir, args, Duration.ofSeconds(30),
+                true);
         log.info("embedded Redis started on {} (pid {}, AOF on, data in {}, password in {})", config.address(), p.pid(),
                 dir, dir.resolve(PASSWORD_FILE));
         return new EmbeddedRedis(p, password, dir);

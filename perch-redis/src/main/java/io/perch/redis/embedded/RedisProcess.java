@@ -41,8 +41,25 @@ public final class RedisProcess implements AutoCloseable {
     /** As above with a config file first (sentinels need one they can rewrite). */
     public static RedisProcess start(Path binary, Path configFile, String host, int port, Path dir, List<String> extra,
                                      Duration wait) throws IOException {
+        return start(binary, configFile, host, port, dir, extra, wait, false);
+    }
+
+    /**
+     * As above; {@code ownSession}: the server runs in a session of its own ({@code setsid}, when
+     * the machine has it), so a Ctrl-C in the broker's terminal reaches the broker alone, which
+     * stops this server last, after its own final writes. Without it the terminal's SIGINT stops
+     * Redis at once, under the broker's feet. (Tests keep the default: a Ctrl-C of the build
+     * should stop their servers too.)
+     */
+    public static RedisProcess start(Path binary, Path configFile, String host, int port, Path dir, List<String> extra,
+                                     Duration wait, boolean ownSession) throws IOException {
         Files.createDirectories(dir);
-        List<String> cmd = new ArrayList<>(List.of(binary.toString()));
+        List<String> cmd = new ArrayList<>();
+        Path setsid = ownSession ? setsid() : null;
+        if (setsid != null) {
+            cmd.add(setsid.toString()); // execs the server in place (a spawned child leads no group): same pid
+        }
+        cmd.add(binary.toString());
         if (configFile != null) {
             cmd.add(configFile.toString());
         }
@@ -71,6 +88,17 @@ public final class RedisProcess implements AutoCloseable {
             }
         }
         return rp;
+    }
+
+    /** util-linux's setsid, where a Linux machine keeps it; null elsewhere. */
+    private static Path setsid() {
+        for (String d : List.of("/usr/bin", "/bin", "/usr/sbin", "/sbin")) {
+            Path p = Path.of(d, "setsid");
+            if (Files.isExecutable(p)) {
+                return p;
+            }
+        }
+        return null;
     }
 
     public String host() {

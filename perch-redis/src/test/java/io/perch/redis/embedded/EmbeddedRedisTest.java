@@ -51,6 +51,8 @@ class EmbeddedRedisTest {
                     .isEqualTo("rw-------");
             long pid = backend.plugin.embeddedRedis().orElseThrow().pid();
             assertThat(Files.readString(dir.resolve("redis.pid")).trim()).isEqualTo(Long.toString(pid));
+            // In a session of its own: a Ctrl-C in the broker's terminal does not stop it before the broker.
+            assertThat(session(pid)).as("the embedded Redis's session").isNotEqualTo(session(ProcessHandle.current().pid()));
             // The password is not on the command line (ps shows that to every user); the data dir is.
             String cmd = EmbeddedRedis.commandLine(ProcessHandle.of(pid).orElseThrow());
             assertThat(cmd).contains(dir.toString()).doesNotContain(password);
@@ -160,6 +162,13 @@ class EmbeddedRedisTest {
                     .hasMessageContaining("something else listens there");
             assertThat(RedisProcess.answersPing("127.0.0.1", other.port())).isTrue();
         }
+    }
+
+    /** A process's session id: field 6 of /proc/PID/stat (after the command name in parentheses). */
+    private static long session(long pid) throws java.io.IOException {
+        String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return Long.parseLong(f[3]);
     }
 
     /** The first reply line to an inline command sent without AUTH. */
