@@ -1,5 +1,5 @@
-// The Subscriptions page: every client's subscriptions, paged and filtered by the broker
-// (in client id, then topic order: the API has no other sort for them).
+// The Subscriptions page: every client's subscriptions, paged, filtered and sorted by the broker
+// (client id, topic or QoS; a column header sorts, a second click reverses).
 
 Pages.subscriptions = async (main) => {
   const info = await ClusterInfo.get();
@@ -10,9 +10,10 @@ Pages.subscriptions = async (main) => {
   ];
   if (info.clustered) filters.push(Filter.select('f-sub-node', t('topics.node'), nodeOptions(info)));
   const list = new PagedList({
-    id: 'subs', caption: t('subs.title'), filters,
+    id: 'subs', caption: t('subs.title'), sort: 'clientid', filters,
     noun: n => t(n === 1 ? 'subs.one' : 'subs.many'),
-    columns: [{ title: t('clients.id'), key: 'clientid' }, { title: t('subs.topic'), key: 'topic' }, { title: t('subs.qos'), key: 'qos' },
+    columns: [{ title: t('clients.id'), key: 'clientid', sort: 'clientid' }, { title: t('subs.topic'), key: 'topic', sort: 'topic' },
+      { title: t('subs.qos'), key: 'qos', sort: 'qos' },
       { title: t('topics.node'), key: 'node', hidden: !info.clustered }],
     request: (l) => {
       const node = l.value('f-sub-node');

@@ -118,6 +118,28 @@ class DashboardListsApiTest {
     }
 
     @Test
+    void subscriptionsSortByTopicOrQosEitherWay() throws Exception {
+        connect("sensor-1").subscribe(new String[]{"sensors/1/temp", "alerts/#"}, new int[]{1, 0});
+        connect("sensor-2").subscribe(new String[]{"sensors/2/temp", "cmd/sensor-2"}, new int[]{2, 1});
+        connect("panel").subscribe("sensors/+/temp", 0);
+
+        assertThat(field("/api/v4/subscriptions?_sort=topic", "topic"))
+                .containsExactly("alerts/#", "cmd/sensor-2", "sensors/+/temp", "sensors/1/temp", "sensors/2/temp");
+        assertThat(field("/api/v4/subscriptions?_sort=topic&_order=desc", "topic"))
+                .containsExactly("sensors/2/temp", "sensors/1/temp", "sensors/+/temp", "cmd/sensor-2", "alerts/#");
+        // By QoS, then client id, then topic; the page is cut after sorting.
+        assertThat(field("/api/v4/subscriptions?_sort=qos", "topic"))
+                .containsExactly("sensors/+/temp", "alerts/#", "sensors/1/temp", "cmd/sensor-2", "sensors/2/temp");
+        assertThat(field("/api/v4/subscriptions?_sort=qos&_order=desc&_limit=2", "topic"))
+                .containsExactly("sensors/2/temp", "cmd/sensor-2");
+        assertThat(field("/api/v4/subscriptions?_order=desc", "clientid"))
+                .containsExactly("sensor-2", "sensor-2", "sensor-1", "sensor-1", "panel");
+        assertThat(field("/api/v4/nodes/test@127.0.0.1/subscriptions?_sort=topic&_limit=1", "topic")).containsExactly("alerts/#");
+        fails("GET", "/api/v4/subscriptions?_sort=node", null, 400, 108);
+        fails("GET", "/api/v4/subscriptions?_order=up", null, 400, 108);
+    }
+
+    @Test
     void routesFilterByTopicSubstringAndNode() throws Exception {
         connect("a").subscribe(new String[]{"sensors/1/temp", "alerts/#"}, new int[]{1, 0});
         connect("b").subscribe("sensors/2/temp", 0);

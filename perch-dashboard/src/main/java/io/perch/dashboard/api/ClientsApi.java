@@ -161,23 +161,55 @@ public final class ClientsApi {
      */
     public NodePart subscriptionsPart(Request req, int take) {
         List<Map<String, Object>> all = subscriptionRows(req);
+        String sort = subscriptionSort(req);
         List<NodePart.Row> rows = new ArrayList<>(Math.min(take, all.size()));
         for (Map<String, Object> m : all.subList(0, Math.min(take, all.size()))) {
-            rows.add(new NodePart.Row(m.get("clientid"), m));
+            Object key = sort.equals("qos") ? Long.valueOf((Integer) m.get("qos")) : m.get(sort);
+            rows.add(new NodePart.Row(key, m));
         }
         return new NodePart(all.size(), rows);
     }
 
-    /** How rows of several nodes' {@link #subscriptionsPart}s merge. */
-    public static Comparator<NodePart.Row> subscriptionOrder() {
-        return Comparator.comparing(NodePart.Row::key, NodePart::compareKeys)
+    /** How rows of several nodes' {@link #subscriptionsPart}s merge: the order {@link #subscriptions} sorts by. */
+    public static Comparator<NodePart.Row> subscriptionOrder(Request req) {
+        Comparator<NodePart.Row> c = Comparator.comparing(NodePart.Row::key, NodePart::compareKeys)
+                .thenComparing(r -> String.valueOf(r.item().get("clientid")))
                 .thenComparing(r -> String.valueOf(r.item().get("topic")));
+        return descending(req) ? c.reversed() : c;
+    }
+
+    /** {@code _sort} of the subscription lists: clientid (the default), topic or qos. */
+    private static String subscriptionSort(Request req) {
+        String sort = req.query("_sort") == null ? "clientid" : req.query("_sort");
+        if (!List.of("clientid", "topic", "qos").contains(sort)) {
+            throw ApiException.badParam("_sort must be clientid, topic or qos");
+        }
+        return sort;
+    }
+
+    private static boolean descending(Request req) {
+        String order = req.query("_order") == null ? "asc" : req.query("_order");
+        return switch (order) {
+            case "asc" -> false;
+            case "desc" -> true;
+            default -> throw ApiException.badParam("_order must be asc or desc");
+        };
+    }
+
+    /** Rows of one node in the requested order: the sort field, then client id, then topic. */
+    private static Comparator<Map<String, Object>> subscriptionRowOrder(Request req) {
+        String sort = subscriptionSort(req);
+        Comparator<Map<String, Object>> c = Comparator.comparing((Map<String, Object> m) -> sort.equals("qos")
+                        ? (Object) Long.valueOf((Integer) m.get("qos")) : m.get(sort), NodePart::compareKeys)
+                .thenComparing(m -> String.valueOf(m.get("clientid")))
+                .thenComparing(m -> String.valueOf(m.get("topic")));
+        return descending(req) ? c.reversed() : c;
     }
 
     /**
-     * Every subscription of the clients here (in client id order, then topic), filtered by the
-     * query: exact {@code clientid}, {@code topic} and {@code qos}; substrings
-     * {@code _like_clientid} and {@code _like_topic}.
+     * Every subscription of the clients here, filtered by the query (exact {@code clientid},
+     * {@code topic} and {@code qos}; substrings {@code _like_clientid} and {@code _like_topic}) and
+     * sorted by {@code _sort} (clientid, topic or qos; then client id, then topic) and {@code _order}.
      */
     private List<Map<String, Object>> subscriptionRows(Request req) {
         String topic = req.query("topic");
@@ -200,6 +232,7 @@ public final class ClientsApi {
         out.removeIf(s -> (topic != null && !topic.equals(s.get("topic")))
                 || (likeTopic != null && !((String) s.get("topic")).contains(likeTopic))
                 || (qos >= 0 && qos != (int) s.get("qos")));
+        out.sort(subscriptionRowOrder(req));
         return out;
     }
 

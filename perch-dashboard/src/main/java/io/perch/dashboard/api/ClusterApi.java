@@ -87,7 +87,7 @@ public final class ClusterApi {
 
     /** {@code GET /subscriptions}: every node's, in client id then topic order. */
     public CompletionStage<Response> subscriptions(Request req) {
-        return list(req, SUBSCRIPTIONS, take -> clients.subscriptionsPart(req, take), ClientsApi.subscriptionOrder());
+        return list(req, SUBSCRIPTIONS, take -> clients.subscriptionsPart(req, take), ClientsApi.subscriptionOrder(req));
     }
 
     private CompletionStage<Response> list(Request req, String method, java.util.function.IntFunction<NodePart> local,
@@ -195,7 +195,7 @@ public final class ClusterApi {
     /** {@code GET /nodes/{node}/subscriptions}. */
     public CompletionStage<Response> nodeSubscriptions(Request req) {
         return nodeList(req, SUBSCRIPTIONS, clients::subscriptions, take -> clients.subscriptionsPart(req, take),
-                ClientsApi.subscriptionOrder());
+                ClientsApi.subscriptionOrder(req));
     }
 
     private CompletionStage<Response> nodeList(Request req, String method, java.util.function.Function<Request, Response> here,
