@@ -107,6 +107,8 @@ class ScriptedWritesRedisTest extends RedisBackendTest {
     @Test
     void unrefInsideTheScriptDeletesTheBodyAtItsLastReference() {
         start();
+        // Connected first: the connect's probe ("may this connection run scripts?") is an EVAL too.
+        await().atMost(Duration.ofSeconds(10)).until(backend.plugin.pipeline("pool1").orElseThrow()::isUp);
         redis.cli().hset("perch:msg:x", java.util.Map.of("topic", "t", "refs", "2"));
         long evalsBefore = calls("eval");
         write(java.util.List.of(PseudoCommands.unref(b("perch:msg:x")), PseudoCommands.unref(b("perch:msg:gone"))));
