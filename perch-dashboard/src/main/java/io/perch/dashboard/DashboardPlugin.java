@@ -114,34 +114,14 @@ public final class DashboardPlugin implements PerchPlugin {
         // The *.max of /api/v4/stats: sampled every second, as EMQ X refreshes its stats.
         StatsHighWater highWater = new StatsHighWater();
         NodeApi sampler = new NodeApi(context.broker(), json, admin, highWater);
-        statsTimer = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "perch-dashboard-stats");
-            t.setDaemon(true);
-            return t;
-        });
-        statsTimer.scheduleWithFixedDelay(() -> {
-            try {
-                sampler.stats();
-            } catch (RuntimeException e) {
-                log.debug("sampling stats failed", e);
-            }
-        }, 0, 1, TimeUnit.SECONDS);
+        statsTimer = Executors.newSingleThreadScheduledExecutor(daemon("perch-dashboard-stats"));
+        statsTimer.scheduleWithFixedDelay(logged(sampler::stats, "sampling stats"), 0, 1, TimeUnit.SECONDS);
         // The charts' history: sampled on the same thread, which owns its ring buffer.
         long every = config.historyInterval().toMillis();
         history = new MetricsHistory(context.broker(), context.metrics(), clock, every, json);
         MetricsHistory h = history;
-        statsTimer.scheduleAtFixedRate(() -> {
-            try {
-                h.sample();
-            } catch (RuntimeException e) {
-                log.debug("sampling the metrics history failed", e);
-            }
-        }, every, every, TimeUnit.MILLISECONDS);
-        clusterWork = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "perch-dashboard-cluster");
-            t.setDaemon(true);
-            return t;
-        });
+        statsTimer.scheduleAtFixedRate(logged(h::sample, "sampling the metrics history"), every, every, TimeUnit.MILLISECONDS);
+        clusterWork = Executors.newSingleThreadExecutor(daemon("perch-dashboard-cluster"));
         recentLog = RecentLog.attach(RECENT_LOG_LINES);
         AlarmBook alarms = startAlarms(context, json);
         HttpHandler handler = new HttpHandler(ApiRoutes.build(config, context.broker(), context.metrics(), auth, throttle,
@@ -180,19 +160,30 @@ public final class DashboardPlugin implements PerchPlugin {
     private AlarmBook startAlarms(PluginContext context, Json json) {
         AlarmBook book = new AlarmBook(context.broker(), json.mapper(), AlarmBook.DEFAULT_HISTORY);
         AlarmChecks checks = new AlarmChecks(context.broker(), book, System::currentTimeMillis);
-        alarmTimer = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "perch-dashboard-alarms");
+        alarmTimer = Executors.newSingleThreadScheduledExecutor(daemon("perch-dashboard-alarms"));
+        alarmTimer.scheduleWithFixedDelay(logged(checks::check, "checking alarms"), 0, config.alarmInterval().toMillis(),
+                TimeUnit.MILLISECONDS);
+        return book;
+    }
+
+    /** The plugin's own threads never keep the JVM alive. */
+    private static java.util.concurrent.ThreadFactory daemon(String name) {
+        return r -> {
+            Thread t = new Thread(r, name);
             t.setDaemon(true);
             return t;
-        });
-        alarmTimer.scheduleWithFixedDelay(() -> {
+        };
+    }
+
+    /** A periodic task whose failure is logged (debug) and does not cancel the next runs. */
+    private static Runnable logged(Runnable task, String what) {
+        return () -> {
             try {
-                checks.check();
+                task.run();
             } catch (RuntimeException e) {
-                log.debug("checking alarms failed", e);
+                log.debug("{} failed", what, e);
             }
-        }, 0, config.alarmInterval().toMillis(), TimeUnit.MILLISECONDS);
-        return book;
+        };
     }
 
     /** The HTTPS certificate and key must exist and belong together (perch check); nothing is bound. */
