@@ -70,9 +70,6 @@ final class SessionWrites {
      * Cluster must go only once the rest is stored (see RedisSessionPersistence).
      */
     record Writes(List<RedisCall> calls, List<Integer> dropped, List<Integer> marks) {
-        Writes(List<RedisCall> calls, List<Integer> dropped) {
-            this(calls, dropped, List.of());
-        }
     }
 
     Writes translate(List<Change> batch) {
