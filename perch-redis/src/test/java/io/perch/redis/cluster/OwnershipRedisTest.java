@@ -57,7 +57,7 @@ class OwnershipRedisTest {
         assertThat(join(a.claim("x", "dead"))).as("a reaper's client coming back to it").isEqualTo(new Cluster.Claim(true, "a", 1));
         assertThat(a.epochOf("x")).isEqualTo(1);
 
-        Ownership restarted = new Ownership("a", rigB.pool); // same name, not holding the claim: a new one
+        Ownership restarted = new Ownership("a", rigB.pool); // same name, holding no claim (nothing restored): a new one
         assertThat(join(restarted.claim("x", null))).isEqualTo(new Cluster.Claim(true, "a", 2));
         assertThat(join(a.claim("x", null))).as("a's epoch is no longer current").isEqualTo(new Cluster.Claim(true, "a", 3));
     }
