@@ -298,6 +298,10 @@ public final class SessionManager {
                         .ifPresent(top -> io.perch.broker.session.Seqs.seen(seqs, top));
                 Session s = newSession(id, info);
                 s.restore(stored, expirySeconds);
+                // Before the store shows it: a publisher's thread finds a session there without
+                // this lock and offers at once, so a message routed now would pass the held ones.
+                offerHeld(s, held, stored);
+                held = null;
                 stored.subscriptions().forEach((key, o) -> tree.addKey(key, id, o));
                 store.put(s);
                 result = new Opened(s, true);
@@ -316,24 +320,9 @@ public final class SessionManager {
                 }
             }
             if (held != null && result.present()) {
-                // Routed while it loaded: after what it had, unless the load read it already (same
-                // seq). Without a stored session after all, they were for subscriptions the new
-                // session does not have.
-                // By message id too: in a cluster, a message can reach the old owner (which stored
-                // it) and this node (which held it) while the session moved.
-                java.util.Set<Long> loaded = new java.util.HashSet<>();
-                java.util.Set<io.perch.broker.message.MessageId> loadedIds = new java.util.HashSet<>();
-                if (stored != null) {
-                    stored.messages().forEach(o -> {
-                        loaded.add(o.seq());
-                        loadedIds.add(o.message().id());
-                    });
-                }
-                for (Pending p : held) {
-                    if (!loaded.contains(p.seq()) && !loadedIds.contains(p.message().id())) {
-                        result.session().offer(p);
-                    }
-                }
+                // Without a stored session after all, they were for subscriptions the new session
+                // does not have.
+                offerHeld(result.session(), held, stored);
             }
             if (old != null) {
                 // Told only now, so that when the old connection closes the store already says
@@ -346,6 +335,30 @@ public final class SessionManager {
         }
         hooks.fire(result.present() ? HookPoints.SESSION_RESUMED : HookPoints.SESSION_CREATED, new SessionEvent(info, null));
         return result;
+    }
+
+    /**
+     * What was routed to a session while it loaded goes after what it had, unless the load read
+     * it already: same seq, or same message id (in a cluster a message can reach the old owner,
+     * which stored it, and this node, which held it, while the session moved).
+     */
+    private static void offerHeld(Session s, List<Pending> held, StoredSession stored) {
+        if (held == null) {
+            return;
+        }
+        java.util.Set<Long> loaded = new java.util.HashSet<>();
+        java.util.Set<io.perch.broker.message.MessageId> loadedIds = new java.util.HashSet<>();
+        if (stored != null) {
+            stored.messages().forEach(o -> {
+                loaded.add(o.seq());
+                loadedIds.add(o.message().id());
+            });
+        }
+        for (Pending p : held) {
+            if (!loaded.contains(p.seq()) && !loadedIds.contains(p.message().id())) {
+                s.offer(p);
+            }
+        }
     }
 
     private Session newSession(String id, ClientInfo info) {

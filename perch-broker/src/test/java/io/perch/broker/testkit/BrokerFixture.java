@@ -50,6 +50,15 @@ public final class BrokerFixture implements AutoCloseable {
                                       io.perch.broker.persist.SessionPersistence persistence,
                                       io.perch.broker.retain.RetainedStore retained,
                                       io.perch.broker.cluster.Cluster cluster) {
+        return start(tune, beforeStart, persistence, retained, cluster, new io.perch.broker.session.MemorySessionStore());
+    }
+
+    /** As above, with {@code sessions} as where live sessions are kept (a test watches what goes in). */
+    public static BrokerFixture start(Consumer<BrokerConfig.Builder> tune, Consumer<Broker> beforeStart,
+                                      io.perch.broker.persist.SessionPersistence persistence,
+                                      io.perch.broker.retain.RetainedStore retained,
+                                      io.perch.broker.cluster.Cluster cluster,
+                                      io.perch.broker.session.SessionStore sessions) {
         BrokerConfig.Builder b = BrokerConfig.builder()
                 .nodeName("test@127.0.0.1")
                 .listeners(List.of(ListenerConfig.tcp("127.0.0.1", 0), ListenerConfig.ws("127.0.0.1", 0, "/mqtt")))
@@ -57,8 +66,7 @@ public final class BrokerFixture implements AutoCloseable {
                 // Several loops even on a small machine, so the tests cross threads as a big broker does.
                 .ioThreads(4);
         tune.accept(b);
-        Broker broker = new Broker(b.build(), new io.perch.broker.session.MemorySessionStore(), retained, persistence,
-                cluster);
+        Broker broker = new Broker(b.build(), sessions, retained, persistence, cluster);
         beforeStart.accept(broker);
         broker.start();
         return new BrokerFixture(broker);
