@@ -238,6 +238,7 @@ public final class RedisSessionPersistence implements SessionPersistence {
         // Redis Cluster: forward marks of unfenced batches, sent once the rest is stored (see below).
         List<RedisCall> marks = new ArrayList<>(0);
         boolean cluster = p.isCluster();
+        RefCounts refs = new RefCounts();
         for (WriteStaging.Staged s : batches) {
             if (s.rule != null) {
                 calls.addAll(s.rule);
@@ -262,31 +263,24 @@ public final class RedisSessionPersistence implements SessionPersistence {
                 calls.addAll(split.beside());
                 continue;
             }
-            if (epoch >= 0 && !w.calls().isEmpty()) {
+            if (epoch < 0) {
+                // On a Redis Cluster a forward mark says "this session has that inbox entry":
+                // stored before the message's body (on another master) and the process killed in
+                // between, the entry would be skipped when read again and the message lost. So
+                // there it goes once the write replied.
+                refs.append(w, calls, dropped, cluster ? marks : null);
+                continue;
+            }
+            if (!w.calls().isEmpty()) {
                 fences.add(new Fence(calls.size(), s, client, null));
                 calls.add(PseudoCommands.fence(io.perch.redis.cluster.OwnerKeys.owner(client), epoch, w.calls().size()));
-            }
-            if (cluster && !w.marks().isEmpty()) {
-                // A mark says "this session has that inbox entry": stored before the message's body
-                // (on another master) and the process killed in between, the entry would be skipped
-                // when read again and the message lost. So it goes once the write replied.
-                for (int i = 0; i < w.calls().size(); i++) {
-                    if (w.marks().contains(i)) {
-                        marks.add(w.calls().get(i));
-                        continue;
-                    }
-                    if (w.dropped().contains(i)) {
-                        dropped.add(calls.size());
-                    }
-                    calls.add(w.calls().get(i));
-                }
-                continue;
             }
             for (int i : w.dropped()) {
                 dropped.add(calls.size() + i);
             }
             calls.addAll(w.calls());
         }
+        refs.finish(calls);
         if (calls.size() == 1 && marks.isEmpty()) {
             return CompletableFuture.completedFuture(null);
         }

@@ -66,10 +66,13 @@ final class SessionWrites {
 
     /**
      * The writes of one batch; where in them the session deletes are (their replies hold message
-     * ids); and where the forward marks are ({@link Change.ForwardMarked}), which on a Redis
-     * Cluster must go only once the rest is stored (see RedisSessionPersistence).
+     * ids); where the forward marks are ({@link Change.ForwardMarked}), which on a Redis
+     * Cluster must go only once the rest is stored (see RedisSessionPersistence); and where a
+     * queue entry adds a reference to its body ({@code refAdds}, with the body keys in
+     * {@code refKeys}), which a write may merge into one count per body ({@link RefCounts}).
      */
-    record Writes(List<RedisCall> calls, List<Integer> dropped, List<Integer> marks) {
+    record Writes(List<RedisCall> calls, List<Integer> dropped, List<Integer> marks, List<Integer> refAdds,
+                  List<byte[]> refKeys) {
     }
 
     Writes translate(List<Change> batch) {
@@ -85,6 +88,8 @@ final class SessionWrites {
         List<RedisCall> calls = new ArrayList<>(batch.size() * 2);
         List<Integer> dropped = new ArrayList<>(0);
         List<Integer> marks = new ArrayList<>(0);
+        List<Integer> refAdds = new ArrayList<>(0);
+        List<byte[]> refKeys = new ArrayList<>(0);
         Map<Long, Change.SessionMessageUpdated> folded = foldedUpdates(batch);
         List<io.perch.broker.message.MessageId> mine = new ArrayList<>(0);
         try {
@@ -101,13 +106,13 @@ final class SessionWrites {
                 if (c instanceof Change.ForwardMarked) {
                     marks.add(calls.size());
                 }
-                add(c, calls, dropped, folded);
+                add(c, calls, dropped, folded, refAdds, refKeys);
             }
         } catch (RuntimeException e) {
             mine.forEach(bodiesWritten::remove); // not written after all: a later batch writes them
             throw e;
         }
-        return new Writes(calls, dropped, marks);
+        return new Writes(calls, dropped, marks, refAdds, refKeys);
     }
 
     /**
@@ -134,7 +139,8 @@ final class SessionWrites {
         return last == null ? Map.of() : last;
     }
 
-    private void add(Change c, List<RedisCall> calls, List<Integer> dropped, Map<Long, Change.SessionMessageUpdated> folded) {
+    private void add(Change c, List<RedisCall> calls, List<Integer> dropped, Map<Long, Change.SessionMessageUpdated> folded,
+                     List<Integer> refAdds, List<byte[]> refKeys) {
         if (c instanceof Change.SessionSaved s) {
             saved(s, calls);
         } else if (c instanceof Change.SessionDeleted d) {
@@ -167,7 +173,9 @@ final class SessionWrites {
                     idText, a.qos(), a.retain(), a.subscriptionIds(), a.shareGroup(), a.shareFilter()).encode());
             calls.add(ArgvCall.of(r -> r.hset(key, f, v), "HSET", key, f, v));
             byte[] body = SessionKeys.body(idText);
-            calls.add(ArgvCall.of(r -> r.hincrby(body, REFS, 1), "HINCRBY", body, REFS, 1));
+            refAdds.add(calls.size());
+            refKeys.add(body);
+            calls.add(addRefs(body, 1));
         } else if (c instanceof Change.SessionMessageUpdated u) {
             calls.add(PseudoCommands.setHead(SessionKeys.out(u.clientId()), seq(u.seq()), OutEntry.head(u.phase(), u.packetId())));
         } else if (c instanceof Change.SessionMessageDeleted d) {
@@ -238,6 +246,11 @@ final class SessionWrites {
             long at = m.expiresAt();
             calls.add(ArgvCall.of(r -> r.pexpireat(key, at), "PEXPIREAT", key, at));
         }
+    }
+
+    /** {@code n} more queue entries refer to the body at {@code body}. */
+    static RedisCall addRefs(byte[] body, long n) {
+        return ArgvCall.of(r -> r.hincrby(body, REFS, n), "HINCRBY", body, REFS, n);
     }
 
     private static byte[] seq(long seq) {

@@ -245,6 +245,33 @@ class RedisSessionPersistenceRedisTest extends RedisBackendTest {
         assertThat(redis.cli().exists(body)).isZero();
     }
 
+    /** Writes each batch in one group: they go to Redis as one write. */
+    private void writeTogether(List<List<Change>> batches) {
+        List<CompletableFuture<Void>> done = new java.util.ArrayList<>();
+        try (SessionPersistence.Group g = store.group()) {
+            batches.forEach(b -> done.add(store.write(b).toCompletableFuture()));
+        }
+        CompletableFuture.allOf(done.toArray(CompletableFuture[]::new)).orTimeout(10, TimeUnit.SECONDS).join();
+    }
+
+    @Test
+    void aMessageQueuedForTenSessionsInOneWriteCountsItsReferencesInOneCommand() {
+        Message m = message("t", "for ten");
+        List<List<Change>> batches = new java.util.ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            batches.add(List.of(new Change.MessageAdded(m), queued("s" + i, 1, m)));
+        }
+        redis.cli().configResetstat();
+        writeTogether(batches);
+        assertThat(redis.cli().hget("perch:msg:" + idText(m), "refs")).isEqualTo("10");
+        assertThat(redis.cli().info("commandstats")).as("one HINCRBY for the ten references")
+                .contains("cmdstat_hincrby:calls=1,");
+        for (int i = 0; i < 10; i++) {
+            write(new Change.SessionMessageDeleted("s" + i, 1, m.id()));
+        }
+        assertThat(redis.cli().exists("perch:msg:" + idText(m))).as("gone with the last reference").isZero();
+    }
+
     @Test
     void aDeletedSessionLeavesNoKeyAndReleasesItsBodies() {
         Message own = message("t", "own");
