@@ -91,8 +91,9 @@ const Strings = {
     'alarms.raised': 'Raised', 'alarms.cleared': 'Cleared', 'alarms.lasted': 'Lasted',
     'alarms.clear': 'Clear history', 'alarms.clearConfirm': 'Forget every cleared alarm? Active alarms stay.',
     'alarms.cleared.done': 'The history was cleared.',
+    'alarms.cleared.partial': 'The history was cleared on the nodes that answered; these did not and keep theirs: {nodes}.',
     'alarms.note': 'Checked every few seconds (dashboard.alarms.check_interval): a Redis pool down, messages dropped (session queue full, too large for the client, QoS 0 for a client away), connections above 90 % of a limit, the JVM heap left after garbage collection above its watermark (dashboard.alarms.heap_high_watermark). The history keeps the last 1,000 cleared alarms in memory; a restart forgets it.',
-    'alarms.note.cluster': 'This node\'s alarms only, checked every few seconds (dashboard.alarms.check_interval): a Redis pool down, messages dropped, connections above 90 % of a limit, the JVM heap left after garbage collection above its watermark (dashboard.alarms.heap_high_watermark). The history keeps the last 1,000 cleared alarms in memory; a restart forgets it.',
+    'alarms.note.cluster': 'Every node\'s alarms, each checked by its node every few seconds (dashboard.alarms.check_interval): a Redis pool down, messages dropped, connections above 90 % of a limit, the JVM heap left after garbage collection above its watermark (dashboard.alarms.heap_high_watermark). Each node keeps its last 1,000 cleared alarms in memory; a restart forgets them.',
     // Listeners
     'listeners.list': 'MQTT listeners', 'listener.protocol': 'Protocol',
     'listener.tcp': 'MQTT over TCP', 'listener.ssl': 'MQTT over TLS', 'listener.ws': 'MQTT over WebSocket', 'listener.wss': 'MQTT over secure WebSocket (WSS)',
