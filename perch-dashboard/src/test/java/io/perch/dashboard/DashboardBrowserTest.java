@@ -136,6 +136,12 @@ class DashboardBrowserTest {
                 assertThat(result.get("foreignRequests")).as("requests to other hosts").isEmpty();
                 assertThat(result.get("samplesAfterReload").asInt()).isGreaterThanOrEqualTo(result.get("samplesBeforeReload").asInt())
                         .isGreaterThanOrEqualTo(4);
+                assertThat(result.at("/shell/title").asText()).isEqualTo("Perch Dashboard");
+                assertThat(result.at("/shell/lang").asText()).isEqualTo("en");
+                assertThat(result.at("/shell/banner").asText()).isEqualTo("The dashboard still uses the default password, "
+                        + "set by test.conf:2. Change it on the Password page or with bin/perch ctl admins passwd.");
+                assertThat(result.at("/shell/bannerLink").asText()).isEqualTo("#/password");
+                assertThat(result.at("/shell/bannerSource").asBoolean()).isTrue();
                 assertThat(result.get("wsPort").asInt()).isEqualTo(fixture.wsPort());
                 assertThat(result.get("received").asText()).startsWith("received  sub_client/downlink  qos 1  hello from the browser");
                 assertThat(result.get("consoleErrors")).isEmpty();
