@@ -1,7 +1,7 @@
 // The dashboard when the broker is one node of a cluster (DashboardBrowserTest runs it against
 // a broker in a fixed three-node cluster: n2 listed alive but not answering, n3 without a
 // heartbeat). The lists show a node column, a node filter and a warning naming the nodes that
-// did not answer; the Nodes page lists all three, this one marked; the Listeners page has a node column. Screenshots at 1280 and 390 px.
+// did not answer; the Nodes page lists all three, this one marked; the Listeners and Alarms pages have a node column. Screenshots at 1280 and 390 px.
 //
 // Usage: node cluster.spec.js <baseUrl> <user> <password> <thisNode>
 const { Harness, waitText, login } = require('./harness');
@@ -64,6 +64,17 @@ h.run(async (page) => {
     await page.getByRole('row').filter({ hasText: 'MQTT over TCP' }).filter({ hasText: self }).waitFor();
     await waitText(banner, 'n2');
     await h.shot(page, 'cluster-listeners');
+  });
+
+  await h.step('alarms', async () => {
+    // Every node's alarms: this node's (at its limit of one connection) in a row with its node,
+    // and the nodes that did not answer named.
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: /^Alarms/ }).click();
+    await page.getByRole('heading', { name: 'Alarms', level: 1 }).waitFor();
+    await waitText(banner, 'n2');
+    await waitText(banner, 'n3');
+    await page.getByRole('columnheader', { name: 'Node' }).waitFor();
+    await page.getByRole('row').filter({ hasText: 'connections_near_limit/node' }).filter({ hasText: self }).waitFor();
   });
 
   await h.step('phone', async () => {

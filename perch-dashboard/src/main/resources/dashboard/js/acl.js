@@ -7,7 +7,7 @@ function sourceFacts(s) {
   if (!s.configured) return rows;
   const file = (f, kind) => {
     rows.push([t(kind), el('code', {}, f.path)]);
-    if (f.format) rows.push([t('acl.format'), f.format === 'emqx' ? 'EMQ X acl.conf' : 'Mosquitto acl_file']);
+    if (f.format) rows.push([t('acl.format'), t(f.format === 'emqx' ? 'acl.format.emqx' : 'acl.format.mosquitto')]);
     rows.push([t(f.format ? 'acl.rules' : 'acl.users'), Fmt.num(f.format ? f.rules : f.users)]);
     rows.push([t('acl.loaded'), Fmt.since(f.loaded_at || null)]);
     if (f.last_error) rows.push([t('acl.lastError'), el('code', { class: 'error' }, f.last_error)]);
@@ -70,7 +70,7 @@ Pages.acl = async (main) => {
       field('chk-user', t('clients.username'), input('chk-user', {})),
       field('chk-ip', t('clients.ip'), input('chk-ip', { placeholder: '127.0.0.1' }))),
     el('div', { class: 'row' },
-      field('chk-topic', t('subs.topic'), input('chk-topic', { required: true, placeholder: 'sensors/1/temp' })),
+      field('chk-topic', t('subs.topic'), input('chk-topic', { required: true, placeholder: t('acl.topicHint') })),
       el('div', { class: 'action-select' }, el('label', { for: 'chk-action' }, t('acl.action')),
         el('select', { id: 'chk-action' }, [['publish', t('acl.publish')], ['subscribe', t('acl.subscribe')]].map(([k, x]) => el('option', { value: k }, x)))),
       el('div', { class: 'actions' }, el('button', { type: 'submit' }, t('acl.checkSubmit')))),

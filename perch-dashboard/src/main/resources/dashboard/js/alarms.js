@@ -1,6 +1,7 @@
-// The Alarms page: what is wrong on this node now (GET /alarms?activated=true) and what was wrong
-// before (?activated=false, the newest 1,000 cleared alarms, kept in memory until restart), with a
-// button that forgets the history. The count of active alarms shows next to "Alarms" in the menu.
+// The Alarms page: what is wrong now (GET /alarms?activated=true) and what was wrong before
+// (?activated=false, the newest 1,000 cleared alarms of each node, kept in memory until restart),
+// with a button that forgets the history. In a cluster the API answers for every node, so a node
+// column shows when there is more than one. The count of active alarms shows next to "Alarms" in the menu.
 
 // The menu's badge: the active alarms' count, hidden at 0; refreshed on each page change and poll.
 const AlarmBadge = {
@@ -34,7 +35,7 @@ Pages.alarms = async (main) => {
     return el('span', {}, t(key) === key ? '' : [t(key), el('br')], el('code', { class: 'muted' }, a.name));
   };
   const columns = (history) => [
-    { title: t('alarms.node'), key: 'node', hidden: !info.clustered },
+    { title: t('alarms.node'), key: 'node', hidden: info.nodes.length < 2 },
     { title: t('alarms.name'), render: name },
     { title: t('alarms.message'), render: a => el('span', { class: 'wrap' }, a.message) },
     { title: t('alarms.details'), render: a => alarmDetails(a.details) },
@@ -44,8 +45,9 @@ Pages.alarms = async (main) => {
   const clear = el('button', { type: 'button', class: 'danger', hidden: true, onclick: async () => {
     if (!confirm(t('alarms.clearConfirm'))) return;
     try {
-      await Api.del('/alarms/deactivated');
-      msg.textContent = t('alarms.cleared.done');
+      const r = await Api.del('/alarms/deactivated');
+      const kept = (r.unavailable_nodes || []).map(n => n.node);
+      msg.textContent = kept.length ? t('alarms.cleared.partial', { nodes: kept.join(', ') }) : t('alarms.cleared.done');
       list.load();
     } catch (e) { msg.textContent = e.message; }
   } }, t('alarms.clear'));

@@ -11,7 +11,7 @@ const Api = {
     const res = await fetch('/api/v4' + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
     const json = await res.json().catch(() => ({ code: res.status, message: res.statusText }));
     if (res.status === 401 && path !== '/auth') { this.onUnauthorized(); }
-    if (!res.ok || json.code !== 0) throw new Error(json.message || ('HTTP ' + res.status));
+    if (!res.ok || json.code !== 0) throw new Error(json.message || t('api.httpError', { status: res.status }));
     return json;
   },
   get(path) { return this.call('GET', path); },

@@ -1,5 +1,11 @@
-// Shell: login, hash routing between pages, and the default-password banner.
+// Shell: the static page's strings, login, hash routing between pages, and the default-password banner.
 (function () {
+  localize(document);
+  document.documentElement.lang = Lang;
+  const passwordSource = el('code', { id: 'default-password-source' });
+  document.getElementById('default-password-banner').replaceChildren(...tNodes('banner.defaultPassword', {
+    source: passwordSource, page: el('a', { href: '#/password' }, t('nav.password')),
+    command: el('code', {}, 'bin/perch ctl admins passwd') }));
   const loginView = document.getElementById('login-view'), appView = document.getElementById('app-view');
   const main = document.getElementById('main');
   let cleanup = null;
@@ -26,7 +32,7 @@
     try { cleanup = (await page(main)) || null; } catch (e) { main.append(el('p', { class: 'error', role: 'alert' }, e.message)); }
     AlarmBadge.refresh();
     Api.get('/status').then(r => {
-      document.getElementById('default-password-source').textContent = r.data.password_source || '';
+      passwordSource.textContent = r.data.password_source || '';
       document.getElementById('default-password-banner').hidden = !r.data.default_password;
     }).catch(() => {});
   }

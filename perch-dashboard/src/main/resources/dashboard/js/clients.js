@@ -57,7 +57,7 @@ Pages.clients = async (main) => {
       return;
     }
     c = c.data[0];
-    const topic = el('input', { id: 'sub-topic', required: true, autocomplete: 'off', placeholder: 'sensors/+/temp' });
+    const topic = el('input', { id: 'sub-topic', required: true, autocomplete: 'off', placeholder: t('subs.filterHint') });
     const qos = el('select', { id: 'sub-qos' }, ['0', '1', '2'].map(q => el('option', { value: q }, q)));
     const fields = Object.entries(c).map(([k, v]) => ({ k, v: v == null ? '–' : k === 'proto_ver' ? Fmt.protocol(v) : String(v) }));
     details.hidden = false;

@@ -42,7 +42,7 @@ Pages.publish = (main) => {
   } },
     el('h2', { id: 'publish-h' }, t('publish.message')),
     el('div', { class: 'row' },
-      field('pub-topic', t('topics.topic'), input('pub-topic', { required: true, placeholder: 'sensors/room1/temp' })),
+      field('pub-topic', t('topics.topic'), input('pub-topic', { required: true, placeholder: t('publish.topicHint') })),
       field('pub-clientid', t('publish.from'), input('pub-clientid', { placeholder: 'http_api' }))),
     field('pub-payload', t('retained.payload'), el('textarea', { id: 'pub-payload', rows: '4' })),
     el('div', { class: 'row' },
@@ -58,7 +58,7 @@ Pages.publish = (main) => {
       el('div', { class: 'row' },
         field('pub-response-topic', t('publish.responseTopic'), input('pub-response-topic', {})),
         field('pub-correlation', t('publish.correlation'), input('pub-correlation', {}))),
-      field('pub-user-props', t('publish.userProps'), el('textarea', { id: 'pub-user-props', rows: '3', placeholder: 'key=value' }))),
+      field('pub-user-props', t('publish.userProps'), el('textarea', { id: 'pub-user-props', rows: '3', placeholder: t('publish.userPropsHint') }))),
     el('div', { class: 'actions' }, el('button', { type: 'submit' }, t('publish.submit')), msg));
   main.append(el('h1', {}, t('publish.title')), form);
 };

@@ -4,6 +4,18 @@ const Strings = {
   en: {
     yes: 'yes', no: 'no', none: 'none', nothing: 'Nothing here yet.', loading: 'Loading…',
     since: '{time} ({ago} ago)',
+    // The shell (index.html: data-i18n fills text, data-i18n-label an aria-label)
+    'app.title': 'Perch Dashboard', 'app.brand': 'Perch', 'app.skip': 'Skip to content', 'app.menu': 'Menu', 'app.logout': 'Log out',
+    'login.user': 'Username', 'login.password': 'Password', 'login.submit': 'Log in',
+    'nav.label': 'Main', 'nav.overview': 'Overview', 'nav.clients': 'Clients', 'nav.subscriptions': 'Subscriptions',
+    'nav.topics': 'Topics', 'nav.retained': 'Retained', 'nav.publish': 'Publish', 'nav.nodes': 'Nodes', 'nav.listeners': 'Listeners',
+    'nav.alarms': 'Alarms', 'nav.backends': 'Redis backend', 'nav.users': 'Users', 'nav.acl': 'ACL', 'nav.log': 'Log',
+    'nav.websocket': 'WebSocket', 'nav.password': 'Password',
+    'banner.defaultPassword': 'The dashboard still uses the default password, set by {source}. Change it on the {page} page or with {command}.',
+    'api.httpError': 'HTTP {status}',
+    // Units (format.js)
+    'unit.ms': '{n} ms', 'unit.s': '{n} s', 'unit.min': '{n} min', 'unit.h': '{n} h', 'unit.d': '{n} d', 'unit.percent': '{n} %',
+    'unit.bytes': '{n} {unit}', 'protocol.level': 'MQTT (level {level})',
     // Overview
     'overview.title': 'Overview',
     'stat.connections': 'Connections', 'stat.subscriptions': 'Subscriptions', 'stat.topics': 'Topics',
@@ -55,6 +67,7 @@ const Strings = {
     'clients.allFields': 'Every field', 'clients.notConnected': 'Not connected: its session is kept.',
     'subs.title': 'Subscriptions', 'subs.one': 'subscription', 'subs.many': 'subscriptions', 'subs.topic': 'Topic', 'subs.qos': 'QoS',
     'subs.add': 'Add subscription', 'subs.filter': 'Topic filter', 'subs.remove': 'Remove', 'subs.removeLabel': 'Remove subscription {topic}',
+    'subs.filterHint': 'sensors/+/temp',
     'subs.added': 'Subscribed {id} to {topic}.', 'subs.removed': 'Unsubscribed {id} from {topic}.',
     'topics.title': 'Topics', 'topics.one': 'route', 'topics.many': 'routes', 'topics.topic': 'Topic', 'topics.node': 'Node', 'topics.subscribers': 'Subscribers',
     'retained.title': 'Retained messages', 'retained.one': 'retained message', 'retained.many': 'retained messages',
@@ -70,7 +83,7 @@ const Strings = {
     'publish.expiry': 'Message expiry (s)', 'publish.contentType': 'Content type', 'publish.responseTopic': 'Response topic',
     'publish.correlation': 'Correlation data', 'publish.userProps': 'User properties (key=value, one a line)',
     'publish.badUserProperty': 'User property "{line}" is not key=value.', 'publish.submit': 'Publish',
-    'publish.sent': 'Published to {topic}.',
+    'publish.sent': 'Published to {topic}.', 'publish.topicHint': 'sensors/room1/temp', 'publish.userPropsHint': 'key=value',
     // Nodes
     'nodes.title': 'Nodes', 'nodes.list': 'Nodes of this broker', 'nodes.this': 'this node', 'nodes.thisOne': '{node} (this node)',
     'nodes.running': 'running', 'nodes.stopped': 'no heartbeat', 'nodes.heartbeat': 'Last heartbeat', 'nodes.ago': '{age} ago',
@@ -86,13 +99,14 @@ const Strings = {
     'alarms.title': 'Alarms', 'alarms.tab.current': 'Active now', 'alarms.tab.history': 'History',
     'alarms.one': 'active alarm', 'alarms.many': 'active alarms', 'alarms.cleared.one': 'cleared alarm', 'alarms.cleared.many': 'cleared alarms',
     'alarm.redis_pool_down': 'Redis pool down', 'alarm.messages_dropped': 'Messages dropped',
-    'alarm.connections_near_limit': 'Connections near the limit',
+    'alarm.connections_near_limit': 'Connections near the limit', 'alarm.jvm_heap_high': 'JVM heap high',
     'alarms.node': 'Node', 'alarms.name': 'Alarm', 'alarms.message': 'What is wrong', 'alarms.details': 'Details',
     'alarms.raised': 'Raised', 'alarms.cleared': 'Cleared', 'alarms.lasted': 'Lasted',
     'alarms.clear': 'Clear history', 'alarms.clearConfirm': 'Forget every cleared alarm? Active alarms stay.',
     'alarms.cleared.done': 'The history was cleared.',
-    'alarms.note': 'Checked every few seconds (dashboard.alarms.check_interval): a Redis pool down, messages dropped (session queue full, too large for the client, QoS 0 for a client away), connections above 90 % of a limit. The history keeps the last 1,000 cleared alarms in memory; a restart forgets it.',
-    'alarms.note.cluster': 'This node\'s alarms only, checked every few seconds (dashboard.alarms.check_interval): a Redis pool down, messages dropped, connections above 90 % of a limit. The history keeps the last 1,000 cleared alarms in memory; a restart forgets it.',
+    'alarms.cleared.partial': 'The history was cleared on the nodes that answered; these did not and keep theirs: {nodes}.',
+    'alarms.note': 'Checked every few seconds (dashboard.alarms.check_interval): a Redis pool down, messages dropped (session queue full, too large for the client, QoS 0 for a client away), connections above 90 % of a limit, the JVM heap left after garbage collection above its watermark (dashboard.alarms.heap_high_watermark). The history keeps the last 1,000 cleared alarms in memory; a restart forgets it.',
+    'alarms.note.cluster': 'Every node\'s alarms, each checked by its node every few seconds (dashboard.alarms.check_interval): a Redis pool down, messages dropped, connections above 90 % of a limit, the JVM heap left after garbage collection above its watermark (dashboard.alarms.heap_high_watermark). Each node keeps its last 1,000 cleared alarms in memory; a restart forgets them.',
     // Listeners
     'listeners.list': 'MQTT listeners', 'listener.protocol': 'Protocol',
     'listener.tcp': 'MQTT over TCP', 'listener.ssl': 'MQTT over TLS', 'listener.ws': 'MQTT over WebSocket', 'listener.wss': 'MQTT over secure WebSocket (WSS)',
@@ -100,6 +114,18 @@ const Strings = {
     'listener.tls.none': 'none (plain text)', 'listener.tls.verify': 'client certificates required and verified',
     'listener.tls.noVerify': 'server certificate only (clients not asked for one)',
     'listener.perIp': 'Per address', 'listener.rate': 'New connections', 'listener.perSecond': '{n} per second',
+    // WebSocket client
+    'ws.title': 'WebSocket client', 'ws.connection': 'Connection', 'ws.host': 'Host', 'ws.port': 'Port', 'ws.path': 'Path',
+    'ws.clientid': 'Client ID', 'ws.username': 'Username', 'ws.password': 'Password', 'ws.keepalive': 'Keepalive (s)',
+    'ws.clean': 'Clean session', 'ws.willTopic': 'Will topic', 'ws.willPayload': 'Will message', 'ws.willRetain': 'Will retain',
+    'ws.qos': 'QoS', 'ws.connect': 'Connect', 'ws.disconnect': 'Disconnect', 'ws.subscribe': 'Subscribe', 'ws.publish': 'Publish',
+    'ws.topic': 'Topic', 'ws.message': 'Message', 'ws.retain': 'Retain', 'ws.messages': 'Messages', 'ws.noMessages': 'No messages yet.',
+    'ws.disconnected': 'Disconnected', 'ws.connecting': 'Connecting to {url}…', 'ws.connectedTo': 'Connected to {url} as {id}',
+    'ws.error': 'Error: {message}', 'ws.connectFirst': 'Connect first',
+    // The message log's lines (two spaces between fields, as the log has always read)
+    'ws.log.connected': 'connected', 'ws.log.received': 'received  {topic}  qos {qos}{retained}  {payload}', 'ws.log.retained': ' retained',
+    'ws.log.subscribed': 'subscribed {topic} qos {qos}', 'ws.log.subscribeFailed': 'subscribe failed: {message}',
+    'ws.log.published': 'published {topic}  {payload}', 'ws.log.publishFailed': 'publish failed: {message}',
     'listeners.note': 'Set in etc/perch.conf (listener.*); connections count open sockets, including those still connecting.',
     'password.title': 'Dashboard password', 'password.mismatch': 'The new passwords do not match.',
     'password.changed': 'Password changed. Every session was logged out: log in again.', 'password.user': 'User',
@@ -122,6 +148,7 @@ const Strings = {
     'acl.sourceN': '{n}. {kind} source', 'acl.inChain': 'In the chain', 'acl.passwordFile': 'Password file', 'acl.aclFile': 'ACL file',
     'acl.format': 'Format', 'acl.rules': 'Rules', 'acl.users': 'Users', 'acl.loaded': 'Last loaded', 'acl.lastError': 'Last load error',
     'acl.keys': 'Keys', 'acl.tokenFrom': 'Token in',
+    'acl.format.emqx': 'EMQ X acl.conf', 'acl.format.mosquitto': 'Mosquitto acl_file', 'acl.topicHint': 'sensors/1/temp',
     'acl.rulesTitle': 'ACL file rules, in the order they are checked', 'acl.noRules': 'No ACL file is configured (acl_file).',
     'acl.permission': 'Permission', 'acl.who': 'Who', 'acl.action': 'Action', 'acl.topics': 'Topics', 'acl.text': 'As in the file',
     'acl.check': 'Check access', 'acl.checkNote': 'What the broker would decide for such a client, asked of the same ACL chain its clients meet.',
@@ -133,6 +160,21 @@ const Strings = {
   }
 };
 const Lang = Strings[(navigator.language || 'en').slice(0, 2)] ? (navigator.language || 'en').slice(0, 2) : 'en';
+
+// t() as DOM nodes, for a string with elements in it (a link, a code): each {name} placeholder
+// becomes nodes[name], the text around it text nodes.
+function tNodes(key, nodes) {
+  return t(key).split(/(\{\w+\})/).filter(Boolean).map(part => {
+    const m = /^\{(\w+)\}$/.exec(part);
+    return m && nodes[m[1]] != null ? nodes[m[1]] : part;
+  });
+}
+
+// Fills the static page (index.html): data-i18n sets an element's text, data-i18n-label its aria-label.
+function localize(root) {
+  root.querySelectorAll('[data-i18n]').forEach(e => { e.textContent = t(e.dataset.i18n); });
+  root.querySelectorAll('[data-i18n-label]').forEach(e => e.setAttribute('aria-label', t(e.dataset.i18nLabel)));
+}
 
 function t(key, vars) {
   const s = Strings[Lang][key] != null ? Strings[Lang][key] : Strings.en[key];

@@ -63,8 +63,10 @@ final class ApiRoutes {
         ClusterApi cluster = new ClusterApi(broker, clients, json, calls);
         ClusterNodeApi clusterNodes = new ClusterNodeApi(broker, node, json, calls);
         ClusterMqttApi clusterMqtt = new ClusterMqttApi(broker, mqtt, json, calls);
+        AlarmsApi alarms = new AlarmsApi(broker, alarmBook, json, calls);
         boolean clustered = broker.cluster().enabled();
         if (clustered) {
+            alarms.serve();
             cluster.serve();
             clusterNodes.serve();
             clusterMqtt.serve();
@@ -74,7 +76,6 @@ final class ApiRoutes {
         PrometheusApi prometheus = new PrometheusApi(registry);
         HealthApi health = new HealthApi(broker, json);
         LogApi logs = new LogApi(json, recentLog);
-        AlarmsApi alarms = new AlarmsApi(alarmBook, json);
         StaticFiles ui = new StaticFiles("dashboard");
         StaticFiles openapi = new StaticFiles("dashboard-api");
         String v4 = "/api/v4";
@@ -88,8 +89,14 @@ final class ApiRoutes {
         r.add(GET, v4 + "/log/level", logs::get);
         r.add(PUT, v4 + "/log/level", logs::set);
         r.add(GET, v4 + "/log/recent", logs::recent);
-        r.add(GET, v4 + "/alarms", alarms::list);
-        r.add(DELETE, v4 + "/alarms/deactivated", alarms::clearHistory);
+        if (clustered) {
+            // Every node's, as EMQ X 4's API answers in a cluster.
+            r.addAsync(GET, v4 + "/alarms", alarms::listEveryNode);
+            r.addAsync(DELETE, v4 + "/alarms/deactivated", alarms::clearEveryNode);
+        } else {
+            r.add(GET, v4 + "/alarms", alarms::list);
+            r.add(DELETE, v4 + "/alarms/deactivated", alarms::clearHistory);
+        }
         r.add(PUT, v4 + "/change_pwd/{username}", req -> changePassword(req, auth, throttle, json));
         r.add(GET, v4 + "/status", node::status);
         r.add(GET, v4 + "/nodes", node::nodes);

@@ -30,22 +30,27 @@ import java.util.List;
  * @param tokenTtl        how long a token from {@code POST /api/v4/auth} is valid
  * @param historyInterval how often the metrics history ({@code GET /api/v4/metrics/history}) takes a sample
  * @param alarmInterval   how often the alarm conditions ({@code GET /api/v4/alarms}) are checked
+ * @param heapHighWatermark share of the maximum heap above which {@code jvm_heap_high/node} is raised (0.9)
+ * @param heapLowWatermark  share below which it is cleared (0.8); always below the high one
  */
 public record DashboardConfig(boolean enabled, String host, int port, String httpsHost, int httpsPort,
                               ConfigEntry https, ConfigEntry certFile, ConfigEntry keyFile,
                               String login, String passwordHash, String passwordWhere, boolean defaultPassword,
                               boolean metricsAuth, Duration tokenTtl, Duration historyInterval,
-                              Duration alarmInterval) {
+                              Duration alarmInterval, double heapHighWatermark, double heapLowWatermark) {
     public static final String DEFAULT_LOGIN = "admin";
     public static final String DEFAULT_PASSWORD = "public";
     public static final Duration DEFAULT_TOKEN_TTL = Duration.ofHours(12);
     public static final Duration DEFAULT_HISTORY_INTERVAL = Duration.ofSeconds(5);
     public static final Duration DEFAULT_ALARM_INTERVAL = Duration.ofSeconds(5);
+    public static final double DEFAULT_HEAP_HIGH = 0.9;
+    public static final double DEFAULT_HEAP_LOW = 0.8;
     static final String BUILT_IN = "the built-in default (dashboard.default_user.password is not set)";
     static final List<String> KEYS = List.of("dashboard.enable", "dashboard.listener.http", "dashboard.listener.https",
             "dashboard.listener.https.certfile", "dashboard.listener.https.keyfile", "dashboard.default_user.login",
             "dashboard.default_user.password", "dashboard.metrics_auth", "dashboard.token_ttl",
-            "dashboard.history_interval", "dashboard.alarms.check_interval");
+            "dashboard.history_interval", "dashboard.alarms.check_interval", "dashboard.alarms.heap_high_watermark",
+            "dashboard.alarms.heap_low_watermark");
 
     public static DashboardConfig defaults() {
         return parse(List.of());
@@ -76,6 +81,10 @@ public record DashboardConfig(boolean enabled, String host, int port, String htt
         Duration tokenTtl = DEFAULT_TOKEN_TTL;
         Duration historyInterval = DEFAULT_HISTORY_INTERVAL;
         Duration alarmInterval = DEFAULT_ALARM_INTERVAL;
+        double heapHigh = DEFAULT_HEAP_HIGH;
+        double heapLow = DEFAULT_HEAP_LOW;
+        ConfigEntry heapHighEntry = null;
+        ConfigEntry heapLowEntry = null;
         for (ConfigEntry e : entries) {
             String v = e.value() == null ? "" : e.value().trim();
             switch (e.key()) {
@@ -133,6 +142,17 @@ public record DashboardConfig(boolean enabled, String host, int port, String htt
                         throw new ConfigException(e, "alarms need a check interval of at least 1ms (e.g. 5s)");
                     }
                 }
+                case "dashboard.alarms.heap_high_watermark" -> {
+                    heapHigh = share(e, v);
+                    if (heapHigh == 0) {
+                        throw new ConfigException(e, "the high watermark must be above 0% (e.g. 90%)");
+                    }
+                    heapHighEntry = e;
+                }
+                case "dashboard.alarms.heap_low_watermark" -> {
+                    heapLow = share(e, v);
+                    heapLowEntry = e;
+                }
                 // A misspelt password key (password, pasword, passwd, pwd, secret) must not print its value either.
                 default -> throw new ConfigException(e.key().matches(".*(pas|pwd|secret).*") ? masked(e) : e,
                         "unknown dashboard key; known keys: " + String.join(", ", KEYS));
@@ -146,16 +166,38 @@ public record DashboardConfig(boolean enabled, String host, int port, String htt
             throw new ConfigException(http, "with dashboard.listener.http = off and no dashboard.listener.https the "
                     + "dashboard has no listener; set dashboard.enable = off to run without it");
         }
+        if (heapLow >= heapHigh) {
+            // Named on whichever line was set (the low one when both were); the other is its default.
+            ConfigEntry at = heapLowEntry != null ? heapLowEntry : heapHighEntry;
+            throw new ConfigException(at, "dashboard.alarms.heap_low_watermark (" + percent(heapLow)
+                    + ") must be below dashboard.alarms.heap_high_watermark (" + percent(heapHigh)
+                    + "), or the heap alarm could never clear; e.g. 90% and 80%");
+        }
         String pw = password == null ? DEFAULT_PASSWORD : password.value().trim();
         String hash = MosquittoHash.hash7(pw.getBytes(StandardCharsets.UTF_8), MosquittoHash.DEFAULT_ITERATIONS);
         return new DashboardConfig(enabled, host, port, httpsHost, httpsPort, https, certFile, keyFile, login, hash,
                 password == null ? BUILT_IN : password.where(), DEFAULT_PASSWORD.equals(pw), metricsAuth, tokenTtl,
-                historyInterval, alarmInterval);
+                historyInterval, alarmInterval, heapHigh, heapLow);
     }
 
     /** ConfigException prints the value; a password line's value is replaced first. */
     private static ConfigEntry masked(ConfigEntry e) {
         return new ConfigEntry(e.key(), "<hidden>", e.file(), e.line());
+    }
+
+    /** A share of the heap written as a percentage, {@code 0%} to {@code 100%} ({@code 87.5%} too). */
+    private static double share(ConfigEntry e, String v) {
+        if (v.matches("\\d{1,3}(\\.\\d+)?%")) {
+            double p = Double.parseDouble(v.substring(0, v.length() - 1));
+            if (p <= 100) {
+                return p / 100;
+            }
+        }
+        throw new ConfigException(e, "expected a percentage of the maximum heap from 0% to 100% (e.g. 90%)");
+    }
+
+    private static String percent(double share) {
+        return Math.round(share * 1000) / 10.0 + "%";
     }
 
     private static ConfigEntry file(ConfigEntry e, String v) {
@@ -197,6 +239,7 @@ public record DashboardConfig(boolean enabled, String host, int port, String htt
     public String toString() {
         return "DashboardConfig[http=" + (httpEnabled() ? host + ":" + port : "off")
                 + ", https=" + (httpsEnabled() ? httpsHost + ":" + httpsPort : "off")
-                + ", login=" + login + ", metricsAuth=" + metricsAuth + ", tokenTtl=" + tokenTtl + ", historyInterval=" + historyInterval + ", alarmInterval=" + alarmInterval + "]";
+                + ", login=" + login + ", metricsAuth=" + metricsAuth + ", tokenTtl=" + tokenTtl + ", historyInterval=" + historyInterval + ", alarmInterval=" + alarmInterval
+                + ", heapWatermarks=" + percent(heapHighWatermark) + "/" + percent(heapLowWatermark) + "]";
     }
 }

@@ -159,7 +159,8 @@ public final class DashboardPlugin implements PerchPlugin {
      */
     private AlarmBook startAlarms(PluginContext context, Json json) {
         AlarmBook book = new AlarmBook(context.broker(), json.mapper(), AlarmBook.DEFAULT_HISTORY);
-        AlarmChecks checks = new AlarmChecks(context.broker(), book, System::currentTimeMillis);
+        AlarmChecks checks = new AlarmChecks(context.broker(), book, System::currentTimeMillis,
+                config.heapHighWatermark(), config.heapLowWatermark());
         alarmTimer = Executors.newSingleThreadScheduledExecutor(daemon("perch-dashboard-alarms"));
         alarmTimer.scheduleWithFixedDelay(logged(checks::check, "checking alarms"), 0, config.alarmInterval().toMillis(),
                 TimeUnit.MILLISECONDS);

@@ -136,6 +136,12 @@ class DashboardBrowserTest {
                 assertThat(result.get("foreignRequests")).as("requests to other hosts").isEmpty();
                 assertThat(result.get("samplesAfterReload").asInt()).isGreaterThanOrEqualTo(result.get("samplesBeforeReload").asInt())
                         .isGreaterThanOrEqualTo(4);
+                assertThat(result.at("/shell/title").asText()).isEqualTo("Perch Dashboard");
+                assertThat(result.at("/shell/lang").asText()).isEqualTo("en");
+                assertThat(result.at("/shell/banner").asText()).isEqualTo("The dashboard still uses the default password, "
+                        + "set by test.conf:2. Change it on the Password page or with bin/perch ctl admins passwd.");
+                assertThat(result.at("/shell/bannerLink").asText()).isEqualTo("#/password");
+                assertThat(result.at("/shell/bannerSource").asBoolean()).isTrue();
                 assertThat(result.get("wsPort").asInt()).isEqualTo(fixture.wsPort());
                 assertThat(result.get("received").asText()).startsWith("received  sub_client/downlink  qos 1  hello from the browser");
                 assertThat(result.get("consoleErrors")).isEmpty();
@@ -237,7 +243,8 @@ class DashboardBrowserTest {
     /**
      * The broker as one node of a fixed three-node cluster ({@link FixedCluster}: n2 listed but
      * not answering, n3 without a heartbeat): the lists show a node column and filter and name
-     * the nodes that did not answer; the Nodes page lists all three. See {@code cluster.spec.js}.
+     * the nodes that did not answer; the Nodes page lists all three; the Alarms page lists this
+     * node's alarm with its node. See {@code cluster.spec.js}.
      */
     @Test
     void inAClusterTheListsShowNodesAndWhichDidNotAnswer() throws Exception {
@@ -247,9 +254,11 @@ class DashboardBrowserTest {
 
         DashboardPlugin plugin = new DashboardPlugin();
         plugin.configure(List.of(new ConfigEntry("dashboard.listener.http", "127.0.0.1:0", "test.conf", 1),
-                new ConfigEntry("dashboard.default_user.password", PASSWORD, "test.conf", 2)));
+                new ConfigEntry("dashboard.default_user.password", PASSWORD, "test.conf", 2),
+                new ConfigEntry("dashboard.alarms.check_interval", "500ms", "test.conf", 3)));
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        try (BrokerFixture fixture = BrokerFixture.start()) {
+        // A limit of one connection: node-local fills it, so the Alarms page has an alarm to list.
+        try (BrokerFixture fixture = BrokerFixture.start(b -> b.maxConnections(1))) {
             var svc = fixture.broker().service();
             plugin.start(new PluginContext(FixedCluster.around(svc), registry, tmp, tmp));
             MqttClient local = new MqttClient(fixture.tcpUri(), "node-local", new MemoryPersistence());
@@ -259,7 +268,8 @@ class DashboardBrowserTest {
                 Run run = runScript("cluster.spec.js", "http://127.0.0.1:" + plugin.port() + "/", "admin", PASSWORD, svc.nodeName());
                 assertThat(run.exit).as(run.output).isZero();
                 JsonNode result = new ObjectMapper().readTree(run.resultLine());
-                assertThat(texts(result.get("steps"))).containsExactly("login", "clients", "subscriptions", "nodes", "listeners", "phone");
+                assertThat(texts(result.get("steps"))).containsExactly("login", "clients", "subscriptions", "nodes", "listeners", "alarms",
+                        "phone");
                 assertThat(texts(result.get("nodeOptions"))).containsExactly("all nodes", svc.nodeName() + " (this node)", "n2", "n3");
                 assertThat(result.get("foreignRequests")).isEmpty();
                 assertThat(result.get("consoleErrors")).isEmpty();

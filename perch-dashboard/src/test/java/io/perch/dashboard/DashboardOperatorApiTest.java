@@ -346,4 +346,34 @@ class DashboardOperatorApiTest {
                         List.of(new ConfigEntry("dashboard.alarms.check_interval", "0s", "t.conf", 4))))
                 .isInstanceOf(io.perch.broker.plugin.ConfigException.class).hasMessageContaining("t.conf:4");
     }
+
+    @Test
+    void heapWatermarksArePercentagesWithTheLowOneBelowTheHighOne() {
+        assertThat(DashboardConfig.defaults().heapHighWatermark()).isEqualTo(0.9);
+        assertThat(DashboardConfig.defaults().heapLowWatermark()).isEqualTo(0.8);
+        DashboardConfig set = DashboardConfig.parse(List.of(
+                new ConfigEntry("dashboard.alarms.heap_high_watermark", "75%", "t.conf", 1),
+                new ConfigEntry("dashboard.alarms.heap_low_watermark", "62.5%", "t.conf", 2)));
+        assertThat(set.heapHighWatermark()).isEqualTo(0.75);
+        assertThat(set.heapLowWatermark()).isEqualTo(0.625);
+        for (String bad : new String[]{"90", "0.9", "101%", "-5%", "ninety%", "0%"}) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> DashboardConfig.parse(
+                            List.of(new ConfigEntry("dashboard.alarms.heap_high_watermark", bad, "t.conf", 5))))
+                    .as(bad).isInstanceOf(io.perch.broker.plugin.ConfigException.class)
+                    .hasMessageStartingWith("t.conf:5: dashboard.alarms.heap_high_watermark = " + bad + ": ")
+                    .hasMessageContaining("e.g. 90%");
+        }
+        // Low at or above high could never clear: named on the low line, with the fix.
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> DashboardConfig.parse(List.of(
+                        new ConfigEntry("dashboard.alarms.heap_high_watermark", "70%", "t.conf", 3),
+                        new ConfigEntry("dashboard.alarms.heap_low_watermark", "70%", "t.conf", 4))))
+                .isInstanceOf(io.perch.broker.plugin.ConfigException.class)
+                .hasMessageStartingWith("t.conf:4: dashboard.alarms.heap_low_watermark = 70%: ")
+                .hasMessageContaining("must be below dashboard.alarms.heap_high_watermark (70.0%)");
+        // Only the high one set, below the default low one: named on the high line.
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> DashboardConfig.parse(List.of(
+                        new ConfigEntry("dashboard.alarms.heap_high_watermark", "50%", "t.conf", 9))))
+                .hasMessageStartingWith("t.conf:9: dashboard.alarms.heap_high_watermark = 50%: ")
+                .hasMessageContaining("heap_low_watermark (80.0%)");
+    }
 }

@@ -21,7 +21,10 @@ import java.util.function.LongSupplier;
  *       found its client away. Messages without subscribers or past their expiry are not counted:
  *       the publisher asked for that;</li>
  *   <li>{@code connections_near_limit/node} and {@code connections_near_limit/<listener>}: more
- *       than 90 % of node.max_connections or of a listener's max_connections are open.</li>
+ *       than 90 % of node.max_connections or of a listener's max_connections are open;</li>
+ *   <li>{@code jvm_heap_high/node}: the heap left after garbage collection is above
+ *       {@code dashboard.alarms.heap_high_watermark} of the maximum heap, until it is below
+ *       {@code dashboard.alarms.heap_low_watermark} ({@link HeapWatch}).</li>
  * </ul>
  *
  * <p>Threads: only the dashboard's alarm timer calls {@link #check}; it owns the counters seen
@@ -38,11 +41,19 @@ public final class AlarmChecks {
     private long[] lastDrops;
     /** Drops by reason since messages_dropped was raised; null while it is not. */
     private long[] dropsWhileRaised;
+    private final HeapWatch heap;
 
-    public AlarmChecks(BrokerService broker, AlarmBook book, LongSupplier clock) {
+    /** @param heapHigh, heapLow the heap watermarks, shares of the maximum heap ({@code 0 <= low < high <= 1}) */
+    public AlarmChecks(BrokerService broker, AlarmBook book, LongSupplier clock, double heapHigh, double heapLow) {
+        this(broker, book, clock, new HeapWatch(heapHigh, heapLow, HeapWatch::measure));
+    }
+
+    /** With the heap figure given, so the heap rule can be tested without filling a heap. */
+    AlarmChecks(BrokerService broker, AlarmBook book, LongSupplier clock, HeapWatch heap) {
         this.broker = broker;
         this.book = book;
         this.clock = clock;
+        this.heap = heap;
     }
 
     /** One check: what is true now raises or keeps its alarm; what is not clears it. */
@@ -51,6 +62,7 @@ public final class AlarmChecks {
         pools(now);
         drops(now);
         connections(now);
+        heap.check(now);
         book.update(now, clock.getAsLong());
     }
 

@@ -32,6 +32,11 @@ public final class Json {
      * {@code all}, paged by {@code _page} (from 1) and {@code _limit} (default 10000) as EMQ X does.
      */
     public Response page(Request req, List<?> all) {
+        return page(req, all, List.of());
+    }
+
+    /** {@link #page(Request, List)} with the nodes that did not answer, when there are any. */
+    public Response page(Request req, List<?> all, List<?> unavailable) {
         int page = Math.max(1, req.queryInt("_page", 1));
         int limit = Math.max(1, req.queryInt("_limit", 10000));
         long from = Math.min((long) (page - 1) * limit, all.size());
@@ -44,6 +49,9 @@ public final class Json {
         m.put("code", 0);
         m.put("data", all.subList((int) from, (int) to));
         m.put("meta", meta);
+        if (!unavailable.isEmpty()) {
+            m.put("unavailable_nodes", unavailable);
+        }
         return Response.json(200, bytes(m));
     }
 

@@ -38,7 +38,8 @@ import static org.awaitility.Awaitility.await;
 /**
  * GET /api/v4/alarms and DELETE /api/v4/alarms/deactivated against real conditions: a real
  * redis-server stopped and restarted, real MQTT clients overflowing a one-message session queue
- * and filling a node's connection limit. The alarms are checked every 100 ms.
+ * and filling a node's connection limit, this JVM's heap held above a low watermark. The
+ * alarms are checked every 100 ms.
  */
 @Timeout(120)
 class AlarmsApiTest {
@@ -59,12 +60,14 @@ class AlarmsApiTest {
     private TestRedis redis;
     private RedisBackendPlugin backend;
 
-    private void start(Consumer<io.perch.broker.config.BrokerConfig.Builder> tune) throws Exception {
+    private void start(Consumer<io.perch.broker.config.BrokerConfig.Builder> tune, ConfigEntry... extra) throws Exception {
         broker = BrokerFixture.start(tune);
         plugin = new DashboardPlugin();
-        plugin.configure(List.of(new ConfigEntry("dashboard.listener.http", "127.0.0.1:0", "test.conf", 1),
+        List<ConfigEntry> conf = new ArrayList<>(List.of(new ConfigEntry("dashboard.listener.http", "127.0.0.1:0", "test.conf", 1),
                 new ConfigEntry("dashboard.default_user.password", PASSWORD, "test.conf", 2),
                 new ConfigEntry("dashboard.alarms.check_interval", "100ms", "test.conf", 3)));
+        conf.addAll(List.of(extra));
+        plugin.configure(conf);
         plugin.start(new PluginContext(broker.broker().service(), registry, tmp, tmp));
     }
 
@@ -205,6 +208,32 @@ class AlarmsApiTest {
         assertThat(a.at("/details/max_connections").asInt()).isEqualTo(2);
         c2.disconnect();
         await().atMost(WAIT).until(() -> names("?activated=false").contains("connections_near_limit/node"));
+    }
+
+    /**
+     * The real heap of this JVM: an array of 4 % of the maximum heap is held and System.gc()
+     * (a full collection with the collectors the JDK picks by default, so the old generation's
+     * after-GC figure is fresh) leaves it in the old generation, above a 2 % watermark.
+     */
+    @Test
+    void aHeapAboveTheHighWatermarkAfterGcRaisesAnAlarm() throws Exception {
+        start(b -> { }, new ConfigEntry("dashboard.alarms.heap_high_watermark", "2%", "test.conf", 4),
+                new ConfigEntry("dashboard.alarms.heap_low_watermark", "1%", "test.conf", 5));
+        long max = Runtime.getRuntime().maxMemory();
+        byte[] held = new byte[(int) Math.min(max / 25, Integer.MAX_VALUE - 8)];
+        await().atMost(WAIT).pollInterval(Duration.ofMillis(500)).until(() -> {
+            System.gc();
+            return names("?activated=true").contains("jvm_heap_high/node");
+        });
+        JsonNode a = alarms("?activated=true").path("data").get(0);
+        assertThat(a.path("name").asText()).isEqualTo("jvm_heap_high/node");
+        assertThat(a.path("node").asText()).isEqualTo(broker.broker().service().nodeName());
+        assertThat(a.at("/details/used_bytes").asLong()).isGreaterThanOrEqualTo(held.length);
+        assertThat(a.at("/details/percent").asDouble()).isGreaterThan(2.0);
+        assertThat(a.at("/details/high_watermark").asDouble()).isEqualTo(2.0);
+        assertThat(a.at("/details/low_watermark").asDouble()).isEqualTo(1.0);
+        assertThat(a.path("message").asText()).contains("JVM heap", "above 2.0 %");
+        held[held.length - 1] = 1; // held until here: the collector must not free it while the test waits
     }
 
     @Test

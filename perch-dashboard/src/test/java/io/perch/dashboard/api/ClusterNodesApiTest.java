@@ -72,9 +72,14 @@ class ClusterNodesApiTest {
     }
 
     private JsonNode get(String path, int status) throws Exception {
+        return send("GET", path, status);
+    }
+
+    private JsonNode send(String method, String path, int status) throws Exception {
         HttpRequest r = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + plugin.port() + path))
                 .header("Authorization", "Basic " + Base64.getEncoder()
-                        .encodeToString(("admin:" + PASSWORD).getBytes(StandardCharsets.UTF_8))).GET().build();
+                        .encodeToString(("admin:" + PASSWORD).getBytes(StandardCharsets.UTF_8)))
+                .method(method, HttpRequest.BodyPublishers.noBody()).build();
         HttpResponse<String> res = http.send(r, HttpResponse.BodyHandlers.ofString());
         assertThat(res.statusCode()).as(res.body()).isEqualTo(status);
         return new ObjectMapper().readTree(res.body());
@@ -154,5 +159,21 @@ class ClusterNodesApiTest {
         assertThat(out.toString()).startsWith("CLIENT ID").doesNotContain("Warning");
         assertThat(err.toString()).contains("Warning: node n2 did not answer (not clustered); its entries are missing")
                 .contains("Warning: node n3 did not answer");
+    }
+
+    /** The alarms answer for the cluster too: the nodes that did not answer are named, not a 500. */
+    @Test
+    void alarmsNameTheNodesThatDidNotAnswer() throws Exception {
+        JsonNode alarms = get("/api/v4/alarms");
+        assertThat(alarms.get("meta").get("count").asInt()).isZero();
+        assertThat(alarms.get("unavailable_nodes")).hasSize(2);
+        assertThat(alarms.get("unavailable_nodes").get(0).get("node").asText()).isEqualTo("n2");
+        assertThat(alarms.get("unavailable_nodes").get(0).get("reason").asText()).isEqualTo("not clustered");
+        assertThat(alarms.get("unavailable_nodes").get(1).get("node").asText()).isEqualTo("n3");
+        assertThat(get("/api/v4/alarms?activated=false").get("unavailable_nodes")).hasSize(2);
+        assertThat(get("/api/v4/alarms?activated=maybe", 400).get("message").asText()).contains("activated");
+        JsonNode cleared = send("DELETE", "/api/v4/alarms/deactivated", 200);
+        assertThat(cleared.get("code").asInt()).isZero();
+        assertThat(cleared.get("unavailable_nodes")).extracting(n -> n.get("node").asText()).containsExactly("n2", "n3");
     }
 }

@@ -549,6 +549,49 @@ class ClusterProcessTest {
         assertThat(api3.get("/nodes/" + n2 + "/stats").status()).isEqualTo(503);
     }
 
+    /**
+     * The alarms of every node from any node, as EMQ X 4's API answers: a node at its connection
+     * limit raises connections_near_limit/node, which another node's API lists with the node
+     * that raised it, active and then cleared; clearing the history there clears it on the node
+     * that holds it; a node that stops answering is listed in unavailable_nodes.
+     */
+    @Test
+    void theAlarmsAnswerForTheWholeCluster() throws Exception {
+        startCluster(2, "node.max_connections = 1", "dashboard.alarms.check_interval = 200ms");
+        String n1 = "perch1@127.0.0.1";
+        ApiClient api1 = new ApiClient(nodes.get(0));
+        ApiClient api2 = new ApiClient(nodes.get(1));
+        String name = "connections_near_limit/node";
+        MqttClient full = client(nodes.get(0), "alarm-fills-1", true, new CopyOnWriteArrayList<>());
+        await().atMost(WITHIN).untilAsserted(() -> {
+            ApiClient.Answer active = api2.get("/alarms?activated=true");
+            assertThat(active.status()).isEqualTo(200);
+            assertThat(active.texts("name")).containsExactly(name);
+            assertThat(active.texts("node")).containsExactly(n1);
+        });
+        full.disconnect();
+        await().atMost(WITHIN).untilAsserted(() -> {
+            ApiClient.Answer history = api2.get("/alarms?activated=false");
+            assertThat(history.texts("name")).containsExactly(name);
+            assertThat(history.texts("node")).containsExactly(n1);
+        });
+        assertThat(api2.get("/alarms").texts("node")).containsExactly(n1);
+        assertThat(api2.get("/alarms").body().has("unavailable_nodes")).isFalse();
+
+        // Clearing through node 2 forgets node 1's history, as node 1's own API shows.
+        ApiClient.Answer cleared = api2.delete("/alarms/deactivated");
+        assertThat(cleared.status()).isEqualTo(200);
+        assertThat(cleared.body().has("unavailable_nodes")).isFalse();
+        assertThat(api1.get("/alarms?activated=false").texts("name")).isEmpty();
+
+        nodes.get(0).kill9();
+        ApiClient.Answer without = api2.get("/alarms");
+        assertThat(without.status()).isEqualTo(200);
+        assertThat(without.body().path("unavailable_nodes").path(0).path("node").asText()).isEqualTo(n1);
+        assertThat(api2.delete("/alarms/deactivated").body().path("unavailable_nodes").path(0).path("node").asText())
+                .isEqualTo(n1);
+    }
+
     private boolean routeKnown(String node, String key) {
         Object r = RespProbe.command(redis.port(), "SISMEMBER", "perch:{cluster}:routes:" + node, key);
         return Long.valueOf(1).equals(r);
