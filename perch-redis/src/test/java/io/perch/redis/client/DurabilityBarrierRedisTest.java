@@ -128,13 +128,24 @@ class DurabilityBarrierRedisTest {
         assertThat(rig.pipeline.backlog()).isZero();
         assertThat(master.cli().keys("d:*")).hasSize(20);
 
-        // A replica arrives: durable writes are confirmed again.
+        // A replica arrives: durable writes are confirmed again. On a loaded machine its first
+        // acknowledgement can take longer than the 300 ms this test allows, so the write is
+        // tried until one is confirmed; each failure is counted like any other.
         TestRedis replica = keep(replicaOf(master));
-        RedisOp confirmed = durableHset("d:confirmed", "v");
-        rig.pipeline.submit(confirmed);
-        join(confirmed);
-        assertThat(replica.cli().hget("d:confirmed", "f")).isEqualTo("v");
-        assertThat(rig.notDurable()).isEqualTo(20);
+        int[] tries = {0};
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
+            RedisOp confirmed = durableHset("d:confirmed:" + ++tries[0], "v");
+            rig.pipeline.submit(confirmed);
+            try {
+                join(confirmed);
+                return true;
+            } catch (CompletionException e) {
+                assertThat(e.getCause()).isInstanceOf(NotDurableException.class);
+                return false;
+            }
+        });
+        assertThat(replica.cli().hget("d:confirmed:" + tries[0], "f")).isEqualTo("v");
+        assertThat(rig.notDurable()).isEqualTo(20 + tries[0] - 1);
     }
 
     @Test
