@@ -1,5 +1,8 @@
 package io.perch.dashboard.alarm;
 
+import com.sun.management.GcInfo;
+
+import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
@@ -23,7 +26,7 @@ final class HeapWatch {
     /**
      * Heap in use and the maximum, in bytes.
      *
-     * @param afterGc whether {@code used} is what the tenured pools held after their last
+     * @param afterGc whether {@code used} is what the heap held after the last garbage
      *                collection (else it is the heap in use now, garbage included)
      */
     record Figure(long used, long max, boolean afterGc) {
@@ -68,31 +71,35 @@ final class HeapWatch {
     }
 
     /**
-     * What the old-generation pools ("G1 Old Gen", "PS Old Gen", "Tenured Gen"...) held after
-     * their last collection: the long-lived data, without the garbage that makes heap in use swing
-     * between collections. Each pool counts the lesser of that and what it holds now, because
-     * some collectors (G1 on Java 17) update it only at a full collection: without the cap a
-     * figure from one full GC would keep the alarm raised after the old generation was freed by
-     * other collections. A JVM without such pools (Shenandoah, single-generation ZGC) gives the heap in use.
+     * The heap as the last garbage collection left it: for the collection that ended last (of
+     * every collector, young ones included), the sum of what each heap pool held after it. That
+     * is the long-lived data plus old garbage not yet collected, without the young garbage that
+     * makes heap in use swing between collections. (A pool's own after-collection figure would
+     * not do: G1 on Java 17 updates its old generation's only at a full collection.) Before the
+     * first collection, or on a JVM without these beans, the heap in use.
      */
     static Figure measure() {
         MemoryUsage heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
         long max = heap.getMax() > 0 ? heap.getMax() : Runtime.getRuntime().maxMemory();
-        long used = 0;
-        boolean found = false;
-        for (MemoryPoolMXBean p : ManagementFactory.getMemoryPoolMXBeans()) {
-            if (p.getType() != MemoryType.HEAP || !p.isCollectionUsageThresholdSupported()
-                    || !(p.getName().contains("Old") || p.getName().contains("Tenured"))) {
-                continue;
+        GcInfo last = null;
+        for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+            if (gc instanceof com.sun.management.GarbageCollectorMXBean hotspot) {
+                GcInfo info = hotspot.getLastGcInfo();
+                if (info != null && (last == null || info.getEndTime() > last.getEndTime())) {
+                    last = info;
+                }
             }
-            MemoryUsage after = p.getCollectionUsage();
-            MemoryUsage now = p.getUsage();
-            if (after == null || now == null) {
-                continue; // the pool is no longer valid
-            }
-            found = true;
-            used += Math.min(after.getUsed(), now.getUsed());
         }
-        return found ? new Figure(used, max, true) : new Figure(heap.getUsed(), max, false);
+        if (last == null) {
+            return new Figure(heap.getUsed(), max, false);
+        }
+        long used = 0;
+        for (MemoryPoolMXBean p : ManagementFactory.getMemoryPoolMXBeans()) {
+            MemoryUsage after = p.getType() == MemoryType.HEAP ? last.getMemoryUsageAfterGc().get(p.getName()) : null;
+            if (after != null) {
+                used += after.getUsed();
+            }
+        }
+        return new Figure(used, max, true);
     }
 }
