@@ -78,6 +78,23 @@ class IdCodecTest {
     }
 
     @Test
+    void emqx4DecimalTextMatchesBigIntegersForAnyId() {
+        java.util.SplittableRandom r = new java.util.SplittableRandom(42);
+        List<MessageId> ids = new java.util.ArrayList<>(List.of(new MessageId(0, 0), new MessageId(0, 999_999_999),
+                new MessageId(0, 1_000_000_000), new MessageId(0, -1), new MessageId(-1, -1), new MessageId(1, 0),
+                new MessageId(Long.MIN_VALUE, 0)));
+        for (int i = 0; i < 10_000; i++) {
+            ids.add(new MessageId(r.nextLong(), r.nextLong()));
+            ids.add(new MessageId(r.nextLong(1L << 52), r.nextLong())); // today's: the time in microseconds on top
+        }
+        for (MessageId id : ids) {
+            assertThat(new String(Emqx4Id.decimal(id), java.nio.charset.StandardCharsets.US_ASCII))
+                    .as("%s", id).isEqualTo(Ids.toUnsigned(id).toString());
+            assertThat(Emqx4Id.decode(Emqx4Id.encode(id))).isEqualTo(id);
+        }
+    }
+
+    @Test
     void readersRejectGarbage() {
         assertThat(Ids.parse("not-an-id!")).isEmpty();
         assertThat(Ids.parse("")).isEmpty();
