@@ -263,7 +263,8 @@ async function run(page) {
     await page.getByRole('button', { name: 'Log in' }).click();
     await page.getByRole('heading', { name: 'Overview', level: 1 }).waitFor();
     // The static page's strings come from strings.js; the banner is hidden (this test's password is not
-    // the default) but filled, with the password's source in it.
+    // the default) but filled, with the password's source in it once /status has answered.
+    await page.waitForFunction(() => document.getElementById('default-password-source').textContent !== '');
     result.shell = await page.evaluate(() => {
       const banner = document.getElementById('default-password-banner');
       return { title: document.title, lang: document.documentElement.lang, banner: banner.textContent,
