@@ -242,9 +242,10 @@ class ClusterOnRedisClusterTest {
             Ledger.Summary summary = ledger.summarize();
             System.out.println("cluster on a Redis Cluster, node killed mid-stream: " + summary.line()
                     + " subscriber session present " + sub.sessionPresent());
-            System.out.print(summary.problems()); // what went wrong, with examples (order is reported, not asserted)
+            System.out.print(summary.problems()); // what went wrong, with examples
             assertThat(summary.lost()).as(summary.problems()).isZero();
             assertThat(summary.duplicatesQos2()).as(summary.problems()).isZero();
+            assertThat(summary.outOfOrder()).as("order per publisher; " + summary.problems()).isZero();
             assertThat(summary.unexpected()).as(summary.problems()).isZero();
             assertThat(sub.sessionPresent().subList(1, sub.sessionPresent().size()))
                     .as("the session followed the client to node 3").containsOnly(true);

@@ -111,9 +111,10 @@ class ClusterSentinelTest {
             Ledger.Summary summary = ledger.summarize();
             System.out.println("cluster sentinel failover: " + summary.line() + " promoted " + promoted.server()
                     + " subscriber session present " + sub.sessionPresent());
-            System.out.print(summary.problems()); // what went wrong, with examples (order is reported, not asserted)
+            System.out.print(summary.problems()); // what went wrong, with examples
             assertThat(summary.lost()).as(summary.problems()).isZero();
             assertThat(summary.duplicatesQos2()).as(summary.problems()).isZero();
+            assertThat(summary.outOfOrder()).as("order per publisher; " + summary.problems()).isZero();
             assertThat(summary.unexpected()).as(summary.problems()).isZero();
             // The failover took no node for dead: all three heartbeat into the new master.
             assertThat(liveNodes(promoted)).containsExactlyInAnyOrder(
