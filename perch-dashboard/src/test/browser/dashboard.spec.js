@@ -414,8 +414,16 @@ async function run(page) {
   });
 
   await step('logout', async () => {
+    await nav('Password').click(); // the one page the desktop walkthrough does not otherwise show
+    await page.getByRole('heading', { name: 'Dashboard password', level: 1 }).waitFor();
+    await shot(page, '21-password');
     await page.getByRole('button', { name: 'Log out' }).click();
     await page.locator('#login-view').getByLabel('Password').waitFor();
+    await page.setViewportSize({ width: 390, height: 844 });
+    const wide = await page.evaluate(() => document.documentElement.scrollWidth);
+    if (wide > 390) throw new Error('the login page is ' + wide + ' px wide at 390 px');
+    await shot(page, 'phone-login');
+    await page.setViewportSize({ width: 1280, height: 800 });
   });
 }
 

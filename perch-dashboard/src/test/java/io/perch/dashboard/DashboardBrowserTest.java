@@ -154,7 +154,7 @@ class DashboardBrowserTest {
                 assertThat(canConnect(fixture.tcpUri(), "browser-user", "first-browser-user")).as("the first password").isFalse();
                 assertThat(result.get("dialogs").toString()).contains("Delete user short-lived?");
                 assertThat(result.get("aclCheck").asText()).contains("denied").contains("the file source");
-                assertThat(texts(result.get("screenshots"))).hasSize(41)
+                assertThat(texts(result.get("screenshots"))).hasSize(43)
                         .allSatisfy(f -> assertThat(Files.size(Path.of(f))).isGreaterThan(1000));
                 assertThat(run.output).doesNotContain(PASSWORD);
             } finally {
