@@ -11,8 +11,7 @@ import java.util.Map;
  * Merges the body references that the unfenced batches of one write add into one {@code HINCRBY}
  * per body, at the place of the first. A message queued for ten stored sessions then costs Redis
  * one command for its references instead of ten: with ten subscribers away that is 12 commands
- * per message instead of 21, and the script's commands are what bounds how fast such publishes
- * are acknowledged.
+ * per message instead of 21, less work for Redis's one thread (docs/performance.md).
  *
  * <p>Counting sooner is safe: a count only goes up earlier in the same script, never later, so no
  * release in the write finds fewer references than it did before. Fenced batches are not merged:
@@ -41,8 +40,8 @@ final class RefCounts {
                 marks.add(own.get(i));
                 continue;
             }
-            if (nextRef < w.refAdds().size() && w.refAdds().get(nextRef) == i) {
-                ByteBuffer body = ByteBuffer.wrap(w.refKeys().get(nextRef++));
+            if (nextRef < w.refAdds().size() && w.refAdds().get(nextRef).index() == i) {
+                ByteBuffer body = ByteBuffer.wrap(w.refAdds().get(nextRef++).body());
                 int[] counted = first.get(body);
                 if (counted != null) {
                     counted[1]++;

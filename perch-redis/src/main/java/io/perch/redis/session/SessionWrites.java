@@ -68,11 +68,14 @@ final class SessionWrites {
      * The writes of one batch; where in them the session deletes are (their replies hold message
      * ids); where the forward marks are ({@link Change.ForwardMarked}), which on a Redis
      * Cluster must go only once the rest is stored (see RedisSessionPersistence); and where a
-     * queue entry adds a reference to its body ({@code refAdds}, with the body keys in
-     * {@code refKeys}), which a write may merge into one count per body ({@link RefCounts}).
+     * queue entry adds a reference to its body ({@code refAdds}), which a write may merge into
+     * one count per body ({@link RefCounts}).
      */
-    record Writes(List<RedisCall> calls, List<Integer> dropped, List<Integer> marks, List<Integer> refAdds,
-                  List<byte[]> refKeys) {
+    record Writes(List<RedisCall> calls, List<Integer> dropped, List<Integer> marks, List<RefAdd> refAdds) {
+    }
+
+    /** The {@code HINCRBY refs 1} at {@code index} of a batch's calls, for the body at {@code body}. */
+    record RefAdd(int index, byte[] body) {
     }
 
     Writes translate(List<Change> batch) {
@@ -88,8 +91,7 @@ final class SessionWrites {
         List<RedisCall> calls = new ArrayList<>(batch.size() * 2);
         List<Integer> dropped = new ArrayList<>(0);
         List<Integer> marks = new ArrayList<>(0);
-        List<Integer> refAdds = new ArrayList<>(0);
-        List<byte[]> refKeys = new ArrayList<>(0);
+        List<RefAdd> refAdds = new ArrayList<>(0);
         Map<Long, Change.SessionMessageUpdated> folded = foldedUpdates(batch);
         List<io.perch.broker.message.MessageId> mine = new ArrayList<>(0);
         try {
@@ -106,13 +108,13 @@ final class SessionWrites {
                 if (c instanceof Change.ForwardMarked) {
                     marks.add(calls.size());
                 }
-                add(c, calls, dropped, folded, refAdds, refKeys);
+                add(c, calls, dropped, folded, refAdds);
             }
         } catch (RuntimeException e) {
             mine.forEach(bodiesWritten::remove); // not written after all: a later batch writes them
             throw e;
         }
-        return new Writes(calls, dropped, marks, refAdds, refKeys);
+        return new Writes(calls, dropped, marks, refAdds);
     }
 
     /**
@@ -140,7 +142,7 @@ final class SessionWrites {
     }
 
     private void add(Change c, List<RedisCall> calls, List<Integer> dropped, Map<Long, Change.SessionMessageUpdated> folded,
-                     List<Integer> refAdds, List<byte[]> refKeys) {
+                     List<RefAdd> refAdds) {
         if (c instanceof Change.SessionSaved s) {
             saved(s, calls);
         } else if (c instanceof Change.SessionDeleted d) {
@@ -173,8 +175,7 @@ final class SessionWrites {
                     idText, a.qos(), a.retain(), a.subscriptionIds(), a.shareGroup(), a.shareFilter()).encode());
             calls.add(ArgvCall.of(r -> r.hset(key, f, v), "HSET", key, f, v));
             byte[] body = SessionKeys.body(idText);
-            refAdds.add(calls.size());
-            refKeys.add(body);
+            refAdds.add(new RefAdd(calls.size(), body));
             calls.add(addRefs(body, 1));
         } else if (c instanceof Change.SessionMessageUpdated u) {
             calls.add(PseudoCommands.setHead(SessionKeys.out(u.clientId()), seq(u.seq()), OutEntry.head(u.phase(), u.packetId())));
