@@ -25,17 +25,11 @@ public final class Base62Id {
      * BigInteger on the publish path (this runs once per stored message).
      */
     public static String encode(MessageId id) {
-        long[] limbs = {id.hi() >>> 32, id.hi() & 0xFFFF_FFFFL, id.lo() >>> 32, id.lo() & 0xFFFF_FFFFL};
+        long[] limbs = Ids.limbs(id);
         char[] out = new char[22];
         int pos = out.length;
-        while ((limbs[0] | limbs[1] | limbs[2] | limbs[3]) != 0) {
-            long rem = 0;
-            for (int i = 0; i < 4; i++) {
-                long cur = (rem << 32) | limbs[i]; // rem < 62, so cur < 62 * 2^32: no overflow
-                limbs[i] = cur / 62;
-                rem = cur % 62;
-            }
-            out[--pos] = ALPHABET.charAt((int) rem);
+        while (!Ids.isZero(limbs)) {
+            out[--pos] = ALPHABET.charAt((int) Ids.divide(limbs, 62));
         }
         int start = Math.min(pos, out.length - WIDTH);
         for (int i = start; i < pos; i++) {

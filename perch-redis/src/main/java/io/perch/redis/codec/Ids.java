@@ -12,6 +12,30 @@ public final class Ids {
     private Ids() {
     }
 
+    /** The 128-bit id as four 32-bit limbs, most significant first, for {@link #divide}. */
+    static long[] limbs(MessageId id) {
+        return new long[]{id.hi() >>> 32, id.hi() & 0xFFFF_FFFFL, id.lo() >>> 32, id.lo() & 0xFFFF_FFFFL};
+    }
+
+    /**
+     * Divides the unsigned number in {@code limbs} by {@code divisor} in place and returns the
+     * remainder: long division, no BigInteger on the paths that write an id for every message.
+     * {@code divisor} must be below 2^31, so that a remainder shifted by 32 bits fits a long.
+     */
+    static long divide(long[] limbs, long divisor) {
+        long rem = 0;
+        for (int i = 0; i < limbs.length; i++) {
+            long cur = (rem << 32) | limbs[i];
+            limbs[i] = cur / divisor;
+            rem = cur % divisor;
+        }
+        return rem;
+    }
+
+    static boolean isZero(long[] limbs) {
+        return (limbs[0] | limbs[1] | limbs[2] | limbs[3]) == 0;
+    }
+
     static BigInteger toUnsigned(MessageId id) {
         BigInteger hi = new BigInteger(Long.toUnsignedString(id.hi()));
         BigInteger lo = new BigInteger(Long.toUnsignedString(id.lo()));
