@@ -31,7 +31,8 @@ import java.util.function.Function;
  * is nothing left to keep.
  *
  * <p>A {@link #group() group} keeps the batches staged while it is open (by any thread) out of
- * every write until it closes, so that they go in one write: one {@code EVAL} on a single or
+ * every write until it closes, so that they go in one write (however long each has lingered,
+ * and with another group's when the two overlap): one {@code EVAL} on a single or
  * Sentinel pool, applied by Redis whole or not at all. A QoS 2 publish uses it for the
  * messages it routes and its packet id (see {@code SessionPersistence.group}), and for the
  * EMQ X rule writes its message.publish hooks make on the store's pool meanwhile, on the thread
@@ -50,11 +51,16 @@ final class WriteStaging {
         /** A rule's own commands staged in a group ({@link #stageInGroup}), or null for a session batch. */
         final List<RedisCall> rule;
         final CompletableFuture<Void> done = new CompletableFuture<>();
-        final long stagedAt = System.nanoTime();
+        long stagedAt;
         /** Staging order, for groups: a group holds back every batch numbered from its start on. */
         long number;
         /** Emptied while waiting and answered: skipped when the waiting batches go. */
         boolean left;
+        /**
+         * Set when a group this batch was staged in closes: every batch numbered below it goes in
+         * the same write as this one, lingered or not ({@link #drainStagedBy}).
+         */
+        long groupEnd;
 
         Staged(List<Change> changes) {
             this(changes, null);
@@ -89,6 +95,7 @@ final class WriteStaging {
     private final Map<SeqKey, Accepted> acceptedIn = new HashMap<>();
     private final Function<List<Staged>, CompletableFuture<Void>> send;
     private final long lingerNanos;
+    private final java.util.function.LongSupplier clock;
     private ScheduledExecutorService timer;
     private boolean sending;
     private boolean scheduled;
@@ -107,8 +114,15 @@ final class WriteStaging {
      *             Redis replied
      */
     WriteStaging(Function<List<Staged>, CompletableFuture<Void>> send, Duration linger) {
+        this(send, linger, System::nanoTime);
+    }
+
+    /** @param nanoClock what the linger is timed with ({@link System#nanoTime()}; a test's own clock) */
+    WriteStaging(Function<List<Staged>, CompletableFuture<Void>> send, Duration linger,
+                 java.util.function.LongSupplier nanoClock) {
         this.send = send;
         this.lingerNanos = linger.toNanos();
+        this.clock = nanoClock;
     }
 
     /** Where lingering batches are timed; without one (or with no linger) a batch goes at once when nothing is at Redis. */
@@ -133,6 +147,7 @@ final class WriteStaging {
             }
             s = new Staged(kept);
             s.number = staged++;
+            s.stagedAt = clock.getAsLong();
             if (kept.isEmpty()) {
                 emptied.add(s);
             } else {
@@ -170,6 +185,7 @@ final class WriteStaging {
         Staged s = new Staged(List.of(), List.of());
         synchronized (this) {
             s.number = staged++;
+            s.stagedAt = clock.getAsLong();
             waiting.add(s);
             if (!sending) {
                 sendWhenLingered();
@@ -194,6 +210,7 @@ final class WriteStaging {
         rulesPending.incrementAndGet();
         synchronized (this) {
             s.number = staged++;
+            s.stagedAt = clock.getAsLong();
             waiting.add(s);
         }
         return s.done;
@@ -230,6 +247,25 @@ final class WriteStaging {
         groupsOnThread.get()[0]--;
         synchronized (this) {
             openGroups.remove(start);
+            long end = staged;
+            // A group still open that began inside this one holds this one's later batches: it
+            // takes this one's start, so that the two go as one write once it closes.
+            for (long[] g : openGroups) {
+                if (g[0] > start[0] && g[0] < end) {
+                    g[0] = start[0];
+                }
+            }
+            // Staged at different times, the group's batches linger out at different times: the
+            // write the first one goes in takes them all. Cut apart, a crash between the two
+            // writes could keep a QoS 2 message for its subscribers without the publisher's packet
+            // id, and the client's resend would be routed again (a second delivery).
+            for (Iterator<Staged> it = waiting.descendingIterator(); it.hasNext(); ) {
+                Staged s = it.next();
+                if (s.number < start[0]) {
+                    break;
+                }
+                s.groupEnd = Math.max(s.groupEnd, end);
+            }
             if (!sending) {
                 sendWhenLingered();
             }
@@ -411,8 +447,11 @@ final class WriteStaging {
     private List<Staged> drainStagedBy(long stagedBy, boolean all) {
         List<Staged> due = new ArrayList<>();
         long held = heldFrom();
-        while (!waiting.isEmpty() && waiting.peek().number < held && (all || waiting.peek().stagedAt - stagedBy <= 0)) {
+        long together = 0; // batches numbered below it belong to a group one taken batch was in
+        while (!waiting.isEmpty() && waiting.peek().number < held
+                && (all || waiting.peek().stagedAt - stagedBy <= 0 || waiting.peek().number < together)) {
             Staged s = waiting.poll();
+            together = Math.max(together, s.groupEnd);
             if (!s.left) {
                 due.add(s);
             }
@@ -475,7 +514,7 @@ final class WriteStaging {
                 sendWaiting();
                 return;
             }
-            long now = System.nanoTime();
+            long now = clock.getAsLong();
             long delay = waiting.peek().stagedAt + lingerNanos - now;
             if (delay <= 0) {
                 sendStagedBy(now - lingerNanos, false);

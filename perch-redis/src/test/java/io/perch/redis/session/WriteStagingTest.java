@@ -253,4 +253,55 @@ class WriteStagingTest {
         assertThat(copy).isCompleted();
         assertThat(sent).isEmpty();
     }
+
+    /**
+     * A group's batches staged further apart than the linger (a slow routing, a GC pause) still
+     * go in one write: the linger used to send the older ones on their own when the group
+     * closed, and a crash before the next write kept the subscriber's copy of a QoS 2 message
+     * without the publisher's packet id (CI saw the resend delivered twice).
+     */
+    @Test
+    void aGroupStagedLongerThanTheLingerStillGoesInOneWrite() {
+        java.util.concurrent.ScheduledExecutorService timer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+        try {
+            long[] now = {0};
+            List<List<List<Change>>> writes = new java.util.concurrent.CopyOnWriteArrayList<>();
+            // The timer's own delays are real and an hour long: only the test's clock makes a batch due.
+            WriteStaging lingering = new WriteStaging(batches -> {
+                writes.add(batches.stream().map(b -> List.copyOf(b.changes)).toList());
+                return CompletableFuture.completedFuture(null);
+            }, java.time.Duration.ofHours(1), () -> now[0]);
+            lingering.timer(timer);
+            Message m = message(1);
+            try (var group = lingering.group()) {
+                lingering.stage(accepted("sub", 1, m));
+                now[0] += java.time.Duration.ofHours(2).toNanos(); // the copy has lingered, the id has not
+                lingering.stage(new ArrayList<>(List.of(new Change.AwaitingRelAdded("pub", 7))));
+            }
+            assertThat(writes).hasSize(1);
+            assertThat(writes.get(0)).hasSize(2);
+            assertThat(writes.get(0).get(1)).containsExactly(new Change.AwaitingRelAdded("pub", 7));
+        } finally {
+            timer.shutdownNow();
+        }
+    }
+
+    /**
+     * Two publishes' groups open at once share the batches staged while both were open: the one
+     * closed first waits for the other, and both go in one write.
+     */
+    @Test
+    void overlappingGroupsGoTogether() {
+        var first = staging.group();
+        staging.stage(accepted("sub", 1, message(1)));
+        var second = staging.group(); // another publisher's thread
+        staging.stage(accepted("sub", 2, message(2)));
+        staging.stage(new ArrayList<>(List.of(new Change.AwaitingRelAdded("pub1", 1))));
+        first.close();
+        assertThat(sent).as("the open second group holds the first one's batches too").isEmpty();
+        staging.stage(new ArrayList<>(List.of(new Change.AwaitingRelAdded("pub2", 1))));
+        second.close();
+        assertThat(sent).hasSize(1);
+        assertThat(sent.get(0)).hasSize(4);
+    }
 }
