@@ -20,8 +20,9 @@ final class AckOrder {
     }
 
     private final MqttConnection c;
-    private final ArrayDeque<Waiting> waiting = new ArrayDeque<>();
-    private final Runnable drainTask = this::drain;
+    /** Made when the first acknowledgement waits: most connections never wait (no durable store). */
+    private ArrayDeque<Waiting> waiting;
+    private Runnable drainTask;
 
     AckOrder(MqttConnection c) {
         this.c = c;
@@ -30,9 +31,13 @@ final class AckOrder {
     /** Runs {@code send} once {@code stored} completed and every earlier acknowledgement went; {@code failed} if it failed. */
     void after(CompletionStage<Void> stored, Runnable send, Consumer<Throwable> failed) {
         CompletableFuture<Void> f = stored.toCompletableFuture();
-        if (waiting.isEmpty() && f.isDone()) {
+        if ((waiting == null || waiting.isEmpty()) && f.isDone()) {
             run(new Waiting(f, send, failed));
             return;
+        }
+        if (waiting == null) {
+            waiting = new ArrayDeque<>();
+            drainTask = this::drain;
         }
         waiting.add(new Waiting(f, send, failed));
         if (waiting.size() == MAX_WAITING) {
@@ -72,6 +77,6 @@ final class AckOrder {
 
     /** How many acknowledgements wait for their writes (for tests and operators). */
     int size() {
-        return waiting.size();
+        return waiting == null ? 0 : waiting.size();
     }
 }

@@ -13,7 +13,8 @@ import java.util.Map;
  */
 final class TopicAliases {
     private final int inboundMax;
-    private final Map<Integer, String> inbound = new HashMap<>();
+    /** Made when the client sets its first alias (most never do), as {@code outbound} is. */
+    private Map<Integer, String> inbound;
     private Map<String, Integer> outbound;
     private int outboundMax;
 
@@ -41,8 +42,11 @@ final class TopicAliases {
             return INVALID_ALIAS;
         }
         if (topic.isEmpty()) {
-            String t = inbound.get(alias);
+            String t = inbound == null ? null : inbound.get(alias);
             return t == null ? UNKNOWN_ALIAS : t;
+        }
+        if (inbound == null) {
+            inbound = new HashMap<>();
         }
         inbound.put(alias, topic);
         return topic;

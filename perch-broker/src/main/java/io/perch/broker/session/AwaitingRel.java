@@ -9,34 +9,38 @@ import java.util.HashMap;
  */
 final class AwaitingRel {
     private final int max;
-    private final HashMap<Integer, Long> since = new HashMap<>();
+    /** Made at the first QoS 2 PUBLISH received: most clients never send one. */
+    private HashMap<Integer, Long> since;
 
     AwaitingRel(int max) {
         this.max = max;
     }
 
     Session.Qos2Result receive(int packetId) {
-        if (since.containsKey(packetId)) {
+        if (contains(packetId)) {
             return Session.Qos2Result.DUPLICATE;
         }
-        if (max > 0 && since.size() >= max) {
+        if (max > 0 && size() >= max) {
             return Session.Qos2Result.TOO_MANY;
         }
-        since.put(packetId, System.currentTimeMillis());
+        restore(packetId);
         return Session.Qos2Result.NEW;
     }
 
     boolean contains(int packetId) {
-        return since.containsKey(packetId);
+        return since != null && since.containsKey(packetId);
     }
 
     boolean release(int packetId) {
-        return since.remove(packetId) != null;
+        return since != null && since.remove(packetId) != null;
     }
 
     /** Forgets ids older than the timeout, telling {@code gone} each; returns how many. */
     int expire(long olderThanMillis, java.util.function.IntConsumer gone) {
         long now = System.currentTimeMillis();
+        if (since == null) {
+            return 0;
+        }
         int before = since.size();
         since.entrySet().removeIf(e -> {
             if (now - e.getValue() >= olderThanMillis) {
@@ -49,15 +53,20 @@ final class AwaitingRel {
     }
 
     void forEach(java.util.function.IntConsumer each) {
-        since.keySet().forEach(each::accept);
+        if (since != null) {
+            since.keySet().forEach(each::accept);
+        }
     }
 
     /** Puts back an id a stored session was waiting on. */
     void restore(int packetId) {
+        if (since == null) {
+            since = new HashMap<>();
+        }
         since.put(packetId, System.currentTimeMillis());
     }
 
     int size() {
-        return since.size();
+        return since == null ? 0 : since.size();
     }
 }

@@ -19,7 +19,8 @@ import java.util.Map;
  * return quota. Guarded by the owning session's monitor.
  */
 final class Inflight {
-    private final LinkedHashMap<Integer, InflightEntry> entries = new LinkedHashMap<>();
+    /** Made at the first QoS 1/2 message sent: an idle connection's session holds none (56 bytes saved). */
+    private LinkedHashMap<Integer, InflightEntry> entries;
     private final BrokerStats stats;
     private final Session session;
     private final HeldPublishes held;
@@ -32,12 +33,24 @@ final class Inflight {
         this.held = new HeldPublishes(session, this);
     }
 
+    /** The entries for reading; empty and immutable before the first. */
+    private java.util.Map<Integer, InflightEntry> view() {
+        return entries == null ? java.util.Map.of() : entries;
+    }
+
+    private LinkedHashMap<Integer, InflightEntry> writable() {
+        if (entries == null) {
+            entries = new LinkedHashMap<>();
+        }
+        return entries;
+    }
+
     int size() {
-        return entries.size();
+        return view().size();
     }
 
     InflightEntry get(int packetId) {
-        return entries.get(packetId);
+        return view().get(packetId);
     }
 
     /**
@@ -56,8 +69,8 @@ final class Inflight {
         do {
             id = nextPacketId;
             nextPacketId = id == 65535 ? 1 : id + 1;
-        } while (entries.containsKey(id));
-        entries.put(id, new InflightEntry(p, System.currentTimeMillis()));
+        } while (view().containsKey(id));
+        writable().put(id, new InflightEntry(p, System.currentTimeMillis()));
         return id;
     }
 
@@ -65,16 +78,16 @@ final class Inflight {
     void restore(int packetId, Pending p, boolean released) {
         InflightEntry e = new InflightEntry(p, 0);
         e.released = released;
-        entries.put(packetId, e);
+        writable().put(packetId, e);
     }
 
     /** Every entry with its packet id, in send order. */
     void forEach(java.util.function.ObjIntConsumer<InflightEntry> each) {
-        entries.forEach((id, e) -> each.accept(e, id));
+        view().forEach((id, e) -> each.accept(e, id));
     }
 
     void remove(int packetId) {
-        InflightEntry e = entries.remove(packetId);
+        InflightEntry e = entries == null ? null : entries.remove(packetId);
         if (e != null && e.heldBack) {
             heldBack--;
         }
@@ -89,7 +102,7 @@ final class Inflight {
     }
 
     boolean holds(MessageId id) {
-        for (InflightEntry e : entries.values()) {
+        for (InflightEntry e : view().values()) {
             if (e.pending.message().id().equals(id)) {
                 return true;
             }
@@ -101,7 +114,7 @@ final class Inflight {
     void resendAll(SessionConnection conn, int window) {
         int resent = 0;
         heldBack = 0;
-        for (Map.Entry<Integer, InflightEntry> e : entries.entrySet()) {
+        for (Map.Entry<Integer, InflightEntry> e : view().entrySet()) {
             InflightEntry entry = e.getValue();
             entry.heldBack = resent >= window;
             if (entry.heldBack) {
@@ -118,8 +131,8 @@ final class Inflight {
         if (heldBack == 0 || conn == null) {
             return;
         }
-        int outstanding = entries.size() - heldBack;
-        for (Map.Entry<Integer, InflightEntry> e : entries.entrySet()) {
+        int outstanding = view().size() - heldBack;
+        for (Map.Entry<Integer, InflightEntry> e : view().entrySet()) {
             if (heldBack == 0 || outstanding >= window) {
                 return;
             }
@@ -136,7 +149,7 @@ final class Inflight {
     /** MQTT 3: resends what has waited longer than the retry interval. */
     void retry(SessionConnection conn, long olderThanMillis) {
         long now = System.currentTimeMillis();
-        for (Map.Entry<Integer, InflightEntry> e : entries.entrySet()) {
+        for (Map.Entry<Integer, InflightEntry> e : view().entrySet()) {
             InflightEntry entry = e.getValue();
             if (!entry.heldBack && !entry.writePending() && now - entry.sentAt >= olderThanMillis) {
                 resend(conn, e.getKey(), entry);
@@ -178,7 +191,7 @@ final class Inflight {
     /** Removes and returns unreleased messages that came through a shared subscription. */
     List<Pending> takeShared() {
         List<Pending> shared = new ArrayList<>();
-        for (Iterator<InflightEntry> it = entries.values().iterator(); it.hasNext(); ) {
+        for (Iterator<InflightEntry> it = view().values().iterator(); it.hasNext(); ) {
             InflightEntry e = it.next();
             if (e.pending.isShared() && !e.released) {
                 shared.add(e.pending);
@@ -193,13 +206,15 @@ final class Inflight {
 
     /** Removes everything; returns the messages the client had not received (not released). */
     List<Pending> drain() {
-        List<Pending> all = new ArrayList<>(entries.size());
-        for (InflightEntry e : entries.values()) {
+        List<Pending> all = new ArrayList<>(view().size());
+        for (InflightEntry e : view().values()) {
             if (!e.released) {
                 all.add(e.pending);
             }
         }
-        entries.clear();
+        if (entries != null) {
+            entries.clear();
+        }
         heldBack = 0;
         return all;
     }

@@ -15,9 +15,9 @@ import java.util.function.Predicate;
  * instead (and no QoS 0 goes for nothing). Guarded by the owning session's monitor.
  */
 final class SessionQueue implements Iterable<Pending> {
-    // Two slots, growing on demand: most sessions of a large fleet never queue anything (the
-    // default 16 slots cost 64 bytes more per connection).
-    private final ArrayDeque<Pending> queue = new ArrayDeque<>(1);
+    // Made at the first message queued, then growing on demand: most sessions of a large fleet
+    // never queue anything (an empty deque costs 48 bytes per connection).
+    private ArrayDeque<Pending> queue;
     private final int max;
     private final long maxBytes;
     /** Payload bytes of what is queued: kept in step by every method that adds or removes. */
@@ -51,9 +51,12 @@ final class SessionQueue implements Iterable<Pending> {
 
     List<Pending> add(Pending p) {
         long size = size(p);
-        if (fits(queue.size() + 1, bytes + size)) {
+        if (fits(size() + 1, bytes + size)) {
             push(p, size);
             return List.of();
+        }
+        if (queue == null) {
+            return List.of(p); // nothing queued and the bounds refuse it alone
         }
         // How many queued QoS 0 messages (oldest first) would have to go for it to fit.
         int count = queue.size() + 1;
@@ -91,7 +94,7 @@ final class SessionQueue implements Iterable<Pending> {
      * meanwhile keep the other half and nothing is dropped for the backlog's sake.
      */
     boolean fitsInHalf(Pending p) {
-        if (queue.isEmpty()) {
+        if (isEmpty()) {
             return true;
         }
         return (max <= 0 || queue.size() + 1 <= Math.max(1, max / 2))
@@ -103,16 +106,19 @@ final class SessionQueue implements Iterable<Pending> {
     }
 
     private void push(Pending p, long size) {
+        if (queue == null) {
+            queue = new ArrayDeque<>(1);
+        }
         queue.add(p);
         bytes += size;
     }
 
     Pending peek() {
-        return queue.peek();
+        return queue == null ? null : queue.peek();
     }
 
     Pending poll() {
-        Pending p = queue.poll();
+        Pending p = queue == null ? null : queue.poll();
         if (p != null) {
             bytes -= size(p);
         }
@@ -120,11 +126,11 @@ final class SessionQueue implements Iterable<Pending> {
     }
 
     boolean isEmpty() {
-        return queue.isEmpty();
+        return queue == null || queue.isEmpty();
     }
 
     int size() {
-        return queue.size();
+        return queue == null ? 0 : queue.size();
     }
 
     /** Payload bytes queued. */
@@ -134,7 +140,7 @@ final class SessionQueue implements Iterable<Pending> {
 
     /** Replaces each queued message with what {@code f} makes of it (same message), in place and in order. */
     void replaceAll(java.util.function.UnaryOperator<Pending> f) {
-        int n = queue.size();
+        int n = size();
         for (int i = 0; i < n; i++) {
             queue.add(f.apply(queue.poll()));
         }
@@ -143,6 +149,9 @@ final class SessionQueue implements Iterable<Pending> {
     /** Removes and returns, in order, the messages that match. */
     List<Pending> removeIf(Predicate<Pending> which) {
         List<Pending> removed = new ArrayList<>();
+        if (queue == null) {
+            return removed;
+        }
         for (Iterator<Pending> it = queue.iterator(); it.hasNext(); ) {
             Pending p = it.next();
             if (which.test(p)) {
@@ -156,6 +165,9 @@ final class SessionQueue implements Iterable<Pending> {
 
     /** Removes and returns everything, in order. */
     List<Pending> drain() {
+        if (queue == null) {
+            return new ArrayList<>(0);
+        }
         List<Pending> all = new ArrayList<>(queue);
         queue.clear();
         bytes = 0;
@@ -165,6 +177,6 @@ final class SessionQueue implements Iterable<Pending> {
     /** Read only: removing goes through {@link #poll} or {@link #removeIf}, which keep the byte count. */
     @Override
     public Iterator<Pending> iterator() {
-        return Collections.unmodifiableCollection(queue).iterator();
+        return queue == null ? Collections.emptyIterator() : Collections.unmodifiableCollection(queue).iterator();
     }
 }
