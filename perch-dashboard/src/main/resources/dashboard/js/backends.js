@@ -45,7 +45,7 @@ Pages.backends = (main) => {
     b.rules.length ? el('div', { class: 'scroll' }, table([
       { title: t('rules.hook'), key: 'hook' }, { title: t('rules.function'), key: 'function' },
       { title: t('rules.topic'), render: r => r.topic || '#' }, { title: t('rules.pool'), key: 'pool' },
-      { title: t('rules.rate'), render: r => Fmt.dec(rates[r.function]) },
+      { title: t('rules.rate'), render: r => Fmt.dec(rates[r.id]) },
       { title: t('rules.success'), render: r => Fmt.num(r.success) },
       { title: t('rules.failure'), render: r => el('span', { class: r.failure ? 'error' : '' }, Fmt.num(r.failure)) }],
     b.rules, t('rules.title'))) : el('p', { class: 'muted' }, t('rules.none')));
@@ -64,9 +64,9 @@ Pages.backends = (main) => {
     const parts = [];
     for (const b of r.data) {
       if (!b.pools) { parts.push(metersCard(b)); continue; }
-      // Runs per second of each function between two polls (rules share their function's counter).
+      // Redis operations per second of each rule between two polls (each rule has its own counter).
       const runs = {}, rates = {};
-      b.rules.forEach(x => { runs[x.function] = (x.success || 0) + (x.failure || 0); });
+      b.rules.forEach(x => { runs[x.id] = (x.success || 0) + (x.failure || 0); });
       if (prev) Object.keys(runs).forEach(f => { if (prev.runs[f] != null) rates[f] = Math.max(0, runs[f] - prev.runs[f]) / ((now - prev.at) / 1000); });
       prev = { at: now, runs };
       parts.push(el('div', { class: 'charts' }, b.pools.map(p => [poolCard(b, p), serverCard(p)])),

@@ -44,11 +44,12 @@ public interface BackendStatus {
     }
 
     /**
-     * One rule: on {@code hook}, for messages matching {@code topic} (null for all), run
-     * {@code function} on {@code pool}. {@code meter} is the name of the counter of its runs
-     * (tagged result=success|failure) in the metrics registry, shared by the rules that run the
-     * same function; null when none is kept.
+     * One rule, named {@code id} (its hook point and number, as in its config key): on
+     * {@code hook}, for messages matching {@code topic} (null for all), run {@code function} on
+     * {@code pool}. {@code meter} is the name of the counter of its Redis operations in the
+     * metrics registry, tagged {@code rule} = {@code id} and result=success|failure (the rule's
+     * own, also when another rule runs the same function); null when none is kept.
      */
-    record Rule(String hook, String function, String topic, String pool, String meter) {
+    record Rule(String id, String hook, String function, String topic, String pool, String meter) {
     }
 }

@@ -94,20 +94,22 @@ public final class BackendsApi {
 
     private Map<String, Object> rule(BackendStatus.Rule r) {
         Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", r.id());
         m.put("hook", r.hook());
         m.put("function", r.function());
         m.put("topic", r.topic());
         m.put("pool", r.pool());
         if (r.meter() != null) {
-            // Counts of the function the rule runs (shared by the rules that run the same one).
-            m.put("success", count(r.meter(), "success"));
-            m.put("failure", count(r.meter(), "failure"));
+            // The rule's own counts: another rule running the same function has its own.
+            m.put("success", count(r.meter(), r.id(), "success"));
+            m.put("failure", count(r.meter(), r.id(), "failure"));
         }
         return m;
     }
 
-    private long count(String meter, String result) {
-        return (long) registry.find(meter).tag("result", result).counters().stream().mapToDouble(Counter::count).sum();
+    private long count(String meter, String rule, String result) {
+        return (long) registry.find(meter).tag("rule", rule).tag("result", result).counters().stream()
+                .mapToDouble(Counter::count).sum();
     }
 
     /** The broker's durable-session figures (the session store is the backend's, the counts the broker's). */

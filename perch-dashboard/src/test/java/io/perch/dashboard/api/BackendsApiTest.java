@@ -118,4 +118,35 @@ class BackendsApiTest {
         await().atMost(Duration.ofSeconds(30)).until(() -> redisBackend().at("/pools/0/state").asText().equals("up"));
         assertThat(redisBackend().at("/pools/0/since").asLong()).isGreaterThanOrEqualTo(down.path("since").asLong());
     }
+    /**
+     * Two rules that run the same function (EMQ X configs often have several on_message_publish
+     * rules for different topics) each show their own counts and rate, not the function's.
+     */
+    @Test
+    void twoRulesRunningOneFunctionCountTheirOwnOperations() throws Exception {
+        dash = DashboardFixture.start(tmp, PASSWORD);
+        redis = TestRedis.start();
+        backend = new RedisBackendPlugin();
+        backend.configure(ConfFile.lines("backend.redis.pool1.server = " + redis.server(), "backend.redis.embedded = off",
+                "backend.redis.hook.message.publish.1 = {\"topic\": \"a/#\", \"action\": {\"function\": \"on_message_publish\"}, \"pool\": \"pool1\"}",
+                "backend.redis.hook.message.publish.2 = {\"topic\": \"b/#\", \"action\": {\"function\": \"on_message_publish\"}, \"pool\": \"pool1\"}"));
+        backend.start(new PluginContext(dash.broker.broker().service(), dash.registry, tmp, tmp));
+        await().atMost(Duration.ofSeconds(30)).until(() -> redisBackend().at("/pools/0/state").asText().equals("up"));
+
+        MqttClient c = dash.track(new MqttClient(dash.broker.tcpUri(), "rules-publisher", new MemoryPersistence()));
+        c.connect(new MqttConnectOptions());
+        for (int i = 0; i < 3; i++) {
+            c.publish("a/x", new byte[]{1}, 1, false);
+        }
+        c.publish("b/y", new byte[]{2}, 1, false);
+
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            JsonNode rules = redisBackend().path("rules");
+            assertThat(rules.get(0).path("id").asText()).isEqualTo("message.publish.1");
+            assertThat(rules.get(1).path("id").asText()).isEqualTo("message.publish.2");
+            assertThat(rules.get(0).path("function").asText()).isEqualTo(rules.get(1).path("function").asText());
+            assertThat(rules.get(0).path("success").asLong()).as(rules.toString()).isEqualTo(3);
+            assertThat(rules.get(1).path("success").asLong()).as(rules.toString()).isEqualTo(1);
+        });
+    }
 }

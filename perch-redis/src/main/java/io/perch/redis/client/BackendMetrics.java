@@ -30,6 +30,24 @@ public final class BackendMetrics {
         counter(function, "failure").increment();
     }
 
+    /**
+     * Counts one Redis operation of a hook rule, by outcome: {@code backend.redis.rule} tagged
+     * with the rule ({@code <hook point>.<n>}, as in its config key) and {@code result}. Two
+     * rules that run the same function share its {@code backend.redis.<function>} counter but
+     * not this one.
+     */
+    public void rule(String rule, boolean ok) {
+        String result = ok ? "success" : "failure";
+        counters.computeIfAbsent("rule " + rule + "|" + result, k -> Counter.builder(RULE_METER)
+                .tag("rule", rule)
+                .tag("result", result)
+                .description("Redis operations of each hook rule by outcome")
+                .register(registry)).increment();
+    }
+
+    /** The name of the per-rule counter ({@link #rule}). */
+    public static final String RULE_METER = "backend.redis.rule";
+
     public double count(String function, String result) {
         return counter(function, result).count();
     }

@@ -163,12 +163,20 @@ public final class CommandPipeline implements AutoCloseable {
      * Counts a function's write that went inside another op (a rule's copy of a QoS 2 message
      * in the session store's write) under its own name, as if it had gone alone.
      */
-    public void countCarried(String function, boolean ok) {
+    public void countCarried(String function, String rule, boolean ok) {
         if (ok) {
             metrics.success(function);
         } else {
             metrics.failure(function);
         }
+        if (rule != null) {
+            metrics.rule(rule, ok);
+        }
+    }
+
+    /** Counts an op's outcome under its function and, for a hook rule's op, under the rule. */
+    private void count(RedisOp op, boolean ok) {
+        countCarried(op.function, op.rule, ok);
     }
 
     /** Writes waiting (queued or being replayed). */
@@ -243,7 +251,7 @@ public final class CommandPipeline implements AutoCloseable {
     }
 
     private void fail(RedisOp op, Throwable t) {
-        metrics.failure(op.function);
+        count(op, false);
         op.result.completeExceptionally(t);
         releaseHeld(op);
     }
@@ -477,15 +485,15 @@ public final class CommandPipeline implements AutoCloseable {
         }
         if (logical instanceof NotDurableException) {
             // Counted and logged once per change by the caller: one line per write would flood the log.
-            metrics.failure(op.function);
+            count(op, false);
             op.result.completeExceptionally(logical);
         } else if (logical != null) {
             // Redis refused a command (wrong type, syntax...): retrying cannot help. No payloads in the log.
-            metrics.failure(op.function);
+            count(op, false);
             log.warn("Redis pool {}: {} failed: {}", pool, op.function, logical.getMessage());
             op.result.completeExceptionally(logical);
         } else {
-            metrics.success(op.function);
+            count(op, true);
             op.result.complete(replies);
         }
         releaseHeld(op);

@@ -15,6 +15,8 @@ public final class RedisOp {
     /** Completes only after the pool's durability barrier (WAIT / WAITAOF) confirmed it. */
     final boolean durable;
     final List<RedisCall> calls;
+    /** The hook rule this op runs for ({@code <hook point>.<n>}), counted per rule too; null for none. */
+    String rule;
     final CompletableFuture<List<Object>> result = new CompletableFuture<>();
 
     private RedisOp(String function, boolean write, boolean durable, List<RedisCall> calls) {
@@ -40,6 +42,12 @@ public final class RedisOp {
 
     public static RedisOp read(String function, List<RedisCall> calls) {
         return new RedisOp(function, false, false, calls);
+    }
+
+    /** Names the hook rule this op runs for (before it is submitted); returns this op. */
+    public RedisOp forRule(String rule) {
+        this.rule = rule;
+        return this;
     }
 
     public String function() {

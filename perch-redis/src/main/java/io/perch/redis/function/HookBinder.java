@@ -44,6 +44,8 @@ public final class HookBinder {
     private final LookupFunctions lookup;
     private final AckFunctions acks;
     private final Map<HookRule, CommandsAction> commands = new IdentityHashMap<>();
+    /** Each rule's view of its pool: what it submits is counted for the rule too (BackendMetrics.rule). */
+    private final Map<HookRule, PoolRuntime> rulePools = new IdentityHashMap<>();
     private final List<HookRegistry.Registration> registrations = new ArrayList<>();
     /** The pools the message.publish rules write to, each once: their back-pressure holds the publisher. */
     private List<PoolRuntime> publishPools = List.of();
@@ -60,6 +62,7 @@ public final class HookBinder {
 
     public void bind(HookRegistry hooks, List<HookRule> rules) {
         for (HookRule r : rules) {
+            rulePools.put(r, pools.get(r.pool()).forRule(ruleId(r)));
             if (r.action() instanceof RuleAction.Commands c) {
                 commands.put(r, new CommandsAction(c));
             }
@@ -75,6 +78,11 @@ public final class HookBinder {
         publishPools = publishRules.stream().map(r -> pools.get(r.pool())).distinct().toList();
         register(hooks, HookPoints.MESSAGE_DELIVERED, of(rules, "message.delivered"), this::onDelivery);
         register(hooks, HookPoints.MESSAGE_ACKED, of(rules, "message.acked"), this::onDelivery);
+    }
+
+    /** A rule's name in the per-rule counter: its hook point and number, as in its config key. */
+    public static String ruleId(HookRule r) {
+        return r.hookPoint() + "." + r.order();
     }
 
     public void unbind() {
@@ -101,7 +109,7 @@ public final class HookBinder {
                 ctx.acknowledgeAfterWrite() ? ((PublishEvent) event).writes() : null) : null;
         for (HookRule rule : rules) {
             try {
-                if (runner.run(rule, pools.get(rule.pool()), event, state)) {
+                if (runner.run(rule, rulePools.get(rule), event, state)) {
                     break;
                 }
             } catch (RuntimeException e) {

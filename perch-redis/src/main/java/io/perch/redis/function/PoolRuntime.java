@@ -14,11 +14,22 @@ import java.util.concurrent.CompletableFuture;
  * A running pool as the functions see it: where to send reads and writes.
  *
  * @param staged the session store's staging when it keeps its sessions in this pool, else null
+ * @param rule   the hook rule ({@code <hook point>.<n>}) whose runs this view submits, counted
+ *               per rule as well as per function; null for the pool itself
  */
-public record PoolRuntime(PoolConfig config, CommandPipeline pipeline, StagedWrites staged) {
+public record PoolRuntime(PoolConfig config, CommandPipeline pipeline, StagedWrites staged, String rule) {
 
     public PoolRuntime(PoolConfig config, CommandPipeline pipeline) {
-        this(config, pipeline, null);
+        this(config, pipeline, null, null);
+    }
+
+    public PoolRuntime(PoolConfig config, CommandPipeline pipeline, StagedWrites staged) {
+        this(config, pipeline, staged, null);
+    }
+
+    /** The same pool, its operations counted for {@code rule} too ({@code backend.redis.rule}). */
+    public PoolRuntime forRule(String rule) {
+        return new PoolRuntime(config, pipeline, staged, rule);
     }
 
     public String name() {
@@ -41,7 +52,7 @@ public record PoolRuntime(PoolConfig config, CommandPipeline pipeline, StagedWri
     public CompletableFuture<List<Object>> durableWrite(String function, List<RedisCall> calls) {
         CompletableFuture<Void> grouped = staged == null ? null : staged.stageInGroup(calls);
         if (grouped != null) {
-            return grouped.whenComplete((v, e) -> pipeline.countCarried(function, e == null))
+            return grouped.whenComplete((v, e) -> pipeline.countCarried(function, rule, e == null))
                     .thenApply(v -> Collections.nCopies(calls.size(), null));
         }
         return submit(RedisOp.durableWrite(function, calls));
@@ -55,6 +66,6 @@ public record PoolRuntime(PoolConfig config, CommandPipeline pipeline, StagedWri
         if (staged != null) {
             staged.beforeDirect();
         }
-        return pipeline.submit(op);
+        return pipeline.submit(rule == null ? op : op.forRule(rule));
     }
 }

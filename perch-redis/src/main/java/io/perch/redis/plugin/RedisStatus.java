@@ -104,8 +104,8 @@ final class RedisStatus implements BackendStatus {
                     p.backlog(), p.maxBacklog(), p.lastReplay(), p.replayedTotal(), p.durability().toString(),
                     info == null ? Map.of() : info.fields(), info == null ? 0 : info.at()));
         }
-        List<Rule> rs = rules.stream().map(r -> new Rule(r.hookPoint(), r.label(), r.topic(), r.pool(),
-                "backend.redis." + r.label())).toList();
+        List<Rule> rs = rules.stream().map(r -> new Rule(io.perch.redis.function.HookBinder.ruleId(r), r.hookPoint(),
+                r.label(), r.topic(), r.pool(), io.perch.redis.client.BackendMetrics.RULE_METER)).toList();
         return new Snapshot(out, rs, sessionPool);
     }
 }
