@@ -93,6 +93,11 @@ public final class BenchClient extends ChannelInboundHandlerAdapter {
         return topic;
     }
 
+    /** When this subscriber first received a PUBLISH ({@code System.nanoTime()}), 0 if never or not a subscriber. */
+    public long firstDeliveryNanos() {
+        return receiver == null ? 0 : receiver.firstDeliveryNanos();
+    }
+
     /** When this subscriber last received a PUBLISH ({@code System.nanoTime()}), 0 if never or not a subscriber. */
     public long lastDeliveryNanos() {
         return receiver == null ? 0 : receiver.lastDeliveryNanos();

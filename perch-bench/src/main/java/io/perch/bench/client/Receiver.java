@@ -36,6 +36,8 @@ final class Receiver {
     private final Latency latency;
     /** Written on the loop, read by the run when it ends: an ordered store, no fence per message. */
     private final AtomicLong lastDelivery = new AtomicLong();
+    /** When the first PUBLISH arrived (0 before): a subscriber-only run's rate counts from it. */
+    private final AtomicLong firstDelivery = new AtomicLong();
     /** One window per publisher index, grown on demand. */
     private SequenceWindow[] windows = new SequenceWindow[4];
 
@@ -48,6 +50,9 @@ final class Receiver {
         long now = System.nanoTime();
         try {
             counters.delivered.increment();
+            if (firstDelivery.get() == 0) {
+                firstDelivery.compareAndSet(0, now);
+            }
             lastDelivery.lazySet(now);
             ByteBuf payload = msg.payload();
             if (Stamp.isStamped(payload)) {
@@ -72,6 +77,10 @@ final class Receiver {
         } finally {
             msg.release();
         }
+    }
+
+    long firstDeliveryNanos() {
+        return firstDelivery.get();
     }
 
     long lastDeliveryNanos() {

@@ -110,7 +110,7 @@ public final class BenchRun implements ClientEvents {
             Phase phase;
             List<BenchClient> late = List.of();
             if (pubs.isEmpty()) {
-                phase = hold();
+                phase = hold(subs);
             } else if (spec.join() == SubscriberJoin.BEFORE) {
                 phase = publish(pubs, subs.isEmpty() ? null : grantedFilters(subs), true);
             } else {
@@ -229,7 +229,13 @@ public final class BenchRun implements ClientEvents {
                 && subAcks.await(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
     }
 
-    private Phase hold() throws InterruptedException {
+    /**
+     * Holds the connections for the duration. Subscribers' deliveries are rated over the time
+     * they flowed, from the first to the last: another process publishes, for part of the hold
+     * (bench/cluster.sh starts its subscribers before the publishers and keeps them past their
+     * end), and the whole hold would understate the rate.
+     */
+    private Phase hold(List<BenchClient> subs) throws InterruptedException {
         long start = System.nanoTime();
         Progress progress = new Progress(counters, latency, start);
         long end = start + TimeUnit.MILLISECONDS.toNanos(spec.durationMillis());
@@ -239,7 +245,22 @@ public final class BenchRun implements ClientEvents {
             status("%s", progress.line(spec.subscribers() > 0 ? "receive" : "hold"));
         }
         double seconds = (System.nanoTime() - start) / 1e9;
-        return new Phase(BenchResult.whole(seconds, seconds, 0, 0, counters.delivered.sum()), 0, -1);
+        double delivering = deliveringSeconds(subs);
+        return new Phase(BenchResult.whole(seconds, delivering > 0 ? delivering : seconds, 0, 0,
+                counters.delivered.sum()), 0, -1);
+    }
+
+    /** From the first delivery to any of {@code subs} to the last, in seconds; 0 when there were not two. */
+    static double deliveringSeconds(List<BenchClient> subs) {
+        long first = Long.MAX_VALUE;
+        long last = Long.MIN_VALUE;
+        for (BenchClient s : subs) {
+            if (s.firstDeliveryNanos() != 0) {
+                first = Math.min(first, s.firstDeliveryNanos());
+                last = Math.max(last, s.lastDeliveryNanos());
+            }
+        }
+        return first == Long.MAX_VALUE || last <= first ? 0 : (last - first) / 1e9;
     }
 
     /**
