@@ -42,6 +42,18 @@ public interface Cluster {
     SubscriptionTree<String> remoteRoutes();
 
     /**
+     * Held by routing from its match on {@link #remoteRoutes()} until the forwards it makes are
+     * handed over ({@link #forward} returned). The implementation changes the routes under the
+     * matching write lock, so that when it tells the other nodes it applied a change, no forward
+     * made under the routes before it is still on its way: a node taking a client over asks the
+     * old owner to let go once every node has applied its routes, and a forward reaching the
+     * old owner after that request would find no session there.
+     */
+    default java.util.concurrent.locks.Lock routesReadLock() {
+        return NoLock.INSTANCE;
+    }
+
+    /**
      * This node's subscription tree gained its first subscriber under {@code key} (a filter,
      * {@code $share/g/filter} or {@code $queue/filter}). Called under the tree's lock: it must
      * only record the change (the implementation writes it to Redis in order, shortly).

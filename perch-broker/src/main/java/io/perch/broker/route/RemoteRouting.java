@@ -36,6 +36,18 @@ final class RemoteRouting {
      * and nodes got it.
      */
     int route(Message m, List<SubscriptionTree.SharedGroup<String>> localGroups, Router router, DurableWrites writes) {
+        // A route change waits for this routing's forwards to be handed over (Cluster.routesReadLock).
+        java.util.concurrent.locks.Lock routing = cluster.routesReadLock();
+        routing.lock();
+        try {
+            return routeLocked(m, localGroups, router, writes);
+        } finally {
+            routing.unlock();
+        }
+    }
+
+    private int routeLocked(Message m, List<SubscriptionTree.SharedGroup<String>> localGroups, Router router,
+                            DurableWrites writes) {
         SubscriptionTree<String> routes = cluster.remoteRoutes();
         Nodes found = new Nodes();
         routes.match(m.topic(), found);

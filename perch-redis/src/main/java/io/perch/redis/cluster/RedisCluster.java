@@ -90,6 +90,7 @@ public final class RedisCluster implements Cluster {
         writerId = writerId(connector);
         sessions.ownWriter(writerId);
         RouteTable table = new RouteTable(connector, membership, executor, registry);
+        table.forwardsFlushed(() -> forwardsFlushed(pool, sessions));
         table.start();
         routes = table;
         outbox = new Outbox(pool, config.inboxMaxLen(), registry);
@@ -268,6 +269,26 @@ public final class RedisCluster implements Cluster {
         RouteTable t = routes;
         return t == null ? NO_ROUTES : t.tree();
     }
+
+    @Override
+    public java.util.concurrent.locks.Lock routesReadLock() {
+        RouteTable t = routes;
+        return t == null ? Cluster.super.routesReadLock() : t.routingLock();
+    }
+
+    /**
+     * Completes once every forward handed over before the call is in Redis: those a QoS 2
+     * publish staged in the session store's group (the staging's barrier), then those submitted
+     * to the pool's pipeline (an op behind them: it runs in order).
+     */
+    private static CompletionStage<Void> forwardsFlushed(PoolRuntime pool, RedisSessionPersistence sessions) {
+        CompletionStage<Void> staged = pool.staged() != null && sessions != null ? sessions.flushed()
+                : java.util.concurrent.CompletableFuture.completedFuture(null);
+        return staged.thenCompose(v -> pool.pipeline().submit(io.perch.redis.client.RedisOp.write(FORWARDS_BARRIER,
+                List.of(r -> r.ping())))).thenApply(r -> null);
+    }
+
+    private static final String FORWARDS_BARRIER = "cluster.forwards_flushed";
 
     @Override
     public void routeAdded(String key) {

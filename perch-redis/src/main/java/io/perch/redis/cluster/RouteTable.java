@@ -82,6 +82,16 @@ public final class RouteTable implements AutoCloseable {
     private boolean seenDirty;
 
     private final SubscriptionTree<String> tree = new SubscriptionTree<>();
+    /** Routing holds the read lock from its match to its forwards' hand-over; {@link #tree} changes under the write lock. */
+    private final java.util.concurrent.locks.ReentrantReadWriteLock routing = new java.util.concurrent.locks.ReentrantReadWriteLock();
+    /**
+     * Completes once what this node forwarded before the call is in Redis (set by the cluster,
+     * which owns the forwards' pool); the seen versions are written only after it.
+     */
+    private volatile java.util.function.Supplier<CompletionStage<Void>> forwardsFlushed =
+            () -> CompletableFuture.completedFuture(null);
+    private boolean seenWriting;
+    private boolean seenAgain;
     private volatile long localVersion;
     private volatile long appliedSeq;
     private volatile boolean closed;
@@ -502,15 +512,20 @@ public final class RouteTable implements AutoCloseable {
                     for (Object o : (List<?>) reply.get(1)) {
                         keys.add(Lua.str(o));
                     }
-                    for (String k : keys) {
-                        if (!r.keys.contains(k)) {
-                            tree.addKey(k, node, REMOTE);
+                    routing.writeLock().lock();
+                    try {
+                        for (String k : keys) {
+                            if (!r.keys.contains(k)) {
+                                tree.addKey(k, node, REMOTE);
+                            }
                         }
-                    }
-                    for (String k : r.keys) {
-                        if (!keys.contains(k)) {
-                            tree.removeKey(k, node);
+                        for (String k : r.keys) {
+                            if (!keys.contains(k)) {
+                                tree.removeKey(k, node);
+                            }
                         }
+                    } finally {
+                        routing.writeLock().unlock();
                     }
                     r.keys = keys;
                     r.version = v;
@@ -526,18 +541,33 @@ public final class RouteTable implements AutoCloseable {
     private void drop(String node) {
         Remote r = remote.remove(node);
         if (r != null) {
-            for (String k : r.keys) {
-                tree.removeKey(k, node);
+            routing.writeLock().lock();
+            try {
+                for (String k : r.keys) {
+                    tree.removeKey(k, node);
+                }
+            } finally {
+                routing.writeLock().unlock();
             }
             log.debug("Cluster: dropped the {} routes of node {}", r.keys.size(), node);
         }
     }
 
-    /** Records in Redis which version of each node's routes this node has applied. */
+    /**
+     * Records in Redis which version of each node's routes this node has applied, once what it
+     * forwarded before is in Redis ({@link #forwardsFlushed(java.util.function.Supplier)}): the
+     * record lets a node taking a client over ask the old owner to let go, and a forward made
+     * under the old routes that reached the old owner's inbox after that request would find no
+     * session there. One record on its way at a time; a failed one is made again by the next poll.
+     */
     private void writeSeen() {
         RedisLink l = link;
         if (l == null || remote.isEmpty()) {
             seenDirty = false;
+            return;
+        }
+        if (seenWriting) {
+            seenAgain = true; // the one on its way is older than what was applied since
             return;
         }
         Map<byte[], byte[]> seen = new HashMap<>();
@@ -550,17 +580,38 @@ public final class RouteTable implements AutoCloseable {
             return;
         }
         seenDirty = false;
+        seenWriting = true;
+        CompletableFuture<Void> flushed;
         try {
-            l.commands().hset(Lua.bytes(NodeKeys.seen(me)), seen).toCompletableFuture()
-                    .orTimeout(replyTimeout.toMillis(), TimeUnit.MILLISECONDS)
-                    .whenCompleteAsync((n, e) -> {
-                        if (e != null) {
-                            seenDirty = true; // the next poll writes it again
-                        }
-                    }, executor);
+            flushed = forwardsFlushed.get().toCompletableFuture();
         } catch (RuntimeException e) {
-            seenDirty = true;
+            flushed = CompletableFuture.failedFuture(e);
         }
+        flushed.thenCompose(v -> l.commands().hset(Lua.bytes(NodeKeys.seen(me)), seen).toCompletableFuture()
+                        .orTimeout(replyTimeout.toMillis(), TimeUnit.MILLISECONDS))
+                .whenCompleteAsync((n, e) -> {
+                    seenWriting = false;
+                    if (e != null) {
+                        seenDirty = true; // the next poll writes it again
+                    } else if (seenAgain) {
+                        seenAgain = false;
+                        writeSeen();
+                    }
+                }, executor);
+    }
+
+    /**
+     * What completes once every forward this node handed over before the call is in Redis
+     * (the cluster's outbox pool: its staging and pipeline); until it does, a route change
+     * applied here is not recorded as seen. Without one (tests of the table alone), at once.
+     */
+    public void forwardsFlushed(java.util.function.Supplier<CompletionStage<Void>> flushed) {
+        this.forwardsFlushed = flushed;
+    }
+
+    /** Routing's side of the routes: held from a match on {@link #tree()} until its forwards are handed over. */
+    public java.util.concurrent.locks.Lock routingLock() {
+        return routing.readLock();
     }
 
     /** Stops writing and listening; what is queued stays unwritten (the node leaves or dies). */
