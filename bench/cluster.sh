@@ -11,6 +11,9 @@
 #   spread N       N nodes (1-3): a subscriber on every node to bench/#, a publisher on every
 #                  node: each message goes to every node, N-1 of them through Redis
 #   local/hop @R   latency at R messages/s per publisher (--rate, default 1000), one hop or none
+# Columns: delivered msg/s (each subscriber's copies from its first delivery to its last, summed),
+# p50/p99 latency per subscriber, and the nodes' CPU (utime + stime from /proc, all nodes of the
+# row, from the publishers' start to the subscribers' end) per copy delivered.
 # Environment: BENCH_JAVA_OPTS (the load tool's JVM), PERCH_SET (extra "key=value ..." for every node).
 set -euo pipefail
 
@@ -102,6 +105,15 @@ start_redis() {
 }
 
 NODE_PORT=()
+NODE_PID=()
+# CPU time (clock ticks) the running nodes have used so far: utime + stime of each.
+nodes_cpu() {
+  local t=0 p
+  for p in "${NODE_PID[@]}"; do
+    [ -r "/proc/$p/stat" ] && t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat")))
+  done
+  echo "$t"
+}
 start_node() { # index (1-3)
   local i=$1 tcp etc="$WORK/etc-$1" pid
   tcp=$(free_port)
@@ -122,11 +134,15 @@ start_node() { # index (1-3)
   STARTED+=("$pid")
   wait_port "$tcp" 300 "$pid" || die "node $i did not start: $(tail -20 "$WORK/node-$i.out")"
   NODE_PORT[$i]=$tcp
-  log "node perch$i: tcp $tcp, pid $pid"
+  # bin/perch execs java; ask the kernel which process owns the port in case it forks.
+  NODE_PID[$i]=$(ss -Hltnp "( sport = :$tcp )" 2>/dev/null | sed -n 's/.*pid=\([0-9]*\).*/\1/p' | head -1)
+  NODE_PID[$i]=${NODE_PID[$i]:-$pid}
+  log "node perch$i: tcp $tcp, pid ${NODE_PID[$i]}"
 }
 
 cluster() { # nodes
   stop_all
+  NODE_PID=()
   start_redis
   local i
   for i in $(seq "$1"); do start_node "$i"; done
@@ -143,6 +159,8 @@ run() { # name "sub-node ..." "pub-node ..." [rate]
     pids+=($!)
   done
   sleep 2
+  local cpu0 count=0
+  cpu0=$(nodes_cpu)
   n=0
   for node in $3; do
     n=$((n + 1))
@@ -151,12 +169,17 @@ run() { # name "sub-node ..." "pub-node ..." [rate]
     pids+=($!)
   done
   wait "${pids[@]}" || true
+  local cpu=$(( $(nodes_cpu) - cpu0 ))
   for f in "$WORK/$file"-sub*.json; do
     total=$(awk -v a="$total" -v b="$(field "$f" deliverRate)" 'BEGIN { printf "%.0f", a + (b == "null" ? 0 : b) }')
+    count=$(awk -v a="$count" -v b="$(field "$f" delivered)" 'BEGIN { printf "%.0f", a + (b == "null" ? 0 : b) }')
     p50="${p50:+$p50/}$(field "$f" latencyP50Ms)"
     p99="${p99:+$p99/}$(field "$f" latencyP99Ms)"
   done
-  printf '| %s | %s | %s | %s |\n' "$name" "$total" "$p50" "$p99" >>"$WORK/table"
+  # The nodes' CPU from the publishers' start to the subscribers' end, per message delivered.
+  local per
+  per=$(awk -v c="$cpu" -v hz="$(getconf CLK_TCK)" -v n="$count" 'BEGIN { if (n > 0) printf "%.1f", c / hz * 1e6 / n; else print "-" }')
+  printf '| %s | %s | %s | %s | %s |\n' "$name" "$total" "$p50" "$p99" "$per" >>"$WORK/table"
 }
 
 log "work dir $WORK; ${SECONDS_PER_RUN}s per run, QoS $QOS"
@@ -175,6 +198,6 @@ stop_all
 echo
 echo "Perch cluster on one redis-server, $(nproc) cores, QoS $QOS, ${SECONDS_PER_RUN}s per run (bench/cluster.sh)"
 echo
-echo "| row | delivered msg/s (all subscribers) | p50 ms (per subscriber) | p99 ms |"
-echo "|---|---|---|---|"
+echo "| row | delivered msg/s (all subscribers) | p50 ms (per subscriber) | p99 ms | node CPU µs per delivery |"
+echo "|---|---|---|---|---|"
 cat "$WORK/table"
