@@ -97,6 +97,9 @@ field() { sed -n "s/.*\"$2\": \([^,}]*\).*/\1/p" "$1"; }
 REDIS_PORT=""
 start_redis() {
   REDIS_PORT=$(free_port)
+  # A fresh data dir per row group: the last group's sessions and inboxes would load (and be
+  # measured) with it, and a large AOF keeps Redis answering LOADING while nodes start.
+  rm -rf "$WORK/redis"
   mkdir -p "$WORK/redis"
   redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --dir "$WORK/redis" --save '' --appendonly yes \
     --appendfsync everysec --daemonize no >"$WORK/redis/out" 2>&1 &

@@ -159,14 +159,9 @@ public final class Membership implements AutoCloseable {
      * instance) already uses this node.name. Blocks the caller up to the connect and reply timeouts.
      */
     public void join() {
-        RedisLink l = link;
-        if (l == null) {
-            l = connector.connect();
-            link = l;
-        }
         List<String> args = new ArrayList<>(List.of(name, instance, String.valueOf(config.nodeTimeout().toMillis())));
         args.addAll(announced);
-        List<Object> r = await(eval(l, MembershipScripts.JOIN, List.of(NodeKeys.NODES, NodeKeys.node(name)), args));
+        List<Object> r = joinScript(args);
         if (((Long) r.get(0)) == 0) {
             throw new IllegalStateException("node.name " + name + " is already used by a running node (heartbeat "
                     + r.get(1) + " ms ago); give each node its own node.name");
@@ -397,6 +392,68 @@ public final class Membership implements AutoCloseable {
 
     private CompletableFuture<List<Object>> eval(RedisLink l, String script, List<String> keys, List<String> args) {
         return Lua.eval(l, script, keys, args, replyTimeout);
+    }
+
+    /** How long a start waits for a Redis that is loading its data or not yet up. */
+    static final java.time.Duration JOIN_WAIT = java.time.Duration.ofSeconds(60);
+
+    /**
+     * Runs the join script, waiting up to {@link #JOIN_WAIT} while Redis is loading its data
+     * set or refuses connections (a Redis restarted with the node, say): those pass, and the
+     * node would otherwise fail to start for nothing. Any other answer ends the wait at once.
+     */
+    private List<Object> joinScript(List<String> args) {
+        long deadline = System.nanoTime() + JOIN_WAIT.toNanos();
+        long pause = 100;
+        boolean logged = false;
+        while (true) {
+            try {
+                RedisLink l = link;
+                if (l == null) {
+                    l = connector.connect();
+                    link = l;
+                }
+                return await(eval(l, MembershipScripts.JOIN, List.of(NodeKeys.NODES, NodeKeys.node(name)), args));
+            } catch (RuntimeException e) {
+                if (!passing(e) || System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(pause) > deadline) {
+                    throw e;
+                }
+                if (!logged) {
+                    logged = true;
+                    log.warn("Cluster: Redis pool {} cannot take node {} yet ({}); waiting up to {} s",
+                            connector.config().name(), name, rootMessage(e), JOIN_WAIT.toSeconds());
+                }
+                try {
+                    Thread.sleep(pause); // a retry's pacing, not a wait for a result
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+                pause = Math.min(1000, pause * 2);
+            }
+        }
+    }
+
+    /** Redis loading its data, or not accepting connections yet: worth waiting for at start. */
+    private static boolean passing(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof io.lettuce.core.RedisLoadingException || t instanceof io.lettuce.core.RedisConnectionException
+                    || t instanceof java.net.ConnectException) {
+                return true;
+            }
+            if (t.getCause() == t) {
+                break;
+            }
+        }
+        return false;
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        return String.valueOf(t.getMessage());
     }
 
     private <T> T await(CompletableFuture<T> f) {

@@ -152,4 +152,18 @@ class MembershipRedisTest {
         await().atMost(Duration.ofSeconds(5)).until(() -> a.instance().equals(rig.redis.cli().hget(NodeKeys.node("a"), "instance")));
         assertThat(rig.redis.cli().hgetall(NodeKeys.node("a"))).containsKeys("version", "started_at", "listeners");
     }
+    /**
+     * A node started while its Redis is down (or still loading its data after a restart) waits
+     * for it and joins, rather than failing to start for a passing state.
+     */
+    @Test
+    void aNodeStartingWhileRedisIsDownJoinsOnceItIsBack() throws Exception {
+        rig.redis.kill();
+        Membership late = rig.member("late");
+        CompletableFuture<Void> joined = CompletableFuture.runAsync(late::join);
+        await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(3)).until(() -> !joined.isDone());
+        rig.redis.restart();
+        joined.get(30, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(rig.redis.cli().zscore(NodeKeys.NODES, "late")).isNotNull();
+    }
 }
