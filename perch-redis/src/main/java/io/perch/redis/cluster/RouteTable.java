@@ -40,8 +40,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * Remote side: {@link #tree()} holds the other nodes' routes, subscribers being node names.
  * Hints on {@link NodeKeys#HINTS} make it fresh quickly; the poll on every membership tick
  * (HGETALL of the versions; a node whose version differs is read again) makes it correct
- * when a hint is lost. After applying a node's routes this node records the version in
- * {@link NodeKeys#seen}, which {@link #seenByAll} reads.
+ * when a hint is lost. After applying a node's routes (under the write lock routing's read
+ * lock keeps out) this node records the version in {@link NodeKeys#seen}, which
+ * {@link #seenByAll} reads, once what it forwarded before is in Redis.
  * <p>
  * Threads: the broker calls {@link #added}/{@link #removed} (a short synchronized queue). The
  * executor, which must run one task at a time (a single-thread scheduler), owns everything
