@@ -119,7 +119,7 @@ class BackendsApiTest {
         assertThat(redisBackend().at("/pools/0/since").asLong()).isGreaterThanOrEqualTo(down.path("since").asLong());
     }
     /**
-     * Two rules that run the same function (EMQ X configs often have several on_message_publish
+     * Two rules that run the same function (an EMQ X config may have several on_message_publish
      * rules for different topics) each show their own counts and rate, not the function's.
      */
     @Test
