@@ -21,7 +21,9 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -66,14 +68,21 @@ class BackendsApiTest {
         throw new AssertionError("no redis backend in " + r.body());
     }
 
-    @Test
-    void poolsRulesAndInfoFollowRedisGoingAndComing() throws Exception {
+    /** The dashboard, a real redis-server, and the Redis backend on it with these rule lines. */
+    private void startBackend(String... rules) throws Exception {
         dash = DashboardFixture.start(tmp, PASSWORD);
         redis = TestRedis.start();
         backend = new RedisBackendPlugin();
-        backend.configure(ConfFile.lines("backend.redis.pool1.server = " + redis.server(), "backend.redis.embedded = off",
-                "backend.redis.hook.client.connected.1 = {\"action\": {\"function\": \"on_client_connected\"}, \"pool\": \"pool1\"}"));
+        List<String> lines = new ArrayList<>(List.of("backend.redis.pool1.server = " + redis.server(),
+                "backend.redis.embedded = off"));
+        lines.addAll(List.of(rules));
+        backend.configure(ConfFile.lines(lines.toArray(String[]::new)));
         backend.start(new PluginContext(dash.broker.broker().service(), dash.registry, tmp, tmp));
+    }
+
+    @Test
+    void poolsRulesAndInfoFollowRedisGoingAndComing() throws Exception {
+        startBackend("backend.redis.hook.client.connected.1 = {\"action\": {\"function\": \"on_client_connected\"}, \"pool\": \"pool1\"}");
 
         await().atMost(Duration.ofSeconds(30)).until(() -> redisBackend().at("/pools/0/server/redis_version").isTextual());
         JsonNode up = redisBackend();
@@ -124,13 +133,8 @@ class BackendsApiTest {
      */
     @Test
     void twoRulesRunningOneFunctionCountTheirOwnOperations() throws Exception {
-        dash = DashboardFixture.start(tmp, PASSWORD);
-        redis = TestRedis.start();
-        backend = new RedisBackendPlugin();
-        backend.configure(ConfFile.lines("backend.redis.pool1.server = " + redis.server(), "backend.redis.embedded = off",
-                "backend.redis.hook.message.publish.1 = {\"topic\": \"a/#\", \"action\": {\"function\": \"on_message_publish\"}, \"pool\": \"pool1\"}",
-                "backend.redis.hook.message.publish.2 = {\"topic\": \"b/#\", \"action\": {\"function\": \"on_message_publish\"}, \"pool\": \"pool1\"}"));
-        backend.start(new PluginContext(dash.broker.broker().service(), dash.registry, tmp, tmp));
+        startBackend("backend.redis.hook.message.publish.1 = {\"topic\": \"a/#\", \"action\": {\"function\": \"on_message_publish\"}, \"pool\": \"pool1\"}",
+                "backend.redis.hook.message.publish.2 = {\"topic\": \"b/#\", \"action\": {\"function\": \"on_message_publish\"}, \"pool\": \"pool1\"}");
         await().atMost(Duration.ofSeconds(30)).until(() -> redisBackend().at("/pools/0/state").asText().equals("up"));
 
         MqttClient c = dash.track(new MqttClient(dash.broker.tcpUri(), "rules-publisher", new MemoryPersistence()));

@@ -421,7 +421,7 @@ public final class Membership implements AutoCloseable {
                 if (!logged) {
                     logged = true;
                     log.warn("Cluster: Redis pool {} cannot take node {} yet ({}); waiting up to {} s",
-                            connector.config().name(), name, rootMessage(e), JOIN_WAIT.toSeconds());
+                            connector.config().name(), name, e.getMessage(), JOIN_WAIT.toSeconds());
                 }
                 try {
                     Thread.sleep(pause); // a retry's pacing, not a wait for a result
@@ -441,19 +441,8 @@ public final class Membership implements AutoCloseable {
                     || t instanceof java.net.ConnectException) {
                 return true;
             }
-            if (t.getCause() == t) {
-                break;
-            }
         }
         return false;
-    }
-
-    private static String rootMessage(Throwable e) {
-        Throwable t = e;
-        while (t.getCause() != null && t.getCause() != t) {
-            t = t.getCause();
-        }
-        return String.valueOf(t.getMessage());
     }
 
     private <T> T await(CompletableFuture<T> f) {
