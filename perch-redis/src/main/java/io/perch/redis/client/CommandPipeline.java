@@ -34,8 +34,12 @@ import java.util.function.Supplier;
  * ({@link RedisOp#durableWrite}) ends with {@code WAIT} or {@code WAITAOF} in the same flush, and
  * those writes complete only after its reply (see {@link DurabilityBarrier}).
  * <p>
+ * Results complete in submission order ({@link CompletionOrder}), even when a write goes back to
+ * be sent again while later ones were answered; only a read failing because Redis is unreachable
+ * (or an op left at close) completes ahead of its turn.
+ * <p>
  * Threads: any thread submits and reads the gauges; one worker thread ({@code perch-redis-<pool>})
- * talks to Redis and completes every op's result.
+ * talks to Redis and completes every op's result (the closing thread fails what is left).
  */
 public final class CommandPipeline implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(CommandPipeline.class);
@@ -50,6 +54,10 @@ public final class CommandPipeline implements AutoCloseable {
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
     private final ArrayDeque<RedisOp> queue = new ArrayDeque<>();
+    /** The next op's {@link RedisOp#seq}; under {@link #lock}. */
+    private long queuedTotal;
+    /** Completes ops in queue order whatever order Redis's answers are sorted in. */
+    private final CompletionOrder order = new CompletionOrder();
     private final Counter dropped;
     /** Round trip of one pipelined batch: what "Redis command latency" means for this backend. */
     private final io.micrometer.core.instrument.Timer latency;
@@ -238,6 +246,7 @@ public final class CommandPipeline implements AutoCloseable {
                 }
                 fail(op, new IllegalStateException("backlog full"));
             } else {
+                op.seq = queuedTotal++;
                 queue.addLast(op);
                 if (op.write) {
                     writesQueued++;
@@ -250,25 +259,20 @@ public final class CommandPipeline implements AutoCloseable {
         return op.result;
     }
 
+    /** Fails an op that was never queued. */
     private void fail(RedisOp op, Throwable t) {
         count(op, false);
         op.result.completeExceptionally(t);
-        releaseHeld(op);
     }
 
     /**
-     * Completions held back behind an op that went back to be retried (its connection was lost
-     * while later ops of its batch were answered): results complete in submission order, which
-     * publishers' acknowledgements rely on. Written by the pipeline thread; an op is completed
-     * by that thread, or by {@link #close} through {@link #fail}.
+     * Fails queued ops at once, ahead of their turn (reads that must not wait for a reconnect,
+     * or what is left at close), letting the ops queued after them complete in their turn.
+     * Never under {@link #lock}: completions run callbacks.
      */
-    private final java.util.Map<RedisOp, List<Runnable>> heldBehind = new java.util.concurrent.ConcurrentHashMap<>();
-
-    /** Runs what waited for {@code op}'s completion, now that its callbacks have run. */
-    private void releaseHeld(RedisOp op) {
-        List<Runnable> held = heldBehind.remove(op);
-        if (held != null) {
-            held.forEach(Runnable::run);
+    private void failNow(List<RedisOp> ops, String why) {
+        for (RedisOp op : ops) {
+            order.skip(op.seq, () -> fail(op, new IllegalStateException(why)));
         }
     }
 
@@ -308,6 +312,10 @@ public final class CommandPipeline implements AutoCloseable {
         putBack(List.of(), true);
     }
 
+    private String unreachable() {
+        return "Redis pool " + pool + " is unreachable";
+    }
+
     /** Waits for work; null when closing and nothing is left (or the close deadline passed). */
     private List<RedisOp> take() {
         lock.lock();
@@ -330,28 +338,21 @@ public final class CommandPipeline implements AutoCloseable {
 
     /** Returns ops to the head of the queue in their order; reads are failed instead when Redis is down. */
     private void putBack(List<RedisOp> ops, boolean failReads) {
+        List<RedisOp> failed = new ArrayList<>();
         lock.lock();
         try {
             for (int i = ops.size() - 1; i >= 0; i--) {
-                RedisOp op = ops.get(i);
-                if (!op.write && failReads) {
-                    fail(op, new IllegalStateException("Redis pool " + pool + " is unreachable"));
-                } else {
-                    queue.addFirst(op);
-                }
+                queue.addFirst(ops.get(i));
+            }
+            if (failReads) {
+                // Reads queued while we were up must not wait for a reconnect either.
+                queue.removeIf(o -> !o.write && failed.add(o));
             }
             writesQueued = (int) queue.stream().filter(o -> o.write).count();
-            // Reads queued while we were up must not wait for a reconnect either.
-            queue.removeIf(o -> {
-                if (!o.write && failReads) {
-                    fail(o, new IllegalStateException("Redis pool " + pool + " is unreachable"));
-                    return true;
-                }
-                return false;
-            });
         } finally {
             lock.unlock();
         }
+        failNow(failed, unreachable());
     }
 
     /** Sleeps; true when the pipeline is closing (and should give up on a Redis that is gone). */
@@ -387,56 +388,39 @@ public final class CommandPipeline implements AutoCloseable {
     /** Sends a batch and waits for it; returns the ops to retry (connection lost), in order. */
     private List<RedisOp> execute(List<RedisOp> batch) {
         lostRead = false;
+        // Ops going back to the queue, in submission order: lost writes and those of a refused script.
         List<RedisOp> retry = new ArrayList<>();
-        List<RedisOp> unscripted = new ArrayList<>();
+        List<RedisOp> lostReads = new ArrayList<>();
+        String unscripted = null;
         long started = System.nanoTime();
         List<BatchExchange.Outcome> outcomes = BatchExchange.run(redis.link(), batch, replyTimeout, redis.scripts(),
                 redis.durability(), redis.durabilityRefused());
         latency.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
         noteDurability(outcomes);
-        List<Runnable> held = new ArrayList<>();
         for (BatchExchange.Outcome o : outcomes) {
             RedisOp op = o.op();
             if (o.kind() == BatchExchange.Kind.UNSCRIPTED) {
-                unscripted.add(op);
-                continue;
-            }
-            if (o.kind() == BatchExchange.Kind.LOST && (op.write || !retry.isEmpty())) {
+                unscripted = String.valueOf(o.error());
                 retry.add(op);
-                continue;
-            }
-            Runnable complete;
-            if (o.kind() == BatchExchange.Kind.NOT_DURABLE) {
-                notDurable.increment();
-                complete = () -> done(op, o.replies(), o.error());
+            } else if (o.kind() == BatchExchange.Kind.LOST && op.write) {
+                retry.add(op);
             } else if (o.kind() == BatchExchange.Kind.LOST) {
                 lostRead = true;
-                complete = () -> fail(op, new IllegalStateException("Redis pool " + pool + " is unreachable"));
+                lostReads.add(op);
             } else {
-                complete = () -> done(op, o.replies(), o.error());
-            }
-            // An op answered after one that goes back for a retry completes after that one does.
-            if (retry.isEmpty()) {
-                complete.run();
-            } else {
-                held.add(complete);
+                if (o.kind() == BatchExchange.Kind.NOT_DURABLE) {
+                    notDurable.increment();
+                }
+                // Waits in the order for any op before it that goes back to be retried.
+                order.complete(op.seq, () -> done(op, o.replies(), o.error()));
             }
         }
-        if (!held.isEmpty()) {
-            heldBehind.merge(retry.get(retry.size() - 1), held, (a, b) -> {
-                List<Runnable> both = new ArrayList<>(a);
-                both.addAll(b);
-                return both;
-            });
-        }
-        if (!unscripted.isEmpty()) {
-            // Nothing of a refused script ran: its writes go again, as plain commands, first.
+        failNow(lostReads, unreachable());
+        if (unscripted != null) {
+            // Nothing of a refused script ran: its writes go again, as plain commands, in their place.
             redis.noScripts();
-            log.warn("Redis pool {} refused a script ({}); writing command by command from now on",
-                    pool, outcomes.stream().filter(o -> o.kind() == BatchExchange.Kind.UNSCRIPTED)
-                            .map(o -> String.valueOf(o.error())).findFirst().orElse("?"));
-            unscripted.addAll(retry);
-            putBack(unscripted, false);
+            log.warn("Redis pool {} refused a script ({}); writing command by command from now on", pool, unscripted);
+            putBack(retry, false);
             return List.of();
         }
         return retry;
@@ -496,7 +480,6 @@ public final class CommandPipeline implements AutoCloseable {
             count(op, true);
             op.result.complete(replies);
         }
-        releaseHeld(op);
     }
 
     /**
@@ -523,20 +506,20 @@ public final class CommandPipeline implements AutoCloseable {
         }
         worker.interrupt();
         redis.stopChecking();
+        List<RedisOp> left;
         lock.lock();
         try {
-            int lost = 0;
-            for (RedisOp op; (op = queue.pollFirst()) != null; ) {
-                lost += op.write ? 1 : 0;
-                fail(op, new IllegalStateException("pool " + pool + " stopped"));
-            }
-            if (lost > 0) {
-                log.warn("Redis pool {} stopped with {} writes that never reached Redis", pool, lost);
-            }
+            left = new ArrayList<>(queue);
+            queue.clear();
             writesQueued = 0;
         } finally {
             lock.unlock();
         }
+        long lost = left.stream().filter(o -> o.write).count();
+        if (lost > 0) {
+            log.warn("Redis pool {} stopped with {} writes that never reached Redis", pool, lost);
+        }
+        failNow(left, "pool " + pool + " stopped");
         try {
             worker.join(1000);
         } catch (InterruptedException e) {

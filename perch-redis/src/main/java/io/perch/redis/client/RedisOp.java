@@ -18,6 +18,8 @@ public final class RedisOp {
     /** The hook rule this op runs for ({@code <hook point>.<n>}), counted per rule too; null for none. */
     String rule;
     final CompletableFuture<List<Object>> result = new CompletableFuture<>();
+    /** Its place in its pipeline's queue order, for {@link CompletionOrder}; -1 until queued. Set under the pipeline's lock. */
+    long seq = -1;
 
     private RedisOp(String function, boolean write, boolean durable, List<RedisCall> calls) {
         this.function = function;

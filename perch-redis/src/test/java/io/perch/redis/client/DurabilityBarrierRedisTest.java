@@ -178,6 +178,9 @@ class DurabilityBarrierRedisTest {
         ops.subList(0, 150).forEach(rig.pipeline::submit);
         rig.pipeline.start();
         ops.subList(150, 300).forEach(rig.pipeline::submit);
+        // Polled, not joined: a thread blocked in join() may run the callbacks of the future it
+        // waits for itself, late, and the list would show its order rather than the pipeline's.
+        await().atMost(Duration.ofSeconds(30)).until(() -> ops.stream().allMatch(op -> op.result().isDone()));
         ops.forEach(DurabilityBarrierRedisTest::join);
         assertThat(completed).containsExactlyElementsOf(IntStream.range(0, 300).boxed().toList());
         assertThat(replica.cli().llen("o:list")).isEqualTo(75);
