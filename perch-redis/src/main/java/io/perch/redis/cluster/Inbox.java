@@ -32,7 +32,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.function.Predicate;
+import java.util.function.Function;
 
 import static io.perch.redis.codec.Keys.str;
 
@@ -82,7 +82,7 @@ public final class Inbox implements AutoCloseable {
     private final String me;
     private final PoolConnector connector;
     private final Outbox outbox;
-    private final Predicate<String> alive;
+    private final Function<String, CompletionStage<Boolean>> alive;
     private final Duration takeoverTimeout;
     private final Executor drainer;
     private final Map<String, CompletableFuture<Void>> releases = new ConcurrentHashMap<>();
@@ -93,12 +93,13 @@ public final class Inbox implements AutoCloseable {
     private Thread reader;
 
     /**
-     * @param alive           whether a node is alive now (membership's view)
+     * @param alive           whether a node is alive ({@link Membership#alive})
      * @param takeoverTimeout how long a release may take, here and at the other end
      * @param drainer         where {@link #drainDeadNode} runs (it blocks while it reads)
      * @param registry        where the counters and the lag gauge go; null for none
      */
-    public Inbox(String me, PoolConnector connector, Outbox outbox, Predicate<String> alive, Duration takeoverTimeout,
+    public Inbox(String me, PoolConnector connector, Outbox outbox, Function<String, CompletionStage<Boolean>> alive,
+                 Duration takeoverTimeout,
                  Executor drainer, MeterRegistry registry) {
         this.me = me;
         this.connector = connector;
@@ -136,9 +137,13 @@ public final class Inbox implements AutoCloseable {
      * sent (the fence protects the session from the old owner's writes either way).
      */
     public CompletionStage<Void> requestRelease(String node, String clientId) {
-        if (node == null || node.equals(me) || !alive.test(node)) {
+        if (node == null || node.equals(me)) {
             return CompletableFuture.completedFuture(null);
         }
+        return alive.apply(node).thenCompose(live -> live ? ask(node, clientId) : CompletableFuture.completedFuture(null));
+    }
+
+    private CompletionStage<Void> ask(String node, String clientId) {
         String id = UUID.randomUUID().toString();
         CompletableFuture<Void> answered = new CompletableFuture<>();
         releases.put(id, answered);

@@ -188,6 +188,32 @@ public final class Membership implements AutoCloseable {
         return out;
     }
 
+    /**
+     * Whether {@code node} is alive: as of the last tick when it was listed then; else read
+     * from Redis now, since it may have joined after that tick (its heartbeat within
+     * node_timeout of Redis's clock then). Never blocks; a failed read says alive, so that
+     * the caller asks the node rather than pass over one that lives.
+     */
+    public CompletionStage<Boolean> alive(String node) {
+        for (NodeInfo n : nodes) {
+            if (n.name().equals(node)) {
+                return CompletableFuture.completedFuture(n.alive());
+            }
+        }
+        RedisLink l = link;
+        if (l == null) {
+            return CompletableFuture.completedFuture(true);
+        }
+        try {
+            return l.commands().zscore(Lua.bytes(NodeKeys.NODES), Lua.bytes(node)).toCompletableFuture()
+                    .orTimeout(config.heartbeatInterval().toMillis(), TimeUnit.MILLISECONDS)
+                    .handle((score, e) -> e != null
+                            || score != null && lastServerNow - score.longValue() <= config.nodeTimeout().toMillis());
+        } catch (RuntimeException e) {
+            return CompletableFuture.completedFuture(true); // REJECT_COMMANDS while disconnected
+        }
+    }
+
     /** Redis's clock (epoch ms) at the last successful tick. */
     public long serverNow() {
         return lastServerNow;

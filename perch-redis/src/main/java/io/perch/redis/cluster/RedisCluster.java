@@ -97,7 +97,7 @@ public final class RedisCluster implements Cluster {
         ownership = new Ownership(nodeName, pool);
         sessions.fencing(ownership::epochOf, registry);
         sessions.restoreOwned(ownership);
-        inbox = new Inbox(nodeName, connector, outbox, n -> membership.liveOthers().contains(n), config.takeoverTimeout(),
+        inbox = new Inbox(nodeName, connector, outbox, membership::alive, config.takeoverTimeout(),
                 drainer, registry);
         membership.addListener(this::takeOverDeadNode);
         Rpc calls = new Rpc(connector, nodeName, config.rpcTimeout());

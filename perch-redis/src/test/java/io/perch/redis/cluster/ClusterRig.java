@@ -52,7 +52,11 @@ final class ClusterRig implements AutoCloseable {
     }
 
     Membership member(String name) {
-        return keep(new Membership(connector(), name, FAST, java.util.Map.of("listeners", "mqtt:tcp:1883"),
+        return member(name, FAST);
+    }
+
+    Membership member(String name, ClusterConfig config) {
+        return keep(new Membership(connector(), name, config, java.util.Map.of("listeners", "mqtt:tcp:1883"),
                 executor(name), registry));
     }
 

@@ -47,7 +47,8 @@ class InboxRedisTest {
     }
 
     private Inbox inbox(String node, Duration takeoverTimeout) {
-        Inbox i = new Inbox(node, rig.connector, outbox, n -> !dead.contains(n), takeoverTimeout, drainer, rig.registry);
+        Inbox i = new Inbox(node, rig.connector, outbox, n -> CompletableFuture.completedFuture(!dead.contains(n)),
+                takeoverTimeout, drainer, rig.registry);
         inboxes.add(i);
         return i;
     }

@@ -1,6 +1,7 @@
 package io.perch.redis.cluster;
 
 import io.perch.broker.cluster.NodeInfo;
+import io.perch.redis.config.ClusterConfig;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -41,6 +42,29 @@ class MembershipRedisTest {
         // the score is Redis's clock in ms
         long redisNow = Long.parseLong(rig.redis.cli().time().get(0)) * 1000;
         assertThat(self.heartbeatAt()).isBetween(redisNow - 5000, redisNow + 5000);
+    }
+
+    /**
+     * A node that joined after another's last tick is alive to it all the same (read from
+     * Redis then), so that a takeover asks it to let its client go; a node never listed, or
+     * listed with a heartbeat older than node_timeout, is not.
+     */
+    @Test
+    void aNodeThatJoinedSinceTheLastTickIsAliveAndOneNeverListedIsNot() {
+        ClusterConfig slow = new ClusterConfig(true, "pool1", Duration.ofSeconds(100), Duration.ofSeconds(30), 1000,
+                Duration.ofSeconds(2), Duration.ofSeconds(1));
+        Membership a = rig.member("a", slow);
+        a.join();
+        await().atMost(Duration.ofSeconds(5)).until(() -> a.nodes().size() == 1);
+        Membership b = rig.member("b");
+        b.join();
+        rig.redis.cli().zadd(NodeKeys.NODES, 1.0, "long-silent");
+
+        assertThat(a.nodes()).extracting(NodeInfo::name).as("the last tick's view").containsExactly("a");
+        assertThat(a.alive("b")).succeedsWithin(Duration.ofSeconds(5)).isEqualTo(true);
+        assertThat(a.alive("never-was")).succeedsWithin(Duration.ofSeconds(5)).isEqualTo(false);
+        assertThat(a.alive("long-silent")).succeedsWithin(Duration.ofSeconds(5)).isEqualTo(false);
+        assertThat(a.alive("a")).succeedsWithin(Duration.ofSeconds(5)).isEqualTo(true);
     }
 
     @Test

@@ -61,8 +61,7 @@ class ClusterProcessTest {
     private void startCluster(int n, String... extra) throws Exception {
         redis = RedisServerProcess.start();
         for (int i = 1; i <= n; i++) {
-            List<String> lines = new ArrayList<>(List.of(extra));
-            lines.addAll(List.of(
+            List<String> lines = new ArrayList<>(List.of(
                     // Unbounded session queues: a full queue drops acknowledged messages by design
                     // (counted), which would hide what a node's death costs.
                     "zone.external.max_mqueue_len = 0",
@@ -75,6 +74,7 @@ class ClusterProcessTest {
                     "cluster.enable = on",
                     "cluster.node_timeout = 4s",
                     "cluster.heartbeat_interval = 1s"));
+            lines.addAll(List.of(extra)); // after the defaults above: a later line wins
             nodes.add(BrokerProcess.start(dir.resolve("node" + i), "perch" + i + "@127.0.0.1", lines));
         }
         // Every node has heard of every other one before the clients come.
@@ -326,6 +326,28 @@ class ClusterProcessTest {
                 assertThat(RespProbe.command(redis.port(), "HGET", "perch:owner:{" + id + "}", "node")).isEqualTo(connectedOn.get(0));
             });
         }
+    }
+
+    /**
+     * A node asks the owner of a client id to let it go even when the owner joined after the
+     * node's last look at the node list. Heartbeats are 20 s apart here, so node 1 has not seen
+     * node 2 when the client comes: it used to take the client over without asking, and the
+     * client stayed connected on both nodes.
+     */
+    @Test
+    void anOwnerThatJoinedSinceTheNodesLastLookIsStillAskedToLetGo() throws Exception {
+        startCluster(2, "cluster.heartbeat_interval = 20s", "cluster.node_timeout = 61s");
+        String id = "late-owner";
+        MqttClient first = client(nodes.get(1), id, false, new CopyOnWriteArrayList<>());
+        client(nodes.get(0), id, false, new CopyOnWriteArrayList<>());
+        ApiClient api = new ApiClient(nodes.get(0));
+        await().atMost(WITHIN).untilAsserted(() -> {
+            assertThat(api.connectedOn(id)).as("nodes where client " + id + " is connected")
+                    .containsExactly("perch1@127.0.0.1");
+            assertThat(first.isConnected()).as("the first connection, on node 2").isFalse();
+        });
+        assertThat(RespProbe.command(redis.port(), "HGET", "perch:owner:{" + id + "}", "node"))
+                .isEqualTo("perch1@127.0.0.1");
     }
 
     /**
