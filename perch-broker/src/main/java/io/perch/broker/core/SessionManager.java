@@ -329,12 +329,35 @@ public final class SessionManager {
                 // whether its session lives on (resumed) or ended (clean start): its will depends on it.
                 old.disconnect(SessionConnection.Close.TAKEN_OVER);
             }
+            if (!result.refused()) {
+                result.session().openedFor(info); // a CONNECT between here and its attach takes it from this one
+            }
         }
         if (result.refused()) {
             return result;
         }
         hooks.fire(result.present() ? HookPoints.SESSION_RESUMED : HookPoints.SESSION_CREATED, new SessionEvent(info, null));
         return result;
+    }
+
+    /**
+     * Binds the connection of the CONNECT that {@code s} was opened for ({@link #open}), after
+     * {@code connack} (which sends the CONNACK) has run: both under the client id's stripe, like
+     * open and {@link #release}, so that a session let go between open and attach is seen here.
+     * False, with nothing done, when the session is no longer this CONNECT's: another node took
+     * the client over, a later CONNECT took the session, or it was kicked. Without this check the
+     * connection would be bound to a session nobody else holds (routed to by no one, its will
+     * sent when it closes) while the client counts itself connected.
+     */
+    public boolean attach(Session s, SessionConnection conn, ClientInfo info, Runnable connack) {
+        synchronized (stripe(s.clientId())) {
+            if (store.get(s.clientId()) != s || !s.takeOpening(info)) {
+                return false;
+            }
+            connack.run();
+            s.attach(conn, info);
+            return true;
+        }
     }
 
     /**

@@ -412,10 +412,19 @@ final class ConnectFlow {
     }
 
     private void connected(SessionManager.Opened opened, byte[] authResponse) {
+        MqttMessage connack = c.helper.connack(ReasonCodes.SUCCESS, opened.present(), connackProperties(authResponse));
+        boolean bound = c.core.sessions.attach(opened.session(), c, c.client, () -> {
+            c.session = opened.session();
+            c.state = State.CONNECTED;
+            c.send(connack); // before what the session resends on attach
+        });
+        if (!bound) {
+            // Let go between open and here: another node took the client over, or a later CONNECT
+            // took the session. The connection that took it is the client's now.
+            refuse(ReasonCodes.SERVER_BUSY, "client id taken over meanwhile");
+            return;
+        }
         c.core.hooks.fire(HookPoints.CLIENT_CONNACK, new ConnackEvent(c.client, ReasonCodes.SUCCESS));
-        c.session = opened.session();
-        c.state = State.CONNECTED;
-        c.send(c.helper.connack(ReasonCodes.SUCCESS, opened.present(), connackProperties(authResponse)));
         ChannelHandlerContext ctx = c.ctx;
         int ka = c.client.keepAlive();
         if (ka > 0) {
@@ -423,7 +432,6 @@ final class ConnectFlow {
             ctx.pipeline().addFirst("keepalive", new IdleStateHandler(timeoutMs, 0, 0, TimeUnit.MILLISECONDS));
         }
         c.startTicker();
-        c.session.attach(c, c.client);
         c.session.will(c, c.will == null ? null : c.will.message(), c.will == null ? 0 : c.will.delaySeconds());
         c.core.hooks.fire(HookPoints.CLIENT_CONNECTED, new ClientEvent(c.client, opened.present()));
         log.info("client {} connected from {}:{} over {} (MQTT {}, clean={}, keepalive={}, session present={})",

@@ -71,6 +71,11 @@ public final class Session {
     private Runnable pendingWill;
     private ScheduledFuture<?> willTask;
     private boolean ended;
+    /**
+     * The CONNECT (its client info) this session was last opened for and not yet bound to;
+     * written and read under the session manager's stripe lock of the client id.
+     */
+    private ClientInfo openedFor;
     /** Live messages held back behind stored backlogs being paged in; null while none is. */
     private BacklogHold hold;
     /** The last inbox entry accepted per inbox (cluster): a forward read again is not taken twice. */
@@ -332,6 +337,23 @@ public final class Session {
     }
 
     // ---- life cycle ---------------------------------------------------------------------
+
+    /** Records the CONNECT this session was just opened for; the caller holds the client id's stripe lock. */
+    public void openedFor(ClientInfo info) {
+        openedFor = info;
+    }
+
+    /**
+     * True when the session was last opened for {@code info}'s CONNECT, which is about to bind
+     * (the record is cleared). The caller holds the client id's stripe lock.
+     */
+    public boolean takeOpening(ClientInfo info) {
+        if (openedFor != info) {
+            return false;
+        }
+        openedFor = null;
+        return true;
+    }
 
     /**
      * Binds a new connection and resends what the client had not acknowledged (DUP set for
