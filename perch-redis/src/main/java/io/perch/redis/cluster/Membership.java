@@ -214,6 +214,38 @@ public final class Membership implements AutoCloseable {
         }
     }
 
+    /**
+     * As {@link #liveOthers()}, read from Redis now: a node that joined since the last tick is
+     * in it. The last tick's view when the read fails. Never blocks.
+     */
+    public CompletionStage<List<String>> liveOthersNow() {
+        RedisLink l = link;
+        if (l == null) {
+            return CompletableFuture.completedFuture(liveOthers());
+        }
+        try {
+            long since = lastServerNow - config.nodeTimeout().toMillis();
+            return l.commands().zrangebyscore(Lua.bytes(NodeKeys.NODES),
+                            io.lettuce.core.Range.create((double) since, Double.POSITIVE_INFINITY))
+                    .toCompletableFuture().orTimeout(config.heartbeatInterval().toMillis(), TimeUnit.MILLISECONDS)
+                    .handle((names, e) -> {
+                        if (e != null) {
+                            return liveOthers();
+                        }
+                        List<String> out = new ArrayList<>();
+                        for (byte[] n : names) {
+                            String node = Lua.str(n);
+                            if (!node.equals(name)) {
+                                out.add(node);
+                            }
+                        }
+                        return out;
+                    });
+        } catch (RuntimeException e) {
+            return CompletableFuture.completedFuture(liveOthers()); // REJECT_COMMANDS while disconnected
+        }
+    }
+
     /** Redis's clock (epoch ms) at the last successful tick. */
     public long serverNow() {
         return lastServerNow;

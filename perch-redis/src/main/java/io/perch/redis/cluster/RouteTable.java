@@ -237,7 +237,7 @@ public final class RouteTable implements AutoCloseable {
     }
 
     /**
-     * Completes once every live node other than this one (per {@link Membership#liveOthers()})
+     * Completes once every live node other than this one (per {@link Membership#liveOthersNow()})
      * has recorded in its {@link NodeKeys#seen} hash that it applied this node's routes at
      * {@code version} or later; or when {@code timeout} passes, then normally all the same
      * (logged at debug, counted in {@code perch.cluster.routes.seen_timeouts}). Polls Redis on the
@@ -251,7 +251,15 @@ public final class RouteTable implements AutoCloseable {
     }
 
     private void checkSeen(long version, long deadline, CompletableFuture<Void> f) {
-        List<String> others = membership.liveOthers();
+        if (version <= 0) {
+            f.complete(null);
+            return;
+        }
+        // Read now, not the last tick's view: a node that joined since must have seen them too.
+        membership.liveOthersNow().whenCompleteAsync((others, e) -> checkSeen(others, version, deadline, f), executor);
+    }
+
+    private void checkSeen(List<String> others, long version, long deadline, CompletableFuture<Void> f) {
         RedisLink l = link;
         if (version <= 0 || others.isEmpty()) {
             f.complete(null);

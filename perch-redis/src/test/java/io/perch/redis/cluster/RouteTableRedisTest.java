@@ -28,8 +28,12 @@ class RouteTableRedisTest {
     }
 
     private Node node(String name) {
+        return node(name, ClusterRig.FAST);
+    }
+
+    private Node node(String name, io.perch.redis.config.ClusterConfig config) {
         var executor = rig.executor(name);
-        Membership m = rig.keep(new Membership(rig.connector(), name, ClusterRig.FAST, java.util.Map.of(), executor,
+        Membership m = rig.keep(new Membership(rig.connector(), name, config, java.util.Map.of(), executor,
                 rig.registry));
         RouteTable r = rig.keep(new RouteTable(rig.connector(), m, executor, rig.registry));
         m.join();
@@ -194,6 +198,33 @@ class RouteTableRedisTest {
         forwards.complete(null);
         await().atMost(Duration.ofSeconds(5)).until(() ->
                 Long.parseLong(rig.redis.cli().hget(NodeKeys.seen("b"), "a")) == version);
+    }
+
+    /**
+     * A node that joined after this node's last heartbeat tick is waited for too: it could
+     * route a message for the new routes elsewhere (before, only the last tick's view was).
+     */
+    @Test
+    void routesSeenWaitsForANodeThatJoinedSinceTheLastTick() throws Exception {
+        io.perch.redis.config.ClusterConfig slow = new io.perch.redis.config.ClusterConfig(true, "pool1",
+                Duration.ofSeconds(100), Duration.ofSeconds(30), 1000, Duration.ofSeconds(2), Duration.ofSeconds(1));
+        Node a = node("a", slow);
+        await().atMost(Duration.ofSeconds(5)).until(() -> a.membership().nodes().size() == 1);
+        Node b = node("b");
+        java.util.concurrent.CompletableFuture<Void> forwards = new java.util.concurrent.CompletableFuture<>();
+        b.routes().forwardsFlushed(() -> forwards); // b applies a's routes, and records it only once this completes
+        assertThat(a.membership().liveOthers()).as("the last tick's view").isEmpty();
+
+        a.routes().added("joined/#");
+        java.util.concurrent.CompletableFuture<Void> seen = a.routes().routesSeen(Duration.ofSeconds(20))
+                .toCompletableFuture();
+        await().atMost(Duration.ofSeconds(5)).until(() -> matches(b.routes().tree(), "joined/x").contains("a"));
+        await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(3)).until(() -> !seen.isDone());
+        forwards.complete(null);
+
+        seen.get(10, TimeUnit.SECONDS);
+        assertThat(Long.parseLong(rig.redis.cli().hget(NodeKeys.seen("b"), "a"))).isEqualTo(a.routes().localVersion());
+        assertThat(rig.registry.get("perch.cluster.routes.seen_timeouts").counter().count()).isZero();
     }
 
     /** A route change waits for routing that matched the routes before it to hand its forwards over. */
