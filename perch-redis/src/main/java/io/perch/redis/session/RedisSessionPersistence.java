@@ -239,6 +239,7 @@ public final class RedisSessionPersistence implements SessionPersistence {
         List<RedisCall> marks = new ArrayList<>(0);
         boolean cluster = p.isCluster();
         RefCounts refs = new RefCounts();
+        WriteMemo memo = writes.memo();
         for (WriteStaging.Staged s : batches) {
             if (s.rule != null) {
                 calls.addAll(s.rule);
@@ -248,7 +249,7 @@ public final class RedisSessionPersistence implements SessionPersistence {
             long epoch = client == null ? -1 : epochs.applyAsLong(client);
             SessionWrites.Writes w;
             try {
-                w = writes.translate(s.changes, epoch >= 0 ? new java.util.HashSet<>() : bodies);
+                w = writes.translate(s.changes, epoch >= 0 ? new java.util.HashSet<>() : bodies, memo);
             } catch (RuntimeException e) {
                 // That batch fails alone (its publisher is refused, not acknowledged); the other
                 // sessions' batches of this write go on. A bug, so it is logged in full.

@@ -79,15 +79,22 @@ final class SessionWrites {
     }
 
     Writes translate(List<Change> batch) {
-        return translate(batch, new java.util.HashSet<>());
+        return translate(batch, new java.util.HashSet<>(), memo());
+    }
+
+    /** A memo for the batches of one write ({@link WriteMemo}). */
+    WriteMemo memo() {
+        return new WriteMemo(compat);
     }
 
     /**
      * As {@link #translate(List)}, for one of several batches that go as one write: a body
      * already in {@code bodiesWritten} (an earlier batch of the same write wrote it) is not
-     * written again, so a message for ten sessions sends its payload once.
+     * written again, so a message for ten sessions sends its payload once. {@code memo} is the
+     * write's: what every batch of it would make alike is made once.
      */
-    Writes translate(List<Change> batch, java.util.Set<io.perch.broker.message.MessageId> bodiesWritten) {
+    Writes translate(List<Change> batch, java.util.Set<io.perch.broker.message.MessageId> bodiesWritten,
+                     WriteMemo memo) {
         List<RedisCall> calls = new ArrayList<>(batch.size() * 2);
         List<Integer> dropped = new ArrayList<>(0);
         List<Integer> marks = new ArrayList<>(0);
@@ -108,7 +115,7 @@ final class SessionWrites {
                 if (c instanceof Change.ForwardMarked) {
                     marks.add(calls.size());
                 }
-                add(c, calls, dropped, folded, refAdds);
+                add(c, calls, dropped, folded, refAdds, memo);
             }
         } catch (RuntimeException e) {
             mine.forEach(bodiesWritten::remove); // not written after all: a later batch writes them
@@ -123,6 +130,16 @@ final class SessionWrites {
      * Keyed by seq: a session's seqs are unique, and one batch is one session's.
      */
     private static Map<Long, Change.SessionMessageUpdated> foldedUpdates(List<Change> batch) {
+        boolean updates = false;
+        for (Change c : batch) {
+            if (c instanceof Change.SessionMessageUpdated) {
+                updates = true;
+                break;
+            }
+        }
+        if (!updates) {
+            return Map.of(); // queued for a session away: adds only, no set of their seqs to make
+        }
         Map<Long, Change.SessionMessageUpdated> last = null;
         java.util.Set<Long> added = null;
         for (Change c : batch) {
@@ -142,7 +159,7 @@ final class SessionWrites {
     }
 
     private void add(Change c, List<RedisCall> calls, List<Integer> dropped, Map<Long, Change.SessionMessageUpdated> folded,
-                     List<RefAdd> refAdds) {
+                     List<RefAdd> refAdds, WriteMemo memo) {
         if (c instanceof Change.SessionSaved s) {
             saved(s, calls);
         } else if (c instanceof Change.SessionDeleted d) {
@@ -165,14 +182,15 @@ final class SessionWrites {
         } else if (c instanceof Change.SubscriptionDeleted d) {
             calls.add(hdel(SessionKeys.subs(d.clientId()), utf8(d.key())));
         } else if (c instanceof Change.MessageAdded m) {
-            body(m.message(), calls);
+            body(m.message(), calls, memo);
         } else if (c instanceof Change.SessionMessageAdded a) {
-            String idText = compat.id(a.messageId());
+            String idText = memo.id(a.messageId());
             byte[] key = SessionKeys.out(a.clientId());
             byte[] f = seq(a.seq());
-            Change.SessionMessageUpdated sent = folded.get(a.seq());
-            byte[] v = utf8(new OutEntry(sent == null ? Phase.QUEUED : sent.phase(), sent == null ? 0 : sent.packetId(),
-                    idText, a.qos(), a.retain(), a.subscriptionIds(), a.shareGroup(), a.shareFilter()).encode());
+            Change.SessionMessageUpdated sent = folded.isEmpty() ? null : folded.get(a.seq());
+            byte[] v = memo.entry(a.messageId(), new OutEntry(sent == null ? Phase.QUEUED : sent.phase(),
+                    sent == null ? 0 : sent.packetId(), idText, a.qos(), a.retain(), a.subscriptionIds(), a.shareGroup(),
+                    a.shareFilter()));
             calls.add(ArgvCall.of(r -> r.hset(key, f, v), "HSET", key, f, v));
             byte[] body = SessionKeys.body(idText);
             refAdds.add(new RefAdd(calls.size(), body));
@@ -181,7 +199,7 @@ final class SessionWrites {
             calls.add(PseudoCommands.setHead(SessionKeys.out(u.clientId()), seq(u.seq()), OutEntry.head(u.phase(), u.packetId())));
         } else if (c instanceof Change.SessionMessageDeleted d) {
             calls.add(hdel(SessionKeys.out(d.clientId()), seq(d.seq())));
-            calls.add(PseudoCommands.unref(SessionKeys.body(compat.id(d.messageId()))));
+            calls.add(PseudoCommands.unref(SessionKeys.body(memo.id(d.messageId()))));
         } else if (c instanceof Change.ForwardMarked m) {
             byte[] key = SessionKeys.session(m.clientId());
             byte[] f = utf8(FORWARD_MARK + m.inbox());
@@ -239,8 +257,8 @@ final class SessionWrites {
      * Re-written on every add (HSET leaves {@code refs} alone): a body whose last reference went
      * meanwhile comes back whole, so releasing a deleted session's bodies later is safe.
      */
-    private void body(Message m, List<RedisCall> calls) {
-        String idText = compat.id(m.id());
+    private void body(Message m, List<RedisCall> calls, WriteMemo memo) {
+        String idText = memo.id(m.id());
         byte[] key = SessionKeys.body(idText);
         calls.add(hset(key, MessageHash.fields(m, compat, idText)));
         if (m.expiresAt() != 0) {

@@ -21,8 +21,9 @@ import java.util.function.Function;
 
 /**
  * Session batches waiting for the pool: at most one write of this store is at Redis at a time,
- * and what comes meanwhile waits here and goes as the next write, all together; a batch also
- * waits at least the linger ({@code persistence.linger}) before it goes. While it
+ * and what comes meanwhile waits here and goes as the next write, all together; a batch that
+ * put a message in flight also waits at least the linger ({@code persistence.linger}) before it
+ * goes (see {@link #lingerFrom}). While it
  * waits, a message a session accepted and then let go (acknowledged, dropped, handed on) is
  * taken out of both batches, and its body with it when nothing else here refers to it: for a
  * subscriber that acknowledges within a round trip to Redis, nothing reaches Redis at all. The
@@ -147,7 +148,7 @@ final class WriteStaging {
             }
             s = new Staged(kept);
             s.number = staged++;
-            s.stagedAt = clock.getAsLong();
+            boolean inFlight = false;
             if (kept.isEmpty()) {
                 emptied.add(s);
             } else {
@@ -156,6 +157,7 @@ final class WriteStaging {
                     if (c instanceof Change.SessionMessageAdded a) {
                         acceptedIn.put(new SeqKey(a.clientId(), a.seq()), new Accepted(s));
                     } else if (c instanceof Change.SessionMessageUpdated u) {
+                        inFlight = true;
                         Accepted acc = acceptedIn.get(new SeqKey(u.clientId(), u.seq()));
                         if (acc != null && acc.in != s) {
                             if (acc.updatedIn == null) {
@@ -168,6 +170,7 @@ final class WriteStaging {
                     }
                 }
             }
+            s.stagedAt = lingerFrom(inFlight);
             if (!sending) {
                 sendWhenLingered();
             }
@@ -178,6 +181,18 @@ final class WriteStaging {
     }
 
     /**
+     * When a batch staged now counts as staged, for its linger. Only a batch that put a message
+     * in flight (or moved one on) lingers: its client's acknowledgement may take it out within a
+     * round trip. Anything else (entries queued for a session away, subscriptions, session
+     * state, wills) cannot be made moot that soon, so it counts as lingered already and goes as
+     * soon as nothing is at Redis; a publisher waiting for it would only wait the linger longer.
+     */
+    private long lingerFrom(boolean inFlight) {
+        long now = clock.getAsLong();
+        return inFlight ? now : now - lingerNanos;
+    }
+
+    /**
      * Completes once every batch staged before it has been written: it goes in the next write,
      * and this store's writes reach Redis one at a time, in order. Never made moot.
      */
@@ -185,7 +200,7 @@ final class WriteStaging {
         Staged s = new Staged(List.of(), List.of());
         synchronized (this) {
             s.number = staged++;
-            s.stagedAt = clock.getAsLong();
+            s.stagedAt = lingerFrom(false);
             waiting.add(s);
             if (!sending) {
                 sendWhenLingered();

@@ -139,6 +139,35 @@ class WriteStagingTest {
         }
     }
 
+    /**
+     * A batch that puts nothing in flight (a message queued for a session away, a subscription)
+     * cannot be made moot by a quick acknowledgement, so it does not linger: its publisher
+     * waited the linger for nothing. One that puts a message in flight still does.
+     */
+    @Test
+    void onlyABatchThatPutsAMessageInFlightLingers() {
+        java.util.concurrent.ScheduledExecutorService timer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+        try {
+            List<List<Change>> written = new java.util.concurrent.CopyOnWriteArrayList<>();
+            WriteStaging lingering = new WriteStaging(batches -> {
+                batches.forEach(b -> written.add(List.copyOf(b.changes)));
+                return CompletableFuture.completedFuture(null);
+            }, java.time.Duration.ofSeconds(30)); // longer than this test
+            lingering.timer(timer);
+            Message m = message(1);
+            List<Change> queued = new ArrayList<>(List.of(new Change.MessageAdded(m),
+                    new Change.SessionMessageAdded("away", 1, m.id(), 1, false, new int[0], null, null)));
+
+            assertThat(lingering.stage(queued)).as("queued for a session away").isCompleted();
+            assertThat(lingering.stage(new ArrayList<>(List.of(new Change.SubscriptionAdded("away", "t/#",
+                    io.perch.broker.message.SubscriptionOptions.ofQos(1)))))).isCompleted();
+            assertThat(lingering.stage(accepted("here", 1, message(2)))).as("in flight").isNotDone();
+            assertThat(written).hasSize(2);
+        } finally {
+            timer.shutdownNow();
+        }
+    }
+
     @Test
     void aLingeringBatchGoesWhenItsTimeIsUp() {
         java.util.concurrent.ScheduledExecutorService timer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
