@@ -6,7 +6,6 @@ import io.lettuce.core.ScriptOutputType;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -71,6 +70,18 @@ final class ScriptedWrites {
     static final int MAX_OPS = 256;
     static final int MAX_BYTES = 512 * 1024;
     private static final byte[][] NO_KEYS = new byte[0][];
+    /** The argument counts most commands have, as the script reads them: made once. */
+    private static final byte[][] COUNTS = new byte[64][];
+
+    static {
+        for (int i = 0; i < COUNTS.length; i++) {
+            COUNTS[i] = Integer.toString(i).getBytes(StandardCharsets.US_ASCII);
+        }
+    }
+
+    private static byte[] count(int n) {
+        return n < COUNTS.length ? COUNTS[n] : Integer.toString(n).getBytes(StandardCharsets.US_ASCII);
+    }
 
     private ScriptedWrites() {
     }
@@ -98,12 +109,55 @@ final class ScriptedWrites {
         private final List<Command> commands = new ArrayList<>();
         private final Map<ByteBuffer, Command> setAppends = new HashMap<>();
         private int bytes;
+        /** ARGV entries so far (each command's count, then its arguments). */
+        private int argvSize;
 
         /**
-         * One command of the script and the ops (indexes into {@code ops}) whose writes it carries;
-         * {@code call}: its index among the first owner's calls.
+         * One command of the script and the ops (indexes into {@code ops}) whose writes it
+         * carries; {@code call}: its index among the first owner's calls. The argv is the call's
+         * own array (never copied); only a ZADD that others join gets a list of their members.
          */
-        private record Command(List<byte[]> argv, List<Integer> owners, int call) {
+        static final class Command {
+            private final byte[][] argv;
+            private final int owner;
+            private final int call;
+            private List<byte[]> joined;
+            private List<Integer> joinedOwners;
+
+            private Command(byte[][] argv, int owner, int call) {
+                this.argv = argv;
+                this.owner = owner;
+                this.call = call;
+            }
+
+            int call() {
+                return call;
+            }
+
+            /** The ops whose writes this command carries, the first owner first. */
+            List<Integer> owners() {
+                if (joinedOwners == null) {
+                    return List.of(owner);
+                }
+                List<Integer> all = new ArrayList<>(joinedOwners.size() + 1);
+                all.add(owner);
+                all.addAll(joinedOwners);
+                return all;
+            }
+
+            private int argc() {
+                return argv.length + (joined == null ? 0 : joined.size());
+            }
+
+            private void join(byte[] score, byte[] member, int by) {
+                if (joined == null) {
+                    joined = new ArrayList<>();
+                    joinedOwners = new ArrayList<>();
+                }
+                joined.add(score);
+                joined.add(member);
+                joinedOwners.add(by);
+            }
         }
 
         boolean full() {
@@ -131,13 +185,13 @@ final class ScriptedWrites {
                 boolean appends = call.appendsToSet() && !once;
                 Command earlier = appends ? setAppends.get(ByteBuffer.wrap(argv[1])) : null;
                 if (earlier != null) {
-                    earlier.argv().add(argv[2]);
-                    earlier.argv().add(argv[3]);
-                    earlier.owners().add(owner);
+                    earlier.join(argv[2], argv[3], owner);
+                    argvSize += 2;
                     continue;
                 }
-                Command cmd = new Command(new ArrayList<>(Arrays.asList(argv)), new ArrayList<>(List.of(owner)), index);
+                Command cmd = new Command(argv, owner, index);
                 commands.add(cmd);
+                argvSize += 1 + argv.length;
                 if (appends) {
                     setAppends.put(ByteBuffer.wrap(argv[1]), cmd);
                 }
@@ -145,12 +199,19 @@ final class ScriptedWrites {
         }
 
         RedisFuture<List<Object>> issue(RedisLink link) {
-            List<byte[]> args = new ArrayList<>(commands.size() * 8);
+            byte[][] args = new byte[argvSize][];
+            int at = 0;
             for (Command c : commands) {
-                args.add(Integer.toString(c.argv().size()).getBytes(StandardCharsets.US_ASCII));
-                args.addAll(c.argv());
+                args[at++] = count(c.argc());
+                System.arraycopy(c.argv, 0, args, at, c.argv.length);
+                at += c.argv.length;
+                if (c.joined != null) {
+                    for (byte[] j : c.joined) {
+                        args[at++] = j;
+                    }
+                }
             }
-            return link.commands().eval(SCRIPT, ScriptOutputType.MULTI, NO_KEYS, args.toArray(byte[][]::new));
+            return link.commands().eval(SCRIPT, ScriptOutputType.MULTI, NO_KEYS, args);
         }
 
         /** For each op (same order as {@code ops}), the errors of the commands that carried its writes. */
@@ -183,7 +244,7 @@ final class ScriptedWrites {
         for (int i = 0; reply != null && i + 1 < reply.size(); i += 2) {
             if (reply.get(i + 1) instanceof List<?> value) {
                 Chunk.Command c = chunk.commands.get(((Number) reply.get(i)).intValue() - 1);
-                if (c.owners().get(0) == op) {
+                if (c.owner == op) {
                     replies.set(c.call(), value);
                 }
             }
