@@ -151,7 +151,13 @@ public final class Broker {
             }
             restoreSessions();
         } catch (RuntimeException e) {
+            // A start interrupted by a stop signal still cleans up whole: the stop's own waits
+            // must not see that interrupt.
+            boolean interrupted = Thread.interrupted();
             stop();
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
             throw e;
         }
         sys = new SysPublisher(core, service);
@@ -174,9 +180,11 @@ public final class Broker {
             core.sessions.restore(persistence.restore().toCompletableFuture().get(RESTORE_TIMEOUT_SECONDS, TimeUnit.SECONDS));
             core.restoreGate.open();
             log.info("stored sessions known after {} ms; publishes go on", (System.nanoTime() - t0) / 1_000_000);
-        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-            throw new IllegalStateException("cannot read the stored sessions within " + RESTORE_TIMEOUT_SECONDS
-                    + " s: " + (e.getCause() != null ? e.getCause() : e), e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            Throwable cause = e.getCause() != null ? e.getCause() : e;
+            throw new IllegalStateException("cannot read the stored sessions: " + cause.getMessage(), cause);
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException("cannot read the stored sessions within " + RESTORE_TIMEOUT_SECONDS + " s", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while reading the stored sessions", e);

@@ -144,7 +144,11 @@ public final class PerchServer {
             }
             broker.start();
         } catch (Exception | Error e) {
+            boolean interrupted = Thread.interrupted(); // a stop signal's (StartCommand): the stop runs whole
             stop();
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
             throw e;
         }
         // The broker logs one line per bound listener (name, type, address, actual port).

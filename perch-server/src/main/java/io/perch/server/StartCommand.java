@@ -64,12 +64,21 @@ final class StartCommand implements Callable<Integer> {
         PerchServer server = new PerchServer(config);
         CountDownLatch stopRequested = new CountDownLatch(1);
         AtomicReference<String> signal = new AtomicReference<>();
+        // A stop signal during start-up interrupts it: start can wait a minute for a Redis that is
+        // not there (the stored sessions, the cluster join), and a service manager's stop must not.
+        Thread starter = Thread.currentThread();
+        boolean[] starting = {true}; // guarded by itself
         java.util.Map<Signal, sun.misc.SignalHandler> previous = new java.util.LinkedHashMap<>();
         for (String name : List.of("TERM", "INT")) {
             Signal s = new Signal(name);
             previous.put(s, Signal.handle(s, sig -> {
                 if (signal.compareAndSet(null, "SIG" + sig.getName())) {
                     stopRequested.countDown();
+                    synchronized (starting) {
+                        if (starting[0]) {
+                            starter.interrupt();
+                        }
+                    }
                 } else {
                     // An impatient second Ctrl-C: leave now, without the orderly stop.
                     System.err.println("perch: SIG" + sig.getName() + " while stopping; exiting at once");
@@ -86,15 +95,27 @@ final class StartCommand implements Callable<Integer> {
         try {
             server.start();
         } catch (Exception e) {
+            synchronized (starting) {
+                starting[0] = false;
+                Thread.interrupted(); // the stop signal's, if it came
+            }
             Runtime.getRuntime().removeShutdownHook(hook);
             previous.forEach(Signal::handle); // the JVM's own handling again (tests run start in-process)
             pidFile.delete();
             if (e instanceof ConfigException) {
                 throw e;
             }
+            if (signal.get() != null) {
+                log.info("Perch stopped during start-up ({}): {}", signal.get(), e.getMessage());
+                return Main.EXIT_OK;
+            }
             log.error("Perch did not start: {}", e.getMessage());
             spec.commandLine().getErr().println("perch: did not start: " + e.getMessage());
             return Main.EXIT_FAILED;
+        }
+        synchronized (starting) {
+            starting[0] = false;
+            Thread.interrupted(); // a stop signal that came as start finished: the latch has it
         }
         log.info("pid {} written to {}", ProcessHandle.current().pid(), pidFile.path());
         stopRequested.await();

@@ -157,6 +157,45 @@ class MainProcessTest {
         assertThat(main("ping", "--url", dashboard, "--timeout", "2").status()).isEqualTo(1);
     }
 
+    /**
+     * SIGTERM while start-up waits for a Redis that is not there (it waits up to 45 s for the
+     * stored sessions) stops it at once, cleanly, with exit status 0: a service manager's stop
+     * used to wait until that wait gave up, and the start-up then failed with an error.
+     */
+    @Test
+    void aStopSignalDuringStartUpStopsItAtOnce() throws Exception {
+        int nothing;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            nothing = s.getLocalPort(); // closed below: nothing answers there
+        }
+        Files.createDirectories(home.resolve("etc"));
+        Files.writeString(conf(), String.join("\n", List.of(
+                "node.name = proc@127.0.0.1",
+                "listener.tcp.external = 127.0.0.1:0",
+                "listener.ws.external = off",
+                "dashboard.listener.http = 127.0.0.1:0",
+                "log.dir = logs",
+                "data.dir = " + home.resolve("data"),
+                "backend.redis.embedded = off",
+                "backend.redis.pool1.type = single",
+                "backend.redis.pool1.server = 127.0.0.1:" + nothing,
+                "persistence.mode = redis", "")));
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        output = home.resolve("stdout.txt");
+        process = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), "io.perch.server.Main", "start")
+                .directory(home.toFile()).redirectErrorStream(true).redirectOutput(output.toFile()).start();
+        await().atMost(Duration.ofSeconds(30)).until(() -> !process.isAlive()
+                || lines().stream().anyMatch(l -> l.contains("cannot read the stored sessions yet")));
+        assertThat(process.isAlive()).as("waiting for Redis; output: %s", lines()).isTrue();
+
+        process.destroy(); // SIGTERM
+
+        assertThat(process.waitFor(15, TimeUnit.SECONDS)).as("stopped without waiting for Redis").isTrue();
+        assertThat(process.exitValue()).as("exit status; output: %s", lines()).isZero();
+        assertThat(lines()).anyMatch(l -> l.contains("Perch stopped during start-up (SIGTERM)"));
+        assertThat(home.resolve("data/perch.pid")).as("removed").doesNotExist();
+    }
+
     @Test
     void ctrlCStopsWithExitZero() throws Exception {
         // A process started in the background by a shell without job control (nohup, `cmd &`)

@@ -529,7 +529,11 @@ public final class RedisSessionPersistence implements SessionPersistence {
         List<Dormant> out = new ArrayList<>();
         return page(p, null, out).thenApply(v -> out).exceptionallyCompose(err -> {
             if (System.nanoTime() > deadline) {
-                return CompletableFuture.failedFuture(err);
+                Throwable cause = err instanceof java.util.concurrent.CompletionException && err.getCause() != null
+                        ? err.getCause() : err;
+                return CompletableFuture.failedFuture(new IllegalStateException("Redis pool " + p.name()
+                        + " did not answer for " + RESTORE_PATIENCE.toSeconds() + " s (" + cause.getMessage()
+                        + "); start it, or check backend.redis." + p.name() + ".server", cause));
             }
             if (first) {
                 log.warn("cannot read the stored sessions yet ({}); retrying until Redis answers", String.valueOf(err));
