@@ -69,6 +69,8 @@ public final class Broker {
     /** Written by the starting thread while clients already connect (see start), read by any. */
     private final List<Bound> bound = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final SessionPersistence persistence;
+    /** Each event loop's keep-alive checks and connection tickers, shared by the listeners. */
+    private final io.perch.broker.protocol.ConnectionTimers connectionTimers = new io.perch.broker.protocol.ConnectionTimers();
     private NodeConnections nodeConnections;
     private SysPublisher sys;
     private volatile boolean started;
@@ -205,7 +207,7 @@ public final class Broker {
                 .childOption(ChannelOption.SO_KEEPALIVE, true)
                 // Bounded per-connection output: a slow reader stops costing memory past 1 MiB.
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(256 * 1024, 1024 * 1024))
-                .childHandler(new MqttChannelInitializer(core, l, ssl, counter));
+                .childHandler(new MqttChannelInitializer(core, l, ssl, counter, connectionTimers));
         try {
             Channel ch = b.bind(l.host(), l.port()).sync().channel();
             Bound bd = new Bound(l, ch, counter);

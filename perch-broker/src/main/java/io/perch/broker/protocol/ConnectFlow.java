@@ -1,6 +1,5 @@
 package io.perch.broker.protocol;
 
-import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.mqtt.MqttConnectMessage;
 import io.netty.handler.codec.mqtt.MqttConnectPayload;
 import io.netty.handler.codec.mqtt.MqttConnectVariableHeader;
@@ -8,7 +7,6 @@ import io.netty.handler.codec.mqtt.MqttMessage;
 import io.netty.handler.codec.mqtt.MqttProperties;
 import io.netty.handler.codec.mqtt.MqttProperties.MqttPropertyType;
 import io.netty.handler.codec.mqtt.MqttReasonCodeAndPropertiesVariableHeader;
-import io.netty.handler.timeout.IdleStateHandler;
 import io.perch.broker.config.BrokerConfig;
 import io.perch.broker.core.SessionManager;
 import io.perch.broker.core.Wills;
@@ -425,13 +423,8 @@ final class ConnectFlow {
             return;
         }
         c.core.hooks.fire(HookPoints.CLIENT_CONNACK, new ConnackEvent(c.client, ReasonCodes.SUCCESS));
-        ChannelHandlerContext ctx = c.ctx;
         int ka = c.client.keepAlive();
-        if (ka > 0) {
-            long timeoutMs = (long) (ka * 1000L * config.keepaliveBackoff * 2);
-            ctx.pipeline().addFirst("keepalive", new IdleStateHandler(timeoutMs, 0, 0, TimeUnit.MILLISECONDS));
-        }
-        c.startTicker();
+        c.startTimers(ka > 0 ? (long) (ka * 1000L * config.keepaliveBackoff * 2) : 0);
         c.session.will(c, c.will == null ? null : c.will.message(), c.will == null ? 0 : c.will.delaySeconds());
         c.core.hooks.fire(HookPoints.CLIENT_CONNECTED, new ClientEvent(c.client, opened.present()));
         log.info("client {} connected from {}:{} over {} (MQTT {}, clean={}, keepalive={}, session present={})",

@@ -19,7 +19,6 @@ import io.netty.handler.codec.mqtt.MqttSubscribeMessage;
 import io.netty.handler.codec.mqtt.MqttUnacceptableProtocolVersionException;
 import io.netty.handler.codec.mqtt.MqttUnsubscribeMessage;
 import io.netty.handler.codec.mqtt.MqttVersion;
-import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.AttributeKey;
 import io.netty.util.ReferenceCountUtil;
 import io.perch.broker.core.BrokerCore;
@@ -71,7 +70,16 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
     boolean sendWill = true;
     private boolean closing;
     private ScheduledFuture<?> connectTimeout;
-    private ScheduledFuture<?> ticker;
+    /** This connection's loop's timers ({@link LoopTimers}), set when it joins the pipeline. */
+    private LoopTimers timers;
+    /** Its place in {@link LoopTimers}; -1 while not ticked there. */
+    int timerSlot = -1;
+    /** The loop clock ({@link LoopTimers#now}) at the last bytes read. */
+    private long lastReadAt;
+    /** How long without bytes read closes the connection (1.5 times the keep alive); 0: never. */
+    private long keepAliveTimeoutMs;
+    /** When the ticker's work ({@link #tick}) runs next, on the loop clock. */
+    private long nextWorkAt;
     final Outbound outbound = new Outbound(this);
     final InboundChain inbound = new InboundChain(this);
     /** Acknowledgements of inbound packets, sent in order once their writes are durable. */
@@ -80,16 +88,20 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
     final PublishFlow publishFlow;
     final SubscribeFlow subscribeFlow;
 
+    private final ConnectionTimers timerRegistry;
+
     public MqttConnection(BrokerCore core, String listener) {
-        this(core, listener, null, null);
+        this(core, listener, null, null, new ConnectionTimers());
     }
 
-    public MqttConnection(BrokerCore core, io.perch.broker.config.ListenerConfig listener) {
-        this(core, listener.name(), listener.peerCertAsUsername(), listener.peerCertAsClientId());
+    public MqttConnection(BrokerCore core, io.perch.broker.config.ListenerConfig listener, ConnectionTimers timers) {
+        this(core, listener.name(), listener.peerCertAsUsername(), listener.peerCertAsClientId(), timers);
     }
 
-    private MqttConnection(BrokerCore core, String listener, String peerCertAsUsername, String peerCertAsClientId) {
+    private MqttConnection(BrokerCore core, String listener, String peerCertAsUsername, String peerCertAsClientId,
+                           ConnectionTimers timers) {
         this.core = core;
+        this.timerRegistry = timers;
         this.listener = listener;
         this.peerCertAsUsername = peerCertAsUsername;
         this.peerCertAsClientId = peerCertAsClientId;
@@ -104,6 +116,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
+        this.timers = timerRegistry.of(ctx.executor());
     }
 
     @Override
@@ -127,7 +140,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
         State was = state;
         state = State.CLOSED;
         cancel(connectTimeout);
-        cancel(ticker);
+        timers.remove(this);
         inbound.releaseEarly();
         if (was == State.CONNECTED && session != null) {
             try {
@@ -167,12 +180,6 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-        if (evt instanceof IdleStateEvent && state == State.CONNECTED) {
-            log.info("client {}: keepalive timeout ({} s)", client.clientId(), client.keepAlive());
-            closeReason = "keepalive_timeout";
-            closeWith(ReasonCodes.KEEP_ALIVE_TIMEOUT, "keep alive timeout");
-            return;
-        }
         ctx.fireUserEventTriggered(evt);
     }
 
@@ -445,20 +452,65 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
 
     // ---- timers -------------------------------------------------------------------------
 
-    /** Periodic per-connection work: v3 resend after retry_interval, QoS 2 await_rel_timeout. */
-    void startTicker() {
+    /**
+     * Bytes arrived (any, even of a large packet still arriving: they count as activity for the
+     * keep alive). Called by the pipeline's byte counter, on this connection's loop.
+     */
+    public void readActivity() {
+        LoopTimers t = timers;
+        if (t != null) {
+            lastReadAt = t.now();
+        }
+    }
+
+    /**
+     * Once CONNECT was accepted: the keep-alive check ({@code keepAliveTimeoutMs}, 0 for none) and
+     * the periodic work of {@link #tick} run on the loop's timers from now on.
+     */
+    void startTimers(long keepAliveTimeoutMs) {
+        this.keepAliveTimeoutMs = keepAliveTimeoutMs;
+        this.lastReadAt = timers.now();
+        this.nextWorkAt = timers.now() + workPeriod();
+        timers.add(this);
+    }
+
+    /** How often the v3 resend and the QoS 2 await_rel expiry run. */
+    private long workPeriod() {
         long retry = helper.isV5() ? 0 : core.config.retryInterval.toMillis();
-        long awaitRel = core.config.awaitRelTimeout.toMillis();
-        long period = Math.max(1000, Math.min(retry > 0 ? retry : Long.MAX_VALUE, awaitRel) / 2);
-        ticker = ctx.executor().scheduleAtFixedRate(() -> {
-            if (state != State.CONNECTED) {
-                return;
+        return Math.max(1000, Math.min(retry > 0 ? retry : Long.MAX_VALUE, core.config.awaitRelTimeout.toMillis()) / 2);
+    }
+
+    /**
+     * One look by the loop's timers: a client silent past its keep alive is disconnected (v5
+     * 0x8D); otherwise, when due, the v3 resend after retry_interval and the QoS 2
+     * await_rel_timeout.
+     */
+    void tick(long now) {
+        if (state != State.CONNECTED) {
+            return;
+        }
+        if (keepAliveTimeoutMs > 0 && now - lastReadAt > keepAliveTimeoutMs) {
+            log.info("client {}: keepalive timeout ({} s)", client.clientId(), client.keepAlive());
+            closeReason = "keepalive_timeout";
+            timers.remove(this);
+            closeWith(ReasonCodes.KEEP_ALIVE_TIMEOUT, "keep alive timeout");
+            return;
+        }
+        if (now - nextWorkAt >= 0) {
+            nextWorkAt = now + workPeriod();
+            if (!helper.isV5()) {
+                session.retry(core.config.retryInterval.toMillis()); // v5 forbids resending except on reconnect (MQTT-4.4.0-1)
             }
-            if (retry > 0) {
-                session.retry(retry); // MQTT 5 forbids resending except on reconnect (MQTT-4.4.0-1)
-            }
-            session.expireAwaitingRel(awaitRel);
-        }, period, period, TimeUnit.MILLISECONDS);
+            session.expireAwaitingRel(core.config.awaitRelTimeout.toMillis());
+        }
+    }
+
+    /** A tick of this connection threw: a fault here, logged; the connection closes. */
+    void tickFailed(RuntimeException e) {
+        log.error("connection {}: periodic work failed; closing it", who(), e);
+        timers.remove(this);
+        closeReason = "error";
+        ctx.close();
     }
 
     private static void cancel(ScheduledFuture<?> f) {

@@ -12,6 +12,7 @@ import io.netty.handler.codec.mqtt.MqttEncoder;
 import io.netty.handler.ssl.SslContext;
 import io.perch.broker.config.ListenerConfig;
 import io.perch.broker.core.BrokerCore;
+import io.perch.broker.protocol.ConnectionTimers;
 import io.perch.broker.protocol.MqttConnection;
 
 /**
@@ -19,14 +20,14 @@ import io.perch.broker.protocol.MqttConnection;
  * <pre>
  *  limit        ConnectionCounter: closes a connection past node.max_connections or the
  *               listener's max_connections as soon as it is active
- *  [keepalive]  IdleStateHandler, added at the front after CONNECT so that any bytes, even
- *               of a large packet still arriving, count as activity
  *  ssl          TLS listeners only
  *  http, aggregator, ws-protocol, ws-frames
  *               WebSocket listeners only: upgrade on the configured path with subprotocol
  *               "mqtt" (and the older names), then binary frames to bytes and back
  *               (any other HTTP request: 404 and close)
- *  bytes        counts bytes in and out for metrics
+ *  bytes        counts bytes in and out for metrics, and tells the connection that bytes
+ *               arrived: any bytes, even of a large packet still arriving, count as activity
+ *               for its keep alive (checked by its event loop's timers, not a handler here)
  *  decoder      netty-codec-mqtt, bounded by mqtt.max_packet_size (larger: malformed, 0x95)
  *  encoder      netty-codec-mqtt; picks v3 or v5 encoding from the CONNECT it saw
  *  mqtt         MqttConnection: protocol state, session binding, hooks
@@ -38,12 +39,15 @@ public final class MqttChannelInitializer extends ChannelInitializer<SocketChann
     private final ListenerConfig listener;
     private final SslContext ssl;
     private final ConnectionCounter counter;
+    private final ConnectionTimers timers;
 
-    public MqttChannelInitializer(BrokerCore core, ListenerConfig listener, SslContext ssl, ConnectionCounter counter) {
+    public MqttChannelInitializer(BrokerCore core, ListenerConfig listener, SslContext ssl, ConnectionCounter counter,
+                                  ConnectionTimers timers) {
         this.core = core;
         this.listener = listener;
         this.ssl = ssl;
         this.counter = counter;
+        this.timers = timers;
     }
 
     @Override
@@ -64,9 +68,10 @@ public final class MqttChannelInitializer extends ChannelInitializer<SocketChann
                     .build()));
             p.addLast("ws-frames", new WebSocketFrames());
         }
-        p.addLast("bytes", new ByteCounter(core.stats));
+        MqttConnection connection = new MqttConnection(core, listener, timers);
+        p.addLast("bytes", new ByteCounter(core.stats, connection));
         p.addLast("decoder", new MqttDecoder(core.config.maxPacketSize, core.config.maxClientIdLen));
         p.addLast("encoder", MqttEncoder.INSTANCE);
-        p.addLast("mqtt", new MqttConnection(core, listener));
+        p.addLast("mqtt", connection);
     }
 }

@@ -10,11 +10,40 @@ import java.time.Duration;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** {@code mqtt.max_keepalive}: v5 clients are told the cap, v3 clients are held to it. */
+/**
+ * Keep alive: a client silent for 1.5 times it is disconnected (v5 0x8D), one that talks is
+ * not; {@code mqtt.max_keepalive}: v5 clients are told the cap, v3 clients are held to it.
+ */
 class KeepAliveCapTest extends BrokerTest {
 
     private static Object serverKeepAlive(MqttConnAckMessage ack) {
         return RawClient.prop(ack.variableHeader().properties(), MqttPropertyType.SERVER_KEEP_ALIVE);
+    }
+
+    /**
+     * Checked by the event loop's timers (one per loop, not a handler and a task per
+     * connection): the silent client is told 0x8D and closed; the one that pings every 300 ms
+     * for twice that long stays.
+     */
+    @Test
+    void aSilentV5ClientIsToldKeepAliveTimeoutAndOneThatPingsStays() {
+        start();
+        RawClient silent = clients.raw();
+        silent.connect(RawClient.v5("silent", true, 1).build());
+        RawClient talking = clients.raw();
+        talking.connect(RawClient.v5("talking", true, 1).build());
+        long until = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(300)).until(() -> {
+            assertThat(talking.ping()).as("nothing but the PINGRESP").isEmpty();
+            return System.nanoTime() - until > 0;
+        });
+
+        io.netty.handler.codec.mqtt.MqttMessage gone = silent.expect(io.netty.handler.codec.mqtt.MqttMessageType.DISCONNECT);
+        assertThat(RawClient.reasonCode(gone)).isEqualTo(0x8D);
+        assertThat(silent.awaitClosed(Duration.ofSeconds(5))).isTrue();
+        assertThat(talking.isOpen()).isTrue();
+        assertThat(broker.broker().service().client("talking").orElseThrow().connected()).isTrue();
     }
 
     @Test
