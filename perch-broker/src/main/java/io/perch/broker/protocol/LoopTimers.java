@@ -50,6 +50,7 @@ final class LoopTimers {
         c.timerSlot = connections.size();
         connections.add(c);
         if (task == null) {
+            now = System.nanoTime() / 1_000_000; // not ticked before: the clock is as old as this object
             try {
                 task = loop.scheduleAtFixedRate(this::tick, TICK_MS, TICK_MS, TimeUnit.MILLISECONDS);
             } catch (RejectedExecutionException stopping) {

@@ -469,9 +469,9 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
      */
     void startTimers(long keepAliveTimeoutMs) {
         this.keepAliveTimeoutMs = keepAliveTimeoutMs;
+        timers.add(this); // first: it sets the clock of a loop not ticked before
         this.lastReadAt = timers.now();
         this.nextWorkAt = timers.now() + workPeriod();
-        timers.add(this);
     }
 
     /** How often the v3 resend and the QoS 2 await_rel expiry run. */

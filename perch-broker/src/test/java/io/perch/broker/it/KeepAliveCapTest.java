@@ -46,6 +46,27 @@ class KeepAliveCapTest extends BrokerTest {
         assertThat(broker.broker().service().client("talking").orElseThrow().connected()).isTrue();
     }
 
+    /**
+     * An event loop's timers start ticking with its first CONNECT, which may come long after
+     * its first socket: that client keeps its keep alive. (The loop's clock was as old as the
+     * first socket, and the first tick timed the client out at once.)
+     */
+    @Test
+    void theFirstConnectOfALoopLongAfterItsFirstSocketKeepsItsKeepAlive() {
+        start(b -> b.ioThreads(1));
+        RawClient client = clients.raw(); // its socket makes the loop's timers; no CONNECT yet
+        // The gap under test, longer than the keep-alive timeout below (1.5 s).
+        org.awaitility.Awaitility.await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5)).until(client::isOpen);
+        client.connect(RawClient.v5("late", true, 1).build());
+        long until = System.nanoTime() + Duration.ofSeconds(2).toNanos();
+
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(300)).until(() -> {
+            assertThat(client.ping()).as("nothing but the PINGRESP").isEmpty();
+            return System.nanoTime() - until > 0;
+        });
+        assertThat(client.isOpen()).isTrue();
+    }
+
     @Test
     void v5ClientsAskingForMoreOrForNoneGetTheCapAsServerKeepAlive() {
         start(b -> b.maxKeepalive(30));
