@@ -40,6 +40,14 @@ class WriteStagingTest {
                 new Change.SessionMessageUpdated(cid, seq, (int) seq, Phase.SENT)));
     }
 
+    /** A staging whose writes complete at once, each batch's changes recorded in {@code written}. */
+    private static WriteStaging recording(List<List<Change>> written, java.time.Duration linger) {
+        return new WriteStaging(batches -> {
+            batches.forEach(b -> written.add(List.copyOf(b.changes)));
+            return CompletableFuture.completedFuture(null);
+        }, linger);
+    }
+
     private static List<Change> acked(String cid, long seq, Message m) {
         return new ArrayList<>(List.of(new Change.SessionMessageDeleted(cid, seq, m.id())));
     }
@@ -118,10 +126,8 @@ class WriteStagingTest {
         java.util.concurrent.ScheduledExecutorService timer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
         try {
             List<List<Change>> written = new java.util.concurrent.CopyOnWriteArrayList<>();
-            WriteStaging lingering = new WriteStaging(batches -> {
-                batches.forEach(b -> written.add(List.copyOf(b.changes)));
-                return CompletableFuture.completedFuture(null);
-            }, java.time.Duration.ofSeconds(30)); // longer than this test: only the acknowledgement ends the wait
+            // A linger longer than this test: only the acknowledgement ends the wait.
+            WriteStaging lingering = recording(written, java.time.Duration.ofSeconds(30));
             lingering.timer(timer);
             Message m = message(1);
             CompletableFuture<Void> accepted = lingering.stage(accepted("c", 1, m));
@@ -149,10 +155,7 @@ class WriteStagingTest {
         java.util.concurrent.ScheduledExecutorService timer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
         try {
             List<List<Change>> written = new java.util.concurrent.CopyOnWriteArrayList<>();
-            WriteStaging lingering = new WriteStaging(batches -> {
-                batches.forEach(b -> written.add(List.copyOf(b.changes)));
-                return CompletableFuture.completedFuture(null);
-            }, java.time.Duration.ofSeconds(30)); // longer than this test
+            WriteStaging lingering = recording(written, java.time.Duration.ofSeconds(30)); // longer than this test
             lingering.timer(timer);
             Message m = message(1);
             List<Change> queued = new ArrayList<>(List.of(new Change.MessageAdded(m),
