@@ -498,8 +498,9 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
         }
         if (now - nextWorkAt >= 0) {
             nextWorkAt = now + workPeriod();
-            if (!helper.isV5()) {
-                session.retry(core.config.retryInterval.toMillis()); // v5 forbids resending except on reconnect (MQTT-4.4.0-1)
+            long retry = helper.isV5() ? 0 : core.config.retryInterval.toMillis(); // 0: only on reconnect
+            if (retry > 0) {
+                session.retry(retry); // v5 forbids resending except on reconnect (MQTT-4.4.0-1)
             }
             session.expireAwaitingRel(core.config.awaitRelTimeout.toMillis());
         }

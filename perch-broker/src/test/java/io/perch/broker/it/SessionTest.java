@@ -212,6 +212,20 @@ class SessionTest extends BrokerTest {
         assertThat(broker.broker().service().stats().messagesRetried.sum()).isGreaterThanOrEqualTo(1);
     }
 
+    /** retry_interval 0: an unacknowledged message is resent only on reconnect, never on the live connection. */
+    @Test
+    void v3WithRetryIntervalZeroNothingIsResentOnALiveConnection() {
+        start(b -> b.retryInterval(Duration.ZERO).awaitRelTimeout(Duration.ofSeconds(2))); // the periodic work runs every second
+        RawClient sub = clients.raw();
+        sub.connect(RawClient.v3("noretry3", true, 60).build());
+        sub.subscribe(1, "noretry", 1);
+        Clients.publish(clients.hiveConnected("pub", null), "noretry", "once", 1);
+        assertThat(sub.expectPublish().fixedHeader().isDup()).isFalse();
+
+        assertThat(sub.poll(Duration.ofMillis(2500))).as("nothing resent over two periods").isNull();
+        assertThat(broker.broker().service().stats().messagesRetried.sum()).isZero();
+    }
+
     @Test
     void v5DisconnectMayShortenTheExpiryButNotSetItAfterZero() {
         start();
