@@ -146,6 +146,32 @@ final class BrokerProcess implements AutoCloseable {
         }
     }
 
+    /**
+     * What happened across every start of this broker, for a failure message: its starts, Redis
+     * going and coming back, client connects and disconnects, warnings and errors (the
+     * dashboard's password banner left out), the last {@code n} such lines of all starts in order.
+     */
+    String timeline(int n) {
+        List<String> out = new java.util.ArrayList<>();
+        for (int i = 1; i <= starts; i++) {
+            try {
+                for (String l : new String(Files.readAllBytes(home.resolve("start-" + i + ".out")), StandardCharsets.UTF_8)
+                        .lines().toList()) {
+                    if (l.contains("DashboardPlugin")) {
+                        continue;
+                    }
+                    if (l.contains(" started as ") || l.contains("PipelineLink") || l.contains("connected from")
+                            || l.contains(" disconnected") || l.contains(" WARN ") || l.contains(" ERROR ")) {
+                        out.add("[start " + i + "] " + l);
+                    }
+                }
+            } catch (IOException e) {
+                out.add("[start " + i + "] (no output: " + e + ")");
+            }
+        }
+        return String.join("\n", out.subList(Math.max(0, out.size() - n), out.size()));
+    }
+
     /** Every line the current start has written so far (log lines included), e.g. to find when it logged something. */
     List<String> output() {
         try {

@@ -137,7 +137,7 @@ final class CrashRun implements AutoCloseable {
             all &= !after.contains(false);
         }
         return new Result(ledger.summarize(), kills, present, all, subscriber.resubscribed(), List.copyOf(notes),
-                broker.tail(30));
+                broker.tail(30) + "\nbroker timeline (every start):\n" + broker.timeline(80));
     }
 
     Ledger ledger() {

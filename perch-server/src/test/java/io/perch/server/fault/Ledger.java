@@ -1,12 +1,12 @@
 package io.perch.server.fault;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -33,9 +33,13 @@ final class Ledger {
     }
 
     private static final int EXAMPLES = 5;
+    /** As the broker's log writes its times, to read a lost message's acknowledgement against the log. */
+    private static final java.time.format.DateTimeFormatter ACK_TIME =
+            java.time.format.DateTimeFormatter.ofPattern("HH:mm:ss.SSS").withZone(java.time.ZoneId.systemDefault());
 
     private final Map<Key, Integer> sentQos = new ConcurrentHashMap<>();
-    private final Set<Key> acked = ConcurrentHashMap.newKeySet();
+    /** When each acknowledged message was first acknowledged (wall clock, ms): a lost one's time places it among the faults. */
+    private final Map<Key, Long> acked = new ConcurrentHashMap<>();
     private final Map<Key, AtomicInteger> deliveries = new ConcurrentHashMap<>();
     /** How each QoS 2 message arrived (connection, packet id, DUP), to tell a resend from a second routing. */
     private final Map<Key, List<String>> qos2Arrivals = new ConcurrentHashMap<>();
@@ -58,7 +62,7 @@ final class Ledger {
 
     /** The broker acknowledged the message (PUBACK / PUBCOMP). */
     void acked(String publisher, String topic, long seq) {
-        acked.add(new Key(publisher, topic, seq));
+        acked.putIfAbsent(new Key(publisher, topic, seq), System.currentTimeMillis());
     }
 
     /** A subscriber got this PUBLISH (every delivery, duplicates included). */
@@ -117,17 +121,17 @@ final class Ledger {
     }
 
     long ackedBy(String publisher) {
-        return acked.stream().filter(k -> k.publisher().equals(publisher)).count();
+        return acked.keySet().stream().filter(k -> k.publisher().equals(publisher)).count();
     }
 
     /** How many of {@code publisher}'s messages numbered above {@code seq} are acknowledged. */
     long ackedAbove(String publisher, long seq) {
-        return acked.stream().filter(k -> k.publisher().equals(publisher) && k.seq() > seq).count();
+        return acked.keySet().stream().filter(k -> k.publisher().equals(publisher) && k.seq() > seq).count();
     }
 
     /** Acknowledged but not (yet) delivered: what a run waits to reach zero. */
     long ackedNotDelivered() {
-        return acked.stream().filter(k -> !deliveries.containsKey(k)).count();
+        return acked.keySet().stream().filter(k -> !deliveries.containsKey(k)).count();
     }
 
     synchronized Summary summarize() {
@@ -147,7 +151,7 @@ final class Ledger {
                 dup2 += extra;
             }
         }
-        List<Key> lost = acked.stream().filter(k -> !deliveries.containsKey(k))
+        List<Key> lost = acked.keySet().stream().filter(k -> !deliveries.containsKey(k))
                 .sorted(Comparator.comparing(Key::publisher).thenComparing(Key::topic).thenComparingLong(Key::seq))
                 .toList();
         List<String> qos2Dups = deliveries.entrySet().stream()
@@ -155,7 +159,8 @@ final class Ledger {
                 .limit(EXAMPLES).map(d -> d.getKey() + " x" + d.getValue().get()
                         + qos2Arrivals.getOrDefault(d.getKey(), List.of())).toList();
         return new Summary(sentQos.size(), acked.size(), delivered, dup1, dup2, lost.size(), outOfOrder, unexpected,
-                lost.stream().limit(EXAMPLES).map(Key::toString).toList(), qos2Dups,
+                lost.stream().limit(EXAMPLES).map(k -> k + " acked at " + ACK_TIME.format(Instant.ofEpochMilli(acked.get(k))))
+                        .toList(), qos2Dups,
                 List.copyOf(outOfOrderExamples), List.copyOf(unexpectedExamples));
     }
 
