@@ -104,9 +104,4 @@ final class LoopTimers {
             }
         }
     }
-
-    /** Number of connections ticked here (tests). */
-    int size() {
-        return connections.size() - removedWhileTicking;
-    }
 }

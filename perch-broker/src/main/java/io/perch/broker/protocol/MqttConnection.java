@@ -178,11 +178,6 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
         ctx.close();
     }
 
-    @Override
-    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-        ctx.fireUserEventTriggered(evt);
-    }
-
     // ---- dispatch -----------------------------------------------------------------------
 
     @Override
