@@ -407,8 +407,8 @@ public final class RedisSessionPersistence implements SessionPersistence {
         byte[] rel = SessionKeys.rel(clientId);
         List<RedisCall> reads = List.of(r -> r.hgetall(session), r -> r.hgetall(subs), r -> r.hgetall(out),
                 r -> r.smembers(rel));
-        staging.flush(); // the read goes behind every write staged before it
-        return p.read(FUNCTION, reads).thenCompose(replies -> {
+        // The read goes behind every write staged before it, held ones included (see flush).
+        return staging.flush().thenCompose(v -> p.read(FUNCTION, reads)).thenCompose(replies -> {
             Map<String, byte[]> hash = texts(replies.get(0));
             if (!hash.containsKey("proto")) { // none, or only a mark written as the session went
                 return CompletableFuture.completedFuture(Optional.<StoredSession>empty());
@@ -639,8 +639,8 @@ public final class RedisSessionPersistence implements SessionPersistence {
         PoolRuntime p = pool();
         List<RedisCall> reads = new ArrayList<>(clientIds.size() * 3);
         clientIds.forEach(id -> addDormantReads(id, reads));
-        staging.flush(); // the reads go behind every write staged before them
-        return p.read(FUNCTION, reads).thenApply(rs -> {
+        // The reads go behind every write staged before them, held ones included (see flush).
+        return staging.flush().thenCompose(v -> p.read(FUNCTION, reads)).thenApply(rs -> {
             List<Dormant> out = new ArrayList<>(clientIds.size());
             for (int i = 0; i < clientIds.size(); i++) {
                 Dormant d = dormant(clientIds.get(i), rs, 3 * i);

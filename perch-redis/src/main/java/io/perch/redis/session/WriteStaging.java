@@ -302,24 +302,44 @@ final class WriteStaging {
         return !openGroups.isEmpty() && !waiting.isEmpty() && waiting.peek().number >= heldFrom();
     }
 
+    private static final CompletableFuture<Void> NOTHING_HELD = CompletableFuture.completedFuture(null);
+
     /**
-     * Everything waiting goes now, whatever is at Redis (a read that must see it is about to
-     * be submitted behind it).
+     * Everything waiting goes now, whatever is at Redis, because a read that must see it is about
+     * to be submitted behind it. Returns when that read may go: at once, or, when an open group
+     * (another thread routing a QoS 2 publish) holds batches staged before this call, once they
+     * are written. Without that wait, a message routed to a stored session just before its
+     * client came back was in neither place: not in what the CONNECT's load read (its write was
+     * held), and not held for the load (routed before the load began). The session came back
+     * without it, though its publisher had been answered.
      */
-    void flush() {
+    CompletableFuture<Void> flush() {
+        boolean held;
         synchronized (this) {
             if (waiting.isEmpty() && outgoing.isEmpty()) {
-                return;
+                return NOTHING_HELD;
             }
             if (!sending) {
                 sendWaiting();
             } else if (!waiting.isEmpty() && !headHeld()) {
                 // A write is at Redis already: this one goes behind it now, and only completes its own.
-                // (What an open group holds goes later: the read does not see a publish still being routed.)
                 outgoing.add(new Outgoing(drain(), false));
             }
+            held = waitingHeld();
         }
         submitOutgoing(true);
+        // Staged after the held batches, so it is written with them or after them, never before.
+        return held ? barrier() : NOTHING_HELD;
+    }
+
+    /** Whether a batch with something to write is still waiting (after a drain: held by an open group). */
+    private boolean waitingHeld() {
+        for (Staged s : waiting) {
+            if (!s.left) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Writes cut under the monitor, in that order, waiting to be translated and submitted. */

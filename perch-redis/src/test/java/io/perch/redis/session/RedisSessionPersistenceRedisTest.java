@@ -60,6 +60,36 @@ class RedisSessionPersistenceRedisTest extends RedisBackendTest {
         return new Change.SessionMessageAdded(cid, seq, m.id(), m.qos(), false, new int[0], null, null);
     }
 
+    /**
+     * Another thread routes a QoS 2 publish (its group open) to a stored session just as the
+     * session's client comes back: the queued copy was routed before the CONNECT's load began, so
+     * the load must read it. Before, the load's read went ahead of the group's write and the
+     * session came back without that message.
+     */
+    @Test
+    void aLoadReadsAQueuedCopyAnOpenGroupHeldWhenTheLoadBegan() throws Exception {
+        write(new Change.SessionSaved("late", 5, 3600, 0));
+        Message m = message("late/t", "held");
+        java.util.concurrent.CountDownLatch staged = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch close = new java.util.concurrent.CountDownLatch(1);
+        CompletableFuture<Void> routed = CompletableFuture.runAsync(() -> {
+            try (SessionPersistence.Group group = store.group()) {
+                store.write(List.of(new Change.MessageAdded(m), queued("late", 1, m)));
+                staged.countDown();
+                close.await(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        assertThat(staged.await(10, TimeUnit.SECONDS)).isTrue();
+        CompletableFuture<Optional<StoredSession>> loading = store.load("late").toCompletableFuture();
+        close.countDown();
+        routed.orTimeout(10, TimeUnit.SECONDS).join();
+
+        assertThat(loading.orTimeout(10, TimeUnit.SECONDS).join().orElseThrow().messages())
+                .extracting(StoredSession.Outbound::seq).containsExactly(1L);
+    }
+
     @Test
     void aMessageStoredTwiceForOneSessionLoadsOnceAndTheRepeatGoes() {
         // In a cluster the node that lets a session go and the node that takes it over can both

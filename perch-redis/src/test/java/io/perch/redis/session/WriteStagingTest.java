@@ -269,6 +269,28 @@ class WriteStagingTest {
         assertThat(addedSeqs(sent.get(0))).containsExactly(1L, 2L);
     }
 
+    /**
+     * A CONNECT's load reads behind a flush. A batch an open group held when the flush came (a
+     * message another thread routed to the stored session just before) is written only when the
+     * group closes, so the read waits until then: before, it went at once and the session loaded
+     * without that message, although its publisher was answered once the group's write was done.
+     */
+    @Test
+    void aReadWaitsForWhatAnOpenGroupHeldWhenItFlushed() {
+        var group = staging.group();
+        staging.stage(accepted("sub", 1, message(1)));
+        CompletableFuture<Void> readMayGo = staging.flush();
+        assertThat(readMayGo).as("the held batch is not written yet").isNotDone();
+        group.close();
+        assertThat(sent).hasSize(1);
+        assertThat(readMayGo).as("written, not yet stored").isNotDone();
+        replies.get(0).complete(null);
+        assertThat(readMayGo).isCompleted();
+
+        staging.stage(accepted("sub", 2, message(2)));
+        assertThat(staging.flush()).as("nothing held: the read goes behind the write at once").isCompleted();
+    }
+
     private static List<Long> addedSeqs(List<List<Change>> write) {
         return write.stream().flatMap(List::stream).filter(c -> c instanceof Change.SessionMessageAdded)
                 .map(c -> ((Change.SessionMessageAdded) c).seq()).toList();
