@@ -11,6 +11,7 @@
 # perch-bench-peers) or "HOST:TCP[:WS[:PID]]" (already running; PID enables the memory row).
 # Environment: BENCH_SECONDS, BENCH_WARMUP, BENCH_SCENARIOS, BENCH_BROKERS, BENCH_CONNS,
 # BENCH_REDIS=1, BENCH_DURABLE=1 (ACK mode: BENCH_DURABLE_ACK, default redis), PERCH_SET (extra "key=value ..." for bin/perch start), BENCH_JAVA_OPTS,
+# BENCH_SHORT_JAVA_OPTS (added for the connect-bound runs; -XX:TieredStopAtLevel=1, empty = none),
 # WARM_PASS (seconds of unmeasured QoS 1 load per broker before the throughput rows; 8, 0 = none).
 set -euo pipefail
 
@@ -25,7 +26,7 @@ DURABLE="${BENCH_DURABLE:-0}"
 KEEP=""
 
 usage() {
-  sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 
@@ -115,11 +116,18 @@ ensure_bench() {
   fi
 }
 
+# A connect storm is over in seconds, too soon for the tool's JIT to pay off: async-profiler found
+# the C1 and C2 compiler threads with 9,363 of the tool's 19,236 samples in one conn storm, and
+# 8,201 of 17,454 in one retained run (1,000 subscribers connecting), on the two cores the broker
+# also needs. So the tool of those short, connect-bound runs (@C1 in a scenario's arguments)
+# compiles with C1 only (BENCH_SHORT_JAVA_OPTS); the saturating runs keep C2, which they need
+# to outrun the brokers.
 bench() { # out-json log-file args...
-  local out=$1 err=$2
+  local out=$1 err=$2 jit=""
   shift 2
+  [ -n "${SHORT_RUN:-}" ] && jit="${BENCH_SHORT_JAVA_OPTS--XX:TieredStopAtLevel=1}"
   # shellcheck disable=SC2086
-  java ${BENCH_JAVA_OPTS:--Xmx1g} -cp "$BENCH_JAR:$ROOT/perch-bench/target/lib/*" io.perch.bench.BenchMain \
+  java ${BENCH_JAVA_OPTS:--Xmx1g} $jit -cp "$BENCH_JAR:$ROOT/perch-bench/target/lib/*" io.perch.bench.BenchMain \
     "$@" --json >"$out" 2>"$err"
 }
 
@@ -382,7 +390,8 @@ add_row() { # label kind
 # Runs one scenario on every broker of SLOTS, one after the other, starting one column further
 # each scenario (no broker always goes first), and adds the table row.
 ORDER=0
-# In the bench arguments, @WS switches to the broker's WebSocket port and @PID adds --watch-pid.
+# In the bench arguments, @WS switches to the broker's WebSocket port, @PID adds --watch-pid and
+# @C1 runs the tool with BENCH_SHORT_JAVA_OPTS (see bench).
 scenario() { # id label metric kind bench-args...
   local name=$1 label=$2 metric=$3 kind=$4 n=${#SLOTS[@]} k slot
   shift 4
@@ -390,9 +399,10 @@ scenario() { # id label metric kind bench-args...
   ORDER=$((ORDER + 1))
   for ((k = 0; k < n; k++)); do
     slot=${SLOTS[$(((k + ORDER - 1) % n))]}
-    local args=() a port="${TCP[$slot]}"
+    local args=() a port="${TCP[$slot]}" short=""
     for a in "$@"; do
       case "$a" in
+        @C1) short=1 ;;
         @WS) port="${WS[$slot]}"; [ -n "$port" ] || { port=""; break; }; args+=(--ws) ;;
         @PID) [ -n "${PID[$slot]}" ] && args+=(--watch-pid "${PID[$slot]}") ;;
         *) args+=("$a") ;;
@@ -403,7 +413,7 @@ scenario() { # id label metric kind bench-args...
       echo "" >"$json"; CELLS[$slot]="n/a"; VALS[$slot]=""; continue
     fi
     log "$label on ${LABEL[$slot]}"
-    bench "$json" "$err" "${args[@]}" -h "${HOST[$slot]}" -p "$port" || rc=$?
+    SHORT_RUN="$short" bench "$json" "$err" "${args[@]}" -h "${HOST[$slot]}" -p "$port" || rc=$?
     CELLS[$slot]="$(cell "$json" "$metric" "$kind" "$rc")"
     VALS[$slot]="$(field "$json" "$metric" 2>/dev/null || true)"
   done
@@ -466,18 +476,24 @@ warm_pass() { # slot
 # Memory first, while the brokers are fresh: RSS freed by earlier runs would hide the growth.
 if want conn; then
   scenario conn "$CONNS idle conns: memory/conn (lower better)" rssPerConnBytes bytes \
-    conn -c "$CONNS" -i 0 --max-connecting 500 --duration 2 --quiet @PID
-  second_row conn "$CONNS idle conns: connect rate" connectRate connrate
+    conn -c "$CONNS" -i 0 --max-connecting 500 --duration 2 --quiet @PID @C1
+  second_row conn "$CONNS idle conns: connect rate, fresh process" connectRate connrate
 fi
 # Every broker gets the warm-up pass; the memory row above stays on fresh processes.
 if [ "${WARM_PASS:-8}" -gt 0 ]; then
-  for s in qos0 qos1 qos2 fanin fanout fanout100 pubs1000 large many latency retained ws; do
+  for s in conn qos0 qos1 qos2 fanin fanout fanout100 pubs1000 large many latency retained ws; do
     if want "$s"; then
       for slot in "${SLOTS[@]}"; do warm_pass "$slot"; done
       break
     fi
   done
 fi
+# The connect rate again, now that every broker has served a connect storm and a load: a JVM
+# broker's first storm also pays for compiling its connect path (async-profiler found the C2
+# compiler with twice the event loop's samples in Perch's first storm), which a broker that
+# has been up a while does not.
+want conn && scenario connwarm "$CONNS conns: connect rate, after a first storm and the warm-up pass" \
+  connectRate connrate conn -c "$CONNS" -i 0 --max-connecting 500 --duration 2 --quiet @C1
 want qos0 && scenario qos0 "QoS 0 1->1 saturate (delivered msg/s)" deliverRate rate \
   pubsub -P 1 -S 1 -q 0 -t "b/q0/%i" "${COMMON[@]}"
 want qos1 && scenario qos1 "QoS 1 1->1 saturate (delivered msg/s)" deliverRate rate \
@@ -502,7 +518,7 @@ want latency && scenario latency "5,000 msg/s QoS 1: p99 latency (lower better)"
 # 100 topics hold a retained message each; 1,000 subscribers then connect to b/ret/#: copies per
 # second from their first connect to the last of the 100,000 copies.
 want retained && scenario retained "retained: 100 topics -> 1,000 new subs (copies/s)" deliverRate rate \
-  pubsub -P 100 -S 1000 -q 1 --count 1 --retain --subs-after -t "b/ret/%i" --sub-topic "b/ret/#" -i 0 --quiet "${DRAIN[@]}"
+  pubsub -P 100 -S 1000 -q 1 --count 1 --retain --subs-after -t "b/ret/%i" --sub-topic "b/ret/#" -i 0 --quiet "${DRAIN[@]}" @C1
 want ws && scenario ws "WebSocket QoS 1 1->1 (delivered msg/s)" deliverRate rate \
   pubsub -P 1 -S 1 -q 1 -t "b/ws/%i" @WS "${COMMON[@]}"
 # Persistent sessions where the durable store matters: a twin of each broker with its store on
