@@ -288,7 +288,7 @@ start_peer() { # slot hivemq|moquette [persist]
   local args=(--port "$tcp" --ws-port "$ws" --data "$data")
   [ "${3:-}" = persist ] && args+=(--persist)
   # shellcheck disable=SC2086
-  java ${PEER_JAVA_OPTS:--Xms64m -XX:MaxRAMPercentage=50} -cp "$PEERS_JAR:$ROOT/perch-bench-peers/target/lib/*" \
+  java $PEER_JAVA_OPTS -cp "$PEERS_JAR:$ROOT/perch-bench-peers/target/lib/*" \
     "$main" "${args[@]}" >"$WORK/$2-$1.log" 2>&1 &
   pid=$!
   STARTED+=("$pid")
@@ -447,6 +447,18 @@ fi
 ensure_bench
 IFS=, read -ra SPECS <<<"$BROKERS"
 [ "${#SPECS[@]}" -ge 2 ] || die "--brokers needs two brokers or more, e.g. perch,mosquitto"
+# Every JVM broker gets the same heap options. Each one's default maximum is half the machine's
+# memory, and four JVMs (three brokers and a persist twin) growing their heaps in the 64 KiB row
+# overcommitted 24 GiB: the kernel's OOM killer took HiveMQ CE mid-run (2026-11-30). With three
+# JVM brokers or more, each may use 40 % of the memory divided among them.
+jvms=0
+for spec in "${SPECS[@]}"; do
+  case "$spec" in perch | hivemq | moquette) jvms=$((jvms + 1)) ;; esac
+done
+JVM_HEAP="-Xms64m -XX:MaxRAMPercentage=50"
+[ "$jvms" -ge 3 ] && JVM_HEAP="-Xms64m -XX:MaxRAMPercentage=$((40 / jvms))"
+export PERCH_HEAP_OPTS="${PERCH_HEAP_OPTS-$JVM_HEAP}"
+PEER_JAVA_OPTS="${PEER_JAVA_OPTS-$JVM_HEAP -Dio.netty.leakDetection.level=disabled}"
 for k in "${!SPECS[@]}"; do
   SLOTS+=("$k")
   start_broker "$k" "${SPECS[$k]}"

@@ -133,7 +133,8 @@ class ReleaseArchiveTest {
         jreOnlyEnvironment(pb.environment());
         Path out = startBroker(pb);
 
-        runAndStop(home, ports, out);
+        runAndStop(home, ports, out, () -> assertThat(broker.info().arguments().orElse(new String[0]))
+                .as("Netty's leak detector off in a started broker").contains("-Dio.netty.leakDetection.level=disabled"));
         assertThat(home.resolve("data/redis")).isDirectory();
         assertThat(home.resolve("log/perch.log")).isRegularFile();
     }
@@ -152,13 +153,17 @@ class ReleaseArchiveTest {
         env.put("PERCH_CONF_LISTENER__WS__EXTERNAL", "127.0.0.1:" + ports.ws);
         env.put("PERCH_CONF_DASHBOARD__LISTENER__HTTP", "127.0.0.1:" + ports.dashboard);
         env.put("PERCH_CONF_BACKEND__REDIS__EMBEDDED__PORT", Integer.toString(ports.redis));
-        env.put("PERCH_JAVA_OPTS", "-Xmx128m");
+        env.put("PERCH_JAVA_OPTS", "-Xmx128m -Dio.netty.leakDetection.level=simple");
         Path out = startBroker(pb);
 
         runAndStop(home, ports, out, () -> {
             // The argument reached `bin/perch start`: the node's Redis hash is named after it.
             assertThat(redis(home, ports.redis, "EXISTS", "mqtt:node:container@127.0.0.1")).isEqualTo(":1");
-            assertThat(broker.info().arguments().orElse(new String[0])).contains("-Xmx128m");
+            List<String> args = List.of(broker.info().arguments().orElse(new String[0]));
+            assertThat(args).contains("-Xmx128m", "-Dio.netty.leakDetection.level=disabled");
+            // The user's options come after bin/perch's own, so theirs win (the JVM takes the last -D).
+            assertThat(args.lastIndexOf("-Dio.netty.leakDetection.level=simple"))
+                    .isGreaterThan(args.indexOf("-Dio.netty.leakDetection.level=disabled"));
         });
     }
 
