@@ -277,18 +277,18 @@ start_perch() { # slot [redis]
 # options bin/perch gives Perch. "persist": their durable store on (HiveMQ's file persistence,
 # Moquette's H2 store).
 start_peer() { # slot hivemq|moquette [persist]
-  local tcp ws pid main label data="$WORK/$2-data-$1"
+  local tcp ws pid main label opts data="$WORK/$2-data-$1"
   ensure_peers
   case "$2" in
-    hivemq) main=io.perch.bench.peers.HiveMqLauncher label="HiveMQ CE" ;;
-    moquette) main=io.perch.bench.peers.MoquetteLauncher label=Moquette ;;
+    hivemq) main=io.perch.bench.peers.HiveMqLauncher label="HiveMQ CE" opts=$HIVEMQ_JAVA_OPTS ;;
+    moquette) main=io.perch.bench.peers.MoquetteLauncher label=Moquette opts=$MOQUETTE_JAVA_OPTS ;;
   esac
   tcp=$(free_port)
   ws=$(free_port)
   local args=(--port "$tcp" --ws-port "$ws" --data "$data")
   [ "${3:-}" = persist ] && args+=(--persist)
   # shellcheck disable=SC2086
-  java $PEER_JAVA_OPTS -cp "$PEERS_JAR:$ROOT/perch-bench-peers/target/lib/*" \
+  java $opts -cp "$PEERS_JAR:$ROOT/perch-bench-peers/target/lib/*" \
     "$main" "${args[@]}" >"$WORK/$2-$1.log" 2>&1 &
   pid=$!
   STARTED+=("$pid")
@@ -447,18 +447,23 @@ fi
 ensure_bench
 IFS=, read -ra SPECS <<<"$BROKERS"
 [ "${#SPECS[@]}" -ge 2 ] || die "--brokers needs two brokers or more, e.g. perch,mosquitto"
-# Every JVM broker gets the same heap options. Each one's default maximum is half the machine's
-# memory, and four JVMs (three brokers and a persist twin) growing their heaps in the 64 KiB row
-# overcommitted 24 GiB: the kernel's OOM killer took HiveMQ CE mid-run (2026-11-30). With three
-# JVM brokers or more, each may use 40 % of the memory divided among them.
+# JVM brokers' heaps. Each one's default maximum is half the machine's memory (bin/perch's), and
+# with three JVM brokers the machine cannot hold them all: in a run of Perch, HiveMQ CE and
+# Moquette (2026-11-30) HiveMQ CE grew to 12 GB in the 64 KiB row and the kernel's OOM killer
+# took it. HiveMQ CE needs the most: it keeps what its QoS 0 fan-out subscribers cannot take
+# (the queue limits are lifted), and with 22 % of the memory it ran out of heap and spent both
+# cores in its GC for the rest of the run. So with three JVM brokers or more, HiveMQ CE keeps
+# half and Perch and Moquette get 15 % each; otherwise all get bin/perch's default.
 jvms=0
 for spec in "${SPECS[@]}"; do
   case "$spec" in perch | hivemq | moquette) jvms=$((jvms + 1)) ;; esac
 done
 JVM_HEAP="-Xms64m -XX:MaxRAMPercentage=50"
-[ "$jvms" -ge 3 ] && JVM_HEAP="-Xms64m -XX:MaxRAMPercentage=$((40 / jvms))"
-export PERCH_HEAP_OPTS="${PERCH_HEAP_OPTS-$JVM_HEAP}"
-PEER_JAVA_OPTS="${PEER_JAVA_OPTS-$JVM_HEAP -Dio.netty.leakDetection.level=disabled}"
+SMALL_HEAP="$JVM_HEAP"
+[ "$jvms" -ge 3 ] && SMALL_HEAP="-Xms64m -XX:MaxRAMPercentage=15"
+export PERCH_HEAP_OPTS="${PERCH_HEAP_OPTS-$SMALL_HEAP}"
+HIVEMQ_JAVA_OPTS="${PEER_JAVA_OPTS-$JVM_HEAP -Dio.netty.leakDetection.level=disabled}"
+MOQUETTE_JAVA_OPTS="${PEER_JAVA_OPTS-$SMALL_HEAP -Dio.netty.leakDetection.level=disabled}"
 for k in "${!SPECS[@]}"; do
   SLOTS+=("$k")
   start_broker "$k" "${SPECS[$k]}"
