@@ -274,7 +274,7 @@ start_perch() { # slot [redis]
 }
 
 # HiveMQ CE or Moquette, embedded in a JVM of their own (perch-bench-peers), with the heap
-# options bin/perch gives Perch. "persist": their durable store on (HiveMQ's file persistence,
+# options chosen below (HIVEMQ_JAVA_OPTS, MOQUETTE_JAVA_OPTS). "persist": their durable store on (HiveMQ's file persistence,
 # Moquette's H2 store).
 start_peer() { # slot hivemq|moquette [persist]
   local tcp ws pid main label opts data="$WORK/$2-data-$1"
@@ -507,7 +507,7 @@ if [ "${WARM_PASS:-8}" -gt 0 ]; then
 fi
 # The connect rate again, now that every broker has served a connect storm and a load: a JVM
 # broker's first storm also pays for compiling its connect path (async-profiler found the C2
-# compiler with twice the event loop's samples in Perch's first storm), which a broker that
+# compiler with twice the event loop's samples in Perch's second storm), which a broker that
 # has been up a while does not.
 want conn && scenario connwarm "$CONNS conns: connect rate, after a first storm and the warm-up pass" \
   connectRate connrate conn -c "$CONNS" -i 0 --max-connecting 500 --duration 2 --quiet @C1
