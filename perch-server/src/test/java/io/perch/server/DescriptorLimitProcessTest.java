@@ -125,8 +125,16 @@ class DescriptorLimitProcessTest {
         assertThat(waiting).as("accept failed before %d connections", FDS).isNotNull();
         sockets.add(waiting);
         Thread.sleep(3000); // three more retries of accept at one a second
-        assertThat(lines.call()).filteredOn(l -> l.contains("accept failed")).singleElement().asString()
-                .contains("WARN", "listener tcp:external");
+        // Once per state, not once per retry: a second WARN only after an accept succeeded in
+        // between (the broker process freed a descriptor for a moment: a full suite run saw it).
+        List<String> states = lines.call().stream()
+                .filter(l -> l.contains("accept failed") || l.contains("accepting connections again")).toList();
+        assertThat(states).isNotEmpty();
+        assertThat(states.get(0)).contains("WARN", "listener tcp:external", "accept failed");
+        for (int i = 1; i < states.size(); i++) {
+            assertThat(states.get(i).contains("accept failed") && states.get(i - 1).contains("accept failed"))
+                    .as("two accept-failed WARNs with no accept between them: %s", states).isFalse();
+        }
         assertThat(lines.call()).noneMatch(l -> l.contains("reached at the tail of the pipeline"));
 
         for (int i = 0; i < 10; i++) {
