@@ -462,8 +462,9 @@ JVM_HEAP="-Xms64m -XX:MaxRAMPercentage=50"
 SMALL_HEAP="$JVM_HEAP"
 [ "$jvms" -ge 3 ] && SMALL_HEAP="-Xms64m -XX:MaxRAMPercentage=15"
 export PERCH_HEAP_OPTS="${PERCH_HEAP_OPTS-$SMALL_HEAP}"
-HIVEMQ_JAVA_OPTS="${PEER_JAVA_OPTS-$JVM_HEAP -Dio.netty.leakDetection.level=disabled}"
-MOQUETTE_JAVA_OPTS="${PEER_JAVA_OPTS-$SMALL_HEAP -Dio.netty.leakDetection.level=disabled}"
+NETTY_OFF="-Dio.netty.leakDetection.level=disabled" # as bin/perch start gives Perch
+HIVEMQ_JAVA_OPTS="${PEER_JAVA_OPTS-$JVM_HEAP $NETTY_OFF}"
+MOQUETTE_JAVA_OPTS="${PEER_JAVA_OPTS-$SMALL_HEAP $NETTY_OFF}"
 for k in "${!SPECS[@]}"; do
   SLOTS+=("$k")
   start_broker "$k" "${SPECS[$k]}"
