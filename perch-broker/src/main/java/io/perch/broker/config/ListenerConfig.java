@@ -9,12 +9,14 @@ package io.perch.broker.config;
  * or client id, replacing what CONNECT says, before authentication (EMQ X's
  * {@code peer_cert_as_username} / {@code peer_cert_as_clientid}). {@code maxConnPerIp} and
  * {@code maxConnRate} (new connections per second) bound what one address and everyone
- * together may open; 0 means no limit.
+ * together may open; 0 means no limit. {@code wsPiggyback} (WebSocket listeners; EMQ X's
+ * {@code mqtt_piggyback = multiple}) lets one frame carry the packets written between two
+ * flushes; false sends each packet in a frame of its own.
  */
 public record ListenerConfig(String name, String type, String host, int port, String wsPath,
                              String certFile, String keyFile, String caCertFile, boolean verifyPeer,
                              int maxConnections, String peerCertAsUsername, String peerCertAsClientId,
-                             int maxConnPerIp, int maxConnRate) {
+                             int maxConnPerIp, int maxConnRate, boolean wsPiggyback) {
 
     /** The certificate field a peer identity is taken from. */
     public static final String CN = "cn";
@@ -35,10 +37,25 @@ public record ListenerConfig(String name, String type, String host, int port, St
                 peerCertAsUsername, peerCertAsClientId, 0, 0);
     }
 
+    /** A listener with the limits given and several packets per WebSocket frame. */
+    public ListenerConfig(String name, String type, String host, int port, String wsPath,
+                          String certFile, String keyFile, String caCertFile, boolean verifyPeer,
+                          int maxConnections, String peerCertAsUsername, String peerCertAsClientId,
+                          int maxConnPerIp, int maxConnRate) {
+        this(name, type, host, port, wsPath, certFile, keyFile, caCertFile, verifyPeer, maxConnections,
+                peerCertAsUsername, peerCertAsClientId, maxConnPerIp, maxConnRate, true);
+    }
+
     /** This listener with the per-address and rate limits given (0: none). */
     public ListenerConfig withLimits(int perIp, int ratePerSecond) {
         return new ListenerConfig(name, type, host, port, wsPath, certFile, keyFile, caCertFile, verifyPeer,
-                maxConnections, peerCertAsUsername, peerCertAsClientId, perIp, ratePerSecond);
+                maxConnections, peerCertAsUsername, peerCertAsClientId, perIp, ratePerSecond, wsPiggyback);
+    }
+
+    /** This listener with one packet per WebSocket frame ({@code false}) or several ({@code true}). */
+    public ListenerConfig withPiggyback(boolean multiple) {
+        return new ListenerConfig(name, type, host, port, wsPath, certFile, keyFile, caCertFile, verifyPeer,
+                maxConnections, peerCertAsUsername, peerCertAsClientId, maxConnPerIp, maxConnRate, multiple);
     }
 
     public ListenerConfig {

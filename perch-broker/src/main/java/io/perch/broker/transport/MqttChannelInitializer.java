@@ -66,7 +66,7 @@ public final class MqttChannelInitializer extends ChannelInitializer<SocketChann
                     .maxFramePayloadLength(core.config.maxPacketSize + 8)
                     .checkStartsWith(false)
                     .build()));
-            p.addLast("ws-frames", new WebSocketFrames());
+            p.addLast("ws-frames", new WebSocketFrames(listener.wsPiggyback()));
         }
         MqttConnection connection = new MqttConnection(core, listener, timers);
         p.addLast("bytes", new ByteCounter(core.stats, connection));

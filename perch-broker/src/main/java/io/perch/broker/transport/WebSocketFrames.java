@@ -1,9 +1,11 @@
 package io.perch.broker.transport;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.CompositeByteBuf;
+import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.handler.codec.MessageToMessageCodec;
+import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpRequest;
@@ -15,40 +17,104 @@ import io.netty.handler.codec.http.websocketx.ContinuationWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.util.ReferenceCountUtil;
 
-import java.util.List;
-
 /**
  * MQTT over WebSocket (MQTT 5 section 6): the MQTT byte stream travels in binary frames, and
- * one frame may hold part of a packet or several packets, so frames become plain bytes for
- * the MQTT decoder and encoded packets become binary frames. Text frames are not allowed
- * (MQTT-6.0.0-1): they close the connection. An HTTP request that reaches this handler was
- * not an upgrade on the configured path: it is answered 404 and the connection closed, rather
- * than left waiting for the idle timeout.
+ * one frame may hold part of a packet or several packets (MQTT-6.0.0-2 ff.), so frames become
+ * plain bytes for the MQTT decoder, and the packets written between two flushes become one
+ * binary frame ({@code mqtt_piggyback = multiple}, as EMQ X calls it): a frame's header, its
+ * encoder pass and its buffer cost as much as a small PUBLISH, and a flush carries many. With
+ * {@code single}, each packet is a frame of its own, for clients that read one packet per
+ * frame. Text frames are not allowed (MQTT-6.0.0-1): they close the connection. An HTTP
+ * request that reaches this handler was not an upgrade on the configured path: it is answered
+ * 404 and the connection closed, rather than left waiting for the idle timeout.
+ *
+ * <p>Threads: the channel's event loop only (Netty calls a handler there), which owns
+ * {@link #pending}.
  */
-final class WebSocketFrames extends MessageToMessageCodec<WebSocketFrame, ByteBuf> {
+final class WebSocketFrames extends ChannelDuplexHandler {
+    /**
+     * A frame goes without waiting for the flush once it holds this much: what waits here is
+     * not counted in the channel's outbound buffer, so its writability would not show it.
+     */
+    static final int MAX_FRAME_BYTES = 64 * 1024;
+
+    private final boolean piggyback;
+    /** The packets written since the last flush; null when none. */
+    private CompositeByteBuf pending;
+
+    /** @param piggyback several packets per frame (one frame per flush) rather than one frame per packet */
+    WebSocketFrames(boolean piggyback) {
+        this.piggyback = piggyback;
+    }
+
     @Override
-    public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (msg instanceof HttpRequest) {
             ReferenceCountUtil.release(msg);
             FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.NOT_FOUND);
             HttpUtil.setContentLength(r, 0);
             ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
+        } else if (msg instanceof BinaryWebSocketFrame || msg instanceof ContinuationWebSocketFrame) {
+            ctx.fireChannelRead(((WebSocketFrame) msg).content());
+        } else if (msg instanceof WebSocketFrame) {
+            ReferenceCountUtil.release(msg);
+            ctx.close();
+        } else {
+            ctx.fireChannelRead(msg);
+        }
+    }
+
+    @Override
+    public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+        if (!(msg instanceof ByteBuf b)) {
+            ctx.write(msg, promise);
             return;
         }
-        super.channelRead(ctx, msg);
+        if (!piggyback || !promise.isVoid()) {
+            // One that waits for its own write (a last packet before a close) goes as its own frame, in order.
+            writePending(ctx);
+            ctx.write(new BinaryWebSocketFrame(b), promise);
+            return;
+        }
+        if (pending == null) {
+            pending = ctx.alloc().compositeDirectBuffer(Integer.MAX_VALUE);
+        }
+        pending.addComponent(true, b);
+        if (pending.readableBytes() >= MAX_FRAME_BYTES) {
+            writePending(ctx);
+        }
     }
 
     @Override
-    protected void encode(ChannelHandlerContext ctx, ByteBuf msg, List<Object> out) {
-        out.add(new BinaryWebSocketFrame(msg.retain()));
+    public void flush(ChannelHandlerContext ctx) {
+        writePending(ctx);
+        ctx.flush();
     }
 
     @Override
-    protected void decode(ChannelHandlerContext ctx, WebSocketFrame frame, List<Object> out) {
-        if (frame instanceof BinaryWebSocketFrame || frame instanceof ContinuationWebSocketFrame) {
-            out.add(frame.content().retain());
-        } else {
-            ctx.close();
+    public void close(ChannelHandlerContext ctx, ChannelPromise promise) {
+        // As for any write not flushed before a close: it is not sent.
+        release();
+        ctx.close(promise);
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        release();
+    }
+
+    private void writePending(ChannelHandlerContext ctx) {
+        CompositeByteBuf p = pending;
+        if (p != null) {
+            pending = null;
+            ctx.write(new BinaryWebSocketFrame(p), ctx.voidPromise());
+        }
+    }
+
+    private void release() {
+        if (pending != null) {
+            pending.release();
+            pending = null;
         }
     }
 }

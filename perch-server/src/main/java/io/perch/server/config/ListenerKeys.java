@@ -42,6 +42,7 @@ final class ListenerKeys {
             keys.add(base + ".max_conn_rate");
             if (type.startsWith("ws")) {
                 keys.add(base + ".mqtt_path");
+                keys.add(base + ".mqtt_piggyback");
             }
             if (isTls(type)) {
                 for (String o : List.of("keyfile", "certfile", "cacertfile", "verify", "peer_cert_as_username",
@@ -63,6 +64,7 @@ final class ListenerKeys {
         String host = "0.0.0.0";
         Integer port;
         String path = "/mqtt";
+        boolean piggyback = true;
         ConfigEntry certFile;
         ConfigEntry keyFile;
         ConfigEntry caCertFile;
@@ -96,6 +98,7 @@ final class ListenerKeys {
                 case ".max_conn_per_ip" -> d.maxConnPerIp = ConfigValues.integer(e, 0, Integer.MAX_VALUE);
                 case ".max_conn_rate" -> d.maxConnRate = ConfigValues.integer(e, 0, Integer.MAX_VALUE);
                 case ".mqtt_path" -> d.path = wsPath(e);
+                case ".mqtt_piggyback" -> d.piggyback = ConfigValues.choice(e, "multiple", "single").equals("multiple");
                 case ".certfile" -> d.certFile = e;
                 case ".keyfile" -> d.keyFile = e;
                 case ".cacertfile" -> d.caCertFile = e;
@@ -141,7 +144,7 @@ final class ListenerKeys {
                     d.type.startsWith("ws") ? d.path : null,
                     file(d.certFile, home), file(d.keyFile, home), file(d.caCertFile, home),
                     d.verifyPeer, d.maxConnections, value(d.peerCertAsUsername), value(d.peerCertAsClientId),
-                    d.maxConnPerIp, d.maxConnRate));
+                    d.maxConnPerIp, d.maxConnRate, d.piggyback));
         }
         return new Bound(listeners, notices);
     }

@@ -87,6 +87,19 @@ class ListenerKeysTest {
     }
 
     @Test
+    void webSocketPiggybackIsMultipleUnlessSetToSingle() {
+        assertThat(listeners("listener.ws.external.mqtt_piggyback = single"))
+                .extracting(ListenerConfig::type, ListenerConfig::wsPiggyback)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("tcp", true), org.assertj.core.groups.Tuple.tuple("ws", false));
+        assertThat(listeners("listener.ws.external.mqtt_piggyback = multiple"))
+                .extracting(ListenerConfig::wsPiggyback).containsExactly(true, true);
+        assertThatThrownBy(() -> listeners("listener.ws.external.mqtt_piggyback = many"))
+                .hasMessage("etc/perch.conf:1: listener.ws.external.mqtt_piggyback = many: expected multiple or single");
+        assertThatThrownBy(() -> listeners("listener.tcp.external.mqtt_piggyback = single"))
+                .hasMessageStartingWith("etc/perch.conf:1: unknown key 'listener.tcp.external.mqtt_piggyback'");
+    }
+
+    @Test
     void optionsOfOtherTypesAreUnknownKeys() {
         assertThatThrownBy(() -> listeners("listener.tcp.external.mqtt_path = /mqtt"))
                 .hasMessage("etc/perch.conf:1: unknown key 'listener.tcp.external.mqtt_path' (did you mean 'listener.ws.external.mqtt_path'?)");
