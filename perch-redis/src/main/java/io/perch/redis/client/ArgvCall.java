@@ -15,11 +15,17 @@ public final class ArgvCall implements RedisCall {
     private final RedisCall direct;
     private final byte[][] argv;
     private final boolean appendsToSet;
+    private final boolean oneField;
 
     private ArgvCall(RedisCall direct, byte[][] argv, boolean appendsToSet) {
+        this(direct, argv, appendsToSet, false);
+    }
+
+    private ArgvCall(RedisCall direct, byte[][] argv, boolean appendsToSet, boolean oneField) {
         this.direct = direct;
         this.argv = argv;
         this.appendsToSet = appendsToSet;
+        this.oneField = oneField;
     }
 
     /** {@code parts}: the command name, then each argument as byte[], String or a number. */
@@ -36,6 +42,24 @@ public final class ArgvCall implements RedisCall {
         return new ArgvCall(direct, argv(new Object[]{"ZADD", key, score, member}), true);
     }
 
+    /**
+     * {@code HSET key field value} or {@code HDEL key field}, whose reply nobody reads: a write
+     * may fold a run of them on one key into one command ({@link FieldRuns}).
+     */
+    public static ArgvCall oneField(RedisCall direct, Object... parts) {
+        byte[][] argv = argv(parts);
+        String name = new String(argv[0], StandardCharsets.US_ASCII);
+        if (!(name.equals("HSET") && argv.length == 4) && !(name.equals("HDEL") && argv.length == 3)) {
+            throw new IllegalArgumentException("not a one-field HSET or HDEL: " + name + " with " + argv.length + " parts");
+        }
+        return new ArgvCall(direct, argv, false, true);
+    }
+
+    /** A call {@link FieldRuns} folded from one-field calls: as any other from then on. */
+    static ArgvCall folded(RedisCall direct, byte[][] argv) {
+        return new ArgvCall(direct, argv, false, false);
+    }
+
     private static byte[][] argv(Object[] parts) {
         byte[][] argv = new byte[parts.length][];
         for (int i = 0; i < parts.length; i++) {
@@ -46,6 +70,11 @@ public final class ArgvCall implements RedisCall {
 
     boolean appendsToSet() {
         return appendsToSet;
+    }
+
+    /** Made by {@link #oneField}. */
+    boolean isOneField() {
+        return oneField;
     }
 
     private static byte[] bytes(Object part) {

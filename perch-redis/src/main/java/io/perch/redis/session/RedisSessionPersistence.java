@@ -9,6 +9,7 @@ import io.perch.broker.persist.SessionPersistence;
 import io.perch.broker.persist.StoredSession;
 import io.perch.redis.client.PseudoCommands;
 import io.perch.redis.client.RedisCall;
+import io.perch.redis.client.FieldRuns;
 import io.perch.redis.client.RedisOp;
 import io.perch.redis.codec.Compat;
 import io.perch.redis.codec.MessageHash;
@@ -282,6 +283,10 @@ public final class RedisSessionPersistence implements SessionPersistence {
             calls.addAll(w.calls());
         }
         refs.finish(calls);
+        if (fences.isEmpty()) {
+            // A fence skips a count of the calls after it, so fenced writes keep one call per field.
+            calls = FieldRuns.fold(calls, dropped);
+        }
         if (calls.size() == 1 && marks.isEmpty()) {
             return CompletableFuture.completedFuture(null);
         }

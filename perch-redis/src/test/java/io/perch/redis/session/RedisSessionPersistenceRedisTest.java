@@ -302,6 +302,51 @@ class RedisSessionPersistenceRedisTest extends RedisBackendTest {
         assertThat(redis.cli().exists("perch:msg:" + idText(m))).as("gone with the last reference").isZero();
     }
 
+    /**
+     * 1,000 messages for three sessions in one write: each session's queue entries go as a few
+     * multi-field HSETs (at most 256 fields each, what the batch script can unpack), and their
+     * deletes as a few HDELs.
+     */
+    @Test
+    void aWritesQueueEntriesForOneSessionGoAsFewMultiFieldCommands() {
+        int n = 1_000;
+        List<Message> ms = new java.util.ArrayList<>();
+        List<List<Change>> batches = new java.util.ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            Message m = message("t", "m" + i);
+            ms.add(m);
+            for (String cid : List.of("f1", "f2", "f3")) {
+                batches.add(List.of(new Change.MessageAdded(m), queued(cid, i + 1, m)));
+            }
+        }
+        write(new Change.SessionSaved("f1", 5, 3600, 0), new Change.SessionSaved("f2", 5, 3600, 0),
+                new Change.SessionSaved("f3", 5, 3600, 0));
+        redis.cli().configResetstat();
+        writeTogether(batches);
+        String stats = redis.cli().info("commandstats");
+        // 1,000 bodies, then 3 sessions x ceil(1,000 / 256) = 12 HSETs of entries (there were 3,000).
+        assertThat(stats).contains("cmdstat_hset:calls=" + (n + 12) + ",");
+        for (String cid : List.of("f1", "f2", "f3")) {
+            assertThat(redis.cli().hlen("perch:out:{" + cid + "}")).isEqualTo(n);
+            assertThat(load(cid).orElseThrow().messages()).hasSize(n)
+                    .extracting(mm -> new String(mm.message().payload(), StandardCharsets.UTF_8))
+                    .containsExactlyElementsOf(ms.stream().map(m -> new String(m.payload(), StandardCharsets.UTF_8)).toList());
+        }
+        List<List<Change>> deletes = new java.util.ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            for (String cid : List.of("f1", "f2", "f3")) {
+                deletes.add(List.of(new Change.SessionMessageDeleted(cid, i + 1, ms.get(i).id())));
+            }
+        }
+        redis.cli().configResetstat();
+        writeTogether(deletes);
+        assertThat(redis.cli().info("commandstats")).contains("cmdstat_hdel:calls=12,");
+        for (String cid : List.of("f1", "f2", "f3")) {
+            assertThat(redis.cli().exists("perch:out:{" + cid + "}")).isZero();
+        }
+        assertThat(redis.cli().keys("perch:msg:*")).as("every body went with its last reference").isEmpty();
+    }
+
     @Test
     void aDeletedSessionLeavesNoKeyAndReleasesItsBodies() {
         Message own = message("t", "own");
