@@ -15,17 +15,17 @@ public final class ArgvCall implements RedisCall {
     private final RedisCall direct;
     private final byte[][] argv;
     private final boolean appendsToSet;
-    private final boolean oneField;
+    private final boolean foldable;
 
     private ArgvCall(RedisCall direct, byte[][] argv, boolean appendsToSet) {
         this(direct, argv, appendsToSet, false);
     }
 
-    private ArgvCall(RedisCall direct, byte[][] argv, boolean appendsToSet, boolean oneField) {
+    private ArgvCall(RedisCall direct, byte[][] argv, boolean appendsToSet, boolean foldable) {
         this.direct = direct;
         this.argv = argv;
         this.appendsToSet = appendsToSet;
-        this.oneField = oneField;
+        this.foldable = foldable;
     }
 
     /** {@code parts}: the command name, then each argument as byte[], String or a number. */
@@ -43,19 +43,25 @@ public final class ArgvCall implements RedisCall {
     }
 
     /**
-     * {@code HSET key field value} or {@code HDEL key field}, whose reply nobody reads: a write
-     * may fold a run of them on one key into one command ({@link FieldRuns}).
+     * {@code HSET key field value}, {@code HDEL key field}, {@code PERCH.SETHEAD key field head}
+     * or {@code PERCH.UNREF key}, whose reply nobody reads: a write may fold a run of them on one
+     * key into one command ({@link WriteFolds}).
      */
-    public static ArgvCall oneField(RedisCall direct, Object... parts) {
+    public static ArgvCall foldable(RedisCall direct, Object... parts) {
         byte[][] argv = argv(parts);
         String name = new String(argv[0], StandardCharsets.US_ASCII);
-        if (!(name.equals("HSET") && argv.length == 4) && !(name.equals("HDEL") && argv.length == 3)) {
-            throw new IllegalArgumentException("not a one-field HSET or HDEL: " + name + " with " + argv.length + " parts");
+        boolean pair = name.equals("HSET") || name.equals(PseudoCommands.SET_HEAD);
+        boolean ok = pair ? argv.length == 4
+                : name.equals("HDEL") ? argv.length == 3
+                : name.equals(PseudoCommands.UNREF) && argv.length == 2;
+        if (!ok) {
+            throw new IllegalArgumentException("not a one-field HSET, HDEL or SETHEAD, nor an UNREF: " + name
+                    + " with " + argv.length + " parts");
         }
         return new ArgvCall(direct, argv, false, true);
     }
 
-    /** A call {@link FieldRuns} folded from one-field calls: as any other from then on. */
+    /** A call {@link WriteFolds} folded from one-field calls: as any other from then on. */
     static ArgvCall folded(RedisCall direct, byte[][] argv) {
         return new ArgvCall(direct, argv, false, false);
     }
@@ -72,9 +78,9 @@ public final class ArgvCall implements RedisCall {
         return appendsToSet;
     }
 
-    /** Made by {@link #oneField}. */
-    boolean isOneField() {
-        return oneField;
+    /** Made by {@link #foldable}. */
+    boolean isFoldable() {
+        return foldable;
     }
 
     private static byte[] bytes(Object part) {

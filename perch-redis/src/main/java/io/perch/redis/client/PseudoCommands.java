@@ -52,10 +52,11 @@ public final class PseudoCommands {
     static final Map<String, String> LUA = new LinkedHashMap<>();
 
     static {
-        // A shared body loses one reference; the last one deletes it. A missing body stays missing.
+        // A shared body loses one reference (or count, when WriteFolds folded a run of them); the
+        // last one deletes it. A missing body stays missing.
         LUA.put(UNREF, String.join("\n",
-                "function(k)",
-                "  local n = redis.call('HINCRBY', k, 'refs', -1)",
+                "function(k, count)",
+                "  local n = redis.call('HINCRBY', k, 'refs', -(tonumber(count) or 1))",
                 "  if n <= 0 then redis.call('DEL', k) end",
                 "  return n",
                 "end"));
@@ -71,16 +72,22 @@ public final class PseudoCommands {
                 "  redis.call('DEL', k, ...)",
                 "  return 0",
                 "end"));
-        // Replaces the first two '|'-separated parts of a hash value (a session message's phase and
-        // packet id), keeping the rest: the update names only what changed. A missing field stays missing.
+        // Replaces the first two '|'-separated parts of hash values (a session message's phase and
+        // packet id), keeping the rest: the update names only what changed. A missing field stays
+        // missing. Field and head pairs, one or many (WriteFolds folds a run of them): one HMGET
+        // and one HSET for all; a field named twice takes its later head, as one by one.
         LUA.put(SET_HEAD, String.join("\n",
-                "function(k, f, head)",
-                "  local v = redis.call('HGET', k, f)",
-                "  if not v then return 0 end",
-                "  local rest = string.match(v, '^[^|]*|[^|]*|(.*)$')",
-                "  if not rest then return 0 end",
-                "  redis.call('HSET', k, f, head .. '|' .. rest)",
-                "  return 1",
+                "function(k, ...)",
+                "  local a, fields, set = {...}, {}, {}",
+                "  for j = 1, #a, 2 do fields[#fields + 1] = a[j] end",
+                "  local vs = redis.call('HMGET', k, unpack(fields))",
+                "  for j = 1, #fields do",
+                "    local rest = vs[j] and string.match(vs[j], '^[^|]*|[^|]*|(.*)$')",
+                "    if rest then set[#set + 1] = fields[j]; set[#set + 1] = a[2 * j] .. '|' .. rest end",
+                "  end",
+                "  if #set == 0 then return 0 end",
+                "  redis.call('HSET', k, unpack(set))",
+                "  return #set / 2",
                 "end"));
     }
 
@@ -106,12 +113,15 @@ public final class PseudoCommands {
 
     /** {@code PERCH.UNREF key}: HINCRBY key refs -1, and DEL key once that is 0 or less. */
     public static ArgvCall unref(byte[] key) {
-        return of(UNREF, key);
+        return of(UNREF, true, key);
     }
 
-    /** {@code PERCH.SETHEAD key field head}: the value's first two '|' parts become {@code head}. */
+    /**
+     * {@code PERCH.SETHEAD key field head}: the value's first two '|' parts become {@code head}.
+     * A run of them on one key may be folded into one ({@link WriteFolds}).
+     */
     public static ArgvCall setHead(byte[] key, byte[] field, String head) {
-        return of(SET_HEAD, key, field, head);
+        return of(SET_HEAD, true, key, field, head);
     }
 
     /**
@@ -213,15 +223,21 @@ public final class PseudoCommands {
                 && command.equals(new String(name, java.nio.charset.StandardCharsets.US_ASCII));
     }
 
-    private static ArgvCall of(String name, byte[] key, Object... args) {
+    private static ArgvCall of(String name, boolean foldable, byte[] key, Object... args) {
         Object[] parts = new Object[2 + args.length];
         parts[0] = name;
         parts[1] = key;
         System.arraycopy(args, 0, parts, 2, args.length);
         ArgvCall shape = ArgvCall.of(r -> null, parts);
-        byte[][] argv = shape.argv();
+        RedisCall direct = direct(shape.argv());
+        return foldable ? ArgvCall.foldable(direct, parts) : ArgvCall.of(direct, parts);
+    }
+
+    /** A pseudo-command's command line ({@code name key args...}) sent alone: a one-key EVAL. */
+    static RedisCall direct(byte[][] argv) {
+        String script = DIRECT.get(new String(argv[0], java.nio.charset.StandardCharsets.US_ASCII));
+        byte[][] keys = {argv[1]};
         byte[][] scriptArgs = Arrays.copyOfRange(argv, 2, argv.length);
-        String script = DIRECT.get(name);
-        return ArgvCall.of(r -> r.eval(script, ScriptOutputType.INTEGER, new byte[][]{key}, scriptArgs), parts);
+        return r -> r.eval(script, ScriptOutputType.INTEGER, keys, scriptArgs);
     }
 }

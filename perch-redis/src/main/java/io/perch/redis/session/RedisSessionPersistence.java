@@ -9,7 +9,7 @@ import io.perch.broker.persist.SessionPersistence;
 import io.perch.broker.persist.StoredSession;
 import io.perch.redis.client.PseudoCommands;
 import io.perch.redis.client.RedisCall;
-import io.perch.redis.client.FieldRuns;
+import io.perch.redis.client.WriteFolds;
 import io.perch.redis.client.RedisOp;
 import io.perch.redis.codec.Compat;
 import io.perch.redis.codec.MessageHash;
@@ -285,7 +285,7 @@ public final class RedisSessionPersistence implements SessionPersistence {
         refs.finish(calls);
         if (fences.isEmpty()) {
             // A fence skips a count of the calls after it, so fenced writes keep one call per field.
-            calls = FieldRuns.fold(calls, dropped);
+            calls = WriteFolds.fold(calls, dropped);
         }
         if (calls.size() == 1 && marks.isEmpty()) {
             return CompletableFuture.completedFuture(null);

@@ -178,7 +178,7 @@ final class SessionWrites {
             byte[] key = SessionKeys.subs(a.clientId());
             byte[] f = utf8(a.key());
             byte[] v = utf8(SubscriptionValue.encode(a.options()));
-            calls.add(ArgvCall.oneField(r -> r.hset(key, f, v), "HSET", key, f, v));
+            calls.add(ArgvCall.foldable(r -> r.hset(key, f, v), "HSET", key, f, v));
         } else if (c instanceof Change.SubscriptionDeleted d) {
             calls.add(hdel(SessionKeys.subs(d.clientId()), utf8(d.key())));
         } else if (c instanceof Change.MessageAdded m) {
@@ -191,7 +191,7 @@ final class SessionWrites {
             byte[] v = memo.entry(a.messageId(), new OutEntry(sent == null ? Phase.QUEUED : sent.phase(),
                     sent == null ? 0 : sent.packetId(), idText, a.qos(), a.retain(), a.subscriptionIds(), a.shareGroup(),
                     a.shareFilter()));
-            calls.add(ArgvCall.oneField(r -> r.hset(key, f, v), "HSET", key, f, v));
+            calls.add(ArgvCall.foldable(r -> r.hset(key, f, v), "HSET", key, f, v));
             byte[] body = SessionKeys.body(idText);
             refAdds.add(new RefAdd(calls.size(), body));
             calls.add(addRefs(body, 1));
@@ -304,7 +304,7 @@ final class SessionWrites {
     }
 
     private static RedisCall hdel(byte[] key, byte[] field) {
-        return ArgvCall.oneField(r -> r.hdel(key, field), "HDEL", key, field);
+        return ArgvCall.foldable(r -> r.hdel(key, field), "HDEL", key, field);
     }
 
     private static RedisCall hdelWill(byte[] key) {

@@ -120,6 +120,30 @@ class ScriptedWritesRedisTest extends RedisBackendTest {
         assertThat(calls("hincrby")).isEqualTo(3);
     }
 
+    /** Folded ({@link WriteFolds}): one HINCRBY takes the run's references, in the script and alone. */
+    @Test
+    void aFoldedUnrefTakesEveryReferenceOfItsRun() throws Exception {
+        start();
+        await().atMost(Duration.ofSeconds(10)).until(backend.plugin.pipeline("pool1").orElseThrow()::isUp);
+        redis.cli().hset("perch:msg:x", java.util.Map.of("topic", "t", "refs", "5"));
+        java.util.List<RedisCall> three = WriteFolds.fold(java.util.List.of(PseudoCommands.unref(b("perch:msg:x")),
+                PseudoCommands.unref(b("perch:msg:x")), PseudoCommands.unref(b("perch:msg:x"))), new java.util.ArrayList<>());
+        assertThat(three).hasSize(1);
+        long before = calls("hincrby");
+        write(three);
+        assertThat(calls("hincrby") - before).isEqualTo(1);
+        assertThat(redis.cli().hget("perch:msg:x", "refs")).isEqualTo("2");
+        var client = io.lettuce.core.RedisClient.create("redis://" + redis.server());
+        try (var conn = client.connect(io.lettuce.core.codec.ByteArrayCodec.INSTANCE)) {
+            java.util.List<RedisCall> two = WriteFolds.fold(java.util.List.of(PseudoCommands.unref(b("perch:msg:x")),
+                    PseudoCommands.unref(b("perch:msg:x"))), new java.util.ArrayList<>());
+            assertThat(two.get(0).issue(conn.async()).get(5, TimeUnit.SECONDS)).isEqualTo(0L);
+        } finally {
+            client.shutdown(Duration.ZERO, Duration.ofSeconds(1));
+        }
+        assertThat(redis.cli().exists("perch:msg:x")).as("gone with its last reference").isZero();
+    }
+
     @Test
     void setHeadRewritesThePhaseAndPacketIdOnly() {
         start();
@@ -127,6 +151,36 @@ class ScriptedWritesRedisTest extends RedisBackendTest {
         write(java.util.List.of(PseudoCommands.setHead(b("perch:out:{c}"), b("7"), "SENT|12"),
                 PseudoCommands.setHead(b("perch:out:{c}"), b("8"), "SENT|13")));
         assertThat(redis.cli().hgetall("perch:out:{c}")).containsOnly(java.util.Map.entry("7", "SENT|12|id1|1|0||-1|-1|"));
+    }
+
+    /** Folded ({@link WriteFolds}): one HMGET and one HSET for the run, in the script and alone. */
+    @Test
+    void aFoldedSetHeadRewritesEachFieldItNamesThatExists() throws Exception {
+        start();
+        redis.cli().hset("perch:out:{c}", java.util.Map.of("1", "QUEUED|0|a|1|0||-1|-1|", "2", "QUEUED|0|b|1|0||-1|-1|",
+                "3", "QUEUED|0|c|1|0||-1|-1|"));
+        java.util.List<RedisCall> run = java.util.List.of(PseudoCommands.setHead(b("perch:out:{c}"), b("1"), "SENT|11"),
+                PseudoCommands.setHead(b("perch:out:{c}"), b("9"), "SENT|19"),
+                PseudoCommands.setHead(b("perch:out:{c}"), b("2"), "SENT|12"),
+                PseudoCommands.setHead(b("perch:out:{c}"), b("2"), "SENT|22"));
+        java.util.List<RedisCall> folded = WriteFolds.fold(run, new java.util.ArrayList<>());
+        assertThat(folded).hasSize(1);
+        long hsetsBefore = calls("hset");
+        write(folded);
+        assertThat(calls("hset") - hsetsBefore).isEqualTo(1);
+        assertThat(redis.cli().hgetall("perch:out:{c}")).containsOnly(java.util.Map.entry("1", "SENT|11|a|1|0||-1|-1|"),
+                java.util.Map.entry("2", "SENT|22|b|1|0||-1|-1|"), java.util.Map.entry("3", "QUEUED|0|c|1|0||-1|-1|"));
+        var client = io.lettuce.core.RedisClient.create("redis://" + redis.server());
+        try (var conn = client.connect(io.lettuce.core.codec.ByteArrayCodec.INSTANCE)) {
+            java.util.List<RedisCall> alone = WriteFolds.fold(java.util.List.of(
+                    PseudoCommands.setHead(b("perch:out:{c}"), b("3"), "RELEASED|3"),
+                    PseudoCommands.setHead(b("perch:out:{c}"), b("1"), "RELEASED|1")), new java.util.ArrayList<>());
+            assertThat(alone.get(0).issue(conn.async()).get(5, TimeUnit.SECONDS)).isEqualTo(2L);
+        } finally {
+            client.shutdown(Duration.ZERO, Duration.ofSeconds(1));
+        }
+        assertThat(redis.cli().hget("perch:out:{c}", "3")).isEqualTo("RELEASED|3|c|1|0||-1|-1|");
+        assertThat(redis.cli().hget("perch:out:{c}", "1")).isEqualTo("RELEASED|1|a|1|0||-1|-1|");
     }
 
     @Test
