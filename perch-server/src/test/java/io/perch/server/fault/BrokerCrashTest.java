@@ -100,7 +100,9 @@ class BrokerCrashTest {
         System.out.println(r.line(mode));
         // Both verdicts reported together: a lost session usually explains the lost messages.
         assertSoftly(soft -> {
-            soft.assertThat(r.summary().ok()).as("%s\n%s", r.line(mode), r.summary().problems()).isTrue();
+            // The broker's timeline says where each acknowledgement falls against its starts.
+            soft.assertThat(r.summary().ok()).as("%s\n%s\nbroker output (tail):\n%s", r.line(mode),
+                    r.summary().problems(), r.brokerTail()).isTrue();
             soft.assertThat(r.everySessionPresent()).as("CONNACK session present after each restart: %s\n"
                     + "broker output (tail):\n%s", r.sessionPresentAfterRestart(), r.brokerTail()).isTrue();
         });
