@@ -125,25 +125,7 @@ class WebSocketPiggybackTest extends BrokerTest {
 
     /** The whole MQTT packets of one frame; a frame that ends inside a packet fails the test. */
     private static List<byte[]> packets(byte[] frame) {
-        List<byte[]> out = new ArrayList<>();
-        int at = 0;
-        while (at < frame.length) {
-            int start = at++;
-            int length = 0;
-            int shift = 0;
-            int b;
-            do {
-                b = frame[at++] & 0xFF;
-                length |= (b & 0x7F) << shift;
-                shift += 7;
-            } while ((b & 0x80) != 0);
-            at += length;
-            assertThat(at).as("a frame ends on a packet boundary").isLessThanOrEqualTo(frame.length);
-            byte[] p = new byte[at - start];
-            System.arraycopy(frame, start, p, 0, p.length);
-            out.add(p);
-        }
-        return out;
+        return io.perch.broker.protocol.Frames.split(frame);
     }
 
     /** The payloads of the QoS 0 PUBLISH packets, in the order received. */

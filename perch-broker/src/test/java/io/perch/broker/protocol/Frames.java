@@ -5,11 +5,11 @@ import java.util.Arrays;
 import java.util.List;
 
 /** Splits what the broker wrote into whole MQTT packets, by fixed header and remaining length. */
-final class Frames {
+public final class Frames {
     private Frames() {
     }
 
-    static List<byte[]> split(byte[] stream) {
+    public static List<byte[]> split(byte[] stream) {
         List<byte[]> out = new ArrayList<>();
         int i = 0;
         while (i < stream.length) {
