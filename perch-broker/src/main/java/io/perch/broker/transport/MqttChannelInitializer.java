@@ -23,7 +23,8 @@ import io.perch.broker.protocol.MqttConnection;
  *  ssl          TLS listeners only
  *  http, aggregator, ws-protocol, ws-frames
  *               WebSocket listeners only: upgrade on the configured path with subprotocol
- *               "mqtt" (and the older names), then binary frames to bytes and back
+ *               "mqtt" (and the older names), then binary frames to bytes and back;
+               at the handshake Netty's frame decoder is replaced by InPlaceFrameDecoder
  *               (any other HTTP request: 404 and close)
  *  bytes        counts bytes in and out for metrics, and tells the connection that bytes
  *               arrived: any bytes, even of a large packet still arriving, count as activity
@@ -60,13 +61,14 @@ public final class MqttChannelInitializer extends ChannelInitializer<SocketChann
         if (listener.isWebSocket()) {
             p.addLast("http", new HttpServerCodec());
             p.addLast("aggregator", new HttpObjectAggregator(65536));
+            int maxFramePayload = core.config.maxPacketSize + 8;
             p.addLast("ws-protocol", new WebSocketServerProtocolHandler(WebSocketServerProtocolConfig.newBuilder()
                     .websocketPath(listener.wsPath())
                     .subprotocols("mqtt,mqttv3.1,mqttv3.1.1,mqttv5")
-                    .maxFramePayloadLength(core.config.maxPacketSize + 8)
+                    .maxFramePayloadLength(maxFramePayload)
                     .checkStartsWith(false)
                     .build()));
-            p.addLast("ws-frames", new WebSocketFrames(listener.wsPiggyback()));
+            p.addLast("ws-frames", new WebSocketFrames(listener.wsPiggyback(), maxFramePayload));
         }
         MqttConnection connection = new MqttConnection(core, listener, timers);
         p.addLast("bytes", new ByteCounter(core.stats, connection));

@@ -14,6 +14,9 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.ContinuationWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocket08FrameDecoder;
+import io.netty.handler.codec.http.websocketx.WebSocketFrameDecoder;
+import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.util.ReferenceCountUtil;
 
@@ -39,12 +42,35 @@ final class WebSocketFrames extends ChannelDuplexHandler {
     static final int MAX_FRAME_BYTES = 64 * 1024;
 
     private final boolean piggyback;
+    /** The payload limit of the frame decoder put in place of Netty's at the handshake. */
+    private final long maxFramePayloadLength;
     /** The packets written since the last flush; null when none. */
     private CompositeByteBuf pending;
 
-    /** @param piggyback several packets per frame (one frame per flush) rather than one frame per packet */
-    WebSocketFrames(boolean piggyback) {
+    /**
+     * @param piggyback several packets per frame (one frame per flush) rather than one frame per packet
+     * @param maxFramePayloadLength the largest frame payload accepted, as given to Netty's handshaker
+     */
+    WebSocketFrames(boolean piggyback, long maxFramePayloadLength) {
         this.piggyback = piggyback;
+        this.maxFramePayloadLength = maxFramePayloadLength;
+    }
+
+    /**
+     * At the handshake, Netty's frame decoder gives way to {@link InPlaceFrameDecoder}, which
+     * unmasks without a copy. This runs in the 101 response's write listener, before the next
+     * read; the pipeline forwards whatever the replaced decoder still held to the new one.
+     * Only the RFC 6455 framing (Netty's 07, 08 and 13 decoders) is replaced.
+     */
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (evt instanceof WebSocketServerProtocolHandler.HandshakeComplete) {
+            ChannelHandlerContext decoder = ctx.pipeline().context(WebSocketFrameDecoder.class);
+            if (decoder != null && decoder.handler() instanceof WebSocket08FrameDecoder) {
+                ctx.pipeline().replace(decoder.name(), decoder.name(), new InPlaceFrameDecoder(maxFramePayloadLength));
+            }
+        }
+        super.userEventTriggered(ctx, evt);
     }
 
     @Override
