@@ -177,21 +177,19 @@ final class InPlaceFrameDecoder extends ByteToMessageDecoder implements WebSocke
      * (not one of Netty's reads, but possible from a handler before this one) is copied.
      */
     private static ByteBuf unmasked(ChannelHandlerContext ctx, ByteBuf in, int length, int mask) {
-        ByteBuf payload;
         if (in.isReadOnly()) {
-            payload = ctx.alloc().buffer(length);
+            ByteBuf payload = ctx.alloc().buffer(length);
             in.readBytes(payload, length);
-        } else {
-            payload = in.readRetainedSlice(length);
+            unmask(payload, payload.readerIndex(), payload.writerIndex(), mask);
+            return payload;
         }
-        unmask(payload, mask);
-        return payload;
+        // On the buffer itself, not through the slice: a slice's accessors add an index translation.
+        unmask(in, in.readerIndex(), in.readerIndex() + length, mask);
+        return in.readRetainedSlice(length);
     }
 
-    /** XORs the readable bytes with the 4-byte mask, whose first byte is the most significant. */
-    static void unmask(ByteBuf payload, int mask) {
-        int i = payload.readerIndex();
-        int end = payload.writerIndex();
+    /** XORs bytes [i, end) with the 4-byte mask, whose first byte is the most significant. */
+    static void unmask(ByteBuf payload, int i, int end, int mask) {
         // get/setLong are big-endian whatever the buffer's order, as the mask is read.
         long mask8 = ((long) mask << 32) | (mask & 0xFFFFFFFFL);
         for (; i + 8 <= end; i += 8) {

@@ -267,15 +267,16 @@ class InPlaceFrameDecoderTest {
     }
 
     @Test
-    void unmaskXorsWithTheMaskFromItsFirstByte() {
-        byte[] data = new byte[19];
+    void unmaskXorsOnlyTheRangeWithTheMaskFromItsFirstByte() {
+        byte[] data = new byte[25];
         new Random(7).nextBytes(data);
         int mask = 0xA1B2C3D4;
         ByteBuf buf = Unpooled.wrappedBuffer(data.clone());
-        InPlaceFrameDecoder.unmask(buf, mask);
+        InPlaceFrameDecoder.unmask(buf, 3, 22, mask);
         byte[] m = {(byte) 0xA1, (byte) 0xB2, (byte) 0xC3, (byte) 0xD4};
         for (int i = 0; i < data.length; i++) {
-            assertThat(buf.getByte(i)).as("byte %d", i).isEqualTo((byte) (data[i] ^ m[i % 4]));
+            byte expected = i < 3 || i >= 22 ? data[i] : (byte) (data[i] ^ m[(i - 3) % 4]);
+            assertThat(buf.getByte(i)).as("byte %d", i).isEqualTo(expected);
         }
     }
 
