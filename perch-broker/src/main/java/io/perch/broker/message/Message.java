@@ -24,6 +24,11 @@ public record Message(MessageId id, String topic, byte[] payload, int qos, boole
         return expiresAt != 0 && nowMillis >= expiresAt;
     }
 
+    /** As {@link #isExpired(long)} now; the clock is read only for a message that can expire. */
+    public boolean isExpiredNow() {
+        return expiresAt != 0 && System.currentTimeMillis() >= expiresAt;
+    }
+
     /** Seconds left, rounded up, for the Message Expiry Interval sent on forward (MQTT-3.3.2-6); -1 if none. */
     public long remainingExpirySeconds(long nowMillis) {
         if (expiresAt == 0) {

@@ -20,8 +20,18 @@ public final class MessageIdGenerator {
     }
 
     public MessageId next() {
-        long now = System.currentTimeMillis() * 1000L + (System.nanoTime() / 1000L) % 1000L;
-        long micros = last.updateAndGet(prev -> Math.max(prev + 1, now));
+        return next(nowMicros());
+    }
+
+    /** An id for a message published at {@code nowMicros} (from {@link #nowMicros()}), which a caller also needs. */
+    public MessageId next(long nowMicros) {
+        long micros = last.updateAndGet(prev -> Math.max(prev + 1, nowMicros));
         return new MessageId(micros, nodeBits | (micros & 0xFFFFL));
+    }
+
+    /** The wall clock in microseconds, in one clock read. */
+    public static long nowMicros() {
+        java.time.Instant now = java.time.Instant.now();
+        return now.getEpochSecond() * 1_000_000L + now.getNano() / 1000;
     }
 }

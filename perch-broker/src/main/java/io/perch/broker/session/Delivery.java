@@ -143,7 +143,7 @@ final class Delivery {
     List<Event> offer(Pending p) {
         assert Thread.holdsLock(session);
         List<Event> events = null;
-        if (p.message().isExpired(System.currentTimeMillis())) {
+        if (p.message().isExpiredNow()) {
             stats.messagesDroppedExpired.increment();
             return add(events, DROPPED, p.message(), "expired");
         }
@@ -164,7 +164,7 @@ final class Delivery {
      */
     List<Event> offerHeld(Pending p) {
         assert Thread.holdsLock(session);
-        if (p.message().isExpired(System.currentTimeMillis())) {
+        if (p.message().isExpiredNow()) {
             session.changes().removed(p);
             return offer(p); // counted and reported as dropped, as any expired message
         }
@@ -271,11 +271,10 @@ final class Delivery {
         if (conn == null) {
             return events;
         }
-        long now = System.currentTimeMillis();
         int window = window(conn);
         while (!queue.isEmpty() && conn.isWritable()) {
             Pending p = queue.peek();
-            if (p.message().isExpired(now)) {
+            if (p.message().isExpiredNow()) {
                 queue.poll();
                 session.changes().removed(p);
                 stats.messagesDroppedExpired.increment();
