@@ -59,6 +59,13 @@ public final class BrokerConfig {
     public final long maxMqueueBytes;
     /** mqtt.max_stored_sessions: sessions that outlive their connection on this node, in memory or stored; 0 = no bound */
     public final int maxStoredSessions;
+    /**
+     * zone.external.backpressure_queue_bytes: a connected session's queue above this many payload
+     * bytes holds the acknowledgements of what publishers send it; 0 = never
+     */
+    public final long backpressureQueueBytes;
+    /** zone.external.backpressure_max_wait: the longest one acknowledgement is held for it */
+    public final Duration backpressureMaxWait;
     /** zone.external.mqueue_store_qos0 */
     public final boolean mqueueStoreQos0;
     /** zone.external.max_awaiting_rel */
@@ -104,6 +111,8 @@ public final class BrokerConfig {
         maxInflight = b.maxInflight;
         maxMqueueLen = b.maxMqueueLen;
         maxMqueueBytes = b.maxMqueueBytes;
+        backpressureQueueBytes = b.backpressureQueueBytes;
+        backpressureMaxWait = b.backpressureMaxWait;
         maxStoredSessions = b.maxStoredSessions;
         mqueueStoreQos0 = b.mqueueStoreQos0;
         maxAwaitingRel = b.maxAwaitingRel;
@@ -168,6 +177,8 @@ public final class BrokerConfig {
         public int maxInflight = 32;
         public int maxMqueueLen = 1000;
         public long maxMqueueBytes = 0;
+        public long backpressureQueueBytes = 16L * 1024 * 1024;
+        public Duration backpressureMaxWait = Duration.ofSeconds(5);
         public int maxStoredSessions = 0;
         public boolean mqueueStoreQos0 = true;
         public int maxAwaitingRel = 100;
@@ -203,6 +214,8 @@ public final class BrokerConfig {
         public Builder maxInflight(int v) { maxInflight = v; return this; }
         public Builder maxMqueueLen(int v) { maxMqueueLen = v; return this; }
         public Builder maxMqueueBytes(long v) { maxMqueueBytes = v; return this; }
+        public Builder backpressureQueueBytes(long v) { backpressureQueueBytes = v; return this; }
+        public Builder backpressureMaxWait(Duration v) { backpressureMaxWait = v; return this; }
         public Builder maxStoredSessions(int v) { maxStoredSessions = v; return this; }
         public Builder mqueueStoreQos0(boolean v) { mqueueStoreQos0 = v; return this; }
         public Builder maxAwaitingRel(int v) { maxAwaitingRel = v; return this; }

@@ -385,8 +385,10 @@ public final class SessionManager {
     }
 
     private Session newSession(String id, ClientInfo info) {
-        return new Session(id, info, config.maxInflight, config.maxMqueueLen, config.maxMqueueBytes,
+        Session s = new Session(id, info, config.maxInflight, config.maxMqueueLen, config.maxMqueueBytes,
                 config.mqueueStoreQos0, config.maxAwaitingRel, sessionHooks, stats, persistence, seqs, keptSessions);
+        s.backpressure(config.backpressureQueueBytes, config.backpressureMaxWait.toMillis());
+        return s;
     }
 
     /**

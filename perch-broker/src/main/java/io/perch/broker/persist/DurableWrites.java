@@ -6,7 +6,8 @@ import java.util.concurrent.CompletionStage;
 
 /**
  * The durable writes that handing one message to its subscribers started: the publisher's
- * acknowledgement waits for all of them ("nothing acknowledged is lost"). Used by the thread
+ * acknowledgement waits for all of them ("nothing acknowledged is lost"), and for room in a
+ * subscriber's queue that is over its back-pressure mark (QueueRoom). Used by the thread
  * that routes the message, then read once; allocates nothing when no subscriber is durable.
  */
 public final class DurableWrites {

@@ -40,6 +40,8 @@ final class Delivery {
     private final Inflight inflight;
     private final SessionQueue queue;
     private final RecentAcks recentAcks = new RecentAcks();
+    /** Off until {@link #backpressure} sets it. */
+    private QueueRoom room;
     private long messagesOut;
     private long dropped;
     private long lastDropLog;
@@ -53,6 +55,26 @@ final class Delivery {
         this.storeQos0 = storeQos0;
         this.inflight = new Inflight(stats, session);
         this.queue = new SessionQueue(maxQueue, maxQueueBytes);
+        this.room = new QueueRoom(stats, 0, 0);
+    }
+
+    /** Holds publishers' acknowledgements while the queue is above {@code highBytes} ({@link QueueRoom}). */
+    void backpressure(long highBytes, long maxWaitMillis) {
+        room = new QueueRoom(stats, highBytes, maxWaitMillis);
+    }
+
+    /** After an offer: what the publisher's acknowledgement must wait for besides the store, or null. */
+    java.util.concurrent.CompletableFuture<Void> roomWait() {
+        return room.afterQueued(queue.bytes(), session.connection() != null);
+    }
+
+    /** The connection went or the queue shrank outside {@link #pump}: held acknowledgements may go. */
+    void checkRoom() {
+        room.check(queue.bytes(), session.connection() != null);
+    }
+
+    boolean holdingAcks() {
+        return room.holding();
     }
 
     // Views; the caller holds the session's monitor.
@@ -269,6 +291,7 @@ final class Delivery {
     private List<Event> pump(List<Event> events) {
         SessionConnection conn = session.connection();
         if (conn == null) {
+            room.check(queue.bytes(), false);
             return events;
         }
         int window = window(conn);
@@ -287,6 +310,7 @@ final class Delivery {
             queue.poll();
             events = send(conn, p, events);
         }
+        room.check(queue.bytes(), true);
         return events;
     }
 

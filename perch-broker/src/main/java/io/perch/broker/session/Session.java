@@ -391,6 +391,7 @@ public final class Session {
         if (changes.isOn()) {
             changes.add(saved());
         }
+        delivery.checkRoom(); // an offline queue holds no publisher
         List<Pending> shared = takeShared ? delivery.takeShared() : List.of();
         changes.flush();
         return shared;
@@ -455,7 +456,22 @@ public final class Session {
 
     /** Everything this session still holds (for redistribution when it ends). */
     public synchronized List<Pending> drainAll() {
-        return delivery.drainAll();
+        List<Pending> all = delivery.drainAll();
+        delivery.checkRoom();
+        return all;
+    }
+
+    /**
+     * Publishers' acknowledgements wait while this session's connected queue holds more than
+     * {@code highBytes} of payload, at most {@code maxWaitMillis} each ({@link QueueRoom}); 0: never.
+     */
+    public synchronized void backpressure(long highBytes, long maxWaitMillis) {
+        delivery.backpressure(highBytes, maxWaitMillis);
+    }
+
+    /** Whether publishers' acknowledgements wait on this session's queue now. */
+    public synchronized boolean holdingAcks() {
+        return delivery.holdingAcks();
     }
 
     // ---- outbound -----------------------------------------------------------------------
@@ -526,6 +542,11 @@ public final class Session {
                 changes.add(new Change.ForwardMarked(clientId, read.inbox(), read.entryId()));
             }
             stored = changes.flush();
+            java.util.concurrent.CompletableFuture<Void> room = delivery.roomWait();
+            if (room != null) {
+                // The queue is over its back-pressure mark: the publisher's acknowledgement waits too.
+                stored = stored == null ? room : stored.thenCombine(room, (a, b) -> null);
+            }
         }
         report(events);
         return stored;

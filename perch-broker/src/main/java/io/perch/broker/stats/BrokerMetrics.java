@@ -48,6 +48,9 @@ public final class BrokerMetrics {
         counter(registry, "perch.protocol.errors", "packets that broke a protocol rule", stats.protocolErrors);
         counter(registry, "perch.publishes.not.stored", "QoS 1/2 publishes refused because the session store did not take them",
                 stats.publishesNotStored);
+        counter(registry, "perch.backpressure.holds",
+                "times a subscriber's queue passed zone.external.backpressure_queue_bytes and held publishers' acknowledgements",
+                stats.backpressureHolds);
         counter(registry, "perch.websocket.errors", "WebSocket frames that broke RFC 6455",
                 stats.webSocketErrors);
         counter(registry, "perch.messages.received", "PUBLISH messages received", stats.messagesReceived);

@@ -45,6 +45,8 @@ public final class BrokerStats {
     public final LongAdder messagesAcked = new LongAdder();
     /** QoS 1/2 publishes refused because the session store did not take them (never acknowledged as stored). */
     public final LongAdder publishesNotStored = new LongAdder();
+    /** Times a connected session's queue passed zone.external.backpressure_queue_bytes and began to hold acknowledgements. */
+    public final LongAdder backpressureHolds = new LongAdder();
     public final LongAdder authFailures = new LongAdder();
     public final LongAdder aclDenied = new LongAdder();
     public final LongAdder sessionsTakenOver = new LongAdder();

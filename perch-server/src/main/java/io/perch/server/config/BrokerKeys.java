@@ -65,6 +65,8 @@ final class BrokerKeys {
         k.put("zone.external.max_inflight", (e, b) -> b.maxInflight(integer(e, 1, 65535)));
         k.put("zone.external.max_mqueue_len", (e, b) -> b.maxMqueueLen(integer(e, 0, Integer.MAX_VALUE)));
         k.put("zone.external.max_mqueue_bytes", (e, b) -> b.maxMqueueBytes(size(e, MAX_QUEUE_BYTES)));
+        k.put("zone.external.backpressure_queue_bytes", (e, b) -> b.backpressureQueueBytes(size(e, MAX_QUEUE_BYTES)));
+        k.put("zone.external.backpressure_max_wait", (e, b) -> b.backpressureMaxWait(duration(e)));
         k.put("zone.external.mqueue_store_qos0", (e, b) -> b.mqueueStoreQos0(bool(e)));
         k.put("zone.external.max_awaiting_rel", (e, b) -> b.maxAwaitingRel(integer(e, 0, 65535)));
         k.put("zone.external.await_rel_timeout", (e, b) -> b.awaitRelTimeout(duration(e)));
