@@ -17,7 +17,9 @@ import java.util.concurrent.TimeUnit;
  * <p>Only acknowledgements wait: nothing is dropped for it, and every connection goes on
  * reading. A client that publishes to its own subscription still reads the PUBACKs that drain
  * its queue, so it cannot lock itself up. A session with no connection never holds anyone:
- * its queue drains only when its client is back.
+ * its queue drains only when its client is back. Messages forwarded from another cluster node
+ * are not held: that node's inbox is read in order, and one entry held would hold the ones
+ * after it for every session here.
  *
  * <p>Guarded by the owning session's monitor. Futures are completed on another thread
  * ({@link CompletableFuture#completeAsync}), so that what waits on them never runs under it.

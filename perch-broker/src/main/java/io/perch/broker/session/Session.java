@@ -542,7 +542,9 @@ public final class Session {
                 changes.add(new Change.ForwardMarked(clientId, read.inbox(), read.entryId()));
             }
             stored = changes.flush();
-            java.util.concurrent.CompletableFuture<Void> room = delivery.roomWait();
+            // Not for what another node forwarded: its inbox acknowledges entries in order, so one
+            // held would hold back every entry after it, for every session of this node.
+            java.util.concurrent.CompletableFuture<Void> room = read == null ? delivery.roomWait() : null;
             if (room != null) {
                 // The queue is over its back-pressure mark: the publisher's acknowledgement waits too.
                 stored = stored == null ? room : stored.thenCombine(room, (a, b) -> null);

@@ -109,6 +109,19 @@ class QueueRoomTest {
     }
 
     @Test
+    void whatAnotherNodeForwardedIsNotHeld() {
+        Session s = session(MARK, 60_000);
+        assertThat(offer(s, 6).get(5)).isNotDone();
+        for (int i = 0; i < 3; i++) {
+            Message m = new Message(ids.next(), "t", new byte[PAYLOAD], 1, false, "p", null, 0, 0, PublishProperties.NONE);
+            CompletionStage<Void> w = s.offerForwarded(Pending.of(m, 1, false, null),
+                    io.perch.broker.cluster.InboxPosition.of("perch:inbox:other", "1-" + i));
+            assertThat(w == null || w.toCompletableFuture().isDone()).as("forwarded %d", i).isTrue();
+        }
+        assertThat(s.queueSize()).isEqualTo(8);
+    }
+
+    @Test
     void markZeroNeverHolds() {
         Session s = session(0, 60_000);
         assertThat(offer(s, 50)).allMatch(CompletableFuture::isDone);
