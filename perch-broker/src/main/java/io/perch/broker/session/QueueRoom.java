@@ -14,9 +14,10 @@ import java.util.concurrent.TimeUnit;
  * Maximum, a client's max inflight) then slow them to the subscriber's pace, instead of the
  * broker acknowledging messages faster than it can deliver them while its heap grows.
  *
- * <p>Only acknowledgements wait: nothing is dropped for it, and every connection goes on
- * reading. A client that publishes to its own subscription still reads the PUBACKs that drain
- * its queue, so it cannot lock itself up. A session with no connection never holds anyone:
+ * <p>Only acknowledgements wait: nothing is dropped for it, and a connection goes on reading
+ * until {@code AckOrder.MAX_WAITING} of its acknowledgements wait, as for store writes. A
+ * client that publishes to its own subscription reads the PUBACKs that drain its queue up to
+ * that point; past it, {@code maxWaitMillis} ends the wait. A session with no connection never holds anyone:
  * its queue drains only when its client is back. Messages forwarded from another cluster node
  * are not held: that node's inbox is read in order, and one entry held would hold the ones
  * after it for every session here.
