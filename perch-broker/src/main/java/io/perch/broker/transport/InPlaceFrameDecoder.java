@@ -74,7 +74,7 @@ final class InPlaceFrameDecoder extends ByteToMessageDecoder implements WebSocke
         boolean fin = (b0 & 0x80) != 0;
         int opcode = b0 & 0x0F;
         int len7 = b1 & 0x7F;
-        String violation = headerViolation(b0, b1, fin, opcode, len7);
+        String violation = headerViolation(b0, b1);
         if (violation != null) {
             fail(ctx, in, WebSocketCloseStatus.PROTOCOL_ERROR, violation);
             return;
@@ -137,7 +137,10 @@ final class InPlaceFrameDecoder extends ByteToMessageDecoder implements WebSocke
     }
 
     /** Why a frame with this first two bytes is refused, or null. */
-    private String headerViolation(int b0, int b1, boolean fin, int opcode, int len7) {
+    private String headerViolation(int b0, int b1) {
+        boolean fin = (b0 & 0x80) != 0;
+        int opcode = b0 & 0x0F;
+        int len7 = b1 & 0x7F;
         if ((b0 & 0x70) != 0) {
             return "RSV bits set and no extension negotiated";
         }
