@@ -515,7 +515,8 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
         }
     }
 
-    boolean isV5() {
+    /** Whether the client connected with MQTT 5 (3.1/3.1.1 before its CONNECT). */
+    public boolean isV5() {
         return helper.isV5();
     }
 

@@ -1,0 +1,135 @@
+package io.perch.broker.transport;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.handler.codec.mqtt.MqttFixedHeader;
+import io.netty.handler.codec.mqtt.MqttMessage;
+import io.netty.handler.codec.mqtt.MqttMessageIdVariableHeader;
+import io.netty.handler.codec.mqtt.MqttPubReplyMessageVariableHeader;
+import io.netty.handler.codec.mqtt.MqttPublishMessage;
+import io.netty.handler.codec.mqtt.MqttPublishVariableHeader;
+
+/**
+ * The bytes of PUBLISH and its four acknowledgements, written into a buffer the caller sized with
+ * {@link #size}: the same bytes Netty's MqttEncoder writes (a test compares them), without a
+ * buffer of their own. What is not covered here (a v5 packet with properties, any other type)
+ * has size -1 and is left to Netty's encoder.
+ */
+final class PacketEncoding {
+    private static final int MAX_REMAINING = 268_435_455;
+
+    private PacketEncoding() {
+    }
+
+    /** Encoded length of {@code m}, or -1 when this class does not encode it. */
+    static int size(MqttMessage m, boolean v5) {
+        return switch (m.fixedHeader().messageType()) {
+            case PUBLISH -> m instanceof MqttPublishMessage p ? publishSize(p, v5) : -1;
+            case PUBACK, PUBREC, PUBREL, PUBCOMP -> replySize(m, v5);
+            default -> -1;
+        };
+    }
+
+    /** Writes {@code m}, which {@link #size} gave {@code size} bytes. */
+    static void encode(MqttMessage m, boolean v5, ByteBuf out, int size) {
+        int start = out.writerIndex();
+        out.writeByte(byte1(m.fixedHeader()));
+        if (m instanceof MqttPublishMessage p) {
+            writePublish(p, v5, out);
+        } else {
+            writeReply(m, v5, out);
+        }
+        if (out.writerIndex() - start != size) {
+            throw new IllegalStateException("encoded " + (out.writerIndex() - start) + " bytes of "
+                    + m.fixedHeader().messageType() + ", sized " + size);
+        }
+    }
+
+    private static int publishSize(MqttPublishMessage p, boolean v5) {
+        MqttPublishVariableHeader h = p.variableHeader();
+        if (v5 && !h.properties().isEmpty()) {
+            return -1;
+        }
+        int topic = ByteBufUtil.utf8Bytes(h.topicName());
+        if (topic > 0xffff) {
+            return -1; // Netty's encoder reports it
+        }
+        long remaining = 2L + topic + (p.fixedHeader().qosLevel().value() > 0 ? 2 : 0) + (v5 ? 1 : 0)
+                + p.payload().readableBytes();
+        if (remaining > MAX_REMAINING) {
+            return -1;
+        }
+        return 1 + varIntLength((int) remaining) + (int) remaining;
+    }
+
+    private static void writePublish(MqttPublishMessage p, boolean v5, ByteBuf out) {
+        MqttPublishVariableHeader h = p.variableHeader();
+        String topic = h.topicName();
+        int topicBytes = ByteBufUtil.utf8Bytes(topic);
+        boolean withId = p.fixedHeader().qosLevel().value() > 0;
+        ByteBuf payload = p.payload();
+        writeVarInt(out, 2 + topicBytes + (withId ? 2 : 0) + (v5 ? 1 : 0) + payload.readableBytes());
+        out.writeShort(topicBytes);
+        ByteBufUtil.reserveAndWriteUtf8(out, topic, topicBytes);
+        if (withId) {
+            out.writeShort(h.packetId());
+        }
+        if (v5) {
+            out.writeByte(0); // no properties
+        }
+        out.writeBytes(payload, payload.readerIndex(), payload.readableBytes());
+    }
+
+    /**
+     * As Netty: v5 with a reason code other than success writes it and an empty property
+     * length; otherwise only the packet id.
+     */
+    private static int replySize(MqttMessage m, boolean v5) {
+        Object h = m.variableHeader();
+        if (h instanceof MqttPubReplyMessageVariableHeader r && v5 && !plainReply(r)) {
+            return r.properties().isEmpty() ? 6 : -1;
+        }
+        return h instanceof MqttMessageIdVariableHeader ? 4 : -1;
+    }
+
+    private static void writeReply(MqttMessage m, boolean v5, ByteBuf out) {
+        MqttMessageIdVariableHeader h = (MqttMessageIdVariableHeader) m.variableHeader();
+        if (h instanceof MqttPubReplyMessageVariableHeader r && v5 && !plainReply(r)) {
+            out.writeByte(4);
+            out.writeShort(r.messageId());
+            out.writeByte(r.reasonCode());
+            out.writeByte(0); // no properties
+        } else {
+            out.writeByte(2);
+            out.writeShort(h.messageId());
+        }
+    }
+
+    private static boolean plainReply(MqttPubReplyMessageVariableHeader r) {
+        return r.reasonCode() == MqttPubReplyMessageVariableHeader.REASON_CODE_OK && r.properties().isEmpty();
+    }
+
+    private static int byte1(MqttFixedHeader h) {
+        int b = h.messageType().value() << 4;
+        if (h.isDup()) {
+            b |= 0x08;
+        }
+        b |= h.qosLevel().value() << 1;
+        if (h.isRetain()) {
+            b |= 0x01;
+        }
+        return b;
+    }
+
+    private static int varIntLength(int n) {
+        return n < 128 ? 1 : n < 16_384 ? 2 : n < 2_097_152 ? 3 : 4;
+    }
+
+    private static void writeVarInt(ByteBuf out, int n) {
+        do {
+            int digit = n & 0x7f;
+            n >>>= 7;
+            out.writeByte(n > 0 ? digit | 0x80 : digit);
+        } while (n > 0);
+    }
+}
