@@ -32,7 +32,8 @@ import io.perch.broker.protocol.MqttConnection;
  *  decoder      netty-codec-mqtt, bounded by mqtt.max_packet_size (larger: malformed, 0x95)
  *  encoder      netty-codec-mqtt; picks v3 or v5 encoding from the CONNECT it saw
  *  batch        BatchingEncoder: PUBLISH and its acknowledgements into one buffer per flush;
- *               other packets pass on to the encoder, after the batch so far
+ *               other packets pass on to the encoder, after the batch so far (not on a
+ *               WebSocket listener with mqtt_piggyback = single: a frame per packet)
  *  mqtt         MqttConnection: protocol state, session binding, hooks
  * </pre>
  * (The listener's server channel has its own handler, {@link AcceptWatch}, for accept failures.)
@@ -76,7 +77,9 @@ public final class MqttChannelInitializer extends ChannelInitializer<SocketChann
         p.addLast("bytes", new ByteCounter(core.stats, connection));
         p.addLast("decoder", new MqttDecoder(core.config.maxPacketSize, core.config.maxClientIdLen));
         p.addLast("encoder", MqttEncoder.INSTANCE);
-        p.addLast("batch", new BatchingEncoder(connection::isV5));
+        if (!listener.isWebSocket() || listener.wsPiggyback()) {
+            p.addLast("batch", new BatchingEncoder(connection::isV5)); // not with a frame per packet
+        }
         p.addLast("mqtt", connection);
     }
 }

@@ -11,12 +11,14 @@ import io.netty.handler.codec.mqtt.MqttPublishVariableHeader;
 
 /**
  * The bytes of PUBLISH and its four acknowledgements, written into a buffer the caller sized with
- * {@link #size}: the same bytes Netty's MqttEncoder writes (a test compares them), without a
- * buffer of their own. What is not covered here (a v5 packet with properties, any other type)
- * has size -1 and is left to Netty's encoder.
+ * {@link #size}: the same bytes Netty's MqttEncoder writes (a test compares them), properties
+ * in the order it writes them, without a buffer of their own. Any other type has size -1 and is
+ * left to Netty's encoder, as is a packet Netty would refuse (a topic over 65,535 bytes, a
+ * property of the wrong kind), so that it fails there as before.
  */
 final class PacketEncoding {
-    private static final int MAX_REMAINING = 268_435_455;
+    /** The largest Variable Byte Integer (four bytes). */
+    static final int MAX_VAR_INT = 268_435_455;
 
     private PacketEncoding() {
     }
@@ -47,16 +49,17 @@ final class PacketEncoding {
 
     private static int publishSize(MqttPublishMessage p, boolean v5) {
         MqttPublishVariableHeader h = p.variableHeader();
-        if (v5 && !h.properties().isEmpty()) {
+        int props = v5 ? PropertyEncoding.size(h.properties()) : 0;
+        if (props < 0) {
             return -1;
         }
         int topic = ByteBufUtil.utf8Bytes(h.topicName());
         if (topic > 0xffff) {
             return -1; // Netty's encoder reports it
         }
-        long remaining = 2L + topic + (p.fixedHeader().qosLevel().value() > 0 ? 2 : 0) + (v5 ? 1 : 0)
-                + p.payload().readableBytes();
-        if (remaining > MAX_REMAINING) {
+        long remaining = 2L + topic + (p.fixedHeader().qosLevel().value() > 0 ? 2 : 0)
+                + (v5 ? varIntLength(props) + props : 0) + p.payload().readableBytes();
+        if (remaining > MAX_VAR_INT) {
             return -1;
         }
         return 1 + varIntLength((int) remaining) + (int) remaining;
@@ -68,26 +71,35 @@ final class PacketEncoding {
         int topicBytes = ByteBufUtil.utf8Bytes(topic);
         boolean withId = p.fixedHeader().qosLevel().value() > 0;
         ByteBuf payload = p.payload();
-        writeVarInt(out, 2 + topicBytes + (withId ? 2 : 0) + (v5 ? 1 : 0) + payload.readableBytes());
+        int props = v5 ? PropertyEncoding.size(h.properties()) : 0;
+        writeVarInt(out, 2 + topicBytes + (withId ? 2 : 0) + (v5 ? varIntLength(props) + props : 0)
+                + payload.readableBytes());
         out.writeShort(topicBytes);
         ByteBufUtil.reserveAndWriteUtf8(out, topic, topicBytes);
         if (withId) {
             out.writeShort(h.packetId());
         }
         if (v5) {
-            out.writeByte(0); // no properties
+            PropertyEncoding.write(h.properties(), props, out);
         }
         out.writeBytes(payload, payload.readerIndex(), payload.readableBytes());
     }
 
     /**
-     * As Netty: v5 with a reason code other than success writes it and an empty property
-     * length; otherwise only the packet id.
+     * v5 with a reason code other than success, or with properties, writes the reason code and
+     * the properties (an empty property length included, as Netty); otherwise only the packet id.
+     * Unlike Netty 4.1.115, a success with only user properties keeps them: its
+     * {@code MqttProperties.isEmpty()} does not see them.
      */
     private static int replySize(MqttMessage m, boolean v5) {
         Object h = m.variableHeader();
         if (h instanceof MqttPubReplyMessageVariableHeader r && v5 && !plainReply(r)) {
-            return r.properties().isEmpty() ? 6 : -1;
+            int props = PropertyEncoding.size(r.properties());
+            if (props < 0) {
+                return -1;
+            }
+            int remaining = 3 + varIntLength(props) + props;
+            return 1 + varIntLength(remaining) + remaining;
         }
         return h instanceof MqttMessageIdVariableHeader ? 4 : -1;
     }
@@ -95,10 +107,11 @@ final class PacketEncoding {
     private static void writeReply(MqttMessage m, boolean v5, ByteBuf out) {
         MqttMessageIdVariableHeader h = (MqttMessageIdVariableHeader) m.variableHeader();
         if (h instanceof MqttPubReplyMessageVariableHeader r && v5 && !plainReply(r)) {
-            out.writeByte(4);
+            int props = PropertyEncoding.size(r.properties());
+            writeVarInt(out, 3 + varIntLength(props) + props);
             out.writeShort(r.messageId());
             out.writeByte(r.reasonCode());
-            out.writeByte(0); // no properties
+            PropertyEncoding.write(r.properties(), props, out);
         } else {
             out.writeByte(2);
             out.writeShort(h.messageId());
@@ -106,7 +119,8 @@ final class PacketEncoding {
     }
 
     private static boolean plainReply(MqttPubReplyMessageVariableHeader r) {
-        return r.reasonCode() == MqttPubReplyMessageVariableHeader.REASON_CODE_OK && r.properties().isEmpty();
+        return r.reasonCode() == MqttPubReplyMessageVariableHeader.REASON_CODE_OK
+                && PropertyEncoding.size(r.properties()) == 0;
     }
 
     private static int byte1(MqttFixedHeader h) {
@@ -121,11 +135,11 @@ final class PacketEncoding {
         return b;
     }
 
-    private static int varIntLength(int n) {
+    static int varIntLength(int n) {
         return n < 128 ? 1 : n < 16_384 ? 2 : n < 2_097_152 ? 3 : 4;
     }
 
-    private static void writeVarInt(ByteBuf out, int n) {
+    static void writeVarInt(ByteBuf out, int n) {
         do {
             int digit = n & 0x7f;
             n >>>= 7;
