@@ -7,6 +7,7 @@ import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
+import io.netty.handler.codec.http.websocketx.Utf8FrameValidator;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameDecoder;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
@@ -53,6 +54,56 @@ class WebSocketHandshakeDecoderTest {
         Object left = ch.readOutbound();
         assertThat(left).isNull();
         assertThat((Object) ch.readInbound()).isNull();
+        ch.finishAndReleaseAll();
+    }
+
+    /** A client frame: FIN and {@code opcode}, masked (short payloads only). */
+    private static ByteBuf clientFrame(int opcode, byte[] payload) {
+        byte[] mask = {0x37, (byte) 0xfa, 0x21, 0x3d};
+        ByteBuf b = Unpooled.buffer().writeByte(0x80 | opcode).writeByte(0x80 | payload.length).writeBytes(mask);
+        for (int i = 0; i < payload.length; i++) {
+            b.writeByte(payload[i] ^ mask[i % 4]);
+        }
+        return b;
+    }
+
+    private static EmbeddedChannel upgraded() {
+        EmbeddedChannel ch = listener();
+        ch.writeInbound(Unpooled.copiedBuffer(UPGRADE, StandardCharsets.US_ASCII));
+        ReferenceCountUtil.release(ch.readOutbound());
+        return ch;
+    }
+
+    @Test
+    void afterTheHandshakeControlFramesAreAnsweredWithoutNettysProtocolHandler() {
+        EmbeddedChannel ch = upgraded();
+        assertThat(ch.pipeline().get(WebSocketServerProtocolHandler.class)).isNull();
+        assertThat(ch.pipeline().get(Utf8FrameValidator.class)).isNull();
+
+        ch.writeInbound(clientFrame(0x9, "hi".getBytes(StandardCharsets.US_ASCII))); // ping
+        ByteBuf pong = ch.readOutbound();
+        assertThat(ByteBufUtil.hexDump(pong)).isEqualTo("8a02" + ByteBufUtil.hexDump("hi".getBytes(StandardCharsets.US_ASCII)));
+        pong.release();
+
+        ch.writeInbound(clientFrame(0xA, new byte[0])); // an unsolicited pong: nothing happens
+        assertThat((Object) ch.readOutbound()).isNull();
+        assertThat((Object) ch.readInbound()).isNull();
+        assertThat(ch.isOpen()).isTrue();
+
+        ch.writeInbound(clientFrame(0x8, new byte[] {0x03, (byte) 0xe8})); // close, 1000
+        ByteBuf close = ch.readOutbound();
+        assertThat(ByteBufUtil.hexDump(close)).isEqualTo("880203e8");
+        close.release();
+        assertThat(ch.isOpen()).isFalse();
+        ch.finishAndReleaseAll();
+    }
+
+    @Test
+    void aTextFrameClosesTheConnection() {
+        EmbeddedChannel ch = upgraded();
+        ch.writeInbound(clientFrame(0x1, "{}".getBytes(StandardCharsets.US_ASCII)));
+        assertThat((Object) ch.readInbound()).isNull();
+        assertThat(ch.isOpen()).isFalse();
         ch.finishAndReleaseAll();
     }
 
