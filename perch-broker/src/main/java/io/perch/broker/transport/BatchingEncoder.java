@@ -111,7 +111,7 @@ final class BatchingEncoder extends ChannelOutboundHandlerAdapter {
         ByteBuf b = batch;
         if (b != null) {
             batch = null;
-            sinceFlush += b.readableBytes();
+            sinceFlush = (int) Math.min(Integer.MAX_VALUE, (long) sinceFlush + b.readableBytes());
             ctx.write(b, promise);
         }
     }
