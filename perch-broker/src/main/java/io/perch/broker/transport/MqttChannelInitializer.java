@@ -24,7 +24,8 @@ import io.perch.broker.protocol.MqttConnection;
  *  http, aggregator, ws-protocol, ws-frames
  *               WebSocket listeners only: upgrade on the configured path with subprotocol
  *               "mqtt" (and the older names), then binary frames to bytes and back;
-               at the handshake Netty's frame decoder is replaced by InPlaceFrameDecoder
+ *               at the handshake Netty's frame decoder is replaced by InPlaceFrameDecoder, and
+ *               ws-protocol (with its UTF-8 validator) leaves: ws-frames answers control frames
  *               (any other HTTP request: 404 and close)
  *  bytes        counts bytes in and out for metrics, and tells the connection that bytes
  *               arrived: any bytes, even of a large packet still arriving, count as activity
