@@ -32,7 +32,7 @@ class BenchResultTest {
     @Test
     void ratesComeFromTheWindowAndCountsFromTheWholeRun() {
         // 10,000 sent in all; after a 1 s warm-up, 6,000 in the 2 s window; 5,000 delivered over 2.5 s.
-        BenchResult.Window w = new BenchResult.Window(1.0, 2.0, 2.5, 6_000, 5_800, 5_000);
+        BenchResult.Window w = new BenchResult.Window(1.0, 2.0, 2.5, 6_000, 5_800, 5_000, 4.0);
         BenchResult r = new BenchResult("pubsub", "nio", 2, 2, 0, 0, 0.1, w, 10_000, 10_000, 0, 10_000, 0, 0, 0,
                 10_000, new Histogram(3), -1, -1);
 
@@ -41,6 +41,10 @@ class BenchResultTest {
         assertThat(r.deliverRate()).isEqualTo(2_000.0);
         assertThat(r.deliveredShare()).isEqualTo(100.0);
         assertThat(ResultFormat.json(r)).contains("\"warmupSeconds\": 1.000");
+        // 4 s of the broker's CPU for the 5,000 delivered in the window.
+        assertThat(r.watchedCpuMsPer1000()).isEqualTo(800.0);
+        assertThat(ResultFormat.json(r)).contains("\"watchedCpuMsPer1000\": 800.000");
+        assertThat(ResultFormat.text(r)).contains("4.00 s in the window, 800.000 ms per 1,000 delivered");
     }
 
     @Test
@@ -51,6 +55,8 @@ class BenchResultTest {
         assertThat(r.lost()).isZero();
         assertThat(r.latencyMillis(99)).isNaN();
         assertThat(r.rssPerConnection()).isNaN();
+        assertThat(r.watchedCpuMsPer1000()).isNaN();
+        assertThat(ResultFormat.text(r)).doesNotContain("watched CPU");
         assertThat(BenchResult.rate(5, 0)).isNaN();
         assertThat(ResultFormat.json(r)).contains("\"deliveredShare\": null").contains("\"latencyP99Ms\": null");
     }

@@ -71,6 +71,17 @@ class ModesAgainstMosquittoTest extends BrokerTestBase {
     }
 
     @Test
+    void pubsubWatchesTheBrokersCpuOverTheWindow() throws Exception {
+        BenchResult r = run(tcp(), spec("pubsub").publishers(1).subscribers(1).qos(1).countPerPub(2000)
+                .pubTopic("cpu/%i").watchPid(broker.pid()).build());
+
+        assertThat(r.delivered()).isEqualTo(2000);
+        // Read from /proc in clock ticks: a short run may cost the broker less than one.
+        assertThat(r.window().watchedCpuSeconds()).isGreaterThanOrEqualTo(0);
+        assertThat(r.watchedCpuMsPer1000()).isNotNaN().isGreaterThanOrEqualTo(0);
+    }
+
+    @Test
     void commandLinePrintsJsonAndExitsZero() {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();

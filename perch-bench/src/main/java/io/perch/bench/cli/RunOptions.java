@@ -20,7 +20,8 @@ public final class RunOptions {
     boolean quiet;
 
     @Option(names = "--watch-pid", defaultValue = "0",
-            description = "Report the VmRSS growth of this process (the broker) per connection.")
+            description = "Report the VmRSS growth of this process (the broker) per connection, and the CPU it "
+                    + "used per 1,000 messages delivered in the measured window (Linux /proc).")
     long watchPid;
 
     @Option(names = "--drain", defaultValue = "3000",

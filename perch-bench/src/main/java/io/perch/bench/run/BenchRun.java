@@ -10,6 +10,7 @@ import io.perch.bench.net.Transport;
 import io.perch.bench.stats.BenchResult;
 import io.perch.bench.stats.Counters;
 import io.perch.bench.stats.Latency;
+import io.perch.bench.stats.ProcessCpu;
 import io.perch.bench.stats.Rss;
 
 import java.io.PrintWriter;
@@ -191,6 +192,7 @@ public final class BenchRun implements ClientEvents {
     private Phase rejoin(Phase published, List<BenchClient> late)
             throws InterruptedException {
         long joinStart = System.nanoTime();
+        double cpuAtJoin = cpu();
         status("subscribers %s", spec.join() == SubscriberJoin.AWAY ? "coming back" : "joining");
         connectGroup(late);
         reportFailures();
@@ -210,7 +212,7 @@ public final class BenchRun implements ClientEvents {
         }
         BenchResult.Window w = published.window;
         return new Phase(new BenchResult.Window(0, w.publishSeconds(), (last - joinStart) / 1e9, w.sent(), w.acked(),
-                counters.delivered.sum()), published.sent, expected);
+                counters.delivered.sum(), spent(cpuAtJoin, cpu())), published.sent, expected);
     }
 
 
@@ -270,6 +272,7 @@ public final class BenchRun implements ClientEvents {
      */
     private Phase publish(List<BenchClient> pubs, List<String> filters, boolean copiesNow) throws InterruptedException {
         long start = System.nanoTime();
+        double cpuFrom = cpu();
         Progress progress = new Progress(counters, latency, start);
         pubs.forEach(BenchClient::startPublishing);
         long end = spec.durationMillis() > 0 ? start + TimeUnit.MILLISECONDS.toNanos(spec.durationMillis())
@@ -283,6 +286,7 @@ public final class BenchRun implements ClientEvents {
                 // Rates and latency count from here; totals, share and duplicates still cover everything.
                 latency.reset();
                 from = Snapshot.take(counters, now);
+                cpuFrom = cpu();
                 status("warm-up over after %.1f s", (now - start) / 1e9);
             }
             if (now >= end) {
@@ -321,8 +325,18 @@ public final class BenchRun implements ClientEvents {
         }
         BenchResult.Window window = new BenchResult.Window((from.nanos - start) / 1e9, (pubEnd - from.nanos) / 1e9,
                 (Math.max(pubEnd, lastDelivery) - from.nanos) / 1e9, atEnd.sent - from.sent,
-                atEnd.acked - from.acked, counters.delivered.sum() - from.delivered);
+                atEnd.acked - from.acked, counters.delivered.sum() - from.delivered, spent(cpuFrom, cpu()));
         return new Phase(window, sent, expected);
+    }
+
+    /** CPU seconds of the watched process so far, -1 when none is watched (or it is gone). */
+    private double cpu() {
+        return spec.watchPid() > 0 ? ProcessCpu.seconds(spec.watchPid()) : -1;
+    }
+
+    /** CPU used between two readings of {@link #cpu()}; -1 when either is missing. */
+    static double spent(double from, double to) {
+        return from < 0 || to < 0 ? -1 : to - from;
     }
 
     /** Counter values at one instant, to take rates over a window. */

@@ -23,14 +23,17 @@ public record BenchResult(String mode, String transport, int clients, long conne
      * @param warmupSeconds  publishing before the window opened (0: the window is the whole run)
      * @param publishSeconds window length while publishing (the hold time for sub and conn)
      * @param deliverSeconds from the window's start to the last delivery seen
+     * @param watchedCpuSeconds CPU the watched process used, all threads, from the window's start
+     *                          to the end of the drain (an idle broker there adds little);
+     *                          -1 when no process was watched
      */
     public record Window(double warmupSeconds, double publishSeconds, double deliverSeconds, long sent, long acked,
-                         long delivered) {
+                         long delivered, double watchedCpuSeconds) {
     }
 
-    /** A window that is the whole run. */
+    /** A window that is the whole run, with no process watched for CPU. */
     public static Window whole(double publishSeconds, double deliverSeconds, long sent, long acked, long delivered) {
-        return new Window(0, publishSeconds, deliverSeconds, sent, acked, delivered);
+        return new Window(0, publishSeconds, deliverSeconds, sent, acked, delivered, -1);
     }
 
     public double publishSeconds() {
@@ -77,6 +80,17 @@ public record BenchResult(String mode, String transport, int clients, long conne
             return Double.NaN;
         }
         return (double) (rssAfter - rssBefore) / connected;
+    }
+
+    /**
+     * Milliseconds of the watched process's CPU per 1,000 copies delivered in the window; NaN
+     * when no process was watched or nothing was delivered.
+     */
+    public double watchedCpuMsPer1000() {
+        if (window.watchedCpuSeconds() < 0 || window.delivered() == 0) {
+            return Double.NaN;
+        }
+        return window.watchedCpuSeconds() * 1e6 / window.delivered();
     }
 
     /** Latency percentile in milliseconds; NaN with no samples. */

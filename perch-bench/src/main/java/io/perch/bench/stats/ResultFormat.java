@@ -48,6 +48,8 @@ public final class ResultFormat {
         m.put("rssBeforeBytes", r.rssBefore());
         m.put("rssAfterBytes", r.rssAfter());
         m.put("rssPerConnBytes", r.rssPerConnection());
+        m.put("watchedCpuSeconds", r.window().watchedCpuSeconds());
+        m.put("watchedCpuMsPer1000", r.watchedCpuMsPer1000());
         return m;
     }
 
@@ -113,6 +115,10 @@ public final class ResultFormat {
         if (r.rssBefore() >= 0) {
             line(sb, "watched RSS", String.format(Locale.ROOT, "%.1f MiB -> %.1f MiB, %s bytes per connection",
                     r.rssBefore() / 1048576.0, r.rssAfter() / 1048576.0, num(r.rssPerConnection())));
+        }
+        if (r.window().watchedCpuSeconds() >= 0) {
+            line(sb, "watched CPU", String.format(Locale.ROOT, "%.2f s in the window, %.3f ms per 1,000 delivered",
+                    r.window().watchedCpuSeconds(), r.watchedCpuMsPer1000()));
         }
         return sb.toString();
     }
