@@ -13,8 +13,9 @@ import io.netty.handler.codec.mqtt.MqttPublishVariableHeader;
  * The bytes of PUBLISH and its four acknowledgements, written into a buffer the caller sized with
  * {@link #size}: the same bytes Netty's MqttEncoder writes (a test compares them), properties
  * in the order it writes them, without a buffer of their own. Any other type has size -1 and is
- * left to Netty's encoder, as is a packet Netty would refuse (a topic over 65,535 bytes, a
- * property of the wrong kind), so that it fails there as before.
+ * left to Netty's encoder, as is a packet this cannot write as Netty does (a topic over 65,535
+ * bytes, a property of the wrong kind), so that it goes as before. One difference, on purpose:
+ * see {@link #replySize}.
  */
 final class PacketEncoding {
     /** The largest Variable Byte Integer (four bytes). */
@@ -55,7 +56,7 @@ final class PacketEncoding {
         }
         int topic = ByteBufUtil.utf8Bytes(h.topicName());
         if (topic > 0xffff) {
-            return -1; // Netty's encoder reports it
+            return -1; // too long for its two-byte length: left to Netty's encoder, as before
         }
         long remaining = 2L + topic + (p.fixedHeader().qosLevel().value() > 0 ? 2 : 0)
                 + (v5 ? varIntLength(props) + props : 0) + p.payload().readableBytes();
