@@ -5,6 +5,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.EncoderException;
+import io.netty.handler.codec.mqtt.MqttEncoder;
 import io.netty.handler.codec.mqtt.MqttMessage;
 import io.netty.util.ReferenceCountUtil;
 
@@ -15,8 +16,9 @@ import java.util.function.BooleanSupplier;
  * one pooled buffer per flush, where Netty's MqttEncoder makes a buffer per packet. Each of those
  * buffers also cost an entry in the channel's outbound buffer, an iovec in the writev and a
  * release after it: async-profiler put that at about a quarter of the event loop in a retained
- * fan-out (100 copies per subscriber). Everything else (CONNACK, SUBACK, a v5 PUBLISH with
- * properties, ...) passes on to Netty's encoder after the batch so far, so order is kept.
+ * fan-out (100 copies per subscriber). Everything else (CONNACK, SUBACK, ...) is encoded by
+ * Netty's encoder, called from here after the batch so far is passed on, so order is kept; it is
+ * not a handler of its own in the pipeline, which saves each connection a handler context.
  *
  * <p>Bytes held here are not in the channel's outbound buffer, so its writability does not see
  * them: a batch is passed on without waiting for the flush once it reaches {@link #MAX_BATCH}.
@@ -41,12 +43,12 @@ final class BatchingEncoder extends ChannelOutboundHandlerAdapter {
     }
 
     @Override
-    public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+    public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) throws Exception {
         boolean v5 = this.v5.getAsBoolean();
         int size = msg instanceof MqttMessage m ? PacketEncoding.size(m, v5) : -1;
         if (size < 0) {
             passBatch(ctx);
-            ctx.write(msg, promise); // to Netty's MqttEncoder, or already bytes
+            MqttEncoder.INSTANCE.write(ctx, msg, promise); // bytes (not an MqttMessage) pass through it
             return;
         }
         ByteBuf out = room(ctx, size);

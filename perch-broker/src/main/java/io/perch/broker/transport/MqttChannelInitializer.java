@@ -31,10 +31,10 @@ import io.perch.broker.protocol.MqttConnection;
  *               arrived: any bytes, even of a large packet still arriving, count as activity
  *               for its keep alive (checked by its event loop's timers, not a handler here)
  *  decoder      netty-codec-mqtt, bounded by mqtt.max_packet_size (larger: malformed, 0x95)
- *  encoder      netty-codec-mqtt; picks v3 or v5 encoding from the CONNECT it saw
- *  batch        BatchingEncoder: PUBLISH and its acknowledgements into one buffer per flush;
- *               other packets pass on to the encoder, after the batch so far (not on a
- *               WebSocket listener with mqtt_piggyback = single: a frame per packet)
+ *  encoder      BatchingEncoder: PUBLISH and its acknowledgements into one buffer per flush,
+ *               other packets through netty-codec-mqtt's encoder (v3 or v5 from the CONNECT the
+ *               decoder saw); on a WebSocket listener with mqtt_piggyback = single, that
+ *               encoder alone (a frame per packet)
  *  mqtt         MqttConnection: protocol state, session binding, hooks
  * </pre>
  * (The listener's server channel has its own handler, {@link AcceptWatch}, for accept failures.)
@@ -77,9 +77,10 @@ public final class MqttChannelInitializer extends ChannelInitializer<SocketChann
         MqttConnection connection = new MqttConnection(core, listener, timers);
         p.addLast("bytes", new ByteCounter(core.stats, connection));
         p.addLast("decoder", new MqttDecoder(core.config.maxPacketSize, core.config.maxClientIdLen));
-        p.addLast("encoder", MqttEncoder.INSTANCE);
         if (!listener.isWebSocket() || listener.wsPiggyback()) {
-            p.addLast("batch", new BatchingEncoder(connection::isV5)); // not with a frame per packet
+            p.addLast("encoder", new BatchingEncoder(connection::isV5));
+        } else {
+            p.addLast("encoder", MqttEncoder.INSTANCE); // a frame per packet: a buffer per packet
         }
         p.addLast("mqtt", connection);
     }

@@ -45,7 +45,7 @@ class BatchingEncoderTest {
     }
 
     private static EmbeddedChannel batching(boolean v5) {
-        EmbeddedChannel ch = new EmbeddedChannel(MqttEncoder.INSTANCE, new BatchingEncoder(() -> v5));
+        EmbeddedChannel ch = new EmbeddedChannel(new BatchingEncoder(() -> v5)); // as the listener's pipeline
         connect(ch, v5);
         return ch;
     }
