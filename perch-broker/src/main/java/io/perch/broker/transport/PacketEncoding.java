@@ -38,9 +38,9 @@ final class PacketEncoding {
         int start = out.writerIndex();
         out.writeByte(byte1(m.fixedHeader()));
         if (m instanceof MqttPublishMessage p) {
-            writePublish(p, v5, out);
+            writePublish(p, v5, out, withoutLength(size - 1));
         } else {
-            writeReply(m, v5, out);
+            writeReply(m, out, size);
         }
         if (out.writerIndex() - start != size) {
             throw new IllegalStateException("encoded " + (out.writerIndex() - start) + " bytes of "
@@ -66,21 +66,22 @@ final class PacketEncoding {
         return 1 + varIntLength((int) remaining) + (int) remaining;
     }
 
-    private static void writePublish(MqttPublishMessage p, boolean v5, ByteBuf out) {
+    /** {@code remaining}: the Remaining Length, derived from the size rather than counted again. */
+    private static void writePublish(MqttPublishMessage p, boolean v5, ByteBuf out, int remaining) {
         MqttPublishVariableHeader h = p.variableHeader();
         String topic = h.topicName();
-        int topicBytes = ByteBufUtil.utf8Bytes(topic);
+        int topicBytes = ByteBufUtil.utf8Bytes(topic); // the exact count: the buffer has no room to spare
         boolean withId = p.fixedHeader().qosLevel().value() > 0;
         ByteBuf payload = p.payload();
-        int props = v5 ? PropertyEncoding.size(h.properties()) : 0;
-        writeVarInt(out, 2 + topicBytes + (withId ? 2 : 0) + (v5 ? varIntLength(props) + props : 0)
-                + payload.readableBytes());
+        writeVarInt(out, remaining);
         out.writeShort(topicBytes);
         ByteBufUtil.reserveAndWriteUtf8(out, topic, topicBytes);
         if (withId) {
             out.writeShort(h.packetId());
         }
         if (v5) {
+            // What is left besides the payload is the properties and their length.
+            int props = withoutLength(remaining - 2 - topicBytes - (withId ? 2 : 0) - payload.readableBytes());
             PropertyEncoding.write(h.properties(), props, out);
         }
         out.writeBytes(payload, payload.readerIndex(), payload.readableBytes());
@@ -94,34 +95,46 @@ final class PacketEncoding {
      */
     private static int replySize(MqttMessage m, boolean v5) {
         Object h = m.variableHeader();
-        if (h instanceof MqttPubReplyMessageVariableHeader r && v5 && !plainReply(r)) {
+        if (h instanceof MqttPubReplyMessageVariableHeader r && v5) {
             int props = PropertyEncoding.size(r.properties());
             if (props < 0) {
                 return -1;
             }
-            int remaining = 3 + varIntLength(props) + props;
-            return 1 + varIntLength(remaining) + remaining;
+            if (r.reasonCode() != MqttPubReplyMessageVariableHeader.REASON_CODE_OK || props > 0) {
+                int remaining = 3 + varIntLength(props) + props;
+                return 1 + varIntLength(remaining) + remaining;
+            }
         }
         return h instanceof MqttMessageIdVariableHeader ? 4 : -1;
     }
 
-    private static void writeReply(MqttMessage m, boolean v5, ByteBuf out) {
+    /** {@code size} 4 is the packet id alone; anything longer has a reason code and properties. */
+    private static void writeReply(MqttMessage m, ByteBuf out, int size) {
         MqttMessageIdVariableHeader h = (MqttMessageIdVariableHeader) m.variableHeader();
-        if (h instanceof MqttPubReplyMessageVariableHeader r && v5 && !plainReply(r)) {
-            int props = PropertyEncoding.size(r.properties());
-            writeVarInt(out, 3 + varIntLength(props) + props);
-            out.writeShort(r.messageId());
-            out.writeByte(r.reasonCode());
-            PropertyEncoding.write(r.properties(), props, out);
-        } else {
+        if (size == 4) {
             out.writeByte(2);
             out.writeShort(h.messageId());
+            return;
         }
+        MqttPubReplyMessageVariableHeader r = (MqttPubReplyMessageVariableHeader) h;
+        int remaining = withoutLength(size - 1);
+        writeVarInt(out, remaining);
+        out.writeShort(r.messageId());
+        out.writeByte(r.reasonCode());
+        PropertyEncoding.write(r.properties(), withoutLength(remaining - 3), out);
     }
 
-    private static boolean plainReply(MqttPubReplyMessageVariableHeader r) {
-        return r.reasonCode() == MqttPubReplyMessageVariableHeader.REASON_CODE_OK
-                && PropertyEncoding.size(r.properties()) == 0;
+    /**
+     * The n for which a Variable Byte Integer n followed by n bytes takes {@code total} bytes
+     * (n plus its length only grows with n, so there is one).
+     */
+    private static int withoutLength(int total) {
+        for (int lengthBytes = 1; lengthBytes < 4; lengthBytes++) {
+            if (varIntLength(total - lengthBytes) == lengthBytes) {
+                return total - lengthBytes;
+            }
+        }
+        return total - 4;
     }
 
     private static int byte1(MqttFixedHeader h) {
