@@ -76,7 +76,9 @@ public final class MqttChannelInitializer extends ChannelInitializer<SocketChann
         }
         MqttConnection connection = new MqttConnection(core, listener, timers);
         p.addLast("bytes", new ByteCounter(core.stats, connection));
-        p.addLast("decoder", new MqttDecoder(core.config.maxPacketSize, core.config.maxClientIdLen));
+        MqttDecoder decoder = new MqttDecoder(core.config.maxPacketSize, core.config.maxClientIdLen);
+        decoder.setCumulator(PacketCumulator.INSTANCE);
+        p.addLast("decoder", decoder);
         if (!listener.isWebSocket() || listener.wsPiggyback()) {
             p.addLast("encoder", new BatchingEncoder(connection::isV5));
         } else {
