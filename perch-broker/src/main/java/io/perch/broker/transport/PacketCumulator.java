@@ -32,16 +32,29 @@ final class PacketCumulator implements ByteToMessageDecoder.Cumulator {
         }
         if (pending > 0 && cumulation instanceof CompositeByteBuf) {
             // The tail of a large packet stream, or a small packet after one: one buffer again.
-            ByteBuf merged;
-            try {
-                merged = alloc.buffer(pending + in.readableBytes());
-                merged.writeBytes(cumulation).writeBytes(in);
-            } finally {
-                in.release();
-                cumulation.release();
-            }
-            return merged;
+            return merge(alloc, cumulation, in);
         }
         return ByteToMessageDecoder.MERGE_CUMULATOR.cumulate(alloc, cumulation, in);
+    }
+
+    /**
+     * As Netty's own merge on failure: {@code in} is released either way, the old cumulation
+     * only once the new one holds its bytes (the decoder still refers to it if this throws).
+     */
+    private static ByteBuf merge(ByteBufAllocator alloc, ByteBuf cumulation, ByteBuf in) {
+        try {
+            ByteBuf merged = alloc.buffer(cumulation.readableBytes() + in.readableBytes());
+            ByteBuf toRelease = merged;
+            try {
+                merged.writeBytes(cumulation, cumulation.readerIndex(), cumulation.readableBytes())
+                        .writeBytes(in, in.readerIndex(), in.readableBytes());
+                toRelease = cumulation;
+                return merged;
+            } finally {
+                toRelease.release();
+            }
+        } finally {
+            in.release();
+        }
     }
 }
