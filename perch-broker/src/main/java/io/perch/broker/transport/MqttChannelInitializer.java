@@ -30,7 +30,9 @@ import io.perch.broker.protocol.MqttConnection;
  *  bytes        counts bytes in and out for metrics, and tells the connection that bytes
  *               arrived: any bytes, even of a large packet still arriving, count as activity
  *               for its keep alive (checked by its event loop's timers, not a handler here)
- *  decoder      netty-codec-mqtt, bounded by mqtt.max_packet_size (larger: malformed, 0x95)
+ *  decoder      netty-codec-mqtt, bounded by mqtt.max_packet_size (larger: malformed, 0x95);
+ *               PacketCumulator joins its reads (composed, not copied, for a packet of 4 KiB
+ *               or more)
  *  encoder      BatchingEncoder: PUBLISH and its acknowledgements into one buffer per flush,
  *               other packets through netty-codec-mqtt's encoder (v3 or v5 from the CONNECT the
  *               decoder saw); on a WebSocket listener with mqtt_piggyback = single, that
