@@ -72,6 +72,16 @@ final class WriteStaging {
             this.rule = rule;
         }
 
+        /**
+         * A rule's write ({@link #stageInGroup}), counted in {@code rulesPending} until it is
+         * submitted. A barrier's empty command list is not one: counted as one, it took a rule
+         * write's count away, and {@link #beforeDirect} stopped sending rule writes ahead of the
+         * pool's direct commands.
+         */
+        boolean isRule() {
+            return rule != null && !rule.isEmpty();
+        }
+
         /** Nothing left to write (a rule's commands are never made moot). */
         boolean isEmpty() {
             return rule == null && changes.isEmpty();
@@ -197,6 +207,7 @@ final class WriteStaging {
      * and this store's writes reach Redis one at a time, in order. Never made moot.
      */
     CompletableFuture<Void> barrier() {
+        // An empty rule list, not null: never made moot; not a rule write either (isRule).
         Staged s = new Staged(List.of(), List.of());
         synchronized (this) {
             s.number = staged++;
@@ -220,6 +231,9 @@ final class WriteStaging {
     CompletableFuture<Void> stageInGroup(List<RedisCall> calls) {
         if (groupsOnThread.get()[0] == 0) {
             return null;
+        }
+        if (calls.isEmpty()) {
+            return CompletableFuture.completedFuture(null); // nothing to write, and no rule write to count
         }
         Staged s = new Staged(List.of(), List.copyOf(calls));
         rulesPending.incrementAndGet();
@@ -372,7 +386,7 @@ final class WriteStaging {
                     CompletableFuture<Void> sent = submit(w.batches());
                     int rules = 0;
                     for (Staged s : w.batches()) {
-                        rules += s.rule != null ? 1 : 0;
+                        rules += s.isRule() ? 1 : 0;
                     }
                     if (rules > 0) {
                         rulesPending.addAndGet(-rules);

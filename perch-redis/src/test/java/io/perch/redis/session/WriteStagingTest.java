@@ -291,6 +291,27 @@ class WriteStagingTest {
         assertThat(staging.flush()).as("nothing held: the read goes behind the write at once").isCompleted();
     }
 
+    @Test
+    void aRuleWriteStillGoesBeforeADirectCommandAfterABarrier() {
+        CompletableFuture<Void> barrier = staging.barrier();
+        assertThat(sent).hasSize(1);
+        replies.get(0).complete(null);
+        assertThat(barrier).isCompleted();
+
+        staging.stage(accepted("sub", 1, message(1))); // at Redis
+        io.perch.redis.client.RedisCall rule = r -> null;
+        CompletableFuture<Void> ruleWrite;
+        try (var group = staging.group()) {
+            ruleWrite = staging.stageInGroup(List.of(rule));
+        }
+        assertThat(sent).as("the rule write waits for the write at Redis").hasSize(2);
+        staging.beforeDirect();
+        assertThat(sent).as("a direct command must find the rule's write at Redis before it").hasSize(3);
+        replies.get(1).complete(null);
+        replies.get(2).complete(null);
+        assertThat(ruleWrite).isCompleted();
+    }
+
     private static List<Long> addedSeqs(List<List<Change>> write) {
         return write.stream().flatMap(List::stream).filter(c -> c instanceof Change.SessionMessageAdded)
                 .map(c -> ((Change.SessionMessageAdded) c).seq()).toList();
