@@ -53,8 +53,7 @@ class BrokerCrashTest {
     @Test
     @Timeout(value = 150, unit = TimeUnit.SECONDS)
     void redisStoreKeepsEveryAcknowledgedMessageAcrossKills() throws Exception {
-        CrashRun.Result r = runWithRedis(List.of(), CrashRun.TOPIC_QOS1, CrashRun.TOPIC_QOS2);
-        assertNothingLost("redis", r);
+        runWithRedis("redis", List.of(), CrashRun.TOPIC_QOS1, CrashRun.TOPIC_QOS2);
     }
 
     /**
@@ -66,7 +65,7 @@ class BrokerCrashTest {
     @Test
     @Timeout(value = 150, unit = TimeUnit.SECONDS)
     void redisStoreKeepsEveryAcknowledgedMessageOnRuleTopicsAcrossKills() throws Exception {
-        CrashRun.Result r = runWithRedis(List.of(
+        runWithRedis("redis, rule topics", List.of(
                 "backend.redis.hook.session.subscribed.1 = {\"topic\": \"queue/#\", \"action\": {\"function\": "
                         + "\"on_message_fetch_for_queue\"}, \"pool\": \"pool1\"}",
                 "backend.redis.hook.session.subscribed.2 = {\"topic\": \"pubsub/#\", \"action\": {\"function\": "
@@ -78,11 +77,14 @@ class BrokerCrashTest {
                 "backend.redis.hook.message.acked.2 = {\"topic\": \"pubsub/#\", \"action\": {\"function\": "
                         + "\"on_message_acked_for_pubsub\"}, \"pool\": \"pool1\"}"),
                 "queue/fault/qos1", "pubsub/fault/qos2");
-        assertNothingLost("redis, rule topics", r);
     }
 
-    /** A run against an external redis-server with the durable store on, plus {@code extra} config. */
-    private CrashRun.Result runWithRedis(List<String> extra, String topicQos1, String topicQos2) throws Exception {
+    /**
+     * A run against an external redis-server with the durable store on, plus {@code extra}
+     * config, and its verdict. A failed run's message adds the trail of the messages around the
+     * first problems and what the store holds of them for the subscriber.
+     */
+    private void runWithRedis(String mode, List<String> extra, String topicQos1, String topicQos2) throws Exception {
         RedisServerProcess redis = started(RedisServerProcess.start());
         List<String> config = new ArrayList<>(List.of(
                 "backend.redis.embedded = off", // the broker must use the external Redis, which survives its kills
@@ -93,16 +95,27 @@ class BrokerCrashTest {
                 "persistence.pool = pool1"));
         config.addAll(extra);
         CrashRun run = started(new CrashRun(home, config, MESSAGES, Duration.ofSeconds(60), topicQos1, topicQos2));
-        return run.run(KILLS);
+        CrashRun.Result r = run.run(KILLS);
+        String diagnosis = "";
+        if (!r.summary().ok()) {
+            List<Ledger.Key> keys = run.ledger().problemKeys();
+            java.util.Set<String> payloads = new java.util.HashSet<>();
+            keys.forEach(k -> payloads.add(new String(Ledger.payload(k.publisher(), k.seq()),
+                    java.nio.charset.StandardCharsets.UTF_8)));
+            diagnosis = "\ntrail of the messages around the first problems (test JVM's clock):\n"
+                    + run.ledger().trail(keys, 3, 200) + "\n"
+                    + StoredSessionView.describe(redis.port(), "fault-sub", payloads, List.of("fault-pub-q2"));
+        }
+        assertNothingLost(mode, r, diagnosis);
     }
 
-    private static void assertNothingLost(String mode, CrashRun.Result r) {
-        System.out.println(r.line(mode));
+    private static void assertNothingLost(String mode, CrashRun.Result r, String diagnosis) {
+        System.out.println(r.line(mode) + diagnosis);
         // Both verdicts reported together: a lost session usually explains the lost messages.
         assertSoftly(soft -> {
             // The broker's timeline says where each acknowledgement falls against its starts.
-            soft.assertThat(r.summary().ok()).as("%s\n%s\nbroker output (tail):\n%s", r.line(mode),
-                    r.summary().problems(), r.brokerTail()).isTrue();
+            soft.assertThat(r.summary().ok()).as("%s\n%s%s\nbroker output (tail):\n%s", r.line(mode),
+                    r.summary().problems(), diagnosis, r.brokerTail()).isTrue();
             soft.assertThat(r.everySessionPresent()).as("CONNACK session present after each restart: %s\n"
                     + "broker output (tail):\n%s", r.sessionPresentAfterRestart(), r.brokerTail()).isTrue();
         });

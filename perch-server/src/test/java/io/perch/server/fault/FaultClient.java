@@ -93,7 +93,7 @@ abstract class FaultClient implements AutoCloseable {
         return List.copyOf(sessionPresent);
     }
 
-    /** After each CONNACK, on the keeper thread, before the client counts as connected to the test. */
+    /** After each CONNACK, on the keeper thread, before its session-present flag is recorded ({@link #sessionPresent()}). */
     abstract void onConnected(boolean sessionPresent) throws MqttException;
 
     private void keepConnected() {
@@ -113,8 +113,14 @@ abstract class FaultClient implements AutoCloseable {
                 IMqttToken t = client.connect(options);
                 t.waitForCompletion(CONNECT_WAIT_MS);
                 boolean present = t.getSessionPresent();
-                sessionPresent.add(present);
-                onConnected(present);
+                try {
+                    onConnected(present);
+                } finally {
+                    // Counted once the client is ready (a subscriber subscribed): a run's first step
+                    // waits for this, and a publisher started before the SUBSCRIBE took effect would
+                    // have its first messages acknowledged with no subscriber, then counted lost.
+                    sessionPresent.add(present);
+                }
             } catch (MqttException e) {
                 pace(100); // refused (old port, not up yet) or dropped at once: try again
             }

@@ -49,6 +49,17 @@ final class Ledger {
     private long outOfOrder;
     private final List<String> unexpectedExamples = new ArrayList<>();
     private long unexpected;
+    /** The first messages delivered out of order, for the trail (guarded by this). */
+    private final List<Key> outOfOrderKeys = new ArrayList<>();
+    /**
+     * Every send, acknowledgement and delivery with its time, in the order recorded: a failed
+     * run's message shows the trail of the messages around each lost or reordered one
+     * ({@link #trail}). About 80 bytes per event: a long run of 2 x 100,000 messages keeps some 50 MB.
+     */
+    private final java.util.concurrent.ConcurrentLinkedQueue<Event> journal = new java.util.concurrent.ConcurrentLinkedQueue<>();
+
+    private record Event(long at, String what, Key key, String how) {
+    }
 
     /** The payload a publisher sends: its id and the sequence number, as text. */
     static byte[] payload(String publisher, long seq) {
@@ -57,12 +68,19 @@ final class Ledger {
 
     /** Recorded before the message is handed to the client; calling it again for the same message is harmless. */
     void sent(String publisher, String topic, int qos, long seq) {
-        sentQos.putIfAbsent(new Key(publisher, topic, seq), qos);
+        Key key = new Key(publisher, topic, seq);
+        if (sentQos.putIfAbsent(key, qos) == null) {
+            journal.add(new Event(System.currentTimeMillis(), "sent", key, ""));
+        }
     }
 
     /** The broker acknowledged the message (PUBACK / PUBCOMP). */
     void acked(String publisher, String topic, long seq) {
-        acked.putIfAbsent(new Key(publisher, topic, seq), System.currentTimeMillis());
+        long now = System.currentTimeMillis();
+        Key key = new Key(publisher, topic, seq);
+        if (acked.putIfAbsent(key, now) == null) {
+            journal.add(new Event(now, "acked", key, ""));
+        }
     }
 
     /** A subscriber got this PUBLISH (every delivery, duplicates included). */
@@ -85,6 +103,7 @@ final class Ledger {
             unexpected(topic + " '" + text + "' (not a ledger payload)");
             return;
         }
+        journal.add(new Event(System.currentTimeMillis(), "delivered", key, how));
         if (!sentQos.containsKey(key)) {
             unexpected(key + " (never sent)");
         } else if (sentQos.get(key) == 2 && !how.isEmpty()) {
@@ -97,6 +116,9 @@ final class Ledger {
         Long last = lastFirstDelivery.get(stream);
         if (last != null && key.seq() < last) {
             outOfOrder++;
+            if (outOfOrderKeys.size() < EXAMPLES) {
+                outOfOrderKeys.add(key);
+            }
             if (outOfOrderExamples.size() < EXAMPLES) {
                 outOfOrderExamples.add(key.publisher() + "@" + topic + " " + key.seq() + " after " + last);
             }
@@ -162,6 +184,46 @@ final class Ledger {
                 lost.stream().limit(EXAMPLES).map(k -> k + " acked at " + ACK_TIME.format(Instant.ofEpochMilli(acked.get(k))))
                         .toList(), qos2Dups,
                 List.copyOf(outOfOrderExamples), List.copyOf(unexpectedExamples));
+    }
+
+    /** The first few lost messages and those delivered out of order: where a failed run's trail looks. */
+    synchronized List<Key> problemKeys() {
+        List<Key> keys = new ArrayList<>(acked.keySet().stream().filter(k -> !deliveries.containsKey(k))
+                .sorted(Comparator.comparing(Key::publisher).thenComparing(Key::topic).thenComparingLong(Key::seq))
+                .limit(EXAMPLES).toList());
+        keys.addAll(outOfOrderKeys);
+        return keys;
+    }
+
+    /**
+     * The journal's events for the messages within {@code around} sequence numbers of each of
+     * {@code keys} (same publisher and topic), in the order they happened, at most {@code max}
+     * lines: when each was sent, acknowledged and delivered (with the delivery's connection,
+     * packet id and DUP flag), so a lost message can be placed against its neighbours and the
+     * broker's timeline.
+     */
+    String trail(List<Key> keys, int around, int max) {
+        List<String> lines = new ArrayList<>();
+        for (Event e : journal) {
+            boolean near = false;
+            for (Key k : keys) {
+                if (k.publisher().equals(e.key().publisher()) && k.topic().equals(e.key().topic())
+                        && Math.abs(k.seq() - e.key().seq()) <= around) {
+                    near = true;
+                    break;
+                }
+            }
+            if (near) {
+                lines.add(ACK_TIME.format(Instant.ofEpochMilli(e.at())) + " " + e.what() + " " + e.key().publisher()
+                        + " " + e.key().seq() + (e.how().isEmpty() ? "" : " (" + e.how() + ")"));
+            }
+        }
+        if (lines.size() > max) {
+            int cut = lines.size() - max;
+            lines = new ArrayList<>(lines.subList(0, max));
+            lines.add("... " + cut + " more");
+        }
+        return String.join("\n", lines);
     }
 
     /** The counts of a run and a few examples of each problem. */
