@@ -327,6 +327,9 @@ final class Delivery {
         if (e == null || e.pending.qos() != 1) {
             return UNKNOWN;
         }
+        if (!e.published) {
+            return unpublished("PUBACK", packetId);
+        }
         removeInflight(packetId);
         session.changes().removed(e.pending);
         recentAcks.remember(e.pending.message().id());
@@ -337,6 +340,27 @@ final class Delivery {
 
     /** Returned for an acknowledgement of a packet id this session does not hold. */
     static final List<Event> UNKNOWN = List.of();
+    /** Returned for an acknowledgement ignored on purpose ({@link #unpublished}); not {@link #UNKNOWN}. */
+    static final List<Event> IGNORED = java.util.Collections.unmodifiableList(new java.util.ArrayList<>(0));
+    private long lastUnpublishedLog;
+
+    /**
+     * An acknowledgement of a packet id whose PUBLISH has not gone out yet (it waits for its
+     * packet id to be stored, {@link HeldPublishes}): the client cannot have that message, so
+     * it is about an earlier one, and taken as this one it would complete a message never sent
+     * (its add and delete cancel out before they reach the store, and the PUBLISH is then
+     * dropped as stale: acknowledged to its publisher, never delivered). Ignored, logged at
+     * most every 10 s.
+     */
+    private List<Event> unpublished(String what, int packetId) {
+        long now = System.currentTimeMillis();
+        if (now - lastUnpublishedLog > 10_000) {
+            lastUnpublishedLog = now;
+            log.warn("session {}: {} for packet id {} before its PUBLISH was sent; ignored", session.clientId(), what,
+                    packetId);
+        }
+        return IGNORED;
+    }
 
     /**
      * PUBREC: QoS 2 received by the client; keep the slot until PUBCOMP. Returns the packet id
@@ -348,6 +372,9 @@ final class Delivery {
         InflightEntry e = inflight.get(packetId);
         if (e == null || e.pending.qos() != 2) {
             return UNKNOWN;
+        }
+        if (!e.published) {
+            return unpublished("PUBREC", packetId);
         }
         List<Event> events = null;
         if (failed) {

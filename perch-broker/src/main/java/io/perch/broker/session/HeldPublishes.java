@@ -79,6 +79,9 @@ final class HeldPublishes {
                     CompletableFuture<Void> after) {
         assert Thread.holdsLock(session);
         if (isEmpty() && (after == null || after.isDone() && !after.isCompletedExceptionally())) {
+            if (entry != null) {
+                entry.published = true;
+            }
             return conn.sendPublish(p, packetId, dup);
         }
         if (!conn.fits(p)) {
@@ -109,7 +112,7 @@ final class HeldPublishes {
         while (!isEmpty()) {
             Held h = queue.peek();
             if (stale(h)) {
-                queue.poll(); // another connection resends it; or it was completed or handed on meanwhile
+                queue.poll(); // another connection resends it; or it was completed, released or handed on meanwhile
                 continue;
             }
             if (h.after != null && !h.after.isDone()) {
@@ -120,16 +123,26 @@ final class HeldPublishes {
                 return; // what comes after waits: the session's order holds
             }
             queue.poll();
-            if (h.entry != null && h.entry.sentWrite == h.after) {
-                h.entry.sentWrite = null;
+            if (h.entry != null) {
+                if (h.entry.sentWrite == h.after) {
+                    h.entry.sentWrite = null;
+                }
+                h.entry.published = true;
             }
             h.conn.sendPublish(h.pending, h.packetId, h.dup);
         }
         watched = null;
     }
 
+    /**
+     * Not to be sent: for a connection that is no longer the session's, for an entry completed or
+     * handed on meanwhile, or for one the client answered with PUBREC meanwhile (a resend queued
+     * behind a held PUBLISH): sent after the PUBREL, it would make the client hold the id again
+     * and deliver the message twice at the next PUBREL.
+     */
     private boolean stale(Held h) {
-        return h.conn != session.connection() || h.entry != null && inflight.get(h.packetId) != h.entry;
+        return h.conn != session.connection()
+                || h.entry != null && (inflight.get(h.packetId) != h.entry || h.entry.released);
     }
 
     private void failed() {

@@ -78,6 +78,7 @@ final class Inflight {
     void restore(int packetId, Pending p, boolean released) {
         InflightEntry e = new InflightEntry(p, 0);
         e.released = released;
+        e.published = true; // the client may hold its id from an earlier connection
         writable().put(packetId, e);
     }
 

@@ -21,6 +21,12 @@ final class InflightEntry {
      */
     java.util.concurrent.CompletableFuture<Void> sentWrite;
     boolean heldBack;
+    /**
+     * Its PUBLISH has been handed to a connection at least once (on this process or, for an
+     * entry restored from the store, maybe on an earlier one): only then can the client hold
+     * its packet id, so only then does an acknowledgement with that id mean this message.
+     */
+    boolean published;
     long sentAt;
 
     /** True while its first PUBLISH may still be held for the store: nothing to retry yet. */
