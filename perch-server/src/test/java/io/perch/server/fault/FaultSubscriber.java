@@ -25,7 +25,7 @@ final class FaultSubscriber extends FaultClient {
         if (!sessionPresent) {
             // A lost session means lost subscriptions: subscribe again as a real client would,
             // so the ledger goes on measuring; the test reports the missing session separately.
-            if (sessionPresent().size() > 1) { // not the first connection
+            if (!sessionPresent().isEmpty()) { // not the first connection (this one's flag is recorded after)
                 resubscribed.incrementAndGet();
             }
             client.subscribe(filters, qos).waitForCompletion(15_000);
