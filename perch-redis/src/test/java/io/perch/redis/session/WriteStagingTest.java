@@ -292,6 +292,39 @@ class WriteStagingTest {
     }
 
     @Test
+    @org.junit.jupiter.api.Timeout(10)
+    void flushReturnsOnlyOnceAWriteAnotherThreadIsHandingOverIsInThePipeline() throws Exception {
+        java.util.concurrent.CountDownLatch translating = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        List<String> pipeline = java.util.Collections.synchronizedList(new ArrayList<>());
+        WriteStaging slow = new WriteStaging(batches -> {
+            translating.countDown();
+            try {
+                release.await(); // a large write's translation, on the thread that took it from outgoing
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            pipeline.add("write");
+            return CompletableFuture.completedFuture(null);
+        }, java.time.Duration.ZERO);
+        Thread router = new Thread(() -> slow.stage(accepted("sub", 1, message(1))));
+        router.start();
+        translating.await();
+
+        CompletableFuture<Void> flushed = CompletableFuture.runAsync(() -> {
+            slow.flush();
+            pipeline.add("read"); // what a load submits once flush returns
+        });
+        // Flush must stay blocked while the write is still on its way (a read would pass it).
+        org.awaitility.Awaitility.await("flush waits for the write").during(java.time.Duration.ofMillis(200))
+                .atMost(java.time.Duration.ofSeconds(2)).until(() -> !flushed.isDone());
+        release.countDown();
+        flushed.get(5, java.util.concurrent.TimeUnit.SECONDS);
+        router.join(5_000);
+        assertThat(pipeline).containsExactly("write", "read");
+    }
+
+    @Test
     void aRuleWriteStillGoesBeforeADirectCommandAfterABarrier() {
         CompletableFuture<Void> barrier = staging.barrier();
         assertThat(sent).hasSize(1);
