@@ -320,7 +320,8 @@ final class WriteStaging {
 
     /**
      * Everything waiting goes now, whatever is at Redis, because a read that must see it is about
-     * to be submitted behind it. Returns when that read may go: at once, or, when an open group
+     * to be submitted behind it; the call itself returns once every write cut so far, by any
+     * thread, is in the pipeline. Returns when that read may go: at once, or, when an open group
      * (another thread routing a QoS 2 publish) holds batches staged before this call, once they
      * are written. Without that wait, a message routed to a stored session just before its
      * client came back was in neither place: not in what the CONNECT's load read (its write was
