@@ -143,6 +143,7 @@ public final class Broker {
             // meanwhile clients connect (a CONNECT reads its own session) while publishes wait.
             if (persistence.durable()) {
                 core.restoreGate.close();
+                counterFloor();
             }
             if (core.cluster.enabled()) {
                 io.perch.broker.session.Seqs.writer(core.seqs, core.cluster.writerId());
@@ -167,6 +168,32 @@ public final class Broker {
         started = true;
         log.info("{} event loop(s) serve connections (node.io_threads = {})", config.resolvedIoThreads(),
                 config.ioThreads > 0 ? Integer.toString(config.ioThreads) : "auto");
+    }
+
+    /**
+     * Before any client can publish: seqs and message ids start above every one the store holds,
+     * whatever the wall clock says (it may have stepped back while the broker was down).
+     */
+    private void counterFloor() {
+        long floor;
+        try {
+            floor = persistence.clockFloor().toCompletableFuture().get(RESTORE_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+            Throwable cause = e.getCause() != null ? e.getCause() : e;
+            throw new IllegalStateException("cannot read the stored clock floor: " + cause.getMessage(), cause);
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException("cannot read the stored clock floor within " + RESTORE_TIMEOUT_SECONDS + " s", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while reading the stored clock floor", e);
+        }
+        long behind = floor - System.currentTimeMillis() * 1000;
+        if (behind > 0) {
+            log.warn("the wall clock is {} ms behind the latest message the store holds; new messages are "
+                    + "numbered after the stored ones", behind / 1000);
+        }
+        io.perch.broker.session.Seqs.seen(core.seqs, floor << io.perch.broker.session.Seqs.WRITER_BITS);
+        core.ids.above(floor);
     }
 
     /**

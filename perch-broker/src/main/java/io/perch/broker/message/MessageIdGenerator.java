@@ -29,6 +29,11 @@ public final class MessageIdGenerator {
         return new MessageId(micros, nodeBits | (micros & 0xFFFFL));
     }
 
+    /** Ids given from now on have a time above {@code micros} (a floor a store keeps across restarts). */
+    public void above(long micros) {
+        last.accumulateAndGet(micros, Math::max);
+    }
+
     /**
      * The wall clock in microseconds, read to the millisecond: {@code currentTimeMillis} is
      * compiled to a plain clock read, where {@code Instant.now()} is a native call, about 3 % of

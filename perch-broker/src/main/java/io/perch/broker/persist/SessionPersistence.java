@@ -64,6 +64,16 @@ public interface SessionPersistence {
     default void takingOver(String clientId, long fromSeq) {
     }
 
+    /**
+     * Called once at start, before the listeners bind: the highest clock reading (microseconds)
+     * behind any seq or message id the store holds, or 0. The broker starts its counters above
+     * it, so that a wall clock that stepped back while it was down cannot give a new message a
+     * stored one's seq or id.
+     */
+    default CompletionStage<Long> clockFloor() {
+        return java.util.concurrent.CompletableFuture.completedFuture(0L);
+    }
+
     /** The stored session of a client, or empty. Called on CONNECT when the broker holds none. */
     CompletionStage<Optional<StoredSession>> load(String clientId);
 

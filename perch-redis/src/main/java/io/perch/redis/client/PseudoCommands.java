@@ -31,6 +31,11 @@ public final class PseudoCommands {
     /** See {@link #drop}. */
     public static final String DROP = "PERCH.DROP";
     /**
+     * {@code PERCH.FLOOR key value}: {@code key} becomes {@code value} when that is greater than
+     * what it holds (a whole number below 2^53, which Lua's numbers hold exactly).
+     */
+    public static final String FLOOR = "PERCH.FLOOR";
+    /**
      * {@code PERCH.FENCE ownerKey epoch following}, before one client's writes: the batch script
      * skips the {@code following} commands when the owner hash's {@code epoch} field is greater
      * than {@code epoch} (another node claimed the client since this one did) and reports
@@ -70,6 +75,11 @@ public final class PseudoCommands {
                 "    if id then pseudo['" + UNREF + "'](prefix .. id) end",
                 "  end",
                 "  redis.call('DEL', k, ...)",
+                "  return 0",
+                "end"));
+        LUA.put(FLOOR, String.join("\n",
+                "function(k, v)",
+                "  if tonumber(v) > tonumber(redis.call('GET', k) or '0') then redis.call('SET', k, v) return 1 end",
                 "  return 0",
                 "end"));
         // Replaces the first two '|'-separated parts of hash values (a session message's phase and
@@ -122,6 +132,11 @@ public final class PseudoCommands {
      */
     public static ArgvCall setHead(byte[] key, byte[] field, String head) {
         return of(SET_HEAD, true, key, field, head);
+    }
+
+    /** {@link #FLOOR}: raises {@code key} to {@code value}. */
+    public static ArgvCall floor(byte[] key, long value) {
+        return of(FLOOR, false, key, value);
     }
 
     /**

@@ -283,6 +283,10 @@ public final class RedisSessionPersistence implements SessionPersistence {
             calls.addAll(w.calls());
         }
         refs.finish(calls);
+        long floor = clockFloorOf(batches);
+        if (floor > 0) {
+            calls.add(PseudoCommands.floor(SessionKeys.CLOCK, floor));
+        }
         if (fences.isEmpty()) {
             // A fence skips a count of the calls after it, so fenced writes keep one call per field.
             calls = WriteFolds.fold(calls, dropped);
@@ -316,6 +320,42 @@ public final class RedisSessionPersistence implements SessionPersistence {
             return p.pipeline().submit(RedisOp.durableWrite(FUNCTION, after))
                     .thenCompose(later -> release(p, ids.stream().map(i -> i instanceof Later l ? later.get(l.index()) : i).toList()));
         });
+    }
+
+    /**
+     * The highest clock reading (microseconds) behind a seq or message id the write stores; 0
+     * when it stores none. Kept in {@link SessionKeys#CLOCK} by the same write, so that a broker
+     * whose wall clock stepped back while it was down starts its counters above every stored
+     * one ({@link #clockFloor}): a new seq equal to a stored one would overwrite that entry, a
+     * new message id a stored body.
+     */
+    private static long clockFloorOf(List<WriteStaging.Staged> batches) {
+        long max = 0;
+        for (WriteStaging.Staged s : batches) {
+            if (s.changes == null) {
+                continue;
+            }
+            for (Change c : s.changes) {
+                if (c instanceof Change.SessionMessageAdded a) {
+                    max = Math.max(max, a.seq() >> io.perch.broker.session.Seqs.WRITER_BITS);
+                } else if (c instanceof Change.MessageAdded m) {
+                    max = Math.max(max, m.message().id().timestampMicros());
+                }
+            }
+        }
+        return max;
+    }
+
+    @Override
+    public CompletionStage<Long> clockFloor() {
+        PoolRuntime p;
+        try {
+            p = pool();
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        return p.read(FUNCTION, List.<RedisCall>of(r -> r.get(SessionKeys.CLOCK)))
+                .thenApply(replies -> replies.get(0) instanceof byte[] b ? Long.parseLong(str(b)) : 0L);
     }
 
     /** A fence in a write: where it is, the batch it guards, and on a Redis Cluster how it was split. */

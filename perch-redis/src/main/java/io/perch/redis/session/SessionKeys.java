@@ -19,6 +19,13 @@ final class SessionKeys {
     /** Sorted set: client id -> epoch ms when its unsent will is due (+inf while its client is connected). */
     static final byte[] WILLS = utf8("perch:wills");
 
+    /**
+     * String: the highest clock reading (microseconds since the epoch) behind any seq or message
+     * id a session write stored; raised by every such write, read at start (see
+     * {@code RedisSessionPersistence.clockFloor}).
+     */
+    static final byte[] CLOCK = utf8("perch:clock");
+
     static byte[] session(String clientId) {
         return utf8("perch:session:{" + clientId + "}");
     }

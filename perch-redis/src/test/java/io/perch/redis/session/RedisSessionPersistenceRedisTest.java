@@ -235,7 +235,7 @@ class RedisSessionPersistenceRedisTest extends RedisBackendTest {
         List<String> keys = cli.keys("perch:*");
         assertThat(keys).filteredOn(k -> !k.startsWith("perch:applied:")).containsExactlyInAnyOrder(
                 "perch:session:{c1}", "perch:subs:{c1}", "perch:out:{c1}", "perch:rel:{c1}",
-                "perch:msg:" + idText(plain), "perch:msg:" + idText(rich), "perch:sessions", "perch:wills");
+                "perch:msg:" + idText(plain), "perch:msg:" + idText(rich), "perch:sessions", "perch:wills", "perch:clock");
         // The store's replay marker: the number of its last write Redis applied (PERCH.ONCE).
         assertThat(keys).filteredOn(k -> k.startsWith("perch:applied:")).singleElement()
                 .satisfies(k -> assertThat(k).endsWith(":w"))
@@ -511,5 +511,30 @@ class RedisSessionPersistenceRedisTest extends RedisBackendTest {
         write(new Change.SessionSaved("c9", 5, 3600, System.currentTimeMillis()));
         assertThat(load("c9").orElseThrow().createdAt()).isEqualTo(1_700_000_000_123L);
         assertThat(redis.cli().hget("perch:session:{c9}", "created_at")).isEqualTo("1700000000123");
+    }
+
+    /**
+     * Every write raises perch:clock to the highest clock reading behind its seqs and message
+     * ids, and never lowers it: a broker starting with its wall clock stepped back reads it and
+     * numbers new messages above every stored one.
+     */
+    @Test
+    void theClockFloorIsTheHighestStoredSeqOrMessageIdAndNeverGoesBack() {
+        assertThat(store.clockFloor().toCompletableFuture().orTimeout(10, TimeUnit.SECONDS).join()).isZero();
+        Message m = message("floor/t", "a");
+        write(new Change.SessionSaved("f1", 5, 3600, 0), new Change.MessageAdded(m), queued("f1", 1, m));
+        assertThat(Long.parseLong(redis.cli().get("perch:clock"))).isEqualTo(m.id().timestampMicros());
+
+        long ahead = (System.currentTimeMillis() + 3_600_000L) * 1000;
+        Message n = message("floor/t", "b");
+        write(new Change.MessageAdded(n), queued("f1", ahead << io.perch.broker.session.Seqs.WRITER_BITS | 5, n));
+        assertThat(store.clockFloor().toCompletableFuture().orTimeout(10, TimeUnit.SECONDS).join()).isEqualTo(ahead);
+
+        Message later = message("floor/t", "c"); // its id is behind the seq above
+        write(new Change.MessageAdded(later), queued("f1", 2, later));
+        assertThat(store.clockFloor().toCompletableFuture().orTimeout(10, TimeUnit.SECONDS).join()).isEqualTo(ahead);
+        // A write that stores no seq or id leaves it alone.
+        write(new Change.SessionSaved("f2", 5, 3600, 0));
+        assertThat(redis.cli().get("perch:clock")).isEqualTo(Long.toString(ahead));
     }
 }

@@ -93,6 +93,9 @@ class ClusterSessionStoreTest {
         assertThat(c1.messages().get(1).phase()).isEqualTo(Phase.RELEASED);
         assertThat(c1.messages().get(1).packetId()).isEqualTo(17);
         assertThat(cluster.cli().hget(body(shared), "refs")).isEqualTo("6");
+        // The clock floor is written on its own slot, as a one-key script.
+        assertThat(cluster.cli().get("perch:clock")).isEqualTo(Long.toString(
+                Math.max(own.id().timestampMicros(), shared.id().timestampMicros())));
         assertThat(cluster.nodes.stream().filter(n -> n.cli().dbsize() > 0).count())
                 .as("six clients' keys, bodies and indexes spread over the masters").isEqualTo(3);
 
