@@ -74,28 +74,45 @@ public final class Publisher {
      */
     public CompletionStage<Routed> publishRouted(ClientInfo publisher, Message m, Executor resumeOn,
                                                  Supplier<CompletionStage<Void>> withIt) {
+        return publishRouted(publisher, m, resumeOn, withIt, false);
+    }
+
+    /**
+     * As {@link #publishRouted(ClientInfo, Message, Executor, Supplier)}; {@code again}: the
+     * message is routed a second time under the id it had, because the store refused its first
+     * routing's writes (an MQTT 3 QoS 2 resend, see {@link DurableWrites#routedAgain()}).
+     */
+    public CompletionStage<Routed> publishRouted(ClientInfo publisher, Message m, Executor resumeOn,
+                                                 Supplier<CompletionStage<Void>> withIt, boolean again) {
         if (!restoring.isOpen()) {
             // The stored sessions are still being read: their subscriptions are not all known yet.
-            return restoring.whenOpen().thenComposeAsync(v -> publishRouted(publisher, m, resumeOn, withIt), resumeOn);
+            return restoring.whenOpen().thenComposeAsync(v -> publishRouted(publisher, m, resumeOn, withIt, again), resumeOn);
         }
         if (!hooks.hasCallbacks(HookPoints.MESSAGE_PUBLISH)) {
-            return CompletableFuture.completedFuture(deliver(m, new DurableWrites(), withIt));
+            DurableWrites writes = new DurableWrites();
+            if (again) {
+                writes.routedAgain();
+            }
+            return CompletableFuture.completedFuture(deliver(m, writes, withIt));
         }
         if (withIt == null) {
-            return runHooks(publisher, m, resumeOn, null);
+            return runHooks(publisher, m, resumeOn, null, again);
         }
         // The hooks' own durable writes (a rule's copy of the message in Redis) join the group
         // too when they are made at once: a resend after a crash must find the copy stored
         // with the packet id, or not at all. A hook that completes later writes on its own.
         try (SessionPersistence.Group together = persistence.group()) {
-            return runHooks(publisher, m, resumeOn, withIt);
+            return runHooks(publisher, m, resumeOn, withIt, again);
         }
     }
 
     private CompletionStage<Routed> runHooks(ClientInfo publisher, Message m, Executor resumeOn,
-                                             Supplier<CompletionStage<Void>> withIt) {
-        CompletableFuture<PublishEvent> f = hooks.run(HookPoints.MESSAGE_PUBLISH, new PublishEvent(publisher, m, true))
-                .toCompletableFuture();
+                                             Supplier<CompletionStage<Void>> withIt, boolean again) {
+        PublishEvent event = new PublishEvent(publisher, m, true);
+        if (again) {
+            event.writes().routedAgain();
+        }
+        CompletableFuture<PublishEvent> f = hooks.run(HookPoints.MESSAGE_PUBLISH, event).toCompletableFuture();
         if (f.isDone() && !f.isCompletedExceptionally()) {
             return CompletableFuture.completedFuture(afterHooks(f.join(), withIt));
         }

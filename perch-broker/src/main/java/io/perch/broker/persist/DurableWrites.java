@@ -14,6 +14,20 @@ public final class DurableWrites {
     private static final CompletableFuture<Void> NONE = CompletableFuture.completedFuture(null);
     private CompletableFuture<?>[] pending;
     private int size;
+    private boolean again;
+
+    /**
+     * The message is routed again under the id it had (an MQTT 3 QoS 2 resend whose first
+     * routing's writes failed): a session that holds it writes it again rather than taking a
+     * second copy ({@code Session.offerAgain}).
+     */
+    public void routedAgain() {
+        again = true;
+    }
+
+    public boolean isRoutedAgain() {
+        return again;
+    }
 
     /** A write to wait for; null or one that already succeeded is not kept. */
     public void add(CompletionStage<Void> write) {

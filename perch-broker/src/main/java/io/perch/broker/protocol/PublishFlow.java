@@ -11,6 +11,7 @@ import io.perch.broker.hook.HookPoints;
 import io.perch.broker.hook.event.AclCheckEvent;
 import io.perch.broker.hook.event.DroppedEvent;
 import io.perch.broker.message.Message;
+import io.perch.broker.message.MessageId;
 import io.perch.broker.session.Session;
 import io.perch.broker.topic.Topics;
 import org.slf4j.Logger;
@@ -112,12 +113,16 @@ final class PublishFlow {
         }
         int packetId = pm.variableHeader().packetId();
         Session s = c.session;
+        MessageId again = null;
         if (qos == 2) {
             switch (s.receiveQos2(packetId)) {
                 case DUPLICATE -> {
+                    again = s.unconfirmed(packetId);
+                    if (again != null) {
+                        break; // routed again under its first id, see routedAgain
+                    }
                     // Already routed. The id is stored again before PUBREC, so the PUBREC waits for the
-                    // store's barrier as the first one would have: the first attempt may have been
-                    // refused (v3 disconnect, see notStored) with its writes never confirmed.
+                    // store's barrier as the first one would have.
                     CompletionStage<Void> rel = s.qos2Routed(packetId);
                     String t = topic;
                     c.acks.after(rel == null ? DONE : rel, () -> send(2, packetId, ReasonCodes.SUCCESS),
@@ -137,25 +142,36 @@ final class PublishFlow {
         } else {
             s.countInbound();
         }
-        c.core.stats.messagesReceived.increment();
-        c.core.stats.messagesReceivedByQos[qos].increment();
+        if (again == null) {
+            c.core.stats.messagesReceived.increment();
+            c.core.stats.messagesReceivedByQos[qos].increment();
+        }
         // One clock read for the id and the message's time: this runs for every PUBLISH.
         long micros = io.perch.broker.message.MessageIdGenerator.nowMicros();
         long now = micros / 1000;
         Integer exp = c.isV5() ? Props.integer(props, MqttPropertyType.PUBLICATION_EXPIRY_INTERVAL) : null;
-        Message m = new Message(c.core.ids.next(micros), topic, payload, qos, retain, c.client.clientId(), c.client.username(),
-                now, exp == null ? 0 : now + Integer.toUnsignedLong(exp) * 1000L,
+        Message m = new Message(again != null ? again : c.core.ids.next(micros), topic, payload, qos, retain,
+                c.client.clientId(), c.client.username(), now, exp == null ? 0 : now + Integer.toUnsignedLong(exp) * 1000L,
                 c.isV5() ? Props.publishProperties(props) : null);
 
+        boolean routedAgain = again != null;
         CompletionStage<Boolean> acl = AclCheck.check(c.core, c.client, c.superuser, AclCheckEvent.Action.PUBLISH, topic);
         CompletableFuture<Boolean> af = acl.toCompletableFuture();
         if (af.isDone() && !af.isCompletedExceptionally()) {
-            return afterAcl(af.join(), m, packetId);
+            return afterAcl(af.join(), m, packetId, routedAgain);
         }
-        return af.thenComposeAsync(ok -> afterAcl(ok, m, packetId), c.ctx.executor());
+        return af.thenComposeAsync(ok -> afterAcl(ok, m, packetId, routedAgain), c.ctx.executor());
     }
 
-    private CompletionStage<?> afterAcl(boolean allowed, Message m, int packetId) {
+    /**
+     * @param again an MQTT 3 QoS 2 resend whose first routing's store writes failed: routed
+     *              again under its first id, so that every stored session the message is for
+     *              has it in the store before the PUBREC. A session that still holds it writes
+     *              it again instead of taking a second copy ({@code Session.offerAgain}); one
+     *              the store keeps but this process does not hold gets it again, and its load
+     *              keeps one entry per message id.
+     */
+    private CompletionStage<?> afterAcl(boolean allowed, Message m, int packetId, boolean again) {
         if (!allowed) {
             log.info("client {}: publish to {} denied by ACL", c.client.clientId(), m.topic());
             c.core.stats.messagesDropped.increment();
@@ -174,9 +190,9 @@ final class PublishFlow {
         // QoS 2: the packet id is stored with the routed message, in one group (see SessionPersistence.group).
         Session s = c.session;
         CompletableFuture<Publisher.Routed> f = c.core.publisher.publishRouted(c.client, m, c.ctx.executor(),
-                m.qos() == 2 ? () -> s.qos2Routed(packetId) : null).toCompletableFuture();
+                m.qos() == 2 ? () -> s.qos2Routed(packetId) : null, again).toCompletableFuture();
         if (f.isDone() && !f.isCompletedExceptionally()) {
-            routed(m, packetId, f.join());
+            routed(m, packetId, f.join(), again);
             return DONE;
         }
         // Routing resumed on this event loop; a failure arrives on the hook's thread and hops here.
@@ -186,7 +202,7 @@ final class PublishFlow {
                 if (err != null) {
                     publishFailed(m, packetId, err);
                 } else {
-                    routed(m, packetId, r);
+                    routed(m, packetId, r, again);
                 }
             };
             if (c.ctx.executor().inEventLoop()) {
@@ -202,13 +218,25 @@ final class PublishFlow {
      * Routed: the acknowledgement goes out once every session a durable store keeps has the
      * message there (for QoS 2, and the packet id with it), in packet order.
      */
-    private void routed(Message m, int packetId, Publisher.Routed r) {
+    private void routed(Message m, int packetId, Publisher.Routed r, boolean again) {
         if (m.qos() == 0) {
             return;
         }
         CompletionStage<Void> stored = r.stored();
         int reason = r.count() == 0 ? ReasonCodes.NO_MATCHING_SUBSCRIBERS : ReasonCodes.SUCCESS;
-        c.acks.after(stored, () -> send(m.qos(), packetId, reason), err -> notStored(m.qos(), m.topic(), packetId, err));
+        c.acks.after(stored, () -> {
+            if (again) {
+                c.session.confirmed(packetId);
+            }
+            send(m.qos(), packetId, reason);
+        }, err -> notStored(m, packetId, err));
+    }
+
+    private void notStored(Message m, int packetId, Throwable err) {
+        if (m.qos() == 2 && !c.isV5()) {
+            c.session.unconfirmed(packetId, m.id());
+        }
+        notStored(m.qos(), m.topic(), packetId, err);
     }
 
     /**
@@ -225,7 +253,10 @@ final class PublishFlow {
         }
         // v3 keeps the QoS 2 id: the message is routed already, and the client will resend it with
         // this id (DUP); released here, the resend would be routed again, a second delivery
-        // (RedisFaultTest's Sentinel failover with one replica saw hundreds). v5 must let it go: a
+        // (RedisFaultTest's Sentinel failover with one replica saw hundreds). Its copies may be
+        // missing from the store, though (the write dropped, not merely unconfirmed), so the
+        // resend routes it again under its first id, where a session holding it does not take it
+        // twice (Session.unconfirmed, offerAgain). v5 must let it go: a
         // PUBREC >= 0x80 ends the exchange and the client may reuse the id for a new message.
         if (qos == 2 && c.isV5()) {
             c.session.release(packetId);

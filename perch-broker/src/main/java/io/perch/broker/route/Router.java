@@ -167,7 +167,7 @@ public final class Router {
             // A stored session not in memory (kept for it), or one that ended since the match (dropped).
             return dormant.offer(clientId, p, writes, read);
         }
-        writes.add(read == null ? s.offerLive(p) : s.offerForwarded(p, read));
+        writes.add(read != null ? s.offerForwarded(p, read) : writes.isRoutedAgain() ? s.offerAgain(p) : s.offerLive(p));
         return true;
     }
 

@@ -11,6 +11,13 @@ final class AwaitingRel {
     private final int max;
     /** Made at the first QoS 2 PUBLISH received: most clients never send one. */
     private HashMap<Integer, Long> since;
+    /**
+     * Ids whose message was routed but whose store writes failed (MQTT 3 keeps the id, see
+     * {@code PublishFlow.notStored}), with the id the message was routed under: its copies may
+     * be missing from the store, so the client's resend routes it again under that id
+     * ({@code Session.unconfirmed}). Made at the first such failure.
+     */
+    private HashMap<Integer, io.perch.broker.message.MessageId> unconfirmed;
 
     AwaitingRel(int max) {
         this.max = max;
@@ -32,7 +39,33 @@ final class AwaitingRel {
     }
 
     boolean release(int packetId) {
+        if (unconfirmed != null) {
+            unconfirmed.remove(packetId);
+        }
         return since != null && since.remove(packetId) != null;
+    }
+
+    /** The message routed under {@code packetId} may lack copies in the store (its writes failed). */
+    void unconfirmed(int packetId, io.perch.broker.message.MessageId routedAs) {
+        if (!contains(packetId)) {
+            return;
+        }
+        if (unconfirmed == null) {
+            unconfirmed = new HashMap<>(4);
+        }
+        unconfirmed.put(packetId, routedAs);
+    }
+
+    /** The id {@code packetId}'s message was routed under, if its copies may be missing; else null. */
+    io.perch.broker.message.MessageId unconfirmed(int packetId) {
+        return unconfirmed == null ? null : unconfirmed.get(packetId);
+    }
+
+    /** Its copies are stored now. */
+    void confirmed(int packetId) {
+        if (unconfirmed != null) {
+            unconfirmed.remove(packetId);
+        }
     }
 
     /** Forgets ids older than the timeout, telling {@code gone} each; returns how many. */
@@ -44,6 +77,9 @@ final class AwaitingRel {
         int before = since.size();
         since.entrySet().removeIf(e -> {
             if (now - e.getValue() >= olderThanMillis) {
+                if (unconfirmed != null) {
+                    unconfirmed.remove(e.getKey());
+                }
                 gone.accept(e.getKey());
                 return true;
             }

@@ -121,6 +121,43 @@ final class Delivery {
         queue.replaceAll(changes::recorded);
     }
 
+    /**
+     * Records again, as it is now, the message with this id that the session holds in flight or
+     * queued, for a store that may have missed its first write (caller holds the monitor);
+     * false when it holds none. Its seq stays: the store's entry is written over, not doubled.
+     */
+    boolean recordAgain(MessageId id) {
+        ChangeLog changes = session.changes();
+        boolean[] found = {false};
+        inflight.forEach((e, packetId) -> {
+            if (!found[0] && e.pending.message().id().equals(id)) {
+                found[0] = true;
+                e.pending = changes.recorded(e.pending);
+                changes.sent(e.pending, packetId);
+                if (e.released) {
+                    changes.released(e.pending, packetId);
+                }
+            }
+        });
+        if (found[0]) {
+            return true;
+        }
+        for (Pending p : queue) {
+            if (p.message().id().equals(id)) {
+                if (p.seq() != 0) { // else never recorded: the store does not keep this session
+                    changes.recorded(p);
+                }
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Whether the client acknowledged this message lately ({@link RecentAcks}). */
+    boolean recentlyAcked(MessageId id) {
+        return recentAcks.contains(id);
+    }
+
     /** Puts back what a stored session held: in-flight entries under their packet ids, then the queue. */
     void restore(List<io.perch.broker.persist.StoredSession.Outbound> stored) {
         for (var o : stored) {

@@ -503,6 +503,33 @@ public final class Session {
     }
 
     /**
+     * A message routed again under the id it had: an MQTT 3 QoS 2 resend whose first routing's
+     * store writes failed ({@code PublishFlow}), so this session's copy may be missing from the
+     * store. A session that still holds it writes it again as it is now (same seq); one that
+     * completed it lately, or would get it at QoS 0, takes nothing; any other takes it as new
+     * (its first copy never reached it, or it let it go). Returns the write, or null.
+     */
+    public CompletionStage<Void> offerAgain(Pending p) {
+        if (p.qos() == 0) {
+            return null; // at most once: a second copy is worse than none
+        }
+        synchronized (this) {
+            io.perch.broker.message.MessageId id = p.message().id();
+            Pending parked = hold == null ? null : hold.parked(id);
+            if (parked != null || delivery.recordAgain(id)) {
+                if (parked != null && parked.seq() != 0) {
+                    changes.recorded(parked);
+                }
+                return changes.flush();
+            }
+            if (delivery.recentlyAcked(id)) {
+                return null;
+            }
+        }
+        return offerLive(p);
+    }
+
+    /**
      * A message another node forwarded, read from an inbox at {@code read}: as
      * {@link #offerLive(Pending)}, unless this session accepted that entry already (read again
      * after a crash, {@link io.perch.broker.cluster.ForwardMarks}); then nothing happens and
@@ -736,6 +763,24 @@ public final class Session {
             changes.awaitingRel(packetId, true);
         }
         return changes.flush();
+    }
+
+    /**
+     * MQTT 3: the QoS 2 message routed under {@code packetId} as {@code routedAs} was refused by
+     * the store, and the id kept; its copies may be missing there until it is routed again.
+     */
+    public synchronized void unconfirmed(int packetId, io.perch.broker.message.MessageId routedAs) {
+        awaitingRel.unconfirmed(packetId, routedAs);
+    }
+
+    /** The id the message under {@code packetId} was routed as, if its copies may be missing from the store; else null. */
+    public synchronized io.perch.broker.message.MessageId unconfirmed(int packetId) {
+        return awaitingRel.unconfirmed(packetId);
+    }
+
+    /** Routed again and stored: the message under {@code packetId} has its copies. */
+    public synchronized void confirmed(int packetId) {
+        awaitingRel.confirmed(packetId);
     }
 
     public synchronized void countInbound() {

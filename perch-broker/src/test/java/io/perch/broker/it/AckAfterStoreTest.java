@@ -299,7 +299,107 @@ class AckAfterStoreTest {
         assertThat(RawClient.packetId(again.expect(MqttMessageType.PUBREC))).isEqualTo(5);
         again.pubrel(5);
         assertThat(RawClient.packetId(again.expect(MqttMessageType.PUBCOMP))).isEqualTo(5);
-        assertThat(messagesQueuedFor("keeper")).as("routed once").isEqualTo(1);
+        assertThat(storedFor("keeper")).as("routed once").isEqualTo(1);
+        assertThat(keeperGets()).containsExactly("once");
+    }
+
+    /**
+     * The first attempt's writes were dropped (past the backlog bound), not merely unconfirmed:
+     * the subscriber's copy is not in the store. The resend routes the message again under its
+     * first id, so the copy is written before the PUBREC, and the subscriber, which holds the
+     * message already, still gets it once.
+     */
+    @Test
+    void anMqtt3Qos2ResendAfterADroppedWriteStoresTheCopyBeforeItsPubrec() {
+        RawClient pub = client();
+        pub.connect(RawClient.v3("pub3q2", false, 60).build());
+        store.dropFailed = true;
+        store.writeGate = CompletableFuture.failedFuture(new IllegalStateException("backlog full"));
+        pub.publish("kept/c", 2, "once", 5);
+        assertThat(pub.awaitClosed(Inbox.WAIT)).isTrue();
+        assertThat(storedFor("keeper")).as("the write was dropped").isZero();
+
+        store.writeGate = CompletableFuture.completedFuture(null);
+        RawClient again = client();
+        again.connect(RawClient.v3("pub3q2", false, 60).build());
+        again.publish("kept/c", 2, "once".getBytes(java.nio.charset.StandardCharsets.UTF_8), 5, true, false,
+                MqttProperties.NO_PROPERTIES);
+        assertThat(RawClient.packetId(again.expect(MqttMessageType.PUBREC))).isEqualTo(5);
+        assertThat(storedFor("keeper")).as("stored before the PUBREC").isEqualTo(1);
+        assertThat(store.stored("pub3q2").orElseThrow().awaitingRel()).containsExactly(5);
+        again.pubrel(5);
+        assertThat(RawClient.packetId(again.expect(MqttMessageType.PUBCOMP))).isEqualTo(5);
+        assertThat(keeperGets()).containsExactly("once");
+    }
+
+    /**
+     * The same for a stored session this process does not hold (its client away since the
+     * broker started): its copy lives only in the store, so without the second routing the
+     * dropped write would have lost the message for it.
+     */
+    @Test
+    void anMqtt3Qos2ResendAfterADroppedWriteStoresTheCopyOfASessionNotInMemory() {
+        broker.close();
+        open.clear();
+        broker = BrokerFixture.start(b -> { }, br -> { }, store); // keeper is only in the store now
+        RawClient pub = client();
+        pub.connect(RawClient.v3("pub3q2", false, 60).build());
+        store.dropFailed = true;
+        store.writeGate = CompletableFuture.failedFuture(new IllegalStateException("backlog full"));
+        pub.publish("kept/c", 2, "once", 5);
+        assertThat(pub.awaitClosed(Inbox.WAIT)).isTrue();
+        assertThat(storedFor("keeper")).as("the write was dropped").isZero();
+
+        store.writeGate = CompletableFuture.completedFuture(null);
+        RawClient again = client();
+        again.connect(RawClient.v3("pub3q2", false, 60).build());
+        again.publish("kept/c", 2, "once".getBytes(java.nio.charset.StandardCharsets.UTF_8), 5, true, false,
+                MqttProperties.NO_PROPERTIES);
+        assertThat(RawClient.packetId(again.expect(MqttMessageType.PUBREC))).isEqualTo(5);
+        assertThat(storedFor("keeper")).as("stored before the PUBREC").isEqualTo(1);
+        assertThat(keeperGets()).containsExactly("once");
+    }
+
+    /** A second resend, once the copies are stored, is a plain duplicate: not routed a third time. */
+    @Test
+    void onceRoutedAgainAndStoredTheIdIsAPlainDuplicate() {
+        RawClient pub = client();
+        pub.connect(RawClient.v3("pub3q2", false, 60).build());
+        store.dropFailed = true;
+        store.writeGate = CompletableFuture.failedFuture(new IllegalStateException("backlog full"));
+        pub.publish("kept/c", 2, "once", 5);
+        assertThat(pub.awaitClosed(Inbox.WAIT)).isTrue();
+
+        store.writeGate = CompletableFuture.completedFuture(null);
+        RawClient again = client();
+        again.connect(RawClient.v3("pub3q2", false, 60).build());
+        byte[] once = "once".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        again.publish("kept/c", 2, once, 5, true, false, MqttProperties.NO_PROPERTIES);
+        assertThat(RawClient.packetId(again.expect(MqttMessageType.PUBREC))).isEqualTo(5);
+        long adds = messagesQueuedFor("keeper");
+        again.publish("kept/c", 2, once, 5, true, false, MqttProperties.NO_PROPERTIES);
+        assertThat(RawClient.packetId(again.expect(MqttMessageType.PUBREC))).isEqualTo(5);
+        assertThat(messagesQueuedFor("keeper")).as("not written a third time").isEqualTo(adds);
+        assertThat(keeperGets()).containsExactly("once");
+    }
+
+    /** What the store holds for a client now. */
+    private int storedFor(String clientId) {
+        return store.stored(clientId).map(st -> st.messages().size()).orElse(0);
+    }
+
+    /** The keeper comes back: the texts of what it is sent, until nothing more comes. */
+    private List<String> keeperGets() {
+        RawClient keeper = client();
+        keeper.connect(RawClient.v5("keeper", false, 60)
+                .properties(RawClient.props(MqttProperties.MqttPropertyType.SESSION_EXPIRY_INTERVAL, 3600)).build());
+        List<String> got = new ArrayList<>();
+        for (MqttMessage m : keeper.ping()) {
+            if (m instanceof MqttPublishMessage p) {
+                got.add(RawClient.text(p));
+            }
+        }
+        return got;
     }
 
     /** v5 is told 0x97, which ends the exchange: the client may reuse the id, and that is a new message. */

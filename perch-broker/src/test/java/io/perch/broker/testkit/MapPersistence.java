@@ -68,14 +68,24 @@ public final class MapPersistence implements SessionPersistence {
 
     @Override
     public synchronized CompletionStage<Void> write(List<Change> batch) {
+        CompletableFuture<Void> gate = writeGate;
+        if (dropFailed && gate.isCompletedExceptionally()) {
+            return gate; // dropped, as Redis's pipeline drops a write past its backlog bound
+        }
         for (Change c : batch) {
             log.add(c);
             apply(c);
         }
         openGroups.forEach(g -> g.addAll(batch));
         java.util.concurrent.Executor async = completeOn;
-        return async == null ? writeGate : writeGate.thenRunAsync(() -> { }, async);
+        return async == null ? gate : gate.thenRunAsync(() -> { }, async);
     }
+
+    /**
+     * With a failed {@link #writeGate}: true, a write is not applied either (a write dropped);
+     * false (the default), it is applied but not confirmed (a replica count not reached).
+     */
+    public volatile boolean dropFailed;
 
     /** When set, each write's answer comes from this executor: a store whose replies arrive on its own thread. */
     public volatile java.util.concurrent.Executor completeOn;
@@ -104,8 +114,11 @@ public final class MapPersistence implements SessionPersistence {
         } else if (c instanceof Change.MessageAdded m) {
             bodies.putIfAbsent(m.message().id(), m.message());
         } else if (c instanceof Change.SessionMessageAdded a) {
-            if (session(a.clientId()).messages.containsKey(a.seq())) {
-                throw new IllegalStateException("session message added twice: " + a);
+            StoredSession.Outbound before = session(a.clientId()).messages.get(a.seq());
+            if (before != null && !before.message().id().equals(a.messageId())) {
+                // The same message written again under its seq is a store missing a write being
+                // repaired (Session.offerAgain); another message under a taken seq is a bug.
+                throw new IllegalStateException("seq " + a.seq() + " taken by another message: " + a);
             }
             session(a.clientId()).messages.put(a.seq(), new StoredSession.Outbound(a.seq(), body(a.messageId()), a.qos(),
                     a.retain(), a.subscriptionIds(), a.shareGroup(), a.shareFilter(), 0, Phase.QUEUED));
