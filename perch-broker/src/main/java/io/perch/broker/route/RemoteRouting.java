@@ -92,7 +92,7 @@ final class RemoteRouting {
             for (String node : nodes) {
                 boolean plain = found.plain != null && found.plain.contains(node);
                 List<String> groups = groupsOf == null ? List.of() : groupsOf.getOrDefault(node, List.of());
-                writes.add(cluster.forward(node, new Forward(m, plain, groups)));
+                writes.add(cluster.forward(node, new Forward(m, plain, groups, writes.isRoutedAgain())));
                 n++;
             }
         }

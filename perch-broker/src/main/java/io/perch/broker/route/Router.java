@@ -109,12 +109,12 @@ public final class Router {
             }
             tree.match(m.topic(), c);
             if (c.single != null) {
-                if (deliver(c.single, c.singleOptions, m, null, writes, f.read())) {
+                if (deliver(c.single, c.singleOptions, m, null, writes, f.read(), f.again())) {
                     n++;
                 }
             } else if (c.many != null) {
                 for (Map.Entry<String, Merged> e : c.many.entrySet()) {
-                    if (deliver(e.getKey(), e.getValue().options(), m, e.getValue().ids(), writes, f.read())) {
+                    if (deliver(e.getKey(), e.getValue().options(), m, e.getValue().ids(), writes, f.read(), f.again())) {
                         n++;
                     }
                 }
@@ -155,19 +155,24 @@ public final class Router {
     }
 
     private boolean deliver(String clientId, SubscriptionOptions o, Message m, int[] ids, DurableWrites writes) {
-        return deliver(clientId, o, m, ids, writes, null);
+        return deliver(clientId, o, m, ids, writes, null, writes.isRoutedAgain());
     }
 
-    /** {@code read}: where this node read a forwarded message (so that a session takes an entry once), else null. */
+    /**
+     * {@code read}: where this node read a forwarded message (so that a session takes an entry
+     * once), else null; {@code again}: routed again under its first id ({@link DurableWrites#routedAgain()}).
+     */
     private boolean deliver(String clientId, SubscriptionOptions o, Message m, int[] ids, DurableWrites writes,
-                            io.perch.broker.cluster.InboxPosition read) {
+                            io.perch.broker.cluster.InboxPosition read, boolean again) {
         Pending p = pending(m, o, ids, null, null);
         Session s = sessions.get(clientId);
         if (s == null) {
-            // A stored session not in memory (kept for it), or one that ended since the match (dropped).
+            // A stored session not in memory (kept for it), or one that ended since the match
+            // (dropped). Routed again, it gets the message written again: its load keeps one
+            // entry per message id.
             return dormant.offer(clientId, p, writes, read);
         }
-        writes.add(read != null ? s.offerForwarded(p, read) : writes.isRoutedAgain() ? s.offerAgain(p) : s.offerLive(p));
+        writes.add(again ? s.offerAgain(p, read) : read != null ? s.offerForwarded(p, read) : s.offerLive(p));
         return true;
     }
 

@@ -510,10 +510,18 @@ public final class Session {
      * (its first copy never reached it, or it let it go). Returns the write, or null.
      */
     public CompletionStage<Void> offerAgain(Pending p) {
+        return offerAgain(p, null);
+    }
+
+    /** As {@link #offerAgain(Pending)}, for a message another node forwarded, read at {@code read} (or null). */
+    public CompletionStage<Void> offerAgain(Pending p, io.perch.broker.cluster.InboxPosition read) {
         if (p.qos() == 0) {
             return null; // at most once: a second copy is worse than none
         }
         synchronized (this) {
+            if (read != null && forwardMarks.seen(read)) {
+                return null;
+            }
             io.perch.broker.message.MessageId id = p.message().id();
             Pending parked = hold == null ? null : hold.parked(id);
             if (parked != null || delivery.recordAgain(id)) {
@@ -526,7 +534,7 @@ public final class Session {
                 return null;
             }
         }
-        return offerLive(p);
+        return offerLive(p, read);
     }
 
     /**

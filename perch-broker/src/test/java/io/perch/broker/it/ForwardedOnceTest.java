@@ -99,6 +99,40 @@ class ForwardedOnceTest {
         return k;
     }
 
+    /**
+     * The publishing node routed a message again under its first id (an MQTT 3 QoS 2 resend
+     * after its writes failed), in a new inbox entry: a session here that holds it, or took it
+     * lately, does not get it a second time, and one holding it writes it to the store again.
+     */
+    @Test
+    void aMessageForwardedAgainIsNotDeliveredTwice() throws Exception {
+        startBroker();
+        RawClient k = subscribedKeeper();
+        Message m = new Message(new MessageId(7, ++ids), "f/x", "one".getBytes(), 2, false, "elsewhere", null, 0, 0,
+                PublishProperties.NONE);
+        node.inbound().deliver(new Forward(m, true, List.of(), InboxPosition.of(INBOX, "1700000000000-0")))
+                .toCompletableFuture().get(5, TimeUnit.SECONDS);
+        MqttPublishMessage p = k.expectPublish(); // held by the session until its PUBREC
+        long adds = store.log.stream().filter(c -> c instanceof Change.SessionMessageAdded).count();
+
+        node.inbound().deliver(new Forward(m, true, List.of(), InboxPosition.of(INBOX, "1700000000000-1"), true))
+                .toCompletableFuture().get(5, TimeUnit.SECONDS);
+        assertThat(store.log.stream().filter(c -> c instanceof Change.SessionMessageAdded).count())
+                .as("written again").isEqualTo(adds + 1);
+        assertThat(k.ping()).as("not sent again").isEmpty();
+        int id = RawClient.packetId(p);
+        k.pubrec(id);
+        k.expect(MqttMessageType.PUBREL);
+        k.pubcomp(id);
+        assertThat(k.ping()).isEmpty();
+
+        node.inbound().deliver(new Forward(m, true, List.of(), InboxPosition.of(INBOX, "1700000000000-2"), true))
+                .toCompletableFuture().get(5, TimeUnit.SECONDS);
+        assertThat(k.ping()).as("completed lately: not taken again").isEmpty();
+        forward("two", "1700000000000-3");
+        assertThat(receive(k)).isEqualTo("two");
+    }
+
     @Test
     void anEntryReadAgainIsNotDeliveredTwiceToAConnectedSession() throws Exception {
         startBroker();

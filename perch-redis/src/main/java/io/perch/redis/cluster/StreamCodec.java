@@ -46,6 +46,9 @@ public final class StreamCodec {
             add(kv, "username", utf8(m.username()));
         }
         add(kv, "plain", utf8(f.plain() ? "1" : "0"));
+        if (f.again()) {
+            add(kv, "again", utf8("1"));
+        }
         if (!f.groups().isEmpty()) {
             add(kv, "groups", utf8(String.join("\0", f.groups())));
         }
@@ -96,7 +99,8 @@ public final class StreamCodec {
                 m.expiresAt(), m.properties());
         String groups = str(f.get("groups"));
         return new InboxRecord.Forwarded(new Forward(m, "1".equals(str(f.get("plain"))),
-                groups == null || groups.isEmpty() ? List.of() : Arrays.asList(groups.split("\0", -1))));
+                groups == null || groups.isEmpty() ? List.of() : Arrays.asList(groups.split("\0", -1)),
+                "1".equals(str(f.get("again")))));
     }
 
     private static void add(List<byte[]> kv, String field, byte[] value) {

@@ -55,6 +55,16 @@ class StreamCodecTest {
         assertThat(back.forward().groups()).containsExactly("$share/g1/a/+", "$queue/a/#");
     }
 
+    /** A message routed again under its first id says so: the receiving node's holders write it again. */
+    @Test
+    void aMessageRoutedAgainSaysSo() {
+        Message m = new Message(ids.next(), "t", new byte[]{1}, 2, false, "p", null, 1_700_000_000_123L, 0,
+                PublishProperties.NONE);
+        InboxRecord.Forwarded back = (InboxRecord.Forwarded) roundTrip(StreamCodec.encode(new Forward(m, true, List.of(), true)));
+        assertThat(back.forward().again()).isTrue();
+        assertThat(back.forward().message().id()).isEqualTo(m.id());
+    }
+
     @Test
     void aPlainMessageWithoutSenderOrPropertiesRoundTrips() {
         Message m = new Message(ids.next(), "t", new byte[0], 0, false, null, null, 1_700_000_000_123L, 0,
@@ -71,6 +81,7 @@ class StreamCodecTest {
         assertThat(b.expiresAt()).isZero();
         assertThat(b.properties().isEmpty()).isTrue();
         assertThat(back.forward().plain()).isFalse();
+        assertThat(back.forward().again()).isFalse();
         assertThat(back.forward().groups()).isEmpty();
     }
 
