@@ -143,7 +143,6 @@ public final class Broker {
             // meanwhile clients connect (a CONNECT reads its own session) while publishes wait.
             if (persistence.durable()) {
                 core.restoreGate.close();
-                counterFloor();
             }
             if (core.cluster.enabled()) {
                 io.perch.broker.session.Seqs.writer(core.seqs, core.cluster.writerId());
@@ -171,8 +170,11 @@ public final class Broker {
     }
 
     /**
-     * Before any client can publish: seqs and message ids start above every one the store holds,
-     * whatever the wall clock says (it may have stepped back while the broker was down).
+     * Before the restore gate opens: seqs and message ids start above every one the store holds,
+     * whatever the wall clock says (it may have stepped back while the broker was down). Until
+     * then a PUBLISH waits for its message id (PublishFlow), and nothing is routed to a stored
+     * session, the only kind whose seqs could meet stored ones (a loaded session raises the
+     * seqs above its own).
      */
     private void counterFloor() {
         long floor;
@@ -206,7 +208,10 @@ public final class Broker {
         }
         try {
             long t0 = System.nanoTime();
-            core.sessions.restore(persistence.restore().toCompletableFuture().get(RESTORE_TIMEOUT_SECONDS, TimeUnit.SECONDS));
+            List<SessionPersistence.Dormant> stored = persistence.restore().toCompletableFuture()
+                    .get(RESTORE_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            counterFloor(); // Redis answered the restore: one more read
+            core.sessions.restore(stored);
             core.restoreGate.open();
             log.info("stored sessions known after {} ms; publishes go on", (System.nanoTime() - t0) / 1_000_000);
         } catch (java.util.concurrent.ExecutionException e) {

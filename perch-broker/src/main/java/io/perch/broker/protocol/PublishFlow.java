@@ -142,6 +142,21 @@ final class PublishFlow {
         } else {
             s.countInbound();
         }
+        if (!c.core.restoreGate.isOpen()) {
+            // The stored sessions, and with them the store's clock floor, are still being read:
+            // the message gets its id once ids start above every stored one (Broker.counterFloor).
+            // Routing would wait for the same gate, and this connection's next packets wait too.
+            String t = topic;
+            MessageId a = again;
+            return c.core.restoreGate.whenOpen().thenComposeAsync(
+                    v -> route(t, payload, qos, retain, props, packetId, a), c.ctx.executor());
+        }
+        return route(topic, payload, qos, retain, props, packetId, again);
+    }
+
+    /** A PUBLISH that passed its checks: the message is made (its id from now) and routed once the ACL allows. */
+    private CompletionStage<?> route(String topic, byte[] payload, int qos, boolean retain, MqttProperties props,
+                                     int packetId, MessageId again) {
         if (again == null) {
             c.core.stats.messagesReceived.increment();
             c.core.stats.messagesReceivedByQos[qos].increment();

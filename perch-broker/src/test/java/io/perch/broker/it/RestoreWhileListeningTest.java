@@ -7,6 +7,7 @@ import io.netty.handler.codec.mqtt.MqttSubscriptionOption;
 import io.perch.broker.Broker;
 import io.perch.broker.config.BrokerConfig;
 import io.perch.broker.config.ListenerConfig;
+import io.perch.broker.persist.Change;
 import io.perch.broker.retain.MemoryRetainedStore;
 import io.perch.broker.session.MemorySessionStore;
 import io.perch.broker.testkit.BrokerFixture;
@@ -71,6 +72,36 @@ class RestoreWhileListeningTest {
         c.connect(RawClient.v5(id, true, 60).properties(keep()).build());
         c.subscribe(1, MqttProperties.NO_PROPERTIES, filter, MqttSubscriptionOption.onlyFromQos(MqttQoS.AT_LEAST_ONCE));
         c.disconnect(0, null);
+    }
+
+    /**
+     * A PUBLISH that comes while the stored sessions are read gets its message id once the
+     * store's clock floor is applied: with the wall clock behind the store (it stepped back while
+     * the broker was down), an id from the clock could be a stored body's.
+     */
+    @Test
+    void aPublishDuringTheReadGetsAnIdAboveTheStoresClockFloor() throws Exception {
+        try (BrokerFixture first = BrokerFixture.start(b -> { }, b -> { }, store)) {
+            storeSession(first, "dormant", "kept/#");
+        }
+        long floor = (System.currentTimeMillis() + 3_600_000L) * 1000;
+        store.clockFloor = floor;
+        store.restoreGate = new CompletableFuture<>();
+        CompletableFuture<Void> started = startListening();
+        RawClient pub = client(broker.port("tcp"));
+        pub.connect(RawClient.v5("pub", true, 60).build());
+        pub.publish("kept/a", 1, "during the read", 1);
+        assertThat(pub.ping()).as("waits for the read").isEmpty();
+
+        store.restoreGate.complete(null);
+        started.get(10, TimeUnit.SECONDS);
+        assertThat(RawClient.packetId(pub.expect(MqttMessageType.PUBACK))).isEqualTo(1);
+        assertThat(store.log.stream().filter(c -> c instanceof Change.MessageAdded)
+                .map(c -> ((Change.MessageAdded) c).message())
+                .filter(m -> m.topic().equals("kept/a")).toList())
+                .singleElement().satisfies(m -> assertThat(m.id().timestampMicros()).isGreaterThan(floor));
+        assertThat(store.stored("dormant").orElseThrow().messages()).singleElement()
+                .satisfies(o -> assertThat(o.seq() >> io.perch.broker.session.Seqs.WRITER_BITS).isGreaterThan(floor));
     }
 
     @Test

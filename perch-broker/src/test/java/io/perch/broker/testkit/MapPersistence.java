@@ -166,6 +166,14 @@ public final class MapPersistence implements SessionPersistence {
         return m;
     }
 
+    /** What {@link #clockFloor()} answers: the highest clock reading (µs) behind a stored seq or id. */
+    public volatile long clockFloor;
+
+    @Override
+    public CompletionStage<Long> clockFloor() {
+        return CompletableFuture.completedFuture(clockFloor);
+    }
+
     /** Loads complete only when this completes (a test holds it to catch what happens meanwhile). */
     public volatile CompletableFuture<Void> loadGate = CompletableFuture.completedFuture(null);
 
