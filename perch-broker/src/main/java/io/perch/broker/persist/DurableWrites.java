@@ -18,8 +18,8 @@ public final class DurableWrites {
 
     /**
      * The message is routed again under the id it had (an MQTT 3 QoS 2 resend whose first
-     * routing's writes failed): a session that holds it writes it again rather than taking a
-     * second copy ({@code Session.offerAgain}).
+     * routing's writes failed): a session in memory that holds it writes it again, any other
+     * takes nothing ({@code Session.offerAgain}).
      */
     public void routedAgain() {
         again = true;

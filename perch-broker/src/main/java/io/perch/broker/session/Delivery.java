@@ -153,11 +153,6 @@ final class Delivery {
         return false;
     }
 
-    /** Whether the client acknowledged this message lately ({@link RecentAcks}). */
-    boolean recentlyAcked(MessageId id) {
-        return recentAcks.contains(id);
-    }
-
     /** Puts back what a stored session held: in-flight entries under their packet ids, then the queue. */
     void restore(List<io.perch.broker.persist.StoredSession.Outbound> stored) {
         for (var o : stored) {

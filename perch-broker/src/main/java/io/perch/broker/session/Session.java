@@ -505,9 +505,10 @@ public final class Session {
     /**
      * A message routed again under the id it had: an MQTT 3 QoS 2 resend whose first routing's
      * store writes failed ({@code PublishFlow}), so this session's copy may be missing from the
-     * store. A session that still holds it writes it again as it is now (same seq); one that
-     * completed it lately, or would get it at QoS 0, takes nothing; any other takes it as new
-     * (its first copy never reached it, or it let it go). Returns the write, or null.
+     * store. A session that still holds it writes it again as it is now (same seq). One that
+     * does not takes nothing: it was in memory when the message was first routed (the routing
+     * in memory does not wait for the store), so it had the message and completed or dropped it,
+     * or its subscription came later. Returns the write, or null.
      */
     public CompletionStage<Void> offerAgain(Pending p) {
         return offerAgain(p, null);
@@ -515,9 +516,6 @@ public final class Session {
 
     /** As {@link #offerAgain(Pending)}, for a message another node forwarded, read at {@code read} (or null). */
     public CompletionStage<Void> offerAgain(Pending p, io.perch.broker.cluster.InboxPosition read) {
-        if (p.qos() == 0) {
-            return null; // at most once: a second copy is worse than none
-        }
         synchronized (this) {
             if (read != null && forwardMarks.seen(read)) {
                 return null;
@@ -530,11 +528,8 @@ public final class Session {
                 }
                 return changes.flush();
             }
-            if (delivery.recentlyAcked(id)) {
-                return null;
-            }
+            return null;
         }
-        return offerLive(p, read);
     }
 
     /**
