@@ -177,18 +177,7 @@ public final class Broker {
      * seqs above its own).
      */
     private void counterFloor() {
-        long floor;
-        try {
-            floor = persistence.clockFloor().toCompletableFuture().get(RESTORE_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-        } catch (java.util.concurrent.ExecutionException e) {
-            Throwable cause = e.getCause() != null ? e.getCause() : e;
-            throw new IllegalStateException("cannot read the stored clock floor: " + cause.getMessage(), cause);
-        } catch (java.util.concurrent.TimeoutException e) {
-            throw new IllegalStateException("cannot read the stored clock floor within " + RESTORE_TIMEOUT_SECONDS + " s", e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while reading the stored clock floor", e);
-        }
+        long floor = awaitStore(persistence.clockFloor(), "the stored clock floor");
         long behind = floor - System.currentTimeMillis() * 1000;
         if (behind > 0) {
             log.warn("the wall clock is {} ms behind the latest message the store holds; new messages are "
@@ -206,22 +195,26 @@ public final class Broker {
         if (!persistence.durable()) {
             return;
         }
+        long t0 = System.nanoTime();
+        List<SessionPersistence.Dormant> stored = awaitStore(persistence.restore(), "the stored sessions");
+        counterFloor(); // Redis answered the restore: one more read
+        core.sessions.restore(stored);
+        core.restoreGate.open();
+        log.info("stored sessions known after {} ms; publishes go on", (System.nanoTime() - t0) / 1_000_000);
+    }
+
+    /** Waits for a start-up read of the store; its failure stops the start, saying {@code what} could not be read. */
+    private static <T> T awaitStore(java.util.concurrent.CompletionStage<T> read, String what) {
         try {
-            long t0 = System.nanoTime();
-            List<SessionPersistence.Dormant> stored = persistence.restore().toCompletableFuture()
-                    .get(RESTORE_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-            counterFloor(); // Redis answered the restore: one more read
-            core.sessions.restore(stored);
-            core.restoreGate.open();
-            log.info("stored sessions known after {} ms; publishes go on", (System.nanoTime() - t0) / 1_000_000);
+            return read.toCompletableFuture().get(RESTORE_TIMEOUT_SECONDS, TimeUnit.SECONDS);
         } catch (java.util.concurrent.ExecutionException e) {
             Throwable cause = e.getCause() != null ? e.getCause() : e;
-            throw new IllegalStateException("cannot read the stored sessions: " + cause.getMessage(), cause);
+            throw new IllegalStateException("cannot read " + what + ": " + cause.getMessage(), cause);
         } catch (java.util.concurrent.TimeoutException e) {
-            throw new IllegalStateException("cannot read the stored sessions within " + RESTORE_TIMEOUT_SECONDS + " s", e);
+            throw new IllegalStateException("cannot read " + what + " within " + RESTORE_TIMEOUT_SECONDS + " s", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while reading the stored sessions", e);
+            throw new IllegalStateException("interrupted while reading " + what, e);
         }
     }
 

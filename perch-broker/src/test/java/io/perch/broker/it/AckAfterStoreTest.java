@@ -285,18 +285,9 @@ class AckAfterStoreTest {
      */
     @Test
     void anMqtt3Qos2ResendAfterARefusalIsNotRoutedAgain() {
-        RawClient pub = client();
-        pub.connect(RawClient.v3("pub3q2", false, 60).build());
-        store.writeGate = CompletableFuture.failedFuture(new IllegalStateException("WAIT: 0 of 1 replicas"));
-        pub.publish("kept/c", 2, "once", 5);
-        assertThat(pub.awaitClosed(Inbox.WAIT)).isTrue();
+        refusedQos2(new IllegalStateException("WAIT: 0 of 1 replicas"));
 
-        store.writeGate = CompletableFuture.completedFuture(null);
-        RawClient again = client();
-        again.connect(RawClient.v3("pub3q2", false, 60).build());
-        again.publish("kept/c", 2, "once".getBytes(java.nio.charset.StandardCharsets.UTF_8), 5, true, false,
-                MqttProperties.NO_PROPERTIES);
-        assertThat(RawClient.packetId(again.expect(MqttMessageType.PUBREC))).isEqualTo(5);
+        RawClient again = resendAcknowledged();
         again.pubrel(5);
         assertThat(RawClient.packetId(again.expect(MqttMessageType.PUBCOMP))).isEqualTo(5);
         assertThat(storedFor("keeper")).as("routed once").isEqualTo(1);
@@ -311,20 +302,9 @@ class AckAfterStoreTest {
      */
     @Test
     void anMqtt3Qos2ResendAfterADroppedWriteStoresTheCopyBeforeItsPubrec() {
-        RawClient pub = client();
-        pub.connect(RawClient.v3("pub3q2", false, 60).build());
-        store.dropFailed = true;
-        store.writeGate = CompletableFuture.failedFuture(new IllegalStateException("backlog full"));
-        pub.publish("kept/c", 2, "once", 5);
-        assertThat(pub.awaitClosed(Inbox.WAIT)).isTrue();
-        assertThat(storedFor("keeper")).as("the write was dropped").isZero();
+        droppedQos2();
 
-        store.writeGate = CompletableFuture.completedFuture(null);
-        RawClient again = client();
-        again.connect(RawClient.v3("pub3q2", false, 60).build());
-        again.publish("kept/c", 2, "once".getBytes(java.nio.charset.StandardCharsets.UTF_8), 5, true, false,
-                MqttProperties.NO_PROPERTIES);
-        assertThat(RawClient.packetId(again.expect(MqttMessageType.PUBREC))).isEqualTo(5);
+        RawClient again = resendAcknowledged();
         assertThat(storedFor("keeper")).as("stored before the PUBREC").isEqualTo(1);
         assertThat(store.stored("pub3q2").orElseThrow().awaitingRel()).containsExactly(5);
         again.pubrel(5);
@@ -342,20 +322,9 @@ class AckAfterStoreTest {
         broker.close();
         open.clear();
         broker = BrokerFixture.start(b -> { }, br -> { }, store); // keeper is only in the store now
-        RawClient pub = client();
-        pub.connect(RawClient.v3("pub3q2", false, 60).build());
-        store.dropFailed = true;
-        store.writeGate = CompletableFuture.failedFuture(new IllegalStateException("backlog full"));
-        pub.publish("kept/c", 2, "once", 5);
-        assertThat(pub.awaitClosed(Inbox.WAIT)).isTrue();
-        assertThat(storedFor("keeper")).as("the write was dropped").isZero();
+        droppedQos2();
 
-        store.writeGate = CompletableFuture.completedFuture(null);
-        RawClient again = client();
-        again.connect(RawClient.v3("pub3q2", false, 60).build());
-        again.publish("kept/c", 2, "once".getBytes(java.nio.charset.StandardCharsets.UTF_8), 5, true, false,
-                MqttProperties.NO_PROPERTIES);
-        assertThat(RawClient.packetId(again.expect(MqttMessageType.PUBREC))).isEqualTo(5);
+        resendAcknowledged();
         assertThat(storedFor("keeper")).as("stored before the PUBREC").isEqualTo(1);
         assertThat(keeperGets()).containsExactly("once");
     }
@@ -363,24 +332,43 @@ class AckAfterStoreTest {
     /** A second resend, once the copies are stored, is a plain duplicate: not routed a third time. */
     @Test
     void onceRoutedAgainAndStoredTheIdIsAPlainDuplicate() {
-        RawClient pub = client();
-        pub.connect(RawClient.v3("pub3q2", false, 60).build());
         store.dropFailed = true;
-        store.writeGate = CompletableFuture.failedFuture(new IllegalStateException("backlog full"));
-        pub.publish("kept/c", 2, "once", 5);
-        assertThat(pub.awaitClosed(Inbox.WAIT)).isTrue();
+        refusedQos2(new IllegalStateException("backlog full"));
 
-        store.writeGate = CompletableFuture.completedFuture(null);
-        RawClient again = client();
-        again.connect(RawClient.v3("pub3q2", false, 60).build());
-        byte[] once = "once".getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        again.publish("kept/c", 2, once, 5, true, false, MqttProperties.NO_PROPERTIES);
-        assertThat(RawClient.packetId(again.expect(MqttMessageType.PUBREC))).isEqualTo(5);
+        RawClient again = resendAcknowledged();
         long adds = messagesQueuedFor("keeper");
-        again.publish("kept/c", 2, once, 5, true, false, MqttProperties.NO_PROPERTIES);
+        again.publish("kept/c", 2, ONCE, 5, true, false, MqttProperties.NO_PROPERTIES);
         assertThat(RawClient.packetId(again.expect(MqttMessageType.PUBREC))).isEqualTo(5);
         assertThat(messagesQueuedFor("keeper")).as("not written a third time").isEqualTo(adds);
         assertThat(keeperGets()).containsExactly("once");
+    }
+
+    private static final byte[] ONCE = "once".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+
+    /** An MQTT 3 persistent publisher's QoS 2 "once" (packet id 5) fails in the store: it is disconnected. */
+    private void refusedQos2(Exception why) {
+        RawClient pub = client();
+        pub.connect(RawClient.v3("pub3q2", false, 60).build());
+        store.writeGate = CompletableFuture.failedFuture(why);
+        pub.publish("kept/c", 2, "once", 5);
+        assertThat(pub.awaitClosed(Inbox.WAIT)).isTrue();
+    }
+
+    /** As {@link #refusedQos2}, with the writes dropped, not applied: the keeper's copy is not stored. */
+    private void droppedQos2() {
+        store.dropFailed = true;
+        refusedQos2(new IllegalStateException("backlog full"));
+        assertThat(storedFor("keeper")).as("the write was dropped").isZero();
+    }
+
+    /** The store answers again; the publisher comes back and resends with DUP: PUBREC 5. */
+    private RawClient resendAcknowledged() {
+        store.writeGate = CompletableFuture.completedFuture(null);
+        RawClient again = client();
+        again.connect(RawClient.v3("pub3q2", false, 60).build());
+        again.publish("kept/c", 2, ONCE, 5, true, false, MqttProperties.NO_PROPERTIES);
+        assertThat(RawClient.packetId(again.expect(MqttMessageType.PUBREC))).isEqualTo(5);
+        return again;
     }
 
     /** What the store holds for a client now. */

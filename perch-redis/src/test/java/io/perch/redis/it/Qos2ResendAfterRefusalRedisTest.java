@@ -66,6 +66,14 @@ class Qos2ResendAfterRefusalRedisTest {
         await().atMost(Inbox.WAIT).until(() -> master.cli().hexists("perch:subs:{keeper}", "kept/#"));
     }
 
+    /** The keeper subscribes, leaves, and the broker restarts: its session is only in Redis. */
+    private void keeperOnlyInRedis() {
+        startPerch();
+        keeperSubscribesAndLeaves();
+        perch.close();
+        startPerch();
+    }
+
     /** Refused: applied on the master without a replica to confirm it; the client is disconnected. */
     private void publishRefused() {
         RawClient pub = client();
@@ -147,10 +155,7 @@ class Qos2ResendAfterRefusalRedisTest {
 
     @Test
     void aSessionOnlyInRedisGetsTheMessageWrittenAgain() {
-        startPerch();
-        keeperSubscribesAndLeaves();
-        perch.close();
-        startPerch(); // keeper's session is now only in Redis
+        keeperOnlyInRedis();
         publishRefused();
         loseWhatThePublishWrote();
         TestRedis replica = replica();
@@ -163,10 +168,7 @@ class Qos2ResendAfterRefusalRedisTest {
     /** Where the first write survived, the session only in Redis holds the message twice, and its load keeps one. */
     @Test
     void aSessionOnlyInRedisWhoseFirstCopySurvivedGetsTheMessageOnce() {
-        startPerch();
-        keeperSubscribesAndLeaves();
-        perch.close();
-        startPerch();
+        keeperOnlyInRedis();
         publishRefused();
         TestRedis replica = replica();
         resendAcknowledged();
