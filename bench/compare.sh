@@ -261,6 +261,9 @@ start_perch() { # slot [redis]
   perch_etc "$etc" "$redis"
   mkdir -p "$WORK/perch-data-$1" "$WORK/perch-log-$1"
   # Listeners on free loopback ports, the TLS ones off; queues and windows lifted like Mosquitto's.
+  # Warnings and errors only, as the peers are run: Perch's INFO lines for every connect and
+  # disconnect would cost it alone in the connect rows (Mosquitto logs only errors and
+  # warnings here, Moquette WARN, HiveMQ CE logs no line per client at its default level).
   local sets=(
     "listener.tcp.external=127.0.0.1:$tcp"
     "listener.ws.external=127.0.0.1:$ws"
@@ -269,6 +272,7 @@ start_perch() { # slot [redis]
     "node.name=bench@127.0.0.1"
     "data.dir=$WORK/perch-data-$1"
     "log.dir=$WORK/perch-log-$1"
+    "log.level=warn"
     "zone.external.max_inflight=65535"
     "zone.external.max_mqueue_len=10000000"
   )
