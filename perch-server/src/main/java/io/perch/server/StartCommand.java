@@ -26,7 +26,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * left to the JVM's shutdown: the main thread then stops the server in order (listeners close,
  * plugins stop, the embedded Redis with them, each bounded, see {@link PerchServer#stop}),
  * removes the pid file and returns 0, so that the exit status is 0 and not the JVM's 143/130.
- * A second signal while stopping exits at once with status 1. A shutdown hook still stops the
+ * A second signal while stopping exits at once with status 1, after sending SIGTERM to the child
+ * processes (the embedded Redis). A shutdown hook still stops the
  * server when the JVM exits any other way (System.exit elsewhere, SIGHUP).
  * The working directory is the Perch home: relative paths (also {@code -c}) resolve against it.
  * Config errors (also a plugin's) propagate as ConfigException, which {@link Main} turns into
@@ -80,8 +81,11 @@ final class StartCommand implements Callable<Integer> {
                         }
                     }
                 } else {
-                    // An impatient second Ctrl-C: leave now, without the orderly stop.
+                    // An impatient second Ctrl-C: leave now, without the orderly stop. The embedded
+                    // Redis is a child: it gets SIGTERM too (it still writes its AOF), or it would
+                    // stay behind on its port until the next start stops it as an orphan.
                     System.err.println("perch: SIG" + sig.getName() + " while stopping; exiting at once");
+                    ProcessHandle.current().children().forEach(ProcessHandle::destroy);
                     Runtime.getRuntime().halt(Main.EXIT_FAILED);
                 }
             }));

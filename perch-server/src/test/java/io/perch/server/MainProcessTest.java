@@ -213,6 +213,37 @@ class MainProcessTest {
         assertThat(lines()).anyMatch(l -> l.contains("stopping Perch (SIGINT)"));
     }
 
+    /**
+     * A second signal while stopping exits at once (status 1) and leaves no embedded Redis
+     * behind: before, the halt left the redis-server running on its port.
+     */
+    @Test
+    void aSecondSignalWhileStoppingExitsAtOnceAndStopsTheEmbeddedRedis() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeFalse(sigintIgnored(),
+                "SIGINT is ignored in this process (started in the background by a shell), so in the broker too");
+        int redisPort;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            redisPort = s.getLocalPort();
+        }
+        startPerch("backend.redis.pool1.server = embedded", "backend.redis.embedded.port = " + redisPort);
+        // By its --dir: Debian's redis-server is a link to redis-check-rdb, the command it reports.
+        String dir = home.resolve("data/redis").toString();
+        List<ProcessHandle> redis = process.toHandle().children()
+                .filter(h -> List.of(h.info().arguments().orElse(new String[0])).contains(dir)).toList();
+        assertThat(redis).as("the embedded Redis, a child of the broker; children %s",
+                process.toHandle().children().map(h -> h.info().toString()).toList()).hasSize(1);
+
+        // Two different signals: two of the same sent at once may reach the process as one.
+        long pid = process.pid();
+        Process kill = new ProcessBuilder("sh", "-c", "kill -TERM " + pid + "; kill -INT " + pid).inheritIO().start();
+        assertThat(kill.waitFor(10, TimeUnit.SECONDS)).isTrue();
+
+        assertThat(process.waitFor(15, TimeUnit.SECONDS)).isTrue();
+        assertThat(process.exitValue()).as("exit status; output: %s", lines()).isEqualTo(1);
+        assertThat(lines()).anyMatch(l -> l.contains("while stopping; exiting at once"));
+        await().atMost(Duration.ofSeconds(15)).until(() -> !redis.get(0).isAlive());
+    }
+
     @Test
     void stopCommandStopsItAndAStalePidFileIsReplaced() throws Exception {
         Process gone = new ProcessBuilder("true").start();
