@@ -85,7 +85,7 @@ public final class BrokerCore {
                 config.mqueueStoreQos0, config.maxMqueueLen, config.maxMqueueBytes, keptSessions, cluster);
         this.router = new Router(tree, store, dormant, config.maxQosAllowed, cluster);
         this.workers = workers;
-        this.publisher = new Publisher(config, hooks, retained, router, stats, workers, persistence, restoreGate);
+        this.publisher = new Publisher(config, hooks, retained, router, stats, workers, persistence, restoreGate, ids);
         this.subscriptions = new Subscriptions(config, hooks, store, tree, retained, workers);
         this.sessions = new SessionManager(config, hooks, stats, store, router, workers, persistence, publisher, locks,
                 dormant, seqs, tree, keptSessions, restoreGate, cluster);

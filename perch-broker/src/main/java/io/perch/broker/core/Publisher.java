@@ -7,6 +7,7 @@ import io.perch.broker.hook.event.ClientInfo;
 import io.perch.broker.hook.event.DroppedEvent;
 import io.perch.broker.hook.event.PublishEvent;
 import io.perch.broker.message.Message;
+import io.perch.broker.message.MessageIdGenerator;
 import io.perch.broker.retain.RetainedStore;
 import io.perch.broker.persist.DurableWrites;
 import io.perch.broker.persist.SessionPersistence;
@@ -32,9 +33,11 @@ public final class Publisher {
     private final Executor workers;
     private final SessionPersistence persistence;
     private final RestoreGate restoring;
+    private final MessageIdGenerator ids;
 
     public Publisher(BrokerConfig config, HookRegistry hooks, RetainedStore retained, Router router, BrokerStats stats,
-                     Executor workers, SessionPersistence persistence, RestoreGate restoring) {
+                     Executor workers, SessionPersistence persistence, RestoreGate restoring, MessageIdGenerator ids) {
+        this.ids = ids;
         this.workers = workers;
         this.persistence = persistence;
         this.restoring = restoring;
@@ -86,7 +89,11 @@ public final class Publisher {
                                                  Supplier<CompletionStage<Void>> withIt, boolean again) {
         if (!restoring.isOpen()) {
             // The stored sessions are still being read: their subscriptions are not all known yet.
-            return restoring.whenOpen().thenComposeAsync(v -> publishRouted(publisher, m, resumeOn, withIt, again), resumeOn);
+            // The message's id came from the clock before the store's clock floor was applied (a
+            // will, a REST or $SYS publish made meanwhile; a PUBLISH takes its id after the wait),
+            // and with the clock stepped back it could be a stored body's: it takes a new one.
+            return restoring.whenOpen().thenComposeAsync(v -> publishRouted(publisher,
+                    again ? m : m.withId(ids.next()), resumeOn, withIt, again), resumeOn);
         }
         if (!hooks.hasCallbacks(HookPoints.MESSAGE_PUBLISH)) {
             DurableWrites writes = new DurableWrites();

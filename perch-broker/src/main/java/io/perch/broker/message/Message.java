@@ -45,6 +45,11 @@ public record Message(MessageId id, String topic, byte[] payload, int qos, boole
         return q == qos ? this : new Message(id, topic, payload, q, retain, from, username, timestamp, expiresAt, properties);
     }
 
+    /** The same message under another id (one taken again before anything saw the first). */
+    public Message withId(MessageId other) {
+        return new Message(other, topic, payload, qos, retain, from, username, timestamp, expiresAt, properties);
+    }
+
     public Message withTopic(String t) {
         return new Message(id, t, payload, qos, retain, from, username, timestamp, expiresAt, properties);
     }

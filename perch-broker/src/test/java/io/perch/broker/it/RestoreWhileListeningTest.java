@@ -104,6 +104,43 @@ class RestoreWhileListeningTest {
                 .satisfies(o -> assertThat(o.seq() >> io.perch.broker.session.Seqs.WRITER_BITS).isGreaterThan(floor));
     }
 
+    /**
+     * A will and an API publish made while the stored sessions are read take their ids from the
+     * clock before the floor is known; once the read is over they are published under new ids
+     * above it (before, they kept ids that could be a stored body's).
+     */
+    @Test
+    void aWillAndAnApiPublishDuringTheReadGetIdsAboveTheStoresClockFloor() throws Exception {
+        try (BrokerFixture first = BrokerFixture.start(b -> { }, b -> { }, store)) {
+            storeSession(first, "dormant", "kept/#");
+        }
+        long floor = (System.currentTimeMillis() + 3_600_000L) * 1000;
+        store.clockFloor = floor;
+        store.restoreGate = new CompletableFuture<>();
+        CompletableFuture<Void> started = startListening();
+        RawClient leaving = client(broker.port("tcp"));
+        leaving.connect(RawClient.v5("leaving", true, 60).willFlag(true).willTopic("kept/will")
+                .willMessage("gone".getBytes(java.nio.charset.StandardCharsets.UTF_8))
+                .willQoS(MqttQoS.AT_LEAST_ONCE).build());
+        leaving.close(); // no DISCONNECT: the will goes
+        var service = broker.service();
+        CompletableFuture<Integer> api = service.publish(service.newMessage("kept/api",
+                "from the API".getBytes(java.nio.charset.StandardCharsets.UTF_8), 1, false, "http_api"))
+                .toCompletableFuture();
+        await().atMost(Duration.ofSeconds(5)).until(() -> broker.service().client("leaving").isEmpty());
+        assertThat(api).as("waits for the read").isNotDone();
+
+        store.restoreGate.complete(null);
+        started.get(10, TimeUnit.SECONDS);
+        assertThat(api.get(10, TimeUnit.SECONDS)).isEqualTo(1);
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                assertThat(store.stored("dormant").orElseThrow().messages()).hasSize(2));
+        assertThat(store.log.stream().filter(c -> c instanceof Change.MessageAdded)
+                .map(c -> ((Change.MessageAdded) c).message())
+                .filter(m -> m.topic().equals("kept/will") || m.topic().equals("kept/api")).toList())
+                .hasSize(2).allSatisfy(m -> assertThat(m.id().timestampMicros()).isGreaterThan(floor));
+    }
+
     @Test
     void clientsConnectWhileStoredSessionsAreReadAndPublishesWaitForThem() throws Exception {
         try (BrokerFixture first = BrokerFixture.start(b -> { }, b -> { }, store)) {
