@@ -47,9 +47,19 @@ public sealed interface Change {
         }
     }
 
-    /** A message the session accepted for its client, QUEUED, with what this subscriber gets. */
+    /**
+     * A message the session accepted for its client, QUEUED, with what this subscriber gets.
+     * {@code again}: written before under this seq as far as the session knows, but the store
+     * may have lost that write (a refused write's message routed again): a store adds its
+     * reference to the body only if it does not have the entry yet.
+     */
     record SessionMessageAdded(String clientId, long seq, MessageId messageId, int qos, boolean retain,
-                               int[] subscriptionIds, String shareGroup, String shareFilter) implements Change {
+                               int[] subscriptionIds, String shareGroup, String shareFilter, boolean again)
+            implements Change {
+        public SessionMessageAdded(String clientId, long seq, MessageId messageId, int qos, boolean retain,
+                                   int[] subscriptionIds, String shareGroup, String shareFilter) {
+            this(clientId, seq, messageId, qos, retain, subscriptionIds, shareGroup, shareFilter, false);
+        }
     }
 
     /**

@@ -72,13 +72,25 @@ final class ChangeLog {
 
     /** Records a message the session holds, whether or not it was recorded before (a snapshot). */
     Pending recorded(Pending p) {
+        return recorded(p, false);
+    }
+
+    /**
+     * Records again a message recorded before under its seq, whose write the store may have
+     * lost: the store keeps one reference to its body either way ({@link Change.SessionMessageAdded#again()}).
+     */
+    Pending recordedAgain(Pending p) {
+        return recorded(p, p.seq() != 0);
+    }
+
+    private Pending recorded(Pending p, boolean again) {
         if (!on) {
             return p;
         }
         Pending q = p.seq() != 0 ? p : p.withSeq(Seqs.next(seqs));
         add(new Change.MessageAdded(q.message()));
         add(new Change.SessionMessageAdded(clientId, q.seq(), q.message().id(), q.qos(), q.retain(),
-                q.subscriptionIds(), q.shareGroup(), q.shareFilter()));
+                q.subscriptionIds(), q.shareGroup(), q.shareFilter(), again));
         return q;
     }
 

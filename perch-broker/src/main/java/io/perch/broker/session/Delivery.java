@@ -132,7 +132,7 @@ final class Delivery {
         inflight.forEach((e, packetId) -> {
             if (!found[0] && e.pending.message().id().equals(id)) {
                 found[0] = true;
-                e.pending = changes.recorded(e.pending);
+                e.pending = changes.recordedAgain(e.pending);
                 changes.sent(e.pending, packetId);
                 if (e.released) {
                     changes.released(e.pending, packetId);
@@ -145,7 +145,7 @@ final class Delivery {
         for (Pending p : queue) {
             if (p.message().id().equals(id)) {
                 if (p.seq() != 0) { // else never recorded: the store does not keep this session
-                    changes.recorded(p);
+                    changes.recordedAgain(p);
                 }
                 return true;
             }

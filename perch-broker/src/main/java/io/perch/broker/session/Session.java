@@ -524,7 +524,7 @@ public final class Session {
             Pending parked = hold == null ? null : hold.parked(id);
             if (parked != null || delivery.recordAgain(id)) {
                 if (parked != null && parked.seq() != 0) {
-                    changes.recorded(parked);
+                    changes.recordedAgain(parked);
                 }
                 return changes.flush();
             }

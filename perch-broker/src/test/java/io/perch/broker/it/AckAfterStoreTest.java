@@ -306,6 +306,9 @@ class AckAfterStoreTest {
 
         RawClient again = resendAcknowledged();
         assertThat(storedFor("keeper")).as("stored before the PUBREC").isEqualTo(1);
+        assertThat(store.log).filteredOn(c -> c instanceof Change.SessionMessageAdded a && a.clientId().equals("keeper"))
+                .as("written again under its seq, marked so: the store adds no second body reference")
+                .map(c -> ((Change.SessionMessageAdded) c).again()).containsExactly(true);
         assertThat(store.stored("pub3q2").orElseThrow().awaitingRel()).containsExactly(5);
         again.pubrel(5);
         assertThat(RawClient.packetId(again.expect(MqttMessageType.PUBCOMP))).isEqualTo(5);

@@ -30,6 +30,8 @@ public final class PseudoCommands {
     public static final String ONCE = "PERCH.ONCE";
     /** See {@link #drop}. */
     public static final String DROP = "PERCH.DROP";
+    /** See {@link #putRef}. */
+    public static final String PUT_REF = "PERCH.PUTREF";
     /**
      * {@code PERCH.FLOOR key value}: {@code key} becomes {@code value} when that is greater than
      * what it holds (a whole number below 2^53, which Lua's numbers hold exactly).
@@ -77,6 +79,13 @@ public final class PseudoCommands {
                 "  redis.call('DEL', k, ...)",
                 "  return 0",
                 "end"));
+        // A queue entry written again under its seq: HSET answers 1 only for a new field, and
+        // only then does the body get the entry's reference (the first write may have been lost).
+        LUA.put(PUT_REF, String.join("\n",
+                "function(k, field, value, body)",
+                "  if redis.call('HSET', k, field, value) == 1 then redis.call('HINCRBY', body, 'refs', 1) return 1 end",
+                "  return 0",
+                "end"));
         LUA.put(FLOOR, String.join("\n",
                 "function(k, v)",
                 "  if tonumber(v) > tonumber(redis.call('GET', k) or '0') then redis.call('SET', k, v) return 1 end",
@@ -105,11 +114,15 @@ public final class PseudoCommands {
 
     static {
         LUA.forEach((name, fn) -> {
-            if (!name.equals(DROP)) { // it calls another pseudo-command: batch script only
+            // DROP calls another pseudo-command: batch script only. PUTREF has two keys (below).
+            if (!name.equals(DROP) && !name.equals(PUT_REF)) {
                 DIRECT.put(name, "local f = " + fn + "\nreturn f(KEYS[1], unpack(ARGV))");
             }
         });
     }
+
+    private static final String PUT_REF_ALONE = "local f = " + LUA.get(PUT_REF)
+            + "\nreturn f(KEYS[1], ARGV[1], ARGV[2], KEYS[2])";
 
     private PseudoCommands() {
     }
@@ -132,6 +145,18 @@ public final class PseudoCommands {
      */
     public static ArgvCall setHead(byte[] key, byte[] field, String head) {
         return of(SET_HEAD, true, key, field, head);
+    }
+
+    /**
+     * {@code PERCH.PUTREF key field value body}: {@code HSET key field value}, and one more
+     * reference to {@code body} only when the field is new. Two keys, so sent alone it is a
+     * two-key {@code EVAL}: for single and Sentinel pools only (on a Redis Cluster the two
+     * keys are in different slots).
+     */
+    public static ArgvCall putRef(byte[] key, byte[] field, byte[] value, byte[] body) {
+        byte[][] keys = {key, body};
+        return ArgvCall.of(r -> r.eval(PUT_REF_ALONE, ScriptOutputType.INTEGER, keys, field, value),
+                PUT_REF, key, field, value, body);
     }
 
     /** {@link #FLOOR}: raises {@code key} to {@code value}. */

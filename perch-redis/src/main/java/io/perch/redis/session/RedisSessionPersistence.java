@@ -250,7 +250,7 @@ public final class RedisSessionPersistence implements SessionPersistence {
             long epoch = client == null ? -1 : epochs.applyAsLong(client);
             SessionWrites.Writes w;
             try {
-                w = writes.translate(s.changes, epoch >= 0 ? new java.util.HashSet<>() : bodies, memo);
+                w = writes.translate(s.changes, epoch >= 0 ? new java.util.HashSet<>() : bodies, memo, !cluster);
             } catch (RuntimeException e) {
                 // That batch fails alone (its publisher is refused, not acknowledged); the other
                 // sessions' batches of this write go on. A bug, so it is logged in full.

@@ -79,7 +79,7 @@ final class SessionWrites {
     }
 
     Writes translate(List<Change> batch) {
-        return translate(batch, new java.util.HashSet<>(), memo());
+        return translate(batch, new java.util.HashSet<>(), memo(), false);
     }
 
     /** A memo for the batches of one write ({@link WriteMemo}). */
@@ -91,10 +91,12 @@ final class SessionWrites {
      * As {@link #translate(List)}, for one of several batches that go as one write: a body
      * already in {@code bodiesWritten} (an earlier batch of the same write wrote it) is not
      * written again, so a message for ten sessions sends its payload once. {@code memo} is the
-     * write's: what every batch of it would make alike is made once.
+     * write's: what every batch of it would make alike is made once. {@code spanSlots}: the
+     * pool runs a script over keys of different slots (single, Sentinel; not a Redis Cluster),
+     * so an entry written again adds its body reference only if it is new ({@link PseudoCommands#putRef}).
      */
     Writes translate(List<Change> batch, java.util.Set<io.perch.broker.message.MessageId> bodiesWritten,
-                     WriteMemo memo) {
+                     WriteMemo memo, boolean spanSlots) {
         List<RedisCall> calls = new ArrayList<>(batch.size() * 2);
         List<Integer> dropped = new ArrayList<>(0);
         List<Integer> marks = new ArrayList<>(0);
@@ -115,7 +117,7 @@ final class SessionWrites {
                 if (c instanceof Change.ForwardMarked) {
                     marks.add(calls.size());
                 }
-                add(c, calls, dropped, folded, refAdds, memo);
+                add(c, calls, dropped, folded, refAdds, memo, spanSlots);
             }
         } catch (RuntimeException e) {
             mine.forEach(bodiesWritten::remove); // not written after all: a later batch writes them
@@ -159,7 +161,7 @@ final class SessionWrites {
     }
 
     private void add(Change c, List<RedisCall> calls, List<Integer> dropped, Map<Long, Change.SessionMessageUpdated> folded,
-                     List<RefAdd> refAdds, WriteMemo memo) {
+                     List<RefAdd> refAdds, WriteMemo memo, boolean spanSlots) {
         if (c instanceof Change.SessionSaved s) {
             saved(s, calls);
         } else if (c instanceof Change.SessionDeleted d) {
@@ -191,8 +193,14 @@ final class SessionWrites {
             byte[] v = memo.entry(a.messageId(), new OutEntry(sent == null ? Phase.QUEUED : sent.phase(),
                     sent == null ? 0 : sent.packetId(), idText, a.qos(), a.retain(), a.subscriptionIds(), a.shareGroup(),
                     a.shareFilter()));
-            calls.add(ArgvCall.foldable(r -> r.hset(key, f, v), "HSET", key, f, v));
             byte[] body = SessionKeys.body(idText);
+            if (a.again() && spanSlots) {
+                calls.add(PseudoCommands.putRef(key, f, v, body));
+                return;
+            }
+            // On a Redis Cluster an entry written again still adds a reference even when the
+            // first write survived: that body then stays until it expires (README, limits).
+            calls.add(ArgvCall.foldable(r -> r.hset(key, f, v), "HSET", key, f, v));
             refAdds.add(new RefAdd(calls.size(), body));
             calls.add(addRefs(body, 1));
         } else if (c instanceof Change.SessionMessageUpdated u) {

@@ -213,6 +213,36 @@ class ScriptedWritesRedisTest extends RedisBackendTest {
         assertThat(redis.cli().exists("perch:msg:y")).isZero();
     }
 
+    /**
+     * {@code PERCH.PUTREF}: the entry is written either way, the body's reference added only for
+     * a new entry, in the batch script and sent alone (a two-key script).
+     */
+    @Test
+    void putRefAddsTheReferenceOnlyForANewEntry() throws Exception {
+        start();
+        await().atMost(Duration.ofSeconds(10)).until(backend.plugin.pipeline("pool1").orElseThrow()::isUp);
+        redis.cli().hset("perch:msg:p", java.util.Map.of("topic", "t", "refs", "1"));
+        redis.cli().hset("perch:out:{c}", "1", "QUEUED|0|p|1|0||-1|-1|");
+        write(java.util.List.of(PseudoCommands.putRef(b("perch:out:{c}"), b("1"), b("SENT|4|p|1|0||-1|-1|"), b("perch:msg:p"))));
+        assertThat(redis.cli().hget("perch:out:{c}", "1")).isEqualTo("SENT|4|p|1|0||-1|-1|");
+        assertThat(redis.cli().hget("perch:msg:p", "refs")).as("the entry was there: no second reference").isEqualTo("1");
+        write(java.util.List.of(PseudoCommands.putRef(b("perch:out:{c}"), b("2"), b("QUEUED|0|p|1|0||-1|-1|"), b("perch:msg:p"))));
+        assertThat(redis.cli().hget("perch:msg:p", "refs")).as("a new entry").isEqualTo("2");
+
+        var client = io.lettuce.core.RedisClient.create("redis://" + redis.server());
+        try (var conn = client.connect(io.lettuce.core.codec.ByteArrayCodec.INSTANCE)) {
+            var async = conn.async();
+            assertThat(PseudoCommands.putRef(b("perch:out:{c}"), b("2"), b("SENT|5|p|1|0||-1|-1|"), b("perch:msg:p"))
+                    .issue(async).get(5, TimeUnit.SECONDS)).isEqualTo(0L);
+            assertThat(PseudoCommands.putRef(b("perch:out:{c}"), b("3"), b("QUEUED|0|p|1|0||-1|-1|"), b("perch:msg:p"))
+                    .issue(async).get(5, TimeUnit.SECONDS)).isEqualTo(1L);
+        } finally {
+            client.shutdown(Duration.ZERO, Duration.ofSeconds(1));
+        }
+        assertThat(redis.cli().hget("perch:out:{c}", "2")).isEqualTo("SENT|5|p|1|0||-1|-1|");
+        assertThat(redis.cli().hget("perch:msg:p", "refs")).isEqualTo("3");
+    }
+
     private static java.util.List<RedisCall> counted(long seq, String... moreKeys) {
         java.util.List<RedisCall> calls = new java.util.ArrayList<>();
         calls.add(ArgvCall.of(r -> r.hincrby(b("perch:msg:z"), b("refs"), 1), "HINCRBY", "perch:msg:z", "refs", 1));

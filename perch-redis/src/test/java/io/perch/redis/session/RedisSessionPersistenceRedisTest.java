@@ -275,6 +275,33 @@ class RedisSessionPersistenceRedisTest extends RedisBackendTest {
         assertThat(redis.cli().exists(body)).isZero();
     }
 
+    /**
+     * A queue entry written again under its seq (a refused write's message routed again) keeps
+     * one reference to its body whether its first write survived or was lost: before, a
+     * surviving one was counted twice and the body outlived the entry.
+     */
+    @Test
+    void anEntryWrittenAgainUnderItsSeqKeepsOneReference() {
+        Message m = message("t", "again");
+        String body = "perch:msg:" + idText(m);
+        Change.SessionMessageAdded first = queued("a", 1, m);
+        Change.SessionMessageAdded again = new Change.SessionMessageAdded("a", 1, m.id(), m.qos(), false, new int[0],
+                null, null, true);
+        write(new Change.SessionSaved("a", 5, 60, 0), new Change.MessageAdded(m), first);
+        write(new Change.MessageAdded(m), again);
+        assertThat(redis.cli().hget(body, "refs")).as("the first write survived").isEqualTo("1");
+        write(new Change.SessionMessageDeleted("a", 1, m.id()));
+        assertThat(redis.cli().exists(body)).as("gone with its entry").isZero();
+
+        Message lost = message("t", "lost");
+        write(new Change.SessionSaved("b", 5, 60, 0));
+        write(new Change.MessageAdded(lost), new Change.SessionMessageAdded("b", 1, lost.id(), 1, false, new int[0],
+                null, null, true));
+        assertThat(redis.cli().hget("perch:msg:" + idText(lost), "refs")).as("the first write was lost").isEqualTo("1");
+        assertThat(load("b").orElseThrow().messages()).singleElement()
+                .satisfies(o -> assertThat(o.message().id()).isEqualTo(lost.id()));
+    }
+
     /** Writes each batch in one group: they go to Redis as one write. */
     private void writeTogether(List<List<Change>> batches) {
         List<CompletableFuture<Void>> done = new java.util.ArrayList<>();
