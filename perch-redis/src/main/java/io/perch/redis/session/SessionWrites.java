@@ -199,7 +199,7 @@ final class SessionWrites {
                 return;
             }
             // On a Redis Cluster an entry written again still adds a reference even when the
-            // first write survived: that body then stays until it expires (README, limits).
+            // first write survived: that body then stays until the message expires (README).
             calls.add(ArgvCall.foldable(r -> r.hset(key, f, v), "HSET", key, f, v));
             refAdds.add(new RefAdd(calls.size(), body));
             calls.add(addRefs(body, 1));

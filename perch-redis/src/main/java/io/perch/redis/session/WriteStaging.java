@@ -164,7 +164,11 @@ final class WriteStaging {
             } else {
                 waiting.add(s);
                 for (Change c : kept) {
-                    if (c instanceof Change.SessionMessageAdded a) {
+                    if (c instanceof Change.SessionMessageAdded a && a.again()) {
+                        // Redis may hold an earlier write of this entry: an acknowledgement must
+                        // delete it there, so this add is never made moot, nor one before it.
+                        acceptedIn.remove(new SeqKey(a.clientId(), a.seq()));
+                    } else if (c instanceof Change.SessionMessageAdded a) {
                         acceptedIn.put(new SeqKey(a.clientId(), a.seq()), new Accepted(s));
                     } else if (c instanceof Change.SessionMessageUpdated u) {
                         inFlight = true;
