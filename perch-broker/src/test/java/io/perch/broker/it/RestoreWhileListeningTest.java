@@ -74,6 +74,31 @@ class RestoreWhileListeningTest {
         c.disconnect(0, null);
     }
 
+    private record Restarting(long floor, CompletableFuture<Void> started) {
+    }
+
+    /**
+     * A stored session on {@code kept/#}, then a broker listening while its read is held back,
+     * with the store's clock floor an hour ahead of the wall clock (the clock stepped back).
+     */
+    private Restarting restartWithTheClockBehindTheStore() {
+        try (BrokerFixture first = BrokerFixture.start(b -> { }, b -> { }, store)) {
+            storeSession(first, "dormant", "kept/#");
+        }
+        long floor = (System.currentTimeMillis() + 3_600_000L) * 1000;
+        store.clockFloor = floor;
+        store.restoreGate = new CompletableFuture<>();
+        return new Restarting(floor, startListening());
+    }
+
+    /** The bodies the store was given for these topics. */
+    private List<io.perch.broker.message.Message> addedOn(String... topics) {
+        List<String> wanted = List.of(topics);
+        return store.log.stream().filter(c -> c instanceof Change.MessageAdded)
+                .map(c -> ((Change.MessageAdded) c).message())
+                .filter(m -> wanted.contains(m.topic())).toList();
+    }
+
     /**
      * A PUBLISH that comes while the stored sessions are read gets its message id once the
      * store's clock floor is applied: with the wall clock behind the store (it stepped back while
@@ -81,13 +106,9 @@ class RestoreWhileListeningTest {
      */
     @Test
     void aPublishDuringTheReadGetsAnIdAboveTheStoresClockFloor() throws Exception {
-        try (BrokerFixture first = BrokerFixture.start(b -> { }, b -> { }, store)) {
-            storeSession(first, "dormant", "kept/#");
-        }
-        long floor = (System.currentTimeMillis() + 3_600_000L) * 1000;
-        store.clockFloor = floor;
-        store.restoreGate = new CompletableFuture<>();
-        CompletableFuture<Void> started = startListening();
+        Restarting r = restartWithTheClockBehindTheStore();
+        long floor = r.floor();
+        CompletableFuture<Void> started = r.started();
         RawClient pub = client(broker.port("tcp"));
         pub.connect(RawClient.v5("pub", true, 60).build());
         pub.publish("kept/a", 1, "during the read", 1);
@@ -96,10 +117,7 @@ class RestoreWhileListeningTest {
         store.restoreGate.complete(null);
         started.get(10, TimeUnit.SECONDS);
         assertThat(RawClient.packetId(pub.expect(MqttMessageType.PUBACK))).isEqualTo(1);
-        assertThat(store.log.stream().filter(c -> c instanceof Change.MessageAdded)
-                .map(c -> ((Change.MessageAdded) c).message())
-                .filter(m -> m.topic().equals("kept/a")).toList())
-                .singleElement().satisfies(m -> assertThat(m.id().timestampMicros()).isGreaterThan(floor));
+        assertThat(addedOn("kept/a")).singleElement().satisfies(m -> assertThat(m.id().timestampMicros()).isGreaterThan(floor));
         assertThat(store.stored("dormant").orElseThrow().messages()).singleElement()
                 .satisfies(o -> assertThat(o.seq() >> io.perch.broker.session.Seqs.WRITER_BITS).isGreaterThan(floor));
     }
@@ -111,13 +129,9 @@ class RestoreWhileListeningTest {
      */
     @Test
     void aWillAndAnApiPublishDuringTheReadGetIdsAboveTheStoresClockFloor() throws Exception {
-        try (BrokerFixture first = BrokerFixture.start(b -> { }, b -> { }, store)) {
-            storeSession(first, "dormant", "kept/#");
-        }
-        long floor = (System.currentTimeMillis() + 3_600_000L) * 1000;
-        store.clockFloor = floor;
-        store.restoreGate = new CompletableFuture<>();
-        CompletableFuture<Void> started = startListening();
+        Restarting r = restartWithTheClockBehindTheStore();
+        long floor = r.floor();
+        CompletableFuture<Void> started = r.started();
         RawClient leaving = client(broker.port("tcp"));
         leaving.connect(RawClient.v5("leaving", true, 60).willFlag(true).willTopic("kept/will")
                 .willMessage("gone".getBytes(java.nio.charset.StandardCharsets.UTF_8))
@@ -135,10 +149,7 @@ class RestoreWhileListeningTest {
         assertThat(api.get(10, TimeUnit.SECONDS)).isEqualTo(1);
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
                 assertThat(store.stored("dormant").orElseThrow().messages()).hasSize(2));
-        assertThat(store.log.stream().filter(c -> c instanceof Change.MessageAdded)
-                .map(c -> ((Change.MessageAdded) c).message())
-                .filter(m -> m.topic().equals("kept/will") || m.topic().equals("kept/api")).toList())
-                .hasSize(2).allSatisfy(m -> assertThat(m.id().timestampMicros()).isGreaterThan(floor));
+        assertThat(addedOn("kept/will", "kept/api")).hasSize(2).allSatisfy(m -> assertThat(m.id().timestampMicros()).isGreaterThan(floor));
     }
 
     @Test
